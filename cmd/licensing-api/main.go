@@ -1,0 +1,161 @@
+// Command licensing-api serves the licensing GraphQL API and runs its maintenance tasks.
+//
+//	licensing-api [serve]              serve HTTP (default)
+//	licensing-api migrate              apply schema migrations and exit
+//	licensing-api create-operator-key  create the first operator key on an empty database
+//	licensing-api seed-demo            fill an empty database with demo data and print its key
+//
+// Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
+// -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/server"
+)
+
+type config struct {
+	addr        string
+	databaseURL string
+	logLevel    slog.Level
+	migrate     bool
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "licensing-api:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := parseConfig(cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	slog.SetDefault(log)
+
+	switch cmd {
+	case "serve", "migrate", "create-operator-key", "seed-demo":
+	default:
+		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo)", cmd)
+	}
+	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cmd != "serve" || cfg.migrate {
+		if err := store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	switch cmd {
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "create-operator-key":
+		k, err := store.CreateFirstOperatorKey(ctx, "first operator key")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Operator API key (shown once, keep it safe):\n%s\n", k.Token)
+		return nil
+	case "seed-demo":
+		demo, err := store.SeedDemo(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Demo data created for reseller %q.\nReseller API key (shown once):\n%s\n", demo.ResellerName, demo.Token)
+		return nil
+	}
+	return serve(ctx, cfg, store, log)
+}
+
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("licensing-api "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(getenv, "LISTEN_ADDR", "127.0.0.1:8080"), "listen address (LISTEN_ADDR)")
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "mysql://user:pass@host:port/db or a SQLite file path; empty means the embedded store "+models.DefaultSQLitePath+" (DATABASE_URL)")
+	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	migrate := fs.String("migrate", envOr(getenv, "MIGRATE_ON_START", "true"), "apply migrations at start-up (MIGRATE_ON_START)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var cfg config
+	cfg.addr, cfg.databaseURL = *addr, *dbURL
+	if err := cfg.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", *level)
+	}
+	m, err := strconv.ParseBool(*migrate)
+	if err != nil {
+		return cfg, fmt.Errorf("migrate %q: use true or false", *migrate)
+	}
+	cfg.migrate = m
+	if _, _, err := models.ParseDatabaseURL(cfg.databaseURL); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
+	res := &resolvers.Resolver{Store: store}
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           server.Handler(store, res, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		log.Info("listening", "addr", cfg.addr, "store", string(store.Dialect()), "explorer", "http://"+cfg.addr+"/")
+		errc <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Finish in-flight requests, then stop.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
+)
+
+// Role is what an API key may do.
+type Role string
+
+const (
+	RoleOperator Role = "OPERATOR" // platform staff: every reseller, resellers and keys, support actions
+	RoleReseller Role = "RESELLER" // reads and writes its own reseller's data
+	RoleReader   Role = "READER"   // reads its own reseller's data (BI tools)
+)
+
+func (r Role) Valid() bool { return r == RoleOperator || r == RoleReseller || r == RoleReader }
+
+// Caller is the authenticated holder of an API key. Every store call takes one: it is the
+// tenant scope of the query.
+type Caller struct {
+	KeyID      int64
+	Role       Role
+	ResellerID int64 // zero for operators
+}
+
+// AllResellers tells whether the caller sees every reseller (operators).
+func (c Caller) AllResellers() bool { return c.Role == RoleOperator }
+
+// CanWrite tells whether the caller may change data.
+func (c Caller) CanWrite() bool { return c.Role == RoleOperator || c.Role == RoleReseller }
+
+// scope restricts a query to the caller's reseller. It is applied by every tenant query in
+// this package, so another reseller's rows are never loaded, not filtered out afterwards.
+func (c Caller) scope(db *gorm.DB) *gorm.DB {
+	if c.AllResellers() {
+		return db
+	}
+	return db.Where("reseller_id = ?", c.ResellerID)
+}
+
+// APIKey is a stored key: only the SHA-256 of its secret is kept.
+type APIKey struct {
+	ID         int64
+	ResellerID *int64
+	Role       Role
+	Name       string
+	SecretHash string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+func (APIKey) TableName() string { return "api_keys" }
+
+// Keys look like lk_<id>_<secret>: the id finds the row, the 256-bit secret is compared by hash.
+// A fast hash is right for a random 256-bit secret (no dictionary to guess from).
+const keyPrefix = "lk_"
+
+func newSecret() (string, string) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	secret := hex.EncodeToString(b[:])
+	sum := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(sum[:])
+}
+
+// ErrUnauthenticated means the key is missing, malformed, unknown or revoked; the caller is
+// not told which.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// Authenticate finds the live key for a bearer token.
+func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) {
+	rest, ok := strings.CutPrefix(token, keyPrefix)
+	if !ok {
+		return Caller{}, ErrUnauthenticated
+	}
+	idPart, secret, ok := strings.Cut(rest, "_")
+	if !ok {
+		return Caller{}, ErrUnauthenticated
+	}
+	id, err := strconv.ParseInt(idPart, 10, 64)
+	if err != nil {
+		return Caller{}, ErrUnauthenticated
+	}
+	var k APIKey
+	err = s.ctx(ctx).Where("id = ? AND revoked_at IS NULL", id).Take(&k).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Caller{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Caller{}, err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(k.SecretHash)) != 1 {
+		return Caller{}, ErrUnauthenticated
+	}
+	c := Caller{KeyID: k.ID, Role: k.Role}
+	if k.ResellerID != nil {
+		c.ResellerID = *k.ResellerID
+	}
+	return c, nil
+}
+
+// NewKey is a created key with its secret, shown once.
+type NewKey struct {
+	APIKey
+	Token string
+}
+
+// CreateAPIKey stores a key for a reseller (or an operator key when resellerID is nil). Only
+// operators call it; the resolver checks that.
+func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string) (*NewKey, error) {
+	var ps licensing.Problems
+	if strings.TrimSpace(name) == "" {
+		ps.Add(licensing.CodeRequired, "name must not be empty", "name")
+	}
+	switch {
+	case role == RoleOperator && resellerID != nil:
+		ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "resellerId")
+	case role != RoleOperator && resellerID == nil:
+		ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "resellerId")
+	case resellerID != nil:
+		if _, err := s.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
+			ps.Add(licensing.CodeNotFound, "no such reseller", "resellerId")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	secret, hash := newSecret()
+	k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: time.Now().UTC()}
+	if err := s.ctx(ctx).Create(&k).Error; err != nil {
+		return nil, err
+	}
+	return &NewKey{APIKey: k, Token: fmt.Sprintf("%s%d_%s", keyPrefix, k.ID, secret)}, nil
+}
+
+// CreateFirstOperatorKey makes an operator key when no operator key exists yet (bootstrap).
+func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKey, error) {
+	var n int64
+	if err := s.ctx(ctx).Model(&APIKey{}).Where("role = ? AND revoked_at IS NULL", RoleOperator).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, errors.New("an operator key already exists; create more keys through the createApiKey mutation")
+	}
+	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name)
+}
+
+// APIKeys lists the keys the caller may see (operators: all; others: their reseller's).
+func (s *Store) APIKeys(ctx context.Context, c Caller, p Page) (*List[APIKey], error) {
+	return list[APIKey](c.scope(s.ctx(ctx).Model(&APIKey{})), p)
+}
+
+// RevokeAPIKey revokes a key; revoking twice keeps the first time.
+func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, error) {
+	var k APIKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
+			return notFound(err)
+		}
+		if k.RevokedAt == nil {
+			now := time.Now().UTC()
+			k.RevokedAt = &now
+			return tx.ctx(ctx).Model(&k).Update("revoked_at", now).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}

@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// SKU is a product of the catalog. The catalog is public product data shared by every reseller.
+type SKU struct {
+	Code             string `gorm:"primaryKey"`
+	Name             string
+	Family           licensing.Family
+	Kind             licensing.SKUKind
+	Unit             licensing.Unit
+	BaseSKUs         string `gorm:"column:base_skus"`
+	Countries        string
+	IncompatibleSKUs string `gorm:"column:incompatible_skus"`
+}
+
+func (SKU) TableName() string { return "skus" }
+
+func (k SKU) BaseList() []string         { return splitList(k.BaseSKUs) }
+func (k SKU) CountryList() []string      { return splitList(k.Countries) }
+func (k SKU) IncompatibleList() []string { return splitList(k.IncompatibleSKUs) }
+
+//go:embed catalog/skus.json
+var catalogJSON []byte
+
+type catalogEntry struct {
+	Code             string   `json:"code"`
+	Name             string   `json:"name"`
+	Family           string   `json:"family"`
+	Kind             string   `json:"kind"`
+	Unit             string   `json:"unit"`
+	BaseSKUs         []string `json:"baseSkus"`
+	Countries        []string `json:"countries"`
+	IncompatibleSKUs []string `json:"incompatibleSkus"`
+}
+
+// loadCatalog upserts the shipped catalog (catalog/skus.json), so a new release's catalog
+// lands with its migration step. It checks the file first: a bad catalog stops start-up.
+func (s *Store) loadCatalog(ctx context.Context) error {
+	var entries []catalogEntry
+	if err := json.Unmarshal(catalogJSON, &entries); err != nil {
+		return fmt.Errorf("catalog/skus.json: %w", err)
+	}
+	known := map[string]bool{}
+	for _, e := range entries {
+		known[e.Code] = true
+	}
+	rows := make([]SKU, 0, len(entries))
+	for _, e := range entries {
+		if !licensing.Family(e.Family).Valid() || !licensing.SKUKind(e.Kind).Valid() || !licensing.Unit(e.Unit).Valid() {
+			return fmt.Errorf("catalog/skus.json: %s has an unknown family, kind or unit", e.Code)
+		}
+		if (e.Kind == string(licensing.KindAddOn)) != (len(e.BaseSKUs) > 0) {
+			return fmt.Errorf("catalog/skus.json: %s: an add-on, and only an add-on, names base SKUs", e.Code)
+		}
+		for _, ref := range append(append([]string{}, e.BaseSKUs...), e.IncompatibleSKUs...) {
+			if !known[ref] {
+				return fmt.Errorf("catalog/skus.json: %s names unknown SKU %s", e.Code, ref)
+			}
+		}
+		rows = append(rows, SKU{Code: e.Code, Name: e.Name, Family: licensing.Family(e.Family), Kind: licensing.SKUKind(e.Kind),
+			Unit: licensing.Unit(e.Unit), BaseSKUs: strings.Join(e.BaseSKUs, ","), Countries: strings.Join(e.Countries, ","),
+			IncompatibleSKUs: strings.Join(e.IncompatibleSKUs, ",")})
+	}
+	return s.ctx(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&rows).Error
+}
+
+// SKUFilter narrows the catalog.
+type SKUFilter struct {
+	Family *licensing.Family
+	Kind   *licensing.SKUKind
+}
+
+// SKUPage pages the catalog by code.
+type SKUPage struct {
+	First int
+	After string
+}
+
+// SKUs lists the catalog, ordered by code.
+func (s *Store) SKUs(ctx context.Context, f SKUFilter, p SKUPage) (*List[SKU], error) {
+	q := s.ctx(ctx).Model(&SKU{})
+	if f.Family != nil {
+		q = q.Where("family = ?", *f.Family)
+	}
+	if f.Kind != nil {
+		q = q.Where("kind = ?", *f.Kind)
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, err
+	}
+	if p.After != "" {
+		q = q.Where("code > ?", p.After)
+	}
+	var rows []SKU
+	if err := q.Order("code").Limit(p.First + 1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := &List[SKU]{Total: total, Items: rows}
+	if len(rows) > p.First {
+		out.HasNext, out.Items = true, rows[:p.First]
+	}
+	return out, nil
+}
+
+// SKUsByCode loads catalog entries by code (unknown codes are simply absent).
+func (s *Store) SKUsByCode(ctx context.Context, codes []string) ([]SKU, error) {
+	var rows []SKU
+	return rows, s.ctx(ctx).Where("code IN ?", codes).Find(&rows).Error
+}

@@ -1,0 +1,58 @@
+package models
+
+import (
+	"errors"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ErrNotFound means the object does not exist for this caller. Another reseller's object is
+// reported exactly like a missing one.
+var ErrNotFound = errors.New("not found")
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// lockForUpdate marks a read that a write in the same transaction depends on.
+var lockForUpdate = clause.Locking{Strength: "UPDATE"}
+
+// Page asks for First rows after the row with id After (keyset pagination, by id).
+type Page struct {
+	First int
+	After int64
+}
+
+// List is one page of rows with the total count of the query.
+type List[T any] struct {
+	Items   []T
+	HasNext bool
+	Total   int64
+}
+
+// list runs q (already scoped and filtered) for one page, ordered by id.
+func list[T any](q *gorm.DB, p Page) (*List[T], error) {
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, err
+	}
+	var items []T
+	qq := q.Session(&gorm.Session{})
+	if p.After != 0 {
+		qq = qq.Where("id > ?", p.After)
+	}
+	if err := qq.Order("id").Limit(p.First + 1).Find(&items).Error; err != nil {
+		return nil, err
+	}
+	out := &List[T]{Total: total}
+	if len(items) > p.First {
+		out.HasNext = true
+		items = items[:p.First]
+	}
+	out.Items = items
+	return out, nil
+}

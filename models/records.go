@@ -1,0 +1,521 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
+)
+
+// Reseller is the partner that owns customers and calls the API.
+type Reseller struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Customer is an organization a reseller sells to.
+type Customer struct {
+	ID               int64
+	ResellerID       int64
+	OrganizationName string
+	Country          string
+	CreatedAt        time.Time
+}
+
+// Agreement is a customer's volume-licensing contract.
+type Agreement struct {
+	ID              int64
+	ResellerID      int64
+	CustomerID      int64
+	Program         licensing.Program
+	Number          string
+	StartDate       licensing.Date
+	AnniversaryDate licensing.Date
+	CreatedAt       time.Time
+}
+
+// AgreementContact is a contact on an agreement; Roles is a comma-separated list (R-AGR-3).
+type AgreementContact struct {
+	ID          int64
+	ResellerID  int64
+	AgreementID int64
+	Name        string
+	Email       string
+	Roles       string
+}
+
+// RoleList returns the contact's roles.
+func (c AgreementContact) RoleList() []licensing.ContactRole {
+	var out []licensing.ContactRole
+	for _, r := range splitList(c.Roles) {
+		out = append(out, licensing.ContactRole(r))
+	}
+	return out
+}
+
+// Enrollment is a registration under an agreement against which licenses are ordered.
+type Enrollment struct {
+	ID               int64
+	ResellerID       int64
+	AgreementID      int64
+	Number           string
+	OrganizationName string
+	OSMName          string `gorm:"column:osm_name"`
+	OSMEmail         string `gorm:"column:osm_email"`
+	StartDate        licensing.Date
+	EndDate          licensing.Date
+	Status           licensing.EnrollmentStatus
+	AccountID        *int64
+	CreatedAt        time.Time
+}
+
+// Account is an online-services account (tenant).
+type Account struct {
+	ID         int64
+	ResellerID int64
+	CustomerID int64
+	Name       string
+	Country    string
+	CreatedAt  time.Time
+}
+
+// AccountDomain is an email domain verified on an account.
+type AccountDomain struct {
+	ID         int64
+	ResellerID int64
+	AccountID  int64
+	Domain     string
+}
+
+// AccountAdmin is a global or billing administrator of an account.
+type AccountAdmin struct {
+	ID         int64
+	ResellerID int64
+	AccountID  int64
+	Name       string
+	Email      string
+	Role       licensing.AdminRole
+}
+
+// AccountUser is a user of an account who may hold licenses.
+type AccountUser struct {
+	ID          int64
+	ResellerID  int64
+	AccountID   int64
+	UserName    string
+	DisplayName string
+	CreatedAt   time.Time
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// CreateReseller stores a reseller (operators only; the resolver checks).
+func (s *Store) CreateReseller(ctx context.Context, d licensing.ResellerDraft) (*Reseller, error) {
+	if err := d.Validate().Err(); err != nil {
+		return nil, err
+	}
+	r := Reseller{ID: newID(), Name: strings.TrimSpace(d.Name), CreatedAt: time.Now().UTC()}
+	return &r, s.ctx(ctx).Create(&r).Error
+}
+
+// Reseller returns a reseller the caller may see: operators any, others only their own.
+func (s *Store) Reseller(ctx context.Context, c Caller, id int64) (*Reseller, error) {
+	q := s.ctx(ctx).Where("id = ?", id)
+	if !c.AllResellers() {
+		q = q.Where("id = ?", c.ResellerID)
+	}
+	var r Reseller
+	if err := q.Take(&r).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &r, nil
+}
+
+// Resellers lists the resellers the caller may see.
+func (s *Store) Resellers(ctx context.Context, c Caller, p Page) (*List[Reseller], error) {
+	q := s.ctx(ctx).Model(&Reseller{})
+	if !c.AllResellers() {
+		q = q.Where("id = ?", c.ResellerID)
+	}
+	return list[Reseller](q, p)
+}
+
+// ownerFor decides which reseller a new record belongs to: the caller's own, or for an
+// operator the one named in the input (which must exist).
+func (s *Store) ownerFor(ctx context.Context, c Caller, requested *int64) (int64, error) {
+	if !c.AllResellers() {
+		if requested != nil && *requested != c.ResellerID {
+			return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
+		}
+		return c.ResellerID, nil
+	}
+	if requested == nil {
+		return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeRequired, Message: "operators name the reseller the record belongs to"}}
+	}
+	if _, err := s.Reseller(ctx, c, *requested); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
+		}
+		return 0, err
+	}
+	return *requested, nil
+}
+
+// CreateCustomer stores a customer of the caller's reseller (or, for operators, resellerID's).
+func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64, d licensing.CustomerDraft) (*Customer, error) {
+	if err := d.Validate().Err(); err != nil {
+		return nil, err
+	}
+	owner, err := s.ownerFor(ctx, c, resellerID)
+	if err != nil {
+		return nil, err
+	}
+	cu := Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country, CreatedAt: time.Now().UTC()}
+	return &cu, s.ctx(ctx).Create(&cu).Error
+}
+
+// byID loads one tenant row by id within the caller's scope.
+func byID[T any](ctx context.Context, s *Store, c Caller, id int64) (*T, error) {
+	var row T
+	if err := c.scope(s.ctx(ctx)).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &row, nil
+}
+
+// byIDs loads tenant rows by ids within the caller's scope (for dataloaders).
+func byIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64) ([]T, error) {
+	var rows []T
+	err := c.scope(s.ctx(ctx)).Where("id IN ?", ids).Find(&rows).Error
+	return rows, err
+}
+
+func (s *Store) Customer(ctx context.Context, c Caller, id int64) (*Customer, error) {
+	return byID[Customer](ctx, s, c, id)
+}
+func (s *Store) CustomersByID(ctx context.Context, c Caller, ids []int64) ([]Customer, error) {
+	return byIDs[Customer](ctx, s, c, ids)
+}
+func (s *Store) Agreement(ctx context.Context, c Caller, id int64) (*Agreement, error) {
+	return byID[Agreement](ctx, s, c, id)
+}
+func (s *Store) AgreementsByID(ctx context.Context, c Caller, ids []int64) ([]Agreement, error) {
+	return byIDs[Agreement](ctx, s, c, ids)
+}
+func (s *Store) Enrollment(ctx context.Context, c Caller, id int64) (*Enrollment, error) {
+	return byID[Enrollment](ctx, s, c, id)
+}
+func (s *Store) Account(ctx context.Context, c Caller, id int64) (*Account, error) {
+	return byID[Account](ctx, s, c, id)
+}
+func (s *Store) AccountsByID(ctx context.Context, c Caller, ids []int64) ([]Account, error) {
+	return byIDs[Account](ctx, s, c, ids)
+}
+func (s *Store) ResellersByID(ctx context.Context, c Caller, ids []int64) ([]Reseller, error) {
+	q := s.ctx(ctx).Where("id IN ?", ids)
+	if !c.AllResellers() {
+		q = q.Where("id = ?", c.ResellerID)
+	}
+	var rows []Reseller
+	return rows, q.Find(&rows).Error
+}
+
+// AgreementByNumber finds an agreement by its number within the caller's scope.
+func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) (*Agreement, error) {
+	var a Agreement
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&a).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// EnrollmentByNumber finds an enrollment by its number within the caller's scope.
+func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string) (*Enrollment, error) {
+	var e Enrollment
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&e).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &e, nil
+}
+
+// CustomerFilter narrows a customer list.
+type CustomerFilter struct {
+	ResellerID *int64
+	Country    *string
+	NameLike   *string
+}
+
+func (s *Store) Customers(ctx context.Context, c Caller, f CustomerFilter, p Page) (*List[Customer], error) {
+	q := c.scope(s.ctx(ctx).Model(&Customer{}))
+	if f.ResellerID != nil {
+		q = q.Where("reseller_id = ?", *f.ResellerID)
+	}
+	if f.Country != nil {
+		q = q.Where("country = ?", *f.Country)
+	}
+	if f.NameLike != nil {
+		q = q.Where("LOWER(organization_name) LIKE ?", "%"+strings.ToLower(escapeLike(*f.NameLike))+"%")
+	}
+	return list[Customer](q, p)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// AgreementFilter narrows an agreement list.
+type AgreementFilter struct {
+	CustomerID *int64
+	Program    *licensing.Program
+}
+
+func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p Page) (*List[Agreement], error) {
+	q := c.scope(s.ctx(ctx).Model(&Agreement{}))
+	if f.CustomerID != nil {
+		q = q.Where("customer_id = ?", *f.CustomerID)
+	}
+	if f.Program != nil {
+		q = q.Where("program = ?", *f.Program)
+	}
+	return list[Agreement](q, p)
+}
+
+// CreateAgreement stores an agreement with its contacts for one of the caller's customers.
+func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64, d licensing.AgreementDraft) (*Agreement, error) {
+	if err := d.Validate().Err(); err != nil {
+		return nil, err
+	}
+	var a Agreement
+	err := s.InTx(ctx, func(tx *Store) error {
+		cu, err := tx.Customer(ctx, c, customerID)
+		if errors.Is(err, ErrNotFound) {
+			return licensing.Problems{{Field: []string{"customerId"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
+		} else if err != nil {
+			return err
+		}
+		a = Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
+			Number: d.Number, StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: time.Now().UTC()}
+		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
+			if isDuplicate(err) { // R-AGR-2
+				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("agreement number %q is already used", d.Number)}}
+			}
+			return err
+		}
+		for _, cd := range d.Contacts {
+			roles := make([]string, len(cd.Roles))
+			for i, r := range cd.Roles {
+				roles[i] = string(r)
+			}
+			ct := AgreementContact{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Name: strings.TrimSpace(cd.Name), Email: cd.Email, Roles: strings.Join(roles, ",")}
+			if err := tx.ctx(ctx).Create(&ct).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// ContactsByAgreement loads the contacts of many agreements at once (for dataloaders).
+func (s *Store) ContactsByAgreement(ctx context.Context, c Caller, agreementIDs []int64) ([]AgreementContact, error) {
+	var rows []AgreementContact
+	err := c.scope(s.ctx(ctx)).Where("agreement_id IN ?", agreementIDs).Order("id").Find(&rows).Error
+	return rows, err
+}
+
+// EnrollmentFilter narrows an enrollment list.
+type EnrollmentFilter struct {
+	AgreementID *int64
+	AccountID   *int64
+	Status      *licensing.EnrollmentStatus
+}
+
+func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p Page) (*List[Enrollment], error) {
+	q := c.scope(s.ctx(ctx).Model(&Enrollment{}))
+	if f.AgreementID != nil {
+		q = q.Where("agreement_id = ?", *f.AgreementID)
+	}
+	if f.AccountID != nil {
+		q = q.Where("account_id = ?", *f.AccountID)
+	}
+	if f.Status != nil {
+		q = q.Where("status = ?", *f.Status)
+	}
+	return list[Enrollment](q, p)
+}
+
+// CreateEnrollment stores an enrollment under one of the caller's agreements.
+func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int64, d licensing.EnrollmentDraft) (*Enrollment, error) {
+	if err := d.Validate().Err(); err != nil {
+		return nil, err
+	}
+	var e Enrollment
+	err := s.InTx(ctx, func(tx *Store) error {
+		a, err := tx.Agreement(ctx, c, agreementID)
+		if errors.Is(err, ErrNotFound) {
+			return licensing.Problems{{Field: []string{"agreementId"}, Code: licensing.CodeNotFound, Message: "no such agreement"}}
+		} else if err != nil {
+			return err
+		}
+		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: d.Number,
+			OrganizationName: strings.TrimSpace(d.OrganizationName), OSMName: strings.TrimSpace(d.OSMName), OSMEmail: strings.TrimSpace(d.OSMEmail),
+			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: time.Now().UTC()}
+		if err := tx.ctx(ctx).Create(&e).Error; err != nil {
+			if isDuplicate(err) { // R-AGR-2
+				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("enrollment number %q is already used", d.Number)}}
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// EnrollmentsByAgreement loads the enrollments of many agreements at once (for dataloaders).
+func (s *Store) EnrollmentsByAgreement(ctx context.Context, c Caller, agreementIDs []int64) ([]Enrollment, error) {
+	var rows []Enrollment
+	err := c.scope(s.ctx(ctx)).Where("agreement_id IN ?", agreementIDs).Order("id").Find(&rows).Error
+	return rows, err
+}
+
+// AccountFilter narrows an account list.
+type AccountFilter struct {
+	CustomerID *int64
+	Country    *string
+}
+
+func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page) (*List[Account], error) {
+	q := c.scope(s.ctx(ctx).Model(&Account{}))
+	if f.CustomerID != nil {
+		q = q.Where("customer_id = ?", *f.CustomerID)
+	}
+	if f.Country != nil {
+		q = q.Where("country = ?", *f.Country)
+	}
+	return list[Account](q, p)
+}
+
+// CreateAccount stores an account with its domains, administrators and users, in one transaction.
+func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft) (*Account, error) {
+	if err := d.Validate().Err(); err != nil {
+		return nil, err
+	}
+	var a Account
+	err := s.InTx(ctx, func(tx *Store) error {
+		cu, err := tx.Customer(ctx, c, customerID)
+		if errors.Is(err, ErrNotFound) {
+			return licensing.Problems{{Field: []string{"customerId"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
+		} else if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		a = Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
+		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
+			return err
+		}
+		for i, dom := range d.Domains {
+			row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
+			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
+				if isDuplicate(err) {
+					return licensing.Problems{{Field: []string{"domains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
+				}
+				return err
+			}
+		}
+		for _, ad := range d.Admins {
+			row := AccountAdmin{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Name: strings.TrimSpace(ad.Name), Email: ad.Email, Role: ad.Role}
+			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
+				return err
+			}
+		}
+		return tx.insertUsers(ctx, a, d.Users, now, "users")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.UserDraft, now time.Time, field string) error {
+	for i, u := range users {
+		row := AccountUser{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, UserName: strings.ToLower(u.UserName), DisplayName: strings.TrimSpace(u.DisplayName), CreatedAt: now}
+		if err := s.ctx(ctx).Create(&row).Error; err != nil {
+			if isDuplicate(err) {
+				return licensing.Problems{{Field: []string{field, fmt.Sprint(i), "userName"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("user %q already exists on this account", u.UserName)}}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// AddAccountUsers adds users to one of the caller's accounts.
+func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft) (*Account, error) {
+	if err := licensing.ValidateUsers(users, "users").Err(); err != nil {
+		return nil, err
+	}
+	var a *Account
+	err := s.InTx(ctx, func(tx *Store) error {
+		var err error
+		if a, err = tx.Account(ctx, c, accountID); errors.Is(err, ErrNotFound) {
+			return licensing.Problems{{Field: []string{"accountId"}, Code: licensing.CodeNotFound, Message: "no such account"}}
+		} else if err != nil {
+			return err
+		}
+		return tx.insertUsers(ctx, *a, users, time.Now().UTC(), "users")
+	})
+	return a, err
+}
+
+// DomainsByAccount, AdminsByAccount load the parts of many accounts at once (for dataloaders).
+func (s *Store) DomainsByAccount(ctx context.Context, c Caller, accountIDs []int64) ([]AccountDomain, error) {
+	var rows []AccountDomain
+	return rows, c.scope(s.ctx(ctx)).Where("account_id IN ?", accountIDs).Order("id").Find(&rows).Error
+}
+
+func (s *Store) AdminsByAccount(ctx context.Context, c Caller, accountIDs []int64) ([]AccountAdmin, error) {
+	var rows []AccountAdmin
+	return rows, c.scope(s.ctx(ctx)).Where("account_id IN ?", accountIDs).Order("id").Find(&rows).Error
+}
+
+// AccountUsers pages through the users of one account.
+func (s *Store) AccountUsers(ctx context.Context, c Caller, accountID int64, p Page) (*List[AccountUser], error) {
+	return list[AccountUser](c.scope(s.ctx(ctx).Model(&AccountUser{})).Where("account_id = ?", accountID), p)
+}
+
+// Node loads any tenant object by its type name and id, within the caller's scope.
+func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64) (any, error) {
+	switch typ {
+	case "Reseller":
+		return s.Reseller(ctx, c, id)
+	case "Customer":
+		return s.Customer(ctx, c, id)
+	case "Agreement":
+		return s.Agreement(ctx, c, id)
+	case "Enrollment":
+		return s.Enrollment(ctx, c, id)
+	case "Account":
+		return s.Account(ctx, c, id)
+	case "AccountUser":
+		return byID[AccountUser](ctx, s, c, id)
+	}
+	return nil, ErrNotFound
+}
+
+var _ = gorm.ErrRecordNotFound

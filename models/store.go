@@ -1,0 +1,217 @@
+// Package models owns the store: GORM structs, tenant-scoped queries, transactions and
+// migrations. Nothing outside this package sees a *gorm.DB.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-sql-driver/mysql"
+	gormmysql "gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL engine behind a Store.
+type Dialect string
+
+const (
+	MySQL  Dialect = "mysql"
+	SQLite Dialect = "sqlite"
+)
+
+// Store is the licensing database. A Store made by InTx runs every call in that transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+	inTx    bool
+}
+
+// Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
+// SQLite file path (":memory:" or "file::memory:" for a throw-away store).
+type Config struct {
+	DatabaseURL string
+	Logger      *slog.Logger
+}
+
+// DefaultSQLitePath is the embedded store used when no DATABASE_URL is given.
+const DefaultSQLitePath = "licensing.db"
+
+// ParseDatabaseURL turns the DATABASE_URL setting into a dialect and a driver DSN.
+func ParseDatabaseURL(raw string) (Dialect, string, error) {
+	if raw == "" {
+		raw = DefaultSQLitePath
+	}
+	if strings.HasPrefix(raw, "mysql://") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL: %v", err)
+		}
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return "", "", errors.New("DATABASE_URL: a mysql URL needs a host and a database: mysql://user:pass@host:3306/db")
+		}
+		cfg := mysql.NewConfig()
+		cfg.Net = "tcp"
+		cfg.Addr = u.Host
+		if !strings.Contains(u.Host, ":") {
+			cfg.Addr = u.Host + ":3306"
+		}
+		cfg.DBName = strings.Trim(u.Path, "/")
+		if u.User != nil {
+			cfg.User = u.User.Username()
+			cfg.Passwd, _ = u.User.Password()
+		}
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		cfg.MultiStatements = false
+		cfg.Params = map[string]string{"charset": "utf8mb4", "time_zone": "'+00:00'"}
+		for k, vs := range u.Query() {
+			cfg.Params[k] = vs[0]
+		}
+		return MySQL, cfg.FormatDSN(), nil
+	}
+	if strings.Contains(raw, "://") {
+		return "", "", fmt.Errorf("DATABASE_URL: unsupported scheme in %q: use mysql://user:pass@host:port/db or a SQLite file path", redact(raw))
+	}
+	return SQLite, raw, nil
+}
+
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable)"
+}
+
+// Open connects to the store described by cfg. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	dialect, dsn, err := ParseDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // writes that need one take it explicitly (InTx)
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
+	var db *gorm.DB
+	switch dialect {
+	case MySQL:
+		db, err = gorm.Open(gormmysql.Open(dsn), gcfg)
+	case SQLite:
+		// WAL and a busy timeout let readers and one writer share the file; foreign keys are
+		// off on purpose (the schema has none, see migrations).
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		db, err = gorm.Open(sqlite.Open(dsn+sep+"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One connection: SQLite serializes writers anyway, and a single connection keeps an
+		// in-memory database alive and visible to every request.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+	}
+	s := &Store{db: db, dialect: dialect}
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect tells which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Ping checks the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// SQLDB exposes the pool for migrations and tests in this package's tools.
+func (s *Store) sqlDB() (*sql.DB, error) { return s.db.DB() }
+
+// InTx runs fn in one transaction: all its writes land together or none does. A deadlock or
+// lock-wait timeout (MySQL 1213/1205) or a busy SQLite retries the whole function, a bounded
+// number of times, so fn must have no effects outside the store.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	const attempts = 5
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+			return fn(&Store{db: gtx, dialect: s.dialect, inTx: true})
+		})
+		if err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 15 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func retryable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+// isDuplicate tells a unique-index violation, on either engine.
+func isDuplicate(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func (s *Store) ctx(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -1,0 +1,101 @@
+package resolvers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/licensing-api/licensing-api/graph/model"
+	"github.com/licensing-api/licensing-api/licensing"
+	"github.com/licensing-api/licensing-api/models"
+)
+
+// Global IDs are base64url("Type:id"): opaque to clients, typed for node(id:).
+func globalID(typ string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
+}
+
+func parseGlobalID(gid string) (string, int64, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(gid)
+	if err != nil {
+		return "", 0, false
+	}
+	typ, num, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, false
+	}
+	return typ, id, true
+}
+
+// inputID reads a global ID of the wanted type from a mutation input. A malformed ID or one of
+// another type is refused like a missing object: NOT_FOUND on that field.
+func inputID(gid, typ string, field ...string) (int64, error) {
+	t, id, ok := parseGlobalID(gid)
+	if !ok || t != typ {
+		return 0, licensing.Problems{{Field: field, Code: licensing.CodeNotFound, Message: fmt.Sprintf("no such %s", strings.ToLower(typ))}}
+	}
+	return id, nil
+}
+
+// optionalInputID is inputID for an optional field.
+func optionalInputID(gid *string, typ string, field ...string) (*int64, error) {
+	if gid == nil {
+		return nil, nil
+	}
+	id, err := inputID(*gid, typ, field...)
+	return &id, err
+}
+
+// filterID reads an ID in a query filter: a malformed one matches nothing (id 0 never exists).
+func filterID(gid *string, typ string) *int64 {
+	if gid == nil {
+		return nil
+	}
+	t, id, ok := parseGlobalID(*gid)
+	if !ok || t != typ {
+		zero := int64(0)
+		return &zero
+	}
+	return &id
+}
+
+const maxPage = 100
+
+// page reads first/after. first is 1..100; a bad value or cursor is a malformed request.
+func page(first *int, after *string) (models.Page, error) {
+	p := models.Page{First: 20}
+	if first != nil {
+		if *first < 1 || *first > maxPage {
+			return p, errBadInput("first", fmt.Sprintf("first must be between 1 and %d", maxPage))
+		}
+		p.First = *first
+	}
+	if after != nil && *after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*after)
+		id, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "c:"), 10, 64)
+		if err != nil || perr != nil || !strings.HasPrefix(string(raw), "c:") {
+			return p, errBadInput("after", "after is not a cursor returned by this API")
+		}
+		p.After = id
+	}
+	return p, nil
+}
+
+func cursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(id, 10)))
+}
+
+// pageInfo builds PageInfo from a page's ids.
+func pageInfo(ids []int64, hasNext bool) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	if len(ids) > 0 {
+		s, e := cursor(ids[0]), cursor(ids[len(ids)-1])
+		pi.StartCursor, pi.EndCursor = &s, &e
+	}
+	return pi
+}

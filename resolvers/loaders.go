@@ -1,0 +1,83 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/vikstrous/dataloadgen"
+)
+
+// Loaders batch the field lookups of one request (one query per kind of object, not one per
+// row). They are made per request, for its caller, so a cache never crosses tenants.
+type Loaders struct {
+	Reseller            *dataloadgen.Loader[int64, *models.Reseller]
+	Customer            *dataloadgen.Loader[int64, *models.Customer]
+	Agreement           *dataloadgen.Loader[int64, *models.Agreement]
+	Account             *dataloadgen.Loader[int64, *models.Account]
+	ContactsByAgreement *dataloadgen.Loader[int64, []models.AgreementContact]
+	EnrollmentsByAgr    *dataloadgen.Loader[int64, []models.Enrollment]
+	DomainsByAccount    *dataloadgen.Loader[int64, []models.AccountDomain]
+	AdminsByAccount     *dataloadgen.Loader[int64, []models.AccountAdmin]
+}
+
+type loadersKey struct{}
+
+// byID makes a loader of single rows from a batch query by ids.
+func byID[T any](c models.Caller, fetch func(context.Context, models.Caller, []int64) ([]T, error), id func(*T) int64) *dataloadgen.Loader[int64, *T] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*T, error) {
+		rows, err := fetch(ctx, c, ids)
+		out := make(map[int64]*T, len(rows))
+		for i := range rows {
+			out[id(&rows[i])] = &rows[i]
+		}
+		return out, err
+	}, dataloadgen.WithWait(time.Millisecond))
+}
+
+// byParent makes a loader of child lists from a batch query by parent ids.
+func byParent[T any](c models.Caller, fetch func(context.Context, models.Caller, []int64) ([]T, error), parent func(*T) int64) *dataloadgen.Loader[int64, []T] {
+	return dataloadgen.NewLoader(func(ctx context.Context, ids []int64) ([][]T, []error) {
+		rows, err := fetch(ctx, c, ids)
+		groups := map[int64][]T{}
+		for i := range rows {
+			groups[parent(&rows[i])] = append(groups[parent(&rows[i])], rows[i])
+		}
+		out := make([][]T, len(ids))
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			out[i], errs[i] = groups[id], err
+		}
+		return out, errs
+	}, dataloadgen.WithWait(time.Millisecond))
+}
+
+// WithLoaders attaches fresh loaders for the caller to a request context.
+func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.Context {
+	l := &Loaders{
+		Reseller:            byID(c, s.ResellersByID, func(r *models.Reseller) int64 { return r.ID }),
+		Customer:            byID(c, s.CustomersByID, func(r *models.Customer) int64 { return r.ID }),
+		Agreement:           byID(c, s.AgreementsByID, func(r *models.Agreement) int64 { return r.ID }),
+		Account:             byID(c, s.AccountsByID, func(r *models.Account) int64 { return r.ID }),
+		ContactsByAgreement: byParent(c, s.ContactsByAgreement, func(r *models.AgreementContact) int64 { return r.AgreementID }),
+		EnrollmentsByAgr:    byParent(c, s.EnrollmentsByAgreement, func(r *models.Enrollment) int64 { return r.AgreementID }),
+		DomainsByAccount:    byParent(c, s.DomainsByAccount, func(r *models.AccountDomain) int64 { return r.AccountID }),
+		AdminsByAccount:     byParent(c, s.AdminsByAccount, func(r *models.AccountAdmin) int64 { return r.AccountID }),
+	}
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+func loaders(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
+
+// load runs a single-row loader, reading "missing" as models.ErrNotFound.
+func load[T any](ctx context.Context, l *dataloadgen.Loader[int64, *T], id int64) (*T, error) {
+	v, err := l.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, models.ErrNotFound
+	}
+	return v, err
+}

@@ -1,0 +1,131 @@
+package resolvers
+
+import (
+	"github.com/licensing-api/licensing-api/graph/model"
+	"github.com/licensing-api/licensing-api/models"
+)
+
+// Mapping from store rows to the API's view. Only here do models/ structs meet graph/model.
+
+func mapReseller(r *models.Reseller) *model.Reseller {
+	if r == nil {
+		return nil
+	}
+	return &model.Reseller{ID: globalID("Reseller", r.ID), DBID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+}
+
+func mapAPIKey(k *models.APIKey) *model.APIKey {
+	return &model.APIKey{ID: globalID("ApiKey", k.ID), Name: k.Name, Role: model.Role(k.Role), ResellerID: k.ResellerID, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}
+}
+
+func mapCustomer(c *models.Customer) *model.Customer {
+	if c == nil {
+		return nil
+	}
+	return &model.Customer{ID: globalID("Customer", c.ID), DBID: c.ID, ResellerID: c.ResellerID, OrganizationName: c.OrganizationName, Country: c.Country, CreatedAt: c.CreatedAt}
+}
+
+func mapAgreement(a *models.Agreement) *model.Agreement {
+	if a == nil {
+		return nil
+	}
+	return &model.Agreement{ID: globalID("Agreement", a.ID), DBID: a.ID, CustomerID: a.CustomerID, Program: model.Program(a.Program), Number: a.Number,
+		StartDate: a.StartDate, AnniversaryDate: a.AnniversaryDate, CreatedAt: a.CreatedAt}
+}
+
+func mapEnrollment(e *models.Enrollment) *model.Enrollment {
+	if e == nil {
+		return nil
+	}
+	out := &model.Enrollment{ID: globalID("Enrollment", e.ID), DBID: e.ID, AgreementID: e.AgreementID, AccountID: e.AccountID, Number: e.Number,
+		OrganizationName: e.OrganizationName, StartDate: e.StartDate, EndDate: e.EndDate, Status: model.EnrollmentStatus(e.Status), CreatedAt: e.CreatedAt}
+	if e.OSMEmail != "" {
+		out.Osm = &model.OnlineServicesManager{Name: e.OSMName, Email: e.OSMEmail}
+	}
+	return out
+}
+
+func mapAccount(a *models.Account) *model.Account {
+	if a == nil {
+		return nil
+	}
+	return &model.Account{ID: globalID("Account", a.ID), DBID: a.ID, CustomerID: a.CustomerID, Name: a.Name, Country: a.Country, CreatedAt: a.CreatedAt}
+}
+
+func mapAccountUser(u *models.AccountUser) *model.AccountUser {
+	return &model.AccountUser{ID: globalID("AccountUser", u.ID), UserName: u.UserName, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
+}
+
+func mapSKU(k *models.SKU) *model.Sku {
+	if k == nil {
+		return nil
+	}
+	return &model.Sku{Code: k.Code, Name: k.Name, Family: model.Family(k.Family), Kind: model.SkuKind(k.Kind), Unit: model.Unit(k.Unit),
+		BaseSkus: nonNil(k.BaseList()), Countries: nonNil(k.CountryList()), IncompatibleSkus: nonNil(k.IncompatibleList())}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// connection maps one page of rows to a connection's parts.
+func connection[T any, N any, E any](l *models.List[T], id func(*T) int64, node func(*T) N, edge func(N, string) E) ([]E, *model.PageInfo, int) {
+	edges := make([]E, len(l.Items))
+	ids := make([]int64, len(l.Items))
+	for i := range l.Items {
+		ids[i] = id(&l.Items[i])
+		edges[i] = edge(node(&l.Items[i]), cursor(ids[i]))
+	}
+	return edges, pageInfo(ids, l.HasNext), int(l.Total)
+}
+
+func customerConnection(l *models.List[models.Customer]) *model.CustomerConnection {
+	e, pi, n := connection(l, func(r *models.Customer) int64 { return r.ID }, mapCustomer,
+		func(n *model.Customer, c string) *model.CustomerEdge { return &model.CustomerEdge{Node: n, Cursor: c} })
+	return &model.CustomerConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func agreementConnection(l *models.List[models.Agreement]) *model.AgreementConnection {
+	e, pi, n := connection(l, func(r *models.Agreement) int64 { return r.ID }, mapAgreement,
+		func(n *model.Agreement, c string) *model.AgreementEdge {
+			return &model.AgreementEdge{Node: n, Cursor: c}
+		})
+	return &model.AgreementConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func enrollmentConnection(l *models.List[models.Enrollment]) *model.EnrollmentConnection {
+	e, pi, n := connection(l, func(r *models.Enrollment) int64 { return r.ID }, mapEnrollment,
+		func(n *model.Enrollment, c string) *model.EnrollmentEdge {
+			return &model.EnrollmentEdge{Node: n, Cursor: c}
+		})
+	return &model.EnrollmentConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func accountConnection(l *models.List[models.Account]) *model.AccountConnection {
+	e, pi, n := connection(l, func(r *models.Account) int64 { return r.ID }, mapAccount,
+		func(n *model.Account, c string) *model.AccountEdge { return &model.AccountEdge{Node: n, Cursor: c} })
+	return &model.AccountConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func accountUserConnection(l *models.List[models.AccountUser]) *model.AccountUserConnection {
+	e, pi, n := connection(l, func(r *models.AccountUser) int64 { return r.ID }, mapAccountUser,
+		func(n *model.AccountUser, c string) *model.AccountUserEdge {
+			return &model.AccountUserEdge{Node: n, Cursor: c}
+		})
+	return &model.AccountUserConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func resellerConnection(l *models.List[models.Reseller]) *model.ResellerConnection {
+	e, pi, n := connection(l, func(r *models.Reseller) int64 { return r.ID }, mapReseller,
+		func(n *model.Reseller, c string) *model.ResellerEdge { return &model.ResellerEdge{Node: n, Cursor: c} })
+	return &model.ResellerConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func apiKeyConnection(l *models.List[models.APIKey]) *model.APIKeyConnection {
+	e, pi, n := connection(l, func(r *models.APIKey) int64 { return r.ID }, mapAPIKey,
+		func(n *model.APIKey, c string) *model.APIKeyEdge { return &model.APIKeyEdge{Node: n, Cursor: c} })
+	return &model.APIKeyConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}

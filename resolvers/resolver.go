@@ -1,0 +1,23 @@
+// Package resolvers maps GraphQL to the store and the licensing rules. Resolvers are thin:
+// authenticate, call models/ (which asks licensing/), map the result.
+package resolvers
+
+import (
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+)
+
+// Resolver is the root resolver; one per server.
+type Resolver struct {
+	Store *models.Store
+	// Now is the clock used where a request gives no asOf; tests replace it.
+	Now func() time.Time
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}

@@ -1,0 +1,5 @@
+//go:build tools
+
+package licensingapi
+
+import _ "github.com/99designs/gqlgen"
