@@ -23,7 +23,8 @@ const (
 	CodeNotPermitted             Code = "NOT_PERMITTED"              // the contact lacks the role or permission (R-RES-2, R-RES-3)
 	CodeCancelThroughSupport     Code = "CANCEL_THROUGH_SUPPORT"     // MOSP is cancelled by support (R-SUB-6)
 	CodeCancelNotAllowed         Code = "CANCEL_NOT_ALLOWED"         // the program does not allow cancelling (R-SUB-6)
-	CodeSubscriptionNotRenewable Code = "SUBSCRIPTION_NOT_RENEWABLE" // IN_GRACE or DEPROVISIONED (R-SUB-5)
+	CodeSubscriptionNotRenewable Code = "SUBSCRIPTION_NOT_RENEWABLE" // IN_GRACE, DEPROVISIONED or cancelled (R-SUB-5)
+	CodeReservationNotPending    Code = "RESERVATION_NOT_PENDING"    // processing a reservation that is already EFFECTIVE (R-RES-4)
 )
 
 // MaxOrderQuantity bounds any one quantity or total: far above any real order, it catches
@@ -65,8 +66,10 @@ type OrderDraft struct {
 	PurchaseDate     Date
 	UsageStartDate   Date
 	IdempotencyKey   string
-	// MovesFromDirect marks a move from a direct (MOSP) subscription (R-ORD-4).
-	MovesFromDirect bool
+	// MovesFromDirect marks a move from a direct (MOSP) subscription (R-ORD-4);
+	// MovesFromSubscription names it (its id), so it is part of the order's content.
+	MovesFromDirect       bool
+	MovesFromSubscription int64
 }
 
 // SKUFacts is what the order rules need of a catalog SKU.
@@ -213,7 +216,7 @@ func OrderFingerprint(d OrderDraft) string {
 	})
 	var b strings.Builder
 	// %q quotes every text field, so no two different orders can print alike.
-	fmt.Fprintf(&b, "v1 enrollment=%q purchase=%s usage=%s move=%t", d.EnrollmentNumber, d.PurchaseDate, d.UsageStartDate, d.MovesFromDirect)
+	fmt.Fprintf(&b, "v1 enrollment=%q purchase=%s usage=%s move=%t from=%d", d.EnrollmentNumber, d.PurchaseDate, d.UsageStartDate, d.MovesFromDirect, d.MovesFromSubscription)
 	for _, l := range lines {
 		fmt.Fprintf(&b, " line=%q:%d", l.SKU, l.Quantity)
 	}
@@ -388,7 +391,10 @@ func LicensedQuantity(subs []SubscriptionQuantity, asOf time.Time) int {
 // retried renew is not an error. IN_GRACE belongs to a renewed enrollment (its successor
 // carries on, R-SUB-2) and DEPROVISIONED has lost its data (R-SUB-3): neither renews.
 // Field {"subscriptionId"}.
-func CanRenewSubscription(status SubscriptionStatus) *Problem {
+func CanRenewSubscription(status SubscriptionStatus, cancelled bool) *Problem {
+	if cancelled {
+		return ledgerProblem(CodeSubscriptionNotRenewable, "this subscription was cancelled; order a new one", "subscriptionId")
+	}
 	switch status {
 	case SubscriptionActive, SubscriptionExpired:
 		return nil
@@ -401,13 +407,16 @@ func CanRenewSubscription(status SubscriptionStatus) *Problem {
 }
 
 // MayCancelSubscription (R-SUB-6): the reseller cancels OPEN_VALUE and MPSA subscriptions;
-// MOSP ones are cancelled through support; the others are refused with the reason.
-// Field {"subscriptionId"}.
-func MayCancelSubscription(p Program) *Problem {
+// MOSP ones are cancelled through support (bySupport: a platform operator acting as support);
+// the others are refused with the reason. Field {"subscriptionId"}.
+func MayCancelSubscription(p Program, bySupport bool) *Problem {
 	switch p {
 	case ProgramOpenValue, ProgramMPSA:
 		return nil
 	case ProgramMOSP:
+		if bySupport {
+			return nil
+		}
 		return ledgerProblem(CodeCancelThroughSupport, "a MOSP (direct) subscription is cancelled through support, not by the reseller", "subscriptionId")
 	case ProgramEnterprise, ProgramEnterpriseSubscription, ProgramCampusAndSchool:
 		return ledgerProblem(CodeCancelNotAllowed, fmt.Sprintf("%s subscriptions are committed for the enrollment's term and cannot be cancelled; lower them at renewal", p), "subscriptionId")
@@ -423,4 +432,21 @@ func ValidateNewTotal(current, newTotal int) *Problem {
 		return nil
 	}
 	return ledgerProblem(CodeInvalidQuantity, fmt.Sprintf("the new total %d must be between 1 and %d; it is the total after buying, not the number to add (to add 5 to %d, send %d)", newTotal, MaxOrderQuantity, current, current+5), "newTotal")
+}
+
+// RenewedEndDate is the end of a renewed subscription's new one-year term (R-SUB-5): a year
+// after its old end date, or after asOf's day when it lapsed earlier than that.
+func RenewedEndDate(end Date, asOf time.Time) Date {
+	from := end
+	if today := DateOf(asOf); end.IsZero() || end.Before(today) {
+		from = today
+	}
+	return from.AddYears(1)
+}
+
+// ReservationFingerprint is a digest of a reservation's content for its idempotency key
+// (the R-ORD-2 rule, applied to reservations so that a partner's retry never reserves twice).
+func ReservationFingerprint(enrollmentNumber, sku string, quantity int, contactEmail string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("v1 enrollment=%q sku=%q quantity=%d contact=%q", enrollmentNumber, sku, quantity, strings.ToLower(contactEmail))))
+	return hex.EncodeToString(sum[:])
 }

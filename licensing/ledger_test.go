@@ -350,10 +350,20 @@ func TestSubscriptions(t *testing.T) {
 			{SubscriptionDeprovisioned, CodeSubscriptionNotRenewable},
 		} {
 			if c.want == "" {
-				wantOne(t, CanRenewSubscription(c.s), "")
+				wantOne(t, CanRenewSubscription(c.s, false), "")
 			} else {
-				wantOne(t, CanRenewSubscription(c.s), c.want, "subscriptionId")
+				wantOne(t, CanRenewSubscription(c.s, false), c.want, "subscriptionId")
 			}
+		}
+		// A cancelled subscription looks EXPIRED but is not renewed: it was ended on purpose.
+		wantOne(t, CanRenewSubscription(SubscriptionExpired, true), CodeSubscriptionNotRenewable, "subscriptionId")
+		// The new term runs a year from the old end, or from today when it lapsed earlier.
+		asOf := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		if got := RenewedEndDate(NewDate(2026, 12, 31), asOf); !got.Equal(NewDate(2027, 12, 31)) {
+			t.Errorf("renew before end: %s", got)
+		}
+		if got := RenewedEndDate(NewDate(2026, 1, 31), asOf); !got.Equal(NewDate(2027, 11, 23)) {
+			t.Errorf("renew after lapse: %s", got)
 		}
 	})
 	t.Run("R-SUB-6_cancel_by_program", func(t *testing.T) {
@@ -368,7 +378,7 @@ func TestSubscriptions(t *testing.T) {
 			{ProgramEnterpriseSubscription, CodeCancelNotAllowed},
 			{ProgramCampusAndSchool, CodeCancelNotAllowed},
 		} {
-			p := MayCancelSubscription(c.p)
+			p := MayCancelSubscription(c.p, false)
 			if c.want == "" {
 				wantOne(t, p, "")
 				continue
@@ -378,6 +388,10 @@ func TestSubscriptions(t *testing.T) {
 				t.Errorf("%s: message %q gives no reason naming the program", c.p, p.Message)
 			}
 		}
+	})
+	t.Run("R-SUB-6_support_cancels_MOSP", func(t *testing.T) {
+		wantOne(t, MayCancelSubscription(ProgramMOSP, true), "")
+		wantOne(t, MayCancelSubscription(ProgramEnterprise, true), CodeCancelNotAllowed, "subscriptionId")
 	})
 	t.Run("R-SUB-7_new_total", func(t *testing.T) {
 		for _, c := range []struct {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
-	"gorm.io/gorm"
 )
 
 // Reseller is the partner that owns customers and calls the API.
@@ -500,7 +499,7 @@ func (s *Store) AccountUsers(ctx context.Context, c Caller, accountID int64, p P
 }
 
 // Node loads any tenant object by its type name and id, within the caller's scope.
-func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64) (any, error) {
+func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64, asOf time.Time) (any, error) {
 	switch typ {
 	case "Reseller":
 		return s.Reseller(ctx, c, id)
@@ -514,8 +513,13 @@ func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64) (any, 
 		return s.Account(ctx, c, id)
 	case "AccountUser":
 		return byID[AccountUser](ctx, s, c, id)
+	case "Order":
+		return byID[Order](ctx, s, c, id)
+	case "Reservation":
+		return byID[Reservation](ctx, s, c, id)
+	case "Subscription":
+		return s.SubscriptionAsOf(ctx, c, id, asOf)
 	}
 	return nil, ErrNotFound
 }
 
-var _ = gorm.ErrRecordNotFound

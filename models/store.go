@@ -193,7 +193,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return err
 }
 
+// errRetry asks InTx to run the transaction again: it lost a race it can win on a re-read.
+var errRetry = errors.New("retry transaction")
+
 func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == 1213 || me.Number == 1205

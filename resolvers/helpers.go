@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
@@ -82,6 +83,12 @@ func mapNode(v any) model.Node {
 		return mapAccount(o)
 	case *models.AccountUser:
 		return mapAccountUser(o)
+	case *models.Order:
+		return mapOrder(o)
+	case *models.Reservation:
+		return mapReservation(o)
+	case *models.SubscriptionView:
+		return mapSubscription(o)
 	}
 	return nil
 }
@@ -110,4 +117,84 @@ func skuConnection(l *models.List[models.SKU]) *model.SkuConnection {
 		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
 	}
 	return out
+}
+
+// asOf is the instant a time-dependent field is evaluated at: the caller's, or now.
+func (r *Resolver) asOf(at *time.Time) time.Time {
+	if at != nil {
+		return at.UTC()
+	}
+	return r.now()
+}
+
+func osmEmail(e *model.Enrollment) string {
+	if e.Osm == nil {
+		return ""
+	}
+	return e.Osm.Email
+}
+
+func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
+	d := licensing.OrderDraft{EnrollmentNumber: in.EnrollmentNumber, PurchaseDate: in.PurchaseDate, UsageStartDate: in.UsageStartDate, IdempotencyKey: in.IdempotencyKey}
+	for _, l := range in.Lines {
+		d.Lines = append(d.Lines, licensing.OrderLineDraft{SKU: l.Sku, Quantity: l.Quantity})
+	}
+	if in.MovesFromSubscriptionID != nil {
+		id, err := inputID(*in.MovesFromSubscriptionID, "Subscription", "movesFromSubscriptionId")
+		if err != nil {
+			return d, err
+		}
+		d.MovesFromDirect, d.MovesFromSubscription = true, id
+	}
+	return d, nil
+}
+
+// orderAction runs processOrder or cancelOrder.
+func (r *Resolver) orderAction(ctx context.Context, c models.Caller, in model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
+	var o *models.Order
+	id, err := inputID(in.OrderID, "Order", "orderId")
+	if err == nil {
+		o, err = act(ctx, c, id, r.now())
+	}
+	return respond(err, func(ue []*model.UserError) *model.OrderPayload {
+		return &model.OrderPayload{Order: mapOrder(o), UserErrors: ue}
+	})
+}
+
+func (r *Resolver) reservationPermission(ctx context.Context, in model.ReservationPermissionInput, grant bool) (*model.ReservationPermissionPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Store.SetReservationPermission(ctx, c, in.EnrollmentNumber, in.ActingContactEmail, grant, r.now())
+	return respond(err, func(ue []*model.UserError) *model.ReservationPermissionPayload {
+		if len(ue) > 0 {
+			return &model.ReservationPermissionPayload{UserErrors: ue}
+		}
+		return &model.ReservationPermissionPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
+	})
+}
+
+// subscriptionAction runs a change on one subscription and answers it as of now.
+func (r *Resolver) subscriptionAction(ctx context.Context, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sub *models.Subscription
+	id, err := inputID(gid, "Subscription", "subscriptionId")
+	if err == nil {
+		sub, err = act(c, id)
+	}
+	return r.subscriptionPayload(ctx, c, sub, err)
+}
+
+func (r *Resolver) subscriptionPayload(ctx context.Context, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
+	var view *models.SubscriptionView
+	if err == nil {
+		view, err = r.Store.SubscriptionAsOf(ctx, c, sub.ID, r.now())
+	}
+	return respond(err, func(ue []*model.UserError) *model.SubscriptionPayload {
+		return &model.SubscriptionPayload{Subscription: mapSubscription(view), UserErrors: ue}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/vikstrous/dataloadgen"
 )
@@ -20,6 +21,9 @@ type Loaders struct {
 	EnrollmentsByAgr    *dataloadgen.Loader[int64, []models.Enrollment]
 	DomainsByAccount    *dataloadgen.Loader[int64, []models.AccountDomain]
 	AdminsByAccount     *dataloadgen.Loader[int64, []models.AccountAdmin]
+	Enrollment          *dataloadgen.Loader[int64, *models.Enrollment]
+	LinesByOrder        *dataloadgen.Loader[int64, []models.OrderLine]
+	SKU                 *dataloadgen.Loader[string, *models.SKU]
 }
 
 type loadersKey struct{}
@@ -64,6 +68,17 @@ func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.
 		EnrollmentsByAgr:    byParent(c, s.EnrollmentsByAgreement, func(r *models.Enrollment) int64 { return r.AgreementID }),
 		DomainsByAccount:    byParent(c, s.DomainsByAccount, func(r *models.AccountDomain) int64 { return r.AccountID }),
 		AdminsByAccount:     byParent(c, s.AdminsByAccount, func(r *models.AccountAdmin) int64 { return r.AccountID }),
+		Enrollment:          byID(c, s.EnrollmentsByID, func(r *models.Enrollment) int64 { return r.ID }),
+		LinesByOrder:        byParent(c, s.LinesByOrder, func(r *models.OrderLine) int64 { return r.OrderID }),
+		// The catalog is shared by every reseller: no caller scope.
+		SKU: dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*models.SKU, error) {
+			rows, err := s.SKUsByCode(ctx, codes)
+			out := make(map[string]*models.SKU, len(rows))
+			for i := range rows {
+				out[rows[i].Code] = &rows[i]
+			}
+			return out, err
+		}, dataloadgen.WithWait(time.Millisecond)),
 	}
 	return context.WithValue(ctx, loadersKey{}, l)
 }
@@ -80,4 +95,13 @@ func load[T any](ctx context.Context, l *dataloadgen.Loader[int64, *T], id int64
 		return nil, models.ErrNotFound
 	}
 	return v, err
+}
+
+// loadSKU loads a catalog entry by code; a code no longer in the catalog answers null.
+func loadSKU(ctx context.Context, code string) (*model.Sku, error) {
+	k, err := loaders(ctx).SKU.Load(ctx, code)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return mapSKU(k), err
 }

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"github.com/licensing-api/licensing-api/graph/model"
+	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
 
@@ -128,4 +129,63 @@ func apiKeyConnection(l *models.List[models.APIKey]) *model.APIKeyConnection {
 	e, pi, n := connection(l, func(r *models.APIKey) int64 { return r.ID }, mapAPIKey,
 		func(n *model.APIKey, c string) *model.APIKeyEdge { return &model.APIKeyEdge{Node: n, Cursor: c} })
 	return &model.APIKeyConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func mapOrder(o *models.Order) *model.Order {
+	if o == nil {
+		return nil
+	}
+	out := &model.Order{ID: globalID("Order", o.ID), DBID: o.ID, EnrollmentID: o.EnrollmentID, MovesFromSubscriptionID: o.MovesFromSubscriptionID,
+		Number: o.Number, Status: model.OrderStatus(o.Status), PurchaseDate: o.PurchaseDate, UsageStartDate: o.UsageStartDate,
+		IdempotencyKey: o.IdempotencyKey, CreatedAt: o.CreatedAt, ProcessedAt: o.ProcessedAt, CancelledAt: o.CancelledAt}
+	if o.ProcessedAt != nil {
+		at := licensing.PendingUntil(*o.ProcessedAt)
+		out.AvailableAt = &at
+	}
+	return out
+}
+
+func mapReservation(r *models.Reservation) *model.Reservation {
+	if r == nil {
+		return nil
+	}
+	return &model.Reservation{ID: globalID("Reservation", r.ID), DBID: r.ID, EnrollmentID: r.EnrollmentID, SKUCode: r.SKU, Quantity: r.Quantity,
+		Status: model.ReservationStatus(r.Status), ContactEmail: r.ContactEmail, ReservedAt: r.ReservedAt, ProcessedAt: r.ProcessedAt,
+		BillingDate: r.BillingDate, OverdueAt: licensing.OverdueAt(r.ReservedAt), IdempotencyKey: r.IdempotencyKey}
+}
+
+func mapSubscription(v *models.SubscriptionView) *model.Subscription {
+	if v == nil {
+		return nil
+	}
+	licensed := 0
+	if v.Status.Counts() { // R-SUB-1: only ACTIVE subscriptions license anything
+		licensed = v.QuantityAsOf - v.PendingQuantity
+	}
+	return &model.Subscription{ID: globalID("Subscription", v.ID), DBID: v.ID, EnrollmentID: v.EnrollmentID, DirectAccountID: v.DirectAccountID,
+		SKUCode: v.SKU, Program: model.Program(v.Program), AsOf: v.AsOf, Status: model.SubscriptionStatus(v.Status), Quantity: v.QuantityAsOf,
+		PendingQuantity: v.PendingQuantity, LicensedQuantity: licensed, EndDate: v.EndDate, AutoRenew: v.AutoRenew,
+		CancelledAt: v.CancelledAt, GraceUntil: v.GraceUntil}
+}
+
+func orderConnection(l *models.List[models.Order]) *model.OrderConnection {
+	e, pi, n := connection(l, func(r *models.Order) int64 { return r.ID }, mapOrder,
+		func(n *model.Order, c string) *model.OrderEdge { return &model.OrderEdge{Node: n, Cursor: c} })
+	return &model.OrderConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func reservationConnection(l *models.List[models.Reservation]) *model.ReservationConnection {
+	e, pi, n := connection(l, func(r *models.Reservation) int64 { return r.ID }, mapReservation,
+		func(n *model.Reservation, c string) *model.ReservationEdge {
+			return &model.ReservationEdge{Node: n, Cursor: c}
+		})
+	return &model.ReservationConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func subscriptionConnection(l *models.List[models.SubscriptionView]) *model.SubscriptionConnection {
+	e, pi, n := connection(l, func(r *models.SubscriptionView) int64 { return r.ID }, mapSubscription,
+		func(n *model.Subscription, c string) *model.SubscriptionEdge {
+			return &model.SubscriptionEdge{Node: n, Cursor: c}
+		})
+	return &model.SubscriptionConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }

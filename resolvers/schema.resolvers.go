@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -65,6 +66,18 @@ func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, f
 		return nil, err
 	}
 	return enrollmentConnection(l), nil
+}
+
+func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{AccountID: &obj.DBID}, r.asOf(asOf), p)
+	if err != nil {
+		return nil, err
+	}
+	return subscriptionConnection(l), nil
 }
 
 // Customer is the resolver for the customer field.
@@ -151,6 +164,26 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 	}
 	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.AccountID))
 	return mapAccount(a), err
+}
+
+func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.Store.OSMCanReserve(ctx, c, &models.Enrollment{ID: obj.DBID, OSMEmail: osmEmail(obj)})
+}
+
+func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.asOf(asOf), p)
+	if err != nil {
+		return nil, err
+	}
+	return subscriptionConnection(l), nil
 }
 
 // CreateReseller is the resolver for the createReseller field.
@@ -280,6 +313,140 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 	})
 }
 
+func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o *models.Order
+	d, err := orderDraft(input)
+	if err == nil {
+		o, err = r.Store.CreateOrder(ctx, c, d, r.now())
+	}
+	return respond(err, func(ue []*model.UserError) *model.CreateOrderPayload {
+		return &model.CreateOrderPayload{Order: mapOrder(o), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) ProcessOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error) {
+	c, err := operator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.orderAction(ctx, c, input, r.Store.ProcessOrder)
+}
+
+func (r *mutationResolver) CancelOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.orderAction(ctx, c, input, r.Store.CancelOrder)
+}
+
+func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*model.ReservationPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.CreateReservation(ctx, c, models.ReservationRequest{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
+		Quantity: input.Quantity, ContactEmail: input.ContactEmail, IdempotencyKey: input.IdempotencyKey}, r.now())
+	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) ProcessReservation(ctx context.Context, input model.ProcessReservationInput) (*model.ReservationPayload, error) {
+	c, err := operator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res *models.Reservation
+	id, err := inputID(input.ReservationID, "Reservation", "reservationId")
+	if err == nil {
+		res, err = r.Store.ProcessReservation(ctx, c, id, r.now())
+	}
+	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) GrantReservationPermission(ctx context.Context, input model.ReservationPermissionInput) (*model.ReservationPermissionPayload, error) {
+	return r.reservationPermission(ctx, input, true)
+}
+
+func (r *mutationResolver) RevokeReservationPermission(ctx context.Context, input model.ReservationPermissionInput) (*model.ReservationPermissionPayload, error) {
+	return r.reservationPermission(ctx, input, false)
+}
+
+func (r *mutationResolver) SetSubscriptionQuantity(ctx context.Context, input model.SetSubscriptionQuantityInput) (*model.SubscriptionPayload, error) {
+	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, r.now())
+	})
+}
+
+func (r *mutationResolver) SetAutoRenew(ctx context.Context, input model.SetAutoRenewInput) (*model.SubscriptionPayload, error) {
+	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+		return r.Store.SetAutoRenew(ctx, c, id, input.AutoRenew, r.now())
+	})
+}
+
+func (r *mutationResolver) RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
+	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+		return r.Store.RenewSubscription(ctx, c, id, r.now())
+	})
+}
+
+func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
+	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+		return r.Store.CancelSubscription(ctx, c, id, r.now())
+	})
+}
+
+func (r *mutationResolver) CreateDirectSubscription(ctx context.Context, input model.CreateDirectSubscriptionInput) (*model.SubscriptionPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sub *models.Subscription
+	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	if err == nil {
+		sub, err = r.Store.CreateDirectSubscription(ctx, c, models.DirectSubscriptionRequest{AccountID: accountID, SKU: input.Sku,
+			Quantity: input.Quantity, EndDate: input.EndDate, AutoRenew: input.AutoRenew == nil || *input.AutoRenew}, r.now())
+	}
+	return r.subscriptionPayload(ctx, c, sub, err)
+}
+
+func (r *orderResolver) Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error) {
+	e, err := load(ctx, loaders(ctx).Enrollment, obj.EnrollmentID)
+	return mapEnrollment(e), err
+}
+
+func (r *orderResolver) Lines(ctx context.Context, obj *model.Order) ([]*model.OrderLine, error) {
+	rows, err := loaders(ctx).LinesByOrder.Load(ctx, obj.DBID)
+	out := make([]*model.OrderLine, len(rows))
+	for i, l := range rows {
+		out[i] = &model.OrderLine{SKUCode: l.SKU, Quantity: l.Quantity}
+	}
+	return out, err
+}
+
+func (r *orderResolver) MovesFromSubscription(ctx context.Context, obj *model.Order) (*model.Subscription, error) {
+	if obj.MovesFromSubscriptionID == nil {
+		return nil, nil
+	}
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := nullIfNotFound(r.Store.SubscriptionAsOf(ctx, c, *obj.MovesFromSubscriptionID, r.now()))
+	return mapSubscription(v), err
+}
+
+func (r *orderLineResolver) Sku(ctx context.Context, obj *model.OrderLine) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	c, err := reader(ctx)
@@ -290,7 +457,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if !ok {
 		return nil, nil
 	}
-	v, err := r.Store.Node(ctx, c, typ, dbID)
+	v, err := r.Store.Node(ctx, c, typ, dbID, r.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -474,6 +641,89 @@ func (r *queryResolver) Sku(ctx context.Context, code string) (*model.Sku, error
 	return mapSKU(&rows[0]), nil
 }
 
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	var f models.OrderFilter
+	if filter != nil {
+		f = models.OrderFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), PurchasedFrom: filter.PurchasedFrom, PurchasedTo: filter.PurchasedTo}
+		if filter.Status != nil {
+			st := licensing.OrderStatus(*filter.Status)
+			f.Status = &st
+		}
+	}
+	l, err := r.Store.Orders(ctx, c, f, p)
+	if err != nil {
+		return nil, err
+	}
+	return orderConnection(l), nil
+}
+
+func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := nullIfNotFound(r.Store.OrderByNumber(ctx, c, number))
+	return mapOrder(o), err
+}
+
+func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	var f models.ReservationFilter
+	if filter != nil {
+		f = models.ReservationFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), ReservedFrom: filter.ReservedFrom,
+			ReservedTo: filter.ReservedTo, NotBilledAsOf: filter.NotBilledAsOf, OverdueAsOf: filter.OverdueAsOf}
+		if filter.Status != nil {
+			st := licensing.ReservationStatus(*filter.Status)
+			f.Status = &st
+		}
+	}
+	l, err := r.Store.Reservations(ctx, c, f, p)
+	if err != nil {
+		return nil, err
+	}
+	return reservationConnection(l), nil
+}
+
+func (r *reservationResolver) Enrollment(ctx context.Context, obj *model.Reservation) (*model.Enrollment, error) {
+	e, err := load(ctx, loaders(ctx).Enrollment, obj.EnrollmentID)
+	return mapEnrollment(e), err
+}
+
+func (r *reservationResolver) Sku(ctx context.Context, obj *model.Reservation) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *reservationResolver) Overdue(ctx context.Context, obj *model.Reservation, asOf *time.Time) (bool, error) {
+	return licensing.ReservationOverdue(licensing.ReservationStatus(obj.Status), obj.ReservedAt, r.asOf(asOf)), nil
+}
+
+func (r *subscriptionResolver) Sku(ctx context.Context, obj *model.Subscription) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *subscriptionResolver) Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error) {
+	if obj.EnrollmentID == nil {
+		return nil, nil
+	}
+	e, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.EnrollmentID))
+	return mapEnrollment(e), err
+}
+
+func (r *subscriptionResolver) DirectAccount(ctx context.Context, obj *model.Subscription) (*model.Account, error) {
+	if obj.DirectAccountID == nil {
+		return nil, nil
+	}
+	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.DirectAccountID))
+	return mapAccount(a), err
+}
+
 // Reseller is the resolver for the reseller field.
 func (r *viewerResolver) Reseller(ctx context.Context, obj *model.Viewer) (*model.Reseller, error) {
 	if obj.ResellerID == nil {
@@ -495,17 +745,29 @@ func (r *Resolver) Enrollment() graph.EnrollmentResolver { return &enrollmentRes
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }
+
+func (r *Resolver) OrderLine() graph.OrderLineResolver { return &orderLineResolver{r} }
+
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) Reservation() graph.ReservationResolver { return &reservationResolver{r} }
+
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
 type (
-	accountResolver    struct{ *Resolver }
-	agreementResolver  struct{ *Resolver }
-	apiKeyResolver     struct{ *Resolver }
-	customerResolver   struct{ *Resolver }
-	enrollmentResolver struct{ *Resolver }
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	viewerResolver     struct{ *Resolver }
+	accountResolver      struct{ *Resolver }
+	agreementResolver    struct{ *Resolver }
+	apiKeyResolver       struct{ *Resolver }
+	customerResolver     struct{ *Resolver }
+	enrollmentResolver   struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	orderResolver        struct{ *Resolver }
+	orderLineResolver    struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	reservationResolver  struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+	viewerResolver       struct{ *Resolver }
 )

@@ -37,6 +37,8 @@ type Account struct {
 	Customer *Customer `json:"customer"`
 	// The enrollments whose licenses are on this account.
 	Enrollments *EnrollmentConnection `json:"enrollments"`
+	// Subscriptions on this account (its enrollments' and its direct purchases), as of `asOf` (default: now).
+	Subscriptions *SubscriptionConnection `json:"subscriptions"`
 	// When it was created.
 	CreatedAt  time.Time `json:"createdAt"`
 	CustomerID int64     `json:"-"`
@@ -354,6 +356,20 @@ type CreateCustomerPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `createDirectSubscription`.
+type CreateDirectSubscriptionInput struct {
+	// The account the direct (MOSP) purchase is on.
+	AccountID string `json:"accountId"`
+	// The SKU code.
+	Sku string `json:"sku"`
+	// How many licenses.
+	Quantity int `json:"quantity"`
+	// The last day of the term.
+	EndDate licensing.Date `json:"endDate"`
+	// Whether it renews at its end date.
+	AutoRenew *bool `json:"autoRenew,omitempty"`
+}
+
 // Input of `createEnrollment`.
 type CreateEnrollmentInput struct {
 	// The agreement it belongs to.
@@ -380,6 +396,30 @@ type CreateEnrollmentPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `createOrder`.
+type CreateOrderInput struct {
+	// The enrollment to order against; it must be ACTIVE.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// What to order; an add-on needs one of its base SKUs on the enrollment or in the order (R-ORD-3).
+	Lines []*OrderLineInput `json:"lines"`
+	// The purchase date.
+	PurchaseDate licensing.Date `json:"purchaseDate"`
+	// When the customer may start using the licenses; on or after the purchase date.
+	UsageStartDate licensing.Date `json:"usageStartDate"`
+	// Your key for this order. A retry with the same key and content returns the first order; the same key with other content is refused (R-ORD-2).
+	IdempotencyKey string `json:"idempotencyKey"`
+	// For a move from a direct (MOSP) purchase: one of its subscriptions. The order must cover every SKU the purchase holds (R-ORD-4).
+	MovesFromSubscriptionID *string `json:"movesFromSubscriptionId,omitempty"`
+}
+
+// Result of `createOrder`.
+type CreateOrderPayload struct {
+	// The order (the first one, for a retried key), or null when refused.
+	Order *Order `json:"order,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `createReseller`.
 type CreateResellerInput struct {
 	// Display name.
@@ -392,6 +432,20 @@ type CreateResellerPayload struct {
 	Reseller *Reseller `json:"reseller,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `createReservation`.
+type CreateReservationInput struct {
+	// The enrollment to add licenses to; it must be ACTIVE.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// The SKU code.
+	Sku string `json:"sku"`
+	// How many licenses, 1 to 1,000,000.
+	Quantity int `json:"quantity"`
+	// The contact reserving: a VLSC or online administrator, or the OSM holding MANAGE_RESERVATIONS (R-RES-2).
+	ContactEmail string `json:"contactEmail"`
+	// Your key for this reservation; a retry with the same key and content returns the first one.
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
 // An organization a reseller sells to.
@@ -467,6 +521,10 @@ type Enrollment struct {
 	Agreement *Agreement `json:"agreement"`
 	// The account its licenses are on, once activated or provisioned (R-ENR-1).
 	Account *Account `json:"account,omitempty"`
+	// Whether the current OSM holds MANAGE_RESERVATIONS on this enrollment (R-RES-2, R-RES-3).
+	OsmCanManageReservations bool `json:"osmCanManageReservations"`
+	// The enrollment's subscriptions, one per SKU, with status and quantities as of `asOf` (default: now).
+	Subscriptions *SubscriptionConnection `json:"subscriptions"`
 	// When it was created.
 	CreatedAt   time.Time `json:"createdAt"`
 	AccountID   *int64    `json:"-"`
@@ -518,6 +576,105 @@ type OnlineServicesManager struct {
 	Email string `json:"email"`
 }
 
+// An order of licenses against an enrollment.
+type Order struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The order number, for example `ORD-5Z3K0`.
+	Number string `json:"number"`
+	// Lifecycle state.
+	Status OrderStatus `json:"status"`
+	// The enrollment it is placed against.
+	Enrollment *Enrollment `json:"enrollment"`
+	// What is ordered.
+	Lines []*OrderLine `json:"lines"`
+	// The purchase date.
+	PurchaseDate licensing.Date `json:"purchaseDate"`
+	// When the customer may start using the licenses.
+	UsageStartDate licensing.Date `json:"usageStartDate"`
+	// The caller's idempotency key (R-ORD-2).
+	IdempotencyKey string `json:"idempotencyKey"`
+	// The direct (MOSP) subscription this order moves the customer from (R-ORD-4), if any.
+	MovesFromSubscription *Subscription `json:"movesFromSubscription,omitempty"`
+	// When it was placed.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was processed (invoiced).
+	ProcessedAt *time.Time `json:"processedAt,omitempty"`
+	// When its licenses stop being pending and become available: 12 hours after processing (R-ORD-5).
+	AvailableAt *time.Time `json:"availableAt,omitempty"`
+	// When it was cancelled.
+	CancelledAt             *time.Time `json:"cancelledAt,omitempty"`
+	DBID                    int64      `json:"-"`
+	EnrollmentID            int64      `json:"-"`
+	MovesFromSubscriptionID *int64     `json:"-"`
+}
+
+func (Order) IsNode() {}
+
+// The global ID of the object. Opaque: do not parse it.
+func (this Order) GetID() string { return this.ID }
+
+// Input of `processOrder` and `cancelOrder`.
+type OrderActionInput struct {
+	// The order.
+	OrderID string `json:"orderId"`
+}
+
+// A page of orders.
+type OrderConnection struct {
+	// The items with their cursors.
+	Edges []*OrderEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An order and its cursor.
+type OrderEdge struct {
+	// The item.
+	Node *Order `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Filters for `orders`.
+type OrderFilter struct {
+	// Only orders against this enrollment.
+	EnrollmentID *string `json:"enrollmentId,omitempty"`
+	// Only orders in this state.
+	Status *OrderStatus `json:"status,omitempty"`
+	// Only orders purchased on or after this day.
+	PurchasedFrom *licensing.Date `json:"purchasedFrom,omitempty"`
+	// Only orders purchased on or before this day.
+	PurchasedTo *licensing.Date `json:"purchasedTo,omitempty"`
+}
+
+// One line of an order.
+type OrderLine struct {
+	// The SKU ordered.
+	Sku *Sku `json:"sku"`
+	// How many licenses (seats, instances or GB).
+	Quantity int    `json:"quantity"`
+	SKUCode  string `json:"-"`
+}
+
+// One line of a new order.
+type OrderLineInput struct {
+	// The SKU code, for example `O365-E3`.
+	Sku string `json:"sku"`
+	// How many licenses, 1 to 1,000,000.
+	Quantity int `json:"quantity"`
+}
+
+// Result of `processOrder` and `cancelOrder`.
+type OrderPayload struct {
+	// The order after the action, or null when refused.
+	Order *Order `json:"order,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Pagination details of a connection.
 type PageInfo struct {
 	// Whether more items follow `endCursor`.
@@ -528,6 +685,12 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// The cursor of the last item of this page; pass it as `after` for the next page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// Input of `processReservation`.
+type ProcessReservationInput struct {
+	// The reservation.
+	ReservationID string `json:"reservationId"`
 }
 
 type Query struct {
@@ -567,6 +730,100 @@ type ResellerEdge struct {
 	Cursor string `json:"cursor"`
 }
 
+// Licenses reserved on an enrollment: added at once, billed at the agreement's next anniversary (R-RES-1).
+type Reservation struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The enrollment the licenses are added to.
+	Enrollment *Enrollment `json:"enrollment"`
+	// The SKU reserved.
+	Sku *Sku `json:"sku"`
+	// How many licenses.
+	Quantity int `json:"quantity"`
+	// PENDING until processed, then EFFECTIVE (R-RES-4).
+	Status ReservationStatus `json:"status"`
+	// The contact who reserved.
+	ContactEmail string `json:"contactEmail"`
+	// When it was made.
+	ReservedAt time.Time `json:"reservedAt"`
+	// When it was processed.
+	ProcessedAt *time.Time `json:"processedAt,omitempty"`
+	// The anniversary date it is billed on (R-RES-1).
+	BillingDate licensing.Date `json:"billingDate"`
+	// When it becomes overdue if still pending: 25 hours after it was made (R-RES-4).
+	OverdueAt time.Time `json:"overdueAt"`
+	// Whether it is still pending 25 hours after it was made, as of `asOf` (default: now); then the customer should contact support (R-RES-4).
+	Overdue bool `json:"overdue"`
+	// The caller's idempotency key.
+	IdempotencyKey string `json:"idempotencyKey"`
+	DBID           int64  `json:"-"`
+	EnrollmentID   int64  `json:"-"`
+	SKUCode        string `json:"-"`
+}
+
+func (Reservation) IsNode() {}
+
+// The global ID of the object. Opaque: do not parse it.
+func (this Reservation) GetID() string { return this.ID }
+
+// A page of reservations.
+type ReservationConnection struct {
+	// The items with their cursors.
+	Edges []*ReservationEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A reservation and its cursor.
+type ReservationEdge struct {
+	// The item.
+	Node *Reservation `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Filters for `reservations`.
+type ReservationFilter struct {
+	// Only reservations on this enrollment.
+	EnrollmentID *string `json:"enrollmentId,omitempty"`
+	// Only reservations in this state.
+	Status *ReservationStatus `json:"status,omitempty"`
+	// Only reservations made at or after this instant.
+	ReservedFrom *time.Time `json:"reservedFrom,omitempty"`
+	// Only reservations made at or before this instant.
+	ReservedTo *time.Time `json:"reservedTo,omitempty"`
+	// Only reservations not yet billed as of this instant: billed on a later anniversary (R-RES-1).
+	NotBilledAsOf *time.Time `json:"notBilledAsOf,omitempty"`
+	// Only reservations overdue as of this instant: still pending 25 hours after they were made (R-RES-4).
+	OverdueAsOf *time.Time `json:"overdueAsOf,omitempty"`
+}
+
+// Result of `createReservation` and `processReservation`.
+type ReservationPayload struct {
+	// The reservation, or null when refused.
+	Reservation *Reservation `json:"reservation,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `grantReservationPermission` and `revokeReservationPermission`.
+type ReservationPermissionInput struct {
+	// The enrollment whose OSM gets or loses MANAGE_RESERVATIONS.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// The contact acting; must be the agreement's AGREEMENT_ADMINISTRATOR (R-RES-3).
+	ActingContactEmail string `json:"actingContactEmail"`
+}
+
+// Result of `grantReservationPermission` and `revokeReservationPermission`.
+type ReservationPermissionPayload struct {
+	// The enrollment, or null when refused.
+	Enrollment *Enrollment `json:"enrollment,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `revokeApiKey`.
 type RevokeAPIKeyInput struct {
 	// The key to revoke.
@@ -579,6 +836,22 @@ type RevokeAPIKeyPayload struct {
 	APIKey *APIKey `json:"apiKey,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `setAutoRenew`.
+type SetAutoRenewInput struct {
+	// The subscription.
+	SubscriptionID string `json:"subscriptionId"`
+	// Whether it renews at its end date (R-SUB-5).
+	AutoRenew bool `json:"autoRenew"`
+}
+
+// Input of `setSubscriptionQuantity`.
+type SetSubscriptionQuantityInput struct {
+	// The subscription.
+	SubscriptionID string `json:"subscriptionId"`
+	// The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7).
+	Quantity int `json:"quantity"`
 }
 
 // A product of the catalog.
@@ -625,6 +898,79 @@ type SkuFilter struct {
 	Family *Family `json:"family,omitempty"`
 	// Only base SKUs or only add-ons.
 	Kind *SkuKind `json:"kind,omitempty"`
+}
+
+// The licensed quantity of one SKU on an enrollment, or a direct (MOSP) purchase on an account, as of an instant.
+type Subscription struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The SKU.
+	Sku *Sku `json:"sku"`
+	// The program it was bought under (MOSP for a direct purchase).
+	Program Program `json:"program"`
+	// The enrollment it belongs to; null for a direct purchase.
+	Enrollment *Enrollment `json:"enrollment,omitempty"`
+	// The account of a direct purchase; null for an enrollment's subscription.
+	DirectAccount *Account `json:"directAccount,omitempty"`
+	// The instant the status and quantities below are evaluated at.
+	AsOf time.Time `json:"asOf"`
+	// Status as of `asOf`.
+	Status SubscriptionStatus `json:"status"`
+	// Total quantity as of `asOf`, pending licenses included.
+	Quantity int `json:"quantity"`
+	// Licenses of orders processed less than 12 hours before `asOf`, not yet available (R-ORD-5).
+	PendingQuantity int `json:"pendingQuantity"`
+	// Licenses usable as of `asOf`: the quantity less pending ones, and zero unless ACTIVE (R-SUB-1).
+	LicensedQuantity int `json:"licensedQuantity"`
+	// The last day of the term.
+	EndDate licensing.Date `json:"endDate"`
+	// Whether it renews at its end date instead of expiring (R-SUB-5).
+	AutoRenew bool `json:"autoRenew"`
+	// When it was cancelled (R-SUB-6).
+	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
+	// When the grace period ends, for a subscription of a renewed enrollment (R-SUB-3).
+	GraceUntil      *time.Time `json:"graceUntil,omitempty"`
+	DBID            int64      `json:"-"`
+	DirectAccountID *int64     `json:"-"`
+	EnrollmentID    *int64     `json:"-"`
+	SKUCode         string     `json:"-"`
+}
+
+func (Subscription) IsNode() {}
+
+// The global ID of the object. Opaque: do not parse it.
+func (this Subscription) GetID() string { return this.ID }
+
+// Input of `renewSubscription` and `cancelSubscription`.
+type SubscriptionActionInput struct {
+	// The subscription.
+	SubscriptionID string `json:"subscriptionId"`
+}
+
+// A page of subscriptions.
+type SubscriptionConnection struct {
+	// The items with their cursors.
+	Edges []*SubscriptionEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A subscription and its cursor.
+type SubscriptionEdge struct {
+	// The item.
+	Node *Subscription `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Result of the subscription mutations.
+type SubscriptionPayload struct {
+	// The subscription after the change, as of now, or null when refused.
+	Subscription *Subscription `json:"subscription,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // One refusal of a mutation. Nothing was written when a payload has any.
@@ -893,6 +1239,67 @@ func (e Family) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The lifecycle of an order (R-ORD-1).
+type OrderStatus string
+
+const (
+	// Placed; adds nothing yet.
+	OrderStatusPlaced OrderStatus = "PLACED"
+	// Invoiced: its quantities were added to subscriptions.
+	OrderStatusProcessed OrderStatus = "PROCESSED"
+	// Cancelled before processing.
+	OrderStatusCancelled OrderStatus = "CANCELLED"
+)
+
+var AllOrderStatus = []OrderStatus{
+	OrderStatusPlaced,
+	OrderStatusProcessed,
+	OrderStatusCancelled,
+}
+
+func (e OrderStatus) IsValid() bool {
+	switch e {
+	case OrderStatusPlaced, OrderStatusProcessed, OrderStatusCancelled:
+		return true
+	}
+	return false
+}
+
+func (e OrderStatus) String() string {
+	return string(e)
+}
+
+func (e *OrderStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderStatus", str)
+	}
+	return nil
+}
+
+func (e OrderStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A volume-licensing program. Inputs take its name as a string and refuse unknown names with a userError.
 type Program string
 
@@ -958,6 +1365,64 @@ func (e *Program) UnmarshalJSON(b []byte) error {
 }
 
 func (e Program) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The state of a reservation (R-RES-4).
+type ReservationStatus string
+
+const (
+	// Made, not yet processed; overdue 25 hours after it was made.
+	ReservationStatusPending ReservationStatus = "PENDING"
+	// Processed.
+	ReservationStatusEffective ReservationStatus = "EFFECTIVE"
+)
+
+var AllReservationStatus = []ReservationStatus{
+	ReservationStatusPending,
+	ReservationStatusEffective,
+}
+
+func (e ReservationStatus) IsValid() bool {
+	switch e {
+	case ReservationStatusPending, ReservationStatusEffective:
+		return true
+	}
+	return false
+}
+
+func (e ReservationStatus) String() string {
+	return string(e)
+}
+
+func (e *ReservationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReservationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReservationStatus", str)
+	}
+	return nil
+}
+
+func (e ReservationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReservationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReservationStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1082,6 +1547,70 @@ func (e SkuKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The status of a subscription at an instant.
+type SubscriptionStatus string
+
+const (
+	// Counts toward the licensed quantity (R-SUB-1).
+	SubscriptionStatusActive SubscriptionStatus = "ACTIVE"
+	// Its enrollment was renewed; it ends when the grace period does (R-SUB-2).
+	SubscriptionStatusInGrace SubscriptionStatus = "IN_GRACE"
+	// Past its end date with auto-renew off, or cancelled (R-SUB-5, R-SUB-6).
+	SubscriptionStatusExpired SubscriptionStatus = "EXPIRED"
+	// The grace period ended; its data is deleted (R-SUB-3).
+	SubscriptionStatusDeprovisioned SubscriptionStatus = "DEPROVISIONED"
+)
+
+var AllSubscriptionStatus = []SubscriptionStatus{
+	SubscriptionStatusActive,
+	SubscriptionStatusInGrace,
+	SubscriptionStatusExpired,
+	SubscriptionStatusDeprovisioned,
+}
+
+func (e SubscriptionStatus) IsValid() bool {
+	switch e {
+	case SubscriptionStatusActive, SubscriptionStatusInGrace, SubscriptionStatusExpired, SubscriptionStatusDeprovisioned:
+		return true
+	}
+	return false
+}
+
+func (e SubscriptionStatus) String() string {
+	return string(e)
+}
+
+func (e *SubscriptionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SubscriptionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SubscriptionStatus", str)
+	}
+	return nil
+}
+
+func (e SubscriptionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SubscriptionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SubscriptionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // What one license of a SKU counts.
 type Unit string
 
@@ -1163,6 +1692,32 @@ const (
 	UserErrorCodeUnknownValue UserErrorCode = "UNKNOWN_VALUE"
 	// The number breaks its program's format: Open Value numbers start with V (R-AGR-1).
 	UserErrorCodeNumberFormat UserErrorCode = "NUMBER_FORMAT"
+	// Orders and reservations need an ACTIVE enrollment, within its term (R-ORD-1).
+	UserErrorCodeEnrollmentNotActive UserErrorCode = "ENROLLMENT_NOT_ACTIVE"
+	// A quantity is not between 1 and 1,000,000.
+	UserErrorCodeInvalidQuantity UserErrorCode = "INVALID_QUANTITY"
+	// A SKU appears on two lines of one order.
+	UserErrorCodeDuplicateLine UserErrorCode = "DUPLICATE_LINE"
+	// An add-on line has none of its base SKUs on the enrollment or in the order (R-ORD-3).
+	UserErrorCodeAddonRequiresBase UserErrorCode = "ADDON_REQUIRES_BASE"
+	// A move from a direct (MOSP) subscription orders less than it holds; the message gives the shortfall per SKU (R-ORD-4).
+	UserErrorCodeMigrationQuantityTooLow UserErrorCode = "MIGRATION_QUANTITY_TOO_LOW"
+	// The idempotency key was already used for different content (R-ORD-2).
+	UserErrorCodeIdempotencyKeyReused UserErrorCode = "IDEMPOTENCY_KEY_REUSED"
+	// Only a PLACED order can be processed or cancelled.
+	UserErrorCodeOrderNotPlaced UserErrorCode = "ORDER_NOT_PLACED"
+	// The acting contact lacks the role or permission (R-RES-2, R-RES-3).
+	UserErrorCodeNotPermitted UserErrorCode = "NOT_PERMITTED"
+	// A MOSP subscription is cancelled through support, not by the reseller (R-SUB-6).
+	UserErrorCodeCancelThroughSupport UserErrorCode = "CANCEL_THROUGH_SUPPORT"
+	// The program does not allow cancelling (R-SUB-6).
+	UserErrorCodeCancelNotAllowed UserErrorCode = "CANCEL_NOT_ALLOWED"
+	// The subscription is in grace, deprovisioned or cancelled and cannot be renewed (R-SUB-5).
+	UserErrorCodeSubscriptionNotRenewable UserErrorCode = "SUBSCRIPTION_NOT_RENEWABLE"
+	// The reservation is already EFFECTIVE.
+	UserErrorCodeReservationNotPending UserErrorCode = "RESERVATION_NOT_PENDING"
+	// The enrollment has no Online Services Manager (R-ACT-6).
+	UserErrorCodeNoSubscriptionContact UserErrorCode = "NO_SUBSCRIPTION_CONTACT"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1174,11 +1729,24 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeUnknownSku,
 	UserErrorCodeUnknownValue,
 	UserErrorCodeNumberFormat,
+	UserErrorCodeEnrollmentNotActive,
+	UserErrorCodeInvalidQuantity,
+	UserErrorCodeDuplicateLine,
+	UserErrorCodeAddonRequiresBase,
+	UserErrorCodeMigrationQuantityTooLow,
+	UserErrorCodeIdempotencyKeyReused,
+	UserErrorCodeOrderNotPlaced,
+	UserErrorCodeNotPermitted,
+	UserErrorCodeCancelThroughSupport,
+	UserErrorCodeCancelNotAllowed,
+	UserErrorCodeSubscriptionNotRenewable,
+	UserErrorCodeReservationNotPending,
+	UserErrorCodeNoSubscriptionContact,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat:
+	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat, UserErrorCodeEnrollmentNotActive, UserErrorCodeInvalidQuantity, UserErrorCodeDuplicateLine, UserErrorCodeAddonRequiresBase, UserErrorCodeMigrationQuantityTooLow, UserErrorCodeIdempotencyKeyReused, UserErrorCodeOrderNotPlaced, UserErrorCodeNotPermitted, UserErrorCodeCancelThroughSupport, UserErrorCodeCancelNotAllowed, UserErrorCodeSubscriptionNotRenewable, UserErrorCodeReservationNotPending, UserErrorCodeNoSubscriptionContact:
 		return true
 	}
 	return false

@@ -1,0 +1,408 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
+)
+
+// Order is an order of licenses against an enrollment (R-ORD-1).
+type Order struct {
+	ID                      int64
+	ResellerID              int64
+	EnrollmentID            int64
+	Number                  string
+	Status                  licensing.OrderStatus
+	PurchaseDate            licensing.Date
+	UsageStartDate          licensing.Date
+	IdempotencyKey          string
+	Fingerprint             string
+	MovesFromSubscriptionID *int64
+	CreatedAt               time.Time
+	ProcessedAt             *time.Time
+	CancelledAt             *time.Time
+}
+
+// OrderLine is one SKU and quantity of an order.
+type OrderLine struct {
+	ID         int64
+	ResellerID int64
+	OrderID    int64
+	LineNo     int
+	SKU        string `gorm:"column:sku"`
+	Quantity   int
+}
+
+// Subscription is the licensed quantity of one SKU on an enrollment, or a direct (MOSP)
+// purchase on an account.
+type Subscription struct {
+	ID              int64
+	ResellerID      int64
+	EnrollmentID    *int64
+	DirectAccountID *int64
+	Program         licensing.Program
+	SKU             string `gorm:"column:sku"`
+	Quantity        int
+	EndDate         licensing.Date
+	AutoRenew       bool
+	CancelledAt     *time.Time
+	GraceFrom       *time.Time
+	GraceUntil      *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Term returns the facts that decide the subscription's status.
+func (s Subscription) Term() licensing.SubscriptionTerm {
+	return licensing.SubscriptionTerm{EndDate: s.EndDate, AutoRenew: s.AutoRenew, CancelledAt: s.CancelledAt, GraceFrom: s.GraceFrom, GraceUntil: s.GraceUntil}
+}
+
+// Causes of a quantity change.
+const (
+	CauseOrder       = "ORDER"
+	CauseReservation = "RESERVATION"
+	CauseSetQuantity = "SET_QUANTITY"
+	CauseDirect      = "DIRECT"
+)
+
+// SubscriptionChange is one change of a subscription's quantity.
+type SubscriptionChange struct {
+	ID             int64
+	ResellerID     int64
+	SubscriptionID int64
+	Delta          int
+	Cause          string
+	OrderID        *int64
+	ReservationID  *int64
+	EffectiveAt    time.Time
+}
+
+// Reservation adds licenses at once, billed at the next anniversary (R-RES-1).
+type Reservation struct {
+	ID             int64
+	ResellerID     int64
+	EnrollmentID   int64
+	SubscriptionID int64
+	SKU            string `gorm:"column:sku"`
+	Quantity       int
+	Status         licensing.ReservationStatus
+	ContactEmail   string
+	ReservedAt     time.Time
+	ProcessedAt    *time.Time
+	BillingDate    licensing.Date
+	IdempotencyKey string
+	Fingerprint    string
+}
+
+// ReservationPermission is MANAGE_RESERVATIONS granted to an enrollment's OSM (R-RES-3).
+type ReservationPermission struct {
+	ID           int64
+	ResellerID   int64
+	EnrollmentID int64
+	Email        string
+	GrantedBy    string
+	GrantedAt    time.Time
+}
+
+func refuse(code licensing.Code, msg string, field ...string) error {
+	return licensing.Problems{{Field: field, Code: code, Message: msg}}
+}
+
+func problem(p *licensing.Problem) error {
+	if p == nil {
+		return nil
+	}
+	return licensing.Problems{*p}
+}
+
+// enrollmentForWrite finds an enrollment by number for a write, or a NOT_FOUND refusal.
+func (s *Store) enrollmentForWrite(ctx context.Context, c Caller, number, field string) (*Enrollment, error) {
+	e, err := s.EnrollmentByNumber(ctx, c, number)
+	if errors.Is(err, ErrNotFound) {
+		return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), field)
+	}
+	return e, err
+}
+
+// catalogFacts loads the catalog entries the codes name (unknown codes are absent).
+func (s *Store) catalogFacts(ctx context.Context, codes []string) (map[string]licensing.SKUFacts, error) {
+	rows, err := s.SKUsByCode(ctx, codes)
+	out := make(map[string]licensing.SKUFacts, len(rows))
+	for _, k := range rows {
+		out[k.Code] = licensing.SKUFacts{Code: k.Code, Family: k.Family, Kind: k.Kind, BaseSKUs: k.BaseList(), Unit: k.Unit}
+	}
+	return out, err
+}
+
+// activeSKUs returns the SKUs with an ACTIVE subscription on the enrollment as of asOf.
+func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, asOf time.Time) (map[string]bool, error) {
+	var subs []Subscription
+	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", resellerID, enrollmentID).Find(&subs).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			out[sub.SKU] = true
+		}
+	}
+	return out, nil
+}
+
+// OrderRequest is a createOrder call.
+type OrderRequest struct {
+	Draft licensing.OrderDraft
+}
+
+// CreateOrder places an order (R-ORD-1) or, for a key already used with the same content,
+// returns the first order (R-ORD-2). The unique index on (reseller, key) decides between
+// concurrent retries: the losers find the winner's order and return it.
+func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraft, now time.Time) (*Order, error) {
+	e, err := s.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
+	if err != nil {
+		return nil, err
+	}
+	d.IdempotencyKey = strings.TrimSpace(d.IdempotencyKey)
+	fingerprint := licensing.OrderFingerprint(d)
+	for attempt := 0; attempt < 5; attempt++ {
+		var first Order
+		err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", e.ResellerID, d.IdempotencyKey).Take(&first).Error
+		if err == nil {
+			reuse, p := licensing.DecideIdempotency(first.Fingerprint, fingerprint)
+			if reuse {
+				return &first, nil
+			}
+			return nil, problem(p)
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
+		}
+		o, err := s.placeOrder(ctx, c, e, d, fingerprint, now)
+		if err != nil && isDuplicate(err) {
+			continue // a concurrent call with this key won: read its order
+		}
+		return o, err
+	}
+	return nil, errors.New("create order: idempotency key kept colliding")
+}
+
+func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licensing.OrderDraft, fingerprint string, now time.Time) (*Order, error) {
+	var o Order
+	err := s.InTx(ctx, func(tx *Store) error {
+		codes := make([]string, len(d.Lines))
+		for i, l := range d.Lines {
+			codes[i] = l.SKU
+		}
+		facts := licensing.OrderFacts{EnrollmentStatus: e.Status, EnrollmentEndDate: e.EndDate}
+		var err error
+		if facts.Catalog, err = tx.catalogFacts(ctx, codes); err != nil {
+			return err
+		}
+		if facts.SubscribedSKUs, err = tx.activeSKUs(ctx, e.ID, e.ResellerID, now); err != nil {
+			return err
+		}
+		if d.MovesFromDirect {
+			if facts.DirectHoldings, err = tx.directHoldings(ctx, c, d.MovesFromSubscription, now); err != nil {
+				return err
+			}
+		}
+		if err := licensing.ValidateOrder(d, facts).Err(); err != nil {
+			return err
+		}
+		o = Order{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Status: licensing.OrderPlaced, PurchaseDate: d.PurchaseDate,
+			UsageStartDate: d.UsageStartDate, IdempotencyKey: d.IdempotencyKey, Fingerprint: fingerprint, CreatedAt: now}
+		o.Number = "ORD-" + strings.ToUpper(strconv.FormatInt(o.ID, 36))
+		if d.MovesFromDirect {
+			o.MovesFromSubscriptionID = &d.MovesFromSubscription
+		}
+		if err := tx.ctx(ctx).Create(&o).Error; err != nil {
+			return err
+		}
+		for i, l := range d.Lines {
+			line := OrderLine{ID: newID(), ResellerID: o.ResellerID, OrderID: o.ID, LineNo: i + 1, SKU: l.SKU, Quantity: l.Quantity}
+			if err := tx.ctx(ctx).Create(&line).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// directHoldings returns what a direct (MOSP) purchase holds, per SKU (R-ORD-4): the named
+// direct subscription and every other ACTIVE direct subscription on its account (its add-ons).
+func (s *Store) directHoldings(ctx context.Context, c Caller, subscriptionID int64, asOf time.Time) (map[string]int, error) {
+	sub, err := byID[Subscription](ctx, s, c, subscriptionID)
+	if errors.Is(err, ErrNotFound) || (err == nil && sub.DirectAccountID == nil) {
+		return nil, refuse(licensing.CodeNotFound, "no direct (MOSP) subscription with this id", "movesFromSubscriptionId")
+	} else if err != nil {
+		return nil, err
+	}
+	var subs []Subscription
+	if err := s.ctx(ctx).Where("reseller_id = ? AND direct_account_id = ?", sub.ResellerID, *sub.DirectAccountID).Find(&subs).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, d := range subs {
+		if d.Term().StatusAt(asOf).Counts() {
+			out[d.SKU] += d.Quantity
+		}
+	}
+	return out, nil
+}
+
+// lockOrder loads an order for a write in tx, scoped to the caller.
+func (s *Store) lockOrder(ctx context.Context, c Caller, id int64) (*Order, error) {
+	var o Order
+	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&o).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, refuse(licensing.CodeNotFound, "no such order", "orderId")
+		}
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ProcessOrder records the upstream confirmation that an order was invoiced: its quantities
+// are added to the enrollment's subscriptions, all in one transaction (R-ORD-1). They show as
+// pending for 12 hours (R-ORD-5).
+func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.Time) (*Order, error) {
+	var o *Order
+	err := s.InTx(ctx, func(tx *Store) error {
+		var err error
+		if o, err = tx.lockOrder(ctx, c, id); err != nil {
+			return err
+		}
+		if err := problem(licensing.CanProcessOrder(o.Status)); err != nil {
+			return err
+		}
+		var lines []OrderLine
+		if err := tx.ctx(ctx).Where("reseller_id = ? AND order_id = ?", o.ResellerID, o.ID).Order("line_no").Find(&lines).Error; err != nil {
+			return err
+		}
+		e, err := byID[Enrollment](ctx, tx, c, o.EnrollmentID)
+		if err != nil {
+			return err
+		}
+		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			sub, err := tx.lockEnrollmentSubscription(ctx, e, a.Program, l.SKU, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.changeQuantity(ctx, sub, l.Quantity, CauseOrder, &o.ID, nil, now); err != nil {
+				return err
+			}
+		}
+		o.Status, o.ProcessedAt = licensing.OrderProcessed, &now
+		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "processed_at": now}).Error
+	})
+	return o, err
+}
+
+// CancelOrder cancels a PLACED order; it never touched a subscription.
+func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Time) (*Order, error) {
+	var o *Order
+	err := s.InTx(ctx, func(tx *Store) error {
+		var err error
+		if o, err = tx.lockOrder(ctx, c, id); err != nil {
+			return err
+		}
+		if err := problem(licensing.CanCancelOrder(o.Status)); err != nil {
+			return err
+		}
+		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
+		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
+	})
+	return o, err
+}
+
+// lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
+// it (quantity 0, ending with the enrollment) when there is none yet.
+func (s *Store) lockEnrollmentSubscription(ctx context.Context, e *Enrollment, program licensing.Program, sku string, now time.Time) (*Subscription, error) {
+	var sub Subscription
+	err := s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND enrollment_id = ? AND sku = ?", e.ResellerID, e.ID, sku).Take(&sub).Error
+	if err == nil {
+		return &sub, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, err
+	}
+	sub = Subscription{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: &e.ID, Program: program, SKU: sku, EndDate: e.EndDate, CreatedAt: now, UpdatedAt: now}
+	if err := s.ctx(ctx).Create(&sub).Error; err != nil {
+		if isDuplicate(err) {
+			return nil, fmt.Errorf("%w: subscription created concurrently", errRetry)
+		}
+		return nil, err // a deadlock between two creators is retried by InTx too
+	}
+	return &sub, nil
+}
+
+// changeQuantity adds delta to a locked subscription and records the change.
+func (s *Store) changeQuantity(ctx context.Context, sub *Subscription, delta int, cause string, orderID, reservationID *int64, now time.Time) error {
+	if delta == 0 {
+		return nil
+	}
+	ch := SubscriptionChange{ID: newID(), ResellerID: sub.ResellerID, SubscriptionID: sub.ID, Delta: delta, Cause: cause, OrderID: orderID, ReservationID: reservationID, EffectiveAt: now}
+	if err := s.ctx(ctx).Create(&ch).Error; err != nil {
+		return err
+	}
+	sub.Quantity += delta
+	sub.UpdatedAt = now
+	return s.ctx(ctx).Model(sub).Updates(map[string]any{"quantity": gorm.Expr("quantity + ?", delta), "updated_at": now}).Error
+}
+
+// OrderFilter narrows an order list.
+type OrderFilter struct {
+	EnrollmentID  *int64
+	Status        *licensing.OrderStatus
+	PurchasedFrom *licensing.Date
+	PurchasedTo   *licensing.Date
+}
+
+func (s *Store) Orders(ctx context.Context, c Caller, f OrderFilter, p Page) (*List[Order], error) {
+	q := c.scope(s.ctx(ctx).Model(&Order{}))
+	if f.EnrollmentID != nil {
+		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
+	}
+	if f.Status != nil {
+		q = q.Where("status = ?", *f.Status)
+	}
+	if f.PurchasedFrom != nil {
+		q = q.Where("purchase_date >= ?", *f.PurchasedFrom)
+	}
+	if f.PurchasedTo != nil {
+		q = q.Where("purchase_date <= ?", *f.PurchasedTo)
+	}
+	return list[Order](q, p)
+}
+
+// OrderByNumber finds an order by number within the caller's scope.
+func (s *Store) OrderByNumber(ctx context.Context, c Caller, number string) (*Order, error) {
+	var o Order
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&o).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &o, nil
+}
+
+// LinesByOrder loads the lines of many orders at once (for dataloaders).
+func (s *Store) LinesByOrder(ctx context.Context, c Caller, orderIDs []int64) ([]OrderLine, error) {
+	var rows []OrderLine
+	return rows, c.scope(s.ctx(ctx)).Where("order_id IN ?", orderIDs).Order("line_no").Find(&rows).Error
+}
+
+func (s *Store) EnrollmentsByID(ctx context.Context, c Caller, ids []int64) ([]Enrollment, error) {
+	return byIDs[Enrollment](ctx, s, c, ids)
+}
