@@ -522,4 +522,3 @@ func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64, asOf t
 	}
 	return nil, ErrNotFound
 }
-
