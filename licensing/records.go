@@ -150,7 +150,7 @@ func (d AccountDraft) Validate() Problems {
 	checkCountry(&ps, d.Country, "country")
 	seen := map[string]bool{}
 	for i, dom := range d.Domains {
-		at := []string{"domains", strconv.Itoa(i)}
+		at := []string{"verifiedDomains", strconv.Itoa(i)}
 		if !validDomain(dom) {
 			ps.Add(CodeInvalid, fmt.Sprintf("%q is not a domain name", dom), at...)
 		} else if seen[strings.ToLower(dom)] {

@@ -432,7 +432,7 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 			row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
 			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
 				if isDuplicate(err) {
-					return licensing.Problems{{Field: []string{"domains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
+					return licensing.Problems{{Field: []string{"verifiedDomains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
 				}
 				return err
 			}
@@ -513,6 +513,8 @@ func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64, asOf t
 		return s.Account(ctx, c, id)
 	case "AccountUser":
 		return byID[AccountUser](ctx, s, c, id)
+	case "ApiKey":
+		return byID[APIKey](ctx, s, c, id)
 	case "Order":
 		return byID[Order](ctx, s, c, id)
 	case "Reservation":

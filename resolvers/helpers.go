@@ -2,6 +2,8 @@ package resolvers
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -83,6 +85,8 @@ func mapNode(v any) model.Node {
 		return mapAccount(o)
 	case *models.AccountUser:
 		return mapAccountUser(o)
+	case *models.APIKey:
+		return mapAPIKey(o)
 	case *models.Order:
 		return mapOrder(o)
 	case *models.Reservation:
@@ -102,8 +106,13 @@ func skuPage(first *int, after *string) (models.SKUPage, error) {
 		}
 		p.First = *first
 	}
-	if after != nil {
-		p.After = *after
+	if after != nil && *after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*after)
+		code, ok := strings.CutPrefix(string(raw), "s:")
+		if err != nil || !ok || code == "" {
+			return p, errBadInput("after", "after is not a cursor returned by this API")
+		}
+		p.After = code
 	}
 	return p, nil
 }
@@ -111,7 +120,7 @@ func skuPage(first *int, after *string) (models.SKUPage, error) {
 func skuConnection(l *models.List[models.SKU]) *model.SkuConnection {
 	out := &model.SkuConnection{PageInfo: &model.PageInfo{HasNextPage: l.HasNext}, TotalCount: int(l.Total), Edges: []*model.SkuEdge{}}
 	for i := range l.Items {
-		out.Edges = append(out.Edges, &model.SkuEdge{Node: mapSKU(&l.Items[i]), Cursor: l.Items[i].Code})
+		out.Edges = append(out.Edges, &model.SkuEdge{Node: mapSKU(&l.Items[i]), Cursor: base64.RawURLEncoding.EncodeToString([]byte("s:" + l.Items[i].Code))})
 	}
 	if n := len(out.Edges); n > 0 {
 		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
