@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLine() OrderLineResolver
+	ProductKey() ProductKeyResolver
 	Query() QueryResolver
 	Reservation() ReservationResolver
 	Subscription() SubscriptionResolver
@@ -95,6 +96,29 @@ type ComplexityRoot struct {
 	AccountUserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ActivationEmail struct {
+		DueBy       func(childComplexity int) int
+		Recipient   func(childComplexity int) int
+		ScheduledAt func(childComplexity int) int
+		SentAt      func(childComplexity int) int
+		Subject     func(childComplexity int) int
+		Trigger     func(childComplexity int) int
+	}
+
+	ActivationReason struct {
+		Action    func(childComplexity int) int
+		ChangesAt func(childComplexity int) int
+		Code      func(childComplexity int) int
+		Message   func(childComplexity int) int
+	}
+
+	ActivationStatus struct {
+		AsOf       func(childComplexity int) int
+		Enrollment func(childComplexity int) int
+		Reasons    func(childComplexity int) int
+		State      func(childComplexity int) int
 	}
 
 	AddAccountUsersPayload struct {
@@ -210,14 +234,20 @@ type ComplexityRoot struct {
 
 	Enrollment struct {
 		Account                  func(childComplexity int) int
+		ActivationEmails         func(childComplexity int) int
+		ActivationLinkExpiresAt  func(childComplexity int) int
 		Agreement                func(childComplexity int) int
+		AssociatedAt             func(childComplexity int) int
+		AssociationCause         func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		EndDate                  func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		Number                   func(childComplexity int) int
 		OrganizationName         func(childComplexity int) int
+		OriginalPurchaseDate     func(childComplexity int) int
 		Osm                      func(childComplexity int) int
 		OsmCanManageReservations func(childComplexity int) int
+		RenewedFrom              func(childComplexity int) int
 		StartDate                func(childComplexity int) int
 		Status                   func(childComplexity int) int
 		Subscriptions            func(childComplexity int, asOf *time.Time, first *int, after *string) int
@@ -234,7 +264,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EnrollmentPayload struct {
+		Enrollment func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Mutation struct {
+		ActivateEnrollment          func(childComplexity int, input model.ActivateEnrollmentInput) int
 		AddAccountUsers             func(childComplexity int, input model.AddAccountUsersInput) int
 		CancelOrder                 func(childComplexity int, input model.OrderActionInput) int
 		CancelSubscription          func(childComplexity int, input model.SubscriptionActionInput) int
@@ -250,11 +286,17 @@ type ComplexityRoot struct {
 		GrantReservationPermission  func(childComplexity int, input model.ReservationPermissionInput) int
 		ProcessOrder                func(childComplexity int, input model.OrderActionInput) int
 		ProcessReservation          func(childComplexity int, input model.ProcessReservationInput) int
+		RedeemProductKey            func(childComplexity int, input model.RedeemProductKeyInput) int
+		ReenableActivationLink      func(childComplexity int, input model.ReenableActivationLinkInput) int
+		RemapEnrollment             func(childComplexity int, input model.RemapEnrollmentInput) int
+		RenewEnrollment             func(childComplexity int, input model.RenewEnrollmentInput) int
 		RenewSubscription           func(childComplexity int, input model.SubscriptionActionInput) int
+		ResendActivationEmail       func(childComplexity int, input model.ResendActivationEmailInput) int
 		RevokeAPIKey                func(childComplexity int, input model.RevokeAPIKeyInput) int
 		RevokeReservationPermission func(childComplexity int, input model.ReservationPermissionInput) int
 		SetAutoRenew                func(childComplexity int, input model.SetAutoRenewInput) int
 		SetSubscriptionQuantity     func(childComplexity int, input model.SetSubscriptionQuantityInput) int
+		UpdateSubscriptionContact   func(childComplexity int, input model.UpdateSubscriptionContactInput) int
 	}
 
 	OnlineServicesManager struct {
@@ -273,6 +315,7 @@ type ComplexityRoot struct {
 		MovesFromSubscription func(childComplexity int) int
 		Number                func(childComplexity int) int
 		ProcessedAt           func(childComplexity int) int
+		ProductKeys           func(childComplexity int) int
 		PurchaseDate          func(childComplexity int) int
 		Status                func(childComplexity int) int
 		UsageStartDate        func(childComplexity int) int
@@ -306,22 +349,45 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	ProductKey struct {
+		Key             func(childComplexity int) int
+		Quantity        func(childComplexity int) int
+		RedeemedAccount func(childComplexity int) int
+		RedeemedAt      func(childComplexity int) int
+		Sku             func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys      func(childComplexity int, first *int, after *string) int
-		Accounts     func(childComplexity int, first *int, after *string, filter *model.AccountFilter) int
-		Agreement    func(childComplexity int, number string) int
-		Agreements   func(childComplexity int, first *int, after *string, filter *model.AgreementFilter) int
-		Customers    func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
-		Enrollment   func(childComplexity int, number string) int
-		Enrollments  func(childComplexity int, first *int, after *string, filter *model.EnrollmentFilter) int
-		Node         func(childComplexity int, id string) int
-		Order        func(childComplexity int, number string) int
-		Orders       func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
-		Resellers    func(childComplexity int, first *int, after *string) int
-		Reservations func(childComplexity int, first *int, after *string, filter *model.ReservationFilter) int
-		Sku          func(childComplexity int, code string) int
-		Skus         func(childComplexity int, first *int, after *string, filter *model.SkuFilter) int
-		Viewer       func(childComplexity int) int
+		APIKeys          func(childComplexity int, first *int, after *string) int
+		Accounts         func(childComplexity int, first *int, after *string, filter *model.AccountFilter) int
+		ActivationStatus func(childComplexity int, enrollmentNumber string, asOf *time.Time) int
+		Agreement        func(childComplexity int, number string) int
+		Agreements       func(childComplexity int, first *int, after *string, filter *model.AgreementFilter) int
+		Customers        func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
+		Enrollment       func(childComplexity int, number string) int
+		Enrollments      func(childComplexity int, first *int, after *string, filter *model.EnrollmentFilter) int
+		Node             func(childComplexity int, id string) int
+		Order            func(childComplexity int, number string) int
+		Orders           func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+		Resellers        func(childComplexity int, first *int, after *string) int
+		Reservations     func(childComplexity int, first *int, after *string, filter *model.ReservationFilter) int
+		Sku              func(childComplexity int, code string) int
+		Skus             func(childComplexity int, first *int, after *string, filter *model.SkuFilter) int
+		Viewer           func(childComplexity int) int
+	}
+
+	RedeemProductKeyPayload struct {
+		ProductKey func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RenewEnrollmentPayload struct {
+		CarriedSkus   func(childComplexity int) int
+		GraceUntil    func(childComplexity int) int
+		NewEnrollment func(childComplexity int) int
+		OldEnrollment func(childComplexity int) int
+		ReassignSkus  func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	Reseller struct {
@@ -339,6 +405,11 @@ type ComplexityRoot struct {
 	ResellerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ResendActivationEmailPayload struct {
+		Email      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Reservation struct {
@@ -437,6 +508,13 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	UpdateSubscriptionContactPayload struct {
+		Email              func(childComplexity int) int
+		EmailNotSentReason func(childComplexity int) int
+		Enrollment         func(childComplexity int) int
+		UserErrors         func(childComplexity int) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -477,6 +555,9 @@ type CustomerResolver interface {
 type EnrollmentResolver interface {
 	Agreement(ctx context.Context, obj *model.Enrollment) (*model.Agreement, error)
 	Account(ctx context.Context, obj *model.Enrollment) (*model.Account, error)
+
+	ActivationEmails(ctx context.Context, obj *model.Enrollment) ([]*model.ActivationEmail, error)
+	RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error)
 	OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error)
 	Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error)
 }
@@ -501,15 +582,29 @@ type MutationResolver interface {
 	RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error)
 	CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error)
 	CreateDirectSubscription(ctx context.Context, input model.CreateDirectSubscriptionInput) (*model.SubscriptionPayload, error)
+	UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error)
+	ResendActivationEmail(ctx context.Context, input model.ResendActivationEmailInput) (*model.ResendActivationEmailPayload, error)
+	ReenableActivationLink(ctx context.Context, input model.ReenableActivationLinkInput) (*model.EnrollmentPayload, error)
+	ActivateEnrollment(ctx context.Context, input model.ActivateEnrollmentInput) (*model.EnrollmentPayload, error)
+	RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error)
+	RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error)
+	RenewEnrollment(ctx context.Context, input model.RenewEnrollmentInput) (*model.RenewEnrollmentPayload, error)
 }
 type OrderResolver interface {
 	Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error)
 	Lines(ctx context.Context, obj *model.Order) ([]*model.OrderLine, error)
 
 	MovesFromSubscription(ctx context.Context, obj *model.Order) (*model.Subscription, error)
+
+	ProductKeys(ctx context.Context, obj *model.Order) ([]*model.ProductKey, error)
 }
 type OrderLineResolver interface {
 	Sku(ctx context.Context, obj *model.OrderLine) (*model.Sku, error)
+}
+type ProductKeyResolver interface {
+	Sku(ctx context.Context, obj *model.ProductKey) (*model.Sku, error)
+
+	RedeemedAccount(ctx context.Context, obj *model.ProductKey) (*model.Account, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -526,6 +621,7 @@ type QueryResolver interface {
 	Sku(ctx context.Context, code string) (*model.Sku, error)
 	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	Order(ctx context.Context, number string) (*model.Order, error)
+	ActivationStatus(ctx context.Context, enrollmentNumber string, asOf *time.Time) (*model.ActivationStatus, error)
 	Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error)
 }
 type ReservationResolver interface {
@@ -745,6 +841,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountUserEdge.Node(childComplexity), true
+
+	case "ActivationEmail.dueBy":
+		if e.ComplexityRoot.ActivationEmail.DueBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.DueBy(childComplexity), true
+	case "ActivationEmail.recipient":
+		if e.ComplexityRoot.ActivationEmail.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.Recipient(childComplexity), true
+	case "ActivationEmail.scheduledAt":
+		if e.ComplexityRoot.ActivationEmail.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.ScheduledAt(childComplexity), true
+	case "ActivationEmail.sentAt":
+		if e.ComplexityRoot.ActivationEmail.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.SentAt(childComplexity), true
+	case "ActivationEmail.subject":
+		if e.ComplexityRoot.ActivationEmail.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.Subject(childComplexity), true
+	case "ActivationEmail.trigger":
+		if e.ComplexityRoot.ActivationEmail.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationEmail.Trigger(childComplexity), true
+
+	case "ActivationReason.action":
+		if e.ComplexityRoot.ActivationReason.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationReason.Action(childComplexity), true
+	case "ActivationReason.changesAt":
+		if e.ComplexityRoot.ActivationReason.ChangesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationReason.ChangesAt(childComplexity), true
+	case "ActivationReason.code":
+		if e.ComplexityRoot.ActivationReason.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationReason.Code(childComplexity), true
+	case "ActivationReason.message":
+		if e.ComplexityRoot.ActivationReason.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationReason.Message(childComplexity), true
+
+	case "ActivationStatus.asOf":
+		if e.ComplexityRoot.ActivationStatus.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationStatus.AsOf(childComplexity), true
+	case "ActivationStatus.enrollment":
+		if e.ComplexityRoot.ActivationStatus.Enrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationStatus.Enrollment(childComplexity), true
+	case "ActivationStatus.reasons":
+		if e.ComplexityRoot.ActivationStatus.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationStatus.Reasons(childComplexity), true
+	case "ActivationStatus.state":
+		if e.ComplexityRoot.ActivationStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationStatus.State(childComplexity), true
 
 	case "AddAccountUsersPayload.account":
 		if e.ComplexityRoot.AddAccountUsersPayload.Account == nil {
@@ -1122,12 +1305,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrollment.Account(childComplexity), true
+	case "Enrollment.activationEmails":
+		if e.ComplexityRoot.Enrollment.ActivationEmails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.ActivationEmails(childComplexity), true
+	case "Enrollment.activationLinkExpiresAt":
+		if e.ComplexityRoot.Enrollment.ActivationLinkExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.ActivationLinkExpiresAt(childComplexity), true
 	case "Enrollment.agreement":
 		if e.ComplexityRoot.Enrollment.Agreement == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Enrollment.Agreement(childComplexity), true
+	case "Enrollment.associatedAt":
+		if e.ComplexityRoot.Enrollment.AssociatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.AssociatedAt(childComplexity), true
+	case "Enrollment.associationCause":
+		if e.ComplexityRoot.Enrollment.AssociationCause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.AssociationCause(childComplexity), true
 	case "Enrollment.createdAt":
 		if e.ComplexityRoot.Enrollment.CreatedAt == nil {
 			break
@@ -1158,6 +1365,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrollment.OrganizationName(childComplexity), true
+	case "Enrollment.originalPurchaseDate":
+		if e.ComplexityRoot.Enrollment.OriginalPurchaseDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.OriginalPurchaseDate(childComplexity), true
 	case "Enrollment.osm":
 		if e.ComplexityRoot.Enrollment.Osm == nil {
 			break
@@ -1170,6 +1383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrollment.OsmCanManageReservations(childComplexity), true
+	case "Enrollment.renewedFrom":
+		if e.ComplexityRoot.Enrollment.RenewedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.RenewedFrom(childComplexity), true
 	case "Enrollment.startDate":
 		if e.ComplexityRoot.Enrollment.StartDate == nil {
 			break
@@ -1226,6 +1445,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollmentEdge.Node(childComplexity), true
 
+	case "EnrollmentPayload.enrollment":
+		if e.ComplexityRoot.EnrollmentPayload.Enrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentPayload.Enrollment(childComplexity), true
+	case "EnrollmentPayload.userErrors":
+		if e.ComplexityRoot.EnrollmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentPayload.UserErrors(childComplexity), true
+
+	case "Mutation.activateEnrollment":
+		if e.ComplexityRoot.Mutation.ActivateEnrollment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateEnrollment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateEnrollment(childComplexity, args["input"].(model.ActivateEnrollmentInput)), true
 	case "Mutation.addAccountUsers":
 		if e.ComplexityRoot.Mutation.AddAccountUsers == nil {
 			break
@@ -1391,6 +1634,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ProcessReservation(childComplexity, args["input"].(model.ProcessReservationInput)), true
+	case "Mutation.redeemProductKey":
+		if e.ComplexityRoot.Mutation.RedeemProductKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeemProductKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeemProductKey(childComplexity, args["input"].(model.RedeemProductKeyInput)), true
+	case "Mutation.reenableActivationLink":
+		if e.ComplexityRoot.Mutation.ReenableActivationLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reenableActivationLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReenableActivationLink(childComplexity, args["input"].(model.ReenableActivationLinkInput)), true
+	case "Mutation.remapEnrollment":
+		if e.ComplexityRoot.Mutation.RemapEnrollment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_remapEnrollment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemapEnrollment(childComplexity, args["input"].(model.RemapEnrollmentInput)), true
+	case "Mutation.renewEnrollment":
+		if e.ComplexityRoot.Mutation.RenewEnrollment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renewEnrollment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenewEnrollment(childComplexity, args["input"].(model.RenewEnrollmentInput)), true
 	case "Mutation.renewSubscription":
 		if e.ComplexityRoot.Mutation.RenewSubscription == nil {
 			break
@@ -1402,6 +1689,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RenewSubscription(childComplexity, args["input"].(model.SubscriptionActionInput)), true
+	case "Mutation.resendActivationEmail":
+		if e.ComplexityRoot.Mutation.ResendActivationEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendActivationEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendActivationEmail(childComplexity, args["input"].(model.ResendActivationEmailInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1446,6 +1744,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetSubscriptionQuantity(childComplexity, args["input"].(model.SetSubscriptionQuantityInput)), true
+	case "Mutation.updateSubscriptionContact":
+		if e.ComplexityRoot.Mutation.UpdateSubscriptionContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSubscriptionContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSubscriptionContact(childComplexity, args["input"].(model.UpdateSubscriptionContactInput)), true
 
 	case "OnlineServicesManager.email":
 		if e.ComplexityRoot.OnlineServicesManager.Email == nil {
@@ -1520,6 +1829,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ProcessedAt(childComplexity), true
+	case "Order.productKeys":
+		if e.ComplexityRoot.Order.ProductKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ProductKeys(childComplexity), true
 	case "Order.purchaseDate":
 		if e.ComplexityRoot.Order.PurchaseDate == nil {
 			break
@@ -1622,6 +1937,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "ProductKey.key":
+		if e.ComplexityRoot.ProductKey.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductKey.Key(childComplexity), true
+	case "ProductKey.quantity":
+		if e.ComplexityRoot.ProductKey.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductKey.Quantity(childComplexity), true
+	case "ProductKey.redeemedAccount":
+		if e.ComplexityRoot.ProductKey.RedeemedAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductKey.RedeemedAccount(childComplexity), true
+	case "ProductKey.redeemedAt":
+		if e.ComplexityRoot.ProductKey.RedeemedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductKey.RedeemedAt(childComplexity), true
+	case "ProductKey.sku":
+		if e.ComplexityRoot.ProductKey.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductKey.Sku(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -1644,6 +1990,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Accounts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.AccountFilter)), true
+	case "Query.activationStatus":
+		if e.ComplexityRoot.Query.ActivationStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_activationStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActivationStatus(childComplexity, args["enrollmentNumber"].(string), args["asOf"].(*time.Time)), true
 	case "Query.agreement":
 		if e.ComplexityRoot.Query.Agreement == nil {
 			break
@@ -1784,6 +2141,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RedeemProductKeyPayload.productKey":
+		if e.ComplexityRoot.RedeemProductKeyPayload.ProductKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeemProductKeyPayload.ProductKey(childComplexity), true
+	case "RedeemProductKeyPayload.userErrors":
+		if e.ComplexityRoot.RedeemProductKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeemProductKeyPayload.UserErrors(childComplexity), true
+
+	case "RenewEnrollmentPayload.carriedSkus":
+		if e.ComplexityRoot.RenewEnrollmentPayload.CarriedSkus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.CarriedSkus(childComplexity), true
+	case "RenewEnrollmentPayload.graceUntil":
+		if e.ComplexityRoot.RenewEnrollmentPayload.GraceUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.GraceUntil(childComplexity), true
+	case "RenewEnrollmentPayload.newEnrollment":
+		if e.ComplexityRoot.RenewEnrollmentPayload.NewEnrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.NewEnrollment(childComplexity), true
+	case "RenewEnrollmentPayload.oldEnrollment":
+		if e.ComplexityRoot.RenewEnrollmentPayload.OldEnrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.OldEnrollment(childComplexity), true
+	case "RenewEnrollmentPayload.reassignSkus":
+		if e.ComplexityRoot.RenewEnrollmentPayload.ReassignSkus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.ReassignSkus(childComplexity), true
+	case "RenewEnrollmentPayload.userErrors":
+		if e.ComplexityRoot.RenewEnrollmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewEnrollmentPayload.UserErrors(childComplexity), true
+
 	case "Reseller.createdAt":
 		if e.ComplexityRoot.Reseller.CreatedAt == nil {
 			break
@@ -1834,6 +2241,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResellerEdge.Node(childComplexity), true
+
+	case "ResendActivationEmailPayload.email":
+		if e.ComplexityRoot.ResendActivationEmailPayload.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendActivationEmailPayload.Email(childComplexity), true
+	case "ResendActivationEmailPayload.userErrors":
+		if e.ComplexityRoot.ResendActivationEmailPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendActivationEmailPayload.UserErrors(childComplexity), true
 
 	case "Reservation.billingDate":
 		if e.ComplexityRoot.Reservation.BillingDate == nil {
@@ -2195,6 +2615,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubscriptionPayload.UserErrors(childComplexity), true
 
+	case "UpdateSubscriptionContactPayload.email":
+		if e.ComplexityRoot.UpdateSubscriptionContactPayload.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSubscriptionContactPayload.Email(childComplexity), true
+	case "UpdateSubscriptionContactPayload.emailNotSentReason":
+		if e.ComplexityRoot.UpdateSubscriptionContactPayload.EmailNotSentReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSubscriptionContactPayload.EmailNotSentReason(childComplexity), true
+	case "UpdateSubscriptionContactPayload.enrollment":
+		if e.ComplexityRoot.UpdateSubscriptionContactPayload.Enrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSubscriptionContactPayload.Enrollment(childComplexity), true
+	case "UpdateSubscriptionContactPayload.userErrors":
+		if e.ComplexityRoot.UpdateSubscriptionContactPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSubscriptionContactPayload.UserErrors(childComplexity), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -2239,6 +2684,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AccountAdministratorInput", ec.unmarshalInputAccountAdministratorInput),
 			graphql.NewInputUnmarshaler("AccountFilter", ec.unmarshalInputAccountFilter),
 			graphql.NewInputUnmarshaler("AccountUserInput", ec.unmarshalInputAccountUserInput),
+			graphql.NewInputUnmarshaler("ActivateEnrollmentInput", ec.unmarshalInputActivateEnrollmentInput),
 			graphql.NewInputUnmarshaler("AddAccountUsersInput", ec.unmarshalInputAddAccountUsersInput),
 			graphql.NewInputUnmarshaler("AgreementContactInput", ec.unmarshalInputAgreementContactInput),
 			graphql.NewInputUnmarshaler("AgreementFilter", ec.unmarshalInputAgreementFilter),
@@ -2253,10 +2699,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateReservationInput", ec.unmarshalInputCreateReservationInput),
 			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
 			graphql.NewInputUnmarshaler("EnrollmentFilter", ec.unmarshalInputEnrollmentFilter),
+			graphql.NewInputUnmarshaler("NewAccountInput", ec.unmarshalInputNewAccountInput),
 			graphql.NewInputUnmarshaler("OrderActionInput", ec.unmarshalInputOrderActionInput),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("ProcessReservationInput", ec.unmarshalInputProcessReservationInput),
+			graphql.NewInputUnmarshaler("RedeemProductKeyInput", ec.unmarshalInputRedeemProductKeyInput),
+			graphql.NewInputUnmarshaler("ReenableActivationLinkInput", ec.unmarshalInputReenableActivationLinkInput),
+			graphql.NewInputUnmarshaler("RemapEnrollmentInput", ec.unmarshalInputRemapEnrollmentInput),
+			graphql.NewInputUnmarshaler("RenewEnrollmentInput", ec.unmarshalInputRenewEnrollmentInput),
+			graphql.NewInputUnmarshaler("ResendActivationEmailInput", ec.unmarshalInputResendActivationEmailInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationPermissionInput", ec.unmarshalInputReservationPermissionInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
@@ -2264,6 +2716,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetSubscriptionQuantityInput", ec.unmarshalInputSetSubscriptionQuantityInput),
 			graphql.NewInputUnmarshaler("SkuFilter", ec.unmarshalInputSkuFilter),
 			graphql.NewInputUnmarshaler("SubscriptionActionInput", ec.unmarshalInputSubscriptionActionInput),
+			graphql.NewInputUnmarshaler("UpdateSubscriptionContactInput", ec.unmarshalInputUpdateSubscriptionContactInput),
 		)
 	}
 	first := true
@@ -2507,6 +2960,34 @@ enum UserErrorCode {
   RESERVATION_NOT_PENDING
   "The enrollment has no Online Services Manager (R-ACT-6)."
   NO_SUBSCRIPTION_CONTACT
+  "The activation link expired six months after the original purchase date; only support can re-enable it (R-ACT-8)."
+  LINK_EXPIRED
+  "The enrollment is already on another account (R-ENR-1)."
+  ALREADY_ACTIVATED
+  "The licenses of one enrollment cannot be split across accounts (R-ENR-2)."
+  SPLIT_ENROLLMENT
+  "Dynamics 365 licenses of this Enterprise agreement go to the account holding its Office 365, Microsoft 365 or Intune licenses (R-ENR-5)."
+  MUST_USE_AGREEMENT_ACCOUNT
+  "The remap would separate Dynamics 365 from the agreement's Office 365, Microsoft 365 or Intune licenses (R-ENR-4)."
+  REMAP_SPLITS_AGREEMENT
+  "No product key matches (R-ACT-13)."
+  UNKNOWN_KEY
+  "The product key was already redeemed (R-ACT-13)."
+  KEY_ALREADY_REDEEMED
+  "Activation emails are not sent to consumer outlook.com addresses (R-ACT-5)."
+  CONSUMER_EMAIL
+  "No order has been processed on the enrollment yet, so there is nothing to activate or email."
+  NO_PROCESSED_ORDER
+  "A SKU is not sold in the account's country."
+  SKU_NOT_AVAILABLE_IN_COUNTRY
+  "The account holds a SKU that cannot coexist with one being activated."
+  INCOMPATIBLE_SKUS
+  "Assigning would exceed the licensed quantity; the message gives the number missing (R-LIC-1)."
+  NOT_ENOUGH_LICENSES
+  "Removing a license deletes the user's data for it; confirm the data loss (R-LIC-5)."
+  DATA_LOSS_NOT_CONFIRMED
+  "The new quantity is below what is assigned; accept the resulting conflict to proceed (R-LIC-6)."
+  BELOW_ASSIGNED
 }
 
 "One refusal of a mutation. Nothing was written when a payload has any."
@@ -2607,6 +3088,18 @@ type Enrollment implements Node {
   agreement: Agreement!
   "The account its licenses are on, once activated or provisioned (R-ENR-1)."
   account: Account
+  "How the enrollment came onto its account; null while it is on none."
+  associationCause: AssociationCause
+  "When the enrollment came onto its account."
+  associatedAt: DateTime
+  "The purchase date of its first processed order; the activation link expires six months later (R-ACT-8)."
+  originalPurchaseDate: Date
+  "When the activation link expires (R-ACT-8), counting a support re-enable; null before the first order is processed."
+  activationLinkExpiresAt: DateTime
+  "Every activation email, scheduled or sent, and to whom (R-ACT-1, R-ACT-7)."
+  activationEmails: [ActivationEmail!]!
+  "The enrollment this one renews, if any."
+  renewedFrom: Enrollment
   "Whether the current OSM holds MANAGE_RESERVATIONS on this enrollment (R-RES-2, R-RES-3)."
   osmCanManageReservations: Boolean!
   "The enrollment's subscriptions, one per SKU, with status and quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
@@ -2943,6 +3436,22 @@ type Order implements Node {
   availableAt: DateTime
   "When it was cancelled."
   cancelledAt: DateTime
+  "Product keys for Open Value orders, one per line, made when the order is processed (R-ACT-13)."
+  productKeys: [ProductKey!]!
+}
+
+"A product key that books an Open Value order line's licenses onto an account (R-ACT-13)."
+type ProductKey {
+  "The key, for example ` + "`" + `BCDFG-HJKMP-QRTVW-XY234-6789B` + "`" + `."
+  key: String!
+  "The SKU of the order line."
+  sku: Sku!
+  "How many licenses it books."
+  quantity: Int!
+  "When it was redeemed; null while unused."
+  redeemedAt: DateTime
+  "The account it was redeemed onto."
+  redeemedAccount: Account
 }
 
 "One line of an order."
@@ -3222,6 +3731,288 @@ type SubscriptionPayload {
   userErrors: [UserError!]!
 }
 
+"How an enrollment came onto its account."
+enum AssociationCause {
+  "Activated through the activation link (R-ACT-9)."
+  LINK
+  "Moved by support (R-ENR-4)."
+  SUPPORT_REMAP
+  "A product key was redeemed onto the account (R-ACT-13)."
+  PRODUCT_KEY
+  "The OSM's email domain is verified on the account (R-ACT-2)."
+  VERIFIED_DOMAIN
+  "The OSM is a global or billing administrator of the account (R-ACT-2)."
+  ADMIN_EMAIL
+  "A renewal with the same organization name joined the old account (R-ACT-10)."
+  RENEWAL
+  "Dynamics 365 attached to the Enterprise agreement's account (R-ENR-5)."
+  AGREEMENT_ACCOUNT
+}
+
+"Why an activation email was sent."
+enum EmailTrigger {
+  "The first order for an online service was processed (R-ACT-1)."
+  FIRST_ORDER
+  "The subscription contact was updated (R-ACT-7)."
+  CONTACT_UPDATED
+  "An administrator asked for a resend (R-ACT-7)."
+  ADMIN_RESEND
+}
+
+"An activation email, scheduled or sent."
+type ActivationEmail {
+  "The recipient (the OSM at the time)."
+  recipient: String!
+  "The subject."
+  subject: String!
+  "Why it was sent."
+  trigger: EmailTrigger!
+  "When it goes out: never before the usage start date (R-ACT-4)."
+  scheduledAt: DateTime!
+  "When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4)."
+  dueBy: DateTime!
+  "When it was sent; null while scheduled."
+  sentAt: DateTime
+}
+
+"The one state of an enrollment's activation (R-ACT-12)."
+enum ActivationState {
+  "No order has been processed."
+  NO_ORDER
+  "The usage start date is in the future; no email before it (R-ACT-4)."
+  AWAITING_USAGE_START
+  "The email is due within 48 hours of the usage start, or late (R-ACT-4)."
+  AWAITING_EMAIL
+  "The activation email was sent; someone must follow its link (R-ACT-9)."
+  EMAIL_SENT
+  "The activation link expired; only support can re-enable it (R-ACT-8)."
+  LINK_EXPIRED
+  "Activated onto an account."
+  ACTIVATED
+  "Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5)."
+  AUTO_PROVISIONED
+  "Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs)."
+  BLOCKED
+  "An Open Value enrollment's yearly online activation is due (R-ACT-11)."
+  ACTIVATION_DUE
+}
+
+"What to do about a reason."
+enum NextAction {
+  "Nothing: it resolves by itself at ` + "`" + `changesAt` + "`" + `."
+  WAIT
+  "Update the subscription contact (OSM) of the enrollment."
+  UPDATE_SUBSCRIPTION_CONTACT
+  "The customer should contact their reseller."
+  CONTACT_RESELLER
+  "Contact support."
+  CONTACT_SUPPORT
+  "An administrator should assign licenses to users."
+  ASSIGN_LICENSES
+  "Someone holding the activation link should activate."
+  ACTIVATE
+}
+
+"Why an activation state holds."
+enum ActivationReasonCode {
+  "No order or reservation exists yet."
+  NO_ORDER_OR_RESERVATION
+  "Orders exist but none is processed yet."
+  ORDER_NOT_PROCESSED
+  "The usage start date is in the future (R-ACT-4)."
+  USAGE_START_IN_FUTURE
+  "The email may take up to 48 hours after the usage start (R-ACT-4)."
+  EMAIL_PENDING
+  "More than 48 hours passed and the email has not been sent (R-ACT-4)."
+  EMAIL_OVERDUE
+  "The activation email was sent (R-ACT-1)."
+  EMAIL_SENT
+  "An email was already planned by an earlier order (R-ACT-1)."
+  EMAIL_ALREADY_PLANNED
+  "Already on an account: later orders land there without email (R-ACT-3)."
+  ALREADY_ASSOCIATED
+  "There is no OSM to send the email to (R-ACT-6)."
+  NO_SUBSCRIPTION_CONTACT
+  "The OSM is a consumer outlook.com address (R-ACT-5)."
+  CONSUMER_EMAIL
+  "The activation link expired (R-ACT-8)."
+  LINK_EXPIRED
+  "Activated through the link (R-ACT-3, R-ACT-9)."
+  ACTIVATED
+  "Provisioned because the OSM's domain is verified on the account (R-ACT-2)."
+  AUTO_PROVISIONED_VERIFIED_DOMAIN
+  "Provisioned because the OSM administers the account (R-ACT-2)."
+  AUTO_PROVISIONED_ADMIN_EMAIL
+  "A renewal joined the old account (R-ACT-10)."
+  AUTO_ASSOCIATED_RENEWAL
+  "Dynamics 365 attached to the agreement's account (R-ENR-5)."
+  AUTO_ATTACHED_AGREEMENT_ACCOUNT
+  "A renewal that must be activated from its own email (R-ACT-10)."
+  RENEWAL_NEEDS_ACTIVATION
+  "The yearly Open Value activation is due (R-ACT-11)."
+  OPEN_VALUE_ACTIVATION_DUE
+  "Licenses of a processed order are still pending (R-ORD-5)."
+  LICENSES_PENDING
+  "A reservation is pending, not yet overdue (R-RES-4)."
+  RESERVATION_PENDING
+  "A reservation is pending for more than 25 hours (R-RES-4)."
+  RESERVATION_OVERDUE
+  "An add-on is on the enrollment without its base SKU (R-ORD-3)."
+  ADDON_WITHOUT_BASE
+  "A SKU is not available in the account's country."
+  SKU_NOT_AVAILABLE_IN_COUNTRY
+  "The account holds SKUs incompatible with those being activated."
+  INCOMPATIBLE_SKUS
+}
+
+"One reason in an activation status."
+type ActivationReason {
+  "What holds, as a stable code."
+  code: ActivationReasonCode!
+  "What holds, for a person."
+  message: String!
+  "What to do next."
+  action: NextAction!
+  "When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it."
+  changesAt: DateTime
+}
+
+"An enrollment's activation as of an instant, with every reason that applies (R-ACT-12)."
+type ActivationStatus {
+  "The enrollment."
+  enrollment: Enrollment!
+  "The instant evaluated."
+  asOf: DateTime!
+  "The one state."
+  state: ActivationState!
+  "Every reason that applies, most important first."
+  reasons: [ActivationReason!]!
+}
+
+"Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
+input UpdateSubscriptionContactInput {
+  "The enrollment."
+  enrollmentNumber: String!
+  "The new OSM's name; may be empty."
+  osmName: String = ""
+  "The new OSM's email; the activation email is sent to it (R-ACT-7)."
+  osmEmail: String!
+}
+"Result of ` + "`" + `updateSubscriptionContact` + "`" + `."
+type UpdateSubscriptionContactPayload {
+  "The enrollment with its new OSM, or null when refused."
+  enrollment: Enrollment
+  "The activation email sent to the new contact, if one was."
+  email: ActivationEmail
+  "Why no email was sent (for example a consumer outlook.com address, or an enrollment already activated); the update itself stands."
+  emailNotSentReason: String
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `resendActivationEmail` + "`" + `."
+input ResendActivationEmailInput {
+  "The enrollment; the email goes to its current OSM."
+  enrollmentNumber: String!
+}
+"Result of ` + "`" + `resendActivationEmail` + "`" + `."
+type ResendActivationEmailPayload {
+  "The email scheduled, or null when refused."
+  email: ActivationEmail
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `reenableActivationLink` + "`" + `."
+input ReenableActivationLinkInput {
+  "The enrollment."
+  enrollmentNumber: String!
+  "Until when the link works again."
+  validUntil: DateTime!
+}
+
+"Details of a new account to activate onto (R-ENR-3)."
+input NewAccountInput {
+  "Display name."
+  name: String!
+  "ISO 3166-1 alpha-2 country code."
+  country: String!
+  "Verified email domains."
+  verifiedDomains: [String!] = []
+  "Global and billing administrators."
+  administrators: [AccountAdministratorInput!] = []
+}
+
+"Input of ` + "`" + `activateEnrollment` + "`" + `."
+input ActivateEnrollmentInput {
+  "The token from the activation link. Whoever holds it may activate (R-ACT-9)."
+  token: String!
+  "An existing account to activate onto; it keeps its settings and data (R-ENR-3)."
+  accountId: ID
+  "Or the details of a new, separately administered account (R-ENR-3)."
+  newAccount: NewAccountInput
+}
+
+"Input of ` + "`" + `remapEnrollment` + "`" + `."
+input RemapEnrollmentInput {
+  "The enrollment."
+  enrollmentNumber: String!
+  "The account to move all its licenses to (R-ENR-4)."
+  accountId: ID!
+}
+
+"Result of the activation mutations that change an enrollment."
+type EnrollmentPayload {
+  "The enrollment after the change, or null when refused."
+  enrollment: Enrollment
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `redeemProductKey` + "`" + `."
+input RedeemProductKeyInput {
+  "The product key."
+  productKey: String!
+  "The account to book its licenses onto."
+  accountId: ID!
+}
+"Result of ` + "`" + `redeemProductKey` + "`" + `."
+type RedeemProductKeyPayload {
+  "The redeemed key, or null when refused."
+  productKey: ProductKey
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `renewEnrollment` + "`" + `."
+input RenewEnrollmentInput {
+  "The enrollment to renew; it must be ACTIVE."
+  enrollmentNumber: String!
+  "The new enrollment's number."
+  newEnrollmentNumber: String!
+  "The new enrollment's first day."
+  startDate: Date!
+  "The new enrollment's last day."
+  endDate: Date!
+  "The new enrollment's lines; default: the old enrollment's active subscriptions."
+  lines: [OrderLineInput!]
+}
+"Result of ` + "`" + `renewEnrollment` + "`" + `."
+type RenewEnrollmentPayload {
+  "The old enrollment, now RENEWED; its subscriptions are IN_GRACE (R-SUB-2)."
+  oldEnrollment: Enrollment
+  "The new enrollment, with ACTIVE subscriptions."
+  newEnrollment: Enrollment
+  "When the old subscriptions are deprovisioned (R-SUB-3)."
+  graceUntil: DateTime
+  "SKUs renewed as they were: their users' assignments carry over (R-SUB-4)."
+  carriedSkus: [String!]!
+  "SKUs not renewed: their users lose access at ` + "`" + `graceUntil` + "`" + ` unless assigned a new SKU (R-SUB-4)."
+  reassignSkus: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
 type Query {
   "Any object by its global ID; null when it does not exist for the caller."
   node(id: ID!): Node
@@ -3251,6 +4042,8 @@ type Query {
   orders(first: Int = 20, after: String, filter: OrderFilter): OrderConnection!
   "An order by its number; null when there is none."
   order(number: String!): Order
+  "An enrollment's activation as of ` + "`" + `asOf` + "`" + ` (default: now): one state and every reason, each with the next action (R-ACT-12). Null when there is no such enrollment."
+  activationStatus(enrollmentNumber: String!, asOf: DateTime): ActivationStatus
   "Reservations, oldest first; filter for those not yet billed (R-RES-1) or overdue (R-RES-4)."
   reservations(first: Int = 20, after: String, filter: ReservationFilter): ReservationConnection!
 }
@@ -3472,6 +4265,20 @@ type Mutation {
   cancelSubscription(input: SubscriptionActionInput!): SubscriptionPayload!
   "Record a direct (MOSP) purchase on an account."
   createDirectSubscription(input: CreateDirectSubscriptionInput!): SubscriptionPayload!
+  "Set the enrollment's subscription contact (OSM); the activation email goes to the new contact (R-ACT-6, R-ACT-7)."
+  updateSubscriptionContact(input: UpdateSubscriptionContactInput!): UpdateSubscriptionContactPayload!
+  "Send the activation email again to the current OSM (R-ACT-7)."
+  resendActivationEmail(input: ResendActivationEmailInput!): ResendActivationEmailPayload!
+  "Let an expired activation link work again (R-ACT-8). Operators (support) only."
+  reenableActivationLink(input: ReenableActivationLinkInput!): EnrollmentPayload!
+  "Activate an enrollment with the token of its activation link, onto an existing or a new account (R-ACT-9, R-ENR-1 to R-ENR-5)."
+  activateEnrollment(input: ActivateEnrollmentInput!): EnrollmentPayload!
+  "Move an enrollment and all its licenses to another account (R-ENR-4). Operators (support) only."
+  remapEnrollment(input: RemapEnrollmentInput!): EnrollmentPayload!
+  "Book an Open Value product key's licenses onto an account (R-ACT-13)."
+  redeemProductKey(input: RedeemProductKeyInput!): RedeemProductKeyPayload!
+  "Renew an enrollment into a new one with its lines (R-SUB-2 to R-SUB-4, R-ACT-10)."
+  renewEnrollment(input: RenewEnrollmentInput!): RenewEnrollmentPayload!
 }
 `, BuiltIn: false},
 }
@@ -3575,6 +4382,52 @@ func (ec *executionContext) childFields_AccountUserEdge(ctx context.Context, fie
 		return ec.fieldContext_AccountUserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountUserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationEmail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recipient":
+		return ec.fieldContext_ActivationEmail_recipient(ctx, field)
+	case "subject":
+		return ec.fieldContext_ActivationEmail_subject(ctx, field)
+	case "trigger":
+		return ec.fieldContext_ActivationEmail_trigger(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_ActivationEmail_scheduledAt(ctx, field)
+	case "dueBy":
+		return ec.fieldContext_ActivationEmail_dueBy(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_ActivationEmail_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationEmail", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_ActivationReason_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ActivationReason_message(ctx, field)
+	case "action":
+		return ec.fieldContext_ActivationReason_action(ctx, field)
+	case "changesAt":
+		return ec.fieldContext_ActivationReason_changesAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationReason", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrollment":
+		return ec.fieldContext_ActivationStatus_enrollment(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ActivationStatus_asOf(ctx, field)
+	case "state":
+		return ec.fieldContext_ActivationStatus_state(ctx, field)
+	case "reasons":
+		return ec.fieldContext_ActivationStatus_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_AddAccountUsersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3819,6 +4672,18 @@ func (ec *executionContext) childFields_Enrollment(ctx context.Context, field gr
 		return ec.fieldContext_Enrollment_agreement(ctx, field)
 	case "account":
 		return ec.fieldContext_Enrollment_account(ctx, field)
+	case "associationCause":
+		return ec.fieldContext_Enrollment_associationCause(ctx, field)
+	case "associatedAt":
+		return ec.fieldContext_Enrollment_associatedAt(ctx, field)
+	case "originalPurchaseDate":
+		return ec.fieldContext_Enrollment_originalPurchaseDate(ctx, field)
+	case "activationLinkExpiresAt":
+		return ec.fieldContext_Enrollment_activationLinkExpiresAt(ctx, field)
+	case "activationEmails":
+		return ec.fieldContext_Enrollment_activationEmails(ctx, field)
+	case "renewedFrom":
+		return ec.fieldContext_Enrollment_renewedFrom(ctx, field)
 	case "osmCanManageReservations":
 		return ec.fieldContext_Enrollment_osmCanManageReservations(ctx, field)
 	case "subscriptions":
@@ -3849,6 +4714,16 @@ func (ec *executionContext) childFields_EnrollmentEdge(ctx context.Context, fiel
 		return ec.fieldContext_EnrollmentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnrollmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrollmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrollment":
+		return ec.fieldContext_EnrollmentPayload_enrollment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EnrollmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollmentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_OnlineServicesManager(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3889,6 +4764,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_availableAt(ctx, field)
 	case "cancelledAt":
 		return ec.fieldContext_Order_cancelledAt(ctx, field)
+	case "productKeys":
+		return ec.fieldContext_Order_productKeys(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -3949,6 +4826,50 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ProductKey_key(ctx, field)
+	case "sku":
+		return ec.fieldContext_ProductKey_sku(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ProductKey_quantity(ctx, field)
+	case "redeemedAt":
+		return ec.fieldContext_ProductKey_redeemedAt(ctx, field)
+	case "redeemedAccount":
+		return ec.fieldContext_ProductKey_redeemedAccount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductKey", field.Name)
+}
+
+func (ec *executionContext) childFields_RedeemProductKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "productKey":
+		return ec.fieldContext_RedeemProductKeyPayload_productKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RedeemProductKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RedeemProductKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewEnrollmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "oldEnrollment":
+		return ec.fieldContext_RenewEnrollmentPayload_oldEnrollment(ctx, field)
+	case "newEnrollment":
+		return ec.fieldContext_RenewEnrollmentPayload_newEnrollment(ctx, field)
+	case "graceUntil":
+		return ec.fieldContext_RenewEnrollmentPayload_graceUntil(ctx, field)
+	case "carriedSkus":
+		return ec.fieldContext_RenewEnrollmentPayload_carriedSkus(ctx, field)
+	case "reassignSkus":
+		return ec.fieldContext_RenewEnrollmentPayload_reassignSkus(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RenewEnrollmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewEnrollmentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Reseller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3981,6 +4902,16 @@ func (ec *executionContext) childFields_ResellerEdge(ctx context.Context, field 
 		return ec.fieldContext_ResellerEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResellerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ResendActivationEmailPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_ResendActivationEmailPayload_email(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ResendActivationEmailPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResendActivationEmailPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Reservation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4173,6 +5104,20 @@ func (ec *executionContext) childFields_SubscriptionPayload(ctx context.Context,
 		return ec.fieldContext_SubscriptionPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateSubscriptionContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrollment":
+		return ec.fieldContext_UpdateSubscriptionContactPayload_enrollment(ctx, field)
+	case "email":
+		return ec.fieldContext_UpdateSubscriptionContactPayload_email(ctx, field)
+	case "emailNotSentReason":
+		return ec.fieldContext_UpdateSubscriptionContactPayload_emailNotSentReason(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateSubscriptionContactPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateSubscriptionContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4461,6 +5406,20 @@ func (ec *executionContext) field_Enrollment_subscriptions_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_activateEnrollment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivateEnrollmentInput, error) {
+			return ec.unmarshalNActivateEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivateEnrollmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addAccountUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4671,12 +5630,82 @@ func (ec *executionContext) field_Mutation_processReservation_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_redeemProductKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RedeemProductKeyInput, error) {
+			return ec.unmarshalNRedeemProductKeyInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reenableActivationLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReenableActivationLinkInput, error) {
+			return ec.unmarshalNReenableActivationLinkInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReenableActivationLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_remapEnrollment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemapEnrollmentInput, error) {
+			return ec.unmarshalNRemapEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRemapEnrollmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renewEnrollment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RenewEnrollmentInput, error) {
+			return ec.unmarshalNRenewEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_renewSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SubscriptionActionInput, error) {
 			return ec.unmarshalNSubscriptionActionInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSubscriptionActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resendActivationEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResendActivationEmailInput, error) {
+			return ec.unmarshalNResendActivationEmailInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4741,6 +5770,20 @@ func (ec *executionContext) field_Mutation_setSubscriptionQuantity_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateSubscriptionContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSubscriptionContactInput, error) {
+			return ec.unmarshalNUpdateSubscriptionContactInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4782,6 +5825,28 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_activationStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enrollmentNumber",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enrollmentNumber"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
 	return args, nil
 }
 
@@ -5921,6 +6986,346 @@ func (ec *executionContext) _AccountUserEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_AccountUserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountUserEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationEmail_recipient(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_recipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recipient, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationEmail_subject(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationEmail_trigger(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EmailTrigger) graphql.Marshaler {
+			return ec.marshalNEmailTrigger2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEmailTrigger(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "EmailTrigger")
+}
+
+func (ec *executionContext) _ActivationEmail_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationEmail_dueBy(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_dueBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_dueBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationEmail_sentAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationReason_code(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivationReasonCode) graphql.Marshaler {
+			return ec.marshalNActivationReasonCode2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "ActivationReasonCode")
+}
+
+func (ec *executionContext) _ActivationReason_message(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationReason_action(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NextAction) graphql.Marshaler {
+			return ec.marshalNNextAction2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNextAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "NextAction")
+}
+
+func (ec *executionContext) _ActivationReason_changesAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_changesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangesAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_changesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationStatus_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_enrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalNEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_enrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationStatus", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivationState) graphql.Marshaler {
+			return ec.marshalNActivationState2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationStatus", field, false, false, "ActivationState")
+}
+
+func (ec *executionContext) _ActivationStatus_reasons(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActivationReason) graphql.Marshaler {
+			return ec.marshalNActivationReason2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationReason(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AddAccountUsersPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AddAccountUsersPayload) (ret graphql.Marshaler) {
@@ -7780,6 +9185,162 @@ func (ec *executionContext) fieldContext_Enrollment_account(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Enrollment_associationCause(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_associationCause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssociationCause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssociationCause) graphql.Marshaler {
+			return ec.marshalOAssociationCause2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssociationCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_associationCause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "AssociationCause")
+}
+
+func (ec *executionContext) _Enrollment_associatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_associatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssociatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_associatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Enrollment_originalPurchaseDate(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_originalPurchaseDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalPurchaseDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *licensing.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋlicensingᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_originalPurchaseDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Enrollment_activationLinkExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_activationLinkExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActivationLinkExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_activationLinkExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Enrollment_activationEmails(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_activationEmails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrollment().ActivationEmails(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActivationEmail) graphql.Marshaler {
+			return ec.marshalNActivationEmail2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_activationEmails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrollment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationEmail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrollment_renewedFrom(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_renewedFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrollment().RenewedFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_renewedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrollment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Enrollment_osmCanManageReservations(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8010,6 +9571,70 @@ func (ec *executionContext) _EnrollmentEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_EnrollmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EnrollmentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrollmentPayload_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.EnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentPayload_enrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentPayload_enrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrollmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrollmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrollmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createReseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8892,6 +10517,314 @@ func (ec *executionContext) fieldContext_Mutation_createDirectSubscription(ctx c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSubscriptionContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSubscriptionContact(ctx, fc.Args["input"].(model.UpdateSubscriptionContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateSubscriptionContactPayload) graphql.Marshaler {
+			return ec.marshalNUpdateSubscriptionContactPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateSubscriptionContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSubscriptionContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendActivationEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendActivationEmail(ctx, fc.Args["input"].(model.ResendActivationEmailInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendActivationEmailPayload) graphql.Marshaler {
+			return ec.marshalNResendActivationEmailPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResendActivationEmailPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendActivationEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reenableActivationLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReenableActivationLink(ctx, fc.Args["input"].(model.ReenableActivationLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reenableActivationLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateEnrollment(ctx, fc.Args["input"].(model.ActivateEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remapEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemapEnrollment(ctx, fc.Args["input"].(model.RemapEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remapEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redeemProductKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedeemProductKey(ctx, fc.Args["input"].(model.RedeemProductKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RedeemProductKeyPayload) graphql.Marshaler {
+			return ec.marshalNRedeemProductKeyPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RedeemProductKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redeemProductKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renewEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenewEnrollment(ctx, fc.Args["input"].(model.RenewEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewEnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNRenewEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewEnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renewEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OnlineServicesManager_name(ctx context.Context, field graphql.CollectedField, obj *model.OnlineServicesManager) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9264,6 +11197,38 @@ func (ec *executionContext) fieldContext_Order_cancelledAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Order_productKeys(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_productKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().ProductKeys(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductKey) graphql.Marshaler {
+			return ec.marshalNProductKey2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_productKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9615,6 +11580,139 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductKey_key(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductKey_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductKey_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductKey_sku(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductKey_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProductKey().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductKey_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductKey_quantity(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductKey_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductKey_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductKey", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductKey_redeemedAt(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductKey_redeemedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedeemedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductKey_redeemedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductKey", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProductKey_redeemedAccount(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductKey_redeemedAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProductKey().RedeemedAccount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductKey_redeemedAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10221,6 +12319,50 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_activationStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActivationStatus(ctx, fc.Args["enrollmentNumber"].(string), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationStatus) graphql.Marshaler {
+			return ec.marshalOActivationStatus2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activationStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationStatus(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_activationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_reservations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10336,6 +12478,235 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RedeemProductKeyPayload_productKey(ctx context.Context, field graphql.CollectedField, obj *model.RedeemProductKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemProductKeyPayload_productKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductKey) graphql.Marshaler {
+			return ec.marshalOProductKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKey(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RedeemProductKeyPayload_productKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RedeemProductKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RedeemProductKeyPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RedeemProductKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemProductKeyPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RedeemProductKeyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RedeemProductKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_oldEnrollment(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_oldEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldEnrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_oldEnrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewEnrollmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_newEnrollment(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_newEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewEnrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_newEnrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewEnrollmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_graceUntil(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_graceUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraceUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_graceUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewEnrollmentPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_carriedSkus(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_carriedSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CarriedSkus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_carriedSkus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewEnrollmentPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_reassignSkus(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_reassignSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReassignSkus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_reassignSkus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewEnrollmentPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RenewEnrollmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RenewEnrollmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewEnrollmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewEnrollmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewEnrollmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10550,6 +12921,70 @@ func (ec *executionContext) _ResellerEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ResellerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResellerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResendActivationEmailPayload_email(ctx context.Context, field graphql.CollectedField, obj *model.ResendActivationEmailPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendActivationEmailPayload_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+			return ec.marshalOActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResendActivationEmailPayload_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResendActivationEmailPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationEmail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResendActivationEmailPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ResendActivationEmailPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendActivationEmailPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResendActivationEmailPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResendActivationEmailPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Reservation_id(ctx context.Context, field graphql.CollectedField, obj *model.Reservation) (ret graphql.Marshaler) {
@@ -12082,6 +14517,125 @@ func (ec *executionContext) fieldContext_SubscriptionPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateSubscriptionContactPayload_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.UpdateSubscriptionContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateSubscriptionContactPayload_enrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateSubscriptionContactPayload_enrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateSubscriptionContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateSubscriptionContactPayload_email(ctx context.Context, field graphql.CollectedField, obj *model.UpdateSubscriptionContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateSubscriptionContactPayload_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+			return ec.marshalOActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateSubscriptionContactPayload_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateSubscriptionContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationEmail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateSubscriptionContactPayload_emailNotSentReason(ctx context.Context, field graphql.CollectedField, obj *model.UpdateSubscriptionContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateSubscriptionContactPayload_emailNotSentReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailNotSentReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateSubscriptionContactPayload_emailNotSentReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateSubscriptionContactPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdateSubscriptionContactPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateSubscriptionContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateSubscriptionContactPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateSubscriptionContactPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateSubscriptionContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13437,6 +15991,62 @@ func UnmarshalAccountUserInput(ctx context.Context, raw any) (model.AccountUserI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputActivateEnrollmentInput(ctx context.Context, obj any) (model.ActivateEnrollmentInput, error) {
+	var it model.ActivateEnrollmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "accountId", "newAccount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "newAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newAccount"))
+			data, err := ec.unmarshalONewAccountInput2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNewAccountInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewAccount = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivateEnrollmentInput unmarshals raw into the ActivateEnrollmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivateEnrollmentInput(ctx context.Context, raw any) (model.ActivateEnrollmentInput, error) {
+	var out model.ActivateEnrollmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivateEnrollmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAddAccountUsersInput(ctx context.Context, obj any) (model.AddAccountUsersInput, error) {
 	var it model.AddAccountUsersInput
 	if obj == nil {
@@ -14337,6 +16947,76 @@ func UnmarshalEnrollmentFilter(ctx context.Context, raw any) (model.EnrollmentFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputNewAccountInput(ctx context.Context, obj any) (model.NewAccountInput, error) {
+	var it model.NewAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["verifiedDomains"]; !present {
+		asMap["verifiedDomains"] = []any{}
+	}
+	if _, present := asMap["administrators"]; !present {
+		asMap["administrators"] = []any{}
+	}
+
+	fieldsInOrder := [...]string{"name", "country", "verifiedDomains", "administrators"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "verifiedDomains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedDomains"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedDomains = data
+		case "administrators":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("administrators"))
+			data, err := ec.unmarshalOAccountAdministratorInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountAdministratorInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Administrators = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNewAccountInput unmarshals raw into the NewAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNewAccountInput(ctx context.Context, raw any) (model.NewAccountInput, error) {
+	var out model.NewAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NewAccountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderActionInput(ctx context.Context, obj any) (model.OrderActionInput, error) {
 	var it model.OrderActionInput
 	if obj == nil {
@@ -14530,6 +17210,265 @@ func (ec *executionContext) unmarshalInputProcessReservationInput(ctx context.Co
 func UnmarshalProcessReservationInput(ctx context.Context, raw any) (model.ProcessReservationInput, error) {
 	var out model.ProcessReservationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProcessReservationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRedeemProductKeyInput(ctx context.Context, obj any) (model.RedeemProductKeyInput, error) {
+	var it model.RedeemProductKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"productKey", "accountId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "productKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductKey = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRedeemProductKeyInput unmarshals raw into the RedeemProductKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRedeemProductKeyInput(ctx context.Context, raw any) (model.RedeemProductKeyInput, error) {
+	var out model.RedeemProductKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RedeemProductKeyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReenableActivationLinkInput(ctx context.Context, obj any) (model.ReenableActivationLinkInput, error) {
+	var it model.ReenableActivationLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enrollmentNumber", "validUntil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentNumber = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReenableActivationLinkInput unmarshals raw into the ReenableActivationLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReenableActivationLinkInput(ctx context.Context, raw any) (model.ReenableActivationLinkInput, error) {
+	var out model.ReenableActivationLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReenableActivationLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemapEnrollmentInput(ctx context.Context, obj any) (model.RemapEnrollmentInput, error) {
+	var it model.RemapEnrollmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enrollmentNumber", "accountId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentNumber = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemapEnrollmentInput unmarshals raw into the RemapEnrollmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemapEnrollmentInput(ctx context.Context, raw any) (model.RemapEnrollmentInput, error) {
+	var out model.RemapEnrollmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemapEnrollmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRenewEnrollmentInput(ctx context.Context, obj any) (model.RenewEnrollmentInput, error) {
+	var it model.RenewEnrollmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enrollmentNumber", "newEnrollmentNumber", "startDate", "endDate", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentNumber = data
+		case "newEnrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newEnrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewEnrollmentNumber = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋlicensingᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋlicensingᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRenewEnrollmentInput unmarshals raw into the RenewEnrollmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRenewEnrollmentInput(ctx context.Context, raw any) (model.RenewEnrollmentInput, error) {
+	var out model.RenewEnrollmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RenewEnrollmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResendActivationEmailInput(ctx context.Context, obj any) (model.ResendActivationEmailInput, error) {
+	var it model.ResendActivationEmailInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enrollmentNumber"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentNumber = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResendActivationEmailInput unmarshals raw into the ResendActivationEmailInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResendActivationEmailInput(ctx context.Context, raw any) (model.ResendActivationEmailInput, error) {
+	var out model.ResendActivationEmailInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResendActivationEmailInput", raw, &out)
 	return out, err
 }
 
@@ -14887,6 +17826,66 @@ func (ec *executionContext) unmarshalInputSubscriptionActionInput(ctx context.Co
 func UnmarshalSubscriptionActionInput(ctx context.Context, raw any) (model.SubscriptionActionInput, error) {
 	var out model.SubscriptionActionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubscriptionActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSubscriptionContactInput(ctx context.Context, obj any) (model.UpdateSubscriptionContactInput, error) {
+	var it model.UpdateSubscriptionContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["osmName"]; !present {
+		asMap["osmName"] = ""
+	}
+
+	fieldsInOrder := [...]string{"enrollmentNumber", "osmName", "osmEmail"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrollmentNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentNumber = data
+		case "osmName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("osmName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OsmName = data
+		case "osmEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("osmEmail"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OsmEmail = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSubscriptionContactInput unmarshals raw into the UpdateSubscriptionContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSubscriptionContactInput(ctx context.Context, raw any) (model.UpdateSubscriptionContactInput, error) {
+	var out model.UpdateSubscriptionContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSubscriptionContactInput", raw, &out)
 	return out, err
 }
 
@@ -15298,6 +18297,160 @@ func (ec *executionContext) _AccountUserEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._AccountUserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationEmailImplementors = []string{"ActivationEmail"}
+
+func (ec *executionContext) _ActivationEmail(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationEmail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationEmailImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationEmail")
+		case "recipient":
+			out.Values[i] = ec._ActivationEmail_recipient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._ActivationEmail_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trigger":
+			out.Values[i] = ec._ActivationEmail_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledAt":
+			out.Values[i] = ec._ActivationEmail_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueBy":
+			out.Values[i] = ec._ActivationEmail_dueBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._ActivationEmail_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationReasonImplementors = []string{"ActivationReason"}
+
+func (ec *executionContext) _ActivationReason(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationReason) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationReasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationReason")
+		case "code":
+			out.Values[i] = ec._ActivationReason_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ActivationReason_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._ActivationReason_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changesAt":
+			out.Values[i] = ec._ActivationReason_changesAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationStatusImplementors = []string{"ActivationStatus"}
+
+func (ec *executionContext) _ActivationStatus(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationStatus")
+		case "enrollment":
+			out.Values[i] = ec._ActivationStatus_enrollment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ActivationStatus_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ActivationStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._ActivationStatus_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16172,6 +19325,38 @@ func (ec *executionContext) _Enrollment(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Enrollment_account(ctx, field, obj)
 				})
+		case "associationCause":
+			out.Values[i] = ec._Enrollment_associationCause(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "associatedAt":
+			out.Values[i] = ec._Enrollment_associatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "originalPurchaseDate":
+			out.Values[i] = ec._Enrollment_originalPurchaseDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activationLinkExpiresAt":
+			out.Values[i] = ec._Enrollment_activationLinkExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activationEmails":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrollment_activationEmails(ctx, field, obj)
+				})
+		case "renewedFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrollment_renewedFrom(ctx, field, obj)
+				})
 		case "osmCanManageReservations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16267,6 +19452,44 @@ func (ec *executionContext) _EnrollmentEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._EnrollmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrollmentPayloadImplementors = []string{"EnrollmentPayload"}
+
+func (ec *executionContext) _EnrollmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EnrollmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrollmentPayload")
+		case "enrollment":
+			out.Values[i] = ec._EnrollmentPayload_enrollment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EnrollmentPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16446,6 +19669,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateSubscriptionContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSubscriptionContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendActivationEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendActivationEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reenableActivationLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reenableActivationLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activateEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remapEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remapEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemProductKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redeemProductKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renewEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renewEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16580,6 +19852,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "productKeys":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_productKeys(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16803,6 +20081,61 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var productKeyImplementors = []string{"ProductKey"}
+
+func (ec *executionContext) _ProductKey(ctx context.Context, sel ast.SelectionSet, obj *model.ProductKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductKey")
+		case "key":
+			out.Values[i] = ec._ProductKey_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductKey_sku(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._ProductKey_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redeemedAt":
+			out.Values[i] = ec._ProductKey_redeemedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redeemedAccount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductKey_redeemedAccount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -16906,6 +20239,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_order(ctx, field)
 				})
+		case "activationStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_activationStatus(ctx, field)
+				})
 		case "reservations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16925,6 +20264,102 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var redeemProductKeyPayloadImplementors = []string{"RedeemProductKeyPayload"}
+
+func (ec *executionContext) _RedeemProductKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RedeemProductKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redeemProductKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RedeemProductKeyPayload")
+		case "productKey":
+			out.Values[i] = ec._RedeemProductKeyPayload_productKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RedeemProductKeyPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renewEnrollmentPayloadImplementors = []string{"RenewEnrollmentPayload"}
+
+func (ec *executionContext) _RenewEnrollmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RenewEnrollmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewEnrollmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewEnrollmentPayload")
+		case "oldEnrollment":
+			out.Values[i] = ec._RenewEnrollmentPayload_oldEnrollment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "newEnrollment":
+			out.Values[i] = ec._RenewEnrollmentPayload_newEnrollment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "graceUntil":
+			out.Values[i] = ec._RenewEnrollmentPayload_graceUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "carriedSkus":
+			out.Values[i] = ec._RenewEnrollmentPayload_carriedSkus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reassignSkus":
+			out.Values[i] = ec._RenewEnrollmentPayload_reassignSkus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RenewEnrollmentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17047,6 +20482,44 @@ func (ec *executionContext) _ResellerEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._ResellerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resendActivationEmailPayloadImplementors = []string{"ResendActivationEmailPayload"}
+
+func (ec *executionContext) _ResendActivationEmailPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResendActivationEmailPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resendActivationEmailPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResendActivationEmailPayload")
+		case "email":
+			out.Values[i] = ec._ResendActivationEmailPayload_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ResendActivationEmailPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17722,6 +21195,54 @@ func (ec *executionContext) _SubscriptionPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var updateSubscriptionContactPayloadImplementors = []string{"UpdateSubscriptionContactPayload"}
+
+func (ec *executionContext) _UpdateSubscriptionContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateSubscriptionContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateSubscriptionContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateSubscriptionContactPayload")
+		case "enrollment":
+			out.Values[i] = ec._UpdateSubscriptionContactPayload_enrollment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._UpdateSubscriptionContactPayload_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emailNotSentReason":
+			out.Values[i] = ec._UpdateSubscriptionContactPayload_emailNotSentReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateSubscriptionContactPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
@@ -18294,6 +21815,79 @@ func (ec *executionContext) unmarshalNAccountUserInput2ᚖgithubᚗcomᚋlicensi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNActivateEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivateEnrollmentInput(ctx context.Context, v any) (model.ActivateEnrollmentInput, error) {
+	res, err := ec.unmarshalInputActivateEnrollmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivationEmail2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationEmail) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationEmail!")
+		return graphql.Null
+	}
+	return ec._ActivationEmail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationReason2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivationReason2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActivationReason2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReason(ctx context.Context, sel ast.SelectionSet, v *model.ActivationReason) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationReason!")
+		return graphql.Null
+	}
+	return ec._ActivationReason(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNActivationReasonCode2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonCode(ctx context.Context, v any) (model.ActivationReasonCode, error) {
+	var res model.ActivationReasonCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivationReasonCode2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonCode(ctx context.Context, sel ast.SelectionSet, v model.ActivationReasonCode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNActivationState2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationState(ctx context.Context, v any) (model.ActivationState, error) {
+	var res model.ActivationState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivationState2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationState(ctx context.Context, sel ast.SelectionSet, v model.ActivationState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAddAccountUsersInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAddAccountUsersInput(ctx context.Context, v any) (model.AddAccountUsersInput, error) {
 	res, err := ec.unmarshalInputAddAccountUsersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18649,6 +22243,16 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNEmailTrigger2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEmailTrigger(ctx context.Context, v any) (model.EmailTrigger, error) {
+	var res model.EmailTrigger
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmailTrigger2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEmailTrigger(ctx context.Context, sel ast.SelectionSet, v model.EmailTrigger) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNEnrollment2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Enrollment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18705,6 +22309,14 @@ func (ec *executionContext) marshalNEnrollmentEdge2ᚖgithubᚗcomᚋlicensing�
 	return ec._EnrollmentEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrollmentPayload!")
+		return graphql.Null
+	}
+	return ec._EnrollmentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEnrollmentStatus2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentStatus(ctx context.Context, v any) (model.EnrollmentStatus, error) {
 	var res model.EnrollmentStatus
 	err := res.UnmarshalGQL(v)
@@ -18751,6 +22363,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNNextAction2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNextAction(ctx context.Context, v any) (model.NextAction, error) {
+	var res model.NextAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNextAction2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNextAction(ctx context.Context, sel ast.SelectionSet, v model.NextAction) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrder(ctx context.Context, sel ast.SelectionSet, v *model.Order) graphql.Marshaler {
@@ -18872,6 +22494,30 @@ func (ec *executionContext) unmarshalNProcessReservationInput2githubᚗcomᚋlic
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNProductKey2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKey(ctx context.Context, sel ast.SelectionSet, v *model.ProductKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductKey!")
+		return graphql.Null
+	}
+	return ec._ProductKey(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProgram2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx context.Context, v any) (model.Program, error) {
 	var res model.Program
 	err := res.UnmarshalGQL(v)
@@ -18880,6 +22526,42 @@ func (ec *executionContext) unmarshalNProgram2githubᚗcomᚋlicensingᚑapiᚋl
 
 func (ec *executionContext) marshalNProgram2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx context.Context, sel ast.SelectionSet, v model.Program) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRedeemProductKeyInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyInput(ctx context.Context, v any) (model.RedeemProductKeyInput, error) {
+	res, err := ec.unmarshalInputRedeemProductKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRedeemProductKeyPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RedeemProductKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RedeemProductKeyPayload!")
+		return graphql.Null
+	}
+	return ec._RedeemProductKeyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReenableActivationLinkInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReenableActivationLinkInput(ctx context.Context, v any) (model.ReenableActivationLinkInput, error) {
+	res, err := ec.unmarshalInputReenableActivationLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRemapEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRemapEnrollmentInput(ctx context.Context, v any) (model.RemapEnrollmentInput, error) {
+	res, err := ec.unmarshalInputRemapEnrollmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRenewEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentInput(ctx context.Context, v any) (model.RenewEnrollmentInput, error) {
+	res, err := ec.unmarshalInputRenewEnrollmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRenewEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.RenewEnrollmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewEnrollmentPayload!")
+		return graphql.Null
+	}
+	return ec._RenewEnrollmentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReseller2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReseller(ctx context.Context, sel ast.SelectionSet, v *model.Reseller) graphql.Marshaler {
@@ -18920,6 +22602,19 @@ func (ec *executionContext) marshalNResellerEdge2ᚖgithubᚗcomᚋlicensingᚑa
 		return graphql.Null
 	}
 	return ec._ResellerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResendActivationEmailInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailInput(ctx context.Context, v any) (model.ResendActivationEmailInput, error) {
+	res, err := ec.unmarshalInputResendActivationEmailInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResendActivationEmailPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResendActivationEmailPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResendActivationEmailPayload!")
+		return graphql.Null
+	}
+	return ec._ResendActivationEmailPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReservation2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReservation(ctx context.Context, sel ast.SelectionSet, v *model.Reservation) graphql.Marshaler {
@@ -19192,6 +22887,19 @@ func (ec *executionContext) marshalNUnit2githubᚗcomᚋlicensingᚑapiᚋlicens
 	return v
 }
 
+func (ec *executionContext) unmarshalNUpdateSubscriptionContactInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactInput(ctx context.Context, v any) (model.UpdateSubscriptionContactInput, error) {
+	res, err := ec.unmarshalInputUpdateSubscriptionContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateSubscriptionContactPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateSubscriptionContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateSubscriptionContactPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateSubscriptionContactPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19425,6 +23133,20 @@ func (ec *executionContext) unmarshalOAccountUserInput2ᚕᚖgithubᚗcomᚋlice
 	return res, nil
 }
 
+func (ec *executionContext) marshalOActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActivationEmail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOActivationStatus2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationStatus(ctx context.Context, sel ast.SelectionSet, v *model.ActivationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActivationStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *model.Agreement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19462,6 +23184,22 @@ func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋl
 		return graphql.Null
 	}
 	return ec._ApiKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAssociationCause2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssociationCause(ctx context.Context, v any) (*model.AssociationCause, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.AssociationCause)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAssociationCause2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssociationCause(ctx context.Context, sel ast.SelectionSet, v *model.AssociationCause) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -19628,6 +23366,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalONewAccountInput2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNewAccountInput(ctx context.Context, v any) (*model.NewAccountInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNewAccountInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19657,6 +23403,23 @@ func (ec *executionContext) unmarshalOOrderFilter2ᚖgithubᚗcomᚋlicensingᚑ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOOrderLineInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOOrderStatus2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, v any) (*model.OrderStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -19671,6 +23434,13 @@ func (ec *executionContext) marshalOOrderStatus2ᚖgithubᚗcomᚋlicensingᚑap
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOProductKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKey(ctx context.Context, sel ast.SelectionSet, v *model.ProductKey) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProductKey(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOProgram2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx context.Context, v any) (*model.Program, error) {

@@ -122,6 +122,17 @@ func (d EnrollmentDraft) Validate() Problems {
 	return ps
 }
 
+// ValidateSubscriptionContact checks a new OSM for an enrollment: an email is required (it is
+// what R-ACT-6 lacks), the name may be empty.
+func ValidateSubscriptionContact(name, email string) Problems {
+	var ps Problems
+	if utf8.RuneCountInString(name) > 200 {
+		ps.Add(CodeTooLong, "osmName is longer than 200 characters", "osmName")
+	}
+	checkEmail(&ps, email, "osmEmail")
+	return ps
+}
+
 // AdminDraft is an administrator of an account.
 type AdminDraft struct {
 	Name  string

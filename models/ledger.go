@@ -69,6 +69,7 @@ const (
 	CauseReservation = "RESERVATION"
 	CauseSetQuantity = "SET_QUANTITY"
 	CauseDirect      = "DIRECT"
+	CauseRenewal     = "RENEWAL"
 )
 
 // SubscriptionChange is one change of a subscription's quantity.
@@ -306,7 +307,10 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 			}
 		}
 		o.Status, o.ProcessedAt = licensing.OrderProcessed, &now
-		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "processed_at": now}).Error
+		if err := tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "processed_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.afterOrderProcessed(ctx, e, a, o, lines, now)
 	})
 	return o, err
 }

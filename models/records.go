@@ -71,6 +71,14 @@ type Enrollment struct {
 	Status           licensing.EnrollmentStatus
 	AccountID        *int64
 	CreatedAt        time.Time
+	// Activation (R-ACT, R-ENR): how and when the enrollment came onto its account.
+	AssociatedAt           *time.Time
+	AssociationCause       licensing.AssociationCause
+	LastActivatedAt        *time.Time
+	OriginalPurchaseDate   licensing.Date
+	LinkReenabledUntil     *time.Time
+	RenewedFromID          *int64
+	RenewalNeedsActivation bool
 }
 
 // Account is an online-services account (tenant).

@@ -63,6 +63,11 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		// Problems outside a mutation payload (for example a query's argument).
 		out.Message = problems.Error()
 		out.Extensions = map[string]any{"code": CodeBadUserInput}
+	case errors.As(err, &gerr) && gerr.Err == nil && len(gerr.Path) == 0:
+		// gqlgen's own complaint about the request itself, such as a body that is not JSON:
+		// the caller's mistake, not a server fault.
+		out.Message = `malformed request: send a JSON body {"query": "...", "variables": {...}}`
+		out.Extensions = map[string]any{"code": CodeBadUserInput}
 	default:
 		slog.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())
 		out.Message = "internal error"

@@ -207,3 +207,12 @@ func (r *Resolver) subscriptionPayload(ctx context.Context, c models.Caller, sub
 		return &model.SubscriptionPayload{Subscription: mapSubscription(view), UserErrors: ue}
 	})
 }
+
+func enrollmentPayload(e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
+	return respond(err, func(ue []*model.UserError) *model.EnrollmentPayload {
+		if len(ue) > 0 {
+			return &model.EnrollmentPayload{UserErrors: ue}
+		}
+		return &model.EnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
+	})
+}

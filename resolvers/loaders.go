@@ -24,6 +24,8 @@ type Loaders struct {
 	Enrollment          *dataloadgen.Loader[int64, *models.Enrollment]
 	LinesByOrder        *dataloadgen.Loader[int64, []models.OrderLine]
 	SKU                 *dataloadgen.Loader[string, *models.SKU]
+	EmailsByEnrollment  *dataloadgen.Loader[int64, []models.ActivationEmail]
+	KeysByOrder         *dataloadgen.Loader[int64, []models.ProductKey]
 }
 
 type loadersKey struct{}
@@ -70,6 +72,8 @@ func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.
 		AdminsByAccount:     byParent(c, s.AdminsByAccount, func(r *models.AccountAdmin) int64 { return r.AccountID }),
 		Enrollment:          byID(c, s.EnrollmentsByID, func(r *models.Enrollment) int64 { return r.ID }),
 		LinesByOrder:        byParent(c, s.LinesByOrder, func(r *models.OrderLine) int64 { return r.OrderID }),
+		EmailsByEnrollment:  byParent(c, s.EmailsByEnrollment, func(r *models.ActivationEmail) int64 { return r.EnrollmentID }),
+		KeysByOrder:         byParent(c, s.ProductKeysByOrder, func(r *models.ProductKey) int64 { return r.OrderID }),
 		// The catalog is shared by every reseller: no caller scope.
 		SKU: dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*models.SKU, error) {
 			rows, err := s.SKUsByCode(ctx, codes)

@@ -1,6 +1,8 @@
 package resolvers
 
 import (
+	"time"
+
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
@@ -39,7 +41,21 @@ func mapEnrollment(e *models.Enrollment) *model.Enrollment {
 		return nil
 	}
 	out := &model.Enrollment{ID: globalID("Enrollment", e.ID), DBID: e.ID, AgreementID: e.AgreementID, AccountID: e.AccountID, Number: e.Number,
-		OrganizationName: e.OrganizationName, StartDate: e.StartDate, EndDate: e.EndDate, Status: model.EnrollmentStatus(e.Status), CreatedAt: e.CreatedAt}
+		OrganizationName: e.OrganizationName, StartDate: e.StartDate, EndDate: e.EndDate, Status: model.EnrollmentStatus(e.Status), CreatedAt: e.CreatedAt,
+		RenewedFromID: e.RenewedFromID, AssociatedAt: e.AssociatedAt}
+	if e.AccountID != nil && e.AssociationCause != "" {
+		cause := model.AssociationCause(e.AssociationCause)
+		out.AssociationCause = &cause
+	} else if e.AccountID != nil {
+		cause := model.AssociationCauseLink
+		out.AssociationCause = &cause
+	}
+	if !e.OriginalPurchaseDate.IsZero() {
+		d := e.OriginalPurchaseDate
+		out.OriginalPurchaseDate = &d
+		exp := licensing.LinkExpiresAt(d, e.LinkReenabledUntil)
+		out.ActivationLinkExpiresAt = &exp
+	}
 	if e.OSMEmail != "" {
 		out.Osm = &model.OnlineServicesManager{Name: e.OSMName, Email: e.OSMEmail}
 	}
@@ -188,4 +204,27 @@ func subscriptionConnection(l *models.List[models.SubscriptionView]) *model.Subs
 			return &model.SubscriptionEdge{Node: n, Cursor: c}
 		})
 	return &model.SubscriptionConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+func mapActivationEmail(m *models.ActivationEmail) *model.ActivationEmail {
+	if m == nil {
+		return nil
+	}
+	return &model.ActivationEmail{Recipient: m.Recipient, Subject: m.Subject, Trigger: model.EmailTrigger(m.EmailTrigger),
+		ScheduledAt: m.ScheduledAt, DueBy: m.DueBy, SentAt: m.SentAt}
+}
+
+func mapProductKey(k *models.ProductKey) *model.ProductKey {
+	if k == nil {
+		return nil
+	}
+	return &model.ProductKey{Key: k.ProductKey, SKUCode: k.SKU, Quantity: k.Quantity, RedeemedAt: k.RedeemedAt, RedeemedAccountID: k.RedeemedAccountID}
+}
+
+func mapActivationStatus(e *models.Enrollment, asOf time.Time, st licensing.ActivationStatus) *model.ActivationStatus {
+	out := &model.ActivationStatus{Enrollment: mapEnrollment(e), AsOf: asOf, State: model.ActivationState(st.State), Reasons: []*model.ActivationReason{}}
+	for _, r := range st.Reasons {
+		out.Reasons = append(out.Reasons, &model.ActivationReason{Code: model.ActivationReasonCode(r.Code), Message: r.Message, Action: model.NextAction(r.Action), ChangesAt: r.ChangesAt})
+	}
+	return out
 }

@@ -13,6 +13,9 @@ type Resolver struct {
 	Store *models.Store
 	// Now is the clock used where a request gives no asOf; tests replace it.
 	Now func() time.Time
+	// GracePeriod is how long a renewed enrollment's subscriptions stay IN_GRACE (R-SUB-3);
+	// zero means licensing.DefaultGracePeriod.
+	GracePeriod time.Duration
 }
 
 func (r *Resolver) now() time.Time {

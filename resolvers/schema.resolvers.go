@@ -166,6 +166,23 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 	return mapAccount(a), err
 }
 
+func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment) ([]*model.ActivationEmail, error) {
+	rows, err := loaders(ctx).EmailsByEnrollment.Load(ctx, obj.DBID)
+	out := make([]*model.ActivationEmail, len(rows))
+	for i := range rows {
+		out[i] = mapActivationEmail(&rows[i])
+	}
+	return out, err
+}
+
+func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
+	if obj.RenewedFromID == nil {
+		return nil, nil
+	}
+	e, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.RenewedFromID))
+	return mapEnrollment(e), err
+}
+
 func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error) {
 	c, err := reader(ctx)
 	if err != nil {
@@ -417,6 +434,110 @@ func (r *mutationResolver) CreateDirectSubscription(ctx context.Context, input m
 	return r.subscriptionPayload(ctx, c, sub, err)
 }
 
+func (r *mutationResolver) UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.Store.UpdateSubscriptionContact(ctx, c, input.EnrollmentNumber, deref(input.OsmName), input.OsmEmail, r.now())
+	return respond(err, func(ue []*model.UserError) *model.UpdateSubscriptionContactPayload {
+		if u == nil {
+			return &model.UpdateSubscriptionContactPayload{UserErrors: ue}
+		}
+		out := &model.UpdateSubscriptionContactPayload{Enrollment: mapEnrollment(u.Enrollment), Email: mapActivationEmail(u.Email), UserErrors: ue}
+		if u.NotSentWhy != "" {
+			out.EmailNotSentReason = &u.NotSentWhy
+		}
+		return out
+	})
+}
+
+func (r *mutationResolver) ResendActivationEmail(ctx context.Context, input model.ResendActivationEmailInput) (*model.ResendActivationEmailPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Store.ResendActivationEmail(ctx, c, input.EnrollmentNumber, r.now())
+	return respond(err, func(ue []*model.UserError) *model.ResendActivationEmailPayload {
+		return &model.ResendActivationEmailPayload{Email: mapActivationEmail(m), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) ReenableActivationLink(ctx context.Context, input model.ReenableActivationLinkInput) (*model.EnrollmentPayload, error) {
+	c, err := operator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Store.ReenableActivationLink(ctx, c, input.EnrollmentNumber, input.ValidUntil, r.now())
+	return enrollmentPayload(e, err)
+}
+
+func (r *mutationResolver) ActivateEnrollment(ctx context.Context, input model.ActivateEnrollmentInput) (*model.EnrollmentPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var e *models.Enrollment
+	req := models.ActivationRequest{Token: input.Token}
+	req.AccountID, err = optionalInputID(input.AccountID, "Account", "accountId")
+	if input.NewAccount != nil {
+		d := accountDraft(model.CreateAccountInput{Name: input.NewAccount.Name, Country: input.NewAccount.Country,
+			VerifiedDomains: input.NewAccount.VerifiedDomains, Administrators: input.NewAccount.Administrators})
+		req.NewAccount = &d
+	}
+	if err == nil {
+		e, err = r.Store.ActivateEnrollment(ctx, c, req, r.now())
+	}
+	return enrollmentPayload(e, err)
+}
+
+func (r *mutationResolver) RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error) {
+	c, err := operator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var e *models.Enrollment
+	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	if err == nil {
+		e, err = r.Store.RemapEnrollment(ctx, c, input.EnrollmentNumber, accountID, r.now())
+	}
+	return enrollmentPayload(e, err)
+}
+
+func (r *mutationResolver) RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var k *models.ProductKey
+	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	if err == nil {
+		k, err = r.Store.RedeemProductKey(ctx, c, input.ProductKey, accountID, r.now())
+	}
+	return respond(err, func(ue []*model.UserError) *model.RedeemProductKeyPayload {
+		return &model.RedeemProductKeyPayload{ProductKey: mapProductKey(k), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) RenewEnrollment(ctx context.Context, input model.RenewEnrollmentInput) (*model.RenewEnrollmentPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := models.RenewalRequest{EnrollmentNumber: input.EnrollmentNumber, NewNumber: input.NewEnrollmentNumber, StartDate: input.StartDate, EndDate: input.EndDate}
+	for _, l := range input.Lines {
+		req.Lines = append(req.Lines, licensing.OrderLineDraft{SKU: l.Sku, Quantity: l.Quantity})
+	}
+	ren, err := r.Store.RenewEnrollment(ctx, c, req, r.GracePeriod, r.now())
+	return respond(err, func(ue []*model.UserError) *model.RenewEnrollmentPayload {
+		if ren == nil {
+			return &model.RenewEnrollmentPayload{UserErrors: ue, CarriedSkus: []string{}, ReassignSkus: []string{}}
+		}
+		return &model.RenewEnrollmentPayload{OldEnrollment: mapEnrollment(ren.Old), NewEnrollment: mapEnrollment(ren.New), GraceUntil: &ren.Plan.GraceUntil,
+			CarriedSkus: nonNil(ren.Plan.CarriedSKUs), ReassignSkus: nonNil(ren.Plan.ReassignSKUs), UserErrors: ue}
+	})
+}
+
 func (r *orderResolver) Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error) {
 	e, err := load(ctx, loaders(ctx).Enrollment, obj.EnrollmentID)
 	return mapEnrollment(e), err
@@ -443,8 +564,29 @@ func (r *orderResolver) MovesFromSubscription(ctx context.Context, obj *model.Or
 	return mapSubscription(v), err
 }
 
+func (r *orderResolver) ProductKeys(ctx context.Context, obj *model.Order) ([]*model.ProductKey, error) {
+	rows, err := loaders(ctx).KeysByOrder.Load(ctx, obj.DBID)
+	out := make([]*model.ProductKey, len(rows))
+	for i := range rows {
+		out[i] = mapProductKey(&rows[i])
+	}
+	return out, err
+}
+
 func (r *orderLineResolver) Sku(ctx context.Context, obj *model.OrderLine) (*model.Sku, error) {
 	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *productKeyResolver) Sku(ctx context.Context, obj *model.ProductKey) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *productKeyResolver) RedeemedAccount(ctx context.Context, obj *model.ProductKey) (*model.Account, error) {
+	if obj.RedeemedAccountID == nil {
+		return nil, nil
+	}
+	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.RedeemedAccountID))
+	return mapAccount(a), err
 }
 
 // Node is the resolver for the node field.
@@ -670,6 +812,23 @@ func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order,
 	return mapOrder(o), err
 }
 
+func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber string, asOf *time.Time) (*model.ActivationStatus, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := nullIfNotFound(r.Store.EnrollmentByNumber(ctx, c, enrollmentNumber))
+	if e == nil || err != nil {
+		return nil, err
+	}
+	facts, err := r.Store.ActivationFacts(ctx, c, e)
+	if err != nil {
+		return nil, err
+	}
+	at := r.asOf(asOf)
+	return mapActivationStatus(e, at, licensing.ActivationStatusAt(facts, at)), nil
+}
+
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
 	c, p, err := readPage(ctx, first, after)
 	if err != nil {
@@ -749,6 +908,8 @@ func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }
 
 func (r *Resolver) OrderLine() graph.OrderLineResolver { return &orderLineResolver{r} }
 
+func (r *Resolver) ProductKey() graph.ProductKeyResolver { return &productKeyResolver{r} }
+
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Reservation() graph.ReservationResolver { return &reservationResolver{r} }
@@ -766,6 +927,7 @@ type (
 	mutationResolver     struct{ *Resolver }
 	orderResolver        struct{ *Resolver }
 	orderLineResolver    struct{ *Resolver }
+	productKeyResolver   struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	reservationResolver  struct{ *Resolver }
 	subscriptionResolver struct{ *Resolver }

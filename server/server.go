@@ -3,9 +3,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -61,6 +65,7 @@ func Handler(store *models.Store, res *resolvers.Resolver, log *slog.Logger) htt
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(store, gql))
 	mux.Handle("GET /{$}", playground.Handler("licensing-api", "/graphql"))
+	mux.HandleFunc("GET /activate", activatePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -81,8 +86,9 @@ func authenticate(store *models.Store, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok {
+			// The scheme is case-insensitive (RFC 7235 section 2.1).
+			scheme, token, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
 				graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
 				return
 			}
@@ -112,6 +118,20 @@ func limitBody(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if r.ContentLength < 0 {
+			// No Content-Length (chunked): read the body now, so an oversized one is a 413 too
+			// rather than a read error in the middle of the GraphQL transport.
+			body, err := io.ReadAll(r.Body)
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				graphQLError(w, http.StatusRequestEntityTooLarge, resolvers.CodeBadUserInput, "request body is larger than 1 MiB")
+				return
+			} else if err != nil {
+				graphQLError(w, http.StatusBadRequest, resolvers.CodeBadUserInput, "cannot read the request body")
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -182,4 +202,16 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		log.InfoContext(r.Context(), "request", attrs...)
 	})
+}
+
+// activatePage is where activation links land by default (ACTIVATION_URL). A reseller's portal
+// normally hosts this page; this one tells a person what the portal would do with the token.
+func activatePage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	token := html.EscapeString(r.URL.Query().Get("token"))
+	fmt.Fprintf(w, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Activate your subscription</title></head><body>
+<h1>Sign in or sign up to start using your new subscription</h1>
+<p>Your reseller's portal completes activation with this token, onto your existing account or a new one:</p>
+<pre>mutation { activateEnrollment(input: {token: "%s", accountId: "&lt;account id&gt;"}) { enrollment { number account { name } } userErrors { field code message } } }</pre>
+</body></html>`, token)
 }

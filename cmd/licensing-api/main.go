@@ -6,7 +6,8 @@
 //	licensing-api seed-demo            fill an empty database with demo data and print its key
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
-// -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START.
+// -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
+// -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -24,16 +26,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/licensing-api/licensing-api/mail"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 )
 
 type config struct {
-	addr        string
-	databaseURL string
-	logLevel    slog.Level
-	migrate     bool
+	addr             string
+	databaseURL      string
+	logLevel         slog.Level
+	migrate          bool
+	gracePeriod      time.Duration
+	activationURL    string
+	dispatchInterval time.Duration
 }
 
 func main() {
@@ -99,6 +105,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "mysql://user:pass@host:port/db or a SQLite file path; empty means the embedded store "+models.DefaultSQLitePath+" (DATABASE_URL)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	migrate := fs.String("migrate", envOr(getenv, "MIGRATE_ON_START", "true"), "apply migrations at start-up (MIGRATE_ON_START)")
+	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
+	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
+	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent (DISPATCH_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -115,6 +124,16 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("migrate %q: use true or false", *migrate)
 	}
 	cfg.migrate = m
+	if cfg.gracePeriod, err = time.ParseDuration(*grace); err != nil || cfg.gracePeriod <= 0 {
+		return cfg, fmt.Errorf("grace period %q: use a positive duration such as 720h", *grace)
+	}
+	if cfg.dispatchInterval, err = time.ParseDuration(*dispatch); err != nil || cfg.dispatchInterval <= 0 {
+		return cfg, fmt.Errorf("dispatch interval %q: use a positive duration such as 30s", *dispatch)
+	}
+	if u, err := url.Parse(*activationURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("activation url %q: use an absolute http(s) URL", *activationURL)
+	}
+	cfg.activationURL = *activationURL
 	if _, _, err := models.ParseDatabaseURL(cfg.databaseURL); err != nil {
 		return cfg, err
 	}
@@ -129,7 +148,7 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
-	res := &resolvers.Resolver{Store: store}
+	res := &resolvers.Resolver{Store: store, GracePeriod: cfg.gracePeriod}
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           server.Handler(store, res, log),
@@ -140,6 +159,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	dispatcher := &mail.Dispatcher{Store: store, Sender: mail.LogSender{Log: log}, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
+	go dispatcher.Run(ctx, cfg.dispatchInterval)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", cfg.addr, "store", string(store.Dialect()), "explorer", "http://"+cfg.addr+"/")

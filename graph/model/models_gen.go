@@ -139,6 +139,56 @@ type AccountUserInput struct {
 	DisplayName *string `json:"displayName,omitempty"`
 }
 
+// Input of `activateEnrollment`.
+type ActivateEnrollmentInput struct {
+	// The token from the activation link. Whoever holds it may activate (R-ACT-9).
+	Token string `json:"token"`
+	// An existing account to activate onto; it keeps its settings and data (R-ENR-3).
+	AccountID *string `json:"accountId,omitempty"`
+	// Or the details of a new, separately administered account (R-ENR-3).
+	NewAccount *NewAccountInput `json:"newAccount,omitempty"`
+}
+
+// An activation email, scheduled or sent.
+type ActivationEmail struct {
+	// The recipient (the OSM at the time).
+	Recipient string `json:"recipient"`
+	// The subject.
+	Subject string `json:"subject"`
+	// Why it was sent.
+	Trigger EmailTrigger `json:"trigger"`
+	// When it goes out: never before the usage start date (R-ACT-4).
+	ScheduledAt time.Time `json:"scheduledAt"`
+	// When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4).
+	DueBy time.Time `json:"dueBy"`
+	// When it was sent; null while scheduled.
+	SentAt *time.Time `json:"sentAt,omitempty"`
+}
+
+// One reason in an activation status.
+type ActivationReason struct {
+	// What holds, as a stable code.
+	Code ActivationReasonCode `json:"code"`
+	// What holds, for a person.
+	Message string `json:"message"`
+	// What to do next.
+	Action NextAction `json:"action"`
+	// When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it.
+	ChangesAt *time.Time `json:"changesAt,omitempty"`
+}
+
+// An enrollment's activation as of an instant, with every reason that applies (R-ACT-12).
+type ActivationStatus struct {
+	// The enrollment.
+	Enrollment *Enrollment `json:"enrollment"`
+	// The instant evaluated.
+	AsOf time.Time `json:"asOf"`
+	// The one state.
+	State ActivationState `json:"state"`
+	// Every reason that applies, most important first.
+	Reasons []*ActivationReason `json:"reasons"`
+}
+
 // Input of `addAccountUsers`.
 type AddAccountUsersInput struct {
 	// The account.
@@ -521,15 +571,28 @@ type Enrollment struct {
 	Agreement *Agreement `json:"agreement"`
 	// The account its licenses are on, once activated or provisioned (R-ENR-1).
 	Account *Account `json:"account,omitempty"`
+	// How the enrollment came onto its account; null while it is on none.
+	AssociationCause *AssociationCause `json:"associationCause,omitempty"`
+	// When the enrollment came onto its account.
+	AssociatedAt *time.Time `json:"associatedAt,omitempty"`
+	// The purchase date of its first processed order; the activation link expires six months later (R-ACT-8).
+	OriginalPurchaseDate *licensing.Date `json:"originalPurchaseDate,omitempty"`
+	// When the activation link expires (R-ACT-8), counting a support re-enable; null before the first order is processed.
+	ActivationLinkExpiresAt *time.Time `json:"activationLinkExpiresAt,omitempty"`
+	// Every activation email, scheduled or sent, and to whom (R-ACT-1, R-ACT-7).
+	ActivationEmails []*ActivationEmail `json:"activationEmails"`
+	// The enrollment this one renews, if any.
+	RenewedFrom *Enrollment `json:"renewedFrom,omitempty"`
 	// Whether the current OSM holds MANAGE_RESERVATIONS on this enrollment (R-RES-2, R-RES-3).
 	OsmCanManageReservations bool `json:"osmCanManageReservations"`
 	// The enrollment's subscriptions, one per SKU, with status and quantities as of `asOf` (default: now).
 	Subscriptions *SubscriptionConnection `json:"subscriptions"`
 	// When it was created.
-	CreatedAt   time.Time `json:"createdAt"`
-	AccountID   *int64    `json:"-"`
-	AgreementID int64     `json:"-"`
-	DBID        int64     `json:"-"`
+	CreatedAt     time.Time `json:"createdAt"`
+	AccountID     *int64    `json:"-"`
+	AgreementID   int64     `json:"-"`
+	DBID          int64     `json:"-"`
+	RenewedFromID *int64    `json:"-"`
 }
 
 func (Enrollment) IsNode() {}
@@ -565,7 +628,27 @@ type EnrollmentFilter struct {
 	Status *EnrollmentStatus `json:"status,omitempty"`
 }
 
+// Result of the activation mutations that change an enrollment.
+type EnrollmentPayload struct {
+	// The enrollment after the change, or null when refused.
+	Enrollment *Enrollment `json:"enrollment,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type Mutation struct {
+}
+
+// Details of a new account to activate onto (R-ENR-3).
+type NewAccountInput struct {
+	// Display name.
+	Name string `json:"name"`
+	// ISO 3166-1 alpha-2 country code.
+	Country string `json:"country"`
+	// Verified email domains.
+	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
+	// Global and billing administrators.
+	Administrators []*AccountAdministratorInput `json:"administrators,omitempty"`
 }
 
 // The Online Services Manager of an enrollment.
@@ -603,10 +686,12 @@ type Order struct {
 	// When its licenses stop being pending and become available: 12 hours after processing (R-ORD-5).
 	AvailableAt *time.Time `json:"availableAt,omitempty"`
 	// When it was cancelled.
-	CancelledAt             *time.Time `json:"cancelledAt,omitempty"`
-	DBID                    int64      `json:"-"`
-	EnrollmentID            int64      `json:"-"`
-	MovesFromSubscriptionID *int64     `json:"-"`
+	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
+	// Product keys for Open Value orders, one per line, made when the order is processed (R-ACT-13).
+	ProductKeys             []*ProductKey `json:"productKeys"`
+	DBID                    int64         `json:"-"`
+	EnrollmentID            int64         `json:"-"`
+	MovesFromSubscriptionID *int64        `json:"-"`
 }
 
 func (Order) IsNode() {}
@@ -693,7 +778,85 @@ type ProcessReservationInput struct {
 	ReservationID string `json:"reservationId"`
 }
 
+// A product key that books an Open Value order line's licenses onto an account (R-ACT-13).
+type ProductKey struct {
+	// The key, for example `BCDFG-HJKMP-QRTVW-XY234-6789B`.
+	Key string `json:"key"`
+	// The SKU of the order line.
+	Sku *Sku `json:"sku"`
+	// How many licenses it books.
+	Quantity int `json:"quantity"`
+	// When it was redeemed; null while unused.
+	RedeemedAt *time.Time `json:"redeemedAt,omitempty"`
+	// The account it was redeemed onto.
+	RedeemedAccount   *Account `json:"redeemedAccount,omitempty"`
+	RedeemedAccountID *int64   `json:"-"`
+	SKUCode           string   `json:"-"`
+}
+
 type Query struct {
+}
+
+// Input of `redeemProductKey`.
+type RedeemProductKeyInput struct {
+	// The product key.
+	ProductKey string `json:"productKey"`
+	// The account to book its licenses onto.
+	AccountID string `json:"accountId"`
+}
+
+// Result of `redeemProductKey`.
+type RedeemProductKeyPayload struct {
+	// The redeemed key, or null when refused.
+	ProductKey *ProductKey `json:"productKey,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `reenableActivationLink`.
+type ReenableActivationLinkInput struct {
+	// The enrollment.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// Until when the link works again.
+	ValidUntil time.Time `json:"validUntil"`
+}
+
+// Input of `remapEnrollment`.
+type RemapEnrollmentInput struct {
+	// The enrollment.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// The account to move all its licenses to (R-ENR-4).
+	AccountID string `json:"accountId"`
+}
+
+// Input of `renewEnrollment`.
+type RenewEnrollmentInput struct {
+	// The enrollment to renew; it must be ACTIVE.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// The new enrollment's number.
+	NewEnrollmentNumber string `json:"newEnrollmentNumber"`
+	// The new enrollment's first day.
+	StartDate licensing.Date `json:"startDate"`
+	// The new enrollment's last day.
+	EndDate licensing.Date `json:"endDate"`
+	// The new enrollment's lines; default: the old enrollment's active subscriptions.
+	Lines []*OrderLineInput `json:"lines,omitempty"`
+}
+
+// Result of `renewEnrollment`.
+type RenewEnrollmentPayload struct {
+	// The old enrollment, now RENEWED; its subscriptions are IN_GRACE (R-SUB-2).
+	OldEnrollment *Enrollment `json:"oldEnrollment,omitempty"`
+	// The new enrollment, with ACTIVE subscriptions.
+	NewEnrollment *Enrollment `json:"newEnrollment,omitempty"`
+	// When the old subscriptions are deprovisioned (R-SUB-3).
+	GraceUntil *time.Time `json:"graceUntil,omitempty"`
+	// SKUs renewed as they were: their users' assignments carry over (R-SUB-4).
+	CarriedSkus []string `json:"carriedSkus"`
+	// SKUs not renewed: their users lose access at `graceUntil` unless assigned a new SKU (R-SUB-4).
+	ReassignSkus []string `json:"reassignSkus"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A partner that sells to customers and calls this API.
@@ -728,6 +891,20 @@ type ResellerEdge struct {
 	Node *Reseller `json:"node"`
 	// Pass as `after` to continue after this item.
 	Cursor string `json:"cursor"`
+}
+
+// Input of `resendActivationEmail`.
+type ResendActivationEmailInput struct {
+	// The enrollment; the email goes to its current OSM.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+}
+
+// Result of `resendActivationEmail`.
+type ResendActivationEmailPayload struct {
+	// The email scheduled, or null when refused.
+	Email *ActivationEmail `json:"email,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Licenses reserved on an enrollment: added at once, billed at the agreement's next anniversary (R-RES-1).
@@ -973,6 +1150,28 @@ type SubscriptionPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `updateSubscriptionContact`.
+type UpdateSubscriptionContactInput struct {
+	// The enrollment.
+	EnrollmentNumber string `json:"enrollmentNumber"`
+	// The new OSM's name; may be empty.
+	OsmName *string `json:"osmName,omitempty"`
+	// The new OSM's email; the activation email is sent to it (R-ACT-7).
+	OsmEmail string `json:"osmEmail"`
+}
+
+// Result of `updateSubscriptionContact`.
+type UpdateSubscriptionContactPayload struct {
+	// The enrollment with its new OSM, or null when refused.
+	Enrollment *Enrollment `json:"enrollment,omitempty"`
+	// The activation email sent to the new contact, if one was.
+	Email *ActivationEmail `json:"email,omitempty"`
+	// Why no email was sent (for example a consumer outlook.com address, or an enrollment already activated); the update itself stands.
+	EmailNotSentReason *string `json:"emailNotSentReason,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // One refusal of a mutation. Nothing was written when a payload has any.
 type UserError struct {
 	// The path to the input field at fault, for example `["contacts", "0", "email"]`; empty when the whole action is refused.
@@ -990,6 +1189,209 @@ type Viewer struct {
 	// The key's reseller; null for operators.
 	Reseller   *Reseller `json:"reseller,omitempty"`
 	ResellerID *int64    `json:"-"`
+}
+
+// Why an activation state holds.
+type ActivationReasonCode string
+
+const (
+	// No order or reservation exists yet.
+	ActivationReasonCodeNoOrderOrReservation ActivationReasonCode = "NO_ORDER_OR_RESERVATION"
+	// Orders exist but none is processed yet.
+	ActivationReasonCodeOrderNotProcessed ActivationReasonCode = "ORDER_NOT_PROCESSED"
+	// The usage start date is in the future (R-ACT-4).
+	ActivationReasonCodeUsageStartInFuture ActivationReasonCode = "USAGE_START_IN_FUTURE"
+	// The email may take up to 48 hours after the usage start (R-ACT-4).
+	ActivationReasonCodeEmailPending ActivationReasonCode = "EMAIL_PENDING"
+	// More than 48 hours passed and the email has not been sent (R-ACT-4).
+	ActivationReasonCodeEmailOverdue ActivationReasonCode = "EMAIL_OVERDUE"
+	// The activation email was sent (R-ACT-1).
+	ActivationReasonCodeEmailSent ActivationReasonCode = "EMAIL_SENT"
+	// An email was already planned by an earlier order (R-ACT-1).
+	ActivationReasonCodeEmailAlreadyPlanned ActivationReasonCode = "EMAIL_ALREADY_PLANNED"
+	// Already on an account: later orders land there without email (R-ACT-3).
+	ActivationReasonCodeAlreadyAssociated ActivationReasonCode = "ALREADY_ASSOCIATED"
+	// There is no OSM to send the email to (R-ACT-6).
+	ActivationReasonCodeNoSubscriptionContact ActivationReasonCode = "NO_SUBSCRIPTION_CONTACT"
+	// The OSM is a consumer outlook.com address (R-ACT-5).
+	ActivationReasonCodeConsumerEmail ActivationReasonCode = "CONSUMER_EMAIL"
+	// The activation link expired (R-ACT-8).
+	ActivationReasonCodeLinkExpired ActivationReasonCode = "LINK_EXPIRED"
+	// Activated through the link (R-ACT-3, R-ACT-9).
+	ActivationReasonCodeActivated ActivationReasonCode = "ACTIVATED"
+	// Provisioned because the OSM's domain is verified on the account (R-ACT-2).
+	ActivationReasonCodeAutoProvisionedVerifiedDomain ActivationReasonCode = "AUTO_PROVISIONED_VERIFIED_DOMAIN"
+	// Provisioned because the OSM administers the account (R-ACT-2).
+	ActivationReasonCodeAutoProvisionedAdminEmail ActivationReasonCode = "AUTO_PROVISIONED_ADMIN_EMAIL"
+	// A renewal joined the old account (R-ACT-10).
+	ActivationReasonCodeAutoAssociatedRenewal ActivationReasonCode = "AUTO_ASSOCIATED_RENEWAL"
+	// Dynamics 365 attached to the agreement's account (R-ENR-5).
+	ActivationReasonCodeAutoAttachedAgreementAccount ActivationReasonCode = "AUTO_ATTACHED_AGREEMENT_ACCOUNT"
+	// A renewal that must be activated from its own email (R-ACT-10).
+	ActivationReasonCodeRenewalNeedsActivation ActivationReasonCode = "RENEWAL_NEEDS_ACTIVATION"
+	// The yearly Open Value activation is due (R-ACT-11).
+	ActivationReasonCodeOpenValueActivationDue ActivationReasonCode = "OPEN_VALUE_ACTIVATION_DUE"
+	// Licenses of a processed order are still pending (R-ORD-5).
+	ActivationReasonCodeLicensesPending ActivationReasonCode = "LICENSES_PENDING"
+	// A reservation is pending, not yet overdue (R-RES-4).
+	ActivationReasonCodeReservationPending ActivationReasonCode = "RESERVATION_PENDING"
+	// A reservation is pending for more than 25 hours (R-RES-4).
+	ActivationReasonCodeReservationOverdue ActivationReasonCode = "RESERVATION_OVERDUE"
+	// An add-on is on the enrollment without its base SKU (R-ORD-3).
+	ActivationReasonCodeAddonWithoutBase ActivationReasonCode = "ADDON_WITHOUT_BASE"
+	// A SKU is not available in the account's country.
+	ActivationReasonCodeSkuNotAvailableInCountry ActivationReasonCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
+	// The account holds SKUs incompatible with those being activated.
+	ActivationReasonCodeIncompatibleSkus ActivationReasonCode = "INCOMPATIBLE_SKUS"
+)
+
+var AllActivationReasonCode = []ActivationReasonCode{
+	ActivationReasonCodeNoOrderOrReservation,
+	ActivationReasonCodeOrderNotProcessed,
+	ActivationReasonCodeUsageStartInFuture,
+	ActivationReasonCodeEmailPending,
+	ActivationReasonCodeEmailOverdue,
+	ActivationReasonCodeEmailSent,
+	ActivationReasonCodeEmailAlreadyPlanned,
+	ActivationReasonCodeAlreadyAssociated,
+	ActivationReasonCodeNoSubscriptionContact,
+	ActivationReasonCodeConsumerEmail,
+	ActivationReasonCodeLinkExpired,
+	ActivationReasonCodeActivated,
+	ActivationReasonCodeAutoProvisionedVerifiedDomain,
+	ActivationReasonCodeAutoProvisionedAdminEmail,
+	ActivationReasonCodeAutoAssociatedRenewal,
+	ActivationReasonCodeAutoAttachedAgreementAccount,
+	ActivationReasonCodeRenewalNeedsActivation,
+	ActivationReasonCodeOpenValueActivationDue,
+	ActivationReasonCodeLicensesPending,
+	ActivationReasonCodeReservationPending,
+	ActivationReasonCodeReservationOverdue,
+	ActivationReasonCodeAddonWithoutBase,
+	ActivationReasonCodeSkuNotAvailableInCountry,
+	ActivationReasonCodeIncompatibleSkus,
+}
+
+func (e ActivationReasonCode) IsValid() bool {
+	switch e {
+	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus:
+		return true
+	}
+	return false
+}
+
+func (e ActivationReasonCode) String() string {
+	return string(e)
+}
+
+func (e *ActivationReasonCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActivationReasonCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActivationReasonCode", str)
+	}
+	return nil
+}
+
+func (e ActivationReasonCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActivationReasonCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActivationReasonCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The one state of an enrollment's activation (R-ACT-12).
+type ActivationState string
+
+const (
+	// No order has been processed.
+	ActivationStateNoOrder ActivationState = "NO_ORDER"
+	// The usage start date is in the future; no email before it (R-ACT-4).
+	ActivationStateAwaitingUsageStart ActivationState = "AWAITING_USAGE_START"
+	// The email is due within 48 hours of the usage start, or late (R-ACT-4).
+	ActivationStateAwaitingEmail ActivationState = "AWAITING_EMAIL"
+	// The activation email was sent; someone must follow its link (R-ACT-9).
+	ActivationStateEmailSent ActivationState = "EMAIL_SENT"
+	// The activation link expired; only support can re-enable it (R-ACT-8).
+	ActivationStateLinkExpired ActivationState = "LINK_EXPIRED"
+	// Activated onto an account.
+	ActivationStateActivated ActivationState = "ACTIVATED"
+	// Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5).
+	ActivationStateAutoProvisioned ActivationState = "AUTO_PROVISIONED"
+	// Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs).
+	ActivationStateBlocked ActivationState = "BLOCKED"
+	// An Open Value enrollment's yearly online activation is due (R-ACT-11).
+	ActivationStateActivationDue ActivationState = "ACTIVATION_DUE"
+)
+
+var AllActivationState = []ActivationState{
+	ActivationStateNoOrder,
+	ActivationStateAwaitingUsageStart,
+	ActivationStateAwaitingEmail,
+	ActivationStateEmailSent,
+	ActivationStateLinkExpired,
+	ActivationStateActivated,
+	ActivationStateAutoProvisioned,
+	ActivationStateBlocked,
+	ActivationStateActivationDue,
+}
+
+func (e ActivationState) IsValid() bool {
+	switch e {
+	case ActivationStateNoOrder, ActivationStateAwaitingUsageStart, ActivationStateAwaitingEmail, ActivationStateEmailSent, ActivationStateLinkExpired, ActivationStateActivated, ActivationStateAutoProvisioned, ActivationStateBlocked, ActivationStateActivationDue:
+		return true
+	}
+	return false
+}
+
+func (e ActivationState) String() string {
+	return string(e)
+}
+
+func (e *ActivationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActivationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActivationState", str)
+	}
+	return nil
+}
+
+func (e ActivationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActivationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActivationState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The role of an administrator of an online-services account.
@@ -1045,6 +1447,79 @@ func (e *AdminRole) UnmarshalJSON(b []byte) error {
 }
 
 func (e AdminRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How an enrollment came onto its account.
+type AssociationCause string
+
+const (
+	// Activated through the activation link (R-ACT-9).
+	AssociationCauseLink AssociationCause = "LINK"
+	// Moved by support (R-ENR-4).
+	AssociationCauseSupportRemap AssociationCause = "SUPPORT_REMAP"
+	// A product key was redeemed onto the account (R-ACT-13).
+	AssociationCauseProductKey AssociationCause = "PRODUCT_KEY"
+	// The OSM's email domain is verified on the account (R-ACT-2).
+	AssociationCauseVerifiedDomain AssociationCause = "VERIFIED_DOMAIN"
+	// The OSM is a global or billing administrator of the account (R-ACT-2).
+	AssociationCauseAdminEmail AssociationCause = "ADMIN_EMAIL"
+	// A renewal with the same organization name joined the old account (R-ACT-10).
+	AssociationCauseRenewal AssociationCause = "RENEWAL"
+	// Dynamics 365 attached to the Enterprise agreement's account (R-ENR-5).
+	AssociationCauseAgreementAccount AssociationCause = "AGREEMENT_ACCOUNT"
+)
+
+var AllAssociationCause = []AssociationCause{
+	AssociationCauseLink,
+	AssociationCauseSupportRemap,
+	AssociationCauseProductKey,
+	AssociationCauseVerifiedDomain,
+	AssociationCauseAdminEmail,
+	AssociationCauseRenewal,
+	AssociationCauseAgreementAccount,
+}
+
+func (e AssociationCause) IsValid() bool {
+	switch e {
+	case AssociationCauseLink, AssociationCauseSupportRemap, AssociationCauseProductKey, AssociationCauseVerifiedDomain, AssociationCauseAdminEmail, AssociationCauseRenewal, AssociationCauseAgreementAccount:
+		return true
+	}
+	return false
+}
+
+func (e AssociationCause) String() string {
+	return string(e)
+}
+
+func (e *AssociationCause) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AssociationCause(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AssociationCause", str)
+	}
+	return nil
+}
+
+func (e AssociationCause) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AssociationCause) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AssociationCause) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1106,6 +1581,67 @@ func (e *ContactRole) UnmarshalJSON(b []byte) error {
 }
 
 func (e ContactRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why an activation email was sent.
+type EmailTrigger string
+
+const (
+	// The first order for an online service was processed (R-ACT-1).
+	EmailTriggerFirstOrder EmailTrigger = "FIRST_ORDER"
+	// The subscription contact was updated (R-ACT-7).
+	EmailTriggerContactUpdated EmailTrigger = "CONTACT_UPDATED"
+	// An administrator asked for a resend (R-ACT-7).
+	EmailTriggerAdminResend EmailTrigger = "ADMIN_RESEND"
+)
+
+var AllEmailTrigger = []EmailTrigger{
+	EmailTriggerFirstOrder,
+	EmailTriggerContactUpdated,
+	EmailTriggerAdminResend,
+}
+
+func (e EmailTrigger) IsValid() bool {
+	switch e {
+	case EmailTriggerFirstOrder, EmailTriggerContactUpdated, EmailTriggerAdminResend:
+		return true
+	}
+	return false
+}
+
+func (e EmailTrigger) String() string {
+	return string(e)
+}
+
+func (e *EmailTrigger) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmailTrigger(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmailTrigger", str)
+	}
+	return nil
+}
+
+func (e EmailTrigger) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmailTrigger) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmailTrigger) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1234,6 +1770,76 @@ func (e *Family) UnmarshalJSON(b []byte) error {
 }
 
 func (e Family) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What to do about a reason.
+type NextAction string
+
+const (
+	// Nothing: it resolves by itself at `changesAt`.
+	NextActionWait NextAction = "WAIT"
+	// Update the subscription contact (OSM) of the enrollment.
+	NextActionUpdateSubscriptionContact NextAction = "UPDATE_SUBSCRIPTION_CONTACT"
+	// The customer should contact their reseller.
+	NextActionContactReseller NextAction = "CONTACT_RESELLER"
+	// Contact support.
+	NextActionContactSupport NextAction = "CONTACT_SUPPORT"
+	// An administrator should assign licenses to users.
+	NextActionAssignLicenses NextAction = "ASSIGN_LICENSES"
+	// Someone holding the activation link should activate.
+	NextActionActivate NextAction = "ACTIVATE"
+)
+
+var AllNextAction = []NextAction{
+	NextActionWait,
+	NextActionUpdateSubscriptionContact,
+	NextActionContactReseller,
+	NextActionContactSupport,
+	NextActionAssignLicenses,
+	NextActionActivate,
+}
+
+func (e NextAction) IsValid() bool {
+	switch e {
+	case NextActionWait, NextActionUpdateSubscriptionContact, NextActionContactReseller, NextActionContactSupport, NextActionAssignLicenses, NextActionActivate:
+		return true
+	}
+	return false
+}
+
+func (e NextAction) String() string {
+	return string(e)
+}
+
+func (e *NextAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NextAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NextAction", str)
+	}
+	return nil
+}
+
+func (e NextAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NextAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NextAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1718,6 +2324,34 @@ const (
 	UserErrorCodeReservationNotPending UserErrorCode = "RESERVATION_NOT_PENDING"
 	// The enrollment has no Online Services Manager (R-ACT-6).
 	UserErrorCodeNoSubscriptionContact UserErrorCode = "NO_SUBSCRIPTION_CONTACT"
+	// The activation link expired six months after the original purchase date; only support can re-enable it (R-ACT-8).
+	UserErrorCodeLinkExpired UserErrorCode = "LINK_EXPIRED"
+	// The enrollment is already on another account (R-ENR-1).
+	UserErrorCodeAlreadyActivated UserErrorCode = "ALREADY_ACTIVATED"
+	// The licenses of one enrollment cannot be split across accounts (R-ENR-2).
+	UserErrorCodeSplitEnrollment UserErrorCode = "SPLIT_ENROLLMENT"
+	// Dynamics 365 licenses of this Enterprise agreement go to the account holding its Office 365, Microsoft 365 or Intune licenses (R-ENR-5).
+	UserErrorCodeMustUseAgreementAccount UserErrorCode = "MUST_USE_AGREEMENT_ACCOUNT"
+	// The remap would separate Dynamics 365 from the agreement's Office 365, Microsoft 365 or Intune licenses (R-ENR-4).
+	UserErrorCodeRemapSplitsAgreement UserErrorCode = "REMAP_SPLITS_AGREEMENT"
+	// No product key matches (R-ACT-13).
+	UserErrorCodeUnknownKey UserErrorCode = "UNKNOWN_KEY"
+	// The product key was already redeemed (R-ACT-13).
+	UserErrorCodeKeyAlreadyRedeemed UserErrorCode = "KEY_ALREADY_REDEEMED"
+	// Activation emails are not sent to consumer outlook.com addresses (R-ACT-5).
+	UserErrorCodeConsumerEmail UserErrorCode = "CONSUMER_EMAIL"
+	// No order has been processed on the enrollment yet, so there is nothing to activate or email.
+	UserErrorCodeNoProcessedOrder UserErrorCode = "NO_PROCESSED_ORDER"
+	// A SKU is not sold in the account's country.
+	UserErrorCodeSkuNotAvailableInCountry UserErrorCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
+	// The account holds a SKU that cannot coexist with one being activated.
+	UserErrorCodeIncompatibleSkus UserErrorCode = "INCOMPATIBLE_SKUS"
+	// Assigning would exceed the licensed quantity; the message gives the number missing (R-LIC-1).
+	UserErrorCodeNotEnoughLicenses UserErrorCode = "NOT_ENOUGH_LICENSES"
+	// Removing a license deletes the user's data for it; confirm the data loss (R-LIC-5).
+	UserErrorCodeDataLossNotConfirmed UserErrorCode = "DATA_LOSS_NOT_CONFIRMED"
+	// The new quantity is below what is assigned; accept the resulting conflict to proceed (R-LIC-6).
+	UserErrorCodeBelowAssigned UserErrorCode = "BELOW_ASSIGNED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1742,11 +2376,25 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeSubscriptionNotRenewable,
 	UserErrorCodeReservationNotPending,
 	UserErrorCodeNoSubscriptionContact,
+	UserErrorCodeLinkExpired,
+	UserErrorCodeAlreadyActivated,
+	UserErrorCodeSplitEnrollment,
+	UserErrorCodeMustUseAgreementAccount,
+	UserErrorCodeRemapSplitsAgreement,
+	UserErrorCodeUnknownKey,
+	UserErrorCodeKeyAlreadyRedeemed,
+	UserErrorCodeConsumerEmail,
+	UserErrorCodeNoProcessedOrder,
+	UserErrorCodeSkuNotAvailableInCountry,
+	UserErrorCodeIncompatibleSkus,
+	UserErrorCodeNotEnoughLicenses,
+	UserErrorCodeDataLossNotConfirmed,
+	UserErrorCodeBelowAssigned,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat, UserErrorCodeEnrollmentNotActive, UserErrorCodeInvalidQuantity, UserErrorCodeDuplicateLine, UserErrorCodeAddonRequiresBase, UserErrorCodeMigrationQuantityTooLow, UserErrorCodeIdempotencyKeyReused, UserErrorCodeOrderNotPlaced, UserErrorCodeNotPermitted, UserErrorCodeCancelThroughSupport, UserErrorCodeCancelNotAllowed, UserErrorCodeSubscriptionNotRenewable, UserErrorCodeReservationNotPending, UserErrorCodeNoSubscriptionContact:
+	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat, UserErrorCodeEnrollmentNotActive, UserErrorCodeInvalidQuantity, UserErrorCodeDuplicateLine, UserErrorCodeAddonRequiresBase, UserErrorCodeMigrationQuantityTooLow, UserErrorCodeIdempotencyKeyReused, UserErrorCodeOrderNotPlaced, UserErrorCodeNotPermitted, UserErrorCodeCancelThroughSupport, UserErrorCodeCancelNotAllowed, UserErrorCodeSubscriptionNotRenewable, UserErrorCodeReservationNotPending, UserErrorCodeNoSubscriptionContact, UserErrorCodeLinkExpired, UserErrorCodeAlreadyActivated, UserErrorCodeSplitEnrollment, UserErrorCodeMustUseAgreementAccount, UserErrorCodeRemapSplitsAgreement, UserErrorCodeUnknownKey, UserErrorCodeKeyAlreadyRedeemed, UserErrorCodeConsumerEmail, UserErrorCodeNoProcessedOrder, UserErrorCodeSkuNotAvailableInCountry, UserErrorCodeIncompatibleSkus, UserErrorCodeNotEnoughLicenses, UserErrorCodeDataLossNotConfirmed, UserErrorCodeBelowAssigned:
 		return true
 	}
 	return false
