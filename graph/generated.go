@@ -127,15 +127,17 @@ type ComplexityRoot struct {
 	}
 
 	Agreement struct {
-		AnniversaryDate func(childComplexity int) int
-		Contacts        func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Customer        func(childComplexity int) int
-		Enrollments     func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Number          func(childComplexity int) int
-		Program         func(childComplexity int) int
-		StartDate       func(childComplexity int) int
+		ActiveSeats            func(childComplexity int, asOf *time.Time) int
+		AnniversaryDate        func(childComplexity int) int
+		Contacts               func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		Customer               func(childComplexity int) int
+		Enrollments            func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Number                 func(childComplexity int) int
+		Program                func(childComplexity int) int
+		StartDate              func(childComplexity int) int
+		VolumeDiscountEligible func(childComplexity int, asOf *time.Time) int
 	}
 
 	AgreementConnection struct {
@@ -543,6 +545,8 @@ type AgreementResolver interface {
 	Customer(ctx context.Context, obj *model.Agreement) (*model.Customer, error)
 	Contacts(ctx context.Context, obj *model.Agreement) ([]*model.AgreementContact, error)
 	Enrollments(ctx context.Context, obj *model.Agreement) ([]*model.Enrollment, error)
+	ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error)
+	VolumeDiscountEligible(ctx context.Context, obj *model.Agreement, asOf *time.Time) (bool, error)
 }
 type ApiKeyResolver interface {
 	Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error)
@@ -942,6 +946,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddAccountUsersPayload.UserErrors(childComplexity), true
 
+	case "Agreement.activeSeats":
+		if e.ComplexityRoot.Agreement.ActiveSeats == nil {
+			break
+		}
+
+		args, err := ec.field_Agreement_activeSeats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Agreement.ActiveSeats(childComplexity, args["asOf"].(*time.Time)), true
 	case "Agreement.anniversaryDate":
 		if e.ComplexityRoot.Agreement.AnniversaryDate == nil {
 			break
@@ -996,6 +1011,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.StartDate(childComplexity), true
+	case "Agreement.volumeDiscountEligible":
+		if e.ComplexityRoot.Agreement.VolumeDiscountEligible == nil {
+			break
+		}
+
+		args, err := ec.field_Agreement_volumeDiscountEligible_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Agreement.VolumeDiscountEligible(childComplexity, args["asOf"].(*time.Time)), true
 
 	case "AgreementConnection.edges":
 		if e.ComplexityRoot.AgreementConnection.Edges == nil {
@@ -3064,6 +3090,10 @@ type Agreement implements Node {
   contacts: [AgreementContact!]!
   "The enrollments under this agreement."
   enrollments: [Enrollment!]!
+  "Seats of ACTIVE subscriptions over all its enrollments, as of ` + "`" + `asOf` + "`" + ` (default: now)."
+  activeSeats(asOf: DateTime): Int!
+  "Whether it is eligible for the volume discount: ENTERPRISE with 250 or more active seats, as of ` + "`" + `asOf` + "`" + ` (R-AGR-4). Smaller agreements are not refused."
+  volumeDiscountEligible(asOf: DateTime): Boolean!
   "When it was created."
   createdAt: DateTime!
 }
@@ -4458,6 +4488,10 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_contacts(ctx, field)
 	case "enrollments":
 		return ec.fieldContext_Agreement_enrollments(ctx, field)
+	case "activeSeats":
+		return ec.fieldContext_Agreement_activeSeats(ctx, field)
+	case "volumeDiscountEligible":
+		return ec.fieldContext_Agreement_volumeDiscountEligible(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Agreement_createdAt(ctx, field)
 	}
@@ -5329,6 +5363,34 @@ func (ec *executionContext) field_Account_users_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Agreement_activeSeats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Agreement_volumeDiscountEligible_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -7599,6 +7661,94 @@ func (ec *executionContext) fieldContext_Agreement_enrollments(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Enrollment(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agreement_activeSeats(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_activeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Agreement().ActiveSeats(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_activeSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Agreement_activeSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agreement_volumeDiscountEligible(ctx context.Context, field graphql.CollectedField, obj *model.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_volumeDiscountEligible(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Agreement().VolumeDiscountEligible(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_volumeDiscountEligible(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agreement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Agreement_volumeDiscountEligible_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -18562,6 +18712,18 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agreement_enrollments(ctx, field, obj)
+				})
+		case "activeSeats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_activeSeats(ctx, field, obj)
+				})
+		case "volumeDiscountEligible":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_volumeDiscountEligible(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Agreement_createdAt(ctx, field, obj)

@@ -410,3 +410,22 @@ func (s *Store) LinesByOrder(ctx context.Context, c Caller, orderIDs []int64) ([
 func (s *Store) EnrollmentsByID(ctx context.Context, c Caller, ids []int64) ([]Enrollment, error) {
 	return byIDs[Enrollment](ctx, s, c, ids)
 }
+
+// ActiveSeats counts the seats of an agreement's subscriptions that are ACTIVE as of asOf
+// (R-AGR-4: SEAT-unit SKUs only; instances and gigabytes are no seats).
+func (s *Store) ActiveSeats(ctx context.Context, c Caller, agreementID int64, asOf time.Time) (int, error) {
+	var subs []Subscription
+	err := c.scope(s.ctx(ctx)).Where("enrollment_id IN (?) AND sku IN (?)",
+		c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("agreement_id = ?", agreementID),
+		s.ctx(ctx).Model(&SKU{}).Select("code").Where("unit = ?", licensing.UnitSeat)).Find(&subs).Error
+	if err != nil {
+		return 0, err
+	}
+	seats := 0
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			seats += sub.Quantity
+		}
+	}
+	return seats, nil
+}

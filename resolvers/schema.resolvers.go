@@ -110,6 +110,19 @@ func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreemen
 	return out, err
 }
 
+func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return r.Store.ActiveSeats(ctx, c, obj.DBID, r.asOf(asOf))
+}
+
+func (r *agreementResolver) VolumeDiscountEligible(ctx context.Context, obj *model.Agreement, asOf *time.Time) (bool, error) {
+	seats, err := r.ActiveSeats(ctx, obj, asOf)
+	return licensing.VolumeDiscountEligible(licensing.Program(obj.Program), seats), err
+}
+
 // Reseller is the resolver for the reseller field.
 func (r *apiKeyResolver) Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error) {
 	if obj.ResellerID == nil {

@@ -223,6 +223,10 @@ type Agreement struct {
 	Contacts []*AgreementContact `json:"contacts"`
 	// The enrollments under this agreement.
 	Enrollments []*Enrollment `json:"enrollments"`
+	// Seats of ACTIVE subscriptions over all its enrollments, as of `asOf` (default: now).
+	ActiveSeats int `json:"activeSeats"`
+	// Whether it is eligible for the volume discount: ENTERPRISE with 250 or more active seats, as of `asOf` (R-AGR-4). Smaller agreements are not refused.
+	VolumeDiscountEligible bool `json:"volumeDiscountEligible"`
 	// When it was created.
 	CreatedAt  time.Time `json:"createdAt"`
 	CustomerID int64     `json:"-"`

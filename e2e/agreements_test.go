@@ -1,0 +1,49 @@
+package e2e
+
+import "testing"
+
+// R-AGR-4: eligibility for the volume discount is reported, never a refusal.
+func TestAgreementVolumeDiscount(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		t.Run("R-AGR-4_enterprise_eligible_from_250_active_seats", func(t *testing.T) {
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-250", "ENR-250")
+			// 249 seats plus 50 GB of storage: gigabytes are no seats.
+			o := e.mutate(w.Key, `mutation { createOrder(input: {enrollmentNumber: "ENR-250", purchaseDate: "2026-11-23", usageStartDate: "2026-11-23",
+				idempotencyKey: "agr4", lines: [{sku: "O365-E3", quantity: 249}, {sku: "D365-SALES-PRO", quantity: 1}, {sku: "D365-ADD-STORAGE", quantity: 50}]})
+				{ order { id } userErrors { field code message } } }`, nil)
+			e.mutate(e.Operator, `mutation($o: ID!) { processOrder(input: {orderId: $o}) { order { status } userErrors { field code message } } }`,
+				map[string]any{"o": str(o, "order", "id")})
+			q := `query($n: String!) { agreement(number: $n) { activeSeats volumeDiscountEligible
+				enrollments { subscriptions { edges { node { id sku { code } } } } } } }`
+			d := e.ok(w.Key, q, map[string]any{"n": "EA-250"})
+			if got := num(d, "agreement", "activeSeats"); got != 250 { // 249 E3 + 1 Sales Pro
+				t.Fatalf("activeSeats = %d, want 250", got)
+			}
+			if get(d, "agreement", "volumeDiscountEligible") != true {
+				t.Fatalf("250 seats: want eligible, got %v", get(d, "agreement", "volumeDiscountEligible"))
+			}
+			var e3 string
+			for _, edge := range get(d, "agreement", "enrollments", 0, "subscriptions", "edges").([]any) {
+				if str(edge, "node", "sku", "code") == "O365-E3" {
+					e3 = str(edge, "node", "id")
+				}
+			}
+			e.mutate(w.Key, `mutation($s: ID!) { setSubscriptionQuantity(input: {subscriptionId: $s, quantity: 248}) { subscription { quantity } userErrors { field code message } } }`,
+				map[string]any{"s": e3})
+			d = e.ok(w.Key, q, map[string]any{"n": "EA-250"})
+			if num(d, "agreement", "activeSeats") != 249 || get(d, "agreement", "volumeDiscountEligible") != false {
+				t.Fatalf("249 seats: got %v", d["agreement"])
+			}
+			// An Open Value agreement is never eligible, whatever its size.
+			v := e.newWorld("Tailspin", "OPEN_VALUE", "V-300", "ENR-V300")
+			o = e.mutate(v.Key, `mutation { createOrder(input: {enrollmentNumber: "ENR-V300", purchaseDate: "2026-11-23", usageStartDate: "2026-11-23",
+				idempotencyKey: "agr4v", lines: [{sku: "O365-E3", quantity: 300}]}) { order { id } userErrors { field code message } } }`, nil)
+			e.mutate(e.Operator, `mutation($o: ID!) { processOrder(input: {orderId: $o}) { order { status } userErrors { field code message } } }`,
+				map[string]any{"o": str(o, "order", "id")})
+			d = e.ok(v.Key, q, map[string]any{"n": "V-300"})
+			if num(d, "agreement", "activeSeats") != 300 || get(d, "agreement", "volumeDiscountEligible") != false {
+				t.Fatalf("Open Value with 300 seats: got %v", d["agreement"])
+			}
+		})
+	})
+}
