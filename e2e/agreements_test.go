@@ -47,3 +47,25 @@ func TestAgreementVolumeDiscount(t *testing.T) {
 		})
 	})
 }
+
+// Numbers are one spelling on every engine: trimmed and upper case (MariaDB's collation would
+// otherwise match "ea-1" to "EA-1" while SQLite would not).
+func TestNumbersAreCaseInsensitive(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		t.Run("R-AGR-2_numbers_compare_trimmed_and_case_insensitive", func(t *testing.T) {
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
+			doc := `mutation($c: ID!, $p: String!, $n: String!) { createAgreement(input: {customerId: $c, program: $p, number: $n,
+				startDate: "2026-01-01", anniversaryDate: "2027-01-01"}) { agreement { number } userErrors { field code message } } }`
+			hasUserError(t, e.refused(w.Key, doc, map[string]any{"c": w.CustomerID, "p": "ENTERPRISE", "n": " ea-1"}), "TAKEN", "number")
+			// R-AGR-1 reads the normalized number: "v2000002" is the Open Value number V2000002.
+			p := e.mutate(w.Key, doc, map[string]any{"c": w.CustomerID, "p": "OPEN_VALUE", "n": "v2000002"})
+			if got := str(p, "agreement", "number"); got != "V2000002" {
+				t.Fatalf("stored number %q, want V2000002", got)
+			}
+			d := e.ok(w.Key, `{ a: agreement(number: "ea-1") { number } e: enrollment(number: " enr-1 ") { number } }`, nil)
+			if str(d, "a", "number") != "EA-1" || str(d, "e", "number") != "ENR-1" {
+				t.Fatalf("lookups by another spelling: %v", d)
+			}
+		})
+	})
+}

@@ -450,3 +450,16 @@ func ReservationFingerprint(enrollmentNumber, sku string, quantity int, contactE
 	sum := sha256.Sum256([]byte(fmt.Sprintf("v1 enrollment=%q sku=%q quantity=%d contact=%q", enrollmentNumber, sku, quantity, strings.ToLower(contactEmail))))
 	return hex.EncodeToString(sum[:])
 }
+
+// CheckEnrollmentOpen refuses adding licenses to an enrollment that is not ACTIVE or whose term
+// ended before the day (R-ORD-1, applied to reservations too: R-RES-1 adds licenses at once).
+// Field {"enrollmentNumber"}.
+func CheckEnrollmentOpen(status EnrollmentStatus, end Date, number string, day Date) *Problem {
+	if status != EnrollmentActive {
+		return ledgerProblem(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; licenses are added to ACTIVE enrollments only", number, orDash(string(status))), "enrollmentNumber")
+	}
+	if !end.IsZero() && day.After(end) {
+		return ledgerProblem(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollmentNumber")
+	}
+	return nil
+}

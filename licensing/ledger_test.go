@@ -419,3 +419,12 @@ func TestSubscriptions(t *testing.T) {
 		}
 	})
 }
+
+func TestEnrollmentOpen(t *testing.T) {
+	t.Run("R-RES-1_reservations_need_an_open_enrollment", func(t *testing.T) {
+		end := NewDate(2026, 12, 31)
+		wantOne(t, CheckEnrollmentOpen(EnrollmentActive, end, "E1", NewDate(2026, 12, 31)), "")
+		wantOne(t, CheckEnrollmentOpen(EnrollmentActive, end, "E1", NewDate(2027, 1, 1)), CodeEnrollmentNotActive, "enrollmentNumber")
+		wantOne(t, CheckEnrollmentOpen(EnrollmentRenewed, end, "E1", NewDate(2026, 6, 1)), CodeEnrollmentNotActive, "enrollmentNumber")
+	})
+}

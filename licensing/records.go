@@ -11,6 +11,10 @@ import (
 // Drafts are what a caller asks to create, before it is stored. Validate returns every problem
 // at once, each naming its field, so one round trip fixes all of them.
 
+// NormalizeNumber is the one spelling of an agreement, enrollment or order number: trimmed and
+// upper case, so "ea-1 " and "EA-1" are the same number on every engine (R-AGR-2).
+func NormalizeNumber(n string) string { return strings.ToUpper(strings.TrimSpace(n)) }
+
 // ResellerDraft is a new reseller.
 type ResellerDraft struct{ Name string }
 
@@ -55,7 +59,7 @@ func (d AgreementDraft) Validate() Problems {
 	if !p.Valid() {
 		ps.Add(CodeUnknownValue, fmt.Sprintf("unknown program %q; use one of %v", d.Program, Programs), "program")
 	}
-	if checkText(&ps, d.Number, 64, "number") && p == ProgramOpenValue && !strings.HasPrefix(d.Number, "V") {
+	if checkText(&ps, d.Number, 64, "number") && p == ProgramOpenValue && !strings.HasPrefix(NormalizeNumber(d.Number), "V") {
 		// R-AGR-1
 		ps.Add(CodeNumberFormat, "an OPEN_VALUE agreement number starts with V", "number")
 	}

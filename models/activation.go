@@ -356,7 +356,7 @@ func (s *Store) resendFacts(ctx context.Context, e *Enrollment, trigger licensin
 // lockEnrollment loads an enrollment by number for a write in tx.
 func (s *Store) lockEnrollment(ctx context.Context, c Caller, number string) (*Enrollment, error) {
 	var e Enrollment
-	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("number = ?", number).Take(&e).Error; err != nil {
+	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("number = ?", licensing.NormalizeNumber(number)).Take(&e).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), "enrollmentNumber")
 		}
@@ -435,7 +435,7 @@ func (s *Store) ResendActivationEmail(ctx context.Context, c Caller, number stri
 		m, err = tx.sendEmail(ctx, e, plan, now)
 		return err
 	})
-	return m, err
+	return orNil(m, err)
 }
 
 // ReenableActivationLink lets an expired link work again until the given instant (R-ACT-8);
@@ -453,7 +453,7 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 		e.LinkReenabledUntil = &until
 		return tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error
 	})
-	return e, err
+	return orNil(e, err)
 }
 
 // ActivationRequest is an activateEnrollment call: the token from the email and either an
@@ -532,7 +532,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		}
 		return tx.associate(ctx, e, accountID, licensing.AssociatedByLink, now)
 	})
-	return e, err
+	return orNil(e, err)
 }
 
 // RemapEnrollment moves an enrollment and all its licenses to another account (R-ENR-4), a
@@ -574,7 +574,7 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 		}
 		return tx.associate(ctx, e, accountID, licensing.AssociatedBySupportRemap, now)
 	})
-	return e, err
+	return orNil(e, err)
 }
 
 // ProductKeysByOrder loads the product keys of many orders (for dataloaders).

@@ -172,7 +172,10 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, 
 	var k APIKey
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
-			return notFound(err)
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return refuse(licensing.CodeNotFound, "no such API key", "id")
+			}
+			return err
 		}
 		if k.RevokedAt == nil {
 			now := time.Now().UTC()

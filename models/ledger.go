@@ -171,11 +171,20 @@ func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraf
 	}
 	d.IdempotencyKey = strings.TrimSpace(d.IdempotencyKey)
 	fingerprint := licensing.OrderFingerprint(d)
+	return idempotent(ctx, s, e.ResellerID, d.IdempotencyKey, fingerprint, func(o *Order) string { return o.Fingerprint },
+		func() (*Order, error) { return s.placeOrder(ctx, c, e, d, fingerprint, now) })
+}
+
+// idempotent creates a row once per (reseller, idempotency key) (R-ORD-2): a stored row with the
+// same fingerprint is returned, one with another fingerprint refuses the call. The unique index
+// on the key decides between concurrent calls: the losers' insert fails as a duplicate, and they
+// read and return the winner's row.
+func idempotent[T any](ctx context.Context, s *Store, resellerID int64, key, fingerprint string, fingerprintOf func(*T) string, create func() (*T, error)) (*T, error) {
 	for attempt := 0; attempt < 5; attempt++ {
-		var first Order
-		err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", e.ResellerID, d.IdempotencyKey).Take(&first).Error
+		var first T
+		err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", resellerID, key).Take(&first).Error
 		if err == nil {
-			reuse, p := licensing.DecideIdempotency(first.Fingerprint, fingerprint)
+			reuse, p := licensing.DecideIdempotency(fingerprintOf(&first), fingerprint)
 			if reuse {
 				return &first, nil
 			}
@@ -183,13 +192,13 @@ func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraf
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, err
 		}
-		o, err := s.placeOrder(ctx, c, e, d, fingerprint, now)
+		row, err := create()
 		if err != nil && isDuplicate(err) {
-			continue // a concurrent call with this key won: read its order
+			continue // a concurrent call with this key won: read its row
 		}
-		return o, err
+		return row, err
 	}
-	return nil, errors.New("create order: idempotency key kept colliding")
+	return nil, errors.New("idempotency key kept colliding")
 }
 
 func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licensing.OrderDraft, fingerprint string, now time.Time) (*Order, error) {
@@ -312,7 +321,7 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		}
 		return tx.afterOrderProcessed(ctx, e, a, o, lines, now)
 	})
-	return o, err
+	return orNil(o, err)
 }
 
 // CancelOrder cancels a PLACED order; it never touched a subscription.
@@ -329,7 +338,7 @@ func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Ti
 		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
 		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
 	})
-	return o, err
+	return orNil(o, err)
 }
 
 // lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
@@ -395,7 +404,7 @@ func (s *Store) Orders(ctx context.Context, c Caller, f OrderFilter, p Page) (*L
 // OrderByNumber finds an order by number within the caller's scope.
 func (s *Store) OrderByNumber(ctx context.Context, c Caller, number string) (*Order, error) {
 	var o Order
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&o).Error; err != nil {
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&o).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &o, nil

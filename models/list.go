@@ -56,3 +56,11 @@ func list[T any](q *gorm.DB, p Page) (*List[T], error) {
 	out.Items = items
 	return out, nil
 }
+
+// orNil drops the object of a failed write: a refused call returns no half-made object.
+func orNil[T any](v *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}

@@ -240,7 +240,7 @@ func (s *Store) ResellersByID(ctx context.Context, c Caller, ids []int64) ([]Res
 // AgreementByNumber finds an agreement by its number within the caller's scope.
 func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) (*Agreement, error) {
 	var a Agreement
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&a).Error; err != nil {
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&a).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &a, nil
@@ -249,7 +249,7 @@ func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) 
 // EnrollmentByNumber finds an enrollment by its number within the caller's scope.
 func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string) (*Enrollment, error) {
 	var e Enrollment
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&e).Error; err != nil {
+	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&e).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &e, nil
@@ -271,13 +271,14 @@ func (s *Store) Customers(ctx context.Context, c Caller, f CustomerFilter, p Pag
 		q = q.Where("country = ?", *f.Country)
 	}
 	if f.NameLike != nil {
-		q = q.Where("LOWER(organization_name) LIKE ?", "%"+strings.ToLower(escapeLike(*f.NameLike))+"%")
+		// '!' escapes: a backslash in ESCAPE means one character on MySQL and two on SQLite.
+		q = q.Where("LOWER(organization_name) LIKE ? ESCAPE '!'", "%"+strings.ToLower(escapeLike(*f.NameLike))+"%")
 	}
 	return list[Customer](q, p)
 }
 
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(s)
 }
 
 // AgreementFilter narrows an agreement list.
@@ -311,10 +312,10 @@ func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64,
 			return err
 		}
 		a = Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
-			Number: d.Number, StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: time.Now().UTC()}
+			Number: licensing.NormalizeNumber(d.Number), StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: time.Now().UTC()}
 		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
 			if isDuplicate(err) { // R-AGR-2
-				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("agreement number %q is already used", d.Number)}}
+				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("agreement number %q is already used", a.Number)}}
 			}
 			return err
 		}
@@ -377,12 +378,12 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 		} else if err != nil {
 			return err
 		}
-		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: d.Number,
+		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: licensing.NormalizeNumber(d.Number),
 			OrganizationName: strings.TrimSpace(d.OrganizationName), OSMName: strings.TrimSpace(d.OSMName), OSMEmail: strings.TrimSpace(d.OSMEmail),
 			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: time.Now().UTC()}
 		if err := tx.ctx(ctx).Create(&e).Error; err != nil {
 			if isDuplicate(err) { // R-AGR-2
-				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("enrollment number %q is already used", d.Number)}}
+				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("enrollment number %q is already used", e.Number)}}
 			}
 			return err
 		}
@@ -487,7 +488,7 @@ func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, 
 		}
 		return tx.insertUsers(ctx, *a, users, time.Now().UTC(), "users")
 	})
-	return a, err
+	return orNil(a, err)
 }
 
 // DomainsByAccount, AdminsByAccount load the parts of many accounts at once (for dataloaders).

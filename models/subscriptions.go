@@ -49,8 +49,8 @@ func (s *Store) CreateReservation(ctx context.Context, c Caller, r ReservationRe
 	if err != nil {
 		return nil, err
 	}
-	if e.Status != licensing.EnrollmentActive {
-		ps.Add(licensing.CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; reservations need an ACTIVE enrollment", e.Number, e.Status), "enrollmentNumber")
+	if p := licensing.CheckEnrollmentOpen(e.Status, e.EndDate, e.Number, licensing.DateOf(now)); p != nil {
+		ps = append(ps, *p)
 	}
 	skus, err := s.SKUsByCode(ctx, []string{r.SKU})
 	if err != nil {
@@ -63,25 +63,8 @@ func (s *Store) CreateReservation(ctx context.Context, c Caller, r ReservationRe
 		return nil, err
 	}
 	fingerprint := licensing.ReservationFingerprint(r.EnrollmentNumber, r.SKU, r.Quantity, r.ContactEmail)
-	for attempt := 0; attempt < 5; attempt++ {
-		var first Reservation
-		err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", e.ResellerID, r.IdempotencyKey).Take(&first).Error
-		if err == nil {
-			reuse, p := licensing.DecideIdempotency(first.Fingerprint, fingerprint)
-			if reuse {
-				return &first, nil
-			}
-			return nil, problem(p)
-		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
-		res, err := s.reserve(ctx, c, e, r, fingerprint, now)
-		if err != nil && isDuplicate(err) {
-			continue
-		}
-		return res, err
-	}
-	return nil, errors.New("create reservation: idempotency key kept colliding")
+	return idempotent(ctx, s, e.ResellerID, r.IdempotencyKey, fingerprint, func(r *Reservation) string { return r.Fingerprint },
+		func() (*Reservation, error) { return s.reserve(ctx, c, e, r, fingerprint, now) })
 }
 
 func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, r ReservationRequest, fingerprint string, now time.Time) (*Reservation, error) {
@@ -139,7 +122,7 @@ func (s *Store) ProcessReservation(ctx context.Context, c Caller, id int64, now 
 		res.Status, res.ProcessedAt = licensing.ReservationEffective, &now
 		return tx.ctx(ctx).Model(&res).Updates(map[string]any{"status": res.Status, "processed_at": now}).Error
 	})
-	return &res, err
+	return orNil(&res, err)
 }
 
 // SetReservationPermission grants (or revokes) MANAGE_RESERVATIONS on an enrollment to its
@@ -172,7 +155,7 @@ func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollme
 		}
 		return tx.ctx(ctx).Create(&ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now}).Error
 	})
-	return e, err
+	return orNil(e, err)
 }
 
 // OSMCanReserve tells whether the enrollment's current OSM holds MANAGE_RESERVATIONS.
@@ -241,7 +224,7 @@ func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, chan
 		}
 		return change(tx, sub)
 	})
-	return sub, err
+	return orNil(sub, err)
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
@@ -331,7 +314,7 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 		}
 		return tx.changeQuantity(ctx, &sub, r.Quantity, CauseDirect, nil, nil, now)
 	})
-	return &sub, err
+	return orNil(&sub, err)
 }
 
 // SubscriptionView is a subscription as of an instant: its status and quantities then.

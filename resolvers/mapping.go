@@ -18,6 +18,9 @@ func mapReseller(r *models.Reseller) *model.Reseller {
 }
 
 func mapAPIKey(k *models.APIKey) *model.APIKey {
+	if k == nil {
+		return nil
+	}
 	return &model.APIKey{ID: globalID("ApiKey", k.ID), Name: k.Name, Role: model.Role(k.Role), ResellerID: k.ResellerID, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}
 }
 
@@ -70,6 +73,9 @@ func mapAccount(a *models.Account) *model.Account {
 }
 
 func mapAccountUser(u *models.AccountUser) *model.AccountUser {
+	if u == nil {
+		return nil
+	}
 	return &model.AccountUser{ID: globalID("AccountUser", u.ID), UserName: u.UserName, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/licensing-api/licensing-api/graph"
+	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,12 +33,13 @@ import (
 // MaxBodyBytes bounds a request body; larger ones are refused before parsing.
 const MaxBodyBytes = 1 << 20
 
-// MaxComplexity bounds the work one query may ask for.
-const MaxComplexity = 2000
+// MaxComplexity bounds the work one query may ask for: each field counts one, and a
+// connection counts its items times `first`, so nested pages multiply.
+const MaxComplexity = 10000
 
 // Handler serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz.
 func Handler(store *models.Store, res *resolvers.Resolver, log *slog.Logger) http.Handler {
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
+	gql := handler.New(graph.NewExecutableSchema(schemaConfig(res)))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
@@ -214,4 +216,32 @@ func activatePage(w http.ResponseWriter, r *http.Request) {
 <p>Your reseller's portal completes activation with this token, onto your existing account or a new one:</p>
 <pre>mutation { activateEnrollment(input: {token: "%s", accountId: "&lt;account id&gt;"}) { enrollment { number account { name } } userErrors { field code message } } }</pre>
 </body></html>`, token)
+}
+
+// schemaConfig wires the resolvers and the cost of connections: a page of `first` items costs
+// `first` times its items' fields (20 when first is omitted, as in the schema's defaults).
+func schemaConfig(res *resolvers.Resolver) graph.Config {
+	cfg := graph.Config{Resolvers: res}
+	page := func(child int, first *int) int {
+		n := 20
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return 1 + child*n
+	}
+	paged := func(child int, first *int, _ *string) int { return page(child, first) }
+	pagedAsOf := func(child int, _ *time.Time, first *int, _ *string) int { return page(child, first) }
+	c := &cfg.Complexity
+	c.Account.Users, c.Account.Enrollments, c.Account.Subscriptions = paged, paged, pagedAsOf
+	c.Customer.Agreements, c.Customer.Accounts = paged, paged
+	c.Enrollment.Subscriptions = pagedAsOf
+	c.Query.Resellers, c.Query.APIKeys = paged, paged
+	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter) int { return page(child, first) }
+	c.Query.Agreements = func(child int, first *int, _ *string, _ *model.AgreementFilter) int { return page(child, first) }
+	c.Query.Enrollments = func(child int, first *int, _ *string, _ *model.EnrollmentFilter) int { return page(child, first) }
+	c.Query.Accounts = func(child int, first *int, _ *string, _ *model.AccountFilter) int { return page(child, first) }
+	c.Query.Skus = func(child int, first *int, _ *string, _ *model.SkuFilter) int { return page(child, first) }
+	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderFilter) int { return page(child, first) }
+	c.Query.Reservations = func(child int, first *int, _ *string, _ *model.ReservationFilter) int { return page(child, first) }
+	return cfg
 }

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/server"
+)
+
+// runCmd runs the binary's run with args and an environment; it returns stdout and the error.
+func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return stdout.String(), err
+}
+
+func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "licensing.db") }
+
+func TestRunRefusesBadSettings(t *testing.T) {
+	db := tempDB(t)
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string // substrings of the error
+		not  string   // must not appear in the error
+	}{
+		{"unknown_command", nil, []string{"frobnicate", "-database-url", db}, []string{`unknown command "frobnicate"`, "serve, migrate"}, ""},
+		{"unknown_flag", nil, []string{"migrate", "-nope"}, []string{"-nope"}, ""},
+		{"stray_argument", nil, []string{"migrate", "-database-url", db, "extra"}, []string{"unexpected arguments", "extra"}, ""},
+		{"malformed_LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud", "DATABASE_URL": db}, []string{"migrate"}, []string{`"loud"`, "debug, info, warn or error"}, ""},
+		{"malformed_log_level_flag", nil, []string{"migrate", "-log-level", "verbose", "-database-url", db}, []string{`"verbose"`}, ""},
+		{"malformed_MIGRATE_ON_START", map[string]string{"MIGRATE_ON_START": "maybe", "DATABASE_URL": db}, nil, []string{`"maybe"`, "true or false"}, ""},
+		{"postgres_DATABASE_URL", map[string]string{"DATABASE_URL": "postgres://app:s3cret@db:5432/licensing"}, []string{"migrate"},
+			[]string{"unsupported scheme", "mysql://"}, "s3cret"},
+		{"postgres_database_url_flag", nil, []string{"migrate", "-database-url", "postgres://app:s3cret@db/licensing"}, []string{"unsupported scheme"}, "s3cret"},
+		{"mysql_url_without_database", map[string]string{"DATABASE_URL": "mysql://root@127.0.0.1:3306/"}, []string{"migrate"}, []string{"needs a host and a database"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := runCmd(t, c.env, c.args...)
+			if err == nil {
+				t.Fatalf("run %v succeeded (stdout %q)", c.args, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if c.not != "" && strings.Contains(err.Error(), c.not) {
+				t.Errorf("error %q shows %q", err, c.not)
+			}
+		})
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	db := tempDB(t)
+	for i := 0; i < 2; i++ { // a second run has nothing to do and still succeeds
+		out, err := runCmd(t, nil, "migrate", "-database-url", db)
+		if err != nil || !strings.Contains(out, "migrations applied") {
+			t.Fatalf("migrate #%d: %v (stdout %q)", i+1, err, out)
+		}
+	}
+	// The settings come from the environment too.
+	if _, err := runCmd(t, map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "debug", "MIGRATE_ON_START": "false"}, "migrate"); err != nil {
+		t.Fatalf("migrate with the environment: %v", err)
+	}
+}
+
+// tokenIn returns the one line of out that is an API key.
+func tokenIn(t *testing.T, out string) string {
+	t.Helper()
+	var tokens []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "lk_") {
+			tokens = append(tokens, strings.TrimSpace(line))
+		}
+	}
+	if len(tokens) != 1 {
+		t.Fatalf("want one key in the output, got %q", out)
+	}
+	return tokens[0]
+}
+
+// query sends a GraphQL query with key to a handler over the store at path.
+func query(t *testing.T, path, key, q string) map[string]any {
+	t.Helper()
+	s, err := models.Open(context.Background(), models.Config{DatabaseURL: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := server.Handler(s, &resolvers.Resolver{Store: s}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	body, _ := json.Marshal(map[string]any{"query": q})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var r struct {
+		Data   map[string]any
+		Errors []any
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("query %s: %d %s", q, rec.Code, rec.Body.String())
+	}
+	return r.Data
+}
+
+func TestCreateOperatorKey(t *testing.T) {
+	db := tempDB(t)
+	out, err := runCmd(t, nil, "create-operator-key", "-database-url", db)
+	if err != nil {
+		t.Fatalf("create-operator-key: %v", err)
+	}
+	key := tokenIn(t, out)
+	if strings.Count(out, key) != 1 {
+		t.Errorf("the key is printed %d times", strings.Count(out, key))
+	}
+	if d := query(t, db, key, `{ viewer { role } resellers { totalCount } }`); d["viewer"].(map[string]any)["role"] != "OPERATOR" {
+		t.Fatalf("the printed key: %v", d)
+	}
+	out, err = runCmd(t, nil, "create-operator-key", "-database-url", db)
+	if err == nil || !strings.Contains(err.Error(), "already exists") || strings.Contains(out, "lk_") {
+		t.Fatalf("second create-operator-key: err %v, stdout %q", err, out)
+	}
+}
+
+func TestSeedDemo(t *testing.T) {
+	db := tempDB(t)
+	out, err := runCmd(t, nil, "seed-demo", "-database-url", db)
+	if err != nil {
+		t.Fatalf("seed-demo: %v", err)
+	}
+	key := tokenIn(t, out)
+	d := query(t, db, key, `{ viewer { role reseller { name } } customers { totalCount edges { node { organizationName } } }
+		agreements { totalCount } enrollments { totalCount } accounts { totalCount } }`)
+	if role := d["viewer"].(map[string]any)["role"]; role != "RESELLER" {
+		t.Errorf("seed-demo key role %v", role)
+	}
+	for list, want := range map[string]float64{"customers": 2, "agreements": 2, "enrollments": 2, "accounts": 2} {
+		if got := d[list].(map[string]any)["totalCount"]; got != want {
+			t.Errorf("demo %s: %v, want %v", list, got, want)
+		}
+	}
+	out, err = runCmd(t, nil, "seed-demo", "-database-url", db)
+	if err == nil || !strings.Contains(err.Error(), "empty database") || strings.Contains(out, "lk_") {
+		t.Fatalf("second seed-demo: err %v, stdout %q", err, out)
+	}
+}
+
+// cancelOn is a log writer that cancels a context once the log says word.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	word   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.word) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func (c *cancelOn) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// TestServeStopsWithItsContext: serve listens, and returns cleanly once its context ends (as on
+// SIGTERM).
+func TestServeStopsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &cancelOn{word: `"msg":"listening"`, cancel: cancel}
+	env := map[string]string{"DATABASE_URL": tempDB(t), "LISTEN_ADDR": "127.0.0.1:0"}
+	if err := run(ctx, nil, func(k string) string { return env[k] }, io.Discard, log); err != nil {
+		t.Fatalf("serve: %v (log %s)", err, log)
+	}
+	if !strings.Contains(log.String(), `"msg":"shutting down"`) {
+		t.Errorf("no shutdown in the log: %s", log)
+	}
+}
