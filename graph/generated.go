@@ -2984,6 +2984,8 @@ enum UserErrorCode {
   SUBSCRIPTION_NOT_RENEWABLE
   "The reservation is already EFFECTIVE."
   RESERVATION_NOT_PENDING
+  "Only an ACTIVE, uncancelled subscription takes a new quantity (R-SUB-7)."
+  SUBSCRIPTION_NOT_ACTIVE
   "The enrollment has no Online Services Manager (R-ACT-6)."
   NO_SUBSCRIPTION_CONTACT
   "The activation link expired six months after the original purchase date; only support can re-enable it (R-ACT-8)."

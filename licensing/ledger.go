@@ -25,6 +25,7 @@ const (
 	CodeCancelNotAllowed         Code = "CANCEL_NOT_ALLOWED"         // the program does not allow cancelling (R-SUB-6)
 	CodeSubscriptionNotRenewable Code = "SUBSCRIPTION_NOT_RENEWABLE" // IN_GRACE, DEPROVISIONED or cancelled (R-SUB-5)
 	CodeReservationNotPending    Code = "RESERVATION_NOT_PENDING"    // processing a reservation that is already EFFECTIVE (R-RES-4)
+	CodeSubscriptionNotActive    Code = "SUBSCRIPTION_NOT_ACTIVE"    // a quantity change on an expired, in-grace or cancelled subscription
 )
 
 // MaxOrderQuantity bounds any one quantity or total: far above any real order, it catches
@@ -83,10 +84,14 @@ type SKUFacts struct {
 
 // OrderFacts are the stored facts an order is checked against.
 type OrderFacts struct {
-	EnrollmentStatus  EnrollmentStatus
-	EnrollmentEndDate Date                // zero: no fixed end
-	Catalog           map[string]SKUFacts // by SKU code
-	SubscribedSKUs    map[string]bool     // SKUs with an ACTIVE subscription on the enrollment
+	EnrollmentStatus    EnrollmentStatus
+	EnrollmentStartDate Date // zero: no fixed start
+	EnrollmentEndDate   Date // zero: no fixed end
+	// Today is the day the order is placed: an enrollment that has ended takes no order,
+	// whatever purchase date is written on it. Zero skips the check (renewals).
+	Today          Date
+	Catalog        map[string]SKUFacts // by SKU code
+	SubscribedSKUs map[string]bool     // SKUs with an ACTIVE subscription on the enrollment
 	// DirectHoldings is SKU -> quantity held by the direct (MOSP) subscription being moved;
 	// only read when the draft MovesFromDirect (R-ORD-4).
 	DirectHoldings map[string]int
@@ -101,6 +106,8 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 		ps.Add(CodeRequired, "an enrollment number is required", "enrollmentNumber")
 	} else if f.EnrollmentStatus != EnrollmentActive {
 		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; orders need an ACTIVE enrollment", d.EnrollmentNumber, orDash(string(f.EnrollmentStatus))), "enrollmentNumber")
+	} else if !f.Today.IsZero() && !f.EnrollmentEndDate.IsZero() && f.Today.After(f.EnrollmentEndDate) {
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s; renew it to order", d.EnrollmentNumber, f.EnrollmentEndDate), "enrollmentNumber")
 	}
 	if strings.TrimSpace(d.IdempotencyKey) == "" {
 		ps.Add(CodeRequired, "an idempotency key is required so that a retry cannot order twice", "idempotencyKey")
@@ -108,6 +115,8 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 	switch {
 	case d.PurchaseDate.IsZero():
 		ps.Add(CodeRequired, "a purchase date is required", "purchaseDate")
+	case !f.EnrollmentStartDate.IsZero() && d.PurchaseDate.Before(f.EnrollmentStartDate):
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("the enrollment starts on %s, after the purchase date %s", f.EnrollmentStartDate, d.PurchaseDate), "purchaseDate")
 	case !f.EnrollmentEndDate.IsZero() && d.PurchaseDate.After(f.EnrollmentEndDate):
 		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("the enrollment ended on %s, before the purchase date %s", f.EnrollmentEndDate, d.PurchaseDate), "purchaseDate")
 	}
@@ -460,6 +469,31 @@ func CheckEnrollmentOpen(status EnrollmentStatus, end Date, number string, day D
 	}
 	if !end.IsZero() && day.After(end) {
 		return ledgerProblem(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollmentNumber")
+	}
+	return nil
+}
+
+// AddOnMissingBase applies R-ORD-3 to a single SKU being added (a reservation): an add-on needs
+// one of its base SKUs subscribed on the enrollment. Field {"sku"}.
+func AddOnMissingBase(sku SKUFacts, subscribed map[string]bool) *Problem {
+	if sku.Kind != KindAddOn || addOnHasBase(sku.BaseSKUs, subscribed, nil) {
+		return nil
+	}
+	return ledgerProblem(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on the enrollment", sku.Code, strings.Join(sku.BaseSKUs, ", ")), "sku")
+}
+
+// PendingPart is how much of a subscription's total is still pending (R-ORD-5): what orders
+// added within the last 12 hours, but never more than the total, since a later lowering of the
+// quantity (R-SUB-7) takes from those licenses first.
+func PendingPart(total, addedRecently int) int {
+	return max(0, min(addedRecently, total))
+}
+
+// CanChangeQuantity: only a subscription that counts (ACTIVE, R-SUB-1) and is not cancelled
+// takes a new total (R-SUB-7). Field {"subscriptionId"}.
+func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {
+	if cancelled || status != SubscriptionActive {
+		return ledgerProblem(CodeSubscriptionNotActive, fmt.Sprintf("only an ACTIVE subscription takes a new quantity; this one is %s (renew it first, or order a new one)", map[bool]string{true: "cancelled", false: string(status)}[cancelled]), "subscriptionId")
 	}
 	return nil
 }

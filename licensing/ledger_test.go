@@ -428,3 +428,36 @@ func TestEnrollmentOpen(t *testing.T) {
 		wantOne(t, CheckEnrollmentOpen(EnrollmentRenewed, end, "E1", NewDate(2026, 6, 1)), CodeEnrollmentNotActive, "enrollmentNumber")
 	})
 }
+
+func TestLedgerEdges(t *testing.T) {
+	t.Run("R-ORD-1_order_within_the_enrollment_term", func(t *testing.T) {
+		f := OrderFacts{EnrollmentStatus: EnrollmentActive, EnrollmentStartDate: NewDate(2026, 1, 1), EnrollmentEndDate: NewDate(2028, 12, 31),
+			Catalog: map[string]SKUFacts{"E3": {Code: "E3", Kind: KindBase}}, Today: NewDate(2026, 11, 23)}
+		d := OrderDraft{EnrollmentNumber: "E", IdempotencyKey: "k", Lines: []OrderLineDraft{{SKU: "E3", Quantity: 1}},
+			PurchaseDate: NewDate(2025, 6, 1), UsageStartDate: NewDate(2026, 6, 1)}
+		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Field: []string{"purchaseDate"}})
+		d.PurchaseDate = NewDate(2026, 6, 1)
+		wantProblems(t, ValidateOrder(d, f))
+		f.Today = NewDate(2029, 1, 1) // ended: a backdated purchase date does not reopen it
+		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Field: []string{"enrollmentNumber"}})
+	})
+	t.Run("R-ORD-3_reserving_an_addon_needs_its_base", func(t *testing.T) {
+		addOn := SKUFacts{Code: "ADD", Kind: KindAddOn, BaseSKUs: []string{"BASE"}}
+		wantOne(t, AddOnMissingBase(addOn, map[string]bool{}), CodeAddonRequiresBase, "sku")
+		wantOne(t, AddOnMissingBase(addOn, map[string]bool{"BASE": true}), "")
+		wantOne(t, AddOnMissingBase(SKUFacts{Code: "BASE", Kind: KindBase}, nil), "")
+	})
+	t.Run("R-ORD-5_pending_never_exceeds_the_total", func(t *testing.T) {
+		for _, c := range []struct{ total, added, want int }{{100, 100, 100}, {50, 100, 50}, {150, 100, 100}, {0, 10, 0}, {10, 0, 0}} {
+			if got := PendingPart(c.total, c.added); got != c.want {
+				t.Errorf("PendingPart(%d, %d) = %d, want %d", c.total, c.added, got, c.want)
+			}
+		}
+	})
+	t.Run("R-SUB-7_only_active_subscriptions_change_quantity", func(t *testing.T) {
+		wantOne(t, CanChangeQuantity(SubscriptionActive, false), "")
+		wantOne(t, CanChangeQuantity(SubscriptionActive, true), CodeSubscriptionNotActive, "subscriptionId")
+		wantOne(t, CanChangeQuantity(SubscriptionExpired, false), CodeSubscriptionNotActive, "subscriptionId")
+		wantOne(t, CanChangeQuantity(SubscriptionInGrace, false), CodeSubscriptionNotActive, "subscriptionId")
+	})
+}

@@ -208,7 +208,7 @@ func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licen
 		for i, l := range d.Lines {
 			codes[i] = l.SKU
 		}
-		facts := licensing.OrderFacts{EnrollmentStatus: e.Status, EnrollmentEndDate: e.EndDate}
+		facts := licensing.OrderFacts{EnrollmentStatus: e.Status, EnrollmentStartDate: e.StartDate, EnrollmentEndDate: e.EndDate, Today: licensing.DateOf(now)}
 		var err error
 		if facts.Catalog, err = tx.catalogFacts(ctx, codes); err != nil {
 			return err

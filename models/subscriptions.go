@@ -58,6 +58,15 @@ func (s *Store) CreateReservation(ctx context.Context, c Caller, r ReservationRe
 	}
 	if len(skus) == 0 {
 		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", r.SKU), "sku")
+	} else {
+		subscribed, err := s.activeSKUs(ctx, e.ID, e.ResellerID, now)
+		if err != nil {
+			return nil, err
+		}
+		k := skus[0]
+		if p := licensing.AddOnMissingBase(licensing.SKUFacts{Code: k.Code, Kind: k.Kind, BaseSKUs: k.BaseList()}, subscribed); p != nil {
+			ps = append(ps, *p)
+		}
 	}
 	if err := ps.Err(); err != nil {
 		return nil, err
@@ -230,6 +239,9 @@ func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, chan
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
 func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, now time.Time) (*Subscription, error) {
 	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
+			return err
+		}
 		if p := licensing.ValidateNewTotal(sub.Quantity, total); p != nil {
 			p.Field = []string{"quantity"}
 			return problem(p)
@@ -403,7 +415,7 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
 		out[i] = SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
-			QuantityAsOf: byID[sub.ID].Total, PendingQuantity: byID[sub.ID].Pending}
+			QuantityAsOf: byID[sub.ID].Total, PendingQuantity: licensing.PendingPart(byID[sub.ID].Total, byID[sub.ID].Pending)}
 	}
 	return out, nil
 }

@@ -2326,6 +2326,8 @@ const (
 	UserErrorCodeSubscriptionNotRenewable UserErrorCode = "SUBSCRIPTION_NOT_RENEWABLE"
 	// The reservation is already EFFECTIVE.
 	UserErrorCodeReservationNotPending UserErrorCode = "RESERVATION_NOT_PENDING"
+	// Only an ACTIVE, uncancelled subscription takes a new quantity (R-SUB-7).
+	UserErrorCodeSubscriptionNotActive UserErrorCode = "SUBSCRIPTION_NOT_ACTIVE"
 	// The enrollment has no Online Services Manager (R-ACT-6).
 	UserErrorCodeNoSubscriptionContact UserErrorCode = "NO_SUBSCRIPTION_CONTACT"
 	// The activation link expired six months after the original purchase date; only support can re-enable it (R-ACT-8).
@@ -2379,6 +2381,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeCancelNotAllowed,
 	UserErrorCodeSubscriptionNotRenewable,
 	UserErrorCodeReservationNotPending,
+	UserErrorCodeSubscriptionNotActive,
 	UserErrorCodeNoSubscriptionContact,
 	UserErrorCodeLinkExpired,
 	UserErrorCodeAlreadyActivated,
@@ -2398,7 +2401,7 @@ var AllUserErrorCode = []UserErrorCode{
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat, UserErrorCodeEnrollmentNotActive, UserErrorCodeInvalidQuantity, UserErrorCodeDuplicateLine, UserErrorCodeAddonRequiresBase, UserErrorCodeMigrationQuantityTooLow, UserErrorCodeIdempotencyKeyReused, UserErrorCodeOrderNotPlaced, UserErrorCodeNotPermitted, UserErrorCodeCancelThroughSupport, UserErrorCodeCancelNotAllowed, UserErrorCodeSubscriptionNotRenewable, UserErrorCodeReservationNotPending, UserErrorCodeNoSubscriptionContact, UserErrorCodeLinkExpired, UserErrorCodeAlreadyActivated, UserErrorCodeSplitEnrollment, UserErrorCodeMustUseAgreementAccount, UserErrorCodeRemapSplitsAgreement, UserErrorCodeUnknownKey, UserErrorCodeKeyAlreadyRedeemed, UserErrorCodeConsumerEmail, UserErrorCodeNoProcessedOrder, UserErrorCodeSkuNotAvailableInCountry, UserErrorCodeIncompatibleSkus, UserErrorCodeNotEnoughLicenses, UserErrorCodeDataLossNotConfirmed, UserErrorCodeBelowAssigned:
+	case UserErrorCodeRequired, UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeUnknownSku, UserErrorCodeUnknownValue, UserErrorCodeNumberFormat, UserErrorCodeEnrollmentNotActive, UserErrorCodeInvalidQuantity, UserErrorCodeDuplicateLine, UserErrorCodeAddonRequiresBase, UserErrorCodeMigrationQuantityTooLow, UserErrorCodeIdempotencyKeyReused, UserErrorCodeOrderNotPlaced, UserErrorCodeNotPermitted, UserErrorCodeCancelThroughSupport, UserErrorCodeCancelNotAllowed, UserErrorCodeSubscriptionNotRenewable, UserErrorCodeReservationNotPending, UserErrorCodeSubscriptionNotActive, UserErrorCodeNoSubscriptionContact, UserErrorCodeLinkExpired, UserErrorCodeAlreadyActivated, UserErrorCodeSplitEnrollment, UserErrorCodeMustUseAgreementAccount, UserErrorCodeRemapSplitsAgreement, UserErrorCodeUnknownKey, UserErrorCodeKeyAlreadyRedeemed, UserErrorCodeConsumerEmail, UserErrorCodeNoProcessedOrder, UserErrorCodeSkuNotAvailableInCountry, UserErrorCodeIncompatibleSkus, UserErrorCodeNotEnoughLicenses, UserErrorCodeDataLossNotConfirmed, UserErrorCodeBelowAssigned:
 		return true
 	}
 	return false

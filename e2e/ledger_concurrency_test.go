@@ -1,0 +1,256 @@
+package e2e
+
+// Concurrency of the ledger through the real HTTP handler: many clients at once, on MariaDB in
+// CI (testenv.MySQLOnly; on SQLite, where writers are serialized, when no TEST_MYSQL_DSN is set).
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/testenv"
+)
+
+// ledgerClient sends GraphQL requests to a live test server; safe from any goroutine (it never
+// touches a testing.T).
+type ledgerClient struct {
+	url    string
+	client *http.Client
+}
+
+func newLedgerClient(t *testing.T, e *env) *ledgerClient {
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	return &ledgerClient{url: srv.URL + "/graphql", client: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// payload posts a mutation and returns its payload, or an error for a transport failure, a
+// GraphQL error or any userError.
+func (c *ledgerClient) payload(key, query string, vars map[string]any) (map[string]any, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := c.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var r response
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("status %d, not JSON: %v", res.StatusCode, err)
+	}
+	if len(r.Errors) > 0 {
+		return nil, fmt.Errorf("GraphQL errors: %+v", r.Errors)
+	}
+	for name, v := range r.Data {
+		p, _ := v.(map[string]any)
+		if ue, _ := p["userErrors"].([]any); len(ue) > 0 {
+			return nil, fmt.Errorf("%s userErrors: %v", name, ue)
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("no payload (status %d)", res.StatusCode)
+}
+
+// ledgerAll runs fn(0..n-1) at once (released together) and returns every error.
+func ledgerAll(n int, fn func(i int) error) []error {
+	start := make(chan struct{})
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			errs[i] = fn(i)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	var out []error
+	for i, err := range errs {
+		if err != nil {
+			out = append(out, fmt.Errorf("call %d: %w", i, err))
+		}
+	}
+	return out
+}
+
+func ledgerNoErrors(t *testing.T, errs []error) {
+	t.Helper()
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = err.Error()
+		}
+		t.Fatalf("%d concurrent calls failed:\n%s", len(errs), strings.Join(msgs, "\n"))
+	}
+}
+
+// ledgerDBID decodes a global ID (test-only: clients treat IDs as opaque).
+func ledgerDBID(t *testing.T, gid string) int64 {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(gid)
+	_, num, ok := strings.Cut(string(raw), ":")
+	id, perr := strconv.ParseInt(num, 10, 64)
+	if err != nil || !ok || perr != nil {
+		t.Fatalf("not a global ID: %q", gid)
+	}
+	return id
+}
+
+// ledgerRowMatchesLog checks, through the store, that a subscription row's running quantity
+// equals the sum of its change log (what subscriptions(asOf:) reports), and returns it.
+func ledgerRowMatchesLog(t *testing.T, e *env, gid string) int {
+	t.Helper()
+	v, err := e.Store.SubscriptionAsOf(context.Background(), models.Caller{Role: models.RoleOperator}, ledgerDBID(t, gid), ledgerT0.AddDate(10, 0, 0))
+	if err != nil {
+		t.Fatalf("SubscriptionAsOf: %v", err)
+	}
+	if v.Quantity != v.QuantityAsOf {
+		t.Fatalf("subscription %s: row quantity %d, but its change log sums to %d", v.SKU, v.Quantity, v.QuantityAsOf)
+	}
+	return v.Quantity
+}
+
+func TestLedgerConcurrency(t *testing.T) {
+	t.Run("R-ORD-2_one_key_50_concurrent_creates_make_one_order", func(t *testing.T) {
+		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
+			e := newEnv(t, s)
+			c := newLedgerClient(t, e)
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
+			in := ledgerIn(ledgerOrderIn("ENR-1", "one-key", ledgerLines("O365-E3", 10, "INTUNE", 2)))
+			ids := make([]string, 50)
+			ledgerNoErrors(t, ledgerAll(50, func(i int) error {
+				p, err := c.payload(w.Key, ledgerCreateOrderDoc, in)
+				if err == nil {
+					ids[i] = str(p, "order", "id")
+				}
+				return err
+			}))
+			for i, id := range ids {
+				if id == "" || id != ids[0] {
+					t.Fatalf("caller %d got order %q, caller 0 got %q", i, id, ids[0])
+				}
+			}
+			if n := e.ledgerOrdersTotal(w.Key); n != 1 {
+				t.Fatalf("orders totalCount %d, want 1", n)
+			}
+			o := e.ok(w.Key, `query($f: OrderFilter) { orders(filter: $f) { edges { node { id lines { sku { code } quantity } } } } }`, map[string]any{"f": nil})
+			if str(o, "orders", "edges", 0, "node", "id") != ids[0] || len(get(o, "orders", "edges", 0, "node", "lines").([]any)) != 2 {
+				t.Fatalf("the one order: %v", o)
+			}
+		})
+	})
+
+	t.Run("R-RES-4_one_key_20_concurrent_reservations_reserve_once", func(t *testing.T) {
+		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
+			e := newEnv(t, s)
+			c := newLedgerClient(t, e)
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
+			in := ledgerIn(ledgerResIn("ENR-1", "O365-E3", 7, "vic@fabrikam.com", "one-key"))
+			ids := make([]string, 20)
+			ledgerNoErrors(t, ledgerAll(20, func(i int) error {
+				p, err := c.payload(w.Key, ledgerCreateResDoc, in)
+				if err == nil {
+					ids[i] = str(p, "reservation", "id")
+				}
+				return err
+			}))
+			for i, id := range ids {
+				if id == "" || id != ids[0] {
+					t.Fatalf("caller %d got reservation %q, caller 0 got %q", i, id, ids[0])
+				}
+			}
+			if n := e.ledgerCount(w.Key, ledgerResListDoc, "reservations", map[string]any{"f": nil, "at": nil}); n != 1 {
+				t.Fatalf("reservations totalCount %d, want 1", n)
+			}
+			subs, _ := e.ledgerSubs(w.Key, "ENR-1", time.Time{})
+			ledgerWantSub(t, subs["O365-E3"], "ACTIVE", 7, 0, 7)
+			ledgerRowMatchesLog(t, e, str(subs["O365-E3"], "id"))
+		})
+	})
+
+	t.Run("R-SUB-7_concurrent_set_quantity_and_process_order_lose_no_update", func(t *testing.T) {
+		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
+			e := newEnv(t, s)
+			c := newLedgerClient(t, e)
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
+			e.ledgerBuy(w.Key, "ENR-1", "start", "O365-E3", 10)
+			subs, _ := e.ledgerSubs(w.Key, "ENR-1", time.Time{})
+			sub := str(subs["O365-E3"], "id")
+			const n = 20
+			orders := make([]string, n)
+			for i := range orders {
+				orders[i] = str(e.ledgerPlace(w.Key, "ENR-1", fmt.Sprintf("plus-one-%d", i), "O365-E3", 1), "id")
+			}
+			// Calls 0..n-1 process a +1 order; calls n..2n-1 set the total to 1000, 2000, ... 20000.
+			ledgerNoErrors(t, ledgerAll(2*n, func(i int) error {
+				if i < n {
+					_, err := c.payload(e.Operator, ledgerProcessOrderDoc, map[string]any{"id": orders[i]})
+					return err
+				}
+				_, err := c.payload(w.Key, ledgerSetQtyDoc, map[string]any{"id": sub, "q": 1000 * (i - n + 1)})
+				return err
+			}))
+			if got := e.ledgerCount(w.Key, ledgerOrdersDoc, "orders", map[string]any{"f": map[string]any{"status": "PROCESSED"}}); got != n+1 {
+				t.Fatalf("%d orders PROCESSED, want %d", got, n+1)
+			}
+			subs, count := e.ledgerSubs(w.Key, "ENR-1", ledgerT0.AddDate(0, 0, 1))
+			if count != 1 {
+				t.Fatalf("subscriptions: %v", subs)
+			}
+			q := num(subs["O365-E3"], "quantity")
+			// The last total set wins, plus the +1 orders processed after it: 1000*k + m, m <= 20.
+			if q/1000 < 1 || q/1000 > n || q%1000 > n {
+				t.Fatalf("final quantity %d is not a set total plus at most %d later orders", q, n)
+			}
+			if row := ledgerRowMatchesLog(t, e, sub); row != q {
+				t.Fatalf("row quantity %d, API quantity %d", row, q)
+			}
+		})
+	})
+
+	t.Run("R-ORD-1_concurrent_processing_of_a_new_sku_makes_one_subscription", func(t *testing.T) {
+		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
+			e := newEnv(t, s)
+			c := newLedgerClient(t, e)
+			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-0")
+			skus := []string{"O365-E1", "O365-E3", "O365-E5", "INTUNE"}
+			for round := 1; round <= 5; round++ {
+				enr := fmt.Sprintf("ENR-%d", round)
+				e.ledgerEnrollment(w.Key, w.AgreementID, enr, "olivia@fabrikam.com", "2026-01-01", "2028-12-31")
+				// Two orders per SKU, none subscribed yet: 3+5 of each, all processed at once.
+				var orders []string
+				for _, sku := range skus {
+					for j, q := range []int{3, 5} {
+						orders = append(orders, str(e.ledgerPlace(w.Key, enr, fmt.Sprintf("%s-%s-%d", enr, sku, j), sku, q), "id"))
+					}
+				}
+				ledgerNoErrors(t, ledgerAll(len(orders), func(i int) error {
+					_, err := c.payload(e.Operator, ledgerProcessOrderDoc, map[string]any{"id": orders[i]})
+					return err
+				}))
+				subs, count := e.ledgerSubs(w.Key, enr, ledgerT0.AddDate(0, 0, 1))
+				if count != len(skus) {
+					t.Fatalf("%s: %d subscriptions, want one per SKU (%d): %v", enr, count, len(skus), subs)
+				}
+				for _, sku := range skus {
+					ledgerWantSub(t, subs[sku], "ACTIVE", 8, 0, 8)
+					ledgerRowMatchesLog(t, e, str(subs[sku], "id"))
+				}
+			}
+		})
+	})
+}
