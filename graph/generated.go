@@ -32,10 +32,14 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	AccountConflictSummary() AccountConflictSummaryResolver
+	AccountLicense() AccountLicenseResolver
 	Agreement() AgreementResolver
 	ApiKey() ApiKeyResolver
 	Customer() CustomerResolver
 	Enrollment() EnrollmentResolver
+	LicenseConflict() LicenseConflictResolver
+	LicenseSummaryRow() LicenseSummaryRowResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLine() OrderLineResolver
@@ -57,6 +61,7 @@ type ComplexityRoot struct {
 		Customer        func(childComplexity int) int
 		Enrollments     func(childComplexity int, first *int, after *string) int
 		ID              func(childComplexity int) int
+		Licenses        func(childComplexity int, asOf *time.Time) int
 		Name            func(childComplexity int) int
 		Subscriptions   func(childComplexity int, asOf *time.Time, first *int, after *string) int
 		Users           func(childComplexity int, first *int, after *string) int
@@ -69,6 +74,23 @@ type ComplexityRoot struct {
 		Role  func(childComplexity int) int
 	}
 
+	AccountConflictConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AccountConflictEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AccountConflictSummary struct {
+		Account        func(childComplexity int) int
+		Deficit        func(childComplexity int) int
+		SkusInConflict func(childComplexity int) int
+	}
+
 	AccountConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -78,6 +100,14 @@ type ComplexityRoot struct {
 	AccountEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AccountLicense struct {
+		Assigned  func(childComplexity int) int
+		Available func(childComplexity int) int
+		InGrace   func(childComplexity int) int
+		Licensed  func(childComplexity int) int
+		Sku       func(childComplexity int) int
 	}
 
 	AccountUser struct {
@@ -177,6 +207,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConflictResolution struct {
+		Kind            func(childComplexity int) int
+		Message         func(childComplexity int) int
+		NewTotal        func(childComplexity int) int
+		SubscriptionIds func(childComplexity int) int
+		UserCount       func(childComplexity int) int
+	}
+
 	CreateAccountPayload struct {
 		Account    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -234,6 +272,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DeleteAccountUserPayload struct {
+		Account    func(childComplexity int) int
+		FreedSkus  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Enrollment struct {
 		Account                  func(childComplexity int) int
 		ActivationEmails         func(childComplexity int) int
@@ -271,9 +315,54 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	LicenseAssignmentPayload struct {
+		Account      func(childComplexity int) int
+		ChangedUsers func(childComplexity int) int
+		License      func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	LicenseConflict struct {
+		AffectedUsers func(childComplexity int) int
+		Assigned      func(childComplexity int) int
+		Deficit       func(childComplexity int) int
+		InGrace       func(childComplexity int) int
+		Licensed      func(childComplexity int) int
+		Resolutions   func(childComplexity int) int
+		Sku           func(childComplexity int) int
+	}
+
+	LicenseSummaryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LicenseSummaryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LicenseSummaryRow struct {
+		Account           func(childComplexity int) int
+		Agreement         func(childComplexity int) int
+		Assigned          func(childComplexity int) int
+		Available         func(childComplexity int) int
+		Customer          func(childComplexity int) int
+		Enrollment        func(childComplexity int) int
+		Family            func(childComplexity int) int
+		InGrace           func(childComplexity int) int
+		Licensed          func(childComplexity int) int
+		Program           func(childComplexity int) int
+		Reseller          func(childComplexity int) int
+		ReservedNotBilled func(childComplexity int) int
+		Sku               func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ActivateEnrollment          func(childComplexity int, input model.ActivateEnrollmentInput) int
 		AddAccountUsers             func(childComplexity int, input model.AddAccountUsersInput) int
+		AssignLicenses              func(childComplexity int, input model.AssignLicensesInput) int
 		CancelOrder                 func(childComplexity int, input model.OrderActionInput) int
 		CancelSubscription          func(childComplexity int, input model.SubscriptionActionInput) int
 		CreateAPIKey                func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -285,12 +374,14 @@ type ComplexityRoot struct {
 		CreateOrder                 func(childComplexity int, input model.CreateOrderInput) int
 		CreateReseller              func(childComplexity int, input model.CreateResellerInput) int
 		CreateReservation           func(childComplexity int, input model.CreateReservationInput) int
+		DeleteAccountUser           func(childComplexity int, input model.DeleteAccountUserInput) int
 		GrantReservationPermission  func(childComplexity int, input model.ReservationPermissionInput) int
 		ProcessOrder                func(childComplexity int, input model.OrderActionInput) int
 		ProcessReservation          func(childComplexity int, input model.ProcessReservationInput) int
 		RedeemProductKey            func(childComplexity int, input model.RedeemProductKeyInput) int
 		ReenableActivationLink      func(childComplexity int, input model.ReenableActivationLinkInput) int
 		RemapEnrollment             func(childComplexity int, input model.RemapEnrollmentInput) int
+		RemoveLicenses              func(childComplexity int, input model.RemoveLicensesInput) int
 		RenewEnrollment             func(childComplexity int, input model.RenewEnrollmentInput) int
 		RenewSubscription           func(childComplexity int, input model.SubscriptionActionInput) int
 		ResendActivationEmail       func(childComplexity int, input model.ResendActivationEmailInput) int
@@ -360,22 +451,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys          func(childComplexity int, first *int, after *string) int
-		Accounts         func(childComplexity int, first *int, after *string, filter *model.AccountFilter) int
-		ActivationStatus func(childComplexity int, enrollmentNumber string, asOf *time.Time) int
-		Agreement        func(childComplexity int, number string) int
-		Agreements       func(childComplexity int, first *int, after *string, filter *model.AgreementFilter) int
-		Customers        func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
-		Enrollment       func(childComplexity int, number string) int
-		Enrollments      func(childComplexity int, first *int, after *string, filter *model.EnrollmentFilter) int
-		Node             func(childComplexity int, id string) int
-		Order            func(childComplexity int, number string) int
-		Orders           func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
-		Resellers        func(childComplexity int, first *int, after *string) int
-		Reservations     func(childComplexity int, first *int, after *string, filter *model.ReservationFilter) int
-		Sku              func(childComplexity int, code string) int
-		Skus             func(childComplexity int, first *int, after *string, filter *model.SkuFilter) int
-		Viewer           func(childComplexity int) int
+		APIKeys               func(childComplexity int, first *int, after *string) int
+		Accounts              func(childComplexity int, first *int, after *string, filter *model.AccountFilter) int
+		AccountsWithConflicts func(childComplexity int, asOf *time.Time, first *int, after *string) int
+		ActivationStatus      func(childComplexity int, enrollmentNumber string, asOf *time.Time) int
+		Agreement             func(childComplexity int, number string) int
+		Agreements            func(childComplexity int, first *int, after *string, filter *model.AgreementFilter) int
+		Customers             func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
+		Enrollment            func(childComplexity int, number string) int
+		Enrollments           func(childComplexity int, first *int, after *string, filter *model.EnrollmentFilter) int
+		LicenseConflicts      func(childComplexity int, accountID string, asOf *time.Time) int
+		LicenseSummary        func(childComplexity int, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) int
+		Node                  func(childComplexity int, id string) int
+		Order                 func(childComplexity int, number string) int
+		Orders                func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+		Resellers             func(childComplexity int, first *int, after *string) int
+		Reservations          func(childComplexity int, first *int, after *string, filter *model.ReservationFilter) int
+		Sku                   func(childComplexity int, code string) int
+		Skus                  func(childComplexity int, first *int, after *string, filter *model.SkuFilter) int
+		Viewer                func(childComplexity int) int
 	}
 
 	RedeemProductKeyPayload struct {
@@ -539,7 +633,14 @@ type AccountResolver interface {
 	Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error)
 	Customer(ctx context.Context, obj *model.Account) (*model.Customer, error)
 	Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error)
+	Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error)
 	Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error)
+}
+type AccountConflictSummaryResolver interface {
+	Account(ctx context.Context, obj *model.AccountConflictSummary) (*model.Account, error)
+}
+type AccountLicenseResolver interface {
+	Sku(ctx context.Context, obj *model.AccountLicense) (*model.Sku, error)
 }
 type AgreementResolver interface {
 	Customer(ctx context.Context, obj *model.Agreement) (*model.Customer, error)
@@ -564,6 +665,18 @@ type EnrollmentResolver interface {
 	RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error)
 	OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error)
 	Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error)
+}
+type LicenseConflictResolver interface {
+	Sku(ctx context.Context, obj *model.LicenseConflict) (*model.Sku, error)
+}
+type LicenseSummaryRowResolver interface {
+	Reseller(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Reseller, error)
+	Customer(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Customer, error)
+	Agreement(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Agreement, error)
+
+	Enrollment(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Enrollment, error)
+	Account(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Account, error)
+	Sku(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Sku, error)
 }
 type MutationResolver interface {
 	CreateReseller(ctx context.Context, input model.CreateResellerInput) (*model.CreateResellerPayload, error)
@@ -593,6 +706,9 @@ type MutationResolver interface {
 	RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error)
 	RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error)
 	RenewEnrollment(ctx context.Context, input model.RenewEnrollmentInput) (*model.RenewEnrollmentPayload, error)
+	AssignLicenses(ctx context.Context, input model.AssignLicensesInput) (*model.LicenseAssignmentPayload, error)
+	RemoveLicenses(ctx context.Context, input model.RemoveLicensesInput) (*model.LicenseAssignmentPayload, error)
+	DeleteAccountUser(ctx context.Context, input model.DeleteAccountUserInput) (*model.DeleteAccountUserPayload, error)
 }
 type OrderResolver interface {
 	Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error)
@@ -626,6 +742,9 @@ type QueryResolver interface {
 	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	Order(ctx context.Context, number string) (*model.Order, error)
 	ActivationStatus(ctx context.Context, enrollmentNumber string, asOf *time.Time) (*model.ActivationStatus, error)
+	LicenseConflicts(ctx context.Context, accountID string, asOf *time.Time) ([]*model.LicenseConflict, error)
+	AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error)
+	LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error)
 	Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error)
 }
 type ReservationResolver interface {
@@ -703,6 +822,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.ID(childComplexity), true
+	case "Account.licenses":
+		if e.ComplexityRoot.Account.Licenses == nil {
+			break
+		}
+
+		args, err := ec.field_Account_licenses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Licenses(childComplexity, args["asOf"].(*time.Time)), true
 	case "Account.name":
 		if e.ComplexityRoot.Account.Name == nil {
 			break
@@ -757,6 +887,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountAdministrator.Role(childComplexity), true
 
+	case "AccountConflictConnection.edges":
+		if e.ComplexityRoot.AccountConflictConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictConnection.Edges(childComplexity), true
+	case "AccountConflictConnection.pageInfo":
+		if e.ComplexityRoot.AccountConflictConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictConnection.PageInfo(childComplexity), true
+	case "AccountConflictConnection.totalCount":
+		if e.ComplexityRoot.AccountConflictConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictConnection.TotalCount(childComplexity), true
+
+	case "AccountConflictEdge.cursor":
+		if e.ComplexityRoot.AccountConflictEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictEdge.Cursor(childComplexity), true
+	case "AccountConflictEdge.node":
+		if e.ComplexityRoot.AccountConflictEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictEdge.Node(childComplexity), true
+
+	case "AccountConflictSummary.account":
+		if e.ComplexityRoot.AccountConflictSummary.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictSummary.Account(childComplexity), true
+	case "AccountConflictSummary.deficit":
+		if e.ComplexityRoot.AccountConflictSummary.Deficit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictSummary.Deficit(childComplexity), true
+	case "AccountConflictSummary.skusInConflict":
+		if e.ComplexityRoot.AccountConflictSummary.SkusInConflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountConflictSummary.SkusInConflict(childComplexity), true
+
 	case "AccountConnection.edges":
 		if e.ComplexityRoot.AccountConnection.Edges == nil {
 			break
@@ -788,6 +969,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
+
+	case "AccountLicense.assigned":
+		if e.ComplexityRoot.AccountLicense.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountLicense.Assigned(childComplexity), true
+	case "AccountLicense.available":
+		if e.ComplexityRoot.AccountLicense.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountLicense.Available(childComplexity), true
+	case "AccountLicense.inGrace":
+		if e.ComplexityRoot.AccountLicense.InGrace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountLicense.InGrace(childComplexity), true
+	case "AccountLicense.licensed":
+		if e.ComplexityRoot.AccountLicense.Licensed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountLicense.Licensed(childComplexity), true
+	case "AccountLicense.sku":
+		if e.ComplexityRoot.AccountLicense.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountLicense.Sku(childComplexity), true
 
 	case "AccountUser.createdAt":
 		if e.ComplexityRoot.AccountUser.CreatedAt == nil {
@@ -1143,6 +1355,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
 
+	case "ConflictResolution.kind":
+		if e.ComplexityRoot.ConflictResolution.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictResolution.Kind(childComplexity), true
+	case "ConflictResolution.message":
+		if e.ComplexityRoot.ConflictResolution.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictResolution.Message(childComplexity), true
+	case "ConflictResolution.newTotal":
+		if e.ComplexityRoot.ConflictResolution.NewTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictResolution.NewTotal(childComplexity), true
+	case "ConflictResolution.subscriptionIds":
+		if e.ComplexityRoot.ConflictResolution.SubscriptionIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictResolution.SubscriptionIds(childComplexity), true
+	case "ConflictResolution.userCount":
+		if e.ComplexityRoot.ConflictResolution.UserCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictResolution.UserCount(childComplexity), true
+
 	case "CreateAccountPayload.account":
 		if e.ComplexityRoot.CreateAccountPayload.Account == nil {
 			break
@@ -1325,6 +1568,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "DeleteAccountUserPayload.account":
+		if e.ComplexityRoot.DeleteAccountUserPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAccountUserPayload.Account(childComplexity), true
+	case "DeleteAccountUserPayload.freedSkus":
+		if e.ComplexityRoot.DeleteAccountUserPayload.FreedSkus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAccountUserPayload.FreedSkus(childComplexity), true
+	case "DeleteAccountUserPayload.userErrors":
+		if e.ComplexityRoot.DeleteAccountUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAccountUserPayload.UserErrors(childComplexity), true
+
 	case "Enrollment.account":
 		if e.ComplexityRoot.Enrollment.Account == nil {
 			break
@@ -1484,6 +1746,185 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollmentPayload.UserErrors(childComplexity), true
 
+	case "LicenseAssignmentPayload.account":
+		if e.ComplexityRoot.LicenseAssignmentPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseAssignmentPayload.Account(childComplexity), true
+	case "LicenseAssignmentPayload.changedUsers":
+		if e.ComplexityRoot.LicenseAssignmentPayload.ChangedUsers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseAssignmentPayload.ChangedUsers(childComplexity), true
+	case "LicenseAssignmentPayload.license":
+		if e.ComplexityRoot.LicenseAssignmentPayload.License == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseAssignmentPayload.License(childComplexity), true
+	case "LicenseAssignmentPayload.userErrors":
+		if e.ComplexityRoot.LicenseAssignmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseAssignmentPayload.UserErrors(childComplexity), true
+
+	case "LicenseConflict.affectedUsers":
+		if e.ComplexityRoot.LicenseConflict.AffectedUsers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.AffectedUsers(childComplexity), true
+	case "LicenseConflict.assigned":
+		if e.ComplexityRoot.LicenseConflict.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.Assigned(childComplexity), true
+	case "LicenseConflict.deficit":
+		if e.ComplexityRoot.LicenseConflict.Deficit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.Deficit(childComplexity), true
+	case "LicenseConflict.inGrace":
+		if e.ComplexityRoot.LicenseConflict.InGrace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.InGrace(childComplexity), true
+	case "LicenseConflict.licensed":
+		if e.ComplexityRoot.LicenseConflict.Licensed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.Licensed(childComplexity), true
+	case "LicenseConflict.resolutions":
+		if e.ComplexityRoot.LicenseConflict.Resolutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.Resolutions(childComplexity), true
+	case "LicenseConflict.sku":
+		if e.ComplexityRoot.LicenseConflict.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseConflict.Sku(childComplexity), true
+
+	case "LicenseSummaryConnection.edges":
+		if e.ComplexityRoot.LicenseSummaryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryConnection.Edges(childComplexity), true
+	case "LicenseSummaryConnection.pageInfo":
+		if e.ComplexityRoot.LicenseSummaryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryConnection.PageInfo(childComplexity), true
+	case "LicenseSummaryConnection.totalCount":
+		if e.ComplexityRoot.LicenseSummaryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryConnection.TotalCount(childComplexity), true
+
+	case "LicenseSummaryEdge.cursor":
+		if e.ComplexityRoot.LicenseSummaryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryEdge.Cursor(childComplexity), true
+	case "LicenseSummaryEdge.node":
+		if e.ComplexityRoot.LicenseSummaryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryEdge.Node(childComplexity), true
+
+	case "LicenseSummaryRow.account":
+		if e.ComplexityRoot.LicenseSummaryRow.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Account(childComplexity), true
+	case "LicenseSummaryRow.agreement":
+		if e.ComplexityRoot.LicenseSummaryRow.Agreement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Agreement(childComplexity), true
+	case "LicenseSummaryRow.assigned":
+		if e.ComplexityRoot.LicenseSummaryRow.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Assigned(childComplexity), true
+	case "LicenseSummaryRow.available":
+		if e.ComplexityRoot.LicenseSummaryRow.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Available(childComplexity), true
+	case "LicenseSummaryRow.customer":
+		if e.ComplexityRoot.LicenseSummaryRow.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Customer(childComplexity), true
+	case "LicenseSummaryRow.enrollment":
+		if e.ComplexityRoot.LicenseSummaryRow.Enrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Enrollment(childComplexity), true
+	case "LicenseSummaryRow.family":
+		if e.ComplexityRoot.LicenseSummaryRow.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Family(childComplexity), true
+	case "LicenseSummaryRow.inGrace":
+		if e.ComplexityRoot.LicenseSummaryRow.InGrace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.InGrace(childComplexity), true
+	case "LicenseSummaryRow.licensed":
+		if e.ComplexityRoot.LicenseSummaryRow.Licensed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Licensed(childComplexity), true
+	case "LicenseSummaryRow.program":
+		if e.ComplexityRoot.LicenseSummaryRow.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Program(childComplexity), true
+	case "LicenseSummaryRow.reseller":
+		if e.ComplexityRoot.LicenseSummaryRow.Reseller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Reseller(childComplexity), true
+	case "LicenseSummaryRow.reservedNotBilled":
+		if e.ComplexityRoot.LicenseSummaryRow.ReservedNotBilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.ReservedNotBilled(childComplexity), true
+	case "LicenseSummaryRow.sku":
+		if e.ComplexityRoot.LicenseSummaryRow.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseSummaryRow.Sku(childComplexity), true
+
 	case "Mutation.activateEnrollment":
 		if e.ComplexityRoot.Mutation.ActivateEnrollment == nil {
 			break
@@ -1506,6 +1947,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddAccountUsers(childComplexity, args["input"].(model.AddAccountUsersInput)), true
+	case "Mutation.assignLicenses":
+		if e.ComplexityRoot.Mutation.AssignLicenses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignLicenses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignLicenses(childComplexity, args["input"].(model.AssignLicensesInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -1627,6 +2079,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateReservation(childComplexity, args["input"].(model.CreateReservationInput)), true
+	case "Mutation.deleteAccountUser":
+		if e.ComplexityRoot.Mutation.DeleteAccountUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAccountUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAccountUser(childComplexity, args["input"].(model.DeleteAccountUserInput)), true
 	case "Mutation.grantReservationPermission":
 		if e.ComplexityRoot.Mutation.GrantReservationPermission == nil {
 			break
@@ -1693,6 +2156,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemapEnrollment(childComplexity, args["input"].(model.RemapEnrollmentInput)), true
+	case "Mutation.removeLicenses":
+		if e.ComplexityRoot.Mutation.RemoveLicenses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeLicenses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveLicenses(childComplexity, args["input"].(model.RemoveLicensesInput)), true
 	case "Mutation.renewEnrollment":
 		if e.ComplexityRoot.Mutation.RenewEnrollment == nil {
 			break
@@ -2016,6 +2490,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Accounts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.AccountFilter)), true
+	case "Query.accountsWithConflicts":
+		if e.ComplexityRoot.Query.AccountsWithConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accountsWithConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccountsWithConflicts(childComplexity, args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.activationStatus":
 		if e.ComplexityRoot.Query.ActivationStatus == nil {
 			break
@@ -2083,6 +2568,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Enrollments(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.EnrollmentFilter)), true
 
+	case "Query.licenseConflicts":
+		if e.ComplexityRoot.Query.LicenseConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_licenseConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LicenseConflicts(childComplexity, args["accountId"].(string), args["asOf"].(*time.Time)), true
+	case "Query.licenseSummary":
+		if e.ComplexityRoot.Query.LicenseSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_licenseSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LicenseSummary(childComplexity, args["groupBy"].([]model.SummaryDimension), args["filter"].(*model.LicenseSummaryFilter), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2714,6 +3221,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddAccountUsersInput", ec.unmarshalInputAddAccountUsersInput),
 			graphql.NewInputUnmarshaler("AgreementContactInput", ec.unmarshalInputAgreementContactInput),
 			graphql.NewInputUnmarshaler("AgreementFilter", ec.unmarshalInputAgreementFilter),
+			graphql.NewInputUnmarshaler("AssignLicensesInput", ec.unmarshalInputAssignLicensesInput),
 			graphql.NewInputUnmarshaler("CreateAccountInput", ec.unmarshalInputCreateAccountInput),
 			graphql.NewInputUnmarshaler("CreateAgreementInput", ec.unmarshalInputCreateAgreementInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
@@ -2724,7 +3232,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateResellerInput", ec.unmarshalInputCreateResellerInput),
 			graphql.NewInputUnmarshaler("CreateReservationInput", ec.unmarshalInputCreateReservationInput),
 			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
+			graphql.NewInputUnmarshaler("DeleteAccountUserInput", ec.unmarshalInputDeleteAccountUserInput),
 			graphql.NewInputUnmarshaler("EnrollmentFilter", ec.unmarshalInputEnrollmentFilter),
+			graphql.NewInputUnmarshaler("LicenseSummaryFilter", ec.unmarshalInputLicenseSummaryFilter),
 			graphql.NewInputUnmarshaler("NewAccountInput", ec.unmarshalInputNewAccountInput),
 			graphql.NewInputUnmarshaler("OrderActionInput", ec.unmarshalInputOrderActionInput),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
@@ -2733,6 +3243,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RedeemProductKeyInput", ec.unmarshalInputRedeemProductKeyInput),
 			graphql.NewInputUnmarshaler("ReenableActivationLinkInput", ec.unmarshalInputReenableActivationLinkInput),
 			graphql.NewInputUnmarshaler("RemapEnrollmentInput", ec.unmarshalInputRemapEnrollmentInput),
+			graphql.NewInputUnmarshaler("RemoveLicensesInput", ec.unmarshalInputRemoveLicensesInput),
 			graphql.NewInputUnmarshaler("RenewEnrollmentInput", ec.unmarshalInputRenewEnrollmentInput),
 			graphql.NewInputUnmarshaler("ResendActivationEmailInput", ec.unmarshalInputResendActivationEmailInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
@@ -3166,6 +3677,8 @@ type Account implements Node {
   customer: Customer!
   "The enrollments whose licenses are on this account."
   enrollments(first: Int = 20, after: String): EnrollmentConnection!
+  "Per SKU on this account: licensed, in-grace, assigned and available quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
+  licenses(asOf: DateTime): [AccountLicense!]!
   "Subscriptions on this account (its enrollments' and its direct purchases), as of ` + "`" + `asOf` + "`" + ` (default: now)."
   subscriptions(asOf: DateTime, first: Int = 20, after: String): SubscriptionConnection!
   "When it was created."
@@ -3725,6 +4238,8 @@ input SetSubscriptionQuantityInput {
   subscriptionId: ID!
   "The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7)."
   quantity: Int!
+  "Lowering below what is assigned on the account is refused unless you accept the resulting license conflict (R-LIC-6)."
+  acceptConflict: Boolean = false
 }
 
 "Input of ` + "`" + `setAutoRenew` + "`" + `."
@@ -3849,7 +4364,7 @@ enum NextAction {
 enum ActivationReasonCode {
   "No order or reservation exists yet."
   NO_ORDER_OR_RESERVATION
-  "Orders exist but none is processed yet."
+  "An order or reservation exists, but no order is processed yet."
   ORDER_NOT_PROCESSED
   "The usage start date is in the future (R-ACT-4)."
   USAGE_START_IN_FUTURE
@@ -4045,6 +4560,227 @@ type RenewEnrollmentPayload {
   userErrors: [UserError!]!
 }
 
+"One SKU's licenses on an account."
+type AccountLicense {
+  "The SKU."
+  sku: Sku!
+  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  licensed: Int!
+  "Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3)."
+  inGrace: Int!
+  "Users holding the SKU."
+  assigned: Int!
+  "Licenses left to assign: licensed less assigned, never below zero."
+  available: Int!
+}
+
+"How a license conflict can be resolved (R-LIC-4)."
+enum ResolutionKind {
+  "Buy more: set the subscription's new total (R-SUB-7)."
+  BUY_MORE
+  "Remove licenses from that many users (R-LIC-5: their data for it is deleted)."
+  REMOVE_LICENSES
+  "Renew the expired subscription (R-SUB-5)."
+  RENEW_SUBSCRIPTION
+}
+
+"One way to resolve a license conflict."
+type ConflictResolution {
+  "What to do."
+  kind: ResolutionKind!
+  "For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards."
+  newTotal: Int
+  "For REMOVE_LICENSES: from how many users."
+  userCount: Int
+  "For RENEW_SUBSCRIPTION: the subscriptions to renew."
+  subscriptionIds: [ID!]!
+  "The resolution, for a person."
+  message: String!
+}
+
+"A SKU on an account with more users assigned than licenses (R-LIC-2)."
+type LicenseConflict {
+  "The SKU."
+  sku: Sku!
+  "Quantity of ACTIVE subscriptions as of the instant asked."
+  licensed: Int!
+  "Quantity in a grace period, keeping users' access until it ends (R-LIC-7)."
+  inGrace: Int!
+  "Users holding the SKU."
+  assigned: Int!
+  "Users too many: assigned less licensed and in-grace."
+  deficit: Int!
+  "The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned."
+  affectedUsers: [String!]!
+  "Ways to resolve it (R-LIC-4)."
+  resolutions: [ConflictResolution!]!
+}
+
+"An account with license conflicts."
+type AccountConflictSummary {
+  "The account."
+  account: Account!
+  "How many SKUs are in conflict."
+  skusInConflict: Int!
+  "Users too many, over those SKUs."
+  deficit: Int!
+}
+
+"A page of accounts with conflicts."
+type AccountConflictConnection {
+  "The items with their cursors."
+  edges: [AccountConflictEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many accounts have conflicts, over all pages."
+  totalCount: Int!
+}
+"An account with conflicts and its cursor."
+type AccountConflictEdge {
+  "The item."
+  node: AccountConflictSummary!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"A dimension a license summary groups or filters by (R-BI-1)."
+enum SummaryDimension {
+  "The reseller."
+  RESELLER
+  "The customer."
+  CUSTOMER
+  "The agreement."
+  AGREEMENT
+  "The agreement's program."
+  PROGRAM
+  "The enrollment (null for direct purchases)."
+  ENROLLMENT
+  "The account the licenses are on (null before activation)."
+  ACCOUNT
+  "The SKU."
+  SKU
+  "The SKU's family."
+  FAMILY
+}
+
+"Filters of a license summary; each list keeps rows matching any of its values."
+input LicenseSummaryFilter {
+  "Resellers (operators)."
+  resellerIds: [ID!]
+  "Customers."
+  customerIds: [ID!]
+  "Agreements."
+  agreementIds: [ID!]
+  "Programs."
+  programs: [Program!]
+  "Enrollments."
+  enrollmentIds: [ID!]
+  "Accounts."
+  accountIds: [ID!]
+  "SKU codes."
+  skus: [String!]
+  "Families."
+  families: [Family!]
+}
+
+"One group of a license summary: the keys grouped by (the others are null) and its quantities."
+type LicenseSummaryRow {
+  "The reseller, when grouped by RESELLER."
+  reseller: Reseller
+  "The customer, when grouped by CUSTOMER."
+  customer: Customer
+  "The agreement, when grouped by AGREEMENT."
+  agreement: Agreement
+  "The program, when grouped by PROGRAM."
+  program: Program
+  "The enrollment, when grouped by ENROLLMENT."
+  enrollment: Enrollment
+  "The account, when grouped by ACCOUNT."
+  account: Account
+  "The SKU, when grouped by SKU."
+  sku: Sku
+  "The family, when grouped by FAMILY."
+  family: Family
+  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  licensed: Int!
+  "Quantity of subscriptions in their grace period."
+  inGrace: Int!
+  "Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of ` + "`" + `licensed` + "`" + `."
+  reservedNotBilled: Int!
+  "Users holding the licenses."
+  assigned: Int!
+  "Licenses left to assign, counted per account and SKU (a spare license of one SKU covers no user of another)."
+  available: Int!
+}
+
+"A page of a license summary."
+type LicenseSummaryConnection {
+  "The rows with their cursors."
+  edges: [LicenseSummaryEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many groups, over all pages."
+  totalCount: Int!
+}
+"A license summary row and its cursor."
+type LicenseSummaryEdge {
+  "The item."
+  node: LicenseSummaryRow!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"Input of ` + "`" + `assignLicenses` + "`" + `."
+input AssignLicensesInput {
+  "The account."
+  accountId: ID!
+  "The SKU code."
+  sku: String!
+  "Users of the account (sign-in names); users who already hold the SKU are left as they are."
+  userNames: [String!]!
+}
+
+"Input of ` + "`" + `removeLicenses` + "`" + `."
+input RemoveLicensesInput {
+  "The account."
+  accountId: ID!
+  "The SKU code."
+  sku: String!
+  "Users to take the license from."
+  userNames: [String!]!
+  "Removing a license deletes the user's data for it; it is refused unless this is true (R-LIC-5)."
+  confirmDataLoss: Boolean!
+}
+
+"Result of ` + "`" + `assignLicenses` + "`" + ` and ` + "`" + `removeLicenses` + "`" + `."
+type LicenseAssignmentPayload {
+  "The account, or null when refused."
+  account: Account
+  "The SKU's licenses on the account after the change, or null when refused."
+  license: AccountLicense
+  "Users whose license changed."
+  changedUsers: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `deleteAccountUser` + "`" + `."
+input DeleteAccountUserInput {
+  "The account."
+  accountId: ID!
+  "The user's sign-in name."
+  userName: String!
+}
+"Result of ` + "`" + `deleteAccountUser` + "`" + `."
+type DeleteAccountUserPayload {
+  "The account, or null when refused."
+  account: Account
+  "The SKUs whose licenses the user held and that are free again (R-LIC-5)."
+  freedSkus: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
 type Query {
   "Any object by its global ID; null when it does not exist for the caller."
   node(id: ID!): Node
@@ -4076,6 +4812,12 @@ type Query {
   order(number: String!): Order
   "An enrollment's activation as of ` + "`" + `asOf` + "`" + ` (default: now): one state and every reason, each with the next action (R-ACT-12). Null when there is no such enrollment."
   activationStatus(enrollmentNumber: String!, asOf: DateTime): ActivationStatus
+  "License conflicts of an account as of ` + "`" + `asOf` + "`" + ` (default: now; a future instant projects grace-period ends and expiries, R-LIC-7), per SKU with resolutions (R-LIC-2 to R-LIC-4). Empty when there is none; null when there is no such account."
+  licenseConflicts(accountId: ID!, asOf: DateTime): [LicenseConflict!]
+  "The caller's accounts with license conflicts as of ` + "`" + `asOf` + "`" + ` (default: now), by account."
+  accountsWithConflicts(asOf: DateTime, first: Int = 20, after: String): AccountConflictConnection!
+  "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
+  licenseSummary(groupBy: [SummaryDimension!]!, filter: LicenseSummaryFilter, asOf: DateTime, first: Int = 100, after: String): LicenseSummaryConnection!
   "Reservations, oldest first; filter for those not yet billed (R-RES-1) or overdue (R-RES-4)."
   reservations(first: Int = 20, after: String, filter: ReservationFilter): ReservationConnection!
 }
@@ -4311,6 +5053,12 @@ type Mutation {
   redeemProductKey(input: RedeemProductKeyInput!): RedeemProductKeyPayload!
   "Renew an enrollment into a new one with its lines (R-SUB-2 to R-SUB-4, R-ACT-10)."
   renewEnrollment(input: RenewEnrollmentInput!): RenewEnrollmentPayload!
+  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
+  assignLicenses(input: AssignLicensesInput!): LicenseAssignmentPayload!
+  "Take a SKU's licenses from users; needs confirmDataLoss (R-LIC-5)."
+  removeLicenses(input: RemoveLicensesInput!): LicenseAssignmentPayload!
+  "Delete a user of an account, freeing their licenses (R-LIC-5)."
+  deleteAccountUser(input: DeleteAccountUserInput!): DeleteAccountUserPayload!
 }
 `, BuiltIn: false},
 }
@@ -4338,6 +5086,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_customer(ctx, field)
 	case "enrollments":
 		return ec.fieldContext_Account_enrollments(ctx, field)
+	case "licenses":
+		return ec.fieldContext_Account_licenses(ctx, field)
 	case "subscriptions":
 		return ec.fieldContext_Account_subscriptions(ctx, field)
 	case "createdAt":
@@ -4356,6 +5106,40 @@ func (ec *executionContext) childFields_AccountAdministrator(ctx context.Context
 		return ec.fieldContext_AccountAdministrator_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountAdministrator", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountConflictConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccountConflictConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccountConflictConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccountConflictConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountConflictConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountConflictEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AccountConflictEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AccountConflictEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountConflictEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountConflictSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_AccountConflictSummary_account(ctx, field)
+	case "skusInConflict":
+		return ec.fieldContext_AccountConflictSummary_skusInConflict(ctx, field)
+	case "deficit":
+		return ec.fieldContext_AccountConflictSummary_deficit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountConflictSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4378,6 +5162,22 @@ func (ec *executionContext) childFields_AccountEdge(ctx context.Context, field g
 		return ec.fieldContext_AccountEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountLicense(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_AccountLicense_sku(ctx, field)
+	case "licensed":
+		return ec.fieldContext_AccountLicense_licensed(ctx, field)
+	case "inGrace":
+		return ec.fieldContext_AccountLicense_inGrace(ctx, field)
+	case "assigned":
+		return ec.fieldContext_AccountLicense_assigned(ctx, field)
+	case "available":
+		return ec.fieldContext_AccountLicense_available(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountLicense", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4574,6 +5374,22 @@ func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConflictResolution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ConflictResolution_kind(ctx, field)
+	case "newTotal":
+		return ec.fieldContext_ConflictResolution_newTotal(ctx, field)
+	case "userCount":
+		return ec.fieldContext_ConflictResolution_userCount(ctx, field)
+	case "subscriptionIds":
+		return ec.fieldContext_ConflictResolution_subscriptionIds(ctx, field)
+	case "message":
+		return ec.fieldContext_ConflictResolution_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConflictResolution", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -4688,6 +5504,18 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteAccountUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_DeleteAccountUserPayload_account(ctx, field)
+	case "freedSkus":
+		return ec.fieldContext_DeleteAccountUserPayload_freedSkus(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteAccountUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteAccountUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Enrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4760,6 +5588,94 @@ func (ec *executionContext) childFields_EnrollmentPayload(ctx context.Context, f
 		return ec.fieldContext_EnrollmentPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnrollmentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseAssignmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_LicenseAssignmentPayload_account(ctx, field)
+	case "license":
+		return ec.fieldContext_LicenseAssignmentPayload_license(ctx, field)
+	case "changedUsers":
+		return ec.fieldContext_LicenseAssignmentPayload_changedUsers(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LicenseAssignmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseAssignmentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_LicenseConflict_sku(ctx, field)
+	case "licensed":
+		return ec.fieldContext_LicenseConflict_licensed(ctx, field)
+	case "inGrace":
+		return ec.fieldContext_LicenseConflict_inGrace(ctx, field)
+	case "assigned":
+		return ec.fieldContext_LicenseConflict_assigned(ctx, field)
+	case "deficit":
+		return ec.fieldContext_LicenseConflict_deficit(ctx, field)
+	case "affectedUsers":
+		return ec.fieldContext_LicenseConflict_affectedUsers(ctx, field)
+	case "resolutions":
+		return ec.fieldContext_LicenseConflict_resolutions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseSummaryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LicenseSummaryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LicenseSummaryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LicenseSummaryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseSummaryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseSummaryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LicenseSummaryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LicenseSummaryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseSummaryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseSummaryRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reseller":
+		return ec.fieldContext_LicenseSummaryRow_reseller(ctx, field)
+	case "customer":
+		return ec.fieldContext_LicenseSummaryRow_customer(ctx, field)
+	case "agreement":
+		return ec.fieldContext_LicenseSummaryRow_agreement(ctx, field)
+	case "program":
+		return ec.fieldContext_LicenseSummaryRow_program(ctx, field)
+	case "enrollment":
+		return ec.fieldContext_LicenseSummaryRow_enrollment(ctx, field)
+	case "account":
+		return ec.fieldContext_LicenseSummaryRow_account(ctx, field)
+	case "sku":
+		return ec.fieldContext_LicenseSummaryRow_sku(ctx, field)
+	case "family":
+		return ec.fieldContext_LicenseSummaryRow_family(ctx, field)
+	case "licensed":
+		return ec.fieldContext_LicenseSummaryRow_licensed(ctx, field)
+	case "inGrace":
+		return ec.fieldContext_LicenseSummaryRow_inGrace(ctx, field)
+	case "reservedNotBilled":
+		return ec.fieldContext_LicenseSummaryRow_reservedNotBilled(ctx, field)
+	case "assigned":
+		return ec.fieldContext_LicenseSummaryRow_assigned(ctx, field)
+	case "available":
+		return ec.fieldContext_LicenseSummaryRow_available(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseSummaryRow", field.Name)
 }
 
 func (ec *executionContext) childFields_OnlineServicesManager(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5316,6 +6232,20 @@ func (ec *executionContext) field_Account_enrollments_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Account_licenses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Account_subscriptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5498,6 +6428,20 @@ func (ec *executionContext) field_Mutation_addAccountUsers_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignLicenses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignLicensesInput, error) {
+			return ec.unmarshalNAssignLicensesInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssignLicensesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5652,6 +6596,20 @@ func (ec *executionContext) field_Mutation_createReservation_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteAccountUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteAccountUserInput, error) {
+			return ec.unmarshalNDeleteAccountUserInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantReservationPermission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5728,6 +6686,20 @@ func (ec *executionContext) field_Mutation_remapEnrollment_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RemapEnrollmentInput, error) {
 			return ec.unmarshalNRemapEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRemapEnrollmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeLicenses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemoveLicensesInput, error) {
+			return ec.unmarshalNRemoveLicensesInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRemoveLicensesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5859,6 +6831,36 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_accountsWithConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6051,6 +7053,74 @@ func (ec *executionContext) field_Query_enrollments_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_licenseConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_licenseSummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]model.SummaryDimension, error) {
+			return ec.unmarshalNSummaryDimension2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.LicenseSummaryFilter, error) {
+			return ec.unmarshalOLicenseSummaryFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -6540,6 +7610,50 @@ func (ec *executionContext) fieldContext_Account_enrollments(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Account_licenses(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_licenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Licenses(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountLicense) graphql.Marshaler {
+			return ec.marshalNAccountLicense2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicenseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_licenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountLicense(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_licenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Account_subscriptions(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6674,6 +7788,226 @@ func (ec *executionContext) _AccountAdministrator_role(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_AccountAdministrator_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountAdministrator", field, false, false, "AdminRole")
+}
+
+func (ec *executionContext) _AccountConflictConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountConflictEdge) graphql.Marshaler {
+			return ec.marshalNAccountConflictEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountConflictEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountConflictConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountConflictConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountConflictConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountConflictEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConflictSummary) graphql.Marshaler {
+			return ec.marshalNAccountConflictSummary2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountConflictEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountConflictSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountConflictEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountConflictEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountConflictSummary_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictSummary_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountConflictSummary().Account(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictSummary_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountConflictSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountConflictSummary_skusInConflict(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictSummary_skusInConflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkusInConflict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictSummary_skusInConflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountConflictSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountConflictSummary_deficit(ctx context.Context, field graphql.CollectedField, obj *model.AccountConflictSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountConflictSummary_deficit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deficit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountConflictSummary_deficit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountConflictSummary", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccountConnection) (ret graphql.Marshaler) {
@@ -6816,6 +8150,130 @@ func (ec *executionContext) _AccountEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountLicense_sku(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountLicense().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountLicense",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountLicense_licensed(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_licensed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Licensed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_licensed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountLicense_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_inGrace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InGrace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_inGrace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountLicense_assigned(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountLicense_available(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AccountUser_id(ctx context.Context, field graphql.CollectedField, obj *model.AccountUser) (ret graphql.Marshaler) {
@@ -8278,6 +9736,121 @@ func (ec *executionContext) fieldContext_ApiKeyEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ApiKeyEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _ConflictResolution_kind(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ResolutionKind) graphql.Marshaler {
+			return ec.marshalNResolutionKind2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResolutionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "ResolutionKind")
+}
+
+func (ec *executionContext) _ConflictResolution_newTotal(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_newTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_newTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConflictResolution_userCount(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_userCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_userCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConflictResolution_subscriptionIds(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_subscriptionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubscriptionIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_subscriptionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConflictResolution_message(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "String")
+}
+
 func (ec *executionContext) _CreateAccountPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.CreateAccountPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9103,6 +10676,93 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _DeleteAccountUserPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAccountUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAccountUserPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAccountUserPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteAccountUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteAccountUserPayload_freedSkus(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAccountUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAccountUserPayload_freedSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreedSkus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAccountUserPayload_freedSkus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteAccountUserPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeleteAccountUserPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAccountUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAccountUserPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAccountUserPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteAccountUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Enrollment_id(ctx context.Context, field graphql.CollectedField, obj *model.Enrollment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9787,6 +11447,799 @@ func (ec *executionContext) fieldContext_EnrollmentPayload_userErrors(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LicenseAssignmentPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.LicenseAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseAssignmentPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseAssignmentPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseAssignmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseAssignmentPayload_license(ctx context.Context, field graphql.CollectedField, obj *model.LicenseAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseAssignmentPayload_license(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.License, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountLicense) graphql.Marshaler {
+			return ec.marshalOAccountLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicense(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseAssignmentPayload_license(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseAssignmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountLicense(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseAssignmentPayload_changedUsers(ctx context.Context, field graphql.CollectedField, obj *model.LicenseAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseAssignmentPayload_changedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedUsers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseAssignmentPayload_changedUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseAssignmentPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicenseAssignmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.LicenseAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseAssignmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseAssignmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseAssignmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseConflict_sku(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseConflict().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseConflict_licensed(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_licensed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Licensed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_licensed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseConflict_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_inGrace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InGrace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_inGrace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseConflict_assigned(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseConflict_deficit(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_deficit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deficit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_deficit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseConflict_affectedUsers(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_affectedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AffectedUsers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_affectedUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicenseConflict_resolutions(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_resolutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConflictResolution) graphql.Marshaler {
+			return ec.marshalNConflictResolution2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolutionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_resolutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseConflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConflictResolution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LicenseSummaryEdge) graphql.Marshaler {
+			return ec.marshalNLicenseSummaryEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseSummaryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseSummaryRow) graphql.Marshaler {
+			return ec.marshalNLicenseSummaryRow2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryRow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseSummaryRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_reseller(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_reseller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Reseller(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reseller) graphql.Marshaler {
+			return ec.marshalOReseller2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReseller(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_reseller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reseller(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_customer(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_agreement(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_agreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Agreement(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_program(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Program) graphql.Marshaler {
+			return ec.marshalOProgram2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Program")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_enrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Enrollment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_enrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_account(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Account(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_sku(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicenseSummaryRow().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalOSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicenseSummaryRow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicenseSummaryRow_family(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Family, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Family) graphql.Marshaler {
+			return ec.marshalOFamily2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamily(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Family")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_licensed(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_licensed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Licensed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_licensed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_inGrace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InGrace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_inGrace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_reservedNotBilled(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_reservedNotBilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservedNotBilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_reservedNotBilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_assigned(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_available(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Mutation_createReseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10971,6 +13424,138 @@ func (ec *executionContext) fieldContext_Mutation_renewEnrollment(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_renewEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignLicenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignLicenses(ctx, fc.Args["input"].(model.AssignLicensesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
+			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseAssignmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeLicenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveLicenses(ctx, fc.Args["input"].(model.RemoveLicensesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
+			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseAssignmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAccountUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAccountUser(ctx, fc.Args["input"].(model.DeleteAccountUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAccountUserPayload) graphql.Marshaler {
+			return ec.marshalNDeleteAccountUserPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteAccountUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAccountUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12509,6 +15094,138 @@ func (ec *executionContext) fieldContext_Query_activationStatus(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_activationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_licenseConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_licenseConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LicenseConflicts(ctx, fc.Args["accountId"].(string), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LicenseConflict) graphql.Marshaler {
+			return ec.marshalOLicenseConflict2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseConflictᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_licenseConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseConflict(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_licenseConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_accountsWithConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accountsWithConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccountsWithConflicts(ctx, fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConflictConnection) graphql.Marshaler {
+			return ec.marshalNAccountConflictConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accountsWithConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountConflictConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accountsWithConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_licenseSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_licenseSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LicenseSummary(ctx, fc.Args["groupBy"].([]model.SummaryDimension), fc.Args["filter"].(*model.LicenseSummaryFilter), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseSummaryConnection) graphql.Marshaler {
+			return ec.marshalNLicenseSummaryConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_licenseSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseSummaryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_licenseSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16353,6 +19070,62 @@ func UnmarshalAgreementFilter(ctx context.Context, raw any) (model.AgreementFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAssignLicensesInput(ctx context.Context, obj any) (model.AssignLicensesInput, error) {
+	var it model.AssignLicensesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "sku", "userNames"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "userNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNames"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNames = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignLicensesInput unmarshals raw into the AssignLicensesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignLicensesInput(ctx context.Context, raw any) (model.AssignLicensesInput, error) {
+	var out model.AssignLicensesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignLicensesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context, obj any) (model.CreateAccountInput, error) {
 	var it model.CreateAccountInput
 	if obj == nil {
@@ -17043,6 +19816,55 @@ func UnmarshalCustomerFilter(ctx context.Context, raw any) (model.CustomerFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeleteAccountUserInput(ctx context.Context, obj any) (model.DeleteAccountUserInput, error) {
+	var it model.DeleteAccountUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "userName"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "userName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserName = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteAccountUserInput unmarshals raw into the DeleteAccountUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteAccountUserInput(ctx context.Context, raw any) (model.DeleteAccountUserInput, error) {
+	var out model.DeleteAccountUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteAccountUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEnrollmentFilter(ctx context.Context, obj any) (model.EnrollmentFilter, error) {
 	var it model.EnrollmentFilter
 	if obj == nil {
@@ -17096,6 +19918,97 @@ func (ec *executionContext) unmarshalInputEnrollmentFilter(ctx context.Context, 
 func UnmarshalEnrollmentFilter(ctx context.Context, raw any) (model.EnrollmentFilter, error) {
 	var out model.EnrollmentFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrollmentFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLicenseSummaryFilter(ctx context.Context, obj any) (model.LicenseSummaryFilter, error) {
+	var it model.LicenseSummaryFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"resellerIds", "customerIds", "agreementIds", "programs", "enrollmentIds", "accountIds", "skus", "families"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "resellerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resellerIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResellerIds = data
+		case "customerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIds = data
+		case "agreementIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreementIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgreementIds = data
+		case "programs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programs"))
+			data, err := ec.unmarshalOProgram2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgramᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Programs = data
+		case "enrollmentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrollmentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrollmentIds = data
+		case "accountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIds = data
+		case "skus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skus"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skus = data
+		case "families":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("families"))
+			data, err := ec.unmarshalOFamily2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamilyᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Families = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLicenseSummaryFilter unmarshals raw into the LicenseSummaryFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLicenseSummaryFilter(ctx context.Context, raw any) (model.LicenseSummaryFilter, error) {
+	var out model.LicenseSummaryFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LicenseSummaryFilter", raw, &out)
 	return out, err
 }
 
@@ -17512,6 +20425,69 @@ func UnmarshalRemapEnrollmentInput(ctx context.Context, raw any) (model.RemapEnr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRemoveLicensesInput(ctx context.Context, obj any) (model.RemoveLicensesInput, error) {
+	var it model.RemoveLicensesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "sku", "userNames", "confirmDataLoss"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "userNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNames"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNames = data
+		case "confirmDataLoss":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("confirmDataLoss"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfirmDataLoss = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveLicensesInput unmarshals raw into the RemoveLicensesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveLicensesInput(ctx context.Context, raw any) (model.RemoveLicensesInput, error) {
+	var out model.RemoveLicensesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveLicensesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRenewEnrollmentInput(ctx context.Context, obj any) (model.RenewEnrollmentInput, error) {
 	var it model.RenewEnrollmentInput
 	if obj == nil {
@@ -17852,7 +20828,11 @@ func (ec *executionContext) unmarshalInputSetSubscriptionQuantityInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subscriptionId", "quantity"}
+	if _, present := asMap["acceptConflict"]; !present {
+		asMap["acceptConflict"] = false
+	}
+
+	fieldsInOrder := [...]string{"subscriptionId", "quantity", "acceptConflict"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17873,6 +20853,13 @@ func (ec *executionContext) unmarshalInputSetSubscriptionQuantityInput(ctx conte
 				return it, err
 			}
 			it.Quantity = data
+		case "acceptConflict":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptConflict"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptConflict = data
 		}
 	}
 	return it, nil
@@ -18188,6 +21175,12 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_enrollments(ctx, field, obj)
 				})
+		case "licenses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_licenses(ctx, field, obj)
+				})
 		case "subscriptions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18241,6 +21234,131 @@ func (ec *executionContext) _AccountAdministrator(ctx context.Context, sel ast.S
 			out.Values[i] = ec._AccountAdministrator_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountConflictConnectionImplementors = []string{"AccountConflictConnection"}
+
+func (ec *executionContext) _AccountConflictConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccountConflictConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountConflictConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountConflictConnection")
+		case "edges":
+			out.Values[i] = ec._AccountConflictConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AccountConflictConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AccountConflictConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountConflictEdgeImplementors = []string{"AccountConflictEdge"}
+
+func (ec *executionContext) _AccountConflictEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AccountConflictEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountConflictEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountConflictEdge")
+		case "node":
+			out.Values[i] = ec._AccountConflictEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AccountConflictEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountConflictSummaryImplementors = []string{"AccountConflictSummary"}
+
+func (ec *executionContext) _AccountConflictSummary(ctx context.Context, sel ast.SelectionSet, obj *model.AccountConflictSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountConflictSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountConflictSummary")
+		case "account":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountConflictSummary_account(ctx, field, obj)
+				})
+		case "skusInConflict":
+			out.Values[i] = ec._AccountConflictSummary_skusInConflict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deficit":
+			out.Values[i] = ec._AccountConflictSummary_deficit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18322,6 +21440,60 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._AccountEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountLicenseImplementors = []string{"AccountLicense"}
+
+func (ec *executionContext) _AccountLicense(ctx context.Context, sel ast.SelectionSet, obj *model.AccountLicense) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountLicenseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountLicense")
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountLicense_sku(ctx, field, obj)
+				})
+		case "licensed":
+			out.Values[i] = ec._AccountLicense_licensed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inGrace":
+			out.Values[i] = ec._AccountLicense_inGrace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assigned":
+			out.Values[i] = ec._AccountLicense_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "available":
+			out.Values[i] = ec._AccountLicense_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19013,6 +22185,59 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var conflictResolutionImplementors = []string{"ConflictResolution"}
+
+func (ec *executionContext) _ConflictResolution(ctx context.Context, sel ast.SelectionSet, obj *model.ConflictResolution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conflictResolutionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConflictResolution")
+		case "kind":
+			out.Values[i] = ec._ConflictResolution_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newTotal":
+			out.Values[i] = ec._ConflictResolution_newTotal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userCount":
+			out.Values[i] = ec._ConflictResolution_userCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subscriptionIds":
+			out.Values[i] = ec._ConflictResolution_subscriptionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ConflictResolution_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createAccountPayloadImplementors = []string{"CreateAccountPayload"}
 
 func (ec *executionContext) _CreateAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAccountPayload) graphql.Marshaler {
@@ -19431,6 +22656,49 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var deleteAccountUserPayloadImplementors = []string{"DeleteAccountUserPayload"}
+
+func (ec *executionContext) _DeleteAccountUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAccountUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAccountUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteAccountUserPayload")
+		case "account":
+			out.Values[i] = ec._DeleteAccountUserPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "freedSkus":
+			out.Values[i] = ec._DeleteAccountUserPayload_freedSkus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteAccountUserPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enrollmentImplementors = []string{"Enrollment", "Node"}
 
 func (ec *executionContext) _Enrollment(ctx context.Context, sel ast.SelectionSet, obj *model.Enrollment) graphql.Marshaler {
@@ -19674,6 +22942,298 @@ func (ec *executionContext) _EnrollmentPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var licenseAssignmentPayloadImplementors = []string{"LicenseAssignmentPayload"}
+
+func (ec *executionContext) _LicenseAssignmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LicenseAssignmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseAssignmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseAssignmentPayload")
+		case "account":
+			out.Values[i] = ec._LicenseAssignmentPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "license":
+			out.Values[i] = ec._LicenseAssignmentPayload_license(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changedUsers":
+			out.Values[i] = ec._LicenseAssignmentPayload_changedUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._LicenseAssignmentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licenseConflictImplementors = []string{"LicenseConflict"}
+
+func (ec *executionContext) _LicenseConflict(ctx context.Context, sel ast.SelectionSet, obj *model.LicenseConflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseConflict")
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseConflict_sku(ctx, field, obj)
+				})
+		case "licensed":
+			out.Values[i] = ec._LicenseConflict_licensed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inGrace":
+			out.Values[i] = ec._LicenseConflict_inGrace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assigned":
+			out.Values[i] = ec._LicenseConflict_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deficit":
+			out.Values[i] = ec._LicenseConflict_deficit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "affectedUsers":
+			out.Values[i] = ec._LicenseConflict_affectedUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutions":
+			out.Values[i] = ec._LicenseConflict_resolutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licenseSummaryConnectionImplementors = []string{"LicenseSummaryConnection"}
+
+func (ec *executionContext) _LicenseSummaryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LicenseSummaryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseSummaryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseSummaryConnection")
+		case "edges":
+			out.Values[i] = ec._LicenseSummaryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LicenseSummaryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LicenseSummaryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licenseSummaryEdgeImplementors = []string{"LicenseSummaryEdge"}
+
+func (ec *executionContext) _LicenseSummaryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LicenseSummaryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseSummaryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseSummaryEdge")
+		case "node":
+			out.Values[i] = ec._LicenseSummaryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LicenseSummaryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licenseSummaryRowImplementors = []string{"LicenseSummaryRow"}
+
+func (ec *executionContext) _LicenseSummaryRow(ctx context.Context, sel ast.SelectionSet, obj *model.LicenseSummaryRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseSummaryRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseSummaryRow")
+		case "reseller":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_reseller(ctx, field, obj)
+				})
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_customer(ctx, field, obj)
+				})
+		case "agreement":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_agreement(ctx, field, obj)
+				})
+		case "program":
+			out.Values[i] = ec._LicenseSummaryRow_program(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enrollment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_enrollment(ctx, field, obj)
+				})
+		case "account":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_account(ctx, field, obj)
+				})
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicenseSummaryRow_sku(ctx, field, obj)
+				})
+		case "family":
+			out.Values[i] = ec._LicenseSummaryRow_family(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "licensed":
+			out.Values[i] = ec._LicenseSummaryRow_licensed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inGrace":
+			out.Values[i] = ec._LicenseSummaryRow_inGrace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservedNotBilled":
+			out.Values[i] = ec._LicenseSummaryRow_reservedNotBilled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assigned":
+			out.Values[i] = ec._LicenseSummaryRow_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "available":
+			out.Values[i] = ec._LicenseSummaryRow_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -19878,6 +23438,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "renewEnrollment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_renewEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignLicenses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignLicenses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeLicenses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeLicenses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAccountUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAccountUser(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -20408,6 +23989,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_activationStatus(ctx, field)
+				})
+		case "licenseConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_licenseConflicts(ctx, field)
+				})
+		case "accountsWithConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accountsWithConflicts(ctx, field)
+				})
+		case "licenseSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_licenseSummary(ctx, field)
 				})
 		case "reservations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -21888,6 +25487,46 @@ func (ec *executionContext) unmarshalNAccountAdministratorInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAccountConflictConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccountConflictConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountConflictConnection!")
+		return graphql.Null
+	}
+	return ec._AccountConflictConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccountConflictEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountConflictEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountConflictEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccountConflictEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdge(ctx context.Context, sel ast.SelectionSet, v *model.AccountConflictEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountConflictEdge!")
+		return graphql.Null
+	}
+	return ec._AccountConflictEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccountConflictSummary2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictSummary(ctx context.Context, sel ast.SelectionSet, v *model.AccountConflictSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountConflictSummary!")
+		return graphql.Null
+	}
+	return ec._AccountConflictSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountConnection!")
@@ -21918,6 +25557,30 @@ func (ec *executionContext) marshalNAccountEdge2ᚖgithubᚗcomᚋlicensingᚑap
 		return graphql.Null
 	}
 	return ec._AccountEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccountLicense2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicenseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountLicense) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicense(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccountLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicense(ctx context.Context, sel ast.SelectionSet, v *model.AccountLicense) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountLicense!")
+		return graphql.Null
+	}
+	return ec._AccountLicense(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAccountUser2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUser(ctx context.Context, sel ast.SelectionSet, v *model.AccountUser) graphql.Marshaler {
@@ -22184,6 +25847,11 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋlicensingᚑapi
 	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAssignLicensesInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssignLicensesInput(ctx context.Context, v any) (model.AssignLicensesInput, error) {
+	res, err := ec.unmarshalInputAssignLicensesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22196,6 +25864,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNConflictResolution2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConflictResolution) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConflictResolution2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConflictResolution2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolution(ctx context.Context, sel ast.SelectionSet, v *model.ConflictResolution) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConflictResolution!")
+		return graphql.Null
+	}
+	return ec._ConflictResolution(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNContactRole2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐContactRole(ctx context.Context, v any) (model.ContactRole, error) {
@@ -22407,6 +26099,19 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDeleteAccountUserInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserInput(ctx context.Context, v any) (model.DeleteAccountUserInput, error) {
+	res, err := ec.unmarshalInputDeleteAccountUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteAccountUserPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteAccountUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteAccountUserPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteAccountUserPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEmailTrigger2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEmailTrigger(ctx context.Context, v any) (model.EmailTrigger, error) {
 	var res model.EmailTrigger
 	err := res.UnmarshalGQL(v)
@@ -22515,6 +26220,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22527,6 +26261,62 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicenseAssignmentPayload!")
+		return graphql.Null
+	}
+	return ec._LicenseAssignmentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLicenseConflict2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseConflict(ctx context.Context, sel ast.SelectionSet, v *model.LicenseConflict) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicenseConflict!")
+		return graphql.Null
+	}
+	return ec._LicenseConflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLicenseSummaryConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryConnection(ctx context.Context, sel ast.SelectionSet, v *model.LicenseSummaryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicenseSummaryConnection!")
+		return graphql.Null
+	}
+	return ec._LicenseSummaryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLicenseSummaryEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LicenseSummaryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLicenseSummaryEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLicenseSummaryEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdge(ctx context.Context, sel ast.SelectionSet, v *model.LicenseSummaryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicenseSummaryEdge!")
+		return graphql.Null
+	}
+	return ec._LicenseSummaryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLicenseSummaryRow2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryRow(ctx context.Context, sel ast.SelectionSet, v *model.LicenseSummaryRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicenseSummaryRow!")
+		return graphql.Null
+	}
+	return ec._LicenseSummaryRow(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNextAction2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNextAction(ctx context.Context, v any) (model.NextAction, error) {
@@ -22715,6 +26505,11 @@ func (ec *executionContext) unmarshalNRemapEnrollmentInput2githubᚗcomᚋlicens
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRemoveLicensesInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRemoveLicensesInput(ctx context.Context, v any) (model.RemoveLicensesInput, error) {
+	res, err := ec.unmarshalInputRemoveLicensesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRenewEnrollmentInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentInput(ctx context.Context, v any) (model.RenewEnrollmentInput, error) {
 	res, err := ec.unmarshalInputRenewEnrollmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22849,6 +26644,16 @@ func (ec *executionContext) unmarshalNReservationStatus2githubᚗcomᚋlicensing
 }
 
 func (ec *executionContext) marshalNReservationStatus2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReservationStatus(ctx context.Context, sel ast.SelectionSet, v model.ReservationStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNResolutionKind2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResolutionKind(ctx context.Context, v any) (model.ResolutionKind, error) {
+	var res model.ResolutionKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResolutionKind2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResolutionKind(ctx context.Context, sel ast.SelectionSet, v model.ResolutionKind) graphql.Marshaler {
 	return v
 }
 
@@ -23039,6 +26844,46 @@ func (ec *executionContext) unmarshalNSubscriptionStatus2githubᚗcomᚋlicensin
 
 func (ec *executionContext) marshalNSubscriptionStatus2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSubscriptionStatus(ctx context.Context, sel ast.SelectionSet, v model.SubscriptionStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNSummaryDimension2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimension(ctx context.Context, v any) (model.SummaryDimension, error) {
+	var res model.SummaryDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSummaryDimension2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimension(ctx context.Context, sel ast.SelectionSet, v model.SummaryDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSummaryDimension2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimensionᚄ(ctx context.Context, v any) ([]model.SummaryDimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SummaryDimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSummaryDimension2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSummaryDimension2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SummaryDimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSummaryDimension2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNUnit2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUnit(ctx context.Context, v any) (model.Unit, error) {
@@ -23280,6 +27125,13 @@ func (ec *executionContext) unmarshalOAccountFilter2ᚖgithubᚗcomᚋlicensing�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOAccountLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicense(ctx context.Context, sel ast.SelectionSet, v *model.AccountLicense) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountLicense(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAccountUserInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserInputᚄ(ctx context.Context, v any) ([]*model.AccountUserInput, error) {
 	if v == nil {
 		return nil, nil
@@ -23478,6 +27330,42 @@ func (ec *executionContext) marshalOEnrollmentStatus2ᚖgithubᚗcomᚋlicensing
 	return v
 }
 
+func (ec *executionContext) unmarshalOFamily2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamilyᚄ(ctx context.Context, v any) ([]model.Family, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Family, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFamily2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamily(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFamily2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamilyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Family) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFamily2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamily(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFamily2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamily(ctx context.Context, v any) (*model.Family, error) {
 	if v == nil {
 		return nil, nil
@@ -23492,6 +27380,41 @@ func (ec *executionContext) marshalOFamily2ᚖgithubᚗcomᚋlicensingᚑapiᚋl
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -23528,6 +27451,33 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOLicenseConflict2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LicenseConflict) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLicenseConflict2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOLicenseSummaryFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryFilter(ctx context.Context, v any) (*model.LicenseSummaryFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLicenseSummaryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalONewAccountInput2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐNewAccountInput(ctx context.Context, v any) (*model.NewAccountInput, error) {
@@ -23605,6 +27555,42 @@ func (ec *executionContext) marshalOProductKey2ᚖgithubᚗcomᚋlicensingᚑapi
 		return graphql.Null
 	}
 	return ec._ProductKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProgram2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgramᚄ(ctx context.Context, v any) ([]model.Program, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Program, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProgram2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProgram2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Program) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgram2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOProgram2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx context.Context, v any) (*model.Program, error) {

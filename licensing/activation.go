@@ -304,6 +304,12 @@ func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 		}
 		sched := EmailScheduledAt(*f.FirstProcessedAt, f.UsageStart)
 		due := EmailDueBy(*f.FirstProcessedAt, f.UsageStart)
+		// A later email (a contact update or a resend, R-ACT-7) has its own 48-hour window.
+		for _, m := range f.Emails {
+			if m.SentAt == nil && m.ScheduledAt.After(sched) && !asOf.Before(m.ScheduledAt) {
+				sched, due = m.ScheduledAt, m.ScheduledAt.Add(ActivationEmailWindow)
+			}
+		}
 		switch {
 		case asOf.Before(sched): // only when the usage start is after processing
 			st.State = ActivationAwaitingUsageStart
@@ -555,6 +561,9 @@ type ResendFacts struct {
 	UsageStart         Date
 	OriginalPurchase   Date
 	LinkReenabledUntil *time.Time
+	// ActivationDue: an OPEN_VALUE enrollment whose yearly activation is due (R-ACT-11) gets
+	// its email again although it is associated.
+	ActivationDue bool
 }
 
 // ResendPlan is the email to send.
@@ -570,7 +579,7 @@ type ResendPlan struct {
 func PlanResend(f ResendFacts, asOf time.Time) (ResendPlan, *Problem) {
 	field := []string{"enrollmentId"}
 	switch {
-	case f.Associated:
+	case f.Associated && !f.ActivationDue:
 		return ResendPlan{}, &Problem{Field: field, Code: CodeAlreadyActivated, Message: "The enrollment is already activated; there is no activation email to send."}
 	case f.FirstProcessedAt == nil || asOf.Before(*f.FirstProcessedAt):
 		return ResendPlan{}, &Problem{Field: field, Code: CodeNoProcessedOrder, Message: "No order on this enrollment has been processed yet, so there is nothing to activate."}
@@ -579,7 +588,8 @@ func PlanResend(f ResendFacts, asOf time.Time) (ResendPlan, *Problem) {
 	case isConsumerOutlookAddress(f.OSMEmail):
 		return ResendPlan{}, &Problem{Field: field, Code: CodeConsumerEmail, Message: "Activation emails are not sent to consumer outlook.com addresses; update the subscription contact to a work address."}
 	}
-	if p := CheckActivationLink(f.OriginalPurchase, f.LinkReenabledUntil, asOf); p != nil {
+	// The yearly Open Value re-activation (R-ACT-11) is not bound to the first link's six months.
+	if p := CheckActivationLink(f.OriginalPurchase, f.LinkReenabledUntil, asOf); p != nil && !f.ActivationDue {
 		p.Field = field
 		return ResendPlan{}, p
 	}

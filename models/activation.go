@@ -114,16 +114,19 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	return out, nil
 }
 
-// enrollmentLines returns the SKUs subscribed on an enrollment, with catalog facts and when
-// their latest processed licenses stop being pending (R-ORD-5).
-func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment) ([]licensing.ActivationLine, error) {
+// enrollmentLines returns the SKUs subscribed on an enrollment and ACTIVE as of asOf (a
+// cancelled or expired subscription is no line: R-SUB-1), with catalog facts and when their
+// latest processed licenses stop being pending (R-ORD-5).
+func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Time) ([]licensing.ActivationLine, error) {
 	var subs []Subscription
 	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Order("sku").Find(&subs).Error; err != nil {
 		return nil, err
 	}
-	codes := make([]string, len(subs))
-	for i, sub := range subs {
-		codes[i] = sub.SKU
+	var codes []string
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			codes = append(codes, sub.SKU)
+		}
 	}
 	catalog, err := s.SKUsByCode(ctx, codes)
 	if err != nil {
@@ -223,7 +226,7 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	if err != nil {
 		return err
 	}
-	elines, err := s.enrollmentLines(ctx, e)
+	elines, err := s.enrollmentLines(ctx, e, now)
 	if err != nil {
 		return err
 	}
@@ -265,7 +268,7 @@ func newProductKey() string {
 }
 
 // ActivationFacts loads everything activationStatus explains for one enrollment (R-ACT-12).
-func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment) (licensing.ActivationFacts, error) {
+func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationFacts, error) {
 	f := licensing.ActivationFacts{OrganizationName: e.OrganizationName, OSMEmail: e.OSMEmail, OriginalPurchase: e.OriginalPurchaseDate,
 		AssociatedAt: e.AssociatedAt, AssociationCause: e.AssociationCause, LastActivatedAt: e.LastActivatedAt,
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
@@ -294,6 +297,11 @@ func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment) (l
 			f.UsageStart = o.UsageStartDate
 		}
 	}
+	if f.FirstProcessedAt == nil && e.RenewedFromID != nil {
+		// A renewal is created with its lines already licensed: its creation is its first
+		// processing, and its term starts the usage (R-SUB-2, R-ACT-10).
+		f.HasOrderOrReservation, f.FirstProcessedAt, f.UsageStart = true, &e.CreatedAt, e.StartDate
+	}
 	for _, r := range reservations {
 		if r.Status == licensing.ReservationPending {
 			at := licensing.OverdueAt(r.ReservedAt)
@@ -308,7 +316,7 @@ func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment) (l
 	for _, m := range emails {
 		f.Emails = append(f.Emails, licensing.ActivationEmail{Recipient: m.Recipient, Trigger: m.EmailTrigger, ScheduledAt: m.ScheduledAt, SentAt: m.SentAt})
 	}
-	if f.Lines, err = s.enrollmentLines(ctx, e); err != nil {
+	if f.Lines, err = s.enrollmentLines(ctx, e, asOf); err != nil {
 		return f, err
 	}
 	target := e.AccountID
@@ -343,12 +351,21 @@ func (s *Store) EmailsByEnrollment(ctx context.Context, c Caller, ids []int64) (
 }
 
 // resendFacts are the facts of a resend for an enrollment.
-func (s *Store) resendFacts(ctx context.Context, e *Enrollment, trigger licensing.EmailTrigger) (licensing.ResendFacts, error) {
+func (s *Store) resendFacts(ctx context.Context, e *Enrollment, trigger licensing.EmailTrigger, now time.Time) (licensing.ResendFacts, error) {
 	f := licensing.ResendFacts{Trigger: trigger, OSMEmail: e.OSMEmail, Associated: e.AccountID != nil, OriginalPurchase: e.OriginalPurchaseDate, LinkReenabledUntil: e.LinkReenabledUntil}
 	var first []Order
 	err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ? AND status = ?", e.ResellerID, e.ID, licensing.OrderProcessed).Order("processed_at").Limit(1).Find(&first).Error
 	if len(first) == 1 {
 		f.FirstProcessedAt, f.UsageStart = first[0].ProcessedAt, first[0].UsageStartDate
+	} else if e.RenewedFromID != nil {
+		f.FirstProcessedAt, f.UsageStart = &e.CreatedAt, e.StartDate // see ActivationFacts
+	}
+	if a, aerr := byID[Agreement](ctx, s, Caller{Role: RoleOperator}, e.AgreementID); aerr == nil && a.Program == licensing.ProgramOpenValue && e.AccountID != nil {
+		last := e.AssociatedAt
+		if e.LastActivatedAt != nil {
+			last = e.LastActivatedAt
+		}
+		f.ActivationDue = last != nil && !now.Before(licensing.OpenValueActivationDueAt(*last)) // R-ACT-11
 	}
 	return f, err
 }
@@ -391,7 +408,7 @@ func (s *Store) UpdateSubscriptionContact(ctx context.Context, c Caller, number,
 			return err
 		}
 		out.Enrollment = e
-		f, err := tx.resendFacts(ctx, e, licensing.EmailTriggerContactUpdated)
+		f, err := tx.resendFacts(ctx, e, licensing.EmailTriggerContactUpdated, now)
 		if err != nil {
 			return err
 		}
@@ -423,7 +440,7 @@ func (s *Store) ResendActivationEmail(ctx context.Context, c Caller, number stri
 		if err != nil {
 			return err
 		}
-		f, err := tx.resendFacts(ctx, e, licensing.EmailTriggerAdminResend)
+		f, err := tx.resendFacts(ctx, e, licensing.EmailTriggerAdminResend, now)
 		if err != nil {
 			return err
 		}
@@ -500,7 +517,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		if e.AccountID != nil {
 			f.LicenseAccountIDs = []int64{*e.AccountID}
 		}
-		if f.Lines, err = tx.enrollmentLines(ctx, e); err != nil {
+		if f.Lines, err = tx.enrollmentLines(ctx, e, now); err != nil {
 			return err
 		}
 		if f.AgreementAccountID, err = tx.agreementAccount(ctx, e, a.Program); err != nil {
@@ -551,7 +568,7 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 		if e.AccountID == nil {
 			return refuse(licensing.CodeInvalid, "the enrollment is not on an account yet; it is activated, not remapped", "enrollmentNumber")
 		}
-		lines, err := tx.enrollmentLines(ctx, e)
+		lines, err := tx.enrollmentLines(ctx, e, now)
 		if err != nil {
 			return err
 		}
@@ -721,8 +738,9 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		// R-ACT-10: the same organization name joins the old account, unless several
 		// enrollments of the agreement share that name.
 		var sameName int64
-		if err := tx.ctx(ctx).Model(&Enrollment{}).Where("reseller_id = ? AND agreement_id = ? AND id <> ? AND LOWER(organization_name) = ?",
-			old.ResellerID, old.AgreementID, newEnr.ID, strings.ToLower(old.OrganizationName)).Count(&sameName).Error; err != nil {
+		// Live enrollments only: the renewed predecessors of a chain are not "several enrollments".
+		if err := tx.ctx(ctx).Model(&Enrollment{}).Where("reseller_id = ? AND agreement_id = ? AND id <> ? AND LOWER(organization_name) = ? AND (status <> ? OR id = ?)",
+			old.ResellerID, old.AgreementID, newEnr.ID, strings.ToLower(old.OrganizationName), licensing.EnrollmentRenewed, old.ID).Count(&sameName).Error; err != nil {
 			return err
 		}
 		assoc := licensing.RenewalAssociation(licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: newEnr.OrganizationName,
@@ -782,6 +800,14 @@ func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, limit int) ([
 		var e Enrollment
 		if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", m.ResellerID, m.EnrollmentID).Take(&e).Error; err != nil {
 			return out, err
+		}
+		if e.AccountID != nil && m.EmailTrigger == licensing.EmailTriggerFirstOrder {
+			// Provisioned meanwhile (a product key, a remap): no activation email is needed
+			// any more (R-ACT-3), so the scheduled one is dropped, never sent.
+			if err := s.ctx(ctx).Delete(&ActivationEmail{}, m.ID).Error; err != nil {
+				return out, err
+			}
+			continue
 		}
 		m.SentAt = &now
 		out = append(out, DueEmail{ActivationEmail: m, EnrollmentNumber: e.Number, Token: token})

@@ -55,6 +55,14 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 	for _, e := range entries {
 		known[e.Code] = true
 	}
+	// Coexistence is symmetric: if A cannot be on an account with B, neither can B with A.
+	incompatible := map[string][]string{}
+	for _, e := range entries {
+		for _, other := range e.IncompatibleSKUs {
+			incompatible[e.Code] = appendNew(incompatible[e.Code], other)
+			incompatible[other] = appendNew(incompatible[other], e.Code)
+		}
+	}
 	rows := make([]SKU, 0, len(entries))
 	for _, e := range entries {
 		if !licensing.Family(e.Family).Valid() || !licensing.SKUKind(e.Kind).Valid() || !licensing.Unit(e.Unit).Valid() {
@@ -70,7 +78,7 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 		}
 		rows = append(rows, SKU{Code: e.Code, Name: e.Name, Family: licensing.Family(e.Family), Kind: licensing.SKUKind(e.Kind),
 			Unit: licensing.Unit(e.Unit), BaseSKUs: strings.Join(e.BaseSKUs, ","), Countries: strings.Join(e.Countries, ","),
-			IncompatibleSKUs: strings.Join(e.IncompatibleSKUs, ",")})
+			IncompatibleSKUs: strings.Join(incompatible[e.Code], ",")})
 	}
 	return s.ctx(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&rows).Error
 }
@@ -118,4 +126,13 @@ func (s *Store) SKUs(ctx context.Context, f SKUFilter, p SKUPage) (*List[SKU], e
 func (s *Store) SKUsByCode(ctx context.Context, codes []string) ([]SKU, error) {
 	var rows []SKU
 	return rows, s.ctx(ctx).Where("code IN ?", codes).Find(&rows).Error
+}
+
+func appendNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
 }

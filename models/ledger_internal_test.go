@@ -358,7 +358,7 @@ func TestLedgerConcurrencyChangeLog(t *testing.T) {
 				if i < n {
 					_, errs[i] = s.ProcessOrder(ctx, op, orders[i], ledgerNow)
 				} else {
-					_, errs[i] = s.SetSubscriptionQuantity(ctx, c, sub.ID, 1000*(i-n+1), ledgerNow)
+					_, errs[i] = s.SetSubscriptionQuantity(ctx, c, sub.ID, 1000*(i-n+1), false, ledgerNow)
 				}
 			}(i)
 		}

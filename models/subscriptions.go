@@ -237,7 +237,8 @@ func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, chan
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
-func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, now time.Time) (*Subscription, error) {
+// Lowering it below what is assigned on its account needs acceptConflict (R-LIC-6).
+func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, acceptConflict bool, now time.Time) (*Subscription, error) {
 	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
@@ -245,6 +246,9 @@ func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64,
 		if p := licensing.ValidateNewTotal(sub.Quantity, total); p != nil {
 			p.Field = []string{"quantity"}
 			return problem(p)
+		}
+		if err := tx.CheckQuantityLowering(ctx, sub, total, acceptConflict, now); err != nil {
+			return err
 		}
 		return tx.changeQuantity(ctx, sub, total-sub.Quantity, CauseSetQuantity, nil, nil, now)
 	})

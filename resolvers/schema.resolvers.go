@@ -68,6 +68,23 @@ func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, f
 	return enrollmentConnection(l), nil
 }
 
+func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	holdings, err := r.Store.AccountHoldings(ctx, c, obj.DBID)
+	if err != nil {
+		return nil, err
+	}
+	at := r.asOf(asOf)
+	out := make([]*model.AccountLicense, len(holdings))
+	for i, h := range holdings {
+		out[i] = mapAccountLicense(h.SKU, licensing.SummaryCellAt(h, at))
+	}
+	return out, nil
+}
+
 func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
 	c, p, err := readPage(ctx, first, after)
 	if err != nil {
@@ -78,6 +95,15 @@ func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account,
 		return nil, err
 	}
 	return subscriptionConnection(l), nil
+}
+
+func (r *accountConflictSummaryResolver) Account(ctx context.Context, obj *model.AccountConflictSummary) (*model.Account, error) {
+	a, err := load(ctx, loaders(ctx).Account, obj.AccountID)
+	return mapAccount(a), err
+}
+
+func (r *accountLicenseResolver) Sku(ctx context.Context, obj *model.AccountLicense) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
 }
 
 // Customer is the resolver for the customer field.
@@ -214,6 +240,57 @@ func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrol
 		return nil, err
 	}
 	return subscriptionConnection(l), nil
+}
+
+func (r *licenseConflictResolver) Sku(ctx context.Context, obj *model.LicenseConflict) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *licenseSummaryRowResolver) Reseller(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Reseller, error) {
+	if obj.ResellerID == nil {
+		return nil, nil
+	}
+	v, err := nullIfNotFound(load(ctx, loaders(ctx).Reseller, *obj.ResellerID))
+	return mapReseller(v), err
+}
+
+func (r *licenseSummaryRowResolver) Customer(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Customer, error) {
+	if obj.CustomerID == nil {
+		return nil, nil
+	}
+	v, err := nullIfNotFound(load(ctx, loaders(ctx).Customer, *obj.CustomerID))
+	return mapCustomer(v), err
+}
+
+func (r *licenseSummaryRowResolver) Agreement(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Agreement, error) {
+	if obj.AgreementID == nil {
+		return nil, nil
+	}
+	v, err := nullIfNotFound(load(ctx, loaders(ctx).Agreement, *obj.AgreementID))
+	return mapAgreement(v), err
+}
+
+func (r *licenseSummaryRowResolver) Enrollment(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Enrollment, error) {
+	if obj.EnrollmentID == nil {
+		return nil, nil
+	}
+	v, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.EnrollmentID))
+	return mapEnrollment(v), err
+}
+
+func (r *licenseSummaryRowResolver) Account(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Account, error) {
+	if obj.AccountID == nil {
+		return nil, nil
+	}
+	v, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.AccountID))
+	return mapAccount(v), err
+}
+
+func (r *licenseSummaryRowResolver) Sku(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Sku, error) {
+	if obj.SKUCode == nil {
+		return nil, nil
+	}
+	return loadSKU(ctx, *obj.SKUCode)
 }
 
 // CreateReseller is the resolver for the createReseller field.
@@ -411,7 +488,7 @@ func (r *mutationResolver) RevokeReservationPermission(ctx context.Context, inpu
 
 func (r *mutationResolver) SetSubscriptionQuantity(ctx context.Context, input model.SetSubscriptionQuantityInput) (*model.SubscriptionPayload, error) {
 	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
-		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, r.now())
+		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, input.AcceptConflict != nil && *input.AcceptConflict, r.now())
 	})
 }
 
@@ -548,6 +625,37 @@ func (r *mutationResolver) RenewEnrollment(ctx context.Context, input model.Rene
 		}
 		return &model.RenewEnrollmentPayload{OldEnrollment: mapEnrollment(ren.Old), NewEnrollment: mapEnrollment(ren.New), GraceUntil: &ren.Plan.GraceUntil,
 			CarriedSkus: nonNil(ren.Plan.CarriedSKUs), ReassignSkus: nonNil(ren.Plan.ReassignSKUs), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) AssignLicenses(ctx context.Context, input model.AssignLicensesInput) (*model.LicenseAssignmentPayload, error) {
+	return r.licenseChange(ctx, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
+		return r.Store.AssignLicenses(ctx, c, accountID, input.Sku, input.UserNames, r.now())
+	})
+}
+
+func (r *mutationResolver) RemoveLicenses(ctx context.Context, input model.RemoveLicensesInput) (*model.LicenseAssignmentPayload, error) {
+	return r.licenseChange(ctx, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
+		return r.Store.RemoveLicenses(ctx, c, accountID, input.Sku, input.UserNames, input.ConfirmDataLoss, r.now())
+	})
+}
+
+func (r *mutationResolver) DeleteAccountUser(ctx context.Context, input model.DeleteAccountUserInput) (*model.DeleteAccountUserPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var del *models.DeletedUser
+	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	if err == nil {
+		del, err = r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName)
+	}
+	return respond(err, func(ue []*model.UserError) *model.DeleteAccountUserPayload {
+		if del == nil {
+			return &model.DeleteAccountUserPayload{FreedSkus: []string{}, UserErrors: ue}
+		}
+		a, _ := r.Store.Account(ctx, c, accountID)
+		return &model.DeleteAccountUserPayload{Account: mapAccount(a), FreedSkus: nonNil(del.FreedSKUs), UserErrors: ue}
 	})
 }
 
@@ -834,12 +942,66 @@ func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber s
 	if e == nil || err != nil {
 		return nil, err
 	}
-	facts, err := r.Store.ActivationFacts(ctx, c, e)
+	at := r.asOf(asOf)
+	facts, err := r.Store.ActivationFacts(ctx, c, e, at)
 	if err != nil {
 		return nil, err
 	}
-	at := r.asOf(asOf)
 	return mapActivationStatus(e, at, licensing.ActivationStatusAt(facts, at)), nil
+}
+
+func (r *queryResolver) LicenseConflicts(ctx context.Context, accountID string, asOf *time.Time) ([]*model.LicenseConflict, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, id, ok := parseGlobalID(accountID)
+	if !ok || t != "Account" {
+		return nil, nil
+	}
+	conflicts, err := r.Store.AccountConflicts(ctx, c, id, r.asOf(asOf))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	out := make([]*model.LicenseConflict, len(conflicts))
+	for i, cf := range conflicts {
+		out[i] = mapConflict(cf)
+	}
+	return out, nil
+}
+
+func (r *queryResolver) AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.Store.AccountsWithConflicts(ctx, c, r.asOf(asOf), p)
+	if err != nil {
+		return nil, err
+	}
+	return accountConflictConnection(l), nil
+}
+
+func (r *queryResolver) LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := summaryPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	dims := make([]licensing.SummaryDimension, len(groupBy))
+	for i, d := range groupBy {
+		dims[i] = licensing.SummaryDimension(d)
+	}
+	res, err := r.Store.LicenseSummary(ctx, c, dims, summaryFilter(filter), r.asOf(asOf), p)
+	if err != nil {
+		return nil, err
+	}
+	return summaryConnection(res, p), nil
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
@@ -907,6 +1069,12 @@ func (r *viewerResolver) Reseller(ctx context.Context, obj *model.Viewer) (*mode
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }
 
+func (r *Resolver) AccountConflictSummary() graph.AccountConflictSummaryResolver {
+	return &accountConflictSummaryResolver{r}
+}
+
+func (r *Resolver) AccountLicense() graph.AccountLicenseResolver { return &accountLicenseResolver{r} }
+
 func (r *Resolver) Agreement() graph.AgreementResolver { return &agreementResolver{r} }
 
 func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
@@ -914,6 +1082,14 @@ func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
 func (r *Resolver) Enrollment() graph.EnrollmentResolver { return &enrollmentResolver{r} }
+
+func (r *Resolver) LicenseConflict() graph.LicenseConflictResolver {
+	return &licenseConflictResolver{r}
+}
+
+func (r *Resolver) LicenseSummaryRow() graph.LicenseSummaryRowResolver {
+	return &licenseSummaryRowResolver{r}
+}
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -932,17 +1108,21 @@ func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscript
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
 type (
-	accountResolver      struct{ *Resolver }
-	agreementResolver    struct{ *Resolver }
-	apiKeyResolver       struct{ *Resolver }
-	customerResolver     struct{ *Resolver }
-	enrollmentResolver   struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	orderResolver        struct{ *Resolver }
-	orderLineResolver    struct{ *Resolver }
-	productKeyResolver   struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	reservationResolver  struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
-	viewerResolver       struct{ *Resolver }
+	accountResolver                struct{ *Resolver }
+	accountConflictSummaryResolver struct{ *Resolver }
+	accountLicenseResolver         struct{ *Resolver }
+	agreementResolver              struct{ *Resolver }
+	apiKeyResolver                 struct{ *Resolver }
+	customerResolver               struct{ *Resolver }
+	enrollmentResolver             struct{ *Resolver }
+	licenseConflictResolver        struct{ *Resolver }
+	licenseSummaryRowResolver      struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
+	orderResolver                  struct{ *Resolver }
+	orderLineResolver              struct{ *Resolver }
+	productKeyResolver             struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	reservationResolver            struct{ *Resolver }
+	subscriptionResolver           struct{ *Resolver }
+	viewerResolver                 struct{ *Resolver }
 )

@@ -243,5 +243,9 @@ func schemaConfig(res *resolvers.Resolver) graph.Config {
 	c.Query.Skus = func(child int, first *int, _ *string, _ *model.SkuFilter) int { return page(child, first) }
 	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderFilter) int { return page(child, first) }
 	c.Query.Reservations = func(child int, first *int, _ *string, _ *model.ReservationFilter) int { return page(child, first) }
+	c.Query.AccountsWithConflicts = pagedAsOf
+	c.Query.LicenseSummary = func(child int, _ []model.SummaryDimension, _ *model.LicenseSummaryFilter, _ *time.Time, first *int, _ *string) int {
+		return page(child, first)
+	}
 	return cfg
 }

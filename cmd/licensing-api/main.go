@@ -4,6 +4,7 @@
 //	licensing-api migrate              apply schema migrations and exit
 //	licensing-api create-operator-key  create the first operator key on an empty database
 //	licensing-api seed-demo            fill an empty database with demo data and print its key
+//	licensing-api seed -assignments N  generate a large data set for benchmarks (R-BI-2)
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
 // -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
@@ -40,6 +41,7 @@ type config struct {
 	gracePeriod      time.Duration
 	activationURL    string
 	dispatchInterval time.Duration
+	seed             models.SeedOptions
 }
 
 func main() {
@@ -62,9 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	slog.SetDefault(log)
 
 	switch cmd {
-	case "serve", "migrate", "create-operator-key", "seed-demo":
+	case "serve", "migrate", "create-operator-key", "seed-demo", "seed":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo, seed)", cmd)
 	}
 	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log})
 	if err != nil {
@@ -94,6 +96,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "Demo data created for reseller %q.\nReseller API key (shown once):\n%s\n", demo.ResellerName, demo.Token)
 		return nil
+	case "seed":
+		cfg.seed.Progress = func(msg string) { fmt.Fprintln(stdout, msg) }
+		rep, err := models.Seed(ctx, store, cfg.seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded in %s: %v; largest account %d (%d users), %d accounts with conflicts\n",
+			rep.Total.Round(time.Second), rep.Rows, rep.LargestAccountID, rep.LargestAccountUsers, rep.ConflictAccounts)
+		return nil
 	}
 	return serve(ctx, cfg, store, log)
 }
@@ -108,6 +119,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
 	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent (DISPATCH_INTERVAL)")
+	var seed models.SeedOptions
+	if cmd == "seed" {
+		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
+		fs.IntVar(&seed.Subscriptions, "subscriptions", 100_000, "subscriptions to generate")
+		fs.IntVar(&seed.Resellers, "resellers", 1, "resellers to spread the accounts over")
+	}
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -115,7 +132,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	var cfg config
-	cfg.addr, cfg.databaseURL = *addr, *dbURL
+	cfg.addr, cfg.databaseURL, cfg.seed = *addr, *dbURL, seed
 	if err := cfg.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", *level)
 	}

@@ -37,6 +37,8 @@ type Account struct {
 	Customer *Customer `json:"customer"`
 	// The enrollments whose licenses are on this account.
 	Enrollments *EnrollmentConnection `json:"enrollments"`
+	// Per SKU on this account: licensed, in-grace, assigned and available quantities as of `asOf` (default: now).
+	Licenses []*AccountLicense `json:"licenses"`
 	// Subscriptions on this account (its enrollments' and its direct purchases), as of `asOf` (default: now).
 	Subscriptions *SubscriptionConnection `json:"subscriptions"`
 	// When it was created.
@@ -70,6 +72,35 @@ type AccountAdministratorInput struct {
 	Role AdminRole `json:"role"`
 }
 
+// A page of accounts with conflicts.
+type AccountConflictConnection struct {
+	// The items with their cursors.
+	Edges []*AccountConflictEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many accounts have conflicts, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An account with conflicts and its cursor.
+type AccountConflictEdge struct {
+	// The item.
+	Node *AccountConflictSummary `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// An account with license conflicts.
+type AccountConflictSummary struct {
+	// The account.
+	Account *Account `json:"account"`
+	// How many SKUs are in conflict.
+	SkusInConflict int `json:"skusInConflict"`
+	// Users too many, over those SKUs.
+	Deficit   int   `json:"deficit"`
+	AccountID int64 `json:"-"`
+}
+
 // A page of accounts.
 type AccountConnection struct {
 	// The items with their cursors.
@@ -94,6 +125,21 @@ type AccountFilter struct {
 	CustomerID *string `json:"customerId,omitempty"`
 	// Only accounts of this country.
 	Country *string `json:"country,omitempty"`
+}
+
+// One SKU's licenses on an account.
+type AccountLicense struct {
+	// The SKU.
+	Sku *Sku `json:"sku"`
+	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	Licensed int `json:"licensed"`
+	// Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3).
+	InGrace int `json:"inGrace"`
+	// Users holding the SKU.
+	Assigned int `json:"assigned"`
+	// Licenses left to assign: licensed less assigned, never below zero.
+	Available int    `json:"available"`
+	SKUCode   string `json:"-"`
 }
 
 // A user of an account.
@@ -322,6 +368,30 @@ type APIKeyEdge struct {
 	Node *APIKey `json:"node"`
 	// Pass as `after` to continue after this item.
 	Cursor string `json:"cursor"`
+}
+
+// Input of `assignLicenses`.
+type AssignLicensesInput struct {
+	// The account.
+	AccountID string `json:"accountId"`
+	// The SKU code.
+	Sku string `json:"sku"`
+	// Users of the account (sign-in names); users who already hold the SKU are left as they are.
+	UserNames []string `json:"userNames"`
+}
+
+// One way to resolve a license conflict.
+type ConflictResolution struct {
+	// What to do.
+	Kind ResolutionKind `json:"kind"`
+	// For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards.
+	NewTotal *int `json:"newTotal,omitempty"`
+	// For REMOVE_LICENSES: from how many users.
+	UserCount *int `json:"userCount,omitempty"`
+	// For RENEW_SUBSCRIPTION: the subscriptions to renew.
+	SubscriptionIds []string `json:"subscriptionIds"`
+	// The resolution, for a person.
+	Message string `json:"message"`
 }
 
 // Input of `createAccount`.
@@ -555,6 +625,24 @@ type CustomerFilter struct {
 	NameContains *string `json:"nameContains,omitempty"`
 }
 
+// Input of `deleteAccountUser`.
+type DeleteAccountUserInput struct {
+	// The account.
+	AccountID string `json:"accountId"`
+	// The user's sign-in name.
+	UserName string `json:"userName"`
+}
+
+// Result of `deleteAccountUser`.
+type DeleteAccountUserPayload struct {
+	// The account, or null when refused.
+	Account *Account `json:"account,omitempty"`
+	// The SKUs whose licenses the user held and that are free again (R-LIC-5).
+	FreedSkus []string `json:"freedSkus"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A registration under an agreement, against which licenses are ordered.
 type Enrollment struct {
 	// Global ID.
@@ -638,6 +726,111 @@ type EnrollmentPayload struct {
 	Enrollment *Enrollment `json:"enrollment,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of `assignLicenses` and `removeLicenses`.
+type LicenseAssignmentPayload struct {
+	// The account, or null when refused.
+	Account *Account `json:"account,omitempty"`
+	// The SKU's licenses on the account after the change, or null when refused.
+	License *AccountLicense `json:"license,omitempty"`
+	// Users whose license changed.
+	ChangedUsers []string `json:"changedUsers"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A SKU on an account with more users assigned than licenses (R-LIC-2).
+type LicenseConflict struct {
+	// The SKU.
+	Sku *Sku `json:"sku"`
+	// Quantity of ACTIVE subscriptions as of the instant asked.
+	Licensed int `json:"licensed"`
+	// Quantity in a grace period, keeping users' access until it ends (R-LIC-7).
+	InGrace int `json:"inGrace"`
+	// Users holding the SKU.
+	Assigned int `json:"assigned"`
+	// Users too many: assigned less licensed and in-grace.
+	Deficit int `json:"deficit"`
+	// The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned.
+	AffectedUsers []string `json:"affectedUsers"`
+	// Ways to resolve it (R-LIC-4).
+	Resolutions []*ConflictResolution `json:"resolutions"`
+	SKUCode     string                `json:"-"`
+}
+
+// A page of a license summary.
+type LicenseSummaryConnection struct {
+	// The rows with their cursors.
+	Edges []*LicenseSummaryEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many groups, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A license summary row and its cursor.
+type LicenseSummaryEdge struct {
+	// The item.
+	Node *LicenseSummaryRow `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Filters of a license summary; each list keeps rows matching any of its values.
+type LicenseSummaryFilter struct {
+	// Resellers (operators).
+	ResellerIds []string `json:"resellerIds,omitempty"`
+	// Customers.
+	CustomerIds []string `json:"customerIds,omitempty"`
+	// Agreements.
+	AgreementIds []string `json:"agreementIds,omitempty"`
+	// Programs.
+	Programs []Program `json:"programs,omitempty"`
+	// Enrollments.
+	EnrollmentIds []string `json:"enrollmentIds,omitempty"`
+	// Accounts.
+	AccountIds []string `json:"accountIds,omitempty"`
+	// SKU codes.
+	Skus []string `json:"skus,omitempty"`
+	// Families.
+	Families []Family `json:"families,omitempty"`
+}
+
+// One group of a license summary: the keys grouped by (the others are null) and its quantities.
+type LicenseSummaryRow struct {
+	// The reseller, when grouped by RESELLER.
+	Reseller *Reseller `json:"reseller,omitempty"`
+	// The customer, when grouped by CUSTOMER.
+	Customer *Customer `json:"customer,omitempty"`
+	// The agreement, when grouped by AGREEMENT.
+	Agreement *Agreement `json:"agreement,omitempty"`
+	// The program, when grouped by PROGRAM.
+	Program *Program `json:"program,omitempty"`
+	// The enrollment, when grouped by ENROLLMENT.
+	Enrollment *Enrollment `json:"enrollment,omitempty"`
+	// The account, when grouped by ACCOUNT.
+	Account *Account `json:"account,omitempty"`
+	// The SKU, when grouped by SKU.
+	Sku *Sku `json:"sku,omitempty"`
+	// The family, when grouped by FAMILY.
+	Family *Family `json:"family,omitempty"`
+	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	Licensed int `json:"licensed"`
+	// Quantity of subscriptions in their grace period.
+	InGrace int `json:"inGrace"`
+	// Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of `licensed`.
+	ReservedNotBilled int `json:"reservedNotBilled"`
+	// Users holding the licenses.
+	Assigned int `json:"assigned"`
+	// Licenses left to assign, counted per account and SKU (a spare license of one SKU covers no user of another).
+	Available    int     `json:"available"`
+	AccountID    *int64  `json:"-"`
+	AgreementID  *int64  `json:"-"`
+	CustomerID   *int64  `json:"-"`
+	EnrollmentID *int64  `json:"-"`
+	ResellerID   *int64  `json:"-"`
+	SKUCode      *string `json:"-"`
 }
 
 type Mutation struct {
@@ -831,6 +1024,18 @@ type RemapEnrollmentInput struct {
 	EnrollmentNumber string `json:"enrollmentNumber"`
 	// The account to move all its licenses to (R-ENR-4).
 	AccountID string `json:"accountId"`
+}
+
+// Input of `removeLicenses`.
+type RemoveLicensesInput struct {
+	// The account.
+	AccountID string `json:"accountId"`
+	// The SKU code.
+	Sku string `json:"sku"`
+	// Users to take the license from.
+	UserNames []string `json:"userNames"`
+	// Removing a license deletes the user's data for it; it is refused unless this is true (R-LIC-5).
+	ConfirmDataLoss bool `json:"confirmDataLoss"`
 }
 
 // Input of `renewEnrollment`.
@@ -1033,6 +1238,8 @@ type SetSubscriptionQuantityInput struct {
 	SubscriptionID string `json:"subscriptionId"`
 	// The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7).
 	Quantity int `json:"quantity"`
+	// Lowering below what is assigned on the account is refused unless you accept the resulting license conflict (R-LIC-6).
+	AcceptConflict *bool `json:"acceptConflict,omitempty"`
 }
 
 // A product of the catalog.
@@ -1201,7 +1408,7 @@ type ActivationReasonCode string
 const (
 	// No order or reservation exists yet.
 	ActivationReasonCodeNoOrderOrReservation ActivationReasonCode = "NO_ORDER_OR_RESERVATION"
-	// Orders exist but none is processed yet.
+	// An order or reservation exists, but no order is processed yet.
 	ActivationReasonCodeOrderNotProcessed ActivationReasonCode = "ORDER_NOT_PROCESSED"
 	// The usage start date is in the future (R-ACT-4).
 	ActivationReasonCodeUsageStartInFuture ActivationReasonCode = "USAGE_START_IN_FUTURE"
@@ -2038,6 +2245,67 @@ func (e ReservationStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a license conflict can be resolved (R-LIC-4).
+type ResolutionKind string
+
+const (
+	// Buy more: set the subscription's new total (R-SUB-7).
+	ResolutionKindBuyMore ResolutionKind = "BUY_MORE"
+	// Remove licenses from that many users (R-LIC-5: their data for it is deleted).
+	ResolutionKindRemoveLicenses ResolutionKind = "REMOVE_LICENSES"
+	// Renew the expired subscription (R-SUB-5).
+	ResolutionKindRenewSubscription ResolutionKind = "RENEW_SUBSCRIPTION"
+)
+
+var AllResolutionKind = []ResolutionKind{
+	ResolutionKindBuyMore,
+	ResolutionKindRemoveLicenses,
+	ResolutionKindRenewSubscription,
+}
+
+func (e ResolutionKind) IsValid() bool {
+	switch e {
+	case ResolutionKindBuyMore, ResolutionKindRemoveLicenses, ResolutionKindRenewSubscription:
+		return true
+	}
+	return false
+}
+
+func (e ResolutionKind) String() string {
+	return string(e)
+}
+
+func (e *ResolutionKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResolutionKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResolutionKind", str)
+	}
+	return nil
+}
+
+func (e ResolutionKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResolutionKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResolutionKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // What a key may do.
 type Role string
 
@@ -2216,6 +2484,82 @@ func (e *SubscriptionStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e SubscriptionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension a license summary groups or filters by (R-BI-1).
+type SummaryDimension string
+
+const (
+	// The reseller.
+	SummaryDimensionReseller SummaryDimension = "RESELLER"
+	// The customer.
+	SummaryDimensionCustomer SummaryDimension = "CUSTOMER"
+	// The agreement.
+	SummaryDimensionAgreement SummaryDimension = "AGREEMENT"
+	// The agreement's program.
+	SummaryDimensionProgram SummaryDimension = "PROGRAM"
+	// The enrollment (null for direct purchases).
+	SummaryDimensionEnrollment SummaryDimension = "ENROLLMENT"
+	// The account the licenses are on (null before activation).
+	SummaryDimensionAccount SummaryDimension = "ACCOUNT"
+	// The SKU.
+	SummaryDimensionSku SummaryDimension = "SKU"
+	// The SKU's family.
+	SummaryDimensionFamily SummaryDimension = "FAMILY"
+)
+
+var AllSummaryDimension = []SummaryDimension{
+	SummaryDimensionReseller,
+	SummaryDimensionCustomer,
+	SummaryDimensionAgreement,
+	SummaryDimensionProgram,
+	SummaryDimensionEnrollment,
+	SummaryDimensionAccount,
+	SummaryDimensionSku,
+	SummaryDimensionFamily,
+}
+
+func (e SummaryDimension) IsValid() bool {
+	switch e {
+	case SummaryDimensionReseller, SummaryDimensionCustomer, SummaryDimensionAgreement, SummaryDimensionProgram, SummaryDimensionEnrollment, SummaryDimensionAccount, SummaryDimensionSku, SummaryDimensionFamily:
+		return true
+	}
+	return false
+}
+
+func (e SummaryDimension) String() string {
+	return string(e)
+}
+
+func (e *SummaryDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SummaryDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SummaryDimension", str)
+	}
+	return nil
+}
+
+func (e SummaryDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SummaryDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SummaryDimension) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,704 @@
+package models
+
+// License assignments and conflicts (R-LIC). The licence pool is a SKU on an account: the
+// subscriptions of that SKU on every enrollment activated on the account plus the account's
+// direct (MOSP) purchases (R-ENR-2). The rules are licensing.DecideAssignment,
+// DecideRemoval, DecideQuantityLowering and ConflictsAt; this file loads their facts and
+// writes their outcome, serialized per account.
+//
+// Quantities: the licensed quantity of a subscription is its quantity column, which already
+// holds licenses of processed orders still pending (R-ORD-5). They count as licensed for
+// assignment: they are bought, only their provisioning lags, and one quantity keeps
+// assignment, conflicts and the summary consistent.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
+)
+
+// MaxUsersPerAssignment bounds the users of one assign or remove call, so one call is one
+// short transaction and one bounded IN list.
+const MaxUsersPerAssignment = 1000
+
+// LicenseAssignment is one license of a SKU given to one user of an account.
+type LicenseAssignment struct {
+	ID         int64
+	ResellerID int64
+	AccountID  int64
+	UserID     int64
+	SKU        string `gorm:"column:sku"`
+	AssignedAt time.Time
+}
+
+func (LicenseAssignment) TableName() string { return "license_assignments" }
+
+// AssignmentResult is the state of one pool after an assign or remove call.
+type AssignmentResult struct {
+	AccountID int64
+	SKU       string
+	Licensed  int // ACTIVE quantity as of the call's instant (R-SUB-1)
+	Assigned  int // users holding the SKU on the account after the call
+	// Changed: the users newly assigned (AssignLicenses) or whose license was removed
+	// (RemoveLicenses), in request order, each once (user names as stored, lower case).
+	Changed []string
+	// Unchanged: requested users who already held the SKU (assign) or did not hold it
+	// (remove); both calls are idempotent.
+	Unchanged []string
+}
+
+// Available is how many more users can be assigned now (R-LIC-1); 0 in a conflict.
+func (r AssignmentResult) Available() int { return max(r.Licensed-r.Assigned, 0) }
+
+// AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
+// NOT_ENOUGH_LICENSES on ["users"] (naming the number missing) when the new users would pass
+// the ACTIVE quantity as of now; users already holding the SKU use no further license.
+// Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["users", i];
+// SKU not in the catalog: UNKNOWN_SKU on ["sku"]. All or nothing.
+func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, now time.Time) (*AssignmentResult, error) {
+	sku = strings.TrimSpace(sku)
+	var out *AssignmentResult
+	err := s.InTx(ctx, func(tx *Store) error {
+		// Locking the account row serializes every assignment change of the account, so the
+		// count below cannot be overtaken between the check and the insert (R-LIC-1).
+		a, users, err := tx.lockPoolAndUsers(ctx, c, accountID, sku, userNames)
+		if err != nil {
+			return err
+		}
+		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+		if err != nil {
+			return err
+		}
+		licensed := licensing.LicensedQuantityAt(subs, now)
+		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
+		if err != nil {
+			return err
+		}
+		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
+		if err != nil {
+			return err
+		}
+		names := make([]string, len(users))
+		for i, u := range users {
+			names[i] = u.UserName
+		}
+		fresh := licensing.NewAssignees(names, held)
+		if err := problem(licensing.DecideAssignment(sku, licensed, assigned, len(fresh))); err != nil {
+			return err
+		}
+		ids := map[string]int64{}
+		for _, u := range users {
+			ids[u.UserName] = u.ID
+		}
+		rows := make([]LicenseAssignment, len(fresh))
+		for i, name := range fresh {
+			rows[i] = LicenseAssignment{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, UserID: ids[name], SKU: sku, AssignedAt: now}
+		}
+		if len(rows) > 0 {
+			if err := tx.ctx(ctx).CreateInBatches(rows, 500).Error; err != nil {
+				return err
+			}
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, len(rows)); err != nil {
+				return err
+			}
+		}
+		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, Assigned: assigned + len(fresh), Changed: fresh,
+			Unchanged: unchanged(names, fresh)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RemoveLicenses takes a SKU away from users of an account. It deletes their data for the
+// license, so it is refused with DATA_LOSS_NOT_CONFIRMED on ["confirmDataLoss"] unless
+// confirmDataLoss (R-LIC-5). Users who do not hold the SKU are left as they are. Refusals
+// as AssignLicenses. now is the instant of Licensed in the result.
+func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, confirmDataLoss bool, now time.Time) (*AssignmentResult, error) {
+	sku = strings.TrimSpace(sku)
+	var out *AssignmentResult
+	err := s.InTx(ctx, func(tx *Store) error {
+		var ps licensing.Problems
+		if p := licensing.DecideRemoval(confirmDataLoss); p != nil {
+			ps = append(ps, *p)
+		}
+		a, users, err := tx.lockPoolAndUsers(ctx, c, accountID, sku, userNames)
+		var more licensing.Problems
+		if errors.As(err, &more) {
+			return append(ps, more...)
+		} else if err != nil {
+			return err
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
+		if err != nil {
+			return err
+		}
+		var names, gone []string
+		var goneIDs []int64
+		for _, u := range users {
+			names = append(names, u.UserName)
+			if held[u.UserName] && !slices.Contains(gone, u.UserName) {
+				gone = append(gone, u.UserName)
+				goneIDs = append(goneIDs, u.ID)
+			}
+		}
+		if len(goneIDs) > 0 {
+			if err := tx.ctx(ctx).Where("reseller_id = ? AND account_id = ? AND sku = ? AND user_id IN ?", a.ResellerID, a.ID, sku, goneIDs).
+				Delete(&LicenseAssignment{}).Error; err != nil {
+				return err
+			}
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -len(goneIDs)); err != nil {
+				return err
+			}
+		}
+		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+		if err != nil {
+			return err
+		}
+		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
+		if err != nil {
+			return err
+		}
+		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensing.LicensedQuantityAt(subs, now), Assigned: assigned,
+			Changed: nonNil(gone), Unchanged: unchanged(names, gone)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeletedUser is what DeleteAccountUser removed.
+type DeletedUser struct {
+	User AccountUser
+	// FreedSKUs are the SKUs whose license the user held, ascending: one license each is
+	// free again (R-LIC-5).
+	FreedSKUs []string
+}
+
+// DeleteAccountUser deletes a user of an account with all their assignments, in one
+// transaction: deleting a user frees their licenses (R-LIC-5). Unknown account: NOT_FOUND
+// on ["accountId"]; unknown user: NOT_FOUND on ["userName"].
+func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string) (*DeletedUser, error) {
+	var out *DeletedUser
+	err := s.InTx(ctx, func(tx *Store) error {
+		a, err := tx.lockAccount(ctx, c, accountID)
+		if err != nil {
+			return err
+		}
+		var u AccountUser
+		err = tx.ctx(ctx).Where("reseller_id = ? AND account_id = ? AND user_name = ?", a.ResellerID, a.ID, normalizeUserName(userName)).Take(&u).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return refuse(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userName), "userName")
+		} else if err != nil {
+			return err
+		}
+		var skus []string
+		if err := tx.ctx(ctx).Model(&LicenseAssignment{}).Where("reseller_id = ? AND user_id = ?", a.ResellerID, u.ID).
+			Order("sku").Pluck("sku", &skus).Error; err != nil {
+			return err
+		}
+		if err := tx.ctx(ctx).Where("reseller_id = ? AND user_id = ?", a.ResellerID, u.ID).Delete(&LicenseAssignment{}).Error; err != nil {
+			return err
+		}
+		for _, sku := range skus {
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -1); err != nil {
+				return err
+			}
+		}
+		if err := tx.ctx(ctx).Where("reseller_id = ? AND id = ?", a.ResellerID, u.ID).Delete(&AccountUser{}).Error; err != nil {
+			return err
+		}
+		out = &DeletedUser{User: u, FreedSKUs: nonNil(skus)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AssignedCount is the number of users holding sku on the account. On a Store made by InTx
+// it is a locking read in that transaction (see forUpdate); under the account lock
+// (LockLicensePool) it cannot change before the transaction ends (R-LIC-1, R-LIC-6).
+// resellerID is the account's reseller (for example Subscription.ResellerID): it leads the
+// index.
+func (s *Store) AssignedCount(ctx context.Context, resellerID, accountID int64, sku string) (int, error) {
+	var n int64
+	err := s.forUpdate(ctx).Model(&LicenseAssignment{}).Where("reseller_id = ? AND account_id = ? AND sku = ?", resellerID, accountID, sku).Count(&n).Error
+	return int(n), err
+}
+
+// forUpdate is a locking read inside a transaction, a plain one outside. A locking read
+// returns the latest committed rows even when the transaction's REPEATABLE READ snapshot
+// is older than the account lock it holds (an earlier plain read took it), so a decision
+// under that lock never rests on stale counts or quantities. The rows it locks are only
+// written under the same account lock, so it adds no waiting.
+func (s *Store) forUpdate(ctx context.Context) *gorm.DB {
+	if s.inTx {
+		return s.ctx(ctx).Clauses(lockForUpdate)
+	}
+	return s.ctx(ctx)
+}
+
+// AccountOfSubscription is the account a subscription's licenses are on: its enrollment's
+// account, or the account of a direct (MOSP) purchase; nil when the enrollment is not
+// activated yet (no pool, so nothing can be assigned or in conflict).
+func (s *Store) AccountOfSubscription(ctx context.Context, sub *Subscription) (*int64, error) {
+	if sub.EnrollmentID == nil {
+		return sub.DirectAccountID, nil
+	}
+	var e Enrollment
+	if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", sub.ResellerID, *sub.EnrollmentID).Take(&e).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return e.AccountID, nil
+}
+
+// LockLicensePool locks the account row (SELECT ... FOR UPDATE) that serializes assignment
+// changes on the account; call it inside InTx before a write that depends on the assigned
+// count or on the licensed quantity of one of the account's pools.
+func (s *Store) LockLicensePool(ctx context.Context, resellerID, accountID int64) error {
+	var a Account
+	return s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ?", resellerID, accountID).Take(&a).Error
+}
+
+// CheckQuantityLowering applies R-LIC-6 to a change of sub's quantity to newQuantity, inside
+// the transaction that makes the change (sub loaded there, locked): lowering a quantity so
+// that the SKU's ACTIVE quantity on the account as of now (every subscription of the pool,
+// this one at newQuantity) falls below the users assigned is refused with BELOW_ASSIGNED on
+// ["quantity"] unless acceptConflict. Raising, or a subscription on no account, passes. It
+// locks the account row, so no assignment slips in before the change commits.
+func (s *Store) CheckQuantityLowering(ctx context.Context, sub *Subscription, newQuantity int, acceptConflict bool, now time.Time) error {
+	if newQuantity >= sub.Quantity {
+		return nil
+	}
+	accountID, err := s.AccountOfSubscription(ctx, sub)
+	if err != nil || accountID == nil {
+		return err
+	}
+	if err := s.LockLicensePool(ctx, sub.ResellerID, *accountID); err != nil {
+		return err
+	}
+	// The pool's other subscriptions are read locked: a concurrent lowering of one of them
+	// has committed by now (it held the account lock), and this sees it even with an older
+	// snapshot. Two lowerings in one pool may deadlock here; InTx runs the loser again.
+	subs, err := s.poolSubscriptions(ctx, sub.ResellerID, *accountID, sub.SKU, true)
+	if err != nil {
+		return err
+	}
+	for i := range subs {
+		if subs[i].ID == sub.ID {
+			subs[i].Quantity = newQuantity
+		}
+	}
+	assigned, err := s.AssignedCount(ctx, sub.ResellerID, *accountID, sub.SKU)
+	if err != nil {
+		return err
+	}
+	return problem(licensing.DecideQuantityLowering(sub.SKU, licensing.LicensedQuantityAt(subs, now), assigned, acceptConflict))
+}
+
+// PoolSubscriptions are the subscriptions of sku on the account (enrollments activated on it
+// and direct purchases), ascending by id, as licensing facts.
+func (s *Store) PoolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string) ([]licensing.HeldSubscription, error) {
+	return s.poolSubscriptions(ctx, resellerID, accountID, sku, false)
+}
+
+func (s *Store) poolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string, lock bool) ([]licensing.HeldSubscription, error) {
+	var subs []Subscription
+	var err error
+	if lock && s.inTx {
+		// Locking reads one branch at a time (a UNION takes no FOR UPDATE portably).
+		var direct []Subscription
+		err = s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND sku = ? AND enrollment_id IN (?)", resellerID, sku,
+			s.ctx(ctx).Model(&Enrollment{}).Select("id").Where("reseller_id = ? AND account_id = ?", resellerID, accountID)).Find(&subs).Error
+		if err == nil {
+			err = s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND direct_account_id = ? AND enrollment_id IS NULL AND sku = ?", resellerID, accountID, sku).
+				Find(&direct).Error
+		}
+		subs = append(subs, direct...)
+		slices.SortFunc(subs, func(a, b Subscription) int { return cmp.Compare(a.ID, b.ID) })
+	} else {
+		subs, err = s.accountSubscriptions(ctx, resellerID, accountID, &sku)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]licensing.HeldSubscription, len(subs))
+	for i, sub := range subs {
+		out[i] = licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term()}
+	}
+	return out, nil
+}
+
+// accountSubscriptions loads the subscriptions whose licenses are on the account (of one SKU
+// when sku is set), ascending by id. Two index lookups joined by UNION ALL rather than an OR
+// that no index serves; a subscription with an enrollment belongs to that enrollment's
+// account only, as in AccountOfSubscription and the summary.
+func (s *Store) accountSubscriptions(ctx context.Context, resellerID, accountID int64, sku *string) ([]Subscription, error) {
+	onSKU, args := "", []any{resellerID, resellerID, accountID}
+	if sku != nil {
+		onSKU = " AND s.sku = ?"
+		args = append(args, *sku)
+	}
+	args = append(args, resellerID, accountID)
+	if sku != nil {
+		args = append(args, *sku)
+	}
+	var subs []Subscription
+	err := s.ctx(ctx).Raw(`SELECT s.* FROM enrollments e JOIN subscriptions s ON s.reseller_id = ? AND s.enrollment_id = e.id
+		WHERE e.reseller_id = ? AND e.account_id = ?`+onSKU+`
+		UNION ALL
+		SELECT s.* FROM subscriptions s WHERE s.reseller_id = ? AND s.direct_account_id = ? AND s.enrollment_id IS NULL`+onSKU+`
+		ORDER BY id`, args...).Scan(&subs).Error
+	return subs, err
+}
+
+// AccountHoldings lists, per SKU on the account (ascending), its subscriptions and its
+// assigned users oldest assignment first (ties by user id): the facts of
+// licensing.ConflictsAt (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7). A SKU appears when it has a
+// subscription or an assignment. ReservedNotBilled is left 0 (only the summary reads it).
+// Another reseller's account is ErrNotFound.
+func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) ([]licensing.SKUHoldings, error) {
+	a, err := s.Account(ctx, c, accountID)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.accountSubscriptions(ctx, a.ResellerID, a.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	type held struct {
+		SKU      string `gorm:"column:sku"`
+		UserName string
+	}
+	var rows []held
+	err = s.ctx(ctx).Raw(`SELECT la.sku, u.user_name FROM license_assignments la
+		JOIN account_users u ON u.reseller_id = la.reseller_id AND u.id = la.user_id
+		WHERE la.reseller_id = ? AND la.account_id = ?
+		ORDER BY la.sku, la.assigned_at, la.user_id`, a.ResellerID, a.ID).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	bySKU := map[string]*licensing.SKUHoldings{}
+	pool := func(sku string) *licensing.SKUHoldings {
+		h := bySKU[sku]
+		if h == nil {
+			h = &licensing.SKUHoldings{SKU: sku, Subscriptions: []licensing.HeldSubscription{}, AssignedUsers: []string{}}
+			bySKU[sku] = h
+		}
+		return h
+	}
+	for _, sub := range subs {
+		h := pool(sub.SKU)
+		h.Subscriptions = append(h.Subscriptions, licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term()})
+	}
+	for _, r := range rows {
+		h := pool(r.SKU)
+		h.AssignedUsers = append(h.AssignedUsers, r.UserName)
+	}
+	out := make([]licensing.SKUHoldings, 0, len(bySKU))
+	for _, h := range bySKU {
+		out = append(out, *h)
+	}
+	slices.SortFunc(out, func(x, y licensing.SKUHoldings) int { return strings.Compare(x.SKU, y.SKU) })
+	return out, nil
+}
+
+// AccountConflicts is licensing.ConflictsAt on the account's holdings as of asOf: the
+// conflicts query of R-LIC-4 (an empty list when there is none), projected to a future asOf
+// for R-LIC-7.
+func (s *Store) AccountConflicts(ctx context.Context, c Caller, accountID int64, asOf time.Time) ([]licensing.Conflict, error) {
+	h, err := s.AccountHoldings(ctx, c, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return licensing.ConflictsAt(h, asOf), nil
+}
+
+// AccountConflictSummary is one account with license conflicts as of an instant (R-LIC-2).
+type AccountConflictSummary struct {
+	AccountID      int64
+	ResellerID     int64
+	SKUsInConflict int // SKUs whose assigned users outnumber ACTIVE plus IN_GRACE quantity
+	Deficit        int // sum over those SKUs of assigned - (ACTIVE + IN_GRACE)
+}
+
+// AccountsWithConflicts lists the caller's accounts with a conflict as of asOf, ascending by
+// account id (keyset: p.After is the last account id of the previous page), with Total the
+// number of such accounts. A conflict is licensing.ConflictsAt's (conflictFor): a SKU pool
+// with more assigned users than ACTIVE plus IN_GRACE quantity (R-LIC-2, R-SUB-4). One SQL
+// aggregation over the pool counters (license_pools) and the subscriptions, no per-account
+// query.
+func (s *Store) AccountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
+	cat, err := s.summaryCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var b sqlBuilder
+	b.add(`SELECT x.r AS reseller_id, x.acc AS account_id, x.skus_in_conflict, x.deficit, x.total FROM (
+	SELECT c.r, c.acc, COUNT(*) AS skus_in_conflict, SUM(c.n - c.lic - c.grace) AS deficit, COUNT(*) OVER () AS total
+	FROM (`)
+	poolAggregateSQL(&b, c, cat, SummaryFilter{}, asOf, true)
+	b.add(`) c
+	WHERE c.acc > 0 AND c.n > c.lic + c.grace
+	GROUP BY c.r, c.acc) x
+WHERE x.acc > ? ORDER BY x.acc LIMIT ?`, p.After, p.First+1)
+	type row struct {
+		ResellerID     int64 `gorm:"column:reseller_id"`
+		AccountID      int64 `gorm:"column:account_id"`
+		SKUsInConflict int   `gorm:"column:skus_in_conflict"`
+		Deficit        int   `gorm:"column:deficit"`
+		Total          int64 `gorm:"column:total"`
+	}
+	var rows []row
+	if err := s.ctx(ctx).Raw(b.String(), b.args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := &List[AccountConflictSummary]{Items: []AccountConflictSummary{}}
+	for i, r := range rows {
+		out.Total = r.Total
+		if i == p.First {
+			out.HasNext = true
+			break
+		}
+		out.Items = append(out.Items, AccountConflictSummary{AccountID: r.AccountID, ResellerID: r.ResellerID, SKUsInConflict: r.SKUsInConflict, Deficit: r.Deficit})
+	}
+	if len(rows) == 0 && p.After != 0 {
+		// Past the last page the windowed total has no row to ride on: count alone.
+		all, err := s.AccountsWithConflicts(ctx, c, asOf, Page{First: 0})
+		if err != nil {
+			return nil, err
+		}
+		out.Total = all.Total
+	}
+	return out, nil
+}
+
+// ---- helpers ----
+
+// lockAccount locks one of the caller's accounts (the pool lock of every assignment change),
+// or refuses with NOT_FOUND on ["accountId"].
+func (s *Store) lockAccount(ctx context.Context, c Caller, accountID int64) (*Account, error) {
+	var a Account
+	err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", accountID).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, refuse(licensing.CodeNotFound, "no such account", "accountId")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// lockPoolAndUsers checks an assign or remove call and locks its account: the account, the
+// SKU and every user name are checked together so one refusal lists every problem. Users are
+// returned in request order (duplicates kept, NewAssignees drops them).
+func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64, sku string, userNames []string) (*Account, []AccountUser, error) {
+	// The lock is the transaction's first statement: under REPEATABLE READ (MySQL, MariaDB)
+	// the snapshot of the plain reads after it is then taken after the previous holder
+	// committed, so they see its assignments (R-LIC-1 under concurrency).
+	a, lockErr := s.lockAccount(ctx, c, accountID)
+	var ps licensing.Problems
+	if lockErr != nil && !errors.As(lockErr, &ps) {
+		return nil, nil, lockErr
+	}
+	switch {
+	case len(userNames) == 0:
+		ps.Add(licensing.CodeRequired, "name at least one user", "users")
+	case len(userNames) > MaxUsersPerAssignment:
+		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "users")
+	}
+	skus, err := s.SKUsByCode(ctx, []string{sku})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(skus) == 0 {
+		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", sku), "sku")
+	}
+	if err := ps.Err(); err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(userNames))
+	for i, n := range userNames {
+		names[i] = normalizeUserName(n)
+	}
+	var found []AccountUser
+	if err := s.ctx(ctx).Where("reseller_id = ? AND account_id = ? AND user_name IN ?", a.ResellerID, a.ID, names).Find(&found).Error; err != nil {
+		return nil, nil, err
+	}
+	byName := map[string]AccountUser{}
+	for _, u := range found {
+		byName[u.UserName] = u
+	}
+	users := make([]AccountUser, 0, len(names))
+	for i, n := range names {
+		u, ok := byName[n]
+		if !ok {
+			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "users", fmt.Sprint(i))
+			continue
+		}
+		users = append(users, u)
+	}
+	if err := ps.Err(); err != nil {
+		return nil, nil, err
+	}
+	return a, users, nil
+}
+
+// assignedAmong tells which of users hold sku on the account, by user name.
+func (s *Store) assignedAmong(ctx context.Context, resellerID, accountID int64, sku string, users []AccountUser) (map[string]bool, error) {
+	ids := make([]int64, len(users))
+	names := map[int64]string{}
+	for i, u := range users {
+		ids[i] = u.ID
+		names[u.ID] = u.UserName
+	}
+	var held []int64
+	err := s.forUpdate(ctx).Model(&LicenseAssignment{}).Where("reseller_id = ? AND account_id = ? AND sku = ? AND user_id IN ?", resellerID, accountID, sku, ids).
+		Pluck("user_id", &held).Error
+	out := map[string]bool{}
+	for _, id := range held {
+		out[names[id]] = true
+	}
+	return out, err
+}
+
+// adjustPool adds delta to the pool's assigned count in license_pools, in the transaction
+// that changed the assignments and under its account lock, so no two writers race on the
+// row and the plain update-or-insert needs no dialect-specific upsert. A pool back to zero
+// users is dropped.
+func (s *Store) adjustPool(ctx context.Context, resellerID, accountID int64, sku string, delta int) error {
+	if delta == 0 {
+		return nil
+	}
+	q := s.ctx(ctx).Model(&LicensePool{}).Where("reseller_id = ? AND account_id = ? AND sku = ?", resellerID, accountID, sku)
+	res := q.Session(&gorm.Session{}).Update("assigned", gorm.Expr("assigned + ?", delta))
+	if res.Error != nil {
+		return res.Error
+	}
+	switch {
+	case res.RowsAffected == 0 && delta > 0:
+		return s.ctx(ctx).Create(&LicensePool{ResellerID: resellerID, AccountID: accountID, SKU: sku, Assigned: delta}).Error
+	case res.RowsAffected == 0:
+		return fmt.Errorf("license_pools has no row for account %d, %s: run RebuildLicensePools", accountID, sku)
+	case delta < 0:
+		return q.Session(&gorm.Session{}).Where("assigned <= 0").Delete(&LicensePool{}).Error
+	}
+	return nil
+}
+
+// LicensePool is the number of users assigned a SKU on an account: a counter of
+// license_assignments kept for the aggregations (R-BI-2); decisions count the assignments.
+type LicensePool struct {
+	ResellerID int64  `gorm:"primaryKey;autoIncrement:false"`
+	AccountID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	SKU        string `gorm:"column:sku;primaryKey"`
+	Assigned   int
+}
+
+func (LicensePool) TableName() string { return "license_pools" }
+
+// RebuildLicensePools recomputes license_pools from license_assignments, in one transaction:
+// a repair tool for operators, and the step after writing assignments in bulk (Seed, tests).
+// The summary and the conflict list read the counters; assignment decisions do not.
+func (s *Store) RebuildLicensePools(ctx context.Context) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.ctx(ctx).Exec("DELETE FROM license_pools").Error; err != nil {
+			return err
+		}
+		return tx.ctx(ctx).Exec(`INSERT INTO license_pools (reseller_id, account_id, sku, assigned)
+			SELECT reseller_id, account_id, sku, COUNT(*) FROM license_assignments GROUP BY reseller_id, account_id, sku`).Error
+	})
+}
+
+// normalizeUserName matches insertUsers, which stores user names in lower case.
+func normalizeUserName(n string) string { return strings.ToLower(strings.TrimSpace(n)) }
+
+// unchanged lists the requested names not in changed, in request order, each once.
+func unchanged(requested, changed []string) []string {
+	out := []string{}
+	for _, n := range requested {
+		if !slices.Contains(changed, n) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+// ---- SQL shared by the conflict list and the summary ----
+
+// Status codes of statusSQL.
+const (
+	stActive        = "0"
+	stInGrace       = "1"
+	stExpired       = "2" // past its end date with auto-renew off (R-SUB-5)
+	stCancelled     = "3" // cancelled (R-SUB-6): EXPIRED too, but not offered for renewal
+	stDeprovisioned = "4"
+)
+
+// accountOfSubSQL is the account a subscription's licenses are on (AccountOfSubscription),
+// for a subscription s LEFT JOINed to its enrollment e.
+const accountOfSubSQL = `CASE WHEN s.enrollment_id IS NOT NULL THEN e.account_id ELSE s.direct_account_id END`
+
+type sqlFragment struct {
+	sql  string
+	args []any
+}
+
+// statusSQL is licensing.SubscriptionTerm.StatusAt as a SQL expression on the subscription
+// alias a, as of asOf, in the same order of precedence: a cancellation stands (R-SUB-6);
+// then grace from the renewal (R-SUB-2) until deprovisioned (R-SUB-3); then past the end
+// date with auto-renew off, which is "asOf's day after end_date" (R-SUB-5); else ACTIVE.
+// Instants and the day are parameters: no database clock, no date functions.
+func statusSQL(a string, asOf time.Time) sqlFragment {
+	asOf = asOf.UTC()
+	return sqlFragment{
+		sql: `(CASE WHEN ` + a + `.cancelled_at IS NOT NULL AND ` + a + `.cancelled_at <= ? THEN ` + stCancelled + `
+			WHEN ` + a + `.grace_from IS NOT NULL AND ` + a + `.grace_from <= ? THEN
+				(CASE WHEN ` + a + `.grace_until IS NOT NULL AND ` + a + `.grace_until <= ? THEN ` + stDeprovisioned + ` ELSE ` + stInGrace + ` END)
+			WHEN ` + a + `.auto_renew = ? AND ` + a + `.end_date IS NOT NULL AND ` + a + `.end_date < ? THEN ` + stExpired + `
+			ELSE ` + stActive + ` END)`,
+		args: []any{asOf, asOf, asOf, false, licensing.DateOf(asOf)},
+	}
+}
+
+// sqlBuilder assembles one raw statement and its positional arguments in order.
+type sqlBuilder struct {
+	strings.Builder
+	args []any
+}
+
+// add appends SQL text and the arguments of its placeholders.
+func (b *sqlBuilder) add(sql string, args ...any) {
+	b.WriteString(sql)
+	b.args = append(b.args, args...)
+}
+
+// scope is Caller.scope for raw SQL: the caller's reseller on the column prefix+reseller_id.
+func (b *sqlBuilder) scope(c Caller, prefix string) {
+	if !c.AllResellers() {
+		b.add(" AND "+prefix+"reseller_id = ?", c.ResellerID)
+	}
+}

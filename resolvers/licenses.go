@@ -1,0 +1,142 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/licensing-api/licensing-api/graph/model"
+	"github.com/licensing-api/licensing-api/licensing"
+	"github.com/licensing-api/licensing-api/models"
+)
+
+// Mapping and paging for license assignments, conflicts and summaries (R-LIC, R-BI).
+
+func mapAccountLicense(sku string, row licensing.SummaryRow) *model.AccountLicense {
+	return &model.AccountLicense{SKUCode: sku, Licensed: row.Licensed, InGrace: row.InGrace, Assigned: row.Assigned, Available: row.Available()}
+}
+
+func mapConflict(c licensing.Conflict) *model.LicenseConflict {
+	out := &model.LicenseConflict{SKUCode: c.SKU, Licensed: c.Licensed, InGrace: c.InGrace, Assigned: c.Assigned, Deficit: c.Deficit,
+		AffectedUsers: nonNil(c.AffectedUsers), Resolutions: []*model.ConflictResolution{}}
+	for _, r := range c.Resolutions {
+		res := &model.ConflictResolution{Kind: model.ResolutionKind(r.Kind), Message: r.Message, SubscriptionIds: []string{}}
+		switch r.Kind {
+		case licensing.ResolutionBuyMore, licensing.ResolutionRenewSubscription:
+			n := r.NewTotal
+			res.NewTotal = &n
+		case licensing.ResolutionRemoveLicenses:
+			n := r.UserCount
+			res.UserCount = &n
+		}
+		for _, id := range r.SubscriptionIDs {
+			res.SubscriptionIds = append(res.SubscriptionIds, globalID("Subscription", id))
+		}
+		out.Resolutions = append(out.Resolutions, res)
+	}
+	return out
+}
+
+func accountConflictConnection(l *models.List[models.AccountConflictSummary]) *model.AccountConflictConnection {
+	e, pi, n := connection(l, func(r *models.AccountConflictSummary) int64 { return r.AccountID },
+		func(r *models.AccountConflictSummary) *model.AccountConflictSummary {
+			return &model.AccountConflictSummary{AccountID: r.AccountID, SkusInConflict: r.SKUsInConflict, Deficit: r.Deficit}
+		},
+		func(n *model.AccountConflictSummary, c string) *model.AccountConflictEdge {
+			return &model.AccountConflictEdge{Node: n, Cursor: c}
+		})
+	return &model.AccountConflictConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
+// licenseChange runs assignLicenses or removeLicenses.
+func (r *Resolver) licenseChange(ctx context.Context, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
+	c, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res *models.AssignmentResult
+	accountID, err := inputID(accountGID, "Account", "accountId")
+	if err == nil {
+		res, err = act(c, accountID)
+	}
+	return respond(err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
+		if res == nil {
+			return &model.LicenseAssignmentPayload{ChangedUsers: []string{}, UserErrors: ue}
+		}
+		a, _ := r.Store.Account(ctx, c, accountID)
+		row := licensing.NewSummaryCell(res.Licensed, 0, 0, res.Assigned)
+		lic := &model.AccountLicense{SKUCode: res.SKU, Licensed: res.Licensed, Assigned: res.Assigned, Available: row.Available()}
+		return &model.LicenseAssignmentPayload{Account: mapAccount(a), License: lic, ChangedUsers: nonNil(res.Changed), UserErrors: ue}
+	})
+}
+
+// summaryPage reads first/after of licenseSummary; its cursor is an opaque group position.
+func summaryPage(first *int, after *string) (models.SummaryPage, error) {
+	p := models.SummaryPage{First: 100}
+	if first != nil {
+		if *first < 1 || *first > maxPage {
+			return p, errBadInput("first", "first must be between 1 and 100")
+		}
+		p.First = *first
+	}
+	if after != nil && *after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*after)
+		n, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "g:"))
+		if err != nil || perr != nil || n < 0 || !strings.HasPrefix(string(raw), "g:") {
+			return p, errBadInput("after", "after is not a cursor returned by this API")
+		}
+		p.Offset = n
+	}
+	return p, nil
+}
+
+func summaryFilter(f *model.LicenseSummaryFilter) models.SummaryFilter {
+	var out models.SummaryFilter
+	if f == nil {
+		return out
+	}
+	ids := func(gids []string, typ string) []int64 {
+		var res []int64
+		for _, g := range gids {
+			if t, id, ok := parseGlobalID(g); ok && t == typ {
+				res = append(res, id)
+			} else {
+				res = append(res, 0) // matches nothing, like a missing object
+			}
+		}
+		return res
+	}
+	out.ResellerIDs, out.CustomerIDs, out.AgreementIDs = ids(f.ResellerIds, "Reseller"), ids(f.CustomerIds, "Customer"), ids(f.AgreementIds, "Agreement")
+	out.EnrollmentIDs, out.AccountIDs, out.SKUs = ids(f.EnrollmentIds, "Enrollment"), ids(f.AccountIds, "Account"), f.Skus
+	for _, p := range f.Programs {
+		out.Programs = append(out.Programs, licensing.Program(p))
+	}
+	for _, fam := range f.Families {
+		out.Families = append(out.Families, licensing.Family(fam))
+	}
+	return out
+}
+
+func summaryConnection(res *models.SummaryResult, p models.SummaryPage) *model.LicenseSummaryConnection {
+	out := &model.LicenseSummaryConnection{Edges: []*model.LicenseSummaryEdge{}, TotalCount: res.TotalGroups, PageInfo: &model.PageInfo{HasNextPage: res.HasNext}}
+	for i, g := range res.Groups {
+		row := &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
+			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
+			Assigned: g.Assigned, Available: g.Available()}
+		if g.Program != nil {
+			prog := model.Program(*g.Program)
+			row.Program = &prog
+		}
+		if g.Family != nil {
+			fam := model.Family(*g.Family)
+			row.Family = &fam
+		}
+		cursor := base64.RawURLEncoding.EncodeToString([]byte("g:" + strconv.Itoa(p.Offset+i+1)))
+		out.Edges = append(out.Edges, &model.LicenseSummaryEdge{Node: row, Cursor: cursor})
+	}
+	if n := len(out.Edges); n > 0 {
+		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
+	}
+	return out
+}
