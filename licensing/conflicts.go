@@ -94,7 +94,7 @@ func NewAssignees(requested []string, alreadyAssigned map[string]bool) []string 
 // would pass licensed, the ACTIVE quantity (LicensedQuantityAt), naming how many are
 // missing. Count requestedNew with NewAssignees. Under concurrent assignment the model
 // layer must take the count and insert in one serialized step (lock the pool or insert
-// conditionally) so two requests cannot both pass this check. Field {"users"}.
+// conditionally) so two requests cannot both pass this check. Field {"userNames"} (the input list of users).
 func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *Problem {
 	if requestedNew <= 0 {
 		return nil
@@ -107,7 +107,7 @@ func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *
 	if missing == 1 {
 		verb = "is"
 	}
-	return &Problem{Field: []string{"users"}, Code: CodeNotEnoughLicenses, Message: fmt.Sprintf(
+	return &Problem{Field: []string{"userNames"}, Code: CodeNotEnoughLicenses, Message: fmt.Sprintf(
 		"%d more %s of %s %s needed: %d licensed, %d assigned, %d requested",
 		missing, conflictPlural(missing, "license", "licenses"), sku, verb, licensed, alreadyAssigned, requestedNew)}
 }

@@ -47,7 +47,7 @@ func TestAssignment(t *testing.T) {
 			if p == nil {
 				t.Fatal("allowed, want refused")
 			}
-			if p.Code != CodeNotEnoughLicenses || !reflect.DeepEqual(p.Field, []string{"users"}) || p.Message != c.wantMsg {
+			if p.Code != CodeNotEnoughLicenses || !reflect.DeepEqual(p.Field, []string{"userNames"}) || p.Message != c.wantMsg {
 				t.Fatalf("got %+v, want %s on users: %q", *p, CodeNotEnoughLicenses, c.wantMsg)
 			}
 		})

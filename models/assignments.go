@@ -45,6 +45,7 @@ type AssignmentResult struct {
 	AccountID int64
 	SKU       string
 	Licensed  int // ACTIVE quantity as of the call's instant (R-SUB-1)
+	InGrace   int // IN_GRACE quantity then: covers users, allows no new one (R-LIC-2, R-SUB-4)
 	Assigned  int // users holding the SKU on the account after the call
 	// Changed: the users newly assigned (AssignLicenses) or whose license was removed
 	// (RemoveLicenses), in request order, each once (user names as stored, lower case).
@@ -57,10 +58,21 @@ type AssignmentResult struct {
 // Available is how many more users can be assigned now (R-LIC-1); 0 in a conflict.
 func (r AssignmentResult) Available() int { return max(r.Licensed-r.Assigned, 0) }
 
+// Row is the pool's license summary row after the call, as the summary shows it (R-BI-1).
+func (r AssignmentResult) Row() licensing.SummaryRow {
+	return licensing.NewSummaryCell(r.Licensed, r.InGrace, 0, r.Assigned)
+}
+
+// poolState is the pool's ACTIVE and IN_GRACE quantities as of now.
+func poolState(subs []licensing.HeldSubscription, sku string, now time.Time) (licensed, inGrace int) {
+	row := licensing.SummaryCellAt(licensing.SKUHoldings{SKU: sku, Subscriptions: subs}, now)
+	return row.Licensed, row.InGrace
+}
+
 // AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
-// NOT_ENOUGH_LICENSES on ["users"] (naming the number missing) when the new users would pass
+// NOT_ENOUGH_LICENSES on ["userNames"] (naming the number missing) when the new users would pass
 // the ACTIVE quantity as of now; users already holding the SKU use no further license.
-// Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["users", i];
+// Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["userNames", i];
 // SKU not in the catalog: UNKNOWN_SKU on ["sku"]. All or nothing.
 func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, now time.Time) (*AssignmentResult, error) {
 	sku = strings.TrimSpace(sku)
@@ -76,7 +88,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err != nil {
 			return err
 		}
-		licensed := licensing.LicensedQuantityAt(subs, now)
+		licensed, inGrace := poolState(subs, sku, now)
 		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
 		if err != nil {
 			return err
@@ -109,7 +121,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 				return err
 			}
 		}
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, Assigned: assigned + len(fresh), Changed: fresh,
+		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned + len(fresh), Changed: fresh,
 			Unchanged: unchanged(names, fresh)}
 		return nil
 	})
@@ -171,7 +183,8 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err != nil {
 			return err
 		}
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensing.LicensedQuantityAt(subs, now), Assigned: assigned,
+		licensed, inGrace := poolState(subs, sku, now)
+		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned,
 			Changed: nonNil(gone), Unchanged: unchanged(names, gone)}
 		return nil
 	})
@@ -382,17 +395,32 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 	if err != nil {
 		return nil, err
 	}
+	// Two index-only range scans (license_assignments_holdings, account_users_name) and
+	// the names matched here: no join, no sort (R-LIC-4 at a thousand users).
 	type held struct {
-		SKU      string `gorm:"column:sku"`
-		UserName string
+		SKU    string `gorm:"column:sku"`
+		UserID int64  `gorm:"column:user_id"`
 	}
 	var rows []held
-	err = s.ctx(ctx).Raw(`SELECT la.sku, u.user_name FROM license_assignments la
-		JOIN account_users u ON u.reseller_id = la.reseller_id AND u.id = la.user_id
-		WHERE la.reseller_id = ? AND la.account_id = ?
-		ORDER BY la.sku, la.assigned_at, la.user_id`, a.ResellerID, a.ID).Scan(&rows).Error
+	err = s.ctx(ctx).Raw(`SELECT sku, user_id FROM license_assignments WHERE reseller_id = ? AND account_id = ?
+		ORDER BY sku, assigned_at, user_id`, a.ResellerID, a.ID).Scan(&rows).Error
 	if err != nil {
 		return nil, err
+	}
+	type user struct {
+		ID       int64  `gorm:"column:id"`
+		UserName string `gorm:"column:user_name"`
+	}
+	var users []user
+	if len(rows) > 0 {
+		err = s.ctx(ctx).Raw(`SELECT id, user_name FROM account_users WHERE reseller_id = ? AND account_id = ?`, a.ResellerID, a.ID).Scan(&users).Error
+		if err != nil {
+			return nil, err
+		}
+	}
+	names := make(map[int64]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.UserName
 	}
 	bySKU := map[string]*licensing.SKUHoldings{}
 	pool := func(sku string) *licensing.SKUHoldings {
@@ -409,7 +437,7 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 	}
 	for _, r := range rows {
 		h := pool(r.SKU)
-		h.AssignedUsers = append(h.AssignedUsers, r.UserName)
+		h.AssignedUsers = append(h.AssignedUsers, names[r.UserID])
 	}
 	out := make([]licensing.SKUHoldings, 0, len(bySKU))
 	for _, h := range bySKU {
@@ -519,9 +547,9 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	}
 	switch {
 	case len(userNames) == 0:
-		ps.Add(licensing.CodeRequired, "name at least one user", "users")
+		ps.Add(licensing.CodeRequired, "name at least one user", "userNames")
 	case len(userNames) > MaxUsersPerAssignment:
-		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "users")
+		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "userNames")
 	}
 	skus, err := s.SKUsByCode(ctx, []string{sku})
 	if err != nil {
@@ -549,7 +577,7 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	for i, n := range names {
 		u, ok := byName[n]
 		if !ok {
-			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "users", fmt.Sprint(i))
+			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "userNames", fmt.Sprint(i))
 			continue
 		}
 		users = append(users, u)

@@ -9,15 +9,10 @@ package models
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -32,67 +27,6 @@ import (
 var asgNow = time.Date(2026, 9, 14, 10, 30, 0, 0, time.UTC)
 
 // ---- stores ----
-
-func asgEachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, asgSQLite(t)) })
-	if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-		t.Run("mysql", func(t *testing.T) { fn(t, asgMySQL(t, dsn)) })
-	}
-}
-
-func asgOpen(t testing.TB, dsn string) *Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := Open(ctx, Config{DatabaseURL: dsn})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return s
-}
-
-func asgSQLite(t testing.TB) *Store {
-	s := asgOpen(t, filepath.Join(t.TempDir(), "asg.db"))
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-// asgMySQL makes a fresh database lt_<random> for the test and drops it afterwards.
-func asgMySQL(t testing.TB, dsn string) *Store {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme != "mysql" {
-		t.Fatalf("TEST_MYSQL_DSN must be a mysql:// URL: %q", dsn)
-	}
-	_, driverDSN, err := ParseDatabaseURL(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("mysql", driverDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Ping(); err != nil {
-		_ = admin.Close()
-		t.Fatalf("TEST_MYSQL_DSN is set but MySQL is unreachable: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "lt_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	s := asgOpen(t, u.String())
-	t.Cleanup(func() {
-		_ = s.Close()
-		_, _ = admin.Exec("DROP DATABASE " + name)
-		_ = admin.Close()
-	})
-	return s
-}
 
 // ---- fixtures ----
 
@@ -202,7 +136,7 @@ func asgCheckPools(t testing.TB, s *Store) {
 
 func TestAssignments(t *testing.T) {
 	ctx := context.Background()
-	asgEachStore(t, func(t *testing.T, s *Store) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
 		t.Run("R-LIC-1_never_past_the_active_quantity", func(t *testing.T) {
 			f := newAsgFixture(t, s)
 			a, e := f.account(6)
@@ -216,7 +150,7 @@ func TestAssignments(t *testing.T) {
 				t.Fatalf("assign: %+v %v", r, err)
 			}
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", asgUsers(1, 2, 3), asgNow)
-			p := asgWantProblem(t, err, licensing.CodeNotEnoughLicenses, "users")
+			p := asgWantProblem(t, err, licensing.CodeNotEnoughLicenses, "userNames")
 			if !strings.Contains(p.Message, "1 more license") {
 				t.Fatalf("message should name the one license missing: %q", p.Message)
 			}
@@ -229,7 +163,10 @@ func TestAssignments(t *testing.T) {
 				t.Fatalf("repeat: %+v %v", r, err)
 			}
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "INTUNE", asgUsers(0), asgNow)
-			asgWantProblem(t, err, licensing.CodeNotEnoughLicenses, "users")
+			asgWantProblem(t, err, licensing.CodeNotEnoughLicenses, "userNames")
+			if r, err := s.RemoveLicenses(ctx, f.c, a.ID, "INTUNE", asgUsers(0), true, asgNow); err != nil || r.InGrace != 5 || r.Row().Available() != 0 {
+				t.Fatalf("in grace shows, assigns nothing: %+v %v", r, err)
+			}
 			if n, _ := s.AssignedCount(ctx, f.reseller, a.ID, "INTUNE"); n != 0 {
 				t.Fatalf("refused call wrote %d rows", n)
 			}
@@ -239,14 +176,14 @@ func TestAssignments(t *testing.T) {
 			a, e := f.account(2)
 			f.sub(e, "O365-E3", 10, nil)
 			_, err := s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", []string{"u0@x.example", "nobody@x.example"}, asgNow)
-			asgWantProblem(t, err, licensing.CodeNotFound, "users", "1")
+			asgWantProblem(t, err, licensing.CodeNotFound, "userNames", "1")
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "NOPE", asgUsers(0), asgNow)
 			asgWantProblem(t, err, licensing.CodeUnknownSKU, "sku")
 			other := newAsgFixture(t, s)
 			_, err = s.AssignLicenses(ctx, other.c, a.ID, "O365-E3", asgUsers(0), asgNow)
 			asgWantProblem(t, err, licensing.CodeNotFound, "accountId")
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", nil, asgNow)
-			asgWantProblem(t, err, licensing.CodeRequired, "users")
+			asgWantProblem(t, err, licensing.CodeRequired, "userNames")
 			// User names match case-insensitively, as they are stored (insertUsers).
 			if r, err := s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", []string{" U1@X.example"}, asgNow); err != nil || r.Assigned != 1 {
 				t.Fatalf("case-insensitive user: %+v %v", r, err)
@@ -360,10 +297,10 @@ func TestAssignmentsConcurrent(t *testing.T) {
 	t.Run("R-LIC-1_concurrent_assignments_never_pass_the_licensed_quantity", func(t *testing.T) {
 		var s *Store
 		if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-			s = asgMySQL(t, dsn)
+			s = mysqlTestStore(t, dsn)
 		} else {
 			t.Log("TEST_MYSQL_DSN not set: running on SQLite, where writers are serialized; CI runs this on MariaDB")
-			s = asgSQLite(t)
+			s = sqliteTestStore(t)
 		}
 		ctx := context.Background()
 		f := newAsgFixture(t, s)
@@ -710,7 +647,7 @@ func asgSameGroups(t *testing.T, what string, got, want []licensing.SummaryGroup
 
 func TestLicenseSummaryMatchesTheRules(t *testing.T) {
 	ctx := context.Background()
-	asgEachStore(t, func(t *testing.T, s *Store) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("R-BI-1_R-LIC-2_random_data_%d", seed), func(t *testing.T) {
 				rnd := mrand.New(mrand.NewPCG(seed, 42))
@@ -931,9 +868,9 @@ func TestSeedSmall(t *testing.T) {
 	t.Run("R-BI-2_seed_and_summary_agree", func(t *testing.T) {
 		var s *Store
 		if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-			s = asgMySQL(t, dsn)
+			s = mysqlTestStore(t, dsn)
 		} else {
-			s = asgSQLite(t)
+			s = sqliteTestStore(t)
 		}
 		ctx := context.Background()
 		var lines []string

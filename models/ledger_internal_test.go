@@ -7,14 +7,9 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -26,74 +21,13 @@ import (
 
 var ledgerNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-// ledgerEachStore runs fn as a subtest on every engine of the run, each with a fresh store.
-func ledgerEachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, ledgerSQLite(t)) })
-	if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-		t.Run("mysql", func(t *testing.T) { fn(t, ledgerMySQL(t, dsn)) })
-	}
-}
-
 // ledgerConcurrentStore is MySQL when TEST_MYSQL_DSN is set, SQLite otherwise.
 func ledgerConcurrentStore(t *testing.T) *Store {
 	if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-		return ledgerMySQL(t, dsn)
+		return mysqlTestStore(t, dsn)
 	}
 	t.Log("TEST_MYSQL_DSN not set: running on SQLite, where writers are serialized")
-	return ledgerSQLite(t)
-}
-
-func ledgerOpen(t *testing.T, dsn string) *Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := Open(ctx, Config{DatabaseURL: dsn})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return s
-}
-
-func ledgerSQLite(t *testing.T) *Store {
-	s := ledgerOpen(t, filepath.Join(t.TempDir(), "x.db"))
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-func ledgerMySQL(t *testing.T, dsn string) *Store {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme != "mysql" {
-		t.Fatalf("TEST_MYSQL_DSN must be a mysql:// URL: %q", dsn)
-	}
-	_, driverDSN, err := ParseDatabaseURL(dsn)
-	if err != nil {
-		t.Fatalf("TEST_MYSQL_DSN: %v", err)
-	}
-	admin, err := sql.Open("mysql", driverDSN)
-	if err != nil {
-		t.Fatalf("TEST_MYSQL_DSN: %v", err)
-	}
-	if err := admin.Ping(); err != nil {
-		_ = admin.Close()
-		t.Fatalf("TEST_MYSQL_DSN is set but MySQL is unreachable: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "lti_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	u.Path = "/" + name
-	s := ledgerOpen(t, u.String())
-	t.Cleanup(func() {
-		_ = s.Close()
-		_, _ = admin.Exec("DROP DATABASE " + name)
-		_ = admin.Close()
-	})
-	return s
+	return sqliteTestStore(t)
 }
 
 // ledgerSeed makes a reseller with an ENTERPRISE agreement and one enrollment.
@@ -189,7 +123,7 @@ func ledgerFailOn(t *testing.T, s *Store, kind, before string, match func(db *go
 
 func TestLedgerAtomicity(t *testing.T) {
 	t.Run("R-ORD-1_failed_third_line_leaves_no_order", func(t *testing.T) {
-		ledgerEachStore(t, func(t *testing.T, s *Store) {
+		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
 			c, _ := ledgerSeed(t, s)
 			remove := ledgerFailOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
@@ -219,7 +153,7 @@ func TestLedgerAtomicity(t *testing.T) {
 	})
 
 	t.Run("R-ORD-1_failed_third_subscription_update_leaves_order_placed", func(t *testing.T) {
-		ledgerEachStore(t, func(t *testing.T, s *Store) {
+		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
 			c, e := ledgerSeed(t, s)
 			op := Caller{Role: RoleOperator}
@@ -284,7 +218,7 @@ func TestLedgerAtomicity(t *testing.T) {
 	})
 
 	t.Run("R-ORD-1_failed_third_new_subscription_creates_none", func(t *testing.T) {
-		ledgerEachStore(t, func(t *testing.T, s *Store) {
+		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
 			c, e := ledgerSeed(t, s)
 			o, err := s.CreateOrder(ctx, c, ledgerDraft("k", ledgerFourLines...), ledgerNow)

@@ -425,7 +425,7 @@ func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) 
 			cause = CauseDirect
 		}
 		chT.add(newID(), r, sub.id, sub.quantity-sub.reserved, cause, nil, nil, created)
-		if sub.reserved > 0 && sub.enrollmentID != 0 {
+		if sub.reserved > 0 { // only enrollment subscriptions are reserved on (R-RES-1)
 			resID := newID()
 			at := now.Add(-time.Duration(2+rnd.IntN(200)) * 24 * time.Hour)
 			billing := licensing.DateOf(at).AddYears(1) // not billed yet
@@ -435,8 +435,6 @@ func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) 
 			resT.add(resID, r, sub.enrollmentID, sub.id, sub.sku, sub.reserved, licensing.ReservationEffective, "vlsc@seed.example",
 				at, at.Add(time.Hour), billing, fmt.Sprintf("seed-%d", resID), strings.Repeat("0", 64))
 			chT.add(newID(), r, sub.id, sub.reserved, CauseReservation, nil, resID, at)
-		} else if sub.reserved > 0 {
-			chT.add(newID(), r, sub.id, sub.reserved, cause, nil, nil, created) // direct: no reservations
 		}
 	}
 	subT.flush()

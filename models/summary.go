@@ -23,8 +23,15 @@ package models
 // agreement, program, enrollment), sums to the same totals and Available never counts a
 // license of one pool for a user of another.
 //
-// Subscriptions of an enrollment that is not activated have no account: they form pools
-// with a NULL account (ACCOUNT key nil), licensed and available but with nobody assigned.
+// Two forms of one statement. Grouped and filtered on pool dimensions only, the pools
+// themselves are the cells (no allocation needed): subscriptions UNION ALL the pool
+// counters of license_pools, one GROUP BY per pool, one per group. With a subscription
+// dimension the allocation runs as window functions over the same rows. The pools' users
+// come from license_pools, kept with every assignment change, not from counting a million
+// assignments (R-BI-2).
+//
+// Subscriptions of an enrollment not activated yet are on no account: per reseller and SKU
+// they form one pool with no account (ACCOUNT nil), licensed and available, nobody assigned.
 //
 // Quantities are the subscriptions' current quantities (see assignments.go); asOf decides
 // every status, exactly as SubscriptionTerm.StatusAt (statusSQL).
@@ -387,61 +394,106 @@ func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFil
 
 // ---- per subscription: the summary on customer, agreement, program or enrollment ----
 
-// summaryRows writes the source rows of the subscriptions: one per subscription, or with
+// cellKeys tells which subscription dimensions the cells must carry: those grouped or
+// filtered on. Every other column stays out of the rows the window functions sort.
+type cellKeys struct{ reseller, customer, agreement, program, enrollment bool }
+
+func cellKeysOf(groupBy []licensing.SummaryDimension, f SummaryFilter) cellKeys {
+	has := func(d licensing.SummaryDimension) bool { return slices.Contains(groupBy, d) }
+	return cellKeys{
+		reseller:   has(licensing.SummaryByReseller) || len(f.ResellerIDs) > 0,
+		customer:   has(licensing.SummaryByCustomer) || len(f.CustomerIDs) > 0,
+		agreement:  has(licensing.SummaryByAgreement) || len(f.AgreementIDs) > 0,
+		program:    has(licensing.SummaryByProgram) || len(f.Programs) > 0,
+		enrollment: has(licensing.SummaryByEnrollment) || len(f.EnrollmentIDs) > 0,
+	}
+}
+
+// programs in name order: PROGRAM travels as its rank, like SKUs.
+var summaryPrograms = func() []string {
+	out := make([]string, len(licensing.Programs))
+	for i, p := range licensing.Programs {
+		out[i] = string(p)
+	}
+	slices.Sort(out)
+	return out
+}()
+
+func programRankSQL(col string) string {
+	var b strings.Builder
+	b.WriteString("(CASE " + col)
+	for i, p := range summaryPrograms {
+		fmt.Fprintf(&b, " WHEN %s THEN %d", sqlQuote(p), i+1)
+	}
+	b.WriteString(" ELSE 0 END)")
+	return b.String()
+}
+
+// cellColumns writes the optional key columns of a cell row; vals gives each one's SQL.
+func (k cellKeys) columns(b *sqlBuilder, r, cus, agr, prog, enr string) {
+	for _, c := range []struct {
+		on        bool
+		sql, name string
+	}{{k.reseller, r, "r"}, {k.customer, cus, "cus"}, {k.agreement, agr, "agr"}, {k.program, prog, "prog"}, {k.enrollment, enr, "enr"}} {
+		if c.on {
+			b.add(c.sql + " AS " + c.name + ", ")
+		}
+	}
+}
+
+// summaryRows writes the cell rows of the subscriptions: one per subscription, or with
 // reservations set, one per subscription with reservations billed after asOf's day
 // (R-RES-1), in the columns
 //
-//	r, acc, kk, enr, agr, cus, prog, sid, kind, st, q, rq, n
+//	acc, kk, [r, cus, agr, prog, enr,] sid, cls, cap, rsv, n
 //
-// kind 0 is a subscription, 3 its reservations, 9 a pool's users (poolRows); st is its
-// status as of asOf (statusSQL), q its quantity, rq its reservations not billed. The
-// status is evaluated once per row here; summaryValues derives the sums from it after the
-// UNION ALL has materialized the rows.
-func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, reservations bool) {
+// cls orders a pool's rows for the allocation: 0 ACTIVE, 1 IN_GRACE, 2 other, 3 a
+// reservation row, 9 the pool's users (poolRows). Only ACTIVE and IN_GRACE cover users
+// (cap, R-LIC-2); cap of a cls 0 row is licensed (R-SUB-1), of a cls 1 row in grace.
+// Reservations show on ACTIVE subscriptions, at most their quantity (SummaryCellAt).
+func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time, reservations bool) {
 	st := statusSQL("s", asOf)
-	kind := "0"
+	b.add(`SELECT COALESCE(` + accountOfSubSQL + `, -s.reseller_id) AS acc, ` + cat.kkSQL("s.sku") + ` AS kk, `)
+	k.columns(b, "s.reseller_id", "CASE WHEN s.enrollment_id IS NOT NULL THEN g.customer_id ELSE da.customer_id END",
+		"e.agreement_id", programRankSQL("s.program"), "s.enrollment_id")
 	if reservations {
-		kind = "3"
-	}
-	b.add(`SELECT s.reseller_id AS r, COALESCE(`+accountOfSubSQL+`, -s.reseller_id) AS acc, `+cat.kkSQL("s.sku")+` AS kk,
-		s.enrollment_id AS enr, e.agreement_id AS agr, CASE WHEN s.enrollment_id IS NOT NULL THEN g.customer_id ELSE da.customer_id END AS cus,
-		s.program AS prog, s.id AS sid, `+kind+` AS kind, `+st.sql+` AS st, s.quantity AS q, `, st.args...)
-	if reservations {
-		b.add(`rv.q AS rq, 0 AS n
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, licensing.DateOf(asOf))
+		b.add(`s.id AS sid, 3 AS cls, 0 AS cap,
+		CASE WHEN s.quantity > 0 AND `+st.sql+` = `+stActive+` THEN (CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END) ELSE 0 END AS rsv, 0 AS n
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, append(st.args, licensing.DateOf(asOf))...)
 		b.scope(c, "")
 		b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
 	} else {
-		b.add(`0 AS rq, 0 AS n
-	FROM subscriptions s`)
+		st2 := statusSQL("s", asOf)
+		b.add(`s.id AS sid, (CASE `+st.sql+` WHEN `+stActive+` THEN 0 WHEN `+stInGrace+` THEN 1 ELSE 2 END) AS cls,
+		CASE WHEN s.quantity > 0 AND `+st2.sql+` IN (`+stActive+`, `+stInGrace+`) THEN s.quantity ELSE 0 END AS cap, 0 AS rsv, 0 AS n
+	FROM subscriptions s`, append(st.args, st2.args...)...)
 	}
 	b.add(`
-	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
+	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id`)
+	if k.customer {
+		b.add(`
 	LEFT JOIN agreements g ON g.reseller_id = e.reseller_id AND g.id = e.agreement_id
-	LEFT JOIN accounts da ON da.reseller_id = s.reseller_id AND da.id = s.direct_account_id
+	LEFT JOIN accounts da ON da.reseller_id = s.reseller_id AND da.id = s.direct_account_id`)
+	}
+	b.add(`
 	WHERE 1 = 1`)
 	b.scope(c, "s.")
 	summaryPushdown(b, cat, f, "s.reseller_id", accountOfSubSQL, "s.sku")
 }
 
-// summaryValues are the values of a source row u, in the order the allocation needs:
-// cls orders a pool's rows (0 ACTIVE, 1 IN_GRACE, 2 other subscriptions, 3 reservations, 9
-// users); only ACTIVE and IN_GRACE cover users (cap, R-LIC-2); only ACTIVE counts as
-// licensed (R-SUB-1); reservations show on ACTIVE subscriptions, at most their quantity
-// (SummaryCellAt).
-const summaryValues = `CASE WHEN u.kind = 0 THEN (CASE u.st WHEN ` + stActive + ` THEN 0 WHEN ` + stInGrace + ` THEN 1 ELSE 2 END) ELSE u.kind END AS cls,
-	CASE WHEN u.kind = 0 AND u.q > 0 AND u.st IN (` + stActive + `, ` + stInGrace + `) THEN u.q ELSE 0 END AS cap,
-	CASE WHEN u.kind = 0 AND u.q > 0 AND u.st = ` + stActive + ` THEN u.q ELSE 0 END AS lic,
-	CASE WHEN u.kind = 0 AND u.q > 0 AND u.st = ` + stInGrace + ` THEN u.q ELSE 0 END AS grace,
-	CASE WHEN u.kind = 3 AND u.q > 0 AND u.st = ` + stActive + ` THEN (CASE WHEN u.rq < u.q THEN u.rq ELSE u.q END) ELSE 0 END AS rsv`
-
 // poolRows writes one row per pool with users, from the counters in license_pools (not a
-// count of a million assignments), in the columns of summaryRows, with the account's
-// customer.
-func poolRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter) {
-	b.add(`SELECT p.reseller_id, p.account_id, ` + cat.kkSQL("p.sku") + `, NULL, NULL, a.customer_id, NULL, 0, 9, -1, 0, 0, p.assigned
-	FROM license_pools p LEFT JOIN accounts a ON a.reseller_id = p.reseller_id AND a.id = p.account_id WHERE p.assigned > 0`)
+// count of a million assignments), in the columns of summaryRows; its customer is the
+// account's.
+func poolRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter) {
+	b.add(`SELECT p.account_id AS acc, ` + cat.kkSQL("p.sku") + ` AS kk, `)
+	k.columns(b, "p.reseller_id", "a.customer_id", "NULL", "NULL", "NULL")
+	b.add(`0 AS sid, 9 AS cls, 0 AS cap, 0 AS rsv, p.assigned AS n
+	FROM license_pools p`)
+	if k.customer {
+		b.add(` LEFT JOIN accounts a ON a.reseller_id = p.reseller_id AND a.id = p.account_id`)
+	}
+	b.add(` WHERE p.assigned > 0`)
 	b.scope(c, "p.")
 	summaryPushdown(b, cat, f, "p.reseller_id", "p.account_id", "p.sku")
 }
@@ -477,7 +529,7 @@ func summaryPushdown(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter, re
 // otherwise (customer, agreement, program or enrollment grouped or filtered) each
 // subscription is a cell, with the pool's users allocated to it:
 //
-//	u  summaryRows (+ reservations) UNION ALL poolRows, v its summaryValues;
+//	u  summaryRows (+ reservations) UNION ALL poolRows, integers only;
 //	w  per pool (acc, kk): pool_n, its users, and before_n, the cover of the rows ordered
 //	   before this one (window functions, no self-join);
 //	c  each row's allocated users: min(cap, what is left); the rest to the cls 9 row.
@@ -489,6 +541,7 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 	for _, d := range groupBy {
 		byPool = byPool && poolDimension(d)
 	}
+	k := cellKeysOf(groupBy, f)
 	var b sqlBuilder
 	b.add(`SELECT `)
 	// Each dimension: what it groups and orders by, and what it shows.
@@ -505,7 +558,7 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 		case licensing.SummaryByAgreement:
 			group, show = "c.agr", "c.agr"
 		case licensing.SummaryByProgram:
-			group, show = "c.prog", "c.prog"
+			group, show = "c.prog", cat.nameSQL("c.prog", summaryPrograms)
 		case licensing.SummaryByEnrollment:
 			group, show = "c.enr", "c.enr"
 		case licensing.SummaryByAccount:
@@ -518,12 +571,12 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 		keys = append(keys, group)
 		b.add(show + " AS " + summaryAliases[d] + ", ")
 	}
-	assigned := "c.asg"
+	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
 	if byPool {
-		assigned = "c.n"
+		assigned, lic, grace = "c.n", "c.lic", "c.grace"
 	}
-	b.add(`COALESCE(SUM(c.lic), 0) AS licensed, COALESCE(SUM(c.grace), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
-	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > c.lic THEN ` + assigned + ` - c.lic ELSE 0 END), 0) AS unassignable,
+	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
+	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
 	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
 FROM (`)
 	if byPool {
@@ -540,21 +593,21 @@ FROM (`)
 		WHEN w.pool_n <= w.before_n THEN 0
 		WHEN w.pool_n - w.before_n > w.cap THEN w.cap
 		ELSE w.pool_n - w.before_n END AS asg
-	FROM (SELECT v.*, SUM(v.n) OVER (PARTITION BY v.acc, v.kk) AS pool_n,
-		SUM(v.cap) OVER (PARTITION BY v.acc, v.kk ORDER BY v.cls, v.sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - v.cap AS before_n
-	FROM (SELECT u.*, ` + summaryValues + ` FROM (
+	FROM (SELECT u.*, SUM(u.n) OVER (PARTITION BY u.acc, u.kk) AS pool_n,
+		SUM(u.cap) OVER (PARTITION BY u.acc, u.kk ORDER BY u.cls, u.sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - u.cap AS before_n
+	FROM (
 	`)
-		summaryRows(&b, c, cat, f, asOf, false)
+		summaryRows(&b, c, cat, k, f, asOf, false)
 		b.add(`
 	UNION ALL
 	`)
-		summaryRows(&b, c, cat, f, asOf, true)
+		summaryRows(&b, c, cat, k, f, asOf, true)
 		b.add(`
 	UNION ALL
 	`)
-		poolRows(&b, c, cat, f)
+		poolRows(&b, c, cat, k, f)
 		b.add(`
-	) u) v) w) c
+	) u) w) c
 	WHERE NOT (c.cls = 9 AND c.asg = 0)`) // an overflow row with no user left over is no cell
 	}
 	in := func(col string, vals any, n int) {
@@ -565,7 +618,15 @@ FROM (`)
 	in("c.r", f.ResellerIDs, len(f.ResellerIDs))
 	in("c.cus", f.CustomerIDs, len(f.CustomerIDs))
 	in("c.agr", f.AgreementIDs, len(f.AgreementIDs))
-	in("c.prog", f.Programs, len(f.Programs))
+	if len(f.Programs) > 0 {
+		ranks := []int{-1}
+		for i, p := range summaryPrograms {
+			if slices.Contains(f.Programs, licensing.Program(p)) {
+				ranks = append(ranks, i+1)
+			}
+		}
+		b.add(" AND c.prog IN ?", ranks)
+	}
 	in("c.enr", f.EnrollmentIDs, len(f.EnrollmentIDs))
 	in("c.acc", f.AccountIDs, len(f.AccountIDs))
 	if len(f.SKUs) > 0 || len(f.Families) > 0 {

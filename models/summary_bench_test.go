@@ -42,7 +42,7 @@ func TestSeedBenchDatabase(t *testing.T) {
 		t.Skip("set LICENSING_SEED_DSN=mysql://root@127.0.0.1:3306/bench to seed a benchmark database")
 	}
 	ctx := context.Background()
-	s := asgOpen(t, dsn)
+	s := openTestStore(t, dsn)
 	defer s.Close()
 	rep, err := Seed(ctx, s, SeedOptions{
 		Resellers:     envInt("LICENSING_SEED_RESELLERS", 1),
@@ -62,11 +62,12 @@ func TestSeedBenchDatabase(t *testing.T) {
 }
 
 var (
-	benchOnce    sync.Once
-	benchStore   *Store
-	benchLargest int64 // the account with the most assignments
-	benchTypical int64 // an account with about the median number
-	benchErr     error
+	benchOnce     sync.Once
+	benchStore    *Store
+	benchLargest  int64 // the account with the most assignments
+	benchTypical  int64 // an account with about the median number
+	benchReseller int64 // the largest account's reseller
+	benchErr      error
 )
 
 func benchSetup(b *testing.B) *Store {
@@ -96,6 +97,10 @@ func benchSetup(b *testing.B) *Store {
 			}
 			b.Logf("%d assignments on %d accounts; largest account %d has %d, typical %d has %d",
 				total, len(rows), benchLargest, rows[0].N, benchTypical, rows[len(rows)/2].N)
+			var a *Account
+			if a, benchErr = benchStore.Account(ctx, Caller{Role: RoleOperator}, benchLargest); benchErr == nil {
+				benchReseller = a.ResellerID
+			}
 		}
 	})
 	if benchErr != nil {
@@ -111,15 +116,38 @@ func reportMillis(b *testing.B, start time.Time) {
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/op")
 }
 
-// BenchmarkLicenseSummaryBySKU: the whole database (an operator) grouped by SKU (R-BI-2).
+// BenchmarkLicenseSummaryBySKU: grouped by SKU (R-BI-2), for an operator (every reseller)
+// and for the reseller of the largest account (a BI READER key; all of a one-reseller seed).
 func BenchmarkLicenseSummaryBySKU(b *testing.B) {
+	s := benchSetup(b)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		c    Caller
+	}{{"operator", Caller{Role: RoleOperator}}, {"reseller", Caller{Role: RoleReader, ResellerID: benchReseller}}} {
+		b.Run(c.name, func(b *testing.B) {
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				r, err := s.LicenseSummary(ctx, c.c, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{}, benchAsOf, SummaryPage{First: 50})
+				if err != nil || len(r.Groups) == 0 {
+					b.Fatal(r, err)
+				}
+			}
+			reportMillis(b, start)
+		})
+	}
+}
+
+// BenchmarkLicenseSummaryByProgram: a subscription dimension, so the users of each pool are
+// allocated to its subscriptions (window functions over every subscription and pool).
+func BenchmarkLicenseSummaryByProgram(b *testing.B) {
 	s := benchSetup(b)
 	ctx := context.Background()
 	op := Caller{Role: RoleOperator}
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		r, err := s.LicenseSummary(ctx, op, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{}, benchAsOf, SummaryPage{First: 50})
+		r, err := s.LicenseSummary(ctx, op, []licensing.SummaryDimension{licensing.SummaryByProgram}, SummaryFilter{}, benchAsOf, SummaryPage{First: 50})
 		if err != nil || len(r.Groups) == 0 {
 			b.Fatal(r, err)
 		}

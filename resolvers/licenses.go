@@ -65,8 +65,7 @@ func (r *Resolver) licenseChange(ctx context.Context, accountGID string, act fun
 			return &model.LicenseAssignmentPayload{ChangedUsers: []string{}, UserErrors: ue}
 		}
 		a, _ := r.Store.Account(ctx, c, accountID)
-		row := licensing.NewSummaryCell(res.Licensed, 0, 0, res.Assigned)
-		lic := &model.AccountLicense{SKUCode: res.SKU, Licensed: res.Licensed, Assigned: res.Assigned, Available: row.Available()}
+		lic := mapAccountLicense(res.SKU, res.Row())
 		return &model.LicenseAssignmentPayload{Account: mapAccount(a), License: lic, ChangedUsers: nonNil(res.Changed), UserErrors: ue}
 	})
 }

@@ -17,6 +17,10 @@ CREATE TABLE license_assignments (
 -- the counts that decide: COUNT(*) of one (reseller, account, SKU) for an assignment (R-LIC-1)
 -- or a lowered quantity (R-LIC-6) reads one range of the index, never the rows.
 CREATE UNIQUE INDEX license_assignments_pool ON license_assignments (reseller_id, account_id, sku, user_id);
+-- The conflicts of an account list each SKU's users oldest assignment first (R-LIC-4, last in
+-- first out): covering and in that order, so the largest account reads one index range,
+-- with no sort and no row lookups.
+CREATE INDEX license_assignments_holdings ON license_assignments (reseller_id, account_id, sku, assigned_at, user_id);
 -- Deleting a user frees all their licenses (R-LIC-5): find their rows without scanning the
 -- account's other users.
 CREATE INDEX license_assignments_user ON license_assignments (reseller_id, user_id);
