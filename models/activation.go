@@ -705,8 +705,10 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 			return err
 		}
 		newEnr := out.New
-		newEnr.RenewedFromID, newEnr.OriginalPurchaseDate = &old.ID, r.StartDate
-		if err := tx.ctx(ctx).Model(newEnr).Updates(map[string]any{"renewed_from_id": old.ID, "original_purchase_date": r.StartDate}).Error; err != nil {
+		// Its creation stands for its first processing (see ActivationFacts): the request's
+		// instant, not the wall clock's.
+		newEnr.RenewedFromID, newEnr.OriginalPurchaseDate, newEnr.CreatedAt = &old.ID, r.StartDate, now
+		if err := tx.ctx(ctx).Model(newEnr).Updates(map[string]any{"renewed_from_id": old.ID, "original_purchase_date": r.StartDate, "created_at": now}).Error; err != nil {
 			return err
 		}
 		var facts licensing.RenewalFacts
