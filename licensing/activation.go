@@ -157,6 +157,7 @@ type AccountAdmin struct {
 // ActivationAccount is what activation needs of an online-services account.
 type ActivationAccount struct {
 	ID              int64
+	Name            string // for messages
 	Country         string // ISO code
 	VerifiedDomains []string
 	Admins          []AccountAdmin
@@ -212,6 +213,8 @@ type ActivationFacts struct {
 	// RenewalNeedsOwnActivation: a renewal not associated automatically because the
 	// agreement has several enrollments with its organization name (R-ACT-10).
 	RenewalNeedsOwnActivation bool
+	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
+	AccountNames map[int64]string
 }
 
 // ActivationStatusAt explains the enrollment's activation as of asOf (R-ACT-12): one state
@@ -249,7 +252,7 @@ func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 			changes = nil
 		}
 		// R-ACT-3: later orders land here with no further email.
-		add(code, ActionAssignLicenses, changes, "The enrollment is on account %d (%s). Later orders land there automatically and no further activation email is sent; assign the licenses to users.", f.Account.ID, how)
+		add(code, ActionAssignLicenses, changes, "The enrollment is on account %s (%s). Later orders land there automatically and no further activation email is sent; assign the licenses to users.", f.Account.label(), how)
 		if due != nil && !asOf.Before(*due) {
 			st.State = ActivationDue
 			// Put the due reason first: it is the state's reason.
@@ -389,10 +392,10 @@ func associationReason(c AssociationCause) (ReasonCode, string) {
 func accountReasons(a *ActivationAccount, lines []ActivationLine, add func(ReasonCode, NextAction, *time.Time, string, ...any)) {
 	for _, l := range lines {
 		if !actSKUSoldIn(l, a.Country) {
-			add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %d.", l.SKU, a.Country, a.ID)
+			add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %s.", l.SKU, a.Country, a.label())
 		}
 		if bad := actIncompatible(l, a.SKUs); len(bad) > 0 {
-			add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %d together with %s, which the account already holds.", l.SKU, a.ID, strings.Join(bad, ", "))
+			add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %s together with %s, which the account already holds.", l.SKU, a.label(), strings.Join(bad, ", "))
 		}
 	}
 }
@@ -455,6 +458,8 @@ type EmailFacts struct {
 	// account holding the agreement's OFFICE_365/MICROSOFT_365/INTUNE licenses (R-ENR-5).
 	HasDynamics        bool
 	AgreementAccountID *int64
+	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
+	AccountNames map[int64]string
 }
 
 // EmailPlan is what happens when an order is processed: an email, an automatic
@@ -485,7 +490,7 @@ func PlanActivationEmail(f EmailFacts) EmailPlan {
 		plan.Reason = ActivationReason{Code: code, Action: action, ChangesAt: at, Message: fmt.Sprintf(format, args...)}
 	}
 	if f.AssociatedAccountID != nil {
-		reason(ReasonAlreadyAssociated, ActionAssignLicenses, nil, "The enrollment is already on account %d; the order lands there and no activation email is sent.", *f.AssociatedAccountID)
+		reason(ReasonAlreadyAssociated, ActionAssignLicenses, nil, "The enrollment is already on account %s; the order lands there and no activation email is sent.", actAccount(f.AccountNames, *f.AssociatedAccountID))
 		return plan
 	}
 	if !f.FirstOnlineServiceOrder {
@@ -494,13 +499,13 @@ func PlanActivationEmail(f EmailFacts) EmailPlan {
 	}
 	if f.Program == ProgramEnterprise && f.HasDynamics && f.AgreementAccountID != nil {
 		plan.AssociateWith, plan.Cause = actPtr(*f.AgreementAccountID), AssociatedByAgreementAccount
-		reason(ReasonAutoAgreementAccount, ActionAssignLicenses, nil, "Dynamics 365 licenses attach to account %d, where the agreement's Office 365, Microsoft 365 or Intune licenses are; no activation email is sent.", *f.AgreementAccountID)
+		reason(ReasonAutoAgreementAccount, ActionAssignLicenses, nil, "Dynamics 365 licenses attach to account %s, where the agreement's Office 365, Microsoft 365 or Intune licenses are; no activation email is sent.", actAccount(f.AccountNames, *f.AgreementAccountID))
 		return plan
 	}
 	if a, cause := matchAccountForOSM(f.OSMEmail, f.Accounts); a != nil {
 		plan.AssociateWith, plan.Cause = actPtr(a.ID), cause
 		code, how := associationReason(cause)
-		reason(code, ActionAssignLicenses, nil, "The enrollment is provisioned onto account %d (%s); no activation email is sent.", a.ID, how)
+		reason(code, ActionAssignLicenses, nil, "The enrollment is provisioned onto account %s (%s); no activation email is sent.", a.label(), how)
 		return plan
 	}
 	if strings.TrimSpace(f.OSMEmail) == "" {
@@ -644,6 +649,8 @@ type ActivationRequestFacts struct {
 	// AgreementAccountID: the account holding the ENTERPRISE agreement's
 	// OFFICE_365/MICROSOFT_365/INTUNE licenses, if any (R-ENR-5).
 	AgreementAccountID *int64
+	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
+	AccountNames map[int64]string
 }
 
 // ActivationDecision is what an accepted activation does (R-ENR-3).
@@ -663,7 +670,7 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	field := []string{"accountId"}
 	same := f.AssociatedAccountID != nil && f.Target != nil && *f.AssociatedAccountID == f.Target.ID
 	if f.AssociatedAccountID != nil && !same {
-		ps.Add(CodeAlreadyActivated, fmt.Sprintf("The enrollment is already activated on account %d; an enrollment is on one account only (support can remap it).", *f.AssociatedAccountID), field...)
+		ps.Add(CodeAlreadyActivated, fmt.Sprintf("The enrollment is already activated on account %s; an enrollment is on one account only (support can remap it).", actAccount(f.AccountNames, *f.AssociatedAccountID)), field...)
 	}
 	// The link governs the first activation only: a yearly OPEN_VALUE re-activation
 	// (R-ACT-11) would otherwise always be refused, the link living six months.
@@ -677,7 +684,7 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	if f.AssociatedAccountID == nil {
 		for _, id := range f.LicenseAccountIDs {
 			if f.Target == nil || id != f.Target.ID {
-				ps.Add(CodeEnrollmentSplit, fmt.Sprintf("Licenses of this enrollment are already on account %d; all licenses of an enrollment land on one account.", id), field...)
+				ps.Add(CodeEnrollmentSplit, fmt.Sprintf("Licenses of this enrollment are already on account %s; all licenses of an enrollment land on one account.", actAccount(f.AccountNames, id)), field...)
 				break
 			}
 		}
@@ -685,7 +692,7 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	// R-ENR-5
 	if f.Program == ProgramEnterprise && f.AgreementAccountID != nil && actHasFamily(f.Lines, FamilyDynamics365) &&
 		(f.Target == nil || f.Target.ID != *f.AgreementAccountID) {
-		ps.Add(CodeMustUseAgreementAccount, fmt.Sprintf("The agreement's Office 365, Microsoft 365 or Intune licenses are on account %d; its Dynamics 365 licenses must be activated there.", *f.AgreementAccountID), field...)
+		ps.Add(CodeMustUseAgreementAccount, fmt.Sprintf("The agreement's Office 365, Microsoft 365 or Intune licenses are on account %s; its Dynamics 365 licenses must be activated there.", actAccount(f.AccountNames, *f.AgreementAccountID)), field...)
 	}
 	country := f.NewAccountCountry
 	if f.Target != nil {
@@ -697,7 +704,7 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 		}
 		if f.Target != nil {
 			if bad := actIncompatible(l, f.Target.SKUs); len(bad) > 0 {
-				ps.Add(CodeIncompatibleSKUs, fmt.Sprintf("%s cannot be on account %d together with %s.", l.SKU, f.Target.ID, strings.Join(bad, ", ")), field...)
+				ps.Add(CodeIncompatibleSKUs, fmt.Sprintf("%s cannot be on account %s together with %s.", l.SKU, f.Target.label(), strings.Join(bad, ", ")), field...)
 			}
 		}
 	}
@@ -708,9 +715,9 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	case f.Target == nil:
 		return ActivationDecision{CreateAccount: true, Message: "A new account is created and every service of the enrollment is provisioned there; it is administered separately from any other account."}, nil
 	case same:
-		return ActivationDecision{AccountID: f.Target.ID, AlreadyOnAccount: true, Message: fmt.Sprintf("The enrollment is already on account %d; its activation is renewed.", f.Target.ID)}, nil
+		return ActivationDecision{AccountID: f.Target.ID, AlreadyOnAccount: true, Message: fmt.Sprintf("The enrollment is already on account %s; its activation is renewed.", f.Target.label())}, nil
 	}
-	return ActivationDecision{AccountID: f.Target.ID, Message: fmt.Sprintf("Every service of the enrollment is provisioned on account %d, which keeps its settings and data.", f.Target.ID)}, nil
+	return ActivationDecision{AccountID: f.Target.ID, Message: fmt.Sprintf("Every service of the enrollment is provisioned on account %s, which keeps its settings and data.", f.Target.label())}, nil
 }
 
 // RemapFacts are the facts of a support remap (R-ENR-4).
@@ -721,6 +728,8 @@ type RemapFacts struct {
 	// AgreementFamiliesOnCurrentAccount: families that OTHER enrollments of the same
 	// agreement hold on the current account (this enrollment's own licenses move with it).
 	AgreementFamiliesOnCurrentAccount []Family
+	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
+	AccountNames map[int64]string
 }
 
 // DecideRemap refuses a remap that would separate Dynamics 365 from the agreement's
@@ -728,12 +737,12 @@ type RemapFacts struct {
 func DecideRemap(f RemapFacts) *Problem {
 	field := []string{"accountId"}
 	if f.TargetAccountID == f.CurrentAccountID {
-		return &Problem{Field: field, Code: CodeInvalid, Message: fmt.Sprintf("The enrollment is already on account %d.", f.CurrentAccountID)}
+		return &Problem{Field: field, Code: CodeInvalid, Message: fmt.Sprintf("The enrollment is already on account %s.", actAccount(f.AccountNames, f.CurrentAccountID))}
 	}
 	if slices.Contains(f.EnrollmentFamilies, FamilyDynamics365) && slices.ContainsFunc(f.AgreementFamiliesOnCurrentAccount, func(x Family) bool {
 		return x == FamilyOffice365 || x == FamilyMicrosoft365 || x == FamilyIntune
 	}) {
-		return &Problem{Field: field, Code: CodeRemapSplitsAgreement, Message: fmt.Sprintf("This Dynamics 365 enrollment cannot leave account %d: the same agreement has Office 365, Microsoft 365 or Intune licenses there, and they stay on one account.", f.CurrentAccountID)}
+		return &Problem{Field: field, Code: CodeRemapSplitsAgreement, Message: fmt.Sprintf("This Dynamics 365 enrollment cannot leave account %s: the same agreement has Office 365, Microsoft 365 or Intune licenses there, and they stay on one account.", actAccount(f.AccountNames, f.CurrentAccountID))}
 	}
 	return nil
 }
@@ -746,6 +755,8 @@ type RenewalAssociationFacts struct {
 	// including the renewed (old) one and excluding the new one.
 	EnrollmentsWithOrganizationName int
 	OldAccountID                    *int64 // nil: the old enrollment was never activated
+	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
+	AccountNames map[int64]string
 }
 
 // RenewalAssociationPlan says whether the new enrollment joins the old account without email.
@@ -772,7 +783,7 @@ func RenewalAssociation(f RenewalAssociationFacts) RenewalAssociationPlan {
 			Message: fmt.Sprintf("The agreement has %d enrollments named %q, so each renewal gets its own activation email and must be activated.", f.EnrollmentsWithOrganizationName, strings.TrimSpace(f.NewOrganizationName))}}
 	}
 	return RenewalAssociationPlan{AssociateWith: actPtr(*f.OldAccountID), Reason: ActivationReason{Code: ReasonAutoRenewal, Action: ActionAssignLicenses,
-		Message: fmt.Sprintf("The renewal keeps the organization name, so it joins account %d without an activation email.", *f.OldAccountID)}}
+		Message: fmt.Sprintf("The renewal keeps the organization name, so it joins account %s without an activation email.", actAccount(f.AccountNames, *f.OldAccountID))}}
 }
 
 // OpenValueActivationDueAt is when an OPEN_VALUE enrollment must be activated again: a
@@ -924,3 +935,13 @@ func actIncompatible(l ActivationLine, onAccount []string) []string {
 func actHasFamily(lines []ActivationLine, fam Family) bool {
 	return slices.ContainsFunc(lines, func(l ActivationLine) bool { return l.Family == fam })
 }
+
+// actAccount names an account in a message: its display name, or its number when unknown.
+func actAccount(names map[int64]string, id int64) string {
+	if n := names[id]; n != "" {
+		return fmt.Sprintf("%q", n)
+	}
+	return fmt.Sprintf("#%d", id)
+}
+
+func (a ActivationAccount) label() string { return actAccount(map[int64]string{a.ID: a.Name}, a.ID) }

@@ -564,10 +564,10 @@ func TestRenewalAssociation(t *testing.T) {
 		email  bool
 		reason ReasonCode
 	}{
-		{"R-ACT-10_same_name_single_enrollment_joins_old_account", RenewalAssociationFacts{"Contoso  Ltd", " contoso ltd", 1, old}, 31, false, ReasonAutoRenewal},
-		{"R-ACT-10_several_enrollments_same_name_each_emailed", RenewalAssociationFacts{"Contoso", "Contoso", 2, old}, 0, true, ReasonRenewalNeedsActivation},
-		{"R-ACT-10_different_name_emailed", RenewalAssociationFacts{"Contoso", "Contoso Europe", 1, old}, 0, true, ReasonRenewalNeedsActivation},
-		{"R-ACT-10_old_never_activated_emailed", RenewalAssociationFacts{"Contoso", "Contoso", 1, nil}, 0, true, ReasonRenewalNeedsActivation},
+		{"R-ACT-10_same_name_single_enrollment_joins_old_account", RenewalAssociationFacts{OldOrganizationName: "Contoso  Ltd", NewOrganizationName: " contoso ltd", EnrollmentsWithOrganizationName: 1, OldAccountID: old}, 31, false, ReasonAutoRenewal},
+		{"R-ACT-10_several_enrollments_same_name_each_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso", EnrollmentsWithOrganizationName: 2, OldAccountID: old}, 0, true, ReasonRenewalNeedsActivation},
+		{"R-ACT-10_different_name_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso Europe", EnrollmentsWithOrganizationName: 1, OldAccountID: old}, 0, true, ReasonRenewalNeedsActivation},
+		{"R-ACT-10_old_never_activated_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso", EnrollmentsWithOrganizationName: 1, OldAccountID: nil}, 0, true, ReasonRenewalNeedsActivation},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -674,6 +674,24 @@ func TestPlanRenewal(t *testing.T) {
 		p := PlanRenewal(RenewalFacts{Old: f.Old, New: []RenewalSubscription{{21, "EXTRA_STORAGE"}, {22, "O365_E3"}, {23, "EXCHANGE_P1"}}}, renewedAt, 0)
 		if !reflect.DeepEqual(p.CarriedSKUs, []string{"EXCHANGE_P1", "EXTRA_STORAGE", "O365_E3"}) || p.ReassignSKUs != nil || p.NewOnlySKUs != nil {
 			t.Errorf("carried %v reassign %v new %v", p.CarriedSKUs, p.ReassignSKUs, p.NewOnlySKUs)
+		}
+	})
+}
+
+// Messages name accounts by their display name; a client cannot use an internal number.
+func TestActivationMessagesNameAccounts(t *testing.T) {
+	t.Run("R-ACT-12_messages_name_the_account", func(t *testing.T) {
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		f := ActivationFacts{Program: ProgramEnterprise, OSMEmail: "o@fabrikam.com", HasOrderOrReservation: true, FirstProcessedAt: &at,
+			Account: &ActivationAccount{ID: 4242, Name: "Fabrikam tenant", Country: "US"}, AssociatedAt: &at, AssociationCause: AssociatedByLink}
+		st := ActivationStatusAt(f, at.Add(time.Hour))
+		if len(st.Reasons) == 0 || !strings.Contains(st.Reasons[0].Message, `"Fabrikam tenant"`) || strings.Contains(st.Reasons[0].Message, "4242") {
+			t.Fatalf("reasons %+v: want the account's name, not its number", st.Reasons)
+		}
+		_, ps := DecideActivation(ActivationRequestFacts{Program: ProgramEnterprise, AsOf: at, AssociatedAccountID: actPtr(int64(7)),
+			Target: &ActivationAccount{ID: 8, Name: "Other"}, AccountNames: map[int64]string{7: "Fabrikam tenant"}})
+		if len(ps) == 0 || !strings.Contains(ps[0].Message, `"Fabrikam tenant"`) {
+			t.Fatalf("problems %+v: want the current account's name", ps)
 		}
 	})
 }

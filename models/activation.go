@@ -94,7 +94,7 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	}
 	out := make([]licensing.ActivationAccount, len(accounts))
 	for i, a := range accounts {
-		out[i] = licensing.ActivationAccount{ID: a.ID, Country: a.Country}
+		out[i] = licensing.ActivationAccount{ID: a.ID, Name: a.Name, Country: a.Country}
 		for _, d := range domains {
 			if d.AccountID == a.ID {
 				out[i].VerifiedDomains = append(out[i].VerifiedDomains, d.Domain)
@@ -234,9 +234,13 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	if err != nil {
 		return err
 	}
+	names, err := s.accountNames(ctx, e.ResellerID, e.AccountID, agreementAccount)
+	if err != nil {
+		return err
+	}
 	plan := licensing.PlanActivationEmail(licensing.EmailFacts{Program: a.Program, ProcessedAt: now, UsageStart: o.UsageStartDate,
 		FirstOnlineServiceOrder: earlier == 0, AssociatedAccountID: e.AccountID, OSMEmail: e.OSMEmail, Accounts: accounts,
-		HasDynamics: hasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount})
+		HasDynamics: hasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount, AccountNames: names})
 	if plan.AssociateWith != nil {
 		return s.associate(ctx, e, *plan.AssociateWith, plan.Cause, now)
 	}
@@ -523,6 +527,9 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		if f.AgreementAccountID, err = tx.agreementAccount(ctx, e, a.Program); err != nil {
 			return err
 		}
+		if f.AccountNames, err = tx.accountNames(ctx, e.ResellerID, e.AccountID, f.AgreementAccountID); err != nil {
+			return err
+		}
 		if r.AccountID != nil {
 			accounts, err := tx.accountFacts(ctx, e.ResellerID, func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", *r.AccountID) })
 			if err != nil {
@@ -586,6 +593,9 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 			return err
 		}
 		f.AgreementFamiliesOnCurrentAccount = fams
+		if f.AccountNames, err = tx.accountNames(ctx, e.ResellerID, e.AccountID); err != nil {
+			return err
+		}
 		if err := problem(licensing.DecideRemap(f)); err != nil {
 			return err
 		}
@@ -745,8 +755,12 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 			old.ResellerID, old.AgreementID, newEnr.ID, strings.ToLower(old.OrganizationName), licensing.EnrollmentRenewed, old.ID).Count(&sameName).Error; err != nil {
 			return err
 		}
+		names, err := tx.accountNames(ctx, old.ResellerID, old.AccountID)
+		if err != nil {
+			return err
+		}
 		assoc := licensing.RenewalAssociation(licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: newEnr.OrganizationName,
-			EnrollmentsWithOrganizationName: int(sameName), OldAccountID: old.AccountID})
+			EnrollmentsWithOrganizationName: int(sameName), OldAccountID: old.AccountID, AccountNames: names})
 		if assoc.AssociateWith != nil {
 			return tx.associate(ctx, newEnr, *assoc.AssociateWith, licensing.AssociatedByRenewal, now)
 		}
@@ -820,4 +834,26 @@ func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, limit int) ([
 // ReleaseEmail marks a claimed email unsent again after a failed delivery.
 func (s *Store) ReleaseEmail(ctx context.Context, id int64) error {
 	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ?", id).Update("sent_at", nil).Error
+}
+
+// accountNames loads the display names of the accounts a rule's messages may mention.
+func (s *Store) accountNames(ctx context.Context, resellerID int64, ids ...*int64) (map[int64]string, error) {
+	var want []int64
+	for _, id := range ids {
+		if id != nil {
+			want = append(want, *id)
+		}
+	}
+	out := map[int64]string{}
+	if len(want) == 0 {
+		return out, nil
+	}
+	var rows []Account
+	if err := s.ctx(ctx).Select("id", "name").Where("reseller_id = ? AND id IN ?", resellerID, want).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range rows {
+		out[a.ID] = a.Name
+	}
+	return out, nil
 }
