@@ -431,3 +431,16 @@ func conflictJoinIDs(ids []int64) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// DeprovisionedUsers is R-SUB-3 at the end of a grace period: the ended subscriptions' data is
+// deleted, so the users beyond what the SKU's ACTIVE and still in-grace quantity covers lose
+// their license, the most recently assigned first (AssignedUsers is oldest first). They are the
+// users licenseConflicts listed for that instant beforehand (R-LIC-7).
+func DeprovisionedUsers(h SKUHoldings, asOf time.Time) []string {
+	covered := LicensedQuantityAt(h.Subscriptions, asOf) + inGraceQuantityAt(h.Subscriptions, asOf)
+	users := conflictDistinct(h.AssignedUsers)
+	if len(users) <= covered {
+		return nil
+	}
+	return users[covered:]
+}

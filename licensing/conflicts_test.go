@@ -426,3 +426,20 @@ func TestSummary(t *testing.T) {
 		}
 	})
 }
+
+func TestDeprovisionedUsers(t *testing.T) {
+	t.Run("R-SUB-3_grace_end_removes_the_users_beyond_the_remaining_licenses", func(t *testing.T) {
+		renewed := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		end := renewed.Add(DefaultGracePeriod)
+		h := SKUHoldings{SKU: "E3", AssignedUsers: []string{"a", "b", "c"}, Subscriptions: []HeldSubscription{
+			{ID: 1, Quantity: 3, Term: SubscriptionTerm{GraceFrom: &renewed, GraceUntil: &end}}, // renewed onto another SKU
+			{ID: 2, Quantity: 1, Term: SubscriptionTerm{}},                                      // one E3 still ACTIVE
+		}}
+		if got := DeprovisionedUsers(h, end.Add(-time.Second)); got != nil {
+			t.Fatalf("in grace: %v lose their license, want none", got)
+		}
+		if got := DeprovisionedUsers(h, end); !reflect.DeepEqual(got, []string{"b", "c"}) {
+			t.Fatalf("at grace end: %v, want the two most recently assigned [b c]", got)
+		}
+	})
+}

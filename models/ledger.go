@@ -54,6 +54,7 @@ type Subscription struct {
 	CancelledAt     *time.Time
 	GraceFrom       *time.Time
 	GraceUntil      *time.Time
+	DeprovisionedAt *time.Time // when the sweep made R-SUB-3 so
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

@@ -118,7 +118,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	migrate := fs.String("migrate", envOr(getenv, "MIGRATE_ON_START", "true"), "apply migrations at start-up (MIGRATE_ON_START)")
 	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
 	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
-	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent (DISPATCH_INTERVAL)")
+	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	var seed models.SeedOptions
 	if cmd == "seed" {
 		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
@@ -178,6 +178,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	defer stop()
 	dispatcher := &mail.Dispatcher{Store: store, Sender: mail.LogSender{Log: log}, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
 	go dispatcher.Run(ctx, cfg.dispatchInterval)
+	go sweep(ctx, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", cfg.addr, "store", string(store.Dialect()), "explorer", "http://"+cfg.addr+"/")
@@ -196,4 +197,22 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		return err
 	}
 	return nil
+}
+
+// sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
+func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := store.SweepDeprovisioned(ctx, time.Now(), 200); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "deprovisioning ended grace periods", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "deprovisioned subscriptions whose grace period ended", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
