@@ -4,16 +4,11 @@ package e2e
 // CI (testenv.MySQLOnly; on SQLite, where writers are serialized, when no TEST_MYSQL_DSN is set).
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,65 +16,10 @@ import (
 	"github.com/licensing-api/licensing-api/testenv"
 )
 
-// ledgerClient sends GraphQL requests to a live test server; safe from any goroutine (it never
-// touches a testing.T).
-type ledgerClient struct {
-	url    string
-	client *http.Client
-}
-
-func newLedgerClient(t *testing.T, e *env) *ledgerClient {
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	return &ledgerClient{url: srv.URL + "/graphql", client: &http.Client{Timeout: 2 * time.Minute}}
-}
-
-// payload posts a mutation and returns its payload, or an error for a transport failure, a
-// GraphQL error or any userError.
-func (c *ledgerClient) payload(key, query string, vars map[string]any) (map[string]any, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+key)
-	res, err := c.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		return nil, fmt.Errorf("status %d, not JSON: %v", res.StatusCode, err)
-	}
-	if len(r.Errors) > 0 {
-		return nil, fmt.Errorf("GraphQL errors: %+v", r.Errors)
-	}
-	for name, v := range r.Data {
-		p, _ := v.(map[string]any)
-		if ue, _ := p["userErrors"].([]any); len(ue) > 0 {
-			return nil, fmt.Errorf("%s userErrors: %v", name, ue)
-		}
-		return p, nil
-	}
-	return nil, fmt.Errorf("no payload (status %d)", res.StatusCode)
-}
-
 // ledgerAll runs fn(0..n-1) at once (released together) and returns every error.
 func ledgerAll(n int, fn func(i int) error) []error {
-	start := make(chan struct{})
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			errs[i] = fn(i)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
 	var out []error
-	for i, err := range errs {
+	for i, err := range allAtOnce(n, fn) {
 		if err != nil {
 			out = append(out, fmt.Errorf("call %d: %w", i, err))
 		}
@@ -128,7 +68,7 @@ func TestLedgerConcurrency(t *testing.T) {
 	t.Run("R-ORD-2_one_key_50_concurrent_creates_make_one_order", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
 			e := newEnv(t, s)
-			c := newLedgerClient(t, e)
+			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			in := ledgerIn(ledgerOrderIn("ENR-1", "one-key", ledgerLines("O365-E3", 10, "INTUNE", 2)))
 			ids := make([]string, 50)
@@ -157,7 +97,7 @@ func TestLedgerConcurrency(t *testing.T) {
 	t.Run("R-RES-4_one_key_20_concurrent_reservations_reserve_once", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
 			e := newEnv(t, s)
-			c := newLedgerClient(t, e)
+			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			in := ledgerIn(ledgerResIn("ENR-1", "O365-E3", 7, "vic@fabrikam.com", "one-key"))
 			ids := make([]string, 20)
@@ -185,7 +125,7 @@ func TestLedgerConcurrency(t *testing.T) {
 	t.Run("R-SUB-7_concurrent_set_quantity_and_process_order_lose_no_update", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
 			e := newEnv(t, s)
-			c := newLedgerClient(t, e)
+			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			e.ledgerBuy(w.Key, "ENR-1", "start", "O365-E3", 10)
 			subs, _ := e.ledgerSubs(w.Key, "ENR-1", time.Time{})
@@ -225,7 +165,7 @@ func TestLedgerConcurrency(t *testing.T) {
 	t.Run("R-ORD-1_concurrent_processing_of_a_new_sku_makes_one_subscription", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
 			e := newEnv(t, s)
-			c := newLedgerClient(t, e)
+			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-0")
 			skus := []string{"O365-E1", "O365-E3", "O365-E5", "INTUNE"}
 			for round := 1; round <= 5; round++ {

@@ -5,86 +5,15 @@ package e2e
 // writers are serialized, otherwise). R-LIC-1: "also under concurrent assignment".
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/testenv"
 )
-
-// licClient posts GraphQL documents to a live test server; safe from any goroutine (it never
-// touches a testing.T).
-type licClient struct {
-	url    string
-	client *http.Client
-}
-
-func licNewClient(t *testing.T, e *env) *licClient {
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	return &licClient{url: srv.URL + "/graphql", client: &http.Client{Timeout: 2 * time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 300, MaxConnsPerHost: 0}}}
-}
-
-// licOutcome is one mutation's result as a client sees it.
-type licOutcome struct {
-	payload map[string]any
-	ue      []userError
-	err     error // transport failure, non-JSON body or GraphQL errors
-}
-
-func (c *licClient) post(key, query string, vars map[string]any) licOutcome {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+key)
-	res, err := c.client.Do(req)
-	if err != nil {
-		return licOutcome{err: err}
-	}
-	defer res.Body.Close()
-	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		return licOutcome{err: fmt.Errorf("status %d, not JSON: %v", res.StatusCode, err)}
-	}
-	if len(r.Errors) > 0 {
-		return licOutcome{err: fmt.Errorf("GraphQL errors: %+v", r.Errors)}
-	}
-	for _, v := range r.Data {
-		p, _ := v.(map[string]any)
-		raw, _ := json.Marshal(p["userErrors"])
-		var ue []userError
-		_ = json.Unmarshal(raw, &ue)
-		return licOutcome{payload: p, ue: ue}
-	}
-	return licOutcome{err: fmt.Errorf("no payload (status %d)", res.StatusCode)}
-}
-
-// licAllAtOnce runs fn(0..n-1) in goroutines released together and returns their outcomes.
-func licAllAtOnce(n int, fn func(i int) licOutcome) []licOutcome {
-	start := make(chan struct{})
-	out := make([]licOutcome, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = fn(i)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
-	return out
-}
 
 func licUsers(prefix string, n int) []string {
 	out := make([]string, n)
@@ -102,9 +31,9 @@ func TestLicensesConcurrency(t *testing.T) {
 			users := licUsers("user", 200)
 			e.licAddUsers(w.Key, w.AccountID, users...)
 			e.licDirect(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
-			c := licNewClient(t, e)
+			c := newLiveClient(t, e)
 
-			outcomes := licAllAtOnce(len(users), func(i int) licOutcome {
+			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
 				return c.post(w.Key, licAssignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[i]}})
 			})
 			var granted []string
@@ -172,10 +101,10 @@ func TestLicensesConcurrency(t *testing.T) {
 			users := licUsers("user", 40)
 			e.licAddUsers(w.Key, w.AccountID, users...)
 			e.licDirect(w.Key, w.AccountID, "INTUNE", 10, "2027-11-22", true)
-			c := licNewClient(t, e)
+			c := newLiveClient(t, e)
 			// Every call names alice and bob and one user of its own: alice and bob take two
 			// licenses once, so the first call takes 3 and 7 more calls take 1 each: 8 accepted.
-			outcomes := licAllAtOnce(len(users), func(i int) licOutcome {
+			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
 				return c.post(w.Key, licAssignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE",
 					"u": []string{"alice@fabrikam.com", "bob@fabrikam.com", users[i]}})
 			})
@@ -210,10 +139,10 @@ func TestLicensesConcurrency(t *testing.T) {
 			e.licAddUsers(w.Key, w.AccountID, users...)
 			sub := e.licDirect(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
 			e.licAssign(w.Key, w.AccountID, "INTUNE", users[:50]...)
-			c := licNewClient(t, e)
+			c := newLiveClient(t, e)
 			// 50 assignments, a millisecond apart, and in the middle of them a lowering to 75
 			// without acceptConflict: whichever commits first, no conflict may come out of it.
-			outcomes := licAllAtOnce(51, func(i int) licOutcome {
+			outcomes := allAtOnce(51, func(i int) liveOutcome {
 				if i == 25 {
 					time.Sleep(12 * time.Millisecond)
 					return c.post(w.Key, licSetQtyDoc, map[string]any{"id": sub, "q": 75})
