@@ -764,7 +764,10 @@ type RenewalAssociationPlan struct {
 	AssociateWith *int64
 	// SendEmail: the new enrollment goes through the ordinary activation email (R-ACT-1).
 	SendEmail bool
-	Reason    ActivationReason
+	// SeveralSameName: it was not associated because the agreement has several enrollments
+	// with its organization name; activationStatus says so (RENEWAL_NEEDS_ACTIVATION).
+	SeveralSameName bool
+	Reason          ActivationReason
 }
 
 // RenewalAssociation applies R-ACT-10. Organization names compare case-insensitively with
@@ -779,7 +782,7 @@ func RenewalAssociation(f RenewalAssociationFacts) RenewalAssociationPlan {
 		return RenewalAssociationPlan{SendEmail: true, Reason: ActivationReason{Code: ReasonRenewalNeedsActivation, Action: ActionActivate,
 			Message: "The renewed enrollment was never activated, so the renewal is activated from its own activation email."}}
 	case f.EnrollmentsWithOrganizationName > 1:
-		return RenewalAssociationPlan{SendEmail: true, Reason: ActivationReason{Code: ReasonRenewalNeedsActivation, Action: ActionActivate,
+		return RenewalAssociationPlan{SendEmail: true, SeveralSameName: true, Reason: ActivationReason{Code: ReasonRenewalNeedsActivation, Action: ActionActivate,
 			Message: fmt.Sprintf("The agreement has %d enrollments named %q, so each renewal gets its own activation email and must be activated.", f.EnrollmentsWithOrganizationName, strings.TrimSpace(f.NewOrganizationName))}}
 	}
 	return RenewalAssociationPlan{AssociateWith: actPtr(*f.OldAccountID), Reason: ActivationReason{Code: ReasonAutoRenewal, Action: ActionAssignLicenses,

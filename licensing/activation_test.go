@@ -579,6 +579,10 @@ func TestRenewalAssociation(t *testing.T) {
 			if got != c.assoc || p.SendEmail != c.email || p.Reason.Code != c.reason || p.Reason.Message == "" {
 				t.Errorf("got %+v (account %d), want account %d email %v %s", p, got, c.assoc, c.email, c.reason)
 			}
+			// Only the several-enrollments case is the one activationStatus explains as such.
+			if several := c.f.EnrollmentsWithOrganizationName > 1 && c.f.OldAccountID != nil && c.f.OldOrganizationName == c.f.NewOrganizationName; p.SeveralSameName != several {
+				t.Errorf("SeveralSameName = %v, want %v", p.SeveralSameName, several)
+			}
 		})
 	}
 }

@@ -489,6 +489,15 @@ func PendingPart(total, addedRecently int) int {
 	return max(0, min(addedRecently, total))
 }
 
+// LicensedPart is how much of a subscription's quantity is usable as of an instant: nothing
+// unless it is ACTIVE (R-SUB-1), and not the licenses still pending (R-ORD-5).
+func LicensedPart(status SubscriptionStatus, total, pending int) int {
+	if !status.Counts() {
+		return 0
+	}
+	return max(0, total-pending)
+}
+
 // CanChangeQuantity: only a subscription that counts (ACTIVE, R-SUB-1) and is not cancelled
 // takes a new total (R-SUB-7). Field {"subscriptionId"}.
 func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {

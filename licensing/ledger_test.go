@@ -461,3 +461,16 @@ func TestLedgerEdges(t *testing.T) {
 		wantOne(t, CanChangeQuantity(SubscriptionInGrace, false), CodeSubscriptionNotActive, "subscriptionId")
 	})
 }
+
+func TestLicensedPart(t *testing.T) {
+	t.Run("R-SUB-1_only_active_non_pending_licenses_are_usable", func(t *testing.T) {
+		for _, c := range []struct {
+			st                   SubscriptionStatus
+			total, pending, want int
+		}{{SubscriptionActive, 100, 30, 70}, {SubscriptionActive, 100, 0, 100}, {SubscriptionInGrace, 100, 0, 0}, {SubscriptionExpired, 50, 0, 0}} {
+			if got := LicensedPart(c.st, c.total, c.pending); got != c.want {
+				t.Errorf("LicensedPart(%s, %d, %d) = %d, want %d", c.st, c.total, c.pending, got, c.want)
+			}
+		}
+	})
+}

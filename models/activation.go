@@ -764,7 +764,7 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		if assoc.AssociateWith != nil {
 			return tx.associate(ctx, newEnr, *assoc.AssociateWith, licensing.AssociatedByRenewal, now)
 		}
-		newEnr.RenewalNeedsActivation = old.AccountID != nil
+		newEnr.RenewalNeedsActivation = assoc.SeveralSameName
 		if err := tx.ctx(ctx).Model(newEnr).Update("renewal_needs_activation", newEnr.RenewalNeedsActivation).Error; err != nil {
 			return err
 		}

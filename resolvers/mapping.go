@@ -180,10 +180,7 @@ func mapSubscription(v *models.SubscriptionView) *model.Subscription {
 	if v == nil {
 		return nil
 	}
-	licensed := 0
-	if v.Status.Counts() { // R-SUB-1: only ACTIVE subscriptions license anything
-		licensed = v.QuantityAsOf - v.PendingQuantity
-	}
+	licensed := licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 	return &model.Subscription{ID: globalID("Subscription", v.ID), DBID: v.ID, EnrollmentID: v.EnrollmentID, DirectAccountID: v.DirectAccountID,
 		SKUCode: v.SKU, Program: model.Program(v.Program), AsOf: v.AsOf, Status: model.SubscriptionStatus(v.Status), Quantity: v.QuantityAsOf,
 		PendingQuantity: v.PendingQuantity, LicensedQuantity: licensed, EndDate: v.EndDate, AutoRenew: v.AutoRenew,
