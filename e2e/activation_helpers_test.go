@@ -31,7 +31,7 @@ const (
 	actUE       = `userErrors { field code message }`
 	actEmailSel = `recipient subject trigger scheduledAt dueBy sentAt`
 	actEnrSel   = `id number status organizationName osm { name email } account { id name } associationCause associatedAt
-		originalPurchaseDate activationLinkExpiresAt activationEmails { ` + actEmailSel + ` } renewedFrom { number }`
+		originalPurchaseDate activationLinkExpiresAt activationEmails(first: 100) { edges { node { ` + actEmailSel + ` } } } renewedFrom { number }`
 	actKeySel   = `key sku { code } quantity redeemedAt redeemedAccount { id }`
 	actOrderSel = `id number status processedAt availableAt productKeys { ` + actKeySel + ` }`
 	actSubSel   = `id sku { code } status quantity pendingQuantity licensedQuantity graceUntil enrollment { number }`
@@ -186,10 +186,10 @@ func (e *env) actEnr(key, number string) map[string]any {
 
 // actEmails returns an enrollment's activation emails.
 func actEmails(enr map[string]any) []map[string]any {
-	l, _ := enr["activationEmails"].([]any)
+	l, _ := get(enr, "activationEmails", "edges").([]any)
 	out := make([]map[string]any, len(l))
 	for i, v := range l {
-		out[i], _ = v.(map[string]any)
+		out[i], _ = get(v, "node").(map[string]any)
 	}
 	return out
 }

@@ -803,7 +803,7 @@ func TestActivation(t *testing.T) {
 		if sent := e.actDispatch(t, actT0.Add(h)); len(sent) != 0 {
 			t.Fatalf("dispatcher sent %d emails for an enrollment already on an account", len(sent))
 		}
-		if got := get(e.actEnr(w.Key, "OV-1"), "activationEmails"); len(got.([]any)) != 0 {
+		if got := actEmails(e.actEnr(w.Key, "OV-1")); len(got) != 0 {
 			t.Errorf("dropped email still listed: %v", got)
 		}
 		// Onto the same account it is fine.

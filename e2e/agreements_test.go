@@ -14,7 +14,7 @@ func TestAgreementVolumeDiscount(t *testing.T) {
 			e.mutate(e.Operator, `mutation($o: ID!) { processOrder(input: {orderId: $o}) { order { status } userErrors { field code message } } }`,
 				map[string]any{"o": str(o, "order", "id")})
 			q := `query($n: String!) { agreement(number: $n) { activeSeats volumeDiscountEligible
-				enrollments { subscriptions { edges { node { id sku { code } } } } } } }`
+				enrollments { edges { node { subscriptions { edges { node { id sku { code } } } } } } } } }`
 			d := e.ok(w.Key, q, map[string]any{"n": "EA-250"})
 			if got := num(d, "agreement", "activeSeats"); got != 250 { // 249 E3 + 1 Sales Pro
 				t.Fatalf("activeSeats = %d, want 250", got)
@@ -23,7 +23,7 @@ func TestAgreementVolumeDiscount(t *testing.T) {
 				t.Fatalf("250 seats: want eligible, got %v", get(d, "agreement", "volumeDiscountEligible"))
 			}
 			var e3 string
-			for _, edge := range get(d, "agreement", "enrollments", 0, "subscriptions", "edges").([]any) {
+			for _, edge := range get(d, "agreement", "enrollments", "edges", 0, "node", "subscriptions", "edges").([]any) {
 				if str(edge, "node", "sku", "code") == "O365-E3" {
 					e3 = str(edge, "node", "id")
 				}

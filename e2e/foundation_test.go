@@ -316,11 +316,11 @@ func TestAgreements(t *testing.T) {
 			t.Fatalf("enrollments: %d, want 1", got)
 		}
 		d := e.ok(w.Key, `query($a: ID!) { enrollment(number: "ENR-1") { id organizationName agreement { id } }
-			node(id: $a) { ... on Agreement { enrollments { id } } } }`, map[string]any{"a": ea2})
+			node(id: $a) { ... on Agreement { enrollments { edges { node { id } } } } } }`, map[string]any{"a": ea2})
 		if str(d, "enrollment", "id") != w.EnrollmentID || str(d, "enrollment", "agreement", "id") != w.AgreementID || str(d, "enrollment", "organizationName") != "Fabrikam" {
 			t.Fatalf("the first enrollment changed: %v", d)
 		}
-		if n := len(get(d, "node", "enrollments").([]any)); n != 0 {
+		if n := len(get(d, "node", "enrollments", "edges").([]any)); n != 0 {
 			t.Fatalf("the second agreement has %d enrollments, want 0", n)
 		}
 		// The same number under the same agreement is refused too.

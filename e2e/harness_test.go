@@ -30,12 +30,27 @@ type env struct {
 	clock    atomic.Pointer[time.Time]
 }
 
-func newEnv(t testing.TB, s *models.Store) *env {
+// generous lets the functional tests send as much as they like with one key: only the tests of
+// the limits themselves (hostile_test.go) run with the server's defaults.
+var generous = server.Limits{KeyDefaults: models.KeyLimits{BucketSize: 1 << 30, RestoreRate: 1 << 30, MaxInFlight: 1 << 20}}
+
+func newEnv(t testing.TB, s *models.Store) *env { return newEnvWith(t, s, generous) }
+
+// newEnvWith is newEnv with the given limits (zero fields take the server's defaults).
+func newEnvWith(t testing.TB, s *models.Store, limits server.Limits) *env {
 	t.Helper()
 	e := &env{t: t, Store: s}
 	res := &resolvers.Resolver{Store: s, Now: func() time.Time { return *e.clock.Load() }}
 	e.SetNow(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	e.Handler = server.Handler(s, res, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	skus, err := s.CatalogSize(context.Background())
+	if err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits, CatalogSize: skus})
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	e.Handler = h
 	k, err := s.CreateFirstOperatorKey(context.Background(), "test operator")
 	if err != nil {
 		t.Fatalf("operator key: %v", err)

@@ -52,12 +52,12 @@ const everything = `{
   resellers { totalCount edges { node { id } } }
   apiKeys { totalCount edges { node { id reseller { id } } } }
   customers { totalCount edges { node { id reseller { id }
-    agreements { totalCount edges { node { id customer { id } enrollments { id } } } }
-    accounts { totalCount edges { node { id } } } } } }
-  agreements { totalCount edges { node { id customer { id reseller { id } } enrollments { id account { id } } } } }
+    agreements(first: 5) { totalCount edges { node { id customer { id } enrollments(first: 5) { edges { node { id } } } } } }
+    accounts(first: 5) { totalCount edges { node { id } } } } } }
+  agreements { totalCount edges { node { id customer { id reseller { id } } enrollments(first: 5) { edges { node { id account { id } } } } } } }
   enrollments { totalCount edges { node { id agreement { id customer { id } } account { id } } } }
   accounts { totalCount edges { node { id customer { id }
-    users { totalCount edges { node { id } } } enrollments { totalCount edges { node { id } } } } } }
+    users(first: 5) { totalCount edges { node { id } } } enrollments(first: 5) { totalCount edges { node { id } } } } } }
 }`
 
 func TestTenancyReads(t *testing.T) {

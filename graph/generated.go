@@ -54,573 +54,6 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
-	Account struct {
-		Administrators  func(childComplexity int) int
-		Country         func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Customer        func(childComplexity int) int
-		Enrollments     func(childComplexity int, first *int, after *string) int
-		ID              func(childComplexity int) int
-		Licenses        func(childComplexity int, asOf *time.Time) int
-		Name            func(childComplexity int) int
-		Subscriptions   func(childComplexity int, asOf *time.Time, first *int, after *string) int
-		Users           func(childComplexity int, first *int, after *string) int
-		VerifiedDomains func(childComplexity int) int
-	}
-
-	AccountAdministrator struct {
-		Email func(childComplexity int) int
-		Name  func(childComplexity int) int
-		Role  func(childComplexity int) int
-	}
-
-	AccountConflictConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	AccountConflictEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	AccountConflictSummary struct {
-		Account        func(childComplexity int) int
-		Deficit        func(childComplexity int) int
-		SkusInConflict func(childComplexity int) int
-	}
-
-	AccountConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	AccountEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	AccountLicense struct {
-		Assigned  func(childComplexity int) int
-		Available func(childComplexity int) int
-		InGrace   func(childComplexity int) int
-		Licensed  func(childComplexity int) int
-		Sku       func(childComplexity int) int
-	}
-
-	AccountUser struct {
-		CreatedAt   func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		ID          func(childComplexity int) int
-		UserName    func(childComplexity int) int
-	}
-
-	AccountUserConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	AccountUserEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	ActivationEmail struct {
-		DueBy       func(childComplexity int) int
-		Recipient   func(childComplexity int) int
-		ScheduledAt func(childComplexity int) int
-		SentAt      func(childComplexity int) int
-		Subject     func(childComplexity int) int
-		Trigger     func(childComplexity int) int
-	}
-
-	ActivationReason struct {
-		Action    func(childComplexity int) int
-		ChangesAt func(childComplexity int) int
-		Code      func(childComplexity int) int
-		Message   func(childComplexity int) int
-	}
-
-	ActivationStatus struct {
-		AsOf       func(childComplexity int) int
-		Enrollment func(childComplexity int) int
-		Reasons    func(childComplexity int) int
-		State      func(childComplexity int) int
-	}
-
-	AddAccountUsersPayload struct {
-		Account    func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	Agreement struct {
-		ActiveSeats            func(childComplexity int, asOf *time.Time) int
-		AnniversaryDate        func(childComplexity int) int
-		Contacts               func(childComplexity int) int
-		CreatedAt              func(childComplexity int) int
-		Customer               func(childComplexity int) int
-		Enrollments            func(childComplexity int) int
-		ID                     func(childComplexity int) int
-		Number                 func(childComplexity int) int
-		Program                func(childComplexity int) int
-		StartDate              func(childComplexity int) int
-		VolumeDiscountEligible func(childComplexity int, asOf *time.Time) int
-	}
-
-	AgreementConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	AgreementContact struct {
-		Email func(childComplexity int) int
-		Name  func(childComplexity int) int
-		Roles func(childComplexity int) int
-	}
-
-	AgreementEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	ApiKey struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Reseller  func(childComplexity int) int
-		RevokedAt func(childComplexity int) int
-		Role      func(childComplexity int) int
-	}
-
-	ApiKeyConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	ApiKeyEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	ConflictResolution struct {
-		Kind            func(childComplexity int) int
-		Message         func(childComplexity int) int
-		NewTotal        func(childComplexity int) int
-		SubscriptionIds func(childComplexity int) int
-		UserCount       func(childComplexity int) int
-	}
-
-	CreateAccountPayload struct {
-		Account    func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateAgreementPayload struct {
-		Agreement  func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateApiKeyPayload struct {
-		APIKey     func(childComplexity int) int
-		Token      func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateCustomerPayload struct {
-		Customer   func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateEnrollmentPayload struct {
-		Enrollment func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateOrderPayload struct {
-		Order      func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	CreateResellerPayload struct {
-		Reseller   func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	Customer struct {
-		Accounts         func(childComplexity int, first *int, after *string) int
-		Agreements       func(childComplexity int, first *int, after *string) int
-		Country          func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		ID               func(childComplexity int) int
-		OrganizationName func(childComplexity int) int
-		Reseller         func(childComplexity int) int
-	}
-
-	CustomerConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	CustomerEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	DeleteAccountUserPayload struct {
-		Account    func(childComplexity int) int
-		FreedSkus  func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	Enrollment struct {
-		Account                  func(childComplexity int) int
-		ActivationEmails         func(childComplexity int) int
-		ActivationLinkExpiresAt  func(childComplexity int) int
-		Agreement                func(childComplexity int) int
-		AssociatedAt             func(childComplexity int) int
-		AssociationCause         func(childComplexity int) int
-		CreatedAt                func(childComplexity int) int
-		EndDate                  func(childComplexity int) int
-		ID                       func(childComplexity int) int
-		Number                   func(childComplexity int) int
-		OrganizationName         func(childComplexity int) int
-		OriginalPurchaseDate     func(childComplexity int) int
-		Osm                      func(childComplexity int) int
-		OsmCanManageReservations func(childComplexity int) int
-		RenewedFrom              func(childComplexity int) int
-		StartDate                func(childComplexity int) int
-		Status                   func(childComplexity int) int
-		Subscriptions            func(childComplexity int, asOf *time.Time, first *int, after *string) int
-	}
-
-	EnrollmentConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	EnrollmentEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	EnrollmentPayload struct {
-		Enrollment func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	LicenseAssignmentPayload struct {
-		Account      func(childComplexity int) int
-		ChangedUsers func(childComplexity int) int
-		License      func(childComplexity int) int
-		UserErrors   func(childComplexity int) int
-	}
-
-	LicenseConflict struct {
-		AffectedUsers func(childComplexity int) int
-		Assigned      func(childComplexity int) int
-		Deficit       func(childComplexity int) int
-		InGrace       func(childComplexity int) int
-		Licensed      func(childComplexity int) int
-		Resolutions   func(childComplexity int) int
-		Sku           func(childComplexity int) int
-	}
-
-	LicenseSummaryConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	LicenseSummaryEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	LicenseSummaryRow struct {
-		Account           func(childComplexity int) int
-		Agreement         func(childComplexity int) int
-		Assigned          func(childComplexity int) int
-		Available         func(childComplexity int) int
-		Customer          func(childComplexity int) int
-		Enrollment        func(childComplexity int) int
-		Family            func(childComplexity int) int
-		InGrace           func(childComplexity int) int
-		Licensed          func(childComplexity int) int
-		Program           func(childComplexity int) int
-		Reseller          func(childComplexity int) int
-		ReservedNotBilled func(childComplexity int) int
-		Sku               func(childComplexity int) int
-	}
-
-	Mutation struct {
-		ActivateEnrollment          func(childComplexity int, input model.ActivateEnrollmentInput) int
-		AddAccountUsers             func(childComplexity int, input model.AddAccountUsersInput) int
-		AssignLicenses              func(childComplexity int, input model.AssignLicensesInput) int
-		CancelOrder                 func(childComplexity int, input model.OrderActionInput) int
-		CancelSubscription          func(childComplexity int, input model.SubscriptionActionInput) int
-		CreateAPIKey                func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateAccount               func(childComplexity int, input model.CreateAccountInput) int
-		CreateAgreement             func(childComplexity int, input model.CreateAgreementInput) int
-		CreateCustomer              func(childComplexity int, input model.CreateCustomerInput) int
-		CreateDirectSubscription    func(childComplexity int, input model.CreateDirectSubscriptionInput) int
-		CreateEnrollment            func(childComplexity int, input model.CreateEnrollmentInput) int
-		CreateOrder                 func(childComplexity int, input model.CreateOrderInput) int
-		CreateReseller              func(childComplexity int, input model.CreateResellerInput) int
-		CreateReservation           func(childComplexity int, input model.CreateReservationInput) int
-		DeleteAccountUser           func(childComplexity int, input model.DeleteAccountUserInput) int
-		GrantReservationPermission  func(childComplexity int, input model.ReservationPermissionInput) int
-		ProcessOrder                func(childComplexity int, input model.OrderActionInput) int
-		ProcessReservation          func(childComplexity int, input model.ProcessReservationInput) int
-		RedeemProductKey            func(childComplexity int, input model.RedeemProductKeyInput) int
-		ReenableActivationLink      func(childComplexity int, input model.ReenableActivationLinkInput) int
-		RemapEnrollment             func(childComplexity int, input model.RemapEnrollmentInput) int
-		RemoveLicenses              func(childComplexity int, input model.RemoveLicensesInput) int
-		RenewEnrollment             func(childComplexity int, input model.RenewEnrollmentInput) int
-		RenewSubscription           func(childComplexity int, input model.SubscriptionActionInput) int
-		ResendActivationEmail       func(childComplexity int, input model.ResendActivationEmailInput) int
-		RevokeAPIKey                func(childComplexity int, input model.RevokeAPIKeyInput) int
-		RevokeReservationPermission func(childComplexity int, input model.ReservationPermissionInput) int
-		SetAutoRenew                func(childComplexity int, input model.SetAutoRenewInput) int
-		SetSubscriptionQuantity     func(childComplexity int, input model.SetSubscriptionQuantityInput) int
-		UpdateSubscriptionContact   func(childComplexity int, input model.UpdateSubscriptionContactInput) int
-	}
-
-	OnlineServicesManager struct {
-		Email func(childComplexity int) int
-		Name  func(childComplexity int) int
-	}
-
-	Order struct {
-		AvailableAt           func(childComplexity int) int
-		CancelledAt           func(childComplexity int) int
-		CreatedAt             func(childComplexity int) int
-		Enrollment            func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		IdempotencyKey        func(childComplexity int) int
-		Lines                 func(childComplexity int) int
-		MovesFromSubscription func(childComplexity int) int
-		Number                func(childComplexity int) int
-		ProcessedAt           func(childComplexity int) int
-		ProductKeys           func(childComplexity int) int
-		PurchaseDate          func(childComplexity int) int
-		Status                func(childComplexity int) int
-		UsageStartDate        func(childComplexity int) int
-	}
-
-	OrderConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	OrderEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	OrderLine struct {
-		Quantity func(childComplexity int) int
-		Sku      func(childComplexity int) int
-	}
-
-	OrderPayload struct {
-		Order      func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	PageInfo struct {
-		EndCursor       func(childComplexity int) int
-		HasNextPage     func(childComplexity int) int
-		HasPreviousPage func(childComplexity int) int
-		StartCursor     func(childComplexity int) int
-	}
-
-	ProductKey struct {
-		Key             func(childComplexity int) int
-		Quantity        func(childComplexity int) int
-		RedeemedAccount func(childComplexity int) int
-		RedeemedAt      func(childComplexity int) int
-		Sku             func(childComplexity int) int
-	}
-
-	Query struct {
-		APIKeys               func(childComplexity int, first *int, after *string) int
-		Accounts              func(childComplexity int, first *int, after *string, filter *model.AccountFilter) int
-		AccountsWithConflicts func(childComplexity int, asOf *time.Time, first *int, after *string) int
-		ActivationStatus      func(childComplexity int, enrollmentNumber string, asOf *time.Time) int
-		Agreement             func(childComplexity int, number string) int
-		Agreements            func(childComplexity int, first *int, after *string, filter *model.AgreementFilter) int
-		Customers             func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
-		Enrollment            func(childComplexity int, number string) int
-		Enrollments           func(childComplexity int, first *int, after *string, filter *model.EnrollmentFilter) int
-		LicenseConflicts      func(childComplexity int, accountID string, asOf *time.Time) int
-		LicenseSummary        func(childComplexity int, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) int
-		Node                  func(childComplexity int, id string) int
-		Order                 func(childComplexity int, number string) int
-		Orders                func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
-		Resellers             func(childComplexity int, first *int, after *string) int
-		Reservations          func(childComplexity int, first *int, after *string, filter *model.ReservationFilter) int
-		Sku                   func(childComplexity int, code string) int
-		Skus                  func(childComplexity int, first *int, after *string, filter *model.SkuFilter) int
-		Viewer                func(childComplexity int) int
-	}
-
-	RedeemProductKeyPayload struct {
-		ProductKey func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	RenewEnrollmentPayload struct {
-		CarriedSkus   func(childComplexity int) int
-		GraceUntil    func(childComplexity int) int
-		NewEnrollment func(childComplexity int) int
-		OldEnrollment func(childComplexity int) int
-		ReassignSkus  func(childComplexity int) int
-		UserErrors    func(childComplexity int) int
-	}
-
-	Reseller struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-	}
-
-	ResellerConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	ResellerEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	ResendActivationEmailPayload struct {
-		Email      func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	Reservation struct {
-		BillingDate    func(childComplexity int) int
-		ContactEmail   func(childComplexity int) int
-		Enrollment     func(childComplexity int) int
-		ID             func(childComplexity int) int
-		IdempotencyKey func(childComplexity int) int
-		Overdue        func(childComplexity int, asOf *time.Time) int
-		OverdueAt      func(childComplexity int) int
-		ProcessedAt    func(childComplexity int) int
-		Quantity       func(childComplexity int) int
-		ReservedAt     func(childComplexity int) int
-		Sku            func(childComplexity int) int
-		Status         func(childComplexity int) int
-	}
-
-	ReservationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	ReservationEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	ReservationPayload struct {
-		Reservation func(childComplexity int) int
-		UserErrors  func(childComplexity int) int
-	}
-
-	ReservationPermissionPayload struct {
-		Enrollment func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	RevokeApiKeyPayload struct {
-		APIKey     func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
-	Sku struct {
-		BaseSkus         func(childComplexity int) int
-		Code             func(childComplexity int) int
-		Countries        func(childComplexity int) int
-		Family           func(childComplexity int) int
-		IncompatibleSkus func(childComplexity int) int
-		Kind             func(childComplexity int) int
-		Name             func(childComplexity int) int
-		Unit             func(childComplexity int) int
-	}
-
-	SkuConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	SkuEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	Subscription struct {
-		AsOf             func(childComplexity int) int
-		AutoRenew        func(childComplexity int) int
-		CancelledAt      func(childComplexity int) int
-		DirectAccount    func(childComplexity int) int
-		EndDate          func(childComplexity int) int
-		Enrollment       func(childComplexity int) int
-		GraceUntil       func(childComplexity int) int
-		ID               func(childComplexity int) int
-		LicensedQuantity func(childComplexity int) int
-		PendingQuantity  func(childComplexity int) int
-		Program          func(childComplexity int) int
-		Quantity         func(childComplexity int) int
-		Sku              func(childComplexity int) int
-		Status           func(childComplexity int) int
-	}
-
-	SubscriptionConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	SubscriptionEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	SubscriptionPayload struct {
-		Subscription func(childComplexity int) int
-		UserErrors   func(childComplexity int) int
-	}
-
-	UpdateSubscriptionContactPayload struct {
-		Email              func(childComplexity int) int
-		EmailNotSentReason func(childComplexity int) int
-		Enrollment         func(childComplexity int) int
-		UserErrors         func(childComplexity int) int
-	}
-
-	UserError struct {
-		Code    func(childComplexity int) int
-		Field   func(childComplexity int) int
-		Message func(childComplexity int) int
-	}
-
-	Viewer struct {
-		Reseller func(childComplexity int) int
-		Role     func(childComplexity int) int
-	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -645,12 +78,14 @@ type AccountLicenseResolver interface {
 type AgreementResolver interface {
 	Customer(ctx context.Context, obj *model.Agreement) (*model.Customer, error)
 	Contacts(ctx context.Context, obj *model.Agreement) ([]*model.AgreementContact, error)
-	Enrollments(ctx context.Context, obj *model.Agreement) ([]*model.Enrollment, error)
+	Enrollments(ctx context.Context, obj *model.Agreement, first *int, after *string) (*model.EnrollmentConnection, error)
 	ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error)
 	VolumeDiscountEligible(ctx context.Context, obj *model.Agreement, asOf *time.Time) (bool, error)
 }
 type ApiKeyResolver interface {
 	Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error)
+
+	Limits(ctx context.Context, obj *model.APIKey) (*model.APIKeyLimits, error)
 }
 type CustomerResolver interface {
 	Reseller(ctx context.Context, obj *model.Customer) (*model.Reseller, error)
@@ -661,7 +96,7 @@ type EnrollmentResolver interface {
 	Agreement(ctx context.Context, obj *model.Enrollment) (*model.Agreement, error)
 	Account(ctx context.Context, obj *model.Enrollment) (*model.Account, error)
 
-	ActivationEmails(ctx context.Context, obj *model.Enrollment) ([]*model.ActivationEmail, error)
+	ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error)
 	RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error)
 	OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error)
 	Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error)
@@ -682,6 +117,7 @@ type MutationResolver interface {
 	CreateReseller(ctx context.Context, input model.CreateResellerInput) (*model.CreateResellerPayload, error)
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error)
+	SetAPIKeyLimits(ctx context.Context, input model.SetAPIKeyLimitsInput) (*model.SetAPIKeyLimitsPayload, error)
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CreateCustomerPayload, error)
 	CreateAgreement(ctx context.Context, input model.CreateAgreementInput) (*model.CreateAgreementPayload, error)
 	CreateEnrollment(ctx context.Context, input model.CreateEnrollmentInput) (*model.CreateEnrollmentPayload, error)
@@ -722,6 +158,7 @@ type OrderLineResolver interface {
 	Sku(ctx context.Context, obj *model.OrderLine) (*model.Sku, error)
 }
 type ProductKeyResolver interface {
+	Key(ctx context.Context, obj *model.ProductKey) (*string, error)
 	Sku(ctx context.Context, obj *model.ProductKey) (*model.Sku, error)
 
 	RedeemedAccount(ctx context.Context, obj *model.ProductKey) (*model.Account, error)
@@ -779,2433 +216,6 @@ func (e *executableSchema) Schema() *ast.Schema {
 func (e *executableSchema) Complexity(ctx context.Context, typeName, field string, childComplexity int, rawArgs map[string]any) (int, bool) {
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
-	switch typeName + "." + field {
-
-	case "Account.administrators":
-		if e.ComplexityRoot.Account.Administrators == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.Administrators(childComplexity), true
-	case "Account.country":
-		if e.ComplexityRoot.Account.Country == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.Country(childComplexity), true
-	case "Account.createdAt":
-		if e.ComplexityRoot.Account.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
-	case "Account.customer":
-		if e.ComplexityRoot.Account.Customer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.Customer(childComplexity), true
-	case "Account.enrollments":
-		if e.ComplexityRoot.Account.Enrollments == nil {
-			break
-		}
-
-		args, err := ec.field_Account_enrollments_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Account.Enrollments(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Account.id":
-		if e.ComplexityRoot.Account.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.ID(childComplexity), true
-	case "Account.licenses":
-		if e.ComplexityRoot.Account.Licenses == nil {
-			break
-		}
-
-		args, err := ec.field_Account_licenses_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Account.Licenses(childComplexity, args["asOf"].(*time.Time)), true
-	case "Account.name":
-		if e.ComplexityRoot.Account.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.Name(childComplexity), true
-	case "Account.subscriptions":
-		if e.ComplexityRoot.Account.Subscriptions == nil {
-			break
-		}
-
-		args, err := ec.field_Account_subscriptions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Account.Subscriptions(childComplexity, args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
-	case "Account.users":
-		if e.ComplexityRoot.Account.Users == nil {
-			break
-		}
-
-		args, err := ec.field_Account_users_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Account.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Account.verifiedDomains":
-		if e.ComplexityRoot.Account.VerifiedDomains == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.VerifiedDomains(childComplexity), true
-
-	case "AccountAdministrator.email":
-		if e.ComplexityRoot.AccountAdministrator.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountAdministrator.Email(childComplexity), true
-	case "AccountAdministrator.name":
-		if e.ComplexityRoot.AccountAdministrator.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountAdministrator.Name(childComplexity), true
-	case "AccountAdministrator.role":
-		if e.ComplexityRoot.AccountAdministrator.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountAdministrator.Role(childComplexity), true
-
-	case "AccountConflictConnection.edges":
-		if e.ComplexityRoot.AccountConflictConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictConnection.Edges(childComplexity), true
-	case "AccountConflictConnection.pageInfo":
-		if e.ComplexityRoot.AccountConflictConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictConnection.PageInfo(childComplexity), true
-	case "AccountConflictConnection.totalCount":
-		if e.ComplexityRoot.AccountConflictConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictConnection.TotalCount(childComplexity), true
-
-	case "AccountConflictEdge.cursor":
-		if e.ComplexityRoot.AccountConflictEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictEdge.Cursor(childComplexity), true
-	case "AccountConflictEdge.node":
-		if e.ComplexityRoot.AccountConflictEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictEdge.Node(childComplexity), true
-
-	case "AccountConflictSummary.account":
-		if e.ComplexityRoot.AccountConflictSummary.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictSummary.Account(childComplexity), true
-	case "AccountConflictSummary.deficit":
-		if e.ComplexityRoot.AccountConflictSummary.Deficit == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictSummary.Deficit(childComplexity), true
-	case "AccountConflictSummary.skusInConflict":
-		if e.ComplexityRoot.AccountConflictSummary.SkusInConflict == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConflictSummary.SkusInConflict(childComplexity), true
-
-	case "AccountConnection.edges":
-		if e.ComplexityRoot.AccountConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConnection.Edges(childComplexity), true
-	case "AccountConnection.pageInfo":
-		if e.ComplexityRoot.AccountConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConnection.PageInfo(childComplexity), true
-	case "AccountConnection.totalCount":
-		if e.ComplexityRoot.AccountConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountConnection.TotalCount(childComplexity), true
-
-	case "AccountEdge.cursor":
-		if e.ComplexityRoot.AccountEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountEdge.Cursor(childComplexity), true
-	case "AccountEdge.node":
-		if e.ComplexityRoot.AccountEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
-
-	case "AccountLicense.assigned":
-		if e.ComplexityRoot.AccountLicense.Assigned == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountLicense.Assigned(childComplexity), true
-	case "AccountLicense.available":
-		if e.ComplexityRoot.AccountLicense.Available == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountLicense.Available(childComplexity), true
-	case "AccountLicense.inGrace":
-		if e.ComplexityRoot.AccountLicense.InGrace == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountLicense.InGrace(childComplexity), true
-	case "AccountLicense.licensed":
-		if e.ComplexityRoot.AccountLicense.Licensed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountLicense.Licensed(childComplexity), true
-	case "AccountLicense.sku":
-		if e.ComplexityRoot.AccountLicense.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountLicense.Sku(childComplexity), true
-
-	case "AccountUser.createdAt":
-		if e.ComplexityRoot.AccountUser.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUser.CreatedAt(childComplexity), true
-	case "AccountUser.displayName":
-		if e.ComplexityRoot.AccountUser.DisplayName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUser.DisplayName(childComplexity), true
-	case "AccountUser.id":
-		if e.ComplexityRoot.AccountUser.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUser.ID(childComplexity), true
-	case "AccountUser.userName":
-		if e.ComplexityRoot.AccountUser.UserName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUser.UserName(childComplexity), true
-
-	case "AccountUserConnection.edges":
-		if e.ComplexityRoot.AccountUserConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUserConnection.Edges(childComplexity), true
-	case "AccountUserConnection.pageInfo":
-		if e.ComplexityRoot.AccountUserConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUserConnection.PageInfo(childComplexity), true
-	case "AccountUserConnection.totalCount":
-		if e.ComplexityRoot.AccountUserConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUserConnection.TotalCount(childComplexity), true
-
-	case "AccountUserEdge.cursor":
-		if e.ComplexityRoot.AccountUserEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUserEdge.Cursor(childComplexity), true
-	case "AccountUserEdge.node":
-		if e.ComplexityRoot.AccountUserEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountUserEdge.Node(childComplexity), true
-
-	case "ActivationEmail.dueBy":
-		if e.ComplexityRoot.ActivationEmail.DueBy == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.DueBy(childComplexity), true
-	case "ActivationEmail.recipient":
-		if e.ComplexityRoot.ActivationEmail.Recipient == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.Recipient(childComplexity), true
-	case "ActivationEmail.scheduledAt":
-		if e.ComplexityRoot.ActivationEmail.ScheduledAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.ScheduledAt(childComplexity), true
-	case "ActivationEmail.sentAt":
-		if e.ComplexityRoot.ActivationEmail.SentAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.SentAt(childComplexity), true
-	case "ActivationEmail.subject":
-		if e.ComplexityRoot.ActivationEmail.Subject == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.Subject(childComplexity), true
-	case "ActivationEmail.trigger":
-		if e.ComplexityRoot.ActivationEmail.Trigger == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationEmail.Trigger(childComplexity), true
-
-	case "ActivationReason.action":
-		if e.ComplexityRoot.ActivationReason.Action == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationReason.Action(childComplexity), true
-	case "ActivationReason.changesAt":
-		if e.ComplexityRoot.ActivationReason.ChangesAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationReason.ChangesAt(childComplexity), true
-	case "ActivationReason.code":
-		if e.ComplexityRoot.ActivationReason.Code == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationReason.Code(childComplexity), true
-	case "ActivationReason.message":
-		if e.ComplexityRoot.ActivationReason.Message == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationReason.Message(childComplexity), true
-
-	case "ActivationStatus.asOf":
-		if e.ComplexityRoot.ActivationStatus.AsOf == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationStatus.AsOf(childComplexity), true
-	case "ActivationStatus.enrollment":
-		if e.ComplexityRoot.ActivationStatus.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationStatus.Enrollment(childComplexity), true
-	case "ActivationStatus.reasons":
-		if e.ComplexityRoot.ActivationStatus.Reasons == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationStatus.Reasons(childComplexity), true
-	case "ActivationStatus.state":
-		if e.ComplexityRoot.ActivationStatus.State == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ActivationStatus.State(childComplexity), true
-
-	case "AddAccountUsersPayload.account":
-		if e.ComplexityRoot.AddAccountUsersPayload.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AddAccountUsersPayload.Account(childComplexity), true
-	case "AddAccountUsersPayload.userErrors":
-		if e.ComplexityRoot.AddAccountUsersPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AddAccountUsersPayload.UserErrors(childComplexity), true
-
-	case "Agreement.activeSeats":
-		if e.ComplexityRoot.Agreement.ActiveSeats == nil {
-			break
-		}
-
-		args, err := ec.field_Agreement_activeSeats_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Agreement.ActiveSeats(childComplexity, args["asOf"].(*time.Time)), true
-	case "Agreement.anniversaryDate":
-		if e.ComplexityRoot.Agreement.AnniversaryDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.AnniversaryDate(childComplexity), true
-	case "Agreement.contacts":
-		if e.ComplexityRoot.Agreement.Contacts == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.Contacts(childComplexity), true
-	case "Agreement.createdAt":
-		if e.ComplexityRoot.Agreement.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.CreatedAt(childComplexity), true
-	case "Agreement.customer":
-		if e.ComplexityRoot.Agreement.Customer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.Customer(childComplexity), true
-	case "Agreement.enrollments":
-		if e.ComplexityRoot.Agreement.Enrollments == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.Enrollments(childComplexity), true
-	case "Agreement.id":
-		if e.ComplexityRoot.Agreement.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.ID(childComplexity), true
-	case "Agreement.number":
-		if e.ComplexityRoot.Agreement.Number == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.Number(childComplexity), true
-	case "Agreement.program":
-		if e.ComplexityRoot.Agreement.Program == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.Program(childComplexity), true
-	case "Agreement.startDate":
-		if e.ComplexityRoot.Agreement.StartDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Agreement.StartDate(childComplexity), true
-	case "Agreement.volumeDiscountEligible":
-		if e.ComplexityRoot.Agreement.VolumeDiscountEligible == nil {
-			break
-		}
-
-		args, err := ec.field_Agreement_volumeDiscountEligible_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Agreement.VolumeDiscountEligible(childComplexity, args["asOf"].(*time.Time)), true
-
-	case "AgreementConnection.edges":
-		if e.ComplexityRoot.AgreementConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementConnection.Edges(childComplexity), true
-	case "AgreementConnection.pageInfo":
-		if e.ComplexityRoot.AgreementConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementConnection.PageInfo(childComplexity), true
-	case "AgreementConnection.totalCount":
-		if e.ComplexityRoot.AgreementConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementConnection.TotalCount(childComplexity), true
-
-	case "AgreementContact.email":
-		if e.ComplexityRoot.AgreementContact.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementContact.Email(childComplexity), true
-	case "AgreementContact.name":
-		if e.ComplexityRoot.AgreementContact.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementContact.Name(childComplexity), true
-	case "AgreementContact.roles":
-		if e.ComplexityRoot.AgreementContact.Roles == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementContact.Roles(childComplexity), true
-
-	case "AgreementEdge.cursor":
-		if e.ComplexityRoot.AgreementEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementEdge.Cursor(childComplexity), true
-	case "AgreementEdge.node":
-		if e.ComplexityRoot.AgreementEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AgreementEdge.Node(childComplexity), true
-
-	case "ApiKey.createdAt":
-		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
-	case "ApiKey.id":
-		if e.ComplexityRoot.ApiKey.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.ID(childComplexity), true
-	case "ApiKey.name":
-		if e.ComplexityRoot.ApiKey.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
-	case "ApiKey.reseller":
-		if e.ComplexityRoot.ApiKey.Reseller == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.Reseller(childComplexity), true
-	case "ApiKey.revokedAt":
-		if e.ComplexityRoot.ApiKey.RevokedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.RevokedAt(childComplexity), true
-	case "ApiKey.role":
-		if e.ComplexityRoot.ApiKey.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKey.Role(childComplexity), true
-
-	case "ApiKeyConnection.edges":
-		if e.ComplexityRoot.ApiKeyConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKeyConnection.Edges(childComplexity), true
-	case "ApiKeyConnection.pageInfo":
-		if e.ComplexityRoot.ApiKeyConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKeyConnection.PageInfo(childComplexity), true
-	case "ApiKeyConnection.totalCount":
-		if e.ComplexityRoot.ApiKeyConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKeyConnection.TotalCount(childComplexity), true
-
-	case "ApiKeyEdge.cursor":
-		if e.ComplexityRoot.ApiKeyEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKeyEdge.Cursor(childComplexity), true
-	case "ApiKeyEdge.node":
-		if e.ComplexityRoot.ApiKeyEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
-
-	case "ConflictResolution.kind":
-		if e.ComplexityRoot.ConflictResolution.Kind == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ConflictResolution.Kind(childComplexity), true
-	case "ConflictResolution.message":
-		if e.ComplexityRoot.ConflictResolution.Message == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ConflictResolution.Message(childComplexity), true
-	case "ConflictResolution.newTotal":
-		if e.ComplexityRoot.ConflictResolution.NewTotal == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ConflictResolution.NewTotal(childComplexity), true
-	case "ConflictResolution.subscriptionIds":
-		if e.ComplexityRoot.ConflictResolution.SubscriptionIds == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ConflictResolution.SubscriptionIds(childComplexity), true
-	case "ConflictResolution.userCount":
-		if e.ComplexityRoot.ConflictResolution.UserCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ConflictResolution.UserCount(childComplexity), true
-
-	case "CreateAccountPayload.account":
-		if e.ComplexityRoot.CreateAccountPayload.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateAccountPayload.Account(childComplexity), true
-	case "CreateAccountPayload.userErrors":
-		if e.ComplexityRoot.CreateAccountPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateAccountPayload.UserErrors(childComplexity), true
-
-	case "CreateAgreementPayload.agreement":
-		if e.ComplexityRoot.CreateAgreementPayload.Agreement == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateAgreementPayload.Agreement(childComplexity), true
-	case "CreateAgreementPayload.userErrors":
-		if e.ComplexityRoot.CreateAgreementPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateAgreementPayload.UserErrors(childComplexity), true
-
-	case "CreateApiKeyPayload.apiKey":
-		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateApiKeyPayload.APIKey(childComplexity), true
-	case "CreateApiKeyPayload.token":
-		if e.ComplexityRoot.CreateApiKeyPayload.Token == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateApiKeyPayload.Token(childComplexity), true
-	case "CreateApiKeyPayload.userErrors":
-		if e.ComplexityRoot.CreateApiKeyPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
-
-	case "CreateCustomerPayload.customer":
-		if e.ComplexityRoot.CreateCustomerPayload.Customer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateCustomerPayload.Customer(childComplexity), true
-	case "CreateCustomerPayload.userErrors":
-		if e.ComplexityRoot.CreateCustomerPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateCustomerPayload.UserErrors(childComplexity), true
-
-	case "CreateEnrollmentPayload.enrollment":
-		if e.ComplexityRoot.CreateEnrollmentPayload.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateEnrollmentPayload.Enrollment(childComplexity), true
-	case "CreateEnrollmentPayload.userErrors":
-		if e.ComplexityRoot.CreateEnrollmentPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateEnrollmentPayload.UserErrors(childComplexity), true
-
-	case "CreateOrderPayload.order":
-		if e.ComplexityRoot.CreateOrderPayload.Order == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateOrderPayload.Order(childComplexity), true
-	case "CreateOrderPayload.userErrors":
-		if e.ComplexityRoot.CreateOrderPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateOrderPayload.UserErrors(childComplexity), true
-
-	case "CreateResellerPayload.reseller":
-		if e.ComplexityRoot.CreateResellerPayload.Reseller == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateResellerPayload.Reseller(childComplexity), true
-	case "CreateResellerPayload.userErrors":
-		if e.ComplexityRoot.CreateResellerPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateResellerPayload.UserErrors(childComplexity), true
-
-	case "Customer.accounts":
-		if e.ComplexityRoot.Customer.Accounts == nil {
-			break
-		}
-
-		args, err := ec.field_Customer_accounts_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Customer.Accounts(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Customer.agreements":
-		if e.ComplexityRoot.Customer.Agreements == nil {
-			break
-		}
-
-		args, err := ec.field_Customer_agreements_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Customer.Agreements(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Customer.country":
-		if e.ComplexityRoot.Customer.Country == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.Country(childComplexity), true
-	case "Customer.createdAt":
-		if e.ComplexityRoot.Customer.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
-	case "Customer.id":
-		if e.ComplexityRoot.Customer.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.ID(childComplexity), true
-	case "Customer.organizationName":
-		if e.ComplexityRoot.Customer.OrganizationName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.OrganizationName(childComplexity), true
-	case "Customer.reseller":
-		if e.ComplexityRoot.Customer.Reseller == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.Reseller(childComplexity), true
-
-	case "CustomerConnection.edges":
-		if e.ComplexityRoot.CustomerConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
-	case "CustomerConnection.pageInfo":
-		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
-	case "CustomerConnection.totalCount":
-		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
-
-	case "CustomerEdge.cursor":
-		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
-	case "CustomerEdge.node":
-		if e.ComplexityRoot.CustomerEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
-
-	case "DeleteAccountUserPayload.account":
-		if e.ComplexityRoot.DeleteAccountUserPayload.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteAccountUserPayload.Account(childComplexity), true
-	case "DeleteAccountUserPayload.freedSkus":
-		if e.ComplexityRoot.DeleteAccountUserPayload.FreedSkus == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteAccountUserPayload.FreedSkus(childComplexity), true
-	case "DeleteAccountUserPayload.userErrors":
-		if e.ComplexityRoot.DeleteAccountUserPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteAccountUserPayload.UserErrors(childComplexity), true
-
-	case "Enrollment.account":
-		if e.ComplexityRoot.Enrollment.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.Account(childComplexity), true
-	case "Enrollment.activationEmails":
-		if e.ComplexityRoot.Enrollment.ActivationEmails == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.ActivationEmails(childComplexity), true
-	case "Enrollment.activationLinkExpiresAt":
-		if e.ComplexityRoot.Enrollment.ActivationLinkExpiresAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.ActivationLinkExpiresAt(childComplexity), true
-	case "Enrollment.agreement":
-		if e.ComplexityRoot.Enrollment.Agreement == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.Agreement(childComplexity), true
-	case "Enrollment.associatedAt":
-		if e.ComplexityRoot.Enrollment.AssociatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.AssociatedAt(childComplexity), true
-	case "Enrollment.associationCause":
-		if e.ComplexityRoot.Enrollment.AssociationCause == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.AssociationCause(childComplexity), true
-	case "Enrollment.createdAt":
-		if e.ComplexityRoot.Enrollment.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.CreatedAt(childComplexity), true
-	case "Enrollment.endDate":
-		if e.ComplexityRoot.Enrollment.EndDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.EndDate(childComplexity), true
-	case "Enrollment.id":
-		if e.ComplexityRoot.Enrollment.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.ID(childComplexity), true
-	case "Enrollment.number":
-		if e.ComplexityRoot.Enrollment.Number == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.Number(childComplexity), true
-	case "Enrollment.organizationName":
-		if e.ComplexityRoot.Enrollment.OrganizationName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.OrganizationName(childComplexity), true
-	case "Enrollment.originalPurchaseDate":
-		if e.ComplexityRoot.Enrollment.OriginalPurchaseDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.OriginalPurchaseDate(childComplexity), true
-	case "Enrollment.osm":
-		if e.ComplexityRoot.Enrollment.Osm == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.Osm(childComplexity), true
-	case "Enrollment.osmCanManageReservations":
-		if e.ComplexityRoot.Enrollment.OsmCanManageReservations == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.OsmCanManageReservations(childComplexity), true
-	case "Enrollment.renewedFrom":
-		if e.ComplexityRoot.Enrollment.RenewedFrom == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.RenewedFrom(childComplexity), true
-	case "Enrollment.startDate":
-		if e.ComplexityRoot.Enrollment.StartDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.StartDate(childComplexity), true
-	case "Enrollment.status":
-		if e.ComplexityRoot.Enrollment.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Enrollment.Status(childComplexity), true
-	case "Enrollment.subscriptions":
-		if e.ComplexityRoot.Enrollment.Subscriptions == nil {
-			break
-		}
-
-		args, err := ec.field_Enrollment_subscriptions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Enrollment.Subscriptions(childComplexity, args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
-
-	case "EnrollmentConnection.edges":
-		if e.ComplexityRoot.EnrollmentConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentConnection.Edges(childComplexity), true
-	case "EnrollmentConnection.pageInfo":
-		if e.ComplexityRoot.EnrollmentConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentConnection.PageInfo(childComplexity), true
-	case "EnrollmentConnection.totalCount":
-		if e.ComplexityRoot.EnrollmentConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentConnection.TotalCount(childComplexity), true
-
-	case "EnrollmentEdge.cursor":
-		if e.ComplexityRoot.EnrollmentEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentEdge.Cursor(childComplexity), true
-	case "EnrollmentEdge.node":
-		if e.ComplexityRoot.EnrollmentEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentEdge.Node(childComplexity), true
-
-	case "EnrollmentPayload.enrollment":
-		if e.ComplexityRoot.EnrollmentPayload.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentPayload.Enrollment(childComplexity), true
-	case "EnrollmentPayload.userErrors":
-		if e.ComplexityRoot.EnrollmentPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.EnrollmentPayload.UserErrors(childComplexity), true
-
-	case "LicenseAssignmentPayload.account":
-		if e.ComplexityRoot.LicenseAssignmentPayload.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseAssignmentPayload.Account(childComplexity), true
-	case "LicenseAssignmentPayload.changedUsers":
-		if e.ComplexityRoot.LicenseAssignmentPayload.ChangedUsers == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseAssignmentPayload.ChangedUsers(childComplexity), true
-	case "LicenseAssignmentPayload.license":
-		if e.ComplexityRoot.LicenseAssignmentPayload.License == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseAssignmentPayload.License(childComplexity), true
-	case "LicenseAssignmentPayload.userErrors":
-		if e.ComplexityRoot.LicenseAssignmentPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseAssignmentPayload.UserErrors(childComplexity), true
-
-	case "LicenseConflict.affectedUsers":
-		if e.ComplexityRoot.LicenseConflict.AffectedUsers == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.AffectedUsers(childComplexity), true
-	case "LicenseConflict.assigned":
-		if e.ComplexityRoot.LicenseConflict.Assigned == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.Assigned(childComplexity), true
-	case "LicenseConflict.deficit":
-		if e.ComplexityRoot.LicenseConflict.Deficit == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.Deficit(childComplexity), true
-	case "LicenseConflict.inGrace":
-		if e.ComplexityRoot.LicenseConflict.InGrace == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.InGrace(childComplexity), true
-	case "LicenseConflict.licensed":
-		if e.ComplexityRoot.LicenseConflict.Licensed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.Licensed(childComplexity), true
-	case "LicenseConflict.resolutions":
-		if e.ComplexityRoot.LicenseConflict.Resolutions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.Resolutions(childComplexity), true
-	case "LicenseConflict.sku":
-		if e.ComplexityRoot.LicenseConflict.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseConflict.Sku(childComplexity), true
-
-	case "LicenseSummaryConnection.edges":
-		if e.ComplexityRoot.LicenseSummaryConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryConnection.Edges(childComplexity), true
-	case "LicenseSummaryConnection.pageInfo":
-		if e.ComplexityRoot.LicenseSummaryConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryConnection.PageInfo(childComplexity), true
-	case "LicenseSummaryConnection.totalCount":
-		if e.ComplexityRoot.LicenseSummaryConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryConnection.TotalCount(childComplexity), true
-
-	case "LicenseSummaryEdge.cursor":
-		if e.ComplexityRoot.LicenseSummaryEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryEdge.Cursor(childComplexity), true
-	case "LicenseSummaryEdge.node":
-		if e.ComplexityRoot.LicenseSummaryEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryEdge.Node(childComplexity), true
-
-	case "LicenseSummaryRow.account":
-		if e.ComplexityRoot.LicenseSummaryRow.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Account(childComplexity), true
-	case "LicenseSummaryRow.agreement":
-		if e.ComplexityRoot.LicenseSummaryRow.Agreement == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Agreement(childComplexity), true
-	case "LicenseSummaryRow.assigned":
-		if e.ComplexityRoot.LicenseSummaryRow.Assigned == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Assigned(childComplexity), true
-	case "LicenseSummaryRow.available":
-		if e.ComplexityRoot.LicenseSummaryRow.Available == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Available(childComplexity), true
-	case "LicenseSummaryRow.customer":
-		if e.ComplexityRoot.LicenseSummaryRow.Customer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Customer(childComplexity), true
-	case "LicenseSummaryRow.enrollment":
-		if e.ComplexityRoot.LicenseSummaryRow.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Enrollment(childComplexity), true
-	case "LicenseSummaryRow.family":
-		if e.ComplexityRoot.LicenseSummaryRow.Family == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Family(childComplexity), true
-	case "LicenseSummaryRow.inGrace":
-		if e.ComplexityRoot.LicenseSummaryRow.InGrace == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.InGrace(childComplexity), true
-	case "LicenseSummaryRow.licensed":
-		if e.ComplexityRoot.LicenseSummaryRow.Licensed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Licensed(childComplexity), true
-	case "LicenseSummaryRow.program":
-		if e.ComplexityRoot.LicenseSummaryRow.Program == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Program(childComplexity), true
-	case "LicenseSummaryRow.reseller":
-		if e.ComplexityRoot.LicenseSummaryRow.Reseller == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Reseller(childComplexity), true
-	case "LicenseSummaryRow.reservedNotBilled":
-		if e.ComplexityRoot.LicenseSummaryRow.ReservedNotBilled == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.ReservedNotBilled(childComplexity), true
-	case "LicenseSummaryRow.sku":
-		if e.ComplexityRoot.LicenseSummaryRow.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LicenseSummaryRow.Sku(childComplexity), true
-
-	case "Mutation.activateEnrollment":
-		if e.ComplexityRoot.Mutation.ActivateEnrollment == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_activateEnrollment_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ActivateEnrollment(childComplexity, args["input"].(model.ActivateEnrollmentInput)), true
-	case "Mutation.addAccountUsers":
-		if e.ComplexityRoot.Mutation.AddAccountUsers == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_addAccountUsers_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.AddAccountUsers(childComplexity, args["input"].(model.AddAccountUsersInput)), true
-	case "Mutation.assignLicenses":
-		if e.ComplexityRoot.Mutation.AssignLicenses == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_assignLicenses_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.AssignLicenses(childComplexity, args["input"].(model.AssignLicensesInput)), true
-	case "Mutation.cancelOrder":
-		if e.ComplexityRoot.Mutation.CancelOrder == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["input"].(model.OrderActionInput)), true
-	case "Mutation.cancelSubscription":
-		if e.ComplexityRoot.Mutation.CancelSubscription == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_cancelSubscription_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CancelSubscription(childComplexity, args["input"].(model.SubscriptionActionInput)), true
-	case "Mutation.createApiKey":
-		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createApiKey_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
-	case "Mutation.createAccount":
-		if e.ComplexityRoot.Mutation.CreateAccount == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createAccount_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateAccount(childComplexity, args["input"].(model.CreateAccountInput)), true
-	case "Mutation.createAgreement":
-		if e.ComplexityRoot.Mutation.CreateAgreement == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createAgreement_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateAgreement(childComplexity, args["input"].(model.CreateAgreementInput)), true
-	case "Mutation.createCustomer":
-		if e.ComplexityRoot.Mutation.CreateCustomer == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createCustomer_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(model.CreateCustomerInput)), true
-	case "Mutation.createDirectSubscription":
-		if e.ComplexityRoot.Mutation.CreateDirectSubscription == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createDirectSubscription_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateDirectSubscription(childComplexity, args["input"].(model.CreateDirectSubscriptionInput)), true
-	case "Mutation.createEnrollment":
-		if e.ComplexityRoot.Mutation.CreateEnrollment == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createEnrollment_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateEnrollment(childComplexity, args["input"].(model.CreateEnrollmentInput)), true
-	case "Mutation.createOrder":
-		if e.ComplexityRoot.Mutation.CreateOrder == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createOrder_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
-	case "Mutation.createReseller":
-		if e.ComplexityRoot.Mutation.CreateReseller == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createReseller_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateReseller(childComplexity, args["input"].(model.CreateResellerInput)), true
-	case "Mutation.createReservation":
-		if e.ComplexityRoot.Mutation.CreateReservation == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createReservation_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateReservation(childComplexity, args["input"].(model.CreateReservationInput)), true
-	case "Mutation.deleteAccountUser":
-		if e.ComplexityRoot.Mutation.DeleteAccountUser == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_deleteAccountUser_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.DeleteAccountUser(childComplexity, args["input"].(model.DeleteAccountUserInput)), true
-	case "Mutation.grantReservationPermission":
-		if e.ComplexityRoot.Mutation.GrantReservationPermission == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_grantReservationPermission_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.GrantReservationPermission(childComplexity, args["input"].(model.ReservationPermissionInput)), true
-	case "Mutation.processOrder":
-		if e.ComplexityRoot.Mutation.ProcessOrder == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_processOrder_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ProcessOrder(childComplexity, args["input"].(model.OrderActionInput)), true
-	case "Mutation.processReservation":
-		if e.ComplexityRoot.Mutation.ProcessReservation == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_processReservation_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ProcessReservation(childComplexity, args["input"].(model.ProcessReservationInput)), true
-	case "Mutation.redeemProductKey":
-		if e.ComplexityRoot.Mutation.RedeemProductKey == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_redeemProductKey_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RedeemProductKey(childComplexity, args["input"].(model.RedeemProductKeyInput)), true
-	case "Mutation.reenableActivationLink":
-		if e.ComplexityRoot.Mutation.ReenableActivationLink == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_reenableActivationLink_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ReenableActivationLink(childComplexity, args["input"].(model.ReenableActivationLinkInput)), true
-	case "Mutation.remapEnrollment":
-		if e.ComplexityRoot.Mutation.RemapEnrollment == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_remapEnrollment_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RemapEnrollment(childComplexity, args["input"].(model.RemapEnrollmentInput)), true
-	case "Mutation.removeLicenses":
-		if e.ComplexityRoot.Mutation.RemoveLicenses == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_removeLicenses_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RemoveLicenses(childComplexity, args["input"].(model.RemoveLicensesInput)), true
-	case "Mutation.renewEnrollment":
-		if e.ComplexityRoot.Mutation.RenewEnrollment == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_renewEnrollment_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RenewEnrollment(childComplexity, args["input"].(model.RenewEnrollmentInput)), true
-	case "Mutation.renewSubscription":
-		if e.ComplexityRoot.Mutation.RenewSubscription == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_renewSubscription_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RenewSubscription(childComplexity, args["input"].(model.SubscriptionActionInput)), true
-	case "Mutation.resendActivationEmail":
-		if e.ComplexityRoot.Mutation.ResendActivationEmail == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_resendActivationEmail_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ResendActivationEmail(childComplexity, args["input"].(model.ResendActivationEmailInput)), true
-	case "Mutation.revokeApiKey":
-		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_revokeApiKey_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
-	case "Mutation.revokeReservationPermission":
-		if e.ComplexityRoot.Mutation.RevokeReservationPermission == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_revokeReservationPermission_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RevokeReservationPermission(childComplexity, args["input"].(model.ReservationPermissionInput)), true
-	case "Mutation.setAutoRenew":
-		if e.ComplexityRoot.Mutation.SetAutoRenew == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_setAutoRenew_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.SetAutoRenew(childComplexity, args["input"].(model.SetAutoRenewInput)), true
-	case "Mutation.setSubscriptionQuantity":
-		if e.ComplexityRoot.Mutation.SetSubscriptionQuantity == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_setSubscriptionQuantity_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.SetSubscriptionQuantity(childComplexity, args["input"].(model.SetSubscriptionQuantityInput)), true
-	case "Mutation.updateSubscriptionContact":
-		if e.ComplexityRoot.Mutation.UpdateSubscriptionContact == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updateSubscriptionContact_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdateSubscriptionContact(childComplexity, args["input"].(model.UpdateSubscriptionContactInput)), true
-
-	case "OnlineServicesManager.email":
-		if e.ComplexityRoot.OnlineServicesManager.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OnlineServicesManager.Email(childComplexity), true
-	case "OnlineServicesManager.name":
-		if e.ComplexityRoot.OnlineServicesManager.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OnlineServicesManager.Name(childComplexity), true
-
-	case "Order.availableAt":
-		if e.ComplexityRoot.Order.AvailableAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.AvailableAt(childComplexity), true
-	case "Order.cancelledAt":
-		if e.ComplexityRoot.Order.CancelledAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.CancelledAt(childComplexity), true
-	case "Order.createdAt":
-		if e.ComplexityRoot.Order.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
-	case "Order.enrollment":
-		if e.ComplexityRoot.Order.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.Enrollment(childComplexity), true
-	case "Order.id":
-		if e.ComplexityRoot.Order.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.ID(childComplexity), true
-	case "Order.idempotencyKey":
-		if e.ComplexityRoot.Order.IdempotencyKey == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.IdempotencyKey(childComplexity), true
-	case "Order.lines":
-		if e.ComplexityRoot.Order.Lines == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.Lines(childComplexity), true
-	case "Order.movesFromSubscription":
-		if e.ComplexityRoot.Order.MovesFromSubscription == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.MovesFromSubscription(childComplexity), true
-	case "Order.number":
-		if e.ComplexityRoot.Order.Number == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.Number(childComplexity), true
-	case "Order.processedAt":
-		if e.ComplexityRoot.Order.ProcessedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.ProcessedAt(childComplexity), true
-	case "Order.productKeys":
-		if e.ComplexityRoot.Order.ProductKeys == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.ProductKeys(childComplexity), true
-	case "Order.purchaseDate":
-		if e.ComplexityRoot.Order.PurchaseDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.PurchaseDate(childComplexity), true
-	case "Order.status":
-		if e.ComplexityRoot.Order.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.Status(childComplexity), true
-	case "Order.usageStartDate":
-		if e.ComplexityRoot.Order.UsageStartDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.UsageStartDate(childComplexity), true
-
-	case "OrderConnection.edges":
-		if e.ComplexityRoot.OrderConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
-	case "OrderConnection.pageInfo":
-		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
-	case "OrderConnection.totalCount":
-		if e.ComplexityRoot.OrderConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
-
-	case "OrderEdge.cursor":
-		if e.ComplexityRoot.OrderEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
-	case "OrderEdge.node":
-		if e.ComplexityRoot.OrderEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
-
-	case "OrderLine.quantity":
-		if e.ComplexityRoot.OrderLine.Quantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderLine.Quantity(childComplexity), true
-	case "OrderLine.sku":
-		if e.ComplexityRoot.OrderLine.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderLine.Sku(childComplexity), true
-
-	case "OrderPayload.order":
-		if e.ComplexityRoot.OrderPayload.Order == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
-	case "OrderPayload.userErrors":
-		if e.ComplexityRoot.OrderPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderPayload.UserErrors(childComplexity), true
-
-	case "PageInfo.endCursor":
-		if e.ComplexityRoot.PageInfo.EndCursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
-	case "PageInfo.hasNextPage":
-		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
-	case "PageInfo.hasPreviousPage":
-		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
-	case "PageInfo.startCursor":
-		if e.ComplexityRoot.PageInfo.StartCursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
-
-	case "ProductKey.key":
-		if e.ComplexityRoot.ProductKey.Key == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProductKey.Key(childComplexity), true
-	case "ProductKey.quantity":
-		if e.ComplexityRoot.ProductKey.Quantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProductKey.Quantity(childComplexity), true
-	case "ProductKey.redeemedAccount":
-		if e.ComplexityRoot.ProductKey.RedeemedAccount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProductKey.RedeemedAccount(childComplexity), true
-	case "ProductKey.redeemedAt":
-		if e.ComplexityRoot.ProductKey.RedeemedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProductKey.RedeemedAt(childComplexity), true
-	case "ProductKey.sku":
-		if e.ComplexityRoot.ProductKey.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProductKey.Sku(childComplexity), true
-
-	case "Query.apiKeys":
-		if e.ComplexityRoot.Query.APIKeys == nil {
-			break
-		}
-
-		args, err := ec.field_Query_apiKeys_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Query.accounts":
-		if e.ComplexityRoot.Query.Accounts == nil {
-			break
-		}
-
-		args, err := ec.field_Query_accounts_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Accounts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.AccountFilter)), true
-	case "Query.accountsWithConflicts":
-		if e.ComplexityRoot.Query.AccountsWithConflicts == nil {
-			break
-		}
-
-		args, err := ec.field_Query_accountsWithConflicts_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.AccountsWithConflicts(childComplexity, args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
-	case "Query.activationStatus":
-		if e.ComplexityRoot.Query.ActivationStatus == nil {
-			break
-		}
-
-		args, err := ec.field_Query_activationStatus_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.ActivationStatus(childComplexity, args["enrollmentNumber"].(string), args["asOf"].(*time.Time)), true
-	case "Query.agreement":
-		if e.ComplexityRoot.Query.Agreement == nil {
-			break
-		}
-
-		args, err := ec.field_Query_agreement_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Agreement(childComplexity, args["number"].(string)), true
-	case "Query.agreements":
-		if e.ComplexityRoot.Query.Agreements == nil {
-			break
-		}
-
-		args, err := ec.field_Query_agreements_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.AgreementFilter)), true
-	case "Query.customers":
-		if e.ComplexityRoot.Query.Customers == nil {
-			break
-		}
-
-		args, err := ec.field_Query_customers_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CustomerFilter)), true
-	case "Query.enrollment":
-		if e.ComplexityRoot.Query.Enrollment == nil {
-			break
-		}
-
-		args, err := ec.field_Query_enrollment_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Enrollment(childComplexity, args["number"].(string)), true
-	case "Query.enrollments":
-		if e.ComplexityRoot.Query.Enrollments == nil {
-			break
-		}
-
-		args, err := ec.field_Query_enrollments_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Enrollments(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.EnrollmentFilter)), true
-
-	case "Query.licenseConflicts":
-		if e.ComplexityRoot.Query.LicenseConflicts == nil {
-			break
-		}
-
-		args, err := ec.field_Query_licenseConflicts_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.LicenseConflicts(childComplexity, args["accountId"].(string), args["asOf"].(*time.Time)), true
-	case "Query.licenseSummary":
-		if e.ComplexityRoot.Query.LicenseSummary == nil {
-			break
-		}
-
-		args, err := ec.field_Query_licenseSummary_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.LicenseSummary(childComplexity, args["groupBy"].([]model.SummaryDimension), args["filter"].(*model.LicenseSummaryFilter), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
-	case "Query.node":
-		if e.ComplexityRoot.Query.Node == nil {
-			break
-		}
-
-		args, err := ec.field_Query_node_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
-	case "Query.order":
-		if e.ComplexityRoot.Query.Order == nil {
-			break
-		}
-
-		args, err := ec.field_Query_order_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Order(childComplexity, args["number"].(string)), true
-	case "Query.orders":
-		if e.ComplexityRoot.Query.Orders == nil {
-			break
-		}
-
-		args, err := ec.field_Query_orders_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
-	case "Query.resellers":
-		if e.ComplexityRoot.Query.Resellers == nil {
-			break
-		}
-
-		args, err := ec.field_Query_resellers_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Resellers(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Query.reservations":
-		if e.ComplexityRoot.Query.Reservations == nil {
-			break
-		}
-
-		args, err := ec.field_Query_reservations_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Reservations(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ReservationFilter)), true
-	case "Query.sku":
-		if e.ComplexityRoot.Query.Sku == nil {
-			break
-		}
-
-		args, err := ec.field_Query_sku_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Sku(childComplexity, args["code"].(string)), true
-	case "Query.skus":
-		if e.ComplexityRoot.Query.Skus == nil {
-			break
-		}
-
-		args, err := ec.field_Query_skus_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Skus(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.SkuFilter)), true
-	case "Query.viewer":
-		if e.ComplexityRoot.Query.Viewer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Query.Viewer(childComplexity), true
-
-	case "RedeemProductKeyPayload.productKey":
-		if e.ComplexityRoot.RedeemProductKeyPayload.ProductKey == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RedeemProductKeyPayload.ProductKey(childComplexity), true
-	case "RedeemProductKeyPayload.userErrors":
-		if e.ComplexityRoot.RedeemProductKeyPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RedeemProductKeyPayload.UserErrors(childComplexity), true
-
-	case "RenewEnrollmentPayload.carriedSkus":
-		if e.ComplexityRoot.RenewEnrollmentPayload.CarriedSkus == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.CarriedSkus(childComplexity), true
-	case "RenewEnrollmentPayload.graceUntil":
-		if e.ComplexityRoot.RenewEnrollmentPayload.GraceUntil == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.GraceUntil(childComplexity), true
-	case "RenewEnrollmentPayload.newEnrollment":
-		if e.ComplexityRoot.RenewEnrollmentPayload.NewEnrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.NewEnrollment(childComplexity), true
-	case "RenewEnrollmentPayload.oldEnrollment":
-		if e.ComplexityRoot.RenewEnrollmentPayload.OldEnrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.OldEnrollment(childComplexity), true
-	case "RenewEnrollmentPayload.reassignSkus":
-		if e.ComplexityRoot.RenewEnrollmentPayload.ReassignSkus == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.ReassignSkus(childComplexity), true
-	case "RenewEnrollmentPayload.userErrors":
-		if e.ComplexityRoot.RenewEnrollmentPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RenewEnrollmentPayload.UserErrors(childComplexity), true
-
-	case "Reseller.createdAt":
-		if e.ComplexityRoot.Reseller.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reseller.CreatedAt(childComplexity), true
-	case "Reseller.id":
-		if e.ComplexityRoot.Reseller.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reseller.ID(childComplexity), true
-	case "Reseller.name":
-		if e.ComplexityRoot.Reseller.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reseller.Name(childComplexity), true
-
-	case "ResellerConnection.edges":
-		if e.ComplexityRoot.ResellerConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResellerConnection.Edges(childComplexity), true
-	case "ResellerConnection.pageInfo":
-		if e.ComplexityRoot.ResellerConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResellerConnection.PageInfo(childComplexity), true
-	case "ResellerConnection.totalCount":
-		if e.ComplexityRoot.ResellerConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResellerConnection.TotalCount(childComplexity), true
-
-	case "ResellerEdge.cursor":
-		if e.ComplexityRoot.ResellerEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResellerEdge.Cursor(childComplexity), true
-	case "ResellerEdge.node":
-		if e.ComplexityRoot.ResellerEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResellerEdge.Node(childComplexity), true
-
-	case "ResendActivationEmailPayload.email":
-		if e.ComplexityRoot.ResendActivationEmailPayload.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResendActivationEmailPayload.Email(childComplexity), true
-	case "ResendActivationEmailPayload.userErrors":
-		if e.ComplexityRoot.ResendActivationEmailPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResendActivationEmailPayload.UserErrors(childComplexity), true
-
-	case "Reservation.billingDate":
-		if e.ComplexityRoot.Reservation.BillingDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.BillingDate(childComplexity), true
-	case "Reservation.contactEmail":
-		if e.ComplexityRoot.Reservation.ContactEmail == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.ContactEmail(childComplexity), true
-	case "Reservation.enrollment":
-		if e.ComplexityRoot.Reservation.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.Enrollment(childComplexity), true
-	case "Reservation.id":
-		if e.ComplexityRoot.Reservation.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.ID(childComplexity), true
-	case "Reservation.idempotencyKey":
-		if e.ComplexityRoot.Reservation.IdempotencyKey == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.IdempotencyKey(childComplexity), true
-	case "Reservation.overdue":
-		if e.ComplexityRoot.Reservation.Overdue == nil {
-			break
-		}
-
-		args, err := ec.field_Reservation_overdue_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Reservation.Overdue(childComplexity, args["asOf"].(*time.Time)), true
-	case "Reservation.overdueAt":
-		if e.ComplexityRoot.Reservation.OverdueAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.OverdueAt(childComplexity), true
-	case "Reservation.processedAt":
-		if e.ComplexityRoot.Reservation.ProcessedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.ProcessedAt(childComplexity), true
-	case "Reservation.quantity":
-		if e.ComplexityRoot.Reservation.Quantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.Quantity(childComplexity), true
-	case "Reservation.reservedAt":
-		if e.ComplexityRoot.Reservation.ReservedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.ReservedAt(childComplexity), true
-	case "Reservation.sku":
-		if e.ComplexityRoot.Reservation.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.Sku(childComplexity), true
-	case "Reservation.status":
-		if e.ComplexityRoot.Reservation.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Reservation.Status(childComplexity), true
-
-	case "ReservationConnection.edges":
-		if e.ComplexityRoot.ReservationConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationConnection.Edges(childComplexity), true
-	case "ReservationConnection.pageInfo":
-		if e.ComplexityRoot.ReservationConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationConnection.PageInfo(childComplexity), true
-	case "ReservationConnection.totalCount":
-		if e.ComplexityRoot.ReservationConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationConnection.TotalCount(childComplexity), true
-
-	case "ReservationEdge.cursor":
-		if e.ComplexityRoot.ReservationEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationEdge.Cursor(childComplexity), true
-	case "ReservationEdge.node":
-		if e.ComplexityRoot.ReservationEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationEdge.Node(childComplexity), true
-
-	case "ReservationPayload.reservation":
-		if e.ComplexityRoot.ReservationPayload.Reservation == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationPayload.Reservation(childComplexity), true
-	case "ReservationPayload.userErrors":
-		if e.ComplexityRoot.ReservationPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationPayload.UserErrors(childComplexity), true
-
-	case "ReservationPermissionPayload.enrollment":
-		if e.ComplexityRoot.ReservationPermissionPayload.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationPermissionPayload.Enrollment(childComplexity), true
-	case "ReservationPermissionPayload.userErrors":
-		if e.ComplexityRoot.ReservationPermissionPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReservationPermissionPayload.UserErrors(childComplexity), true
-
-	case "RevokeApiKeyPayload.apiKey":
-		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RevokeApiKeyPayload.APIKey(childComplexity), true
-	case "RevokeApiKeyPayload.userErrors":
-		if e.ComplexityRoot.RevokeApiKeyPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RevokeApiKeyPayload.UserErrors(childComplexity), true
-
-	case "Sku.baseSkus":
-		if e.ComplexityRoot.Sku.BaseSkus == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.BaseSkus(childComplexity), true
-	case "Sku.code":
-		if e.ComplexityRoot.Sku.Code == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Code(childComplexity), true
-	case "Sku.countries":
-		if e.ComplexityRoot.Sku.Countries == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Countries(childComplexity), true
-	case "Sku.family":
-		if e.ComplexityRoot.Sku.Family == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Family(childComplexity), true
-	case "Sku.incompatibleSkus":
-		if e.ComplexityRoot.Sku.IncompatibleSkus == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.IncompatibleSkus(childComplexity), true
-	case "Sku.kind":
-		if e.ComplexityRoot.Sku.Kind == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Kind(childComplexity), true
-	case "Sku.name":
-		if e.ComplexityRoot.Sku.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Name(childComplexity), true
-	case "Sku.unit":
-		if e.ComplexityRoot.Sku.Unit == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Sku.Unit(childComplexity), true
-
-	case "SkuConnection.edges":
-		if e.ComplexityRoot.SkuConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuConnection.Edges(childComplexity), true
-	case "SkuConnection.pageInfo":
-		if e.ComplexityRoot.SkuConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuConnection.PageInfo(childComplexity), true
-	case "SkuConnection.totalCount":
-		if e.ComplexityRoot.SkuConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuConnection.TotalCount(childComplexity), true
-
-	case "SkuEdge.cursor":
-		if e.ComplexityRoot.SkuEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuEdge.Cursor(childComplexity), true
-	case "SkuEdge.node":
-		if e.ComplexityRoot.SkuEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuEdge.Node(childComplexity), true
-
-	case "Subscription.asOf":
-		if e.ComplexityRoot.Subscription.AsOf == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.AsOf(childComplexity), true
-	case "Subscription.autoRenew":
-		if e.ComplexityRoot.Subscription.AutoRenew == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.AutoRenew(childComplexity), true
-	case "Subscription.cancelledAt":
-		if e.ComplexityRoot.Subscription.CancelledAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.CancelledAt(childComplexity), true
-	case "Subscription.directAccount":
-		if e.ComplexityRoot.Subscription.DirectAccount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.DirectAccount(childComplexity), true
-	case "Subscription.endDate":
-		if e.ComplexityRoot.Subscription.EndDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.EndDate(childComplexity), true
-	case "Subscription.enrollment":
-		if e.ComplexityRoot.Subscription.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.Enrollment(childComplexity), true
-	case "Subscription.graceUntil":
-		if e.ComplexityRoot.Subscription.GraceUntil == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.GraceUntil(childComplexity), true
-	case "Subscription.id":
-		if e.ComplexityRoot.Subscription.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.ID(childComplexity), true
-	case "Subscription.licensedQuantity":
-		if e.ComplexityRoot.Subscription.LicensedQuantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.LicensedQuantity(childComplexity), true
-	case "Subscription.pendingQuantity":
-		if e.ComplexityRoot.Subscription.PendingQuantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.PendingQuantity(childComplexity), true
-	case "Subscription.program":
-		if e.ComplexityRoot.Subscription.Program == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.Program(childComplexity), true
-	case "Subscription.quantity":
-		if e.ComplexityRoot.Subscription.Quantity == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.Quantity(childComplexity), true
-	case "Subscription.sku":
-		if e.ComplexityRoot.Subscription.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.Sku(childComplexity), true
-	case "Subscription.status":
-		if e.ComplexityRoot.Subscription.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.Status(childComplexity), true
-
-	case "SubscriptionConnection.edges":
-		if e.ComplexityRoot.SubscriptionConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionConnection.Edges(childComplexity), true
-	case "SubscriptionConnection.pageInfo":
-		if e.ComplexityRoot.SubscriptionConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionConnection.PageInfo(childComplexity), true
-	case "SubscriptionConnection.totalCount":
-		if e.ComplexityRoot.SubscriptionConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionConnection.TotalCount(childComplexity), true
-
-	case "SubscriptionEdge.cursor":
-		if e.ComplexityRoot.SubscriptionEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionEdge.Cursor(childComplexity), true
-	case "SubscriptionEdge.node":
-		if e.ComplexityRoot.SubscriptionEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionEdge.Node(childComplexity), true
-
-	case "SubscriptionPayload.subscription":
-		if e.ComplexityRoot.SubscriptionPayload.Subscription == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionPayload.Subscription(childComplexity), true
-	case "SubscriptionPayload.userErrors":
-		if e.ComplexityRoot.SubscriptionPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SubscriptionPayload.UserErrors(childComplexity), true
-
-	case "UpdateSubscriptionContactPayload.email":
-		if e.ComplexityRoot.UpdateSubscriptionContactPayload.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UpdateSubscriptionContactPayload.Email(childComplexity), true
-	case "UpdateSubscriptionContactPayload.emailNotSentReason":
-		if e.ComplexityRoot.UpdateSubscriptionContactPayload.EmailNotSentReason == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UpdateSubscriptionContactPayload.EmailNotSentReason(childComplexity), true
-	case "UpdateSubscriptionContactPayload.enrollment":
-		if e.ComplexityRoot.UpdateSubscriptionContactPayload.Enrollment == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UpdateSubscriptionContactPayload.Enrollment(childComplexity), true
-	case "UpdateSubscriptionContactPayload.userErrors":
-		if e.ComplexityRoot.UpdateSubscriptionContactPayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UpdateSubscriptionContactPayload.UserErrors(childComplexity), true
-
-	case "UserError.code":
-		if e.ComplexityRoot.UserError.Code == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserError.Code(childComplexity), true
-	case "UserError.field":
-		if e.ComplexityRoot.UserError.Field == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserError.Field(childComplexity), true
-	case "UserError.message":
-		if e.ComplexityRoot.UserError.Message == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserError.Message(childComplexity), true
-
-	case "Viewer.reseller":
-		if e.ComplexityRoot.Viewer.Reseller == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Viewer.Reseller(childComplexity), true
-	case "Viewer.role":
-		if e.ComplexityRoot.Viewer.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Viewer.Role(childComplexity), true
-
-	}
 	return 0, false
 }
 
@@ -3249,6 +259,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationPermissionInput", ec.unmarshalInputReservationPermissionInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
+			graphql.NewInputUnmarshaler("SetApiKeyLimitsInput", ec.unmarshalInputSetApiKeyLimitsInput),
 			graphql.NewInputUnmarshaler("SetAutoRenewInput", ec.unmarshalInputSetAutoRenewInput),
 			graphql.NewInputUnmarshaler("SetSubscriptionQuantityInput", ec.unmarshalInputSetSubscriptionQuantityInput),
 			graphql.NewInputUnmarshaler("SkuFilter", ec.unmarshalInputSkuFilter),
@@ -3343,10 +354,32 @@ schema {
   mutation: Mutation
 }
 
-"An instant, RFC 3339 in UTC, for example ` + "`" + `2026-11-23T09:30:00Z` + "`" + `."
+"""
+Bounds an input, so that no request can ask for unbounded work or storage. On a ` + "`" + `String` + "`" + ` or ` + "`" + `ID` + "`" + `:
+its length in characters is at most ` + "`" + `maxLength` + "`" + `. On a list: it has at most ` + "`" + `maxItems` + "`" + ` items, and
+` + "`" + `maxLength` + "`" + ` bounds each string item. On an ` + "`" + `Int` + "`" + `: it lies between ` + "`" + `min` + "`" + ` and ` + "`" + `max` + "`" + `. Bounds are checked
+before anything runs; a value out of bounds is refused with a GraphQL error whose ` + "`" + `extensions.code` + "`" + ` is
+` + "`" + `BAD_USER_INPUT` + "`" + ` and whose ` + "`" + `extensions.field` + "`" + ` is the path of the input, for example
+` + "`" + `["input", "users", "3", "userName"]` + "`" + `. A field may also have a tighter rule of its own, stated in its
+description (a name of at most 200 characters, a quantity from 1 to 1,000,000), which a mutation
+reports as a ` + "`" + `userErrors` + "`" + ` entry with a code; ` + "`" + `@bound` + "`" + ` is the limit past which a value is malformed. An
+` + "`" + `Int` + "`" + ` without ` + "`" + `@bound` + "`" + ` is bounded by ` + "`" + `Int` + "`" + ` itself (32 bits) and by its field's rule.
+"""
+directive @bound(
+  "The most characters a string may have."
+  maxLength: Int
+  "The most items a list may have."
+  maxItems: Int
+  "The smallest value an Int may take."
+  min: Int
+  "The largest value an Int may take."
+  max: Int
+) on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION
+
+"An instant, RFC 3339 in UTC, for example ` + "`" + `2026-11-23T09:30:00Z` + "`" + `; as an input, any offset, from year 1900 to year 2199 (anything else is refused with BAD_USER_INPUT)."
 scalar DateTime
 
-"A calendar day, ` + "`" + `YYYY-MM-DD` + "`" + `."
+"A calendar day, ` + "`" + `YYYY-MM-DD` + "`" + `, from 1900-01-01 to 2199-12-31 (anything else is refused with BAD_USER_INPUT)."
 scalar Date
 
 "An object with a global, opaque ID that ` + "`" + `node(id:)` + "`" + ` resolves."
@@ -3568,9 +601,19 @@ type Customer implements Node {
   "The reseller the customer belongs to."
   reseller: Reseller!
   "The customer's agreements."
-  agreements(first: Int = 20, after: String): AgreementConnection!
+  agreements(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AgreementConnection!
   "The customer's online-services accounts."
-  accounts(first: Int = 20, after: String): AccountConnection!
+  accounts(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AccountConnection!
   "When it was created."
   createdAt: DateTime!
 }
@@ -3601,12 +644,23 @@ type Agreement implements Node {
   customer: Customer!
   "Contacts and their roles."
   contacts: [AgreementContact!]!
-  "The enrollments under this agreement."
-  enrollments: [Enrollment!]!
+  "The enrollments under this agreement, oldest first."
+  enrollments(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): EnrollmentConnection!
   "Seats of ACTIVE subscriptions over all its enrollments, as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  activeSeats(asOf: DateTime): Int!
+  activeSeats(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): Int!
   "Whether it is eligible for the volume discount: ENTERPRISE with 250 or more active seats, as of ` + "`" + `asOf` + "`" + ` (R-AGR-4). Smaller agreements are not refused."
-  volumeDiscountEligible(asOf: DateTime): Boolean!
+  volumeDiscountEligible(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): Boolean!
   "When it was created."
   createdAt: DateTime!
 }
@@ -3640,13 +694,25 @@ type Enrollment implements Node {
   "When the activation link expires (R-ACT-8), counting a support re-enable; null before the first order is processed."
   activationLinkExpiresAt: DateTime
   "Every activation email, scheduled or sent, and to whom (R-ACT-1, R-ACT-7)."
-  activationEmails: [ActivationEmail!]!
+  activationEmails(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): ActivationEmailConnection!
   "The enrollment this one renews, if any."
   renewedFrom: Enrollment
   "Whether the current OSM holds MANAGE_RESERVATIONS on this enrollment (R-RES-2, R-RES-3)."
   osmCanManageReservations: Boolean!
   "The enrollment's subscriptions, one per SKU, with status and quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  subscriptions(asOf: DateTime, first: Int = 20, after: String): SubscriptionConnection!
+  subscriptions(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): SubscriptionConnection!
   "When it was created."
   createdAt: DateTime!
 }
@@ -3672,15 +738,35 @@ type Account implements Node {
   "Global and billing administrators."
   administrators: [AccountAdministrator!]!
   "Users who may hold licenses."
-  users(first: Int = 20, after: String): AccountUserConnection!
+  users(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AccountUserConnection!
   "The customer that owns the account."
   customer: Customer!
   "The enrollments whose licenses are on this account."
-  enrollments(first: Int = 20, after: String): EnrollmentConnection!
+  enrollments(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): EnrollmentConnection!
   "Per SKU on this account: licensed, in-grace, assigned and available quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  licenses(asOf: DateTime): [AccountLicense!]!
+  licenses(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): [AccountLicense!]!
   "Subscriptions on this account (its enrollments' and its direct purchases), as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  subscriptions(asOf: DateTime, first: Int = 20, after: String): SubscriptionConnection!
+  subscriptions(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): SubscriptionConnection!
   "When it was created."
   createdAt: DateTime!
 }
@@ -3877,22 +963,41 @@ type ApiKey implements Node {
   createdAt: DateTime!
   "When it was revoked; a revoked key authenticates nothing."
   revokedAt: DateTime
+  "Its fair share of the API: the cost-point bucket and the cap on requests in flight."
+  limits: ApiKeyLimits!
+}
+
+"""
+How much of the API one key may use. Each request's cost (see ` + "`" + `extensions.cost` + "`" + ` in every response) is
+taken from a bucket that refills at a steady rate; a request whose cost exceeds what is left is refused
+with HTTP 429, code ` + "`" + `THROTTLED` + "`" + ` and a ` + "`" + `Retry-After` + "`" + ` header, and nothing runs. The bucket is kept by each
+server replica.
+"""
+type ApiKeyLimits {
+  "The bucket's size: the most cost points the key can spend at once."
+  bucketSize: Int!
+  "Cost points restored per second."
+  restoreRate: Int!
+  "The most requests of this key that may run at once on one replica."
+  maxInFlight: Int!
+  "Whether these are the server's defaults (no operator set them for this key)."
+  isDefault: Boolean!
 }
 
 "Filters for ` + "`" + `customers` + "`" + `."
 input CustomerFilter {
   "Only this reseller's customers (operators)."
-  resellerId: ID
+  resellerId: ID @bound(maxLength: 100)
   "Only customers of this country."
-  country: String
+  country: String @bound(maxLength: 64)
   "Only customers whose organization name contains this text (case-insensitive)."
-  nameContains: String
+  nameContains: String @bound(maxLength: 200)
 }
 
 "Filters for ` + "`" + `agreements` + "`" + `."
 input AgreementFilter {
   "Only this customer's agreements."
-  customerId: ID
+  customerId: ID @bound(maxLength: 100)
   "Only agreements of this program."
   program: Program
 }
@@ -3900,9 +1005,9 @@ input AgreementFilter {
 "Filters for ` + "`" + `enrollments` + "`" + `."
 input EnrollmentFilter {
   "Only enrollments under this agreement."
-  agreementId: ID
+  agreementId: ID @bound(maxLength: 100)
   "Only enrollments on this account."
-  accountId: ID
+  accountId: ID @bound(maxLength: 100)
   "Only enrollments in this state."
   status: EnrollmentStatus
 }
@@ -3910,9 +1015,9 @@ input EnrollmentFilter {
 "Filters for ` + "`" + `accounts` + "`" + `."
 input AccountFilter {
   "Only this customer's accounts."
-  customerId: ID
+  customerId: ID @bound(maxLength: 100)
   "Only accounts of this country."
-  country: String
+  country: String @bound(maxLength: 64)
 }
 
 "Filters for ` + "`" + `skus` + "`" + `."
@@ -3987,8 +1092,8 @@ type Order implements Node {
 
 "A product key that books an Open Value order line's licenses onto an account (R-ACT-13)."
 type ProductKey {
-  "The key, for example ` + "`" + `BCDFG-HJKMP-QRTVW-XY234-6789B` + "`" + `."
-  key: String!
+  "The key, for example ` + "`" + `BCDFG-HJKMP-QRTVW-XY234-6789B` + "`" + `. A secret: readable by RESELLER and OPERATOR keys only; a READER key gets null and a FORBIDDEN error at this path."
+  key: String
   "The SKU of the order line."
   sku: Sku!
   "How many licenses it books."
@@ -4030,7 +1135,10 @@ type Reservation implements Node {
   "When it becomes overdue if still pending: 25 hours after it was made (R-RES-4)."
   overdueAt: DateTime!
   "Whether it is still pending 25 hours after it was made, as of ` + "`" + `asOf` + "`" + ` (default: now); then the customer should contact support (R-RES-4)."
-  overdue(asOf: DateTime): Boolean!
+  overdue(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): Boolean!
   "The caller's idempotency key."
   idempotencyKey: String!
 }
@@ -4121,7 +1229,7 @@ type SubscriptionEdge {
 "Filters for ` + "`" + `orders` + "`" + `."
 input OrderFilter {
   "Only orders against this enrollment."
-  enrollmentId: ID
+  enrollmentId: ID @bound(maxLength: 100)
   "Only orders in this state."
   status: OrderStatus
   "Only orders purchased on or after this day."
@@ -4133,7 +1241,7 @@ input OrderFilter {
 "Filters for ` + "`" + `reservations` + "`" + `."
 input ReservationFilter {
   "Only reservations on this enrollment."
-  enrollmentId: ID
+  enrollmentId: ID @bound(maxLength: 100)
   "Only reservations in this state."
   status: ReservationStatus
   "Only reservations made at or after this instant."
@@ -4149,7 +1257,7 @@ input ReservationFilter {
 "One line of a new order."
 input OrderLineInput {
   "The SKU code, for example ` + "`" + `O365-E3` + "`" + `."
-  sku: String!
+  sku: String! @bound(maxLength: 1000)
   "How many licenses, 1 to 1,000,000."
   quantity: Int!
 }
@@ -4157,17 +1265,17 @@ input OrderLineInput {
 "Input of ` + "`" + `createOrder` + "`" + `."
 input CreateOrderInput {
   "The enrollment to order against; it must be ACTIVE."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "What to order; an add-on needs one of its base SKUs on the enrollment or in the order (R-ORD-3)."
-  lines: [OrderLineInput!]!
+  lines: [OrderLineInput!]! @bound(maxItems: 50)
   "The purchase date."
   purchaseDate: Date!
   "When the customer may start using the licenses; on or after the purchase date."
   usageStartDate: Date!
   "Your key for this order. A retry with the same key and content returns the first order; the same key with other content is refused (R-ORD-2)."
-  idempotencyKey: String!
+  idempotencyKey: String! @bound(maxLength: 200)
   "For a move from a direct (MOSP) purchase: one of its subscriptions. The order must cover every SKU the purchase holds (R-ORD-4)."
-  movesFromSubscriptionId: ID
+  movesFromSubscriptionId: ID @bound(maxLength: 100)
 }
 "Result of ` + "`" + `createOrder` + "`" + `."
 type CreateOrderPayload {
@@ -4180,7 +1288,7 @@ type CreateOrderPayload {
 "Input of ` + "`" + `processOrder` + "`" + ` and ` + "`" + `cancelOrder` + "`" + `."
 input OrderActionInput {
   "The order."
-  orderId: ID!
+  orderId: ID! @bound(maxLength: 100)
 }
 "Result of ` + "`" + `processOrder` + "`" + ` and ` + "`" + `cancelOrder` + "`" + `."
 type OrderPayload {
@@ -4193,15 +1301,15 @@ type OrderPayload {
 "Input of ` + "`" + `createReservation` + "`" + `."
 input CreateReservationInput {
   "The enrollment to add licenses to; it must be ACTIVE."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "The SKU code."
-  sku: String!
+  sku: String! @bound(maxLength: 1000)
   "How many licenses, 1 to 1,000,000."
   quantity: Int!
   "The contact reserving: a VLSC or online administrator, or the OSM holding MANAGE_RESERVATIONS (R-RES-2)."
-  contactEmail: String!
+  contactEmail: String! @bound(maxLength: 1000)
   "Your key for this reservation; a retry with the same key and content returns the first one."
-  idempotencyKey: String!
+  idempotencyKey: String! @bound(maxLength: 200)
 }
 "Result of ` + "`" + `createReservation` + "`" + ` and ` + "`" + `processReservation` + "`" + `."
 type ReservationPayload {
@@ -4214,15 +1322,15 @@ type ReservationPayload {
 "Input of ` + "`" + `processReservation` + "`" + `."
 input ProcessReservationInput {
   "The reservation."
-  reservationId: ID!
+  reservationId: ID! @bound(maxLength: 100)
 }
 
 "Input of ` + "`" + `grantReservationPermission` + "`" + ` and ` + "`" + `revokeReservationPermission` + "`" + `."
 input ReservationPermissionInput {
   "The enrollment whose OSM gets or loses MANAGE_RESERVATIONS."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "The contact acting; must be the agreement's AGREEMENT_ADMINISTRATOR (R-RES-3)."
-  actingContactEmail: String!
+  actingContactEmail: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `grantReservationPermission` + "`" + ` and ` + "`" + `revokeReservationPermission` + "`" + `."
 type ReservationPermissionPayload {
@@ -4235,7 +1343,7 @@ type ReservationPermissionPayload {
 "Input of ` + "`" + `setSubscriptionQuantity` + "`" + `."
 input SetSubscriptionQuantityInput {
   "The subscription."
-  subscriptionId: ID!
+  subscriptionId: ID! @bound(maxLength: 100)
   "The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7)."
   quantity: Int!
   "Lowering below what is assigned on the account is refused unless you accept the resulting license conflict (R-LIC-6)."
@@ -4245,7 +1353,7 @@ input SetSubscriptionQuantityInput {
 "Input of ` + "`" + `setAutoRenew` + "`" + `."
 input SetAutoRenewInput {
   "The subscription."
-  subscriptionId: ID!
+  subscriptionId: ID! @bound(maxLength: 100)
   "Whether it renews at its end date (R-SUB-5)."
   autoRenew: Boolean!
 }
@@ -4253,15 +1361,15 @@ input SetAutoRenewInput {
 "Input of ` + "`" + `renewSubscription` + "`" + ` and ` + "`" + `cancelSubscription` + "`" + `."
 input SubscriptionActionInput {
   "The subscription."
-  subscriptionId: ID!
+  subscriptionId: ID! @bound(maxLength: 100)
 }
 
 "Input of ` + "`" + `createDirectSubscription` + "`" + `."
 input CreateDirectSubscriptionInput {
   "The account the direct (MOSP) purchase is on."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
   "The SKU code."
-  sku: String!
+  sku: String! @bound(maxLength: 1000)
   "How many licenses."
   quantity: Int!
   "The last day of the term."
@@ -4306,6 +1414,22 @@ enum EmailTrigger {
   ADMIN_RESEND
 }
 
+"A page of activation emails, oldest first."
+type ActivationEmailConnection {
+  "The items with their cursors."
+  edges: [ActivationEmailEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many there are in all."
+  totalCount: Int!
+}
+"One activation email and its cursor."
+type ActivationEmailEdge {
+  "The email."
+  node: ActivationEmail!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
 "An activation email, scheduled or sent."
 type ActivationEmail {
   "The recipient (the OSM at the time)."
@@ -4439,11 +1563,11 @@ type ActivationStatus {
 "Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
 input UpdateSubscriptionContactInput {
   "The enrollment."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "The new OSM's name; may be empty."
-  osmName: String = ""
+  osmName: String = "" @bound(maxLength: 200)
   "The new OSM's email; the activation email is sent to it (R-ACT-7)."
-  osmEmail: String!
+  osmEmail: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `updateSubscriptionContact` + "`" + `."
 type UpdateSubscriptionContactPayload {
@@ -4460,7 +1584,7 @@ type UpdateSubscriptionContactPayload {
 "Input of ` + "`" + `resendActivationEmail` + "`" + `."
 input ResendActivationEmailInput {
   "The enrollment; the email goes to its current OSM."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `resendActivationEmail` + "`" + `."
 type ResendActivationEmailPayload {
@@ -4473,7 +1597,7 @@ type ResendActivationEmailPayload {
 "Input of ` + "`" + `reenableActivationLink` + "`" + `."
 input ReenableActivationLinkInput {
   "The enrollment."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "Until when the link works again."
   validUntil: DateTime!
 }
@@ -4481,21 +1605,21 @@ input ReenableActivationLinkInput {
 "Details of a new account to activate onto (R-ENR-3)."
 input NewAccountInput {
   "Display name."
-  name: String!
+  name: String! @bound(maxLength: 1000)
   "ISO 3166-1 alpha-2 country code."
-  country: String!
+  country: String! @bound(maxLength: 64)
   "Verified email domains."
-  verifiedDomains: [String!] = []
+  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
   "Global and billing administrators."
-  administrators: [AccountAdministratorInput!] = []
+  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
 }
 
 "Input of ` + "`" + `activateEnrollment` + "`" + `."
 input ActivateEnrollmentInput {
   "The token from the activation link. Whoever holds it may activate (R-ACT-9)."
-  token: String!
+  token: String! @bound(maxLength: 200)
   "An existing account to activate onto; it keeps its settings and data (R-ENR-3)."
-  accountId: ID
+  accountId: ID @bound(maxLength: 100)
   "Or the details of a new, separately administered account (R-ENR-3)."
   newAccount: NewAccountInput
 }
@@ -4503,9 +1627,9 @@ input ActivateEnrollmentInput {
 "Input of ` + "`" + `remapEnrollment` + "`" + `."
 input RemapEnrollmentInput {
   "The enrollment."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "The account to move all its licenses to (R-ENR-4)."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
 }
 
 "Result of the activation mutations that change an enrollment."
@@ -4519,9 +1643,9 @@ type EnrollmentPayload {
 "Input of ` + "`" + `redeemProductKey` + "`" + `."
 input RedeemProductKeyInput {
   "The product key."
-  productKey: String!
+  productKey: String! @bound(maxLength: 64)
   "The account to book its licenses onto."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
 }
 "Result of ` + "`" + `redeemProductKey` + "`" + `."
 type RedeemProductKeyPayload {
@@ -4534,15 +1658,15 @@ type RedeemProductKeyPayload {
 "Input of ` + "`" + `renewEnrollment` + "`" + `."
 input RenewEnrollmentInput {
   "The enrollment to renew; it must be ACTIVE."
-  enrollmentNumber: String!
+  enrollmentNumber: String! @bound(maxLength: 1000)
   "The new enrollment's number."
-  newEnrollmentNumber: String!
+  newEnrollmentNumber: String! @bound(maxLength: 1000)
   "The new enrollment's first day."
   startDate: Date!
   "The new enrollment's last day."
   endDate: Date!
   "The new enrollment's lines; default: the old enrollment's active subscriptions."
-  lines: [OrderLineInput!]
+  lines: [OrderLineInput!] @bound(maxItems: 50)
 }
 "Result of ` + "`" + `renewEnrollment` + "`" + `."
 type RenewEnrollmentPayload {
@@ -4666,21 +1790,21 @@ enum SummaryDimension {
 "Filters of a license summary; each list keeps rows matching any of its values."
 input LicenseSummaryFilter {
   "Resellers (operators)."
-  resellerIds: [ID!]
+  resellerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "Customers."
-  customerIds: [ID!]
+  customerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "Agreements."
-  agreementIds: [ID!]
+  agreementIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "Programs."
-  programs: [Program!]
+  programs: [Program!] @bound(maxItems: 20)
   "Enrollments."
-  enrollmentIds: [ID!]
+  enrollmentIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "Accounts."
-  accountIds: [ID!]
+  accountIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "SKU codes."
-  skus: [String!]
+  skus: [String!] @bound(maxItems: 100, maxLength: 64)
   "Families."
-  families: [Family!]
+  families: [Family!] @bound(maxItems: 20)
 }
 
 "One group of a license summary: the keys grouped by (the others are null) and its quantities."
@@ -4733,21 +1857,21 @@ type LicenseSummaryEdge {
 "Input of ` + "`" + `assignLicenses` + "`" + `."
 input AssignLicensesInput {
   "The account."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
   "The SKU code."
-  sku: String!
+  sku: String! @bound(maxLength: 1000)
   "Users of the account (sign-in names); users who already hold the SKU are left as they are."
-  userNames: [String!]!
+  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
 }
 
 "Input of ` + "`" + `removeLicenses` + "`" + `."
 input RemoveLicensesInput {
   "The account."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
   "The SKU code."
-  sku: String!
+  sku: String! @bound(maxLength: 1000)
   "Users to take the license from."
-  userNames: [String!]!
+  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
   "Removing a license deletes the user's data for it; it is refused unless this is true (R-LIC-5)."
   confirmDataLoss: Boolean!
 }
@@ -4767,9 +1891,9 @@ type LicenseAssignmentPayload {
 "Input of ` + "`" + `deleteAccountUser` + "`" + `."
 input DeleteAccountUserInput {
   "The account."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
   "The user's sign-in name."
-  userName: String!
+  userName: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `deleteAccountUser` + "`" + `."
 type DeleteAccountUserPayload {
@@ -4781,51 +1905,160 @@ type DeleteAccountUserPayload {
   userErrors: [UserError!]!
 }
 
+"""
+What can be read. Every field needs a key (` + "`" + `Authorization: Bearer <key>` + "`" + `) and sees only the key's
+reseller (operators see every reseller). Each request has a cost in points, reported in
+` + "`" + `extensions.cost` + "`" + `: an object costs 1, a page costs its ` + "`" + `first` + "`" + ` times its items, and the aggregations
+(` + "`" + `licenseSummary` + "`" + `, ` + "`" + `accountsWithConflicts` + "`" + `, ` + "`" + `licenseConflicts` + "`" + `, ` + "`" + `activationStatus` + "`" + `) cost more and are
+limited in number per request. See the README's "Limits" section.
+"""
 type Query {
   "Any object by its global ID; null when it does not exist for the caller."
-  node(id: ID!): Node
+  node(
+    "A global ID, as returned in an ` + "`" + `id` + "`" + ` field."
+    id: ID! @bound(maxLength: 100)
+  ): Node
   "The holder of the key making this request."
   viewer: Viewer!
   "Resellers the caller may see: all for operators, its own for others."
-  resellers(first: Int = 20, after: String): ResellerConnection!
+  resellers(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): ResellerConnection!
   "API keys the caller may see (operators: all)."
-  apiKeys(first: Int = 20, after: String): ApiKeyConnection!
+  apiKeys(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): ApiKeyConnection!
   "Customers, oldest first."
-  customers(first: Int = 20, after: String, filter: CustomerFilter): CustomerConnection!
+  customers(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: CustomerFilter
+  ): CustomerConnection!
   "Agreements, oldest first."
-  agreements(first: Int = 20, after: String, filter: AgreementFilter): AgreementConnection!
+  agreements(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AgreementFilter
+  ): AgreementConnection!
   "An agreement by its number; null when there is none."
-  agreement(number: String!): Agreement
+  agreement(
+    "The agreement number."
+    number: String! @bound(maxLength: 1000)
+  ): Agreement
   "Enrollments, oldest first."
-  enrollments(first: Int = 20, after: String, filter: EnrollmentFilter): EnrollmentConnection!
+  enrollments(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: EnrollmentFilter
+  ): EnrollmentConnection!
   "An enrollment by its number; null when there is none."
-  enrollment(number: String!): Enrollment
+  enrollment(
+    "The enrollment number."
+    number: String! @bound(maxLength: 1000)
+  ): Enrollment
   "Online-services accounts, oldest first."
-  accounts(first: Int = 20, after: String, filter: AccountFilter): AccountConnection!
+  accounts(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AccountFilter
+  ): AccountConnection!
   "The SKU catalog, by code."
-  skus(first: Int = 100, after: String, filter: SkuFilter): SkuConnection!
+  skus(
+    "How many items to return, 1 to 100."
+    first: Int = 100 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: SkuFilter
+  ): SkuConnection!
   "A SKU by its code; null when there is none."
-  sku(code: String!): Sku
+  sku(
+    "The SKU code, for example ` + "`" + `O365-E3` + "`" + `."
+    code: String! @bound(maxLength: 1000)
+  ): Sku
   "Orders, oldest first."
-  orders(first: Int = 20, after: String, filter: OrderFilter): OrderConnection!
+  orders(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: OrderFilter
+  ): OrderConnection!
   "An order by its number; null when there is none."
-  order(number: String!): Order
+  order(
+    "The order number, for example ` + "`" + `ORD-5Z3K0` + "`" + `."
+    number: String! @bound(maxLength: 1000)
+  ): Order
   "An enrollment's activation as of ` + "`" + `asOf` + "`" + ` (default: now): one state and every reason, each with the next action (R-ACT-12). Null when there is no such enrollment."
-  activationStatus(enrollmentNumber: String!, asOf: DateTime): ActivationStatus
+  activationStatus(
+    "The enrollment number, for example ` + "`" + `ENR-1000001` + "`" + `."
+    enrollmentNumber: String! @bound(maxLength: 1000)
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): ActivationStatus
   "License conflicts of an account as of ` + "`" + `asOf` + "`" + ` (default: now; a future instant projects grace-period ends and expiries, R-LIC-7), per SKU with resolutions (R-LIC-2 to R-LIC-4). Empty when there is none; null when there is no such account."
-  licenseConflicts(accountId: ID!, asOf: DateTime): [LicenseConflict!]
+  licenseConflicts(
+    "The account's global ID."
+    accountId: ID! @bound(maxLength: 100)
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): [LicenseConflict!]
   "The caller's accounts with license conflicts as of ` + "`" + `asOf` + "`" + ` (default: now), by account."
-  accountsWithConflicts(asOf: DateTime, first: Int = 20, after: String): AccountConflictConnection!
+  accountsWithConflicts(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AccountConflictConnection!
   "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
-  licenseSummary(groupBy: [SummaryDimension!]!, filter: LicenseSummaryFilter, asOf: DateTime, first: Int = 100, after: String): LicenseSummaryConnection!
+  licenseSummary(
+    "The dimensions to group by (at most one of each); the rows are the distinct combinations."
+    groupBy: [SummaryDimension!]! @bound(maxItems: 8)
+    "Only the items that match every field set in the filter."
+    filter: LicenseSummaryFilter
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 100 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): LicenseSummaryConnection!
   "Reservations, oldest first; filter for those not yet billed (R-RES-1) or overdue (R-RES-4)."
-  reservations(first: Int = 20, after: String, filter: ReservationFilter): ReservationConnection!
+  reservations(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: ReservationFilter
+  ): ReservationConnection!
 }
 
 "Input of ` + "`" + `createReseller` + "`" + `."
 input CreateResellerInput {
   "Display name."
-  name: String!
+  name: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `createReseller` + "`" + `."
 type CreateResellerPayload {
@@ -4838,11 +2071,11 @@ type CreateResellerPayload {
 "Input of ` + "`" + `createApiKey` + "`" + `."
 input CreateApiKeyInput {
   "The reseller the key acts for; omit for an operator key."
-  resellerId: ID
+  resellerId: ID @bound(maxLength: 100)
   "What the key may do; OPERATOR keys have no reseller, others need one."
   role: Role!
   "A name to recognise it by."
-  name: String!
+  name: String! @bound(maxLength: 1000)
 }
 "Result of ` + "`" + `createApiKey` + "`" + `."
 type CreateApiKeyPayload {
@@ -4857,7 +2090,7 @@ type CreateApiKeyPayload {
 "Input of ` + "`" + `revokeApiKey` + "`" + `."
 input RevokeApiKeyInput {
   "The key to revoke."
-  id: ID!
+  id: ID! @bound(maxLength: 100)
 }
 "Result of ` + "`" + `revokeApiKey` + "`" + `."
 type RevokeApiKeyPayload {
@@ -4867,14 +2100,33 @@ type RevokeApiKeyPayload {
   userErrors: [UserError!]!
 }
 
+"Input of ` + "`" + `setApiKeyLimits` + "`" + `. An omitted (null) value goes back to the server's default."
+input SetApiKeyLimitsInput {
+  "The key."
+  id: ID! @bound(maxLength: 100)
+  "The bucket's size in cost points, at least the largest cost one request may have."
+  bucketSize: Int @bound(min: 1, max: 10000000)
+  "Cost points restored per second."
+  restoreRate: Int @bound(min: 1, max: 1000000)
+  "The most requests of the key that may run at once on one replica."
+  maxInFlight: Int @bound(min: 1, max: 1000)
+}
+"Result of ` + "`" + `setApiKeyLimits` + "`" + `."
+type SetApiKeyLimitsPayload {
+  "The key with its new limits, or null when refused."
+  apiKey: ApiKey
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
 "Input of ` + "`" + `createCustomer` + "`" + `."
 input CreateCustomerInput {
   "The reseller it belongs to: required for operators, implied (and optional) for reseller keys."
-  resellerId: ID
+  resellerId: ID @bound(maxLength: 100)
   "Legal name of the organization; not empty."
-  organizationName: String!
+  organizationName: String! @bound(maxLength: 1000)
   "ISO 3166-1 alpha-2 country code, upper case."
-  country: String!
+  country: String! @bound(maxLength: 64)
 }
 "Result of ` + "`" + `createCustomer` + "`" + `."
 type CreateCustomerPayload {
@@ -4887,27 +2139,27 @@ type CreateCustomerPayload {
 "A contact to put on an agreement."
 input AgreementContactInput {
   "Name of the person."
-  name: String!
+  name: String! @bound(maxLength: 1000)
   "Email address."
-  email: String!
+  email: String! @bound(maxLength: 1000)
   "Roles held on the agreement; at least one."
-  roles: [ContactRole!]!
+  roles: [ContactRole!]! @bound(maxItems: 10)
 }
 
 "Input of ` + "`" + `createAgreement` + "`" + `."
 input CreateAgreementInput {
   "The customer signing it."
-  customerId: ID!
+  customerId: ID! @bound(maxLength: 100)
   "The program, one of the ` + "`" + `Program` + "`" + ` values; an unknown one is refused with UNKNOWN_VALUE."
-  program: String!
+  program: String! @bound(maxLength: 1000)
   "The agreement number; an OPEN_VALUE number starts with V (R-AGR-1)."
-  number: String!
+  number: String! @bound(maxLength: 1000)
   "First day."
   startDate: Date!
   "Anniversary date, on or after the start date."
   anniversaryDate: Date!
   "Contacts and their roles."
-  contacts: [AgreementContactInput!] = []
+  contacts: [AgreementContactInput!] = [] @bound(maxItems: 20)
 }
 "Result of ` + "`" + `createAgreement` + "`" + `."
 type CreateAgreementPayload {
@@ -4920,15 +2172,15 @@ type CreateAgreementPayload {
 "Input of ` + "`" + `createEnrollment` + "`" + `."
 input CreateEnrollmentInput {
   "The agreement it belongs to."
-  agreementId: ID!
+  agreementId: ID! @bound(maxLength: 100)
   "The enrollment number."
-  number: String!
+  number: String! @bound(maxLength: 1000)
   "The organization it is for; not empty."
-  organizationName: String!
+  organizationName: String! @bound(maxLength: 1000)
   "Name of the Online Services Manager; may be empty."
-  osmName: String = ""
+  osmName: String = "" @bound(maxLength: 200)
   "Email of the Online Services Manager; may be empty (then no activation email can be sent, R-ACT-6)."
-  osmEmail: String = ""
+  osmEmail: String = "" @bound(maxLength: 254)
   "First day."
   startDate: Date!
   "Last day, after the first."
@@ -4945,9 +2197,9 @@ type CreateEnrollmentPayload {
 "An administrator to put on an account."
 input AccountAdministratorInput {
   "Name."
-  name: String!
+  name: String! @bound(maxLength: 1000)
   "Email address."
-  email: String!
+  email: String! @bound(maxLength: 1000)
   "Global or billing administrator."
   role: AdminRole!
 }
@@ -4955,25 +2207,25 @@ input AccountAdministratorInput {
 "A user to add to an account."
 input AccountUserInput {
   "Sign-in name (an email address), unique within the account."
-  userName: String!
+  userName: String! @bound(maxLength: 1000)
   "Display name."
-  displayName: String = ""
+  displayName: String = "" @bound(maxLength: 200)
 }
 
 "Input of ` + "`" + `createAccount` + "`" + `."
 input CreateAccountInput {
   "The customer that owns it."
-  customerId: ID!
+  customerId: ID! @bound(maxLength: 100)
   "Display name; not empty."
-  name: String!
+  name: String! @bound(maxLength: 1000)
   "ISO 3166-1 alpha-2 country code."
-  country: String!
+  country: String! @bound(maxLength: 64)
   "Verified email domains."
-  verifiedDomains: [String!] = []
+  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
   "Global and billing administrators."
-  administrators: [AccountAdministratorInput!] = []
+  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
   "Users."
-  users: [AccountUserInput!] = []
+  users: [AccountUserInput!] = [] @bound(maxItems: 1000)
 }
 "Result of ` + "`" + `createAccount` + "`" + `."
 type CreateAccountPayload {
@@ -4986,9 +2238,9 @@ type CreateAccountPayload {
 "Input of ` + "`" + `addAccountUsers` + "`" + `."
 input AddAccountUsersInput {
   "The account."
-  accountId: ID!
+  accountId: ID! @bound(maxLength: 100)
   "The users to add."
-  users: [AccountUserInput!]!
+  users: [AccountUserInput!]! @bound(maxItems: 1000)
 }
 "Result of ` + "`" + `addAccountUsers` + "`" + `."
 type AddAccountUsersPayload {
@@ -4998,67 +2250,167 @@ type AddAccountUsersPayload {
   userErrors: [UserError!]!
 }
 
+"""
+What can be changed. Needs a RESELLER or OPERATOR key (READER keys are refused with FORBIDDEN). Every
+mutation runs in one transaction: a refusal comes back as ` + "`" + `userErrors` + "`" + ` on its payload, with a code, and
+then nothing was written. Each mutation costs 10 points plus what its payload selects.
+"""
 type Mutation {
   "Create a reseller. Operators only."
-  createReseller(input: CreateResellerInput!): CreateResellerPayload!
+  createReseller(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateResellerInput!
+  ): CreateResellerPayload!
   "Create an API key; its secret is returned once. Operators only."
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
+  createApiKey(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateApiKeyInput!
+  ): CreateApiKeyPayload!
   "Revoke an API key at once. Operators only."
-  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
+  revokeApiKey(
+    "What to do; see the input type for each field and its bounds."
+    input: RevokeApiKeyInput!
+  ): RevokeApiKeyPayload!
+  "Set a key's fair share of the API: its cost bucket and its cap on requests in flight. Operators only; it applies within a few seconds on every replica."
+  setApiKeyLimits(
+    "What to do; see the input type for each field and its bounds."
+    input: SetApiKeyLimitsInput!
+  ): SetApiKeyLimitsPayload!
   "Create a customer."
-  createCustomer(input: CreateCustomerInput!): CreateCustomerPayload!
+  createCustomer(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateCustomerInput!
+  ): CreateCustomerPayload!
   "Create an agreement with its contacts."
-  createAgreement(input: CreateAgreementInput!): CreateAgreementPayload!
+  createAgreement(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateAgreementInput!
+  ): CreateAgreementPayload!
   "Create an enrollment under an agreement."
-  createEnrollment(input: CreateEnrollmentInput!): CreateEnrollmentPayload!
+  createEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateEnrollmentInput!
+  ): CreateEnrollmentPayload!
   "Create an online-services account with its domains, administrators and users."
-  createAccount(input: CreateAccountInput!): CreateAccountPayload!
+  createAccount(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateAccountInput!
+  ): CreateAccountPayload!
   "Add users to an account."
-  addAccountUsers(input: AddAccountUsersInput!): AddAccountUsersPayload!
+  addAccountUsers(
+    "What to do; see the input type for each field and its bounds."
+    input: AddAccountUsersInput!
+  ): AddAccountUsersPayload!
   "Place an order against an enrollment (R-ORD-1 to R-ORD-4). Safe to retry with the same idempotency key."
-  createOrder(input: CreateOrderInput!): CreateOrderPayload!
+  createOrder(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateOrderInput!
+  ): CreateOrderPayload!
   "Record that an order was invoiced upstream: its quantities are added to subscriptions, pending for 12 hours (R-ORD-5). Operators only."
-  processOrder(input: OrderActionInput!): OrderPayload!
+  processOrder(
+    "What to do; see the input type for each field and its bounds."
+    input: OrderActionInput!
+  ): OrderPayload!
   "Cancel a PLACED order."
-  cancelOrder(input: OrderActionInput!): OrderPayload!
+  cancelOrder(
+    "What to do; see the input type for each field and its bounds."
+    input: OrderActionInput!
+  ): OrderPayload!
   "Reserve licenses on an enrollment: added at once, billed at the next anniversary (R-RES-1, R-RES-2). Safe to retry with the same idempotency key."
-  createReservation(input: CreateReservationInput!): ReservationPayload!
+  createReservation(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateReservationInput!
+  ): ReservationPayload!
   "Mark a reservation EFFECTIVE (R-RES-4). Operators only."
-  processReservation(input: ProcessReservationInput!): ReservationPayload!
+  processReservation(
+    "What to do; see the input type for each field and its bounds."
+    input: ProcessReservationInput!
+  ): ReservationPayload!
   "Grant the enrollment's OSM the MANAGE_RESERVATIONS permission (R-RES-3)."
-  grantReservationPermission(input: ReservationPermissionInput!): ReservationPermissionPayload!
+  grantReservationPermission(
+    "What to do; see the input type for each field and its bounds."
+    input: ReservationPermissionInput!
+  ): ReservationPermissionPayload!
   "Revoke the enrollment's OSM's MANAGE_RESERVATIONS permission (R-RES-3)."
-  revokeReservationPermission(input: ReservationPermissionInput!): ReservationPermissionPayload!
+  revokeReservationPermission(
+    "What to do; see the input type for each field and its bounds."
+    input: ReservationPermissionInput!
+  ): ReservationPermissionPayload!
   "Set a subscription's new total quantity (R-SUB-7)."
-  setSubscriptionQuantity(input: SetSubscriptionQuantityInput!): SubscriptionPayload!
+  setSubscriptionQuantity(
+    "What to do; see the input type for each field and its bounds."
+    input: SetSubscriptionQuantityInput!
+  ): SubscriptionPayload!
   "Switch a subscription's auto-renewal (R-SUB-5)."
-  setAutoRenew(input: SetAutoRenewInput!): SubscriptionPayload!
+  setAutoRenew(
+    "What to do; see the input type for each field and its bounds."
+    input: SetAutoRenewInput!
+  ): SubscriptionPayload!
   "Renew a subscription for another year; an EXPIRED one becomes ACTIVE again (R-SUB-5)."
-  renewSubscription(input: SubscriptionActionInput!): SubscriptionPayload!
+  renewSubscription(
+    "What to do; see the input type for each field and its bounds."
+    input: SubscriptionActionInput!
+  ): SubscriptionPayload!
   "Cancel a subscription where its program allows (R-SUB-6): OPEN_VALUE and MPSA by the reseller, MOSP through support (operators)."
-  cancelSubscription(input: SubscriptionActionInput!): SubscriptionPayload!
+  cancelSubscription(
+    "What to do; see the input type for each field and its bounds."
+    input: SubscriptionActionInput!
+  ): SubscriptionPayload!
   "Record a direct (MOSP) purchase on an account."
-  createDirectSubscription(input: CreateDirectSubscriptionInput!): SubscriptionPayload!
+  createDirectSubscription(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateDirectSubscriptionInput!
+  ): SubscriptionPayload!
   "Set the enrollment's subscription contact (OSM); the activation email goes to the new contact (R-ACT-6, R-ACT-7)."
-  updateSubscriptionContact(input: UpdateSubscriptionContactInput!): UpdateSubscriptionContactPayload!
+  updateSubscriptionContact(
+    "What to do; see the input type for each field and its bounds."
+    input: UpdateSubscriptionContactInput!
+  ): UpdateSubscriptionContactPayload!
   "Send the activation email again to the current OSM (R-ACT-7)."
-  resendActivationEmail(input: ResendActivationEmailInput!): ResendActivationEmailPayload!
+  resendActivationEmail(
+    "What to do; see the input type for each field and its bounds."
+    input: ResendActivationEmailInput!
+  ): ResendActivationEmailPayload!
   "Let an expired activation link work again (R-ACT-8). Operators (support) only."
-  reenableActivationLink(input: ReenableActivationLinkInput!): EnrollmentPayload!
+  reenableActivationLink(
+    "What to do; see the input type for each field and its bounds."
+    input: ReenableActivationLinkInput!
+  ): EnrollmentPayload!
   "Activate an enrollment with the token of its activation link, onto an existing or a new account (R-ACT-9, R-ENR-1 to R-ENR-5)."
-  activateEnrollment(input: ActivateEnrollmentInput!): EnrollmentPayload!
+  activateEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: ActivateEnrollmentInput!
+  ): EnrollmentPayload!
   "Move an enrollment and all its licenses to another account (R-ENR-4). Operators (support) only."
-  remapEnrollment(input: RemapEnrollmentInput!): EnrollmentPayload!
+  remapEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: RemapEnrollmentInput!
+  ): EnrollmentPayload!
   "Book an Open Value product key's licenses onto an account (R-ACT-13)."
-  redeemProductKey(input: RedeemProductKeyInput!): RedeemProductKeyPayload!
+  redeemProductKey(
+    "What to do; see the input type for each field and its bounds."
+    input: RedeemProductKeyInput!
+  ): RedeemProductKeyPayload!
   "Renew an enrollment into a new one with its lines (R-SUB-2 to R-SUB-4, R-ACT-10)."
-  renewEnrollment(input: RenewEnrollmentInput!): RenewEnrollmentPayload!
+  renewEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: RenewEnrollmentInput!
+  ): RenewEnrollmentPayload!
   "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
-  assignLicenses(input: AssignLicensesInput!): LicenseAssignmentPayload!
+  assignLicenses(
+    "What to do; see the input type for each field and its bounds."
+    input: AssignLicensesInput!
+  ): LicenseAssignmentPayload!
   "Take a SKU's licenses from users; needs confirmDataLoss (R-LIC-5)."
-  removeLicenses(input: RemoveLicensesInput!): LicenseAssignmentPayload!
+  removeLicenses(
+    "What to do; see the input type for each field and its bounds."
+    input: RemoveLicensesInput!
+  ): LicenseAssignmentPayload!
   "Delete a user of an account, freeing their licenses (R-LIC-5)."
-  deleteAccountUser(input: DeleteAccountUserInput!): DeleteAccountUserPayload!
+  deleteAccountUser(
+    "What to do; see the input type for each field and its bounds."
+    input: DeleteAccountUserInput!
+  ): DeleteAccountUserPayload!
 }
 `, BuiltIn: false},
 }
@@ -5234,6 +2586,28 @@ func (ec *executionContext) childFields_ActivationEmail(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ActivationEmail", field.Name)
 }
 
+func (ec *executionContext) childFields_ActivationEmailConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ActivationEmailConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ActivationEmailConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ActivationEmailConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationEmailConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationEmailEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ActivationEmailEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ActivationEmailEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationEmailEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ActivationReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -5348,6 +2722,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_createdAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	case "limits":
+		return ec.fieldContext_ApiKey_limits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
@@ -5372,6 +2748,20 @@ func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field gr
 		return ec.fieldContext_ApiKeyEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKeyLimits(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bucketSize":
+		return ec.fieldContext_ApiKeyLimits_bucketSize(ctx, field)
+	case "restoreRate":
+		return ec.fieldContext_ApiKeyLimits_restoreRate(ctx, field)
+	case "maxInFlight":
+		return ec.fieldContext_ApiKeyLimits_maxInFlight(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_ApiKeyLimits_isDefault(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyLimits", field.Name)
 }
 
 func (ec *executionContext) childFields_ConflictResolution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5948,6 +3338,16 @@ func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SetApiKeyLimitsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_SetApiKeyLimitsPayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetApiKeyLimitsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetApiKeyLimitsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Sku(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -6312,6 +3712,28 @@ func (ec *executionContext) field_Agreement_activeSeats_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Agreement_enrollments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Agreement_volumeDiscountEligible_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6349,6 +3771,28 @@ func (ec *executionContext) field_Customer_accounts_args(ctx context.Context, ra
 }
 
 func (ec *executionContext) field_Customer_agreements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Enrollment_activationEmails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -6770,6 +4214,20 @@ func (ec *executionContext) field_Mutation_revokeReservationPermission_args(ctx 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReservationPermissionInput, error) {
 			return ec.unmarshalNReservationPermissionInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReservationPermissionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setApiKeyLimits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetAPIKeyLimitsInput, error) {
+			return ec.unmarshalNSetApiKeyLimitsInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetAPIKeyLimitsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8648,6 +6106,148 @@ func (ec *executionContext) fieldContext_ActivationEmail_sentAt(_ context.Contex
 	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ActivationEmailConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmailConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActivationEmailEdge) graphql.Marshaler {
+			return ec.marshalNActivationEmailEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmailConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationEmailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationEmailEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationEmailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmailConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmailConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationEmailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationEmailConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmailConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmailConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmailConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivationEmailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmailEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+			return ec.marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmailEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationEmailEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationEmail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationEmailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmailEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmailEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmailEdge", field, false, false, "String")
+}
+
 func (ec *executionContext) _ActivationReason_code(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9102,25 +6702,37 @@ func (ec *executionContext) _Agreement_enrollments(ctx context.Context, field gr
 			return ec.fieldContext_Agreement_enrollments(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Agreement().Enrollments(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Agreement().Enrollments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Enrollment) graphql.Marshaler {
-			return ec.marshalNEnrollment2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentConnection) graphql.Marshaler {
+			return ec.marshalNEnrollmentConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Agreement_enrollments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Agreement_enrollments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Agreement",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Enrollment(ctx, field)
+			return ec.childFields_EnrollmentConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Agreement_enrollments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -9594,6 +7206,38 @@ func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ApiKey_limits(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKey_limits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiKey().Limits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKeyLimits) graphql.Marshaler {
+			return ec.marshalNApiKeyLimits2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAPIKeyLimits(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKey_limits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApiKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKeyLimits(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ApiKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9734,6 +7378,98 @@ func (ec *executionContext) _ApiKeyEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_ApiKeyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKeyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiKeyLimits_bucketSize(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyLimits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKeyLimits_bucketSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BucketSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKeyLimits_bucketSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKeyLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApiKeyLimits_restoreRate(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyLimits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKeyLimits_restoreRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestoreRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKeyLimits_restoreRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKeyLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApiKeyLimits_maxInFlight(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyLimits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKeyLimits_maxInFlight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxInFlight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKeyLimits_maxInFlight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKeyLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApiKeyLimits_isDefault(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyLimits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKeyLimits_isDefault(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKeyLimits_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiKeyLimits", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ConflictResolution_kind(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
@@ -11098,25 +8834,37 @@ func (ec *executionContext) _Enrollment_activationEmails(ctx context.Context, fi
 			return ec.fieldContext_Enrollment_activationEmails(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrollment().ActivationEmails(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Enrollment().ActivationEmails(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActivationEmail) graphql.Marshaler {
-			return ec.marshalNActivationEmail2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationEmailConnection) graphql.Marshaler {
+			return ec.marshalNActivationEmailConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Enrollment_activationEmails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Enrollment_activationEmails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Enrollment",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ActivationEmail(ctx, field)
+			return ec.childFields_ActivationEmailConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Enrollment_activationEmails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -12368,6 +10116,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setApiKeyLimits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setApiKeyLimits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetAPIKeyLimits(ctx, fc.Args["input"].(model.SetAPIKeyLimitsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetAPIKeyLimitsPayload) graphql.Marshaler {
+			return ec.marshalNSetApiKeyLimitsPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetAPIKeyLimitsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setApiKeyLimits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetApiKeyLimitsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setApiKeyLimits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14328,18 +12120,18 @@ func (ec *executionContext) _ProductKey_key(ctx context.Context, field graphql.C
 			return ec.fieldContext_ProductKey_key(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
+			return ec.Resolvers.ProductKey().Key(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ProductKey_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProductKey", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProductKey", field, true, true, "String")
 }
 
 func (ec *executionContext) _ProductKey_sku(ctx context.Context, field graphql.CollectedField, obj *model.ProductKey) (ret graphql.Marshaler) {
@@ -16495,6 +14287,70 @@ func (ec *executionContext) _RevokeApiKeyPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_RevokeApiKeyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RevokeApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetApiKeyLimitsPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.SetAPIKeyLimitsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetApiKeyLimitsPayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+			return ec.marshalOApiKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetApiKeyLimitsPayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetApiKeyLimitsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetApiKeyLimitsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SetAPIKeyLimitsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetApiKeyLimitsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetApiKeyLimitsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetApiKeyLimitsPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -20768,6 +18624,69 @@ func UnmarshalRevokeApiKeyInput(ctx context.Context, raw any) (model.RevokeAPIKe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetApiKeyLimitsInput(ctx context.Context, obj any) (model.SetAPIKeyLimitsInput, error) {
+	var it model.SetAPIKeyLimitsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "bucketSize", "restoreRate", "maxInFlight"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "bucketSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucketSize"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BucketSize = data
+		case "restoreRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreRate"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreRate = data
+		case "maxInFlight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxInFlight"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxInFlight = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetApiKeyLimitsInput unmarshals raw into the SetApiKeyLimitsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetApiKeyLimitsInput(ctx context.Context, raw any) (model.SetAPIKeyLimitsInput, error) {
+	var out model.SetAPIKeyLimitsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetApiKeyLimitsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetAutoRenewInput(ctx context.Context, obj any) (model.SetAutoRenewInput, error) {
 	var it model.SetAutoRenewInput
 	if obj == nil {
@@ -21699,6 +19618,87 @@ func (ec *executionContext) _ActivationEmail(ctx context.Context, sel ast.Select
 	return out
 }
 
+var activationEmailConnectionImplementors = []string{"ActivationEmailConnection"}
+
+func (ec *executionContext) _ActivationEmailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationEmailConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationEmailConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationEmailConnection")
+		case "edges":
+			out.Values[i] = ec._ActivationEmailConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ActivationEmailConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ActivationEmailConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationEmailEdgeImplementors = []string{"ActivationEmailEdge"}
+
+func (ec *executionContext) _ActivationEmailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationEmailEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationEmailEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationEmailEdge")
+		case "node":
+			out.Values[i] = ec._ActivationEmailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ActivationEmailEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var activationReasonImplementors = []string{"ActivationReason"}
 
 func (ec *executionContext) _ActivationReason(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationReason) graphql.Marshaler {
@@ -22087,6 +20087,12 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "limits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiKey_limits(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22165,6 +20171,54 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._ApiKeyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apiKeyLimitsImplementors = []string{"ApiKeyLimits"}
+
+func (ec *executionContext) _ApiKeyLimits(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeyLimits) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyLimitsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApiKeyLimits")
+		case "bucketSize":
+			out.Values[i] = ec._ApiKeyLimits_bucketSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreRate":
+			out.Values[i] = ec._ApiKeyLimits_restoreRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxInFlight":
+			out.Values[i] = ec._ApiKeyLimits_maxInFlight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isDefault":
+			out.Values[i] = ec._ApiKeyLimits_isDefault(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23274,6 +21328,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setApiKeyLimits":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setApiKeyLimits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCustomer(ctx, field)
@@ -23838,10 +21899,11 @@ func (ec *executionContext) _ProductKey(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ProductKey")
 		case "key":
-			out.Values[i] = ec._ProductKey_key(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductKey_key(ctx, field, obj)
+				})
 		case "sku":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -24569,6 +22631,44 @@ func (ec *executionContext) _RevokeApiKeyPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._RevokeApiKeyPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setApiKeyLimitsPayloadImplementors = []string{"SetApiKeyLimitsPayload"}
+
+func (ec *executionContext) _SetApiKeyLimitsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetAPIKeyLimitsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setApiKeyLimitsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetApiKeyLimitsPayload")
+		case "apiKey":
+			out.Values[i] = ec._SetApiKeyLimitsPayload_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SetApiKeyLimitsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25647,11 +23747,27 @@ func (ec *executionContext) unmarshalNActivateEnrollmentInput2githubᚗcomᚋlic
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActivationEmail2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationEmail) graphql.Marshaler {
+func (ec *executionContext) marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationEmail!")
+		return graphql.Null
+	}
+	return ec._ActivationEmail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationEmailConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailConnection(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmailConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationEmailConnection!")
+		return graphql.Null
+	}
+	return ec._ActivationEmailConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationEmailEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationEmailEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx, sel, v[i])
+		return ec.marshalNActivationEmailEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25663,12 +23779,12 @@ func (ec *executionContext) marshalNActivationEmail2ᚕᚖgithubᚗcomᚋlicensi
 	return ret
 }
 
-func (ec *executionContext) marshalNActivationEmail2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmail(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmail) graphql.Marshaler {
+func (ec *executionContext) marshalNActivationEmailEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdge(ctx context.Context, sel ast.SelectionSet, v *model.ActivationEmailEdge) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ActivationEmail!")
+		graphql.AddInvalidNullError(ctx, "ActivationEmailEdge!")
 		return graphql.Null
 	}
-	return ec._ActivationEmail(ctx, sel, v)
+	return ec._ActivationEmailEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNActivationReason2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationReason) graphql.Marshaler {
@@ -25845,6 +23961,14 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋlicensingᚑapi
 		return graphql.Null
 	}
 	return ec._ApiKeyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApiKeyLimits2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAPIKeyLimits(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyLimits) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiKeyLimits!")
+		return graphql.Null
+	}
+	return ec._ApiKeyLimits(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAssignLicensesInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAssignLicensesInput(ctx context.Context, v any) (model.AssignLicensesInput, error) {
@@ -26120,22 +24244,6 @@ func (ec *executionContext) unmarshalNEmailTrigger2githubᚗcomᚋlicensingᚑap
 
 func (ec *executionContext) marshalNEmailTrigger2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEmailTrigger(ctx context.Context, sel ast.SelectionSet, v model.EmailTrigger) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNEnrollment2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Enrollment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNEnrollment2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *model.Enrollment) graphql.Marshaler {
@@ -26678,6 +24786,19 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋlicensingᚑapiᚋlice
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNSetApiKeyLimitsInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetAPIKeyLimitsInput(ctx context.Context, v any) (model.SetAPIKeyLimitsInput, error) {
+	res, err := ec.unmarshalInputSetApiKeyLimitsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetApiKeyLimitsPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetAPIKeyLimitsPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetAPIKeyLimitsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetApiKeyLimitsPayload!")
+		return graphql.Null
+	}
+	return ec._SetApiKeyLimitsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetAutoRenewInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetAutoRenewInput(ctx context.Context, v any) (model.SetAutoRenewInput, error) {

@@ -273,6 +273,15 @@ func newProductKey() string {
 
 // ActivationFacts loads everything activationStatus explains for one enrollment (R-ACT-12).
 func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationFacts, error) {
+	var f licensing.ActivationFacts
+	err := s.aggregate(ctx, func() (err error) {
+		f, err = s.activationFacts(ctx, c, e, asOf)
+		return err
+	})
+	return f, err
+}
+
+func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationFacts, error) {
 	f := licensing.ActivationFacts{OrganizationName: e.OrganizationName, OSMEmail: e.OSMEmail, OriginalPurchase: e.OriginalPurchaseDate,
 		AssociatedAt: e.AssociatedAt, AssociationCause: e.AssociationCause, LastActivatedAt: e.LastActivatedAt,
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
@@ -348,10 +357,9 @@ func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	return f, nil
 }
 
-// EmailsByEnrollment loads the activation emails of many enrollments (for dataloaders).
-func (s *Store) EmailsByEnrollment(ctx context.Context, c Caller, ids []int64) ([]ActivationEmail, error) {
-	var rows []ActivationEmail
-	return rows, c.scope(s.ctx(ctx)).Where("enrollment_id IN ?", ids).Order("id").Find(&rows).Error
+// ActivationEmails lists an enrollment's activation emails, oldest first (R-ACT-1, R-ACT-7).
+func (s *Store) ActivationEmails(ctx context.Context, c Caller, enrollmentID int64, p Page) (*List[ActivationEmail], error) {
+	return list[ActivationEmail](c.scope(s.ctx(ctx).Model(&ActivationEmail{})).Where("enrollment_id = ?", enrollmentID), p)
 }
 
 // resendFacts are the facts of a resend for an enrollment.

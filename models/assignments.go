@@ -451,7 +451,11 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 // conflicts query of R-LIC-4 (an empty list when there is none), projected to a future asOf
 // for R-LIC-7.
 func (s *Store) AccountConflicts(ctx context.Context, c Caller, accountID int64, asOf time.Time) ([]licensing.Conflict, error) {
-	h, err := s.AccountHoldings(ctx, c, accountID)
+	var h []licensing.SKUHoldings
+	err := s.aggregate(ctx, func() (err error) {
+		h, err = s.AccountHoldings(ctx, c, accountID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -473,6 +477,15 @@ type AccountConflictSummary struct {
 // aggregation over the pool counters (license_pools) and the subscriptions, no per-account
 // query.
 func (s *Store) AccountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
+	var out *List[AccountConflictSummary]
+	err := s.aggregate(ctx, func() (err error) {
+		out, err = s.accountsWithConflicts(ctx, c, asOf, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) accountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
 	cat, err := s.summaryCatalog(ctx)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,29 @@ type Caller struct {
 	KeyID      int64
 	Role       Role
 	ResellerID int64 // zero for operators
+	Limits     KeyLimits
+}
+
+// KeyLimits is a key's fair share of the API: its cost bucket and its cap on requests in flight.
+// A zero field means the server's default for it.
+type KeyLimits struct {
+	BucketSize  int `gorm:"column:cost_bucket_size"`
+	RestoreRate int `gorm:"column:cost_restore_rate"`
+	MaxInFlight int `gorm:"column:max_in_flight"`
+}
+
+// Or fills the zero fields of l from defaults.
+func (l KeyLimits) Or(defaults KeyLimits) KeyLimits {
+	if l.BucketSize == 0 {
+		l.BucketSize = defaults.BucketSize
+	}
+	if l.RestoreRate == 0 {
+		l.RestoreRate = defaults.RestoreRate
+	}
+	if l.MaxInFlight == 0 {
+		l.MaxInFlight = defaults.MaxInFlight
+	}
+	return l
 }
 
 // AllResellers tells whether the caller sees every reseller (operators).
@@ -59,6 +82,7 @@ type APIKey struct {
 	SecretHash string
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
+	Limits     KeyLimits `gorm:"embedded"`
 }
 
 func (APIKey) TableName() string { return "api_keys" }
@@ -107,7 +131,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) 
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(k.SecretHash)) != 1 {
 		return Caller{}, ErrUnauthenticated
 	}
-	c := Caller{KeyID: k.ID, Role: k.Role}
+	c := Caller{KeyID: k.ID, Role: k.Role, Limits: k.Limits}
 	if k.ResellerID != nil {
 		c.ResellerID = *k.ResellerID
 	}
@@ -186,6 +210,31 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, 
 	})
 	if err != nil {
 		return nil, err
+	}
+	return &k, nil
+}
+
+// SetAPIKeyLimits sets a key's fair share; zero fields go back to the server's default. A bucket
+// smaller than minBucket (the most one request may cost) would refuse the key's largest requests
+// for ever, so it is refused.
+func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLimits, minBucket int) (*APIKey, error) {
+	if l.BucketSize != 0 && l.BucketSize < minBucket {
+		return nil, refuse(licensing.CodeInvalid, fmt.Sprintf("bucketSize must be at least %d, the most one request may cost", minBucket), "bucketSize")
+	}
+	var k APIKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return refuse(licensing.CodeNotFound, "no such API key", "id")
+			}
+			return err
+		}
+		k.Limits = l
+		return tx.ctx(ctx).Model(&k).Select("cost_bucket_size", "cost_restore_rate", "max_in_flight").Updates(map[string]any{
+			"cost_bucket_size": l.BucketSize, "cost_restore_rate": l.RestoreRate, "max_in_flight": l.MaxInFlight}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set API key limits: %w", err)
 	}
 	return &k, nil
 }

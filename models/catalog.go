@@ -44,12 +44,19 @@ type catalogEntry struct {
 	IncompatibleSKUs []string `json:"incompatibleSkus"`
 }
 
+// MaxSKUs bounds the catalog: lists with one item per SKU (an account's licenses, its conflicts)
+// are priced by it (server/cost.go), so loadCatalog refuses a larger catalog.
+const MaxSKUs = 100
+
 // loadCatalog upserts the shipped catalog (catalog/skus.json), so a new release's catalog
 // lands with its migration step. It checks the file first: a bad catalog stops start-up.
 func (s *Store) loadCatalog(ctx context.Context) error {
 	var entries []catalogEntry
 	if err := json.Unmarshal(catalogJSON, &entries); err != nil {
 		return fmt.Errorf("catalog/skus.json: %w", err)
+	}
+	if len(entries) > MaxSKUs {
+		return fmt.Errorf("catalog/skus.json: %d SKUs, more than MaxSKUs (%d)", len(entries), MaxSKUs)
 	}
 	known := map[string]bool{}
 	for _, e := range entries {
@@ -135,4 +142,11 @@ func appendNew(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// CatalogSize counts the SKUs of the catalog.
+func (s *Store) CatalogSize(ctx context.Context) (int, error) {
+	var n int64
+	err := s.ctx(ctx).Model(&SKU{}).Count(&n).Error
+	return int(n), err
 }

@@ -395,13 +395,6 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 	return &e, nil
 }
 
-// EnrollmentsByAgreement loads the enrollments of many agreements at once (for dataloaders).
-func (s *Store) EnrollmentsByAgreement(ctx context.Context, c Caller, agreementIDs []int64) ([]Enrollment, error) {
-	var rows []Enrollment
-	err := c.scope(s.ctx(ctx)).Where("agreement_id IN ?", agreementIDs).Order("id").Find(&rows).Error
-	return rows, err
-}
-
 // AccountFilter narrows an account list.
 type AccountFilter struct {
 	CustomerID *int64

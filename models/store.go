@@ -5,9 +5,11 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -32,6 +34,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	inTx    bool
+	// aggregations admits the scans of many rows (summaries, conflicts, activation status) a few at
+	// a time, so that they can never hold every connection of the pool (see aggregate).
+	aggregations chan struct{}
 }
 
 // Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
@@ -39,7 +44,22 @@ type Store struct {
 type Config struct {
 	DatabaseURL string
 	Logger      *slog.Logger
+	// StatementTimeout is the longest a statement may run on the server (MariaDB's
+	// max_statement_time, MySQL's max_execution_time for reads); the driver's read timeout is set
+	// past it. Zero means DefaultStatementTimeout.
+	StatementTimeout time.Duration
+	// AggregationConcurrency is how many aggregations run at once; zero means
+	// DefaultAggregationConcurrency.
+	AggregationConcurrency int
 }
+
+const (
+	DefaultStatementTimeout       = 30 * time.Second
+	DefaultAggregationConcurrency = 4
+	// maxOpenConns is the pool; idle connections are kept up to the same number, so that a busy
+	// server does not reconnect under load.
+	maxOpenConns = 50
+)
 
 // DefaultSQLitePath is the embedded store used when no DATABASE_URL is given.
 const DefaultSQLitePath = "licensing.db"
@@ -70,6 +90,11 @@ func ParseDatabaseURL(raw string) (Dialect, string, error) {
 		}
 		cfg.ParseTime = true
 		cfg.Loc = time.UTC
+		// A database that stops answering fails the statement instead of hanging it; each
+		// request's own deadline is usually shorter (see Open for the read timeout).
+		cfg.Timeout = 5 * time.Second
+		cfg.WriteTimeout = 10 * time.Second
+		cfg.ReadTimeout = DefaultStatementTimeout + 10*time.Second
 		cfg.MultiStatements = false
 		cfg.Params = map[string]string{"charset": "utf8mb4", "time_zone": "'+00:00'"}
 		for k, vs := range u.Query() {
@@ -95,6 +120,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	dialect, dsn, err := ParseDatabaseURL(cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.StatementTimeout <= 0 {
+		cfg.StatementTimeout = DefaultStatementTimeout
+	}
+	if cfg.AggregationConcurrency <= 0 {
+		cfg.AggregationConcurrency = DefaultAggregationConcurrency
+	}
+	if dialect == MySQL {
+		if dsn, err = limitStatements(ctx, dsn, cfg.StatementTimeout); err != nil {
+			return nil, err
+		}
 	}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
@@ -127,11 +163,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// in-memory database alive and visible to every request.
 		sqlDB.SetMaxOpenConns(1)
 	} else {
-		sqlDB.SetMaxOpenConns(50)
-		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetMaxOpenConns(maxOpenConns)
+		sqlDB.SetMaxIdleConns(maxOpenConns)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, aggregations: make(chan struct{}, cfg.AggregationConcurrency)}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -179,7 +215,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	var err error
 	for i := 0; i < attempts; i++ {
 		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-			return fn(&Store{db: gtx, dialect: s.dialect, inTx: true})
+			return fn(&Store{db: gtx, dialect: s.dialect, inTx: true, aggregations: s.aggregations})
 		})
 		if err == nil || !retryable(err) {
 			return err
@@ -221,3 +257,79 @@ func isDuplicate(err error) bool {
 }
 
 func (s *Store) ctx(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// IsUnavailable tells an error that means the database cannot serve now (down, unreachable, too
+// slow for the request's deadline, closed, a cluster node not ready) from one that is a fault:
+// the caller may retry the first kind as it is.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, mysql.ErrInvalidConn) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 3024, 1969, 1047, 1180:
+			// too many connections, shutdown, lock wait timeout, deadlock (after InTx's retries),
+			// gone away, lost, statement time limits, node not ready, not connected to primary
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is closed") || strings.Contains(msg, "SQLITE_BUSY") ||
+		strings.Contains(msg, "database is locked") || strings.Contains(msg, "interrupted")
+}
+
+// limitStatements makes the server end any statement that runs past timeout, whatever happens to
+// the client (a cancelled request only closes its connection; the server would go on). The
+// variable differs: MariaDB's max_statement_time (seconds, every statement), MySQL's
+// max_execution_time (milliseconds, reads). The driver's read timeout is set just past it.
+func limitStatements(ctx context.Context, dsn string, timeout time.Duration) (string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	probe, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return "", err
+	}
+	defer probe.Close()
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var version string
+	if err := probe.QueryRowContext(pctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return "", fmt.Errorf("database unreachable: %w", err)
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		cfg.Params["max_statement_time"] = fmt.Sprintf("%g", timeout.Seconds())
+	} else {
+		cfg.Params["max_execution_time"] = fmt.Sprint(timeout.Milliseconds())
+	}
+	cfg.ReadTimeout = timeout + 10*time.Second
+	return cfg.FormatDSN(), nil
+}
+
+// aggregate runs a scan of many rows once one of the few aggregation places is free, waiting no
+// longer than ctx allows (then the caller gets a deadline error, which the API answers with 503).
+func (s *Store) aggregate(ctx context.Context, fn func() error) error {
+	if s.aggregations == nil || s.inTx {
+		return fn()
+	}
+	select {
+	case s.aggregations <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.aggregations }()
+	return fn()
+}

@@ -208,8 +208,12 @@ func (s *Store) LicenseSummary(ctx context.Context, c Caller, groupBy []licensin
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
-
-	return s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+	var out *SummaryResult
+	err := s.aggregate(ctx, func() (err error) {
+		out, err = s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+		return err
+	})
+	return out, err
 }
 
 // licenseSummary is LicenseSummary; cells forces the per-subscription form of summarySQL.

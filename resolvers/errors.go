@@ -19,6 +19,9 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeBadUserInput    = "BAD_USER_INPUT"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
+	// CodeServiceUnavailable: the database is down, too slow or not ready; the request is answered
+	// with HTTP 503 and Retry-After and may be retried as it is.
+	CodeServiceUnavailable = "SERVICE_UNAVAILABLE"
 )
 
 // APIError is a GraphQL error with a code, safe to show to the caller.
@@ -63,6 +66,10 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		// Problems outside a mutation payload (for example a query's argument).
 		out.Message = problems.Error()
 		out.Extensions = map[string]any{"code": CodeBadUserInput}
+	case models.IsUnavailable(err):
+		slog.WarnContext(ctx, "database unavailable", "err", err, "path", out.Path.String())
+		out.Message = "the database is unavailable or too slow right now; retry"
+		out.Extensions = map[string]any{"code": CodeServiceUnavailable}
 	case errors.As(err, &gerr) && gerr.Err == nil && len(gerr.Path) == 0:
 		// gqlgen's own complaint about the request itself, such as a body that is not JSON:
 		// the caller's mistake, not a server fault.

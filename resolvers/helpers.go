@@ -42,6 +42,13 @@ func deref(s *string) string {
 	return *s
 }
 
+func derefInt(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
 func agreementDraft(in model.CreateAgreementInput) licensing.AgreementDraft {
 	d := licensing.AgreementDraft{Program: in.Program, Number: in.Number, StartDate: in.StartDate, AnniversaryDate: in.AnniversaryDate}
 	for _, c := range in.Contacts {

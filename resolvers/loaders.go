@@ -18,13 +18,11 @@ type Loaders struct {
 	Agreement           *dataloadgen.Loader[int64, *models.Agreement]
 	Account             *dataloadgen.Loader[int64, *models.Account]
 	ContactsByAgreement *dataloadgen.Loader[int64, []models.AgreementContact]
-	EnrollmentsByAgr    *dataloadgen.Loader[int64, []models.Enrollment]
 	DomainsByAccount    *dataloadgen.Loader[int64, []models.AccountDomain]
 	AdminsByAccount     *dataloadgen.Loader[int64, []models.AccountAdmin]
 	Enrollment          *dataloadgen.Loader[int64, *models.Enrollment]
 	LinesByOrder        *dataloadgen.Loader[int64, []models.OrderLine]
 	SKU                 *dataloadgen.Loader[string, *models.SKU]
-	EmailsByEnrollment  *dataloadgen.Loader[int64, []models.ActivationEmail]
 	KeysByOrder         *dataloadgen.Loader[int64, []models.ProductKey]
 }
 
@@ -67,12 +65,10 @@ func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.
 		Agreement:           byID(c, s.AgreementsByID, func(r *models.Agreement) int64 { return r.ID }),
 		Account:             byID(c, s.AccountsByID, func(r *models.Account) int64 { return r.ID }),
 		ContactsByAgreement: byParent(c, s.ContactsByAgreement, func(r *models.AgreementContact) int64 { return r.AgreementID }),
-		EnrollmentsByAgr:    byParent(c, s.EnrollmentsByAgreement, func(r *models.Enrollment) int64 { return r.AgreementID }),
 		DomainsByAccount:    byParent(c, s.DomainsByAccount, func(r *models.AccountDomain) int64 { return r.AccountID }),
 		AdminsByAccount:     byParent(c, s.AdminsByAccount, func(r *models.AccountAdmin) int64 { return r.AccountID }),
 		Enrollment:          byID(c, s.EnrollmentsByID, func(r *models.Enrollment) int64 { return r.ID }),
 		LinesByOrder:        byParent(c, s.LinesByOrder, func(r *models.OrderLine) int64 { return r.OrderID }),
-		EmailsByEnrollment:  byParent(c, s.EmailsByEnrollment, func(r *models.ActivationEmail) int64 { return r.EnrollmentID }),
 		KeysByOrder:         byParent(c, s.ProductKeysByOrder, func(r *models.ProductKey) int64 { return r.OrderID }),
 		// The catalog is shared by every reseller: no caller scope.
 		SKU: dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*models.SKU, error) {

@@ -21,7 +21,7 @@ func mapAPIKey(k *models.APIKey) *model.APIKey {
 	if k == nil {
 		return nil
 	}
-	return &model.APIKey{ID: globalID("ApiKey", k.ID), Name: k.Name, Role: model.Role(k.Role), ResellerID: k.ResellerID, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}
+	return &model.APIKey{ID: globalID("ApiKey", k.ID), Name: k.Name, Role: model.Role(k.Role), ResellerID: k.ResellerID, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, KeyLimits: k.Limits}
 }
 
 func mapCustomer(c *models.Customer) *model.Customer {
@@ -209,6 +209,14 @@ func subscriptionConnection(l *models.List[models.SubscriptionView]) *model.Subs
 	return &model.SubscriptionConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }
 
+func activationEmailConnection(l *models.List[models.ActivationEmail]) *model.ActivationEmailConnection {
+	e, pi, n := connection(l, func(r *models.ActivationEmail) int64 { return r.ID }, mapActivationEmail,
+		func(n *model.ActivationEmail, c string) *model.ActivationEmailEdge {
+			return &model.ActivationEmailEdge{Node: n, Cursor: c}
+		})
+	return &model.ActivationEmailConnection{Edges: e, PageInfo: pi, TotalCount: n}
+}
+
 func mapActivationEmail(m *models.ActivationEmail) *model.ActivationEmail {
 	if m == nil {
 		return nil
@@ -221,7 +229,7 @@ func mapProductKey(k *models.ProductKey) *model.ProductKey {
 	if k == nil {
 		return nil
 	}
-	return &model.ProductKey{Key: k.ProductKey, SKUCode: k.SKU, Quantity: k.Quantity, RedeemedAt: k.RedeemedAt, RedeemedAccountID: k.RedeemedAccountID}
+	return &model.ProductKey{Secret: k.ProductKey, SKUCode: k.SKU, Quantity: k.Quantity, RedeemedAt: k.RedeemedAt, RedeemedAccountID: k.RedeemedAccountID}
 }
 
 func mapActivationStatus(e *models.Enrollment, asOf time.Time, st licensing.ActivationStatus) *model.ActivationStatus {

@@ -16,6 +16,10 @@ type Resolver struct {
 	// GracePeriod is how long a renewed enrollment's subscriptions stay IN_GRACE (R-SUB-3);
 	// zero means licensing.DefaultGracePeriod.
 	GracePeriod time.Duration
+	// KeyDefaults is every key's fair share unless an operator set its own (setApiKeyLimits).
+	KeyDefaults models.KeyLimits
+	// MaxQueryCost is the most one request may cost; no key's bucket may be smaller.
+	MaxQueryCost int
 }
 
 func (r *Resolver) now() time.Time {

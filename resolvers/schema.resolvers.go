@@ -127,13 +127,16 @@ func (r *agreementResolver) Contacts(ctx context.Context, obj *model.Agreement) 
 }
 
 // Enrollments is the resolver for the enrollments field.
-func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreement) ([]*model.Enrollment, error) {
-	rows, err := loaders(ctx).EnrollmentsByAgr.Load(ctx, obj.DBID)
-	out := make([]*model.Enrollment, len(rows))
-	for i := range rows {
-		out[i] = mapEnrollment(&rows[i])
+func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreement, first *int, after *string) (*model.EnrollmentConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	l, err := r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AgreementID: &obj.DBID}, p)
+	if err != nil {
+		return nil, err
+	}
+	return enrollmentConnection(l), nil
 }
 
 func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
@@ -156,6 +159,12 @@ func (r *apiKeyResolver) Reseller(ctx context.Context, obj *model.APIKey) (*mode
 	}
 	res, err := nullIfNotFound(load(ctx, loaders(ctx).Reseller, *obj.ResellerID))
 	return mapReseller(res), err
+}
+
+func (r *apiKeyResolver) Limits(ctx context.Context, obj *model.APIKey) (*model.APIKeyLimits, error) {
+	l := obj.KeyLimits.Or(r.KeyDefaults)
+	return &model.APIKeyLimits{BucketSize: l.BucketSize, RestoreRate: l.RestoreRate, MaxInFlight: l.MaxInFlight,
+		IsDefault: obj.KeyLimits == models.KeyLimits{}}, nil
 }
 
 // Reseller is the resolver for the reseller field.
@@ -205,13 +214,16 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 	return mapAccount(a), err
 }
 
-func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment) ([]*model.ActivationEmail, error) {
-	rows, err := loaders(ctx).EmailsByEnrollment.Load(ctx, obj.DBID)
-	out := make([]*model.ActivationEmail, len(rows))
-	for i := range rows {
-		out[i] = mapActivationEmail(&rows[i])
+func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	l, err := r.Store.ActivationEmails(ctx, c, obj.DBID, p)
+	if err != nil {
+		return nil, err
+	}
+	return activationEmailConnection(l), nil
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
@@ -336,6 +348,22 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeA
 	}
 	return respond(err, func(ue []*model.UserError) *model.RevokeAPIKeyPayload {
 		return &model.RevokeAPIKeyPayload{APIKey: mapAPIKey(k), UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) SetAPIKeyLimits(ctx context.Context, input model.SetAPIKeyLimitsInput) (*model.SetAPIKeyLimitsPayload, error) {
+	c, err := operator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var k *models.APIKey
+	id, err := inputID(input.ID, "ApiKey", "id")
+	if err == nil {
+		l := models.KeyLimits{BucketSize: derefInt(input.BucketSize), RestoreRate: derefInt(input.RestoreRate), MaxInFlight: derefInt(input.MaxInFlight)}
+		k, err = r.Store.SetAPIKeyLimits(ctx, c, id, l, r.MaxQueryCost)
+	}
+	return respond(err, func(ue []*model.UserError) *model.SetAPIKeyLimitsPayload {
+		return &model.SetAPIKeyLimitsPayload{APIKey: mapAPIKey(k), UserErrors: ue}
 	})
 }
 
@@ -696,6 +724,18 @@ func (r *orderResolver) ProductKeys(ctx context.Context, obj *model.Order) ([]*m
 
 func (r *orderLineResolver) Sku(ctx context.Context, obj *model.OrderLine) (*model.Sku, error) {
 	return loadSKU(ctx, obj.SKUCode)
+}
+
+func (r *productKeyResolver) Key(ctx context.Context, obj *model.ProductKey) (*string, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Product keys are secrets that book licenses (R-ACT-13): not for read-only BI keys.
+	if !c.CanWrite() {
+		return nil, errForbidden("product keys are readable by RESELLER and OPERATOR keys only")
+	}
+	return &obj.Secret, nil
 }
 
 func (r *productKeyResolver) Sku(ctx context.Context, obj *model.ProductKey) (*model.Sku, error) {

@@ -16,56 +16,43 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/licensing-api/licensing-api/graph"
-	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// MaxBodyBytes bounds a request body; larger ones are refused before parsing.
-const MaxBodyBytes = 1 << 20
+// Config is what the HTTP side needs.
+type Config struct {
+	Store    *models.Store
+	Resolver *resolvers.Resolver
+	Log      *slog.Logger
+	Limits   Limits           // zero fields take DefaultLimits
+	Now      func() time.Time // the throttle's clock; default time.Now
+	// CatalogSize is the number of SKUs (Store.CatalogSize): lists with one item per SKU cost that
+	// many items. Zero means models.MaxSKUs.
+	CatalogSize int
+}
 
-// MaxComplexity bounds the work one query may ask for: each field counts one, and a
-// connection counts its items times `first`, so nested pages multiply.
-const MaxComplexity = 10000
-
-// Handler serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz.
-func Handler(store *models.Store, res *resolvers.Resolver, log *slog.Logger) http.Handler {
-	gql := handler.New(graph.NewExecutableSchema(schemaConfig(res)))
-	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	gql.Use(extension.FixedComplexityLimit(MaxComplexity))
-	gql.SetErrorPresenter(resolvers.PresentError)
-	gql.SetRecoverFunc(resolvers.RecoverPanic)
-	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		op := graphql.GetOperationContext(ctx)
-		if info := requestInfoFrom(ctx); info != nil && op.Operation != nil {
-			info.setOperation(op.OperationName, string(op.Operation.Operation))
-		}
-		// A read-only key is refused for any mutation before a resolver runs.
-		if c := resolvers.CallerFrom(ctx); c != nil && op.Operation != nil && op.Operation.Operation == ast.Mutation && !c.CanWrite() {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    "this key is read-only (READER)",
-				Extensions: map[string]any{"code": resolvers.CodeForbidden},
-			}}})
-		}
-		return next(ctx)
-	})
-
+// New serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz, /activate.
+func New(cfg Config) (http.Handler, error) {
+	limits := cfg.Limits.orDefaults()
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Resolver.KeyDefaults == (models.KeyLimits{}) {
+		cfg.Resolver.KeyDefaults = limits.KeyDefaults
+	}
+	if cfg.Resolver.MaxQueryCost == 0 {
+		cfg.Resolver.MaxQueryCost = limits.MaxCost
+	}
+	gql, err := newEndpoint(graph.NewExecutableSchema(graph.Config{Resolvers: cfg.Resolver}), limits, cfg.CatalogSize, cfg.Now, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	store, log := cfg.Store, cfg.Log
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(store, gql))
+	mux.Handle("/graphql", authenticate(store, limits.RequestTimeout, gql))
 	mux.Handle("GET /{$}", playground.Handler("licensing-api", "/graphql"))
 	mux.HandleFunc("GET /activate", activatePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -79,54 +66,65 @@ func Handler(store *models.Store, res *resolvers.Resolver, log *slog.Logger) htt
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return logRequests(log, limitBody(mux))
+	return logRequests(log, limitBody(limits.MaxBodyBytes, mux)), nil
 }
 
-// authenticate resolves the bearer key. A request without one goes on unauthenticated (the
-// schema is public; every data field then answers UNAUTHENTICATED); a wrong key is refused here.
-func authenticate(store *models.Store, next http.Handler) http.Handler {
+// authenticate resolves the bearer key before anything reads the query: a request without a
+// valid key is answered 401 here, at the cost of one key lookup.
+func authenticate(store *models.Store, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
-			// The scheme is case-insensitive (RFC 7235 section 2.1).
-			scheme, token, ok := strings.Cut(h, " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") {
-				graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
-				return
-			}
-			c, err := store.Authenticate(ctx, strings.TrimSpace(token))
-			if errors.Is(err, models.ErrUnauthenticated) {
-				graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "unknown or revoked API key")
-				return
-			} else if err != nil {
-				slog.ErrorContext(ctx, "authenticate", "err", err)
-				graphQLError(w, http.StatusServiceUnavailable, resolvers.CodeInternal, "cannot check the API key now; retry")
-				return
-			}
-			ctx = resolvers.WithCaller(ctx, &c)
-			ctx = resolvers.WithLoaders(ctx, store, c)
-			if info := requestInfoFrom(ctx); info != nil {
-				info.setCaller(c)
-			}
+		if r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r) // a CORS preflight carries no credentials
+			return
+		}
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "send Authorization: Bearer <api key>")
+			return
+		}
+		// The scheme is case-insensitive (RFC 7235 section 2.1).
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
+			return
+		}
+		lookup, cancel := context.WithTimeout(ctx, timeout)
+		c, err := store.Authenticate(lookup, strings.TrimSpace(token))
+		cancel()
+		if errors.Is(err, models.ErrUnauthenticated) {
+			graphQLError(w, http.StatusUnauthorized, resolvers.CodeUnauthenticated, "unknown or revoked API key")
+			return
+		} else if err != nil {
+			slog.WarnContext(ctx, "cannot check an API key", "err", err)
+			w.Header().Set("Retry-After", fmt.Sprint(retryAfterUnavailableSecs))
+			graphQLError(w, http.StatusServiceUnavailable, resolvers.CodeServiceUnavailable, "cannot check the API key now; retry")
+			return
+		}
+		ctx = resolvers.WithCaller(ctx, &c)
+		ctx = resolvers.WithLoaders(ctx, store, c)
+		if info := requestInfoFrom(ctx); info != nil {
+			info.setCaller(c)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func limitBody(next http.Handler) http.Handler {
+func limitBody(maxBytes int64, next http.Handler) http.Handler {
+	tooLarge := fmt.Sprintf("the request body is larger than %d bytes", maxBytes)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
-			graphQLError(w, http.StatusRequestEntityTooLarge, resolvers.CodeBadUserInput, "request body is larger than 1 MiB")
+		if r.ContentLength > maxBytes {
+			graphQLError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, tooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
 		if r.ContentLength < 0 {
 			// No Content-Length (chunked): read the body now, so an oversized one is a 413 too
 			// rather than a read error in the middle of the GraphQL transport.
 			body, err := io.ReadAll(r.Body)
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				graphQLError(w, http.StatusRequestEntityTooLarge, resolvers.CodeBadUserInput, "request body is larger than 1 MiB")
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				graphQLError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, tooLarge)
 				return
 			} else if err != nil {
 				graphQLError(w, http.StatusBadRequest, resolvers.CodeBadUserInput, "cannot read the request body")
@@ -216,36 +214,4 @@ func activatePage(w http.ResponseWriter, r *http.Request) {
 <p>Your reseller's portal completes activation with this token, onto your existing account or a new one:</p>
 <pre>mutation { activateEnrollment(input: {token: "%s", accountId: "&lt;account id&gt;"}) { enrollment { number account { name } } userErrors { field code message } } }</pre>
 </body></html>`, token)
-}
-
-// schemaConfig wires the resolvers and the cost of connections: a page of `first` items costs
-// `first` times its items' fields (20 when first is omitted, as in the schema's defaults).
-func schemaConfig(res *resolvers.Resolver) graph.Config {
-	cfg := graph.Config{Resolvers: res}
-	page := func(child int, first *int) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return 1 + child*n
-	}
-	paged := func(child int, first *int, _ *string) int { return page(child, first) }
-	pagedAsOf := func(child int, _ *time.Time, first *int, _ *string) int { return page(child, first) }
-	c := &cfg.Complexity
-	c.Account.Users, c.Account.Enrollments, c.Account.Subscriptions = paged, paged, pagedAsOf
-	c.Customer.Agreements, c.Customer.Accounts = paged, paged
-	c.Enrollment.Subscriptions = pagedAsOf
-	c.Query.Resellers, c.Query.APIKeys = paged, paged
-	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter) int { return page(child, first) }
-	c.Query.Agreements = func(child int, first *int, _ *string, _ *model.AgreementFilter) int { return page(child, first) }
-	c.Query.Enrollments = func(child int, first *int, _ *string, _ *model.EnrollmentFilter) int { return page(child, first) }
-	c.Query.Accounts = func(child int, first *int, _ *string, _ *model.AccountFilter) int { return page(child, first) }
-	c.Query.Skus = func(child int, first *int, _ *string, _ *model.SkuFilter) int { return page(child, first) }
-	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderFilter) int { return page(child, first) }
-	c.Query.Reservations = func(child int, first *int, _ *string, _ *model.ReservationFilter) int { return page(child, first) }
-	c.Query.AccountsWithConflicts = pagedAsOf
-	c.Query.LicenseSummary = func(child int, _ []model.SummaryDimension, _ *model.LicenseSummaryFilter, _ *time.Time, first *int, _ *string) int {
-		return page(child, first)
-	}
-	return cfg
 }

@@ -41,6 +41,8 @@ type config struct {
 	gracePeriod      time.Duration
 	activationURL    string
 	dispatchInterval time.Duration
+	limits           server.Limits
+	aggregations     int
 	seed             models.SeedOptions
 }
 
@@ -60,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	log := slog.New(server.RedactSecrets(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
 	slog.SetDefault(log)
 
 	switch cmd {
@@ -68,7 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo, seed)", cmd)
 	}
-	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log})
+	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
+		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
 	if err != nil {
 		return err
 	}
@@ -119,6 +122,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
 	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
+	limits := limitFlags(fs, getenv)
+	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
+		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
 	var seed models.SeedOptions
 	if cmd == "seed" {
 		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
@@ -133,10 +139,18 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 	var cfg config
 	cfg.addr, cfg.databaseURL, cfg.seed = *addr, *dbURL, seed
+	var err error
+	if cfg.limits, err = limits(); err != nil {
+		return cfg, err
+	}
+	if cfg.aggregations = *aggregations; cfg.aggregations < 1 {
+		return cfg, fmt.Errorf("aggregation concurrency %d: use at least 1", cfg.aggregations)
+	}
 	if err := cfg.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", *level)
 	}
-	m, err := strconv.ParseBool(*migrate)
+	m, err2 := strconv.ParseBool(*migrate)
+	err = err2
 	if err != nil {
 		return cfg, fmt.Errorf("migrate %q: use true or false", *migrate)
 	}
@@ -166,13 +180,23 @@ func envOr(getenv func(string) string, key, def string) string {
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
 	res := &resolvers.Resolver{Store: store, GracePeriod: cfg.gracePeriod}
+	skus, err := store.CatalogSize(ctx)
+	if err != nil {
+		return err
+	}
+	handler, err := server.New(server.Config{Store: store, Resolver: res, Log: log, Limits: cfg.limits, CatalogSize: skus})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           server.Handler(store, res, log),
+		Handler:           handler,
+		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// Past the longest request deadline, so a slow aggregation still gets its 503 written.
+		WriteTimeout: cfg.limits.AggregationTimeout + 15*time.Second,
+		IdleTimeout:  120 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -215,4 +239,75 @@ func sweep(ctx context.Context, store *models.Store, interval time.Duration, log
 		case <-t.C:
 		}
 	}
+}
+
+// limitFlags declares a flag (and environment variable) per server limit; the returned function
+// reads them once the flags are parsed. The README's "Limits" section lists the same settings.
+func limitFlags(fs *flag.FlagSet, getenv func(string) string) func() (server.Limits, error) {
+	d := server.DefaultLimits()
+	ints := []struct {
+		name, env, help string
+		def             int
+		into            func(*server.Limits, int)
+	}{
+		{"max-query-bytes", "MAX_QUERY_BYTES", "bytes of query text", d.MaxQueryBytes, func(l *server.Limits, v int) { l.MaxQueryBytes = v }},
+		{"max-tokens", "MAX_TOKENS", "lexer tokens of a query", d.MaxTokens, func(l *server.Limits, v int) { l.MaxTokens = v }},
+		{"max-fields", "MAX_FIELDS", "fields of a query, fragments expanded", d.MaxFields, func(l *server.Limits, v int) { l.MaxFields = v }},
+		{"max-aliases", "MAX_ALIASES", "aliases of a query", d.MaxAliases, func(l *server.Limits, v int) { l.MaxAliases = v }},
+		{"max-fragment-spreads", "MAX_FRAGMENT_SPREADS", "fragment spreads of a query, expanded", d.MaxFragmentSpreads, func(l *server.Limits, v int) { l.MaxFragmentSpreads = v }},
+		{"max-directives", "MAX_DIRECTIVES", "directives of a query", d.MaxDirectives, func(l *server.Limits, v int) { l.MaxDirectives = v }},
+		{"max-depth", "MAX_DEPTH", "nesting depth of a query", d.MaxDepth, func(l *server.Limits, v int) { l.MaxDepth = v }},
+		{"max-aggregations", "MAX_AGGREGATIONS", "aggregations in one request", d.MaxAggregations, func(l *server.Limits, v int) { l.MaxAggregations = v }},
+		{"max-query-cost", "MAX_QUERY_COST", "cost points of one request", d.MaxCost, func(l *server.Limits, v int) { l.MaxCost = v }},
+		{"key-bucket-size", "KEY_BUCKET_SIZE", "default cost bucket of a key, in points", d.KeyDefaults.BucketSize, func(l *server.Limits, v int) { l.KeyDefaults.BucketSize = v }},
+		{"key-restore-rate", "KEY_RESTORE_RATE", "default cost points restored per second", d.KeyDefaults.RestoreRate, func(l *server.Limits, v int) { l.KeyDefaults.RestoreRate = v }},
+		{"key-max-in-flight", "KEY_MAX_IN_FLIGHT", "default requests of a key in flight at once", d.KeyDefaults.MaxInFlight, func(l *server.Limits, v int) { l.KeyDefaults.MaxInFlight = v }},
+	}
+	vals := make([]*int, len(ints))
+	for i, f := range ints {
+		vals[i] = fs.Int(f.name, envInt(getenv, f.env, f.def), "the most "+f.help+" ("+f.env+")")
+	}
+	reqTimeout := fs.Duration("request-timeout", envDuration(getenv, "REQUEST_TIMEOUT", d.RequestTimeout), "deadline of a request (REQUEST_TIMEOUT)")
+	aggTimeout := fs.Duration("aggregation-timeout", envDuration(getenv, "AGGREGATION_TIMEOUT", d.AggregationTimeout), "deadline of a request with aggregations (AGGREGATION_TIMEOUT)")
+	return func() (server.Limits, error) {
+		l := d
+		for i, f := range ints {
+			if *vals[i] < 1 {
+				return l, fmt.Errorf("%s %d: use a positive number", f.name, *vals[i])
+			}
+			f.into(&l, *vals[i])
+		}
+		if *reqTimeout <= 0 || *aggTimeout <= 0 {
+			return l, errors.New("request and aggregation timeouts must be positive durations such as 10s")
+		}
+		l.RequestTimeout, l.AggregationTimeout = *reqTimeout, *aggTimeout
+		if l.KeyDefaults.BucketSize < l.MaxCost {
+			return l, fmt.Errorf("key-bucket-size %d is below max-query-cost %d: the largest requests could never run", l.KeyDefaults.BucketSize, l.MaxCost)
+		}
+		return l, nil
+	}
+}
+
+// envInt and envDuration read a default from the environment; a malformed value is kept as a
+// sentinel that the flag check refuses.
+func envInt(getenv func(string) string, key string, def int) int {
+	if v := getenv(key); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
+	if v := getenv(key); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return -1
+		}
+		return d
+	}
+	return def
 }

@@ -103,7 +103,10 @@ func query(t *testing.T, path, key, q string) map[string]any {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	h := server.Handler(s, &resolvers.Resolver{Store: s}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := server.New(server.Config{Store: s, Resolver: &resolvers.Resolver{Store: s}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	body, _ := json.Marshal(map[string]any{"query": q})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
+	"github.com/licensing-api/licensing-api/models"
 )
 
 // An object with a global, opaque ID that `node(id:)` resolves.
@@ -211,6 +212,24 @@ type ActivationEmail struct {
 	SentAt *time.Time `json:"sentAt,omitempty"`
 }
 
+// A page of activation emails, oldest first.
+type ActivationEmailConnection struct {
+	// The items with their cursors.
+	Edges []*ActivationEmailEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many there are in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// One activation email and its cursor.
+type ActivationEmailEdge struct {
+	// The email.
+	Node *ActivationEmail `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
 // One reason in an activation status.
 type ActivationReason struct {
 	// What holds, as a stable code.
@@ -267,8 +286,8 @@ type Agreement struct {
 	Customer *Customer `json:"customer"`
 	// Contacts and their roles.
 	Contacts []*AgreementContact `json:"contacts"`
-	// The enrollments under this agreement.
-	Enrollments []*Enrollment `json:"enrollments"`
+	// The enrollments under this agreement, oldest first.
+	Enrollments *EnrollmentConnection `json:"enrollments"`
 	// Seats of ACTIVE subscriptions over all its enrollments, as of `asOf` (default: now).
 	ActiveSeats int `json:"activeSeats"`
 	// Whether it is eligible for the volume discount: ENTERPRISE with 250 or more active seats, as of `asOf` (R-AGR-4). Smaller agreements are not refused.
@@ -343,8 +362,11 @@ type APIKey struct {
 	// When it was created.
 	CreatedAt time.Time `json:"createdAt"`
 	// When it was revoked; a revoked key authenticates nothing.
-	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
-	ResellerID *int64     `json:"-"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// Its fair share of the API: the cost-point bucket and the cap on requests in flight.
+	Limits     *APIKeyLimits    `json:"limits"`
+	KeyLimits  models.KeyLimits `json:"-"`
+	ResellerID *int64           `json:"-"`
 }
 
 func (APIKey) IsNode() {}
@@ -368,6 +390,21 @@ type APIKeyEdge struct {
 	Node *APIKey `json:"node"`
 	// Pass as `after` to continue after this item.
 	Cursor string `json:"cursor"`
+}
+
+// How much of the API one key may use. Each request's cost (see `extensions.cost` in every response) is
+// taken from a bucket that refills at a steady rate; a request whose cost exceeds what is left is refused
+// with HTTP 429, code `THROTTLED` and a `Retry-After` header, and nothing runs. The bucket is kept by each
+// server replica.
+type APIKeyLimits struct {
+	// The bucket's size: the most cost points the key can spend at once.
+	BucketSize int `json:"bucketSize"`
+	// Cost points restored per second.
+	RestoreRate int `json:"restoreRate"`
+	// The most requests of this key that may run at once on one replica.
+	MaxInFlight int `json:"maxInFlight"`
+	// Whether these are the server's defaults (no operator set them for this key).
+	IsDefault bool `json:"isDefault"`
 }
 
 // Input of `assignLicenses`.
@@ -672,7 +709,7 @@ type Enrollment struct {
 	// When the activation link expires (R-ACT-8), counting a support re-enable; null before the first order is processed.
 	ActivationLinkExpiresAt *time.Time `json:"activationLinkExpiresAt,omitempty"`
 	// Every activation email, scheduled or sent, and to whom (R-ACT-1, R-ACT-7).
-	ActivationEmails []*ActivationEmail `json:"activationEmails"`
+	ActivationEmails *ActivationEmailConnection `json:"activationEmails"`
 	// The enrollment this one renews, if any.
 	RenewedFrom *Enrollment `json:"renewedFrom,omitempty"`
 	// Whether the current OSM holds MANAGE_RESERVATIONS on this enrollment (R-RES-2, R-RES-3).
@@ -833,6 +870,9 @@ type LicenseSummaryRow struct {
 	SKUCode      *string `json:"-"`
 }
 
+// What can be changed. Needs a RESELLER or OPERATOR key (READER keys are refused with FORBIDDEN). Every
+// mutation runs in one transaction: a refusal comes back as `userErrors` on its payload, with a code, and
+// then nothing was written. Each mutation costs 10 points plus what its payload selects.
 type Mutation struct {
 }
 
@@ -977,8 +1017,8 @@ type ProcessReservationInput struct {
 
 // A product key that books an Open Value order line's licenses onto an account (R-ACT-13).
 type ProductKey struct {
-	// The key, for example `BCDFG-HJKMP-QRTVW-XY234-6789B`.
-	Key string `json:"key"`
+	// The key, for example `BCDFG-HJKMP-QRTVW-XY234-6789B`. A secret: readable by RESELLER and OPERATOR keys only; a READER key gets null and a FORBIDDEN error at this path.
+	Key *string `json:"key,omitempty"`
 	// The SKU of the order line.
 	Sku *Sku `json:"sku"`
 	// How many licenses it books.
@@ -989,8 +1029,14 @@ type ProductKey struct {
 	RedeemedAccount   *Account `json:"redeemedAccount,omitempty"`
 	RedeemedAccountID *int64   `json:"-"`
 	SKUCode           string   `json:"-"`
+	Secret            string   `json:"-"`
 }
 
+// What can be read. Every field needs a key (`Authorization: Bearer <key>`) and sees only the key's
+// reseller (operators see every reseller). Each request has a cost in points, reported in
+// `extensions.cost`: an object costs 1, a page costs its `first` times its items, and the aggregations
+// (`licenseSummary`, `accountsWithConflicts`, `licenseConflicts`, `activationStatus`) cost more and are
+// limited in number per request. See the README's "Limits" section.
 type Query struct {
 }
 
@@ -1219,6 +1265,26 @@ type RevokeAPIKeyInput struct {
 // Result of `revokeApiKey`.
 type RevokeAPIKeyPayload struct {
 	// The revoked key, or null when refused.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `setApiKeyLimits`. An omitted (null) value goes back to the server's default.
+type SetAPIKeyLimitsInput struct {
+	// The key.
+	ID string `json:"id"`
+	// The bucket's size in cost points, at least the largest cost one request may have.
+	BucketSize *int `json:"bucketSize,omitempty"`
+	// Cost points restored per second.
+	RestoreRate *int `json:"restoreRate,omitempty"`
+	// The most requests of the key that may run at once on one replica.
+	MaxInFlight *int `json:"maxInFlight,omitempty"`
+}
+
+// Result of `setApiKeyLimits`.
+type SetAPIKeyLimitsPayload struct {
+	// The key with its new limits, or null when refused.
 	APIKey *APIKey `json:"apiKey,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
