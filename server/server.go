@@ -21,11 +21,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/server/explorer"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -66,7 +66,8 @@ func Handler(store *models.Store, res *resolvers.Resolver, log *slog.Logger) htt
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(store, gql))
-	mux.Handle("GET /{$}", playground.Handler("licensing-api", "/graphql"))
+	mux.Handle("GET /{$}", explorer.Page("/graphql"))
+	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.HandleFunc("GET /activate", activatePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
