@@ -89,7 +89,19 @@ func TestExplorerInHeadlessChromium(t *testing.T) {
 	b.waitFor("the settings dialog closed", `!document.querySelector('[role=dialog]')`, 5*time.Second)
 
 	checkKeyStorage(t, b, key)
+	checkRestoreExamples(t, b)
 	checkOffline(t, b, url)
+}
+
+// checkRestoreExamples: after a tab is closed, "Restore the example tabs" brings back all three.
+func checkRestoreExamples(t *testing.T, b *browser) {
+	t.Helper()
+	b.mustEval(`document.querySelectorAll('.graphiql-tab-close')[2].click()`, nil)
+	b.waitFor("two tabs left, and stored", `document.querySelectorAll('.graphiql-tab').length === 2 &&
+		JSON.parse(localStorage.getItem('graphiql:tabState')).tabs.length === 2`, 5*time.Second)
+	b.mustEval(`window.confirm = () => true; document.getElementById('restore-examples').click()`, nil)
+	b.waitFor("the three example tabs again", `document.querySelectorAll('.graphiql-tab').length === 3 &&
+		document.querySelectorAll('.graphiql-tab-button')[2].textContent === 'LicenseSummaryByCustomerAndSku'`, 30*time.Second)
 }
 
 // checkKeyStorage: the key is in no localStorage entry until the user opts in, and gone again
@@ -97,6 +109,7 @@ func TestExplorerInHeadlessChromium(t *testing.T) {
 func checkKeyStorage(t *testing.T, b *browser, key string) {
 	t.Helper()
 	stored := `Object.keys(localStorage).filter(k => localStorage.getItem(k).includes(` + jsString(key) + `))`
+	time.Sleep(time.Second) // GraphiQL stores the tabs 500 ms after a change
 	var where []string
 	b.mustEval(stored, &where)
 	if len(where) > 0 {
