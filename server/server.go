@@ -16,10 +16,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/server/explorer"
 )
 
 // Config is what the HTTP side needs.
@@ -32,6 +32,8 @@ type Config struct {
 	// CatalogSize is the number of SKUs (Store.CatalogSize): lists with one item per SKU cost that
 	// many items. Zero means models.MaxSKUs.
 	CatalogSize int
+	// AllowedOrigins are the browser origins allowed to call the API (CORS); none by default.
+	AllowedOrigins []string
 }
 
 // New serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz, /activate.
@@ -53,7 +55,8 @@ func New(cfg Config) (http.Handler, error) {
 	store, log := cfg.Store, cfg.Log
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(store, limits.RequestTimeout, gql))
-	mux.Handle("GET /{$}", playground.Handler("licensing-api", "/graphql"))
+	mux.Handle("GET /{$}", explorer.Page("/graphql"))
+	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.HandleFunc("GET /activate", activatePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -66,7 +69,8 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return logRequests(log, limitBody(limits.MaxBodyBytes, mux)), nil
+	// CORS sits outside authentication, so that a browser can read a 401 too.
+	return logRequests(log, CORS(cfg.AllowedOrigins, limitBody(limits.MaxBodyBytes, mux))), nil
 }
 
 // authenticate resolves the bearer key before anything reads the query: a request without a

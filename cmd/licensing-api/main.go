@@ -42,6 +42,7 @@ type config struct {
 	activationURL    string
 	dispatchInterval time.Duration
 	limits           server.Limits
+	allowedOrigins   []string
 	aggregations     int
 	seed             models.SeedOptions
 }
@@ -123,6 +124,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
+	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
 	var seed models.SeedOptions
@@ -141,6 +143,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	cfg.addr, cfg.databaseURL, cfg.seed = *addr, *dbURL, seed
 	var err error
 	if cfg.limits, err = limits(); err != nil {
+		return cfg, err
+	}
+	if cfg.allowedOrigins, err = server.ParseAllowedOrigins(*origins); err != nil {
 		return cfg, err
 	}
 	if cfg.aggregations = *aggregations; cfg.aggregations < 1 {
@@ -184,7 +189,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	handler, err := server.New(server.Config{Store: store, Resolver: res, Log: log, Limits: cfg.limits, CatalogSize: skus})
+	handler, err := server.New(server.Config{Store: store, Resolver: res, Log: log, Limits: cfg.limits, CatalogSize: skus,
+		AllowedOrigins: cfg.allowedOrigins})
 	if err != nil {
 		return err
 	}
