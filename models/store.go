@@ -32,6 +32,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	inTx    bool
+	log     *slog.Logger // nil: discard (migrations log through it)
+	// sqliteDSN is the driver DSN of a SQLite store, for the migration lock's own connection.
+	sqliteDSN string
 }
 
 // Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
@@ -113,7 +116,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		db, err = gorm.Open(sqlite.Open(dsn+sep+"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"), gcfg)
+		dsn += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
@@ -131,7 +135,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.SetMaxIdleConns(25)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, log: cfg.Logger}
+	if dialect == SQLite {
+		s.sqliteDSN = dsn
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
