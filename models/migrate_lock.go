@@ -160,8 +160,11 @@ func (l *migrationLock) tryAcquire(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	_, err = l.db.ExecContext(ctx, "INSERT INTO schema_lock (id, owner, lease_expires_ms) VALUES (?, '', 0)", lockRowID)
-	if err != nil && !isDuplicate(err) && !retryable(err) {
-		return false, fmt.Errorf("create the migration lock row: %w", err)
+	if err != nil {
+		if !isDuplicate(err) && !retryable(err) {
+			return false, fmt.Errorf("create the migration lock row: %w", err)
+		}
+		l.log.DebugContext(ctx, "another migrator created the migration lock row", "err", err)
 	}
 	return l.take(ctx)
 }
@@ -173,6 +176,7 @@ func (l *migrationLock) take(ctx context.Context) (bool, error) {
 		WHERE id = ? AND (owner = '' OR lease_expires_ms < `+now+`)`, l.owner, l.lease.Milliseconds(), lockRowID)
 	if err != nil {
 		if retryable(err) {
+			l.log.DebugContext(ctx, "lost a race for the migration lock", "err", err)
 			return false, nil
 		}
 		return false, fmt.Errorf("take the migration lock: %w", err)
