@@ -2,13 +2,18 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
 
 // testLock is a migration lock over a pool of its own (another process, as far as the database
@@ -211,4 +216,82 @@ func TestMigrationLockWaitIsBounded(t *testing.T) {
 			t.Fatalf("waiting past the bound: %v, want an error naming the holder %q", err, first.owner)
 		}
 	})
+}
+
+// On Galera, lockers on different nodes race through certification: exactly one must win each
+// round, the losers seeing 1213 or a row already taken.
+func TestMigrationLockAcrossGaleraNodes(t *testing.T) {
+	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
+	if len(nodes) != 3 || nodes[0] == "" {
+		t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
+	}
+	first, err := url.Parse(testdb.MySQL(t, nodes[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var lockers []*migrationLock
+	for _, n := range nodes {
+		u, err := url.Parse(strings.TrimSpace(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = first.Path
+		_, dsn, err := ParseDatabaseURL(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		l := newMigrationLock(db, MySQL, slog.New(slog.DiscardHandler))
+		if err := l.ensureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lockers = append(lockers, l)
+	}
+	for round := 0; round < 20; round++ {
+		took := make([]bool, len(lockers))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, l := range lockers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				ok, err := l.tryAcquire(ctx)
+				if err != nil {
+					t.Errorf("node %d: %v", i+1, err)
+				}
+				took[i] = ok
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var winners []int
+		for i, ok := range took {
+			if ok {
+				winners = append(winners, i+1)
+			}
+		}
+		if len(winners) != 1 {
+			t.Fatalf("round %d: the lockers on nodes %v hold the lock, want exactly one", round, winners)
+		}
+		// Once the winner's lease has reached their nodes, the others are refused there too.
+		time.Sleep(20 * time.Millisecond)
+		for i, l := range lockers {
+			if i+1 == winners[0] {
+				continue
+			}
+			if ok, err := l.tryAcquire(ctx); ok || err != nil {
+				t.Fatalf("round %d: node %d took the lock held through node %d: %v, %v", round, i+1, winners[0], ok, err)
+			}
+		}
+		if err := lockers[winners[0]-1].release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // let the release reach the other nodes
+	}
 }
