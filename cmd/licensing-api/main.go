@@ -2,6 +2,7 @@
 //
 //	licensing-api [serve]              serve HTTP (default)
 //	licensing-api migrate              apply schema migrations and exit
+//	licensing-api migrate status       list each migration with the time it was applied, or pending
 //	licensing-api create-operator-key  create the first operator key on an empty database
 //	licensing-api seed-demo            fill an empty database with demo data and print its key
 //	licensing-api seed -assignments N  generate a large data set for benchmarks (R-BI-2)
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "migrate" && len(args) > 0 && args[0] == "status" {
+		cmd, args = "migrate status", args[1:]
+	}
 	cfg, err := parseConfig(cmd, args, getenv, stderr)
 	if err != nil {
 		return err
@@ -67,9 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	slog.SetDefault(log)
 
 	switch cmd {
-	case "serve", "migrate", "create-operator-key", "seed-demo", "seed":
+	case "serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo, seed)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed)", cmd)
 	}
 	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
 		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
@@ -77,6 +81,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
+	if cmd == "migrate status" {
+		return printMigrationStatus(ctx, store, stdout)
+	}
 	if cmd != "serve" || cfg.migrate {
 		if err := store.Migrate(ctx); err != nil {
 			return err
@@ -111,6 +118,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return serve(ctx, cfg, store, log)
+}
+
+// printMigrationStatus prints one line per migration: its file, then "applied" and when, or "pending".
+func printMigrationStatus(ctx context.Context, store *models.Store, stdout io.Writer) error {
+	states, err := store.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range states {
+		switch {
+		case m.Applied:
+			fmt.Fprintf(stdout, "%-32s applied %s\n", m.Name, m.AppliedAt.Format(time.RFC3339))
+		case m.Legacy:
+			fmt.Fprintf(stdout, "%-32s applied before goose (recorded at the next migrate)\n", m.Name)
+		default:
+			fmt.Fprintf(stdout, "%-32s pending\n", m.Name)
+		}
+	}
+	return nil
 }
 
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
