@@ -257,6 +257,7 @@ type ComplexityRoot struct {
 		Country          func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		ID               func(childComplexity int) int
+		Language         func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
 		Reseller         func(childComplexity int) int
 	}
@@ -1523,6 +1524,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.language":
+		if e.ComplexityRoot.Customer.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Language(childComplexity), true
 	case "Customer.organizationName":
 		if e.ComplexityRoot.Customer.OrganizationName == nil {
 			break
@@ -3565,6 +3572,8 @@ type Customer implements Node {
   organizationName: String!
   "ISO 3166-1 alpha-2 country code."
   country: String!
+  "The language of the customer's activation emails: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + ` (German) or ` + "`" + `da` + "`" + ` (Danish)."
+  language: String!
   "The reseller the customer belongs to."
   reseller: Reseller!
   "The customer's agreements."
@@ -4875,6 +4884,11 @@ input CreateCustomerInput {
   organizationName: String!
   "ISO 3166-1 alpha-2 country code, upper case."
   country: String!
+  """
+  The language of the customer's activation emails, lower case: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + `
+  (German) or ` + "`" + `da` + "`" + ` (Danish). Default ` + "`" + `en` + "`" + `. Any other value is refused with UNKNOWN_VALUE.
+  """
+  language: String
 }
 "Result of ` + "`" + `createCustomer` + "`" + `."
 type CreateCustomerPayload {
@@ -5470,6 +5484,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_organizationName(ctx, field)
 	case "country":
 		return ec.fieldContext_Customer_country(ctx, field)
+	case "language":
+		return ec.fieldContext_Customer_language(ctx, field)
 	case "reseller":
 		return ec.fieldContext_Customer_reseller(ctx, field)
 	case "agreements":
@@ -10388,6 +10404,29 @@ func (ec *executionContext) _Customer_country(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Customer_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_language(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
@@ -19361,7 +19400,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"resellerId", "organizationName", "country"}
+	fieldsInOrder := [...]string{"resellerId", "organizationName", "country", "language"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19389,6 +19428,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Country = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
 		}
 	}
 	return it, nil
@@ -22532,6 +22578,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "country":
 			out.Values[i] = ec._Customer_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.Values[i] = ec._Customer_language(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

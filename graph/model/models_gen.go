@@ -470,6 +470,9 @@ type CreateCustomerInput struct {
 	OrganizationName string `json:"organizationName"`
 	// ISO 3166-1 alpha-2 country code, upper case.
 	Country string `json:"country"`
+	// The language of the customer's activation emails, lower case: `en` (English), `sv` (Swedish), `de`
+	// (German) or `da` (Danish). Default `en`. Any other value is refused with UNKNOWN_VALUE.
+	Language *string `json:"language,omitempty"`
 }
 
 // Result of `createCustomer`.
@@ -580,6 +583,8 @@ type Customer struct {
 	OrganizationName string `json:"organizationName"`
 	// ISO 3166-1 alpha-2 country code.
 	Country string `json:"country"`
+	// The language of the customer's activation emails: `en` (English), `sv` (Swedish), `de` (German) or `da` (Danish).
+	Language string `json:"language"`
 	// The reseller the customer belongs to.
 	Reseller *Reseller `json:"reseller"`
 	// The customer's agreements.
