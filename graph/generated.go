@@ -4327,7 +4327,10 @@ type ActivationEmail {
   scheduledAt: DateTime!
   "When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4)."
   dueBy: DateTime!
-  "When it was sent; null while scheduled."
+  """
+  When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
+  while the activation link is expired, R-ACT-8).
+  """
   sentAt: DateTime
 }
 

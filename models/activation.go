@@ -823,6 +823,7 @@ func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, lease time.Du
 	if lease <= 0 || limit <= 0 {
 		return nil, errors.New("claim activation emails: lease and limit must be positive")
 	}
+	now = now.UTC() // SQLite compares instants as text: one zone for all
 	var ids []int64
 	if err := s.ctx(ctx).Model(&ActivationEmail{}).Where(emailDue, now, now, now).Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
 		return nil, err
@@ -905,6 +906,7 @@ func (s *Store) claimEmail(ctx context.Context, id int64, now time.Time, lease t
 // ends the lease. A server's acceptance is a fact whoever holds the lease now, so the write
 // is guarded only by the email still being unsent; a second acceptance changes nothing.
 func (s *Store) MarkEmailSent(ctx context.Context, id int64, now time.Time) error {
+	now = now.UTC()
 	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
 		Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""}).Error
 }
@@ -914,6 +916,7 @@ func (s *Store) MarkEmailSent(ctx context.Context, id int64, now time.Time) erro
 // dispatcher whose lease ran out and was taken over changes nothing. why is kept, cut to
 // MaxEmailError characters; it must carry no address, token or link (see mail.Redact).
 func (s *Store) ReleaseEmail(ctx context.Context, id, claimID int64, nextAttempt time.Time, why string) error {
+	nextAttempt = nextAttempt.UTC()
 	if r := []rune(why); len(r) > MaxEmailError {
 		why = string(r[:MaxEmailError])
 	}

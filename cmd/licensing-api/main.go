@@ -8,7 +8,8 @@
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
 // -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
-// -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL.
+// -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
+// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM.
 package main
 
 import (
@@ -41,6 +42,8 @@ type config struct {
 	gracePeriod      time.Duration
 	activationURL    string
 	dispatchInterval time.Duration
+	production       bool
+	mail             mail.Config
 	seed             models.SeedOptions
 }
 
@@ -119,6 +122,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
 	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
+	env := fs.String("env", envOr(getenv, "APP_ENV", "development"), "development or production; production refuses to start without SMTP_URL (APP_ENV)")
+	smtpURL := fs.String("smtp-url", getenv("SMTP_URL"), "the mail server: smtp://user:pass@host:587?from=... (STARTTLS) or smtps://...:465 (SMTP_URL)")
+	mailDir := fs.String("mail-dir", getenv("MAIL_DIR"), "development: write activation emails as .eml files into this folder instead of sending them (MAIL_DIR)")
+	mailFrom := fs.String("mail-from", getenv("MAIL_FROM"), "the From address of activation emails; wins over SMTP_URL's from= (MAIL_FROM)")
 	var seed models.SeedOptions
 	if cmd == "seed" {
 		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
@@ -151,6 +158,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("activation url %q: use an absolute http(s) URL", *activationURL)
 	}
 	cfg.activationURL = *activationURL
+	switch *env {
+	case "development", "production":
+		cfg.production = *env == "production"
+	default:
+		return cfg, fmt.Errorf("env %q: use development or production", *env)
+	}
+	cfg.mail = mail.Config{SMTPURL: *smtpURL, Dir: *mailDir, From: *mailFrom, Production: cfg.production}
 	if _, _, err := models.ParseDatabaseURL(cfg.databaseURL); err != nil {
 		return cfg, err
 	}
@@ -165,6 +179,12 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
+	cfg.mail.Log = log
+	sender, mode, err := mail.NewSender(cfg.mail)
+	if err != nil {
+		return err
+	}
+	log.Info("activation email", "mail_mode", string(mode))
 	res := &resolvers.Resolver{Store: store, GracePeriod: cfg.gracePeriod}
 	srv := &http.Server{
 		Addr:              cfg.addr,
@@ -176,7 +196,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	dispatcher := &mail.Dispatcher{Store: store, Sender: mail.LogSender{Log: log}, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
+	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
 	go dispatcher.Run(ctx, cfg.dispatchInterval)
 	go sweep(ctx, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)

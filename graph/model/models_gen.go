@@ -207,7 +207,8 @@ type ActivationEmail struct {
 	ScheduledAt time.Time `json:"scheduledAt"`
 	// When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4).
 	DueBy time.Time `json:"dueBy"`
-	// When it was sent; null while scheduled.
+	// When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
+	// while the activation link is expired, R-ACT-8).
 	SentAt *time.Time `json:"sentAt,omitempty"`
 }
 
