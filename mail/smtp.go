@@ -51,7 +51,9 @@ var authTypes = map[string]gomail.SMTPAuthType{"auto": gomail.SMTPAuthAutoDiscov
 // (mandatory|opportunistic|none, smtp:// only; default mandatory; none is for a plain local
 // test server), timeout (a Go duration, 1s to 2m; default 30s) and auth
 // (auto|plain|login|cram-md5|scram-sha-1|scram-sha-256; default auto when a user is given).
-// User and password are URL-encoded. Errors never show the password.
+// User and password are URL-encoded. Over an unencrypted connection (starttls=none) auto picks
+// only challenge-response mechanisms (SCRAM, CRAM-MD5), never PLAIN or LOGIN. Errors never show
+// the password.
 func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	var c SMTPConfig
 	if len(raw) > maxSMTPURL {

@@ -51,7 +51,7 @@ func claimOne(t *testing.T, s *Store, at time.Time) *DueEmail {
 	return &due[0]
 }
 
-func TestActivationEmailLease(t *testing.T) {
+func TestActivationEmailClaimIsOneTransaction(t *testing.T) {
 	ctx := context.Background()
 	t.Run("R-ACT-1_a_claim_that_fails_half_way_leaves_the_email_unclaimed_and_unsent", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
@@ -75,7 +75,10 @@ func TestActivationEmailLease(t *testing.T) {
 			}
 		})
 	})
+}
 
+func TestActivationEmailLeaseTakeover(t *testing.T) {
+	ctx := context.Background()
 	t.Run("R-ACT-1_a_claimer_whose_lease_was_taken_over_cannot_release_it", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			m := emailLeaseSeed(t, s)
@@ -112,7 +115,10 @@ func TestActivationEmailLease(t *testing.T) {
 			}
 		})
 	})
+}
 
+func TestActivationEmailRelease(t *testing.T) {
+	ctx := context.Background()
 	t.Run("R-ACT-1_a_release_sets_the_next_attempt_and_a_bounded_reason", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			m := emailLeaseSeed(t, s)
