@@ -598,6 +598,8 @@ type Customer implements Node {
   organizationName: String!
   "ISO 3166-1 alpha-2 country code."
   country: String!
+  "The language of the customer's activation emails: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + ` (German) or ` + "`" + `da` + "`" + ` (Danish)."
+  language: String!
   "The reseller the customer belongs to."
   reseller: Reseller!
   "The customer's agreements."
@@ -1442,7 +1444,10 @@ type ActivationEmail {
   scheduledAt: DateTime!
   "When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4)."
   dueBy: DateTime!
-  "When it was sent; null while scheduled."
+  """
+  When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
+  while the activation link is expired, R-ACT-8).
+  """
   sentAt: DateTime
 }
 
@@ -2127,6 +2132,11 @@ input CreateCustomerInput {
   organizationName: String! @bound(maxLength: 1000)
   "ISO 3166-1 alpha-2 country code, upper case."
   country: String! @bound(maxLength: 64)
+  """
+  The language of the customer's activation emails, lower case: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + `
+  (German) or ` + "`" + `da` + "`" + ` (Danish). Default ` + "`" + `en` + "`" + `. Any other value is refused with UNKNOWN_VALUE.
+  """
+  language: String @bound(maxLength: 8)
 }
 "Result of ` + "`" + `createCustomer` + "`" + `."
 type CreateCustomerPayload {
@@ -2860,6 +2870,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_organizationName(ctx, field)
 	case "country":
 		return ec.fieldContext_Customer_country(ctx, field)
+	case "language":
+		return ec.fieldContext_Customer_language(ctx, field)
 	case "reseller":
 		return ec.fieldContext_Customer_reseller(ctx, field)
 	case "agreements":
@@ -8124,6 +8136,29 @@ func (ec *executionContext) _Customer_country(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Customer_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_language(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
@@ -17217,7 +17252,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"resellerId", "organizationName", "country"}
+	fieldsInOrder := [...]string{"resellerId", "organizationName", "country", "language"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17245,6 +17280,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Country = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
 		}
 	}
 	return it, nil
@@ -20586,6 +20628,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "country":
 			out.Values[i] = ec._Customer_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.Values[i] = ec._Customer_language(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

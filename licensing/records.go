@@ -24,17 +24,51 @@ func (d ResellerDraft) Validate() Problems {
 	return ps
 }
 
+// Language is the language a customer's emails are written in: an ISO 639-1 code.
+type Language string
+
+const (
+	LanguageEnglish Language = "en"
+	LanguageSwedish Language = "sv"
+	LanguageGerman  Language = "de"
+	LanguageDanish  Language = "da"
+)
+
+// Languages lists every language emails are written in; English is the default.
+var Languages = []Language{LanguageEnglish, LanguageSwedish, LanguageGerman, LanguageDanish}
+
+func (l Language) Valid() bool {
+	for _, v := range Languages {
+		if l == v {
+			return true
+		}
+	}
+	return false
+}
+
 // CustomerDraft is a new customer of a reseller.
 type CustomerDraft struct {
 	OrganizationName string
 	Country          string
+	Language         *string // nil: English
 }
 
 func (d CustomerDraft) Validate() Problems {
 	var ps Problems
 	checkText(&ps, d.OrganizationName, 200, "organizationName")
 	checkCountry(&ps, d.Country, "country")
+	if d.Language != nil && !Language(*d.Language).Valid() {
+		ps.Add(CodeUnknownValue, fmt.Sprintf("unknown language %q; use one of %v", *d.Language, Languages), "language")
+	}
 	return ps
+}
+
+// CustomerLanguage is the draft's language, English when none was given.
+func (d CustomerDraft) CustomerLanguage() Language {
+	if d.Language == nil {
+		return LanguageEnglish
+	}
+	return Language(*d.Language)
 }
 
 // ContactDraft is a contact on an agreement with its roles (R-AGR-3).

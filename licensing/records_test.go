@@ -21,3 +21,35 @@ func TestAgreements(t *testing.T) {
 		}
 	})
 }
+
+func TestCustomerLanguage(t *testing.T) {
+	if d := (CustomerDraft{OrganizationName: "Fabrikam", Country: "SE"}); len(d.Validate()) != 0 || d.CustomerLanguage() != LanguageEnglish {
+		t.Errorf("no language: problems %v, language %q; want none and en", d.Validate(), d.CustomerLanguage())
+	}
+	for _, c := range []struct {
+		lang string
+		want Language
+		ok   bool
+	}{
+		{"", "", false},
+		{"en", LanguageEnglish, true},
+		{"sv", LanguageSwedish, true},
+		{"de", LanguageGerman, true},
+		{"da", LanguageDanish, true},
+		{"SV", "", false},
+		{"fr", "", false},
+		{"english", "", false},
+	} {
+		d := CustomerDraft{OrganizationName: "Fabrikam", Country: "SE", Language: &c.lang}
+		ps := d.Validate()
+		if c.ok {
+			if len(ps) != 0 || d.CustomerLanguage() != c.want {
+				t.Errorf("language %q: problems %v, language %q; want none and %q", c.lang, ps, d.CustomerLanguage(), c.want)
+			}
+			continue
+		}
+		if len(ps) != 1 || ps[0].Code != CodeUnknownValue || len(ps[0].Field) != 1 || ps[0].Field[0] != "language" {
+			t.Errorf("language %q: want one UNKNOWN_VALUE on language, got %+v", c.lang, ps)
+		}
+	}
+}

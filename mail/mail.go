@@ -1,66 +1,151 @@
-// Package mail sends activation emails. Delivery to a real mail server is a later step; it
-// only needs another Sender.
+// Package mail sends activation emails (R-ACT-1): a Dispatcher claims due emails from the
+// store with a lease, renders them in the customer's language and hands them to a Sender
+// (SMTP, .eml files for development, or a log line). Nothing here logs a token, a link or a
+// full recipient address: log lines name the enrollment, the recipient's domain and the trigger.
 package mail
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"time"
 
+	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
 
 // Message is one activation email as it leaves the system.
 type Message struct {
+	ID               int64 // the activation email's id: one Message-ID for every attempt
 	To               string
 	Subject          string
 	EnrollmentNumber string
-	Link             string // carries the activation token (R-ACT-9)
-	Body             string
+	Trigger          licensing.EmailTrigger
+	Language         licensing.Language
+	Link             string // carries the activation token (R-ACT-9): never logged
+	Text             string // the plain-text part
+	HTML             string // the HTML part
+	Date             time.Time
 }
 
-// Sender delivers a message.
+// Sender delivers a message. A nil error means the mail server accepted it.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// LogSender "delivers" by logging, for development: the link is in the log line.
-type LogSender struct{ Log *slog.Logger }
+// Defaults of a Dispatcher's zero fields.
+const (
+	DefaultLease       = 10 * time.Minute
+	DefaultBatch       = 100
+	DefaultBackoffBase = 30 * time.Second
+	DefaultBackoffMax  = time.Hour
+)
 
-func (l LogSender) Send(ctx context.Context, m Message) error {
-	l.Log.InfoContext(ctx, "activation email", "to", m.To, "subject", m.Subject, "enrollment", m.EnrollmentNumber, "link", m.Link)
-	return nil
-}
-
-// Dispatcher sends activation emails when they fall due (R-ACT-4: never before the usage start).
+// Dispatcher sends activation emails when they fall due (R-ACT-4: never before the usage
+// start). Each email is claimed with a lease, sent, then marked sent; a failed send is
+// released for a retry after a back-off; a claim abandoned by a crash is taken again once its
+// lease runs out. Delivery is at least once: a crash after the server accepted a message but
+// before it was marked sent sends it again (with the same Message-ID, so clients can tell).
 type Dispatcher struct {
 	Store   *models.Store
 	Sender  Sender
 	BaseURL string // the activation page, for example https://portal.example.com/activate
 	Now     func() time.Time
 	Log     *slog.Logger
+	// Lease is how long a claim keeps other dispatchers off an email. It must be longer than
+	// the slowest send (an SMTP sender takes at most about twice its timeout). Default 10m.
+	Lease time.Duration
+	// Batch is the most emails one RunOnce sends. Default 100.
+	Batch int
+	// BackoffBase and BackoffMax shape the retry delay: base*2^(attempt-1), at most max, of
+	// which a random half is taken off (jitter), so failed emails do not retry in step.
+	BackoffBase, BackoffMax time.Duration
+	// Jitter returns a number in [0, 1); nil means math/rand/v2.
+	Jitter func() float64
 }
 
-// RunOnce sends every email due now; it returns how many went.
+// RunOnce sends every email due now, up to Batch; it returns how many the server accepted.
+// Emails are claimed one at a time, so a lease covers one send, not a whole batch.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	due, err := d.Store.ClaimDueEmails(ctx, d.Now().UTC(), 100)
-	sent := 0
-	for _, m := range due {
-		link := d.BaseURL + "?token=" + url.QueryEscape(m.Token)
-		msg := Message{To: m.Recipient, Subject: m.Subject, EnrollmentNumber: m.EnrollmentNumber, Link: link,
-			Body: fmt.Sprintf("Your new subscription on enrollment %s is ready.\nSign in or sign up to start using it: %s\n", m.EnrollmentNumber, link)}
-		if serr := d.Sender.Send(ctx, msg); serr != nil {
-			d.Log.WarnContext(ctx, "activation email not delivered; will retry", "enrollment", m.EnrollmentNumber, "err", serr)
-			if rerr := d.Store.ReleaseEmail(ctx, m.ID); rerr != nil {
-				return sent, rerr
-			}
-			continue
-		}
-		sent++
+	batch := d.Batch
+	if batch <= 0 {
+		batch = DefaultBatch
 	}
-	return sent, err
+	sent := 0
+	for range batch {
+		due, err := d.Store.ClaimDueEmails(ctx, d.Now().UTC(), d.lease(), 1)
+		if err != nil || len(due) == 0 {
+			return sent, err
+		}
+		ok, err := d.deliver(ctx, due[0])
+		if ok {
+			sent++
+		}
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// deliver sends one claimed email and records the outcome; ok means the server accepted it.
+func (d *Dispatcher) deliver(ctx context.Context, m models.DueEmail) (ok bool, err error) {
+	link := d.BaseURL + "?token=" + url.QueryEscape(m.Token)
+	attrs := []any{"enrollment", m.EnrollmentNumber, "recipient_domain", recipientDomain(m.Recipient), "trigger", string(m.EmailTrigger), "attempt", m.Attempts}
+	msg, err := Compose(m, link, d.Now().UTC())
+	if err == nil {
+		err = d.Sender.Send(ctx, msg)
+	}
+	// The outcome is recorded even when ctx ended (shutdown): a lost release only delays the
+	// retry until the lease runs out, but there is no reason to wait for that.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err != nil {
+		why := Redact(err.Error(), msg)
+		next := d.Now().UTC().Add(d.backoff(m.Attempts))
+		d.Log.WarnContext(ctx, "activation email not delivered; will retry", append(attrs, "next_attempt", next, "err", why)...)
+		if m.ClaimID == nil {
+			return false, nil
+		}
+		return false, d.Store.ReleaseEmail(rec, m.ID, *m.ClaimID, next, why)
+	}
+	if err := d.Store.MarkEmailSent(rec, m.ID, d.Now().UTC()); err != nil {
+		// Accepted but not recorded: the lease runs out and the email goes again.
+		d.Log.ErrorContext(ctx, "activation email accepted but not marked sent; it will be sent again", append(attrs, "err", Redact(err.Error(), msg))...)
+		return true, err
+	}
+	d.Log.InfoContext(ctx, "activation email sent", attrs...)
+	return true, nil
+}
+
+func (d *Dispatcher) lease() time.Duration {
+	if d.Lease > 0 {
+		return d.Lease
+	}
+	return DefaultLease
+}
+
+// backoff is the delay before the next attempt after the attempt-th failed: exponential,
+// capped, with "equal jitter" (half fixed, half random) so it is never zero.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	base, max := d.BackoffBase, d.BackoffMax
+	if base <= 0 {
+		base = DefaultBackoffBase
+	}
+	if max <= 0 {
+		max = DefaultBackoffMax
+	}
+	delay := base
+	for i := 1; i < attempt && delay < max; i++ {
+		delay *= 2
+	}
+	delay = min(delay, max)
+	jitter := rand.Float64
+	if d.Jitter != nil {
+		jitter = d.Jitter
+	}
+	return delay/2 + time.Duration(jitter()*float64(delay/2))
 }
 
 // Run calls RunOnce every interval until ctx ends.
@@ -69,7 +154,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			d.Log.ErrorContext(ctx, "dispatching activation emails", "err", err)
+			d.Log.ErrorContext(ctx, "dispatching activation emails", "err", Redact(err.Error(), Message{}))
 		}
 		select {
 		case <-ctx.Done():

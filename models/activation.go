@@ -27,6 +27,12 @@ type ActivationEmail struct {
 	DueBy        time.Time
 	SentAt       *time.Time
 	CreatedAt    time.Time
+	// The sending lease (see ClaimDueEmails).
+	ClaimedUntil  *time.Time
+	ClaimID       *int64
+	Attempts      int
+	NextAttemptAt *time.Time // nil: waits for support to re-enable an expired link (R-ACT-8)
+	LastError     string
 }
 
 // ActivationLink is the hash of one activation token of an enrollment (R-ACT-8, R-ACT-9).
@@ -252,7 +258,7 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 
 func (s *Store) recordEmail(ctx context.Context, e *Enrollment, to, subject string, trigger licensing.EmailTrigger, at, dueBy, now time.Time) error {
 	m := ActivationEmail{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Recipient: to, Subject: subject, EmailTrigger: trigger,
-		ScheduledAt: at, DueBy: dueBy, CreatedAt: now}
+		ScheduledAt: at, DueBy: dueBy, CreatedAt: now, NextAttemptAt: &at}
 	return s.ctx(ctx).Create(&m).Error
 }
 
@@ -440,7 +446,8 @@ func (s *Store) UpdateSubscriptionContact(ctx context.Context, c Caller, number,
 
 func (s *Store) sendEmail(ctx context.Context, e *Enrollment, plan licensing.ResendPlan, now time.Time) (*ActivationEmail, error) {
 	m := ActivationEmail{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Recipient: plan.Recipient, Subject: plan.Subject,
-		EmailTrigger: plan.Trigger, ScheduledAt: plan.SendAt, DueBy: plan.SendAt.Add(licensing.ActivationEmailWindow), CreatedAt: now}
+		EmailTrigger: plan.Trigger, ScheduledAt: plan.SendAt, DueBy: plan.SendAt.Add(licensing.ActivationEmailWindow), CreatedAt: now,
+		NextAttemptAt: &plan.SendAt}
 	return &m, s.ctx(ctx).Create(&m).Error
 }
 
@@ -480,7 +487,12 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 			return err
 		}
 		e.LinkReenabledUntil = &until
-		return tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error
+		if err := tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error; err != nil {
+			return err
+		}
+		// The emails held back because the link had expired go now (R-ACT-8).
+		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL", e.ResellerID, e.ID).
+			Updates(map[string]any{"next_attempt_at": now, "last_error": ""}).Error
 	})
 	return orNil(e, err)
 }
@@ -790,58 +802,134 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 	return out, nil
 }
 
-// DueEmail is an activation email claimed for sending, with a fresh token for its link.
+// DueEmail is an activation email claimed for sending, with a fresh token for its link and
+// what its text needs.
 type DueEmail struct {
 	ActivationEmail
 	EnrollmentNumber string
+	OrganizationName string
+	RecipientName    string // the OSM's name when the email goes to the current OSM
+	Language         licensing.Language
+	LinkExpiresAt    *time.Time // nil: the link does not expire (no purchase date yet)
 	Token            string
 }
 
-// ClaimDueEmails claims up to limit emails due by now (scheduled, not sent) across resellers
-// and mints each a link token. A claim is a guarded UPDATE, so two dispatchers never send the
-// same email; a failed send is released with ReleaseEmail.
-func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, limit int) ([]DueEmail, error) {
-	var due []ActivationEmail
-	if err := s.ctx(ctx).Where("sent_at IS NULL AND scheduled_at <= ?", now).Order("scheduled_at").Limit(limit).Find(&due).Error; err != nil {
+// emailDue is the condition of an email a dispatcher may claim at an instant: unsent, due
+// (R-ACT-4), its back-off over, not parked, and no live lease on it.
+const emailDue = "sent_at IS NULL AND scheduled_at <= ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+
+// MaxEmailError bounds the reason of a failed attempt kept with an email, in characters.
+const MaxEmailError = 500
+
+// ClaimDueEmails claims up to limit emails due at now (across resellers), each with a lease
+// until now+lease, and mints each a link token. Each claim is one transaction whose guarded
+// UPDATE is the claim itself: a row another dispatcher holds under a live lease does not
+// match, on any node of a cluster, so one attempt is never sent twice while its lease lives.
+// A claim whose lease ran out (its dispatcher died before sending) is claimed again. After
+// sending, the dispatcher calls MarkEmailSent, or ReleaseEmail when the send failed.
+func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DueEmail, error) {
+	if lease <= 0 || limit <= 0 {
+		return nil, errors.New("claim activation emails: lease and limit must be positive")
+	}
+	now = now.UTC() // SQLite compares instants as text: one zone for all
+	var ids []int64
+	if err := s.ctx(ctx).Model(&ActivationEmail{}).Where(emailDue, now, now, now).Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
 		return nil, err
 	}
 	var out []DueEmail
-	for _, m := range due {
-		res := s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", m.ID).Update("sent_at", now)
-		if res.Error != nil {
-			return out, res.Error
-		}
-		if res.RowsAffected != 1 {
-			continue // another dispatcher has it
-		}
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		token := hex.EncodeToString(b[:])
-		link := ActivationLink{ID: newID(), ResellerID: m.ResellerID, EnrollmentID: m.EnrollmentID, TokenHash: hashToken(token), CreatedAt: now}
-		if err := s.ctx(ctx).Create(&link).Error; err != nil {
+	for _, id := range ids {
+		var d *DueEmail
+		err := s.InTx(ctx, func(tx *Store) error {
+			var err error
+			d, err = tx.claimEmail(ctx, id, now, lease)
+			return err
+		})
+		if err != nil {
 			return out, err
 		}
-		var e Enrollment
-		if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", m.ResellerID, m.EnrollmentID).Take(&e).Error; err != nil {
-			return out, err
+		if d != nil {
+			out = append(out, *d)
 		}
-		if e.AccountID != nil && m.EmailTrigger == licensing.EmailTriggerFirstOrder {
-			// Provisioned meanwhile (a product key, a remap): no activation email is needed
-			// any more (R-ACT-3), so the scheduled one is dropped, never sent.
-			if err := s.ctx(ctx).Delete(&ActivationEmail{}, m.ID).Error; err != nil {
-				return out, err
-			}
-			continue
-		}
-		m.SentAt = &now
-		out = append(out, DueEmail{ActivationEmail: m, EnrollmentNumber: e.Number, Token: token})
 	}
 	return out, nil
 }
 
-// ReleaseEmail marks a claimed email unsent again after a failed delivery.
-func (s *Store) ReleaseEmail(ctx context.Context, id int64) error {
-	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ?", id).Update("sent_at", nil).Error
+// claimEmail claims one email in tx; nil when another dispatcher has it or none is to be sent.
+func (s *Store) claimEmail(ctx context.Context, id int64, now time.Time, lease time.Duration) (*DueEmail, error) {
+	claimID := newID()
+	res := s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ?", id).Where(emailDue, now, now, now).
+		Updates(map[string]any{"claimed_until": now.Add(lease), "claim_id": claimID, "attempts": gorm.Expr("attempts + 1")})
+	if res.Error != nil || res.RowsAffected != 1 {
+		return nil, res.Error
+	}
+	var m ActivationEmail
+	if err := s.ctx(ctx).Where("id = ?", id).Take(&m).Error; err != nil {
+		return nil, err
+	}
+	var e Enrollment
+	if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", m.ResellerID, m.EnrollmentID).Take(&e).Error; err != nil {
+		return nil, err
+	}
+	if e.AccountID != nil && m.EmailTrigger == licensing.EmailTriggerFirstOrder {
+		// Provisioned meanwhile (a product key, a remap): no activation email is needed
+		// any more (R-ACT-3), so the scheduled one is dropped, never sent.
+		return nil, s.ctx(ctx).Delete(&ActivationEmail{}, m.ID).Error
+	}
+	if e.AccountID == nil && licensing.CheckActivationLink(e.OriginalPurchaseDate, e.LinkReenabledUntil, now) != nil {
+		// R-ACT-8: no email goes out with an expired link. It waits, unsent, for support to
+		// re-enable the link (ReenableActivationLink); this claim was no attempt.
+		return nil, s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ?", id, claimID).Updates(map[string]any{
+			"claimed_until": nil, "claim_id": nil, "next_attempt_at": nil, "attempts": gorm.Expr("attempts - 1"),
+			"last_error": "the activation link has expired; support can re-enable it"}).Error
+	}
+	d := DueEmail{ActivationEmail: m, EnrollmentNumber: e.Number, OrganizationName: e.OrganizationName, Language: licensing.LanguageEnglish}
+	if strings.EqualFold(strings.TrimSpace(e.OSMEmail), m.Recipient) {
+		d.RecipientName = e.OSMName
+	}
+	if !e.OriginalPurchaseDate.IsZero() {
+		exp := licensing.LinkExpiresAt(e.OriginalPurchaseDate, e.LinkReenabledUntil)
+		d.LinkExpiresAt = &exp
+	}
+	var langs []string
+	if err := s.ctx(ctx).Raw(`SELECT c.language FROM agreements a JOIN customers c ON c.id = a.customer_id WHERE a.reseller_id = ? AND a.id = ?`,
+		e.ResellerID, e.AgreementID).Scan(&langs).Error; err != nil {
+		return nil, err
+	}
+	if len(langs) == 1 && licensing.Language(langs[0]).Valid() {
+		d.Language = licensing.Language(langs[0])
+	}
+	// Every token minted stays valid (R-ACT-9): a send that failed after the server took the
+	// data may still have delivered it. Unused tokens are random and only their hash is kept.
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	d.Token = hex.EncodeToString(b[:])
+	link := ActivationLink{ID: newID(), ResellerID: m.ResellerID, EnrollmentID: m.EnrollmentID, TokenHash: hashToken(d.Token), CreatedAt: now}
+	if err := s.ctx(ctx).Create(&link).Error; err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// MarkEmailSent records that the mail server accepted a claimed email at now (R-ACT-1) and
+// ends the lease. A server's acceptance is a fact whoever holds the lease now, so the write
+// is guarded only by the email still being unsent; a second acceptance changes nothing.
+func (s *Store) MarkEmailSent(ctx context.Context, id int64, now time.Time) error {
+	now = now.UTC()
+	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
+		Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""}).Error
+}
+
+// ReleaseEmail ends the lease of a claim whose send failed: the email is claimed again from
+// nextAttempt (the dispatcher's back-off). Only the claim's own lease is released: a
+// dispatcher whose lease ran out and was taken over changes nothing. why is kept, cut to
+// MaxEmailError characters; it must carry no address, token or link (see mail.Redact).
+func (s *Store) ReleaseEmail(ctx context.Context, id, claimID int64, nextAttempt time.Time, why string) error {
+	nextAttempt = nextAttempt.UTC()
+	if r := []rune(why); len(r) > MaxEmailError {
+		why = string(r[:MaxEmailError])
+	}
+	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ? AND sent_at IS NULL", id, claimID).
+		Updates(map[string]any{"claimed_until": nil, "claim_id": nil, "next_attempt_at": nextAttempt, "last_error": why}).Error
 }
 
 // accountNames loads the display names of the accounts a rule's messages may mention.

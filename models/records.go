@@ -23,6 +23,7 @@ type Customer struct {
 	ResellerID       int64
 	OrganizationName string
 	Country          string
+	Language         licensing.Language // of its activation emails
 	CreatedAt        time.Time
 }
 
@@ -187,7 +188,8 @@ func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64,
 	if err != nil {
 		return nil, err
 	}
-	cu := Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country, CreatedAt: time.Now().UTC()}
+	cu := Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country,
+		Language: d.CustomerLanguage(), CreatedAt: time.Now().UTC()}
 	return &cu, s.ctx(ctx).Create(&cu).Error
 }
 

@@ -28,7 +28,8 @@ func mapCustomer(c *models.Customer) *model.Customer {
 	if c == nil {
 		return nil
 	}
-	return &model.Customer{ID: globalID("Customer", c.ID), DBID: c.ID, ResellerID: c.ResellerID, OrganizationName: c.OrganizationName, Country: c.Country, CreatedAt: c.CreatedAt}
+	return &model.Customer{ID: globalID("Customer", c.ID), DBID: c.ID, ResellerID: c.ResellerID, OrganizationName: c.OrganizationName, Country: c.Country,
+		Language: string(c.Language), CreatedAt: c.CreatedAt}
 }
 
 func mapAgreement(a *models.Agreement) *model.Agreement {

@@ -376,7 +376,8 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 	var cu *models.Customer
 	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
 	if err == nil {
-		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country})
+		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
+			Language: input.Language})
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateCustomerPayload {
 		return &model.CreateCustomerPayload{Customer: mapCustomer(cu), UserErrors: ue}

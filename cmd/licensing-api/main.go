@@ -9,7 +9,8 @@
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
 // -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
-// -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL.
+// -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
+// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM.
 package main
 
 import (
@@ -45,6 +46,8 @@ type config struct {
 	limits           server.Limits
 	allowedOrigins   []string
 	aggregations     int
+	production       bool
+	mail             mail.Config
 	seed             models.SeedOptions
 }
 
@@ -153,6 +156,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
+	env := fs.String("env", envOr(getenv, "APP_ENV", "development"), "development or production; production refuses to start without SMTP_URL (APP_ENV)")
+	smtpURL := fs.String("smtp-url", getenv("SMTP_URL"), "the mail server: smtp://user:pass@host:587?from=... (STARTTLS) or smtps://...:465 (SMTP_URL)")
+	mailDir := fs.String("mail-dir", getenv("MAIL_DIR"), "development: write activation emails as .eml files into this folder instead of sending them (MAIL_DIR)")
+	mailFrom := fs.String("mail-from", getenv("MAIL_FROM"), "the From address of activation emails; wins over SMTP_URL's from= (MAIL_FROM)")
 	var seed models.SeedOptions
 	if cmd == "seed" {
 		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
@@ -196,6 +203,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("activation url %q: use an absolute http(s) URL", *activationURL)
 	}
 	cfg.activationURL = *activationURL
+	switch *env {
+	case "development", "production":
+		cfg.production = *env == "production"
+	default:
+		return cfg, fmt.Errorf("env %q: use development or production", *env)
+	}
+	cfg.mail = mail.Config{SMTPURL: *smtpURL, Dir: *mailDir, From: *mailFrom, Production: cfg.production}
 	if _, _, err := models.ParseDatabaseURL(cfg.databaseURL); err != nil {
 		return cfg, err
 	}
@@ -210,6 +224,12 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
+	cfg.mail.Log = log
+	sender, mode, err := mail.NewSender(cfg.mail)
+	if err != nil {
+		return err
+	}
+	log.Info("activation email", "mail_mode", string(mode))
 	res := &resolvers.Resolver{Store: store, GracePeriod: cfg.gracePeriod}
 	skus, err := store.CatalogSize(ctx)
 	if err != nil {
@@ -232,7 +252,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	dispatcher := &mail.Dispatcher{Store: store, Sender: mail.LogSender{Log: log}, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
+	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
 	go dispatcher.Run(ctx, cfg.dispatchInterval)
 	go sweep(ctx, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
@@ -201,5 +202,61 @@ func TestServeStopsWithItsContext(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), `"msg":"shutting down"`) {
 		t.Errorf("no shutdown in the log: %s", log)
+	}
+}
+
+// TestServeRefusesMailSettings: in production the server does not start without a real mail
+// server, and a malformed SMTP_URL stops it without showing the password.
+func TestServeRefusesMailSettings(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"production_without_SMTP_URL", map[string]string{"APP_ENV": "production"}, "production needs a real mail server: set SMTP_URL"},
+		{"production_with_only_MAIL_DIR", map[string]string{"APP_ENV": "production", "MAIL_DIR": t.TempDir()}, "production needs a real mail server"},
+		{"unknown_APP_ENV", map[string]string{"APP_ENV": "staging"}, `env "staging": use development or production`},
+		{"malformed_SMTP_URL", map[string]string{"SMTP_URL": "smtp://mailer:s3cret@mail.example.com?starttls=maybe&from=a@example.com"}, "starttls"},
+		{"SMTP_URL_without_From", map[string]string{"APP_ENV": "production", "SMTP_URL": "smtp://mailer:s3cret@mail.example.com"}, "MAIL_FROM"},
+		{"SMTP_URL_and_MAIL_DIR", map[string]string{"SMTP_URL": "smtp://mail.example.com?from=a@example.com", "MAIL_DIR": t.TempDir()}, "not both"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// A server that starts anyway is stopped after a while and reported.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			env := map[string]string{"DATABASE_URL": tempDB(t), "LISTEN_ADDR": "127.0.0.1:0"}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			err := run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("serve: %v, want an error saying %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+// TestServeWithMailSettings: a production server with an SMTP_URL, and a development server
+// writing .eml files, both start.
+func TestServeWithMailSettings(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"production_smtp": {"APP_ENV": "production", "SMTP_URL": "smtps://mailer:s3cret@mail.example.com", "MAIL_FROM": "Licensing <licensing@example.com>"},
+		"development_eml": {"MAIL_DIR": t.TempDir()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			log := &cancelOn{word: `"msg":"listening"`, cancel: cancel}
+			env["DATABASE_URL"], env["LISTEN_ADDR"] = tempDB(t), "127.0.0.1:0"
+			if err := run(ctx, nil, func(k string) string { return env[k] }, io.Discard, log); err != nil {
+				t.Fatalf("serve: %v (log %s)", err, log)
+			}
+			if strings.Contains(log.String(), "s3cret") {
+				t.Errorf("the log shows the password: %s", log)
+			}
+		})
 	}
 }

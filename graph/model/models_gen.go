@@ -208,7 +208,8 @@ type ActivationEmail struct {
 	ScheduledAt time.Time `json:"scheduledAt"`
 	// When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4).
 	DueBy time.Time `json:"dueBy"`
-	// When it was sent; null while scheduled.
+	// When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
+	// while the activation link is expired, R-ACT-8).
 	SentAt *time.Time `json:"sentAt,omitempty"`
 }
 
@@ -507,6 +508,9 @@ type CreateCustomerInput struct {
 	OrganizationName string `json:"organizationName"`
 	// ISO 3166-1 alpha-2 country code, upper case.
 	Country string `json:"country"`
+	// The language of the customer's activation emails, lower case: `en` (English), `sv` (Swedish), `de`
+	// (German) or `da` (Danish). Default `en`. Any other value is refused with UNKNOWN_VALUE.
+	Language *string `json:"language,omitempty"`
 }
 
 // Result of `createCustomer`.
@@ -617,6 +621,8 @@ type Customer struct {
 	OrganizationName string `json:"organizationName"`
 	// ISO 3166-1 alpha-2 country code.
 	Country string `json:"country"`
+	// The language of the customer's activation emails: `en` (English), `sv` (Swedish), `de` (German) or `da` (Danish).
+	Language string `json:"language"`
 	// The reseller the customer belongs to.
 	Reseller *Reseller `json:"reseller"`
 	// The customer's agreements.
