@@ -34,6 +34,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	inTx    bool
+	log     *slog.Logger // nil: discard (migrations log through it)
+	// sqliteDSN is the driver DSN of a SQLite store, for the migration lock's own connection.
+	sqliteDSN string
 	// aggregations admits the scans of many rows (summaries, conflicts, activation status) a few at
 	// a time, so that they can never hold every connection of the pool (see aggregate).
 	aggregations chan struct{}
@@ -149,7 +152,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		db, err = gorm.Open(sqlite.Open(dsn+sep+"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"), gcfg)
+		dsn += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s store: %w", dialect, err)
@@ -167,7 +171,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.SetMaxIdleConns(maxOpenConns)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, aggregations: make(chan struct{}, cfg.AggregationConcurrency)}
+	s := &Store{db: db, dialect: dialect, log: cfg.Logger, aggregations: make(chan struct{}, cfg.AggregationConcurrency)}
+	if dialect == SQLite {
+		s.sqliteDSN = dsn
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -215,7 +222,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	var err error
 	for i := 0; i < attempts; i++ {
 		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-			return fn(&Store{db: gtx, dialect: s.dialect, inTx: true, aggregations: s.aggregations})
+			tx := *s
+			tx.db, tx.inTx = gtx, true
+			return fn(&tx)
 		})
 		if err == nil || !retryable(err) {
 			return err

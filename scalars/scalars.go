@@ -20,6 +20,15 @@ type invalid struct{ msg string }
 func (e invalid) Error() string   { return e.msg }
 func (e invalid) Is(t error) bool { return t == ErrInvalid }
 
+// The range of dates and instants the API accepts: far around any licensing date, and inside
+// what every store keeps (MySQL's DATETIME starts at year 1000).
+var (
+	earliest = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // exclusive
+)
+
+func inRange(t time.Time) bool { return !t.Before(earliest) && t.Before(latest) }
+
 // MarshalDate writes a licensing.Date as "YYYY-MM-DD".
 func MarshalDate(d licensing.Date) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
@@ -33,9 +42,15 @@ func UnmarshalDate(v any) (licensing.Date, error) {
 	if !ok {
 		return licensing.Date{}, invalid{fmt.Sprintf("a Date is a string YYYY-MM-DD, not %T", v)}
 	}
+	if len(s) > 10 {
+		return licensing.Date{}, invalid{"a Date is a string YYYY-MM-DD"}
+	}
 	d, err := licensing.ParseDate(s)
 	if err != nil {
 		return d, invalid{err.Error()}
+	}
+	if !inRange(d.Start()) {
+		return licensing.Date{}, invalid{fmt.Sprintf("%q is out of range: a Date is from 1900-01-01 to 2199-12-31", s)}
 	}
 	return d, nil
 }
@@ -53,9 +68,15 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	if !ok {
 		return time.Time{}, invalid{fmt.Sprintf("a DateTime is an RFC 3339 string, not %T", v)}
 	}
+	if len(s) > 64 {
+		return time.Time{}, invalid{"a DateTime is an RFC 3339 instant such as 2026-11-23T09:30:00Z"}
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return t, invalid{fmt.Sprintf("%q is not an RFC 3339 instant such as 2026-11-23T09:30:00Z", s)}
+	}
+	if !inRange(t.UTC()) {
+		return time.Time{}, invalid{fmt.Sprintf("%q is out of range: a DateTime is from year 1900 to year 2199", s)}
 	}
 	return t.UTC(), nil
 }

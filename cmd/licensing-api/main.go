@@ -2,6 +2,7 @@
 //
 //	licensing-api [serve]              serve HTTP (default)
 //	licensing-api migrate              apply schema migrations and exit
+//	licensing-api migrate status       list each migration with the time it was applied, or pending
 //	licensing-api create-operator-key  create the first operator key on an empty database
 //	licensing-api seed-demo            fill an empty database with demo data and print its key
 //	licensing-api seed -assignments N  generate a large data set for benchmarks (R-BI-2)
@@ -55,6 +56,7 @@ type config struct {
 var commands = []struct{ name, help string }{
 	{"serve", "serve the API over HTTP (the default)"},
 	{"migrate", "apply the database migrations and exit"},
+	{"migrate status", "list each migration with the time it was applied, or pending"},
 	{"create-operator-key", "create the first OPERATOR key of a database and print it (-export: as a shell export line)"},
 	{"seed-demo", "fill an empty database with demo data and print its RESELLER key (-export: as a shell export line)"},
 	{"seed", "generate a large data set for benchmarks (R-BI-2); see -assignments"},
@@ -81,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd == "help" {
 		cmd, args, stderr = "serve", []string{"-h"}, stdout // asked for: the usage goes to stdout
 	}
+	if cmd == "migrate" && len(args) > 0 && args[0] == "status" {
+		cmd, args = "migrate status", args[1:]
+	}
 	cfg, err := parseConfig(cmd, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the flag package printed the usage
@@ -91,9 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	slog.SetDefault(log)
 
 	switch cmd {
-	case "serve", "migrate", "create-operator-key", "seed-demo", "seed":
+	case "serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, create-operator-key, seed-demo, seed, help; see -h)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, help; see -h)", cmd)
 	}
 	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
 		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
@@ -101,6 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
+	if cmd == "migrate status" {
+		return printMigrationStatus(ctx, store, stdout)
+	}
 	if cmd != "serve" || cfg.migrate {
 		if err := store.Migrate(ctx); err != nil {
 			return err
@@ -139,6 +147,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return serve(ctx, cfg, store, log)
+}
+
+// printMigrationStatus prints one line per migration: its file, then "applied" and when, or "pending".
+func printMigrationStatus(ctx context.Context, store *models.Store, stdout io.Writer) error {
+	states, err := store.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range states {
+		switch {
+		case m.Applied:
+			fmt.Fprintf(stdout, "%-32s applied %s\n", m.Name, m.AppliedAt.Format(time.RFC3339))
+		case m.Legacy:
+			fmt.Fprintf(stdout, "%-32s applied before goose (recorded at the next migrate)\n", m.Name)
+		default:
+			fmt.Fprintf(stdout, "%-32s pending\n", m.Name)
+		}
+	}
+	return nil
 }
 
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {

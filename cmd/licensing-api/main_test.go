@@ -244,7 +244,7 @@ func TestHelpListsCommandsAndFlags(t *testing.T) {
 		if args[0] == "help" && stdout.Len() == 0 {
 			t.Errorf("help wrote nothing to stdout")
 		}
-		for _, c := range []string{"serve", "migrate", "create-operator-key", "seed-demo", "seed", "help"} {
+		for _, c := range []string{"serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed", "help"} {
 			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c) + ` +\S`).MatchString(out) {
 				t.Errorf("%v: no line for %s in\n%s", args, c, out)
 			}

@@ -3,13 +3,14 @@
 -- application). Every tenant table carries reseller_id, the scope of every query and the
 -- natural sharding key.
 
-CREATE TABLE resellers (
+-- +goose Up
+CREATE TABLE IF NOT EXISTS resellers (
   id BIGINT NOT NULL PRIMARY KEY,
   name VARCHAR(200) NOT NULL,
   created_at DATETIME(6) NOT NULL
 );
 
-CREATE TABLE api_keys (
+CREATE TABLE IF NOT EXISTS api_keys (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NULL,
   role VARCHAR(16) NOT NULL,
@@ -18,18 +19,18 @@ CREATE TABLE api_keys (
   created_at DATETIME(6) NOT NULL,
   revoked_at DATETIME(6) NULL
 );
-CREATE INDEX api_keys_reseller ON api_keys (reseller_id, id);
+CREATE INDEX IF NOT EXISTS api_keys_reseller ON api_keys (reseller_id, id);
 
-CREATE TABLE customers (
+CREATE TABLE IF NOT EXISTS customers (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   organization_name VARCHAR(200) NOT NULL,
   country CHAR(2) NOT NULL,
   created_at DATETIME(6) NOT NULL
 );
-CREATE INDEX customers_reseller ON customers (reseller_id, id);
+CREATE INDEX IF NOT EXISTS customers_reseller ON customers (reseller_id, id);
 
-CREATE TABLE agreements (
+CREATE TABLE IF NOT EXISTS agreements (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   customer_id BIGINT NOT NULL,
@@ -41,10 +42,10 @@ CREATE TABLE agreements (
 );
 -- R-AGR-2: numbers are unique within a reseller (a global index would tell one reseller that
 -- another holds a number).
-CREATE UNIQUE INDEX agreements_number ON agreements (reseller_id, number);
-CREATE INDEX agreements_customer ON agreements (reseller_id, customer_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS agreements_number ON agreements (reseller_id, number);
+CREATE INDEX IF NOT EXISTS agreements_customer ON agreements (reseller_id, customer_id, id);
 
-CREATE TABLE agreement_contacts (
+CREATE TABLE IF NOT EXISTS agreement_contacts (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   agreement_id BIGINT NOT NULL,
@@ -52,9 +53,9 @@ CREATE TABLE agreement_contacts (
   email VARCHAR(254) NOT NULL,
   roles VARCHAR(200) NOT NULL
 );
-CREATE UNIQUE INDEX agreement_contacts_email ON agreement_contacts (reseller_id, agreement_id, email);
+CREATE UNIQUE INDEX IF NOT EXISTS agreement_contacts_email ON agreement_contacts (reseller_id, agreement_id, email);
 
-CREATE TABLE enrollments (
+CREATE TABLE IF NOT EXISTS enrollments (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   agreement_id BIGINT NOT NULL,
@@ -68,11 +69,11 @@ CREATE TABLE enrollments (
   account_id BIGINT NULL,
   created_at DATETIME(6) NOT NULL
 );
-CREATE UNIQUE INDEX enrollments_number ON enrollments (reseller_id, number);
-CREATE INDEX enrollments_agreement ON enrollments (reseller_id, agreement_id, id);
-CREATE INDEX enrollments_account ON enrollments (reseller_id, account_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS enrollments_number ON enrollments (reseller_id, number);
+CREATE INDEX IF NOT EXISTS enrollments_agreement ON enrollments (reseller_id, agreement_id, id);
+CREATE INDEX IF NOT EXISTS enrollments_account ON enrollments (reseller_id, account_id, id);
 
-CREATE TABLE accounts (
+CREATE TABLE IF NOT EXISTS accounts (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   customer_id BIGINT NOT NULL,
@@ -80,18 +81,18 @@ CREATE TABLE accounts (
   country CHAR(2) NOT NULL,
   created_at DATETIME(6) NOT NULL
 );
-CREATE INDEX accounts_customer ON accounts (reseller_id, customer_id, id);
+CREATE INDEX IF NOT EXISTS accounts_customer ON accounts (reseller_id, customer_id, id);
 
-CREATE TABLE account_domains (
+CREATE TABLE IF NOT EXISTS account_domains (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   account_id BIGINT NOT NULL,
   domain VARCHAR(253) NOT NULL
 );
-CREATE UNIQUE INDEX account_domains_domain ON account_domains (reseller_id, domain);
-CREATE INDEX account_domains_account ON account_domains (reseller_id, account_id);
+CREATE UNIQUE INDEX IF NOT EXISTS account_domains_domain ON account_domains (reseller_id, domain);
+CREATE INDEX IF NOT EXISTS account_domains_account ON account_domains (reseller_id, account_id);
 
-CREATE TABLE account_admins (
+CREATE TABLE IF NOT EXISTS account_admins (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   account_id BIGINT NOT NULL,
@@ -99,10 +100,10 @@ CREATE TABLE account_admins (
   email VARCHAR(254) NOT NULL,
   role VARCHAR(16) NOT NULL
 );
-CREATE INDEX account_admins_account ON account_admins (reseller_id, account_id);
-CREATE INDEX account_admins_email ON account_admins (reseller_id, email);
+CREATE INDEX IF NOT EXISTS account_admins_account ON account_admins (reseller_id, account_id);
+CREATE INDEX IF NOT EXISTS account_admins_email ON account_admins (reseller_id, email);
 
-CREATE TABLE account_users (
+CREATE TABLE IF NOT EXISTS account_users (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   account_id BIGINT NOT NULL,
@@ -110,11 +111,11 @@ CREATE TABLE account_users (
   display_name VARCHAR(200) NOT NULL,
   created_at DATETIME(6) NOT NULL
 );
-CREATE UNIQUE INDEX account_users_name ON account_users (reseller_id, account_id, user_name);
+CREATE UNIQUE INDEX IF NOT EXISTS account_users_name ON account_users (reseller_id, account_id, user_name);
 
 -- The SKU catalog is public product data, shared by all resellers; lists are comma-separated
 -- SKU codes or ISO countries (short, read whole, never queried by element).
-CREATE TABLE skus (
+CREATE TABLE IF NOT EXISTS skus (
   code VARCHAR(64) NOT NULL PRIMARY KEY,
   name VARCHAR(200) NOT NULL,
   family VARCHAR(32) NOT NULL,
@@ -124,3 +125,16 @@ CREATE TABLE skus (
   countries VARCHAR(1000) NOT NULL,
   incompatible_skus VARCHAR(1000) NOT NULL
 );
+
+-- +goose Down
+DROP TABLE IF EXISTS skus;
+DROP TABLE IF EXISTS account_users;
+DROP TABLE IF EXISTS account_admins;
+DROP TABLE IF EXISTS account_domains;
+DROP TABLE IF EXISTS accounts;
+DROP TABLE IF EXISTS enrollments;
+DROP TABLE IF EXISTS agreement_contacts;
+DROP TABLE IF EXISTS agreements;
+DROP TABLE IF EXISTS customers;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS resellers;

@@ -1,6 +1,7 @@
 -- The licensing ledger: orders, reservations, subscriptions and every quantity change.
 
-CREATE TABLE orders (
+-- +goose Up
+CREATE TABLE IF NOT EXISTS orders (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   enrollment_id BIGINT NOT NULL,
@@ -17,12 +18,12 @@ CREATE TABLE orders (
 );
 -- R-ORD-2: one order per key and reseller, enforced by the database so concurrent retries
 -- cannot both insert.
-CREATE UNIQUE INDEX orders_idempotency ON orders (reseller_id, idempotency_key);
-CREATE UNIQUE INDEX orders_number ON orders (reseller_id, number);
-CREATE INDEX orders_enrollment ON orders (reseller_id, enrollment_id, id);
-CREATE INDEX orders_status ON orders (reseller_id, status, id);
+CREATE UNIQUE INDEX IF NOT EXISTS orders_idempotency ON orders (reseller_id, idempotency_key);
+CREATE UNIQUE INDEX IF NOT EXISTS orders_number ON orders (reseller_id, number);
+CREATE INDEX IF NOT EXISTS orders_enrollment ON orders (reseller_id, enrollment_id, id);
+CREATE INDEX IF NOT EXISTS orders_status ON orders (reseller_id, status, id);
 
-CREATE TABLE order_lines (
+CREATE TABLE IF NOT EXISTS order_lines (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   order_id BIGINT NOT NULL,
@@ -30,12 +31,12 @@ CREATE TABLE order_lines (
   sku VARCHAR(64) NOT NULL,
   quantity INT NOT NULL
 );
-CREATE UNIQUE INDEX order_lines_order ON order_lines (reseller_id, order_id, line_no);
+CREATE UNIQUE INDEX IF NOT EXISTS order_lines_order ON order_lines (reseller_id, order_id, line_no);
 
 -- A subscription is one SKU on one enrollment, or one direct (MOSP) purchase on an account.
 -- quantity is the running total of subscription_changes, kept on the row so that a write
 -- locks one row (SELECT ... FOR UPDATE) and reads need no sum.
-CREATE TABLE subscriptions (
+CREATE TABLE IF NOT EXISTS subscriptions (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   enrollment_id BIGINT NULL,
@@ -51,12 +52,12 @@ CREATE TABLE subscriptions (
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL
 );
-CREATE UNIQUE INDEX subscriptions_enrollment_sku ON subscriptions (reseller_id, enrollment_id, sku);
-CREATE INDEX subscriptions_direct_account ON subscriptions (reseller_id, direct_account_id, sku);
+CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_enrollment_sku ON subscriptions (reseller_id, enrollment_id, sku);
+CREATE INDEX IF NOT EXISTS subscriptions_direct_account ON subscriptions (reseller_id, direct_account_id, sku);
 
 -- Every change of a subscription's quantity, so quantities can be read as of any instant and
 -- pending licenses (R-ORD-5) told apart.
-CREATE TABLE subscription_changes (
+CREATE TABLE IF NOT EXISTS subscription_changes (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   subscription_id BIGINT NOT NULL,
@@ -66,9 +67,9 @@ CREATE TABLE subscription_changes (
   reservation_id BIGINT NULL,
   effective_at DATETIME(6) NOT NULL
 );
-CREATE INDEX subscription_changes_sub ON subscription_changes (reseller_id, subscription_id, effective_at);
+CREATE INDEX IF NOT EXISTS subscription_changes_sub ON subscription_changes (reseller_id, subscription_id, effective_at);
 
-CREATE TABLE reservations (
+CREATE TABLE IF NOT EXISTS reservations (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   enrollment_id BIGINT NOT NULL,
@@ -83,12 +84,12 @@ CREATE TABLE reservations (
   idempotency_key VARCHAR(200) NOT NULL,
   fingerprint CHAR(64) NOT NULL
 );
-CREATE UNIQUE INDEX reservations_idempotency ON reservations (reseller_id, idempotency_key);
-CREATE INDEX reservations_enrollment ON reservations (reseller_id, enrollment_id, id);
-CREATE INDEX reservations_status ON reservations (reseller_id, status, reserved_at);
+CREATE UNIQUE INDEX IF NOT EXISTS reservations_idempotency ON reservations (reseller_id, idempotency_key);
+CREATE INDEX IF NOT EXISTS reservations_enrollment ON reservations (reseller_id, enrollment_id, id);
+CREATE INDEX IF NOT EXISTS reservations_status ON reservations (reseller_id, status, reserved_at);
 
 -- R-RES-3: MANAGE_RESERVATIONS granted to an enrollment's OSM (by email), per enrollment.
-CREATE TABLE reservation_permissions (
+CREATE TABLE IF NOT EXISTS reservation_permissions (
   id BIGINT NOT NULL PRIMARY KEY,
   reseller_id BIGINT NOT NULL,
   enrollment_id BIGINT NOT NULL,
@@ -96,4 +97,12 @@ CREATE TABLE reservation_permissions (
   granted_by VARCHAR(254) NOT NULL,
   granted_at DATETIME(6) NOT NULL
 );
-CREATE UNIQUE INDEX reservation_permissions_key ON reservation_permissions (reseller_id, enrollment_id, email);
+CREATE UNIQUE INDEX IF NOT EXISTS reservation_permissions_key ON reservation_permissions (reseller_id, enrollment_id, email);
+
+-- +goose Down
+DROP TABLE IF EXISTS reservation_permissions;
+DROP TABLE IF EXISTS reservations;
+DROP TABLE IF EXISTS subscription_changes;
+DROP TABLE IF EXISTS subscriptions;
+DROP TABLE IF EXISTS order_lines;
+DROP TABLE IF EXISTS orders;

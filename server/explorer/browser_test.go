@@ -60,6 +60,10 @@ func TestExplorerInHeadlessChromium(t *testing.T) {
 	b.waitFor("the Headers pane", `document.querySelector('.graphiql-editor-tools button.active')?.textContent === 'Headers'`, 5*time.Second)
 	b.mustEval(`document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').CodeMirror.focus()`, nil)
 	b.typeText(`{"Authorization": "Bearer ` + key + `"}`)
+	b.waitFor("the key in the Headers pane", `document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').CodeMirror.getValue().includes('`+key+`')`, 10*time.Second)
+	// GraphiQL reads an editor's text into its state after a debounce (500 ms in 3.x): on a busy
+	// machine a click right after typing would run without the headers.
+	time.Sleep(1500 * time.Millisecond)
 	b.mustEval(`document.querySelector('.graphiql-execute-button').click()`, nil)
 
 	resultJS := `document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()`
