@@ -39,6 +39,12 @@ func newEnv(t testing.TB, s *models.Store) *env { return newEnvWith(t, s, genero
 // newEnvWith is newEnv with the given limits (zero fields take the server's defaults).
 func newEnvWith(t testing.TB, s *models.Store, limits server.Limits) *env {
 	t.Helper()
+	return newEnvLogged(t, s, limits, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newEnvLogged is newEnvWith with the server logging to log.
+func newEnvLogged(t testing.TB, s *models.Store, limits server.Limits, log *slog.Logger) *env {
+	t.Helper()
 	e := &env{t: t, Store: s}
 	res := &resolvers.Resolver{Store: s, Now: func() time.Time { return *e.clock.Load() }}
 	e.SetNow(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
@@ -46,7 +52,7 @@ func newEnvWith(t testing.TB, s *models.Store, limits server.Limits) *env {
 	if err != nil {
 		t.Fatalf("catalog: %v", err)
 	}
-	h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits, CatalogSize: skus})
+	h, err := server.New(server.Config{Store: s, Resolver: res, Log: log, Limits: limits, CatalogSize: skus})
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}
@@ -76,7 +82,8 @@ type response struct {
 		Path       []any          `json:"path"`
 		Extensions map[string]any `json:"extensions"`
 	}
-	Raw string
+	Raw    string
+	header http.Header
 }
 
 // do POSTs a GraphQL document with a key ("" for none).
@@ -90,7 +97,7 @@ func (e *env) do(key, query string, vars map[string]any) *response {
 	}
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
-	r := &response{Status: rec.Code, Raw: rec.Body.String()}
+	r := &response{Status: rec.Code, Raw: rec.Body.String(), header: rec.Header()}
 	if err := json.Unmarshal(rec.Body.Bytes(), r); err != nil {
 		e.t.Fatalf("response is not JSON (%d): %s", rec.Code, rec.Body.String())
 	}

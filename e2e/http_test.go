@@ -135,10 +135,14 @@ func TestHTTP(t *testing.T) {
 
 	eachCase(t, "body_over_1MiB_is_413", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
+		// The padding is a list of strings of 10,000 bytes: one string of a megabyte would be
+		// refused by the variables' own limits (VARIABLES_TOO_LARGE), not by the body's.
 		body := func(size int) string {
-			head := `{"query":"mutation { createCustomer(input: {organizationName: \"Big\", country: \"US\"}) { customer { id } } }","variables":{"pad":"`
-			tail := `"}}`
-			return head + strings.Repeat("x", size-len(head)-len(tail)) + tail
+			head := `{"query":"mutation { createCustomer(input: {organizationName: \"Big\", country: \"US\"}) { customer { id } } }","variables":{"pad":["`
+			tail := `"]}}`
+			n := size - len(head) - len(tail)
+			chunk := strings.Repeat("x", 10000) + `","`
+			return head + strings.Repeat(chunk, n/len(chunk)) + strings.Repeat("x", n%len(chunk)) + tail
 		}
 		big := body(1<<20 + 1)
 		// With a Content-Length, and streamed without one (chunked).

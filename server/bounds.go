@@ -188,6 +188,9 @@ func unboundedInputs(schema *ast.Schema) []string {
 			continue
 		}
 		for _, f := range t.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue // introspection, bounded by gqlgen
+			}
 			if t.Kind == ast.InputObject && needs(f.Type) {
 				if _, ok := boundOf(f.Directives); !ok {
 					out = append(out, t.Name+"."+f.Name)

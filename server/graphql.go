@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -180,6 +181,10 @@ func (e *endpoint) readParams(r *http.Request) (*graphql.RawParams, *refusal) {
 	if body.OperationName != nil {
 		params.OperationName = *body.OperationName
 	}
+	if values, longest := scanJSON(body.Variables); values > e.limits.MaxVariableValues || longest > e.limits.MaxVariableString {
+		return nil, requestRefusal(CodeVariablesTooLarge, fmt.Sprintf("the variables hold %d values, the longest string %d bytes; the limits are %d values and %d bytes",
+			values, longest, e.limits.MaxVariableValues, e.limits.MaxVariableString))
+	}
 	if ref := decodeObject(body.Variables, &params.Variables, "variables"); ref != nil {
 		return nil, ref
 	}
@@ -195,12 +200,43 @@ func decodeObject(raw json.RawMessage, into *map[string]any, name string) *refus
 	if s := strings.TrimSpace(string(raw)); s == "" || s == "null" {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(into); err != nil || *into == nil {
 		return malformed(name + " must be a JSON object")
 	}
 	return nil
+}
+
+// scanJSON counts the values of a JSON text and measures its longest string, in one pass that
+// allocates nothing: variables are checked before they are decoded, since decoding a megabyte of
+// small values costs twenty times that in memory.
+func scanJSON(raw []byte) (values, longest int) {
+	inString, escaped, start := false, false, 0
+	for i, c := range raw {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+			longest = max(longest, i-start)
+		case inString:
+		case c == '"':
+			inString, start = true, i+1
+			values++
+		case c == '{' || c == '[':
+			values++
+		case c == ',' || c == ':':
+		case c == 't' || c == 'f' || c == 'n' || c == '-' || (c >= '0' && c <= '9'):
+			// a literal or a number starts after a separator or a bracket
+			if i == 0 || strings.IndexByte(",:[ \t\r\n", raw[i-1]) >= 0 {
+				values++
+			}
+		}
+	}
+	return values, longest
 }
 
 func malformed(msg string) *refusal {

@@ -20,6 +20,9 @@ type Limits struct {
 	MaxFragmentSpreads int           // fragment spreads, expanded; TOO_MANY_FRAGMENTS
 	MaxDirectives      int           // directives, with fragments expanded; TOO_MANY_DIRECTIVES
 	MaxDepth           int           // nesting of fields; QUERY_TOO_DEEP
+	MaxRepeated        int           // fields of one response name in one selection; REPEATED_FIELDS
+	MaxVariableValues  int           // JSON values in the variables; VARIABLES_TOO_LARGE
+	MaxVariableString  int           // bytes of one JSON string in the variables; VARIABLES_TOO_LARGE
 	MaxErrors          int           // validation errors reported for one document
 	MaxAggregations    int           // aggregation fields (see cost.go); TOO_MANY_AGGREGATIONS
 	MaxCost            int           // requested cost of one request; MAX_COST_EXCEEDED
@@ -39,6 +42,9 @@ func DefaultLimits() Limits {
 		MaxFragmentSpreads: 100,
 		MaxDirectives:      50,
 		MaxDepth:           15,
+		MaxRepeated:        10,
+		MaxVariableValues:  10000,
+		MaxVariableString:  16 << 10,
 		MaxErrors:          10,
 		MaxAggregations:    5,
 		MaxCost:            5000,
@@ -63,6 +69,9 @@ func (l Limits) orDefaults() Limits {
 	fill(&l.MaxFragmentSpreads, d.MaxFragmentSpreads)
 	fill(&l.MaxDirectives, d.MaxDirectives)
 	fill(&l.MaxDepth, d.MaxDepth)
+	fill(&l.MaxRepeated, d.MaxRepeated)
+	fill(&l.MaxVariableValues, d.MaxVariableValues)
+	fill(&l.MaxVariableString, d.MaxVariableString)
 	fill(&l.MaxErrors, d.MaxErrors)
 	fill(&l.MaxAggregations, d.MaxAggregations)
 	fill(&l.MaxCost, d.MaxCost)
@@ -83,6 +92,12 @@ func (l Limits) orDefaults() Limits {
 // used. Counts saturate at saturated, so a fragment bomb measures huge instead of overflowing.
 type shape struct {
 	fields, aliases, spreads, directives, depth int
+	// repeated is the most fields of one response name in one selection set, with fragments
+	// expanded: validation compares every pair of them (OverlappingFieldsCanBeMerged), so many
+	// of them cost quadratic time and memory even when the other counts are small.
+	repeated     int
+	repeatedName string
+	names        map[string]int // response names at this level (for the parent's count)
 }
 
 const saturated = 1 << 40
@@ -122,13 +137,22 @@ func measure(doc *ast.QueryDocument) shape {
 		}
 		total.add(s, 1)
 		total.depth = max(total.depth, s.depth)
+		total.keepRepeated(s)
 	}
 	for _, f := range doc.Fragments {
 		s := m.fragment(f.Name)
 		total.add(s, 1)
 		total.depth = max(total.depth, s.depth)
+		total.keepRepeated(s)
 	}
 	return total
+}
+
+// keepRepeated keeps the larger count of repeated response names of s and o.
+func (s *shape) keepRepeated(o shape) {
+	if o.repeated > s.repeated {
+		s.repeated, s.repeatedName = o.repeated, o.repeatedName
+	}
 }
 
 func (m *measurer) fragment(name string) shape {
@@ -148,32 +172,52 @@ func (m *measurer) fragment(name string) shape {
 }
 
 func (m *measurer) selectionSet(set ast.SelectionSet) shape {
-	var s shape
+	s := shape{names: map[string]int{}}
 	for _, sel := range set {
 		switch f := sel.(type) {
 		case *ast.Field:
 			child := m.selectionSet(f.SelectionSet)
 			s.fields = sat(s.fields + 1)
+			name := f.Name
 			if f.Alias != "" && f.Alias != f.Name {
 				s.aliases = sat(s.aliases + 1)
+				name = f.Alias
 			}
+			s.names[name] = sat(s.names[name] + 1)
 			s.directives = sat(s.directives + len(f.Directives))
 			s.add(child, 1)
 			s.depth = max(s.depth, child.depth+1)
+			s.keepRepeated(child)
 		case *ast.InlineFragment:
 			child := m.selectionSet(f.SelectionSet)
 			s.directives = sat(s.directives + len(f.Directives))
 			s.add(child, 1)
 			s.depth = max(s.depth, child.depth)
+			s.merge(child)
 		case *ast.FragmentSpread:
 			child := m.fragment(f.Name)
 			s.spreads = sat(s.spreads + 1)
 			s.directives = sat(s.directives + len(f.Directives))
 			s.add(child, 1)
 			s.depth = max(s.depth, child.depth)
+			s.merge(child)
+		}
+	}
+	for name, n := range s.names {
+		if n > s.repeated {
+			s.repeated, s.repeatedName = n, name
 		}
 	}
 	return s
+}
+
+// merge adds the response names of a fragment spread or inline fragment to this level: their
+// fields are fields of this selection set. Their own nested counts are kept too.
+func (s *shape) merge(o shape) {
+	s.keepRepeated(o)
+	for name, n := range o.names {
+		s.names[name] = sat(s.names[name] + n)
+	}
 }
 
 // check refuses a shape over the limits, naming the first limit it exceeds.
@@ -188,6 +232,7 @@ func (l Limits) check(s shape) *refusal {
 		{s.aliases, l.MaxAliases, CodeTooManyAliases, "aliases"},
 		{s.directives, l.MaxDirectives, CodeTooManyDirectives, "directives"},
 		{s.depth, l.MaxDepth, CodeQueryTooDeep, "levels of nesting"},
+		{s.repeated, l.MaxRepeated, CodeRepeatedFields, fmt.Sprintf("fields answering as %q in one selection", s.repeatedName)},
 	} {
 		if c.n > c.max {
 			n := fmt.Sprint(c.n)

@@ -22,6 +22,8 @@ const (
 	CodeTooManyFragments      = "TOO_MANY_FRAGMENTS"
 	CodeTooManyDirectives     = "TOO_MANY_DIRECTIVES"
 	CodeQueryTooDeep          = "QUERY_TOO_DEEP"
+	CodeRepeatedFields        = "REPEATED_FIELDS"
+	CodeVariablesTooLarge     = "VARIABLES_TOO_LARGE"
 	CodeTooManyAggregations   = "TOO_MANY_AGGREGATIONS"
 	CodeIntrospectionTooDeep  = "INTROSPECTION_TOO_DEEP"
 	CodeMaxCostExceeded       = "MAX_COST_EXCEEDED"

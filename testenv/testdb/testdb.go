@@ -25,6 +25,13 @@ func SQLite(t testing.TB) string { return filepath.Join(t.TempDir(), "test.db") 
 // URL; it is dropped when the test ends. An unreachable server fails the test: it never skips.
 func MySQL(t testing.TB, dsn string) string {
 	t.Helper()
+	return MySQLWithCharset(t, dsn, "")
+}
+
+// MySQLWithCharset is MySQL with the new database's default character set (as a server with
+// that default would make it); "" means the server's default.
+func MySQLWithCharset(t testing.TB, dsn, charset string) string {
+	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme != "mysql" || u.Host == "" {
 		t.Fatalf("TEST_MYSQL_DSN must be a mysql:// URL: %q", dsn)
@@ -46,7 +53,11 @@ func MySQL(t testing.TB, dsn string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "lt_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	create := "CREATE DATABASE " + name
+	if charset != "" {
+		create += " CHARACTER SET " + charset
+	}
+	if _, err := admin.Exec(create); err != nil {
 		_ = admin.Close()
 		t.Fatalf("create test database: %v", err)
 	}
