@@ -1289,7 +1289,7 @@ type CreateOrderPayload {
 
 "Input of ` + "`" + `processOrder` + "`" + ` and ` + "`" + `cancelOrder` + "`" + `."
 input OrderActionInput {
-  "The order."
+  "The order's global ID (` + "`" + `Order.id` + "`" + `)."
   orderId: ID! @bound(maxLength: 100)
 }
 "Result of ` + "`" + `processOrder` + "`" + ` and ` + "`" + `cancelOrder` + "`" + `."
@@ -1323,7 +1323,7 @@ type ReservationPayload {
 
 "Input of ` + "`" + `processReservation` + "`" + `."
 input ProcessReservationInput {
-  "The reservation."
+  "The reservation's global ID (` + "`" + `Reservation.id` + "`" + `)."
   reservationId: ID! @bound(maxLength: 100)
 }
 
@@ -1344,7 +1344,7 @@ type ReservationPermissionPayload {
 
 "Input of ` + "`" + `setSubscriptionQuantity` + "`" + `."
 input SetSubscriptionQuantityInput {
-  "The subscription."
+  "The subscription's global ID (` + "`" + `Subscription.id` + "`" + `)."
   subscriptionId: ID! @bound(maxLength: 100)
   "The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7)."
   quantity: Int!
@@ -1354,7 +1354,7 @@ input SetSubscriptionQuantityInput {
 
 "Input of ` + "`" + `setAutoRenew` + "`" + `."
 input SetAutoRenewInput {
-  "The subscription."
+  "The subscription's global ID (` + "`" + `Subscription.id` + "`" + `)."
   subscriptionId: ID! @bound(maxLength: 100)
   "Whether it renews at its end date (R-SUB-5)."
   autoRenew: Boolean!
@@ -1362,7 +1362,7 @@ input SetAutoRenewInput {
 
 "Input of ` + "`" + `renewSubscription` + "`" + ` and ` + "`" + `cancelSubscription` + "`" + `."
 input SubscriptionActionInput {
-  "The subscription."
+  "The subscription's global ID (` + "`" + `Subscription.id` + "`" + `)."
   subscriptionId: ID! @bound(maxLength: 100)
 }
 
@@ -1794,17 +1794,17 @@ enum SummaryDimension {
 
 "Filters of a license summary; each list keeps rows matching any of its values."
 input LicenseSummaryFilter {
-  "Resellers (operators)."
+  "Resellers, by global ID; for operators, since other keys see only their own reseller."
   resellerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Customers."
+  "Customers, by global ID."
   customerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Agreements."
+  "Agreements, by global ID."
   agreementIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "Programs."
   programs: [Program!] @bound(maxItems: 20)
-  "Enrollments."
+  "Enrollments, by global ID."
   enrollmentIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Accounts."
+  "Accounts, by global ID."
   accountIds: [ID!] @bound(maxItems: 100, maxLength: 100)
   "SKU codes."
   skus: [String!] @bound(maxItems: 100, maxLength: 64)
@@ -1861,7 +1861,7 @@ type LicenseSummaryEdge {
 
 "Input of ` + "`" + `assignLicenses` + "`" + `."
 input AssignLicensesInput {
-  "The account."
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
   accountId: ID! @bound(maxLength: 100)
   "The SKU code."
   sku: String! @bound(maxLength: 1000)
@@ -1871,7 +1871,7 @@ input AssignLicensesInput {
 
 "Input of ` + "`" + `removeLicenses` + "`" + `."
 input RemoveLicensesInput {
-  "The account."
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
   accountId: ID! @bound(maxLength: 100)
   "The SKU code."
   sku: String! @bound(maxLength: 1000)
@@ -1895,7 +1895,7 @@ type LicenseAssignmentPayload {
 
 "Input of ` + "`" + `deleteAccountUser` + "`" + `."
 input DeleteAccountUserInput {
-  "The account."
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
   accountId: ID! @bound(maxLength: 100)
   "The user's sign-in name."
   userName: String! @bound(maxLength: 1000)
@@ -2094,7 +2094,7 @@ type CreateApiKeyPayload {
 
 "Input of ` + "`" + `revokeApiKey` + "`" + `."
 input RevokeApiKeyInput {
-  "The key to revoke."
+  "The global ID (` + "`" + `ApiKey.id` + "`" + `) of the key to revoke."
   id: ID! @bound(maxLength: 100)
 }
 "Result of ` + "`" + `revokeApiKey` + "`" + `."
@@ -2107,7 +2107,7 @@ type RevokeApiKeyPayload {
 
 "Input of ` + "`" + `setApiKeyLimits` + "`" + `. An omitted (null) value goes back to the server's default."
 input SetApiKeyLimitsInput {
-  "The key."
+  "The key's global ID (` + "`" + `ApiKey.id` + "`" + `)."
   id: ID! @bound(maxLength: 100)
   "The bucket's size in cost points, at least the largest cost one request may have."
   bucketSize: Int @bound(min: 1, max: 10000000)
@@ -2247,7 +2247,7 @@ type CreateAccountPayload {
 
 "Input of ` + "`" + `addAccountUsers` + "`" + `."
 input AddAccountUsersInput {
-  "The account."
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
   accountId: ID! @bound(maxLength: 100)
   "The users to add."
   users: [AccountUserInput!]! @bound(maxItems: 1000)

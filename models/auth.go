@@ -105,6 +105,10 @@ func newSecret() (string, string) {
 // not told which.
 var ErrUnauthenticated = errors.New("unauthenticated")
 
+// ErrOperatorKeyExists: CreateFirstOperatorKey makes the first operator key only; later keys come
+// from the createApiKey mutation.
+var ErrOperatorKeyExists = errors.New("an operator key already exists; create more keys through the createApiKey mutation")
+
 // Authenticate finds the live key for a bearer token.
 func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) {
 	rest, ok := strings.CutPrefix(token, keyPrefix)
@@ -181,7 +185,7 @@ func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKe
 		return nil, err
 	}
 	if n > 0 {
-		return nil, errors.New("an operator key already exists; create more keys through the createApiKey mutation")
+		return nil, ErrOperatorKeyExists
 	}
 	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name)
 }

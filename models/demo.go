@@ -13,6 +13,9 @@ type Demo struct {
 	Token        string
 }
 
+// ErrNotEmpty: SeedDemo fills an empty database only.
+var ErrNotEmpty = errors.New("seed-demo fills an empty database only; this one already has resellers")
+
 // SeedDemo fills an empty database with one reseller, its key, two customers with agreements of
 // different programs, enrollments and accounts, so a newcomer sees real data at once.
 func (s *Store) SeedDemo(ctx context.Context) (*Demo, error) {
@@ -21,7 +24,7 @@ func (s *Store) SeedDemo(ctx context.Context) (*Demo, error) {
 		return nil, err
 	}
 	if n > 0 {
-		return nil, errors.New("seed-demo fills an empty database only; this one already has resellers")
+		return nil, ErrNotEmpty
 	}
 	d := func(s string) licensing.Date { v, _ := licensing.ParseDate(s); return v }
 	res, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Contoso Cloud Partners"})

@@ -6,11 +6,14 @@
 //	licensing-api create-operator-key  create the first operator key on an empty database
 //	licensing-api seed-demo            fill an empty database with demo data and print its key
 //	licensing-api seed -assignments N  generate a large data set for benchmarks (R-BI-2)
+//	licensing-api help                 list the commands and flags (also -h)
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
 // -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
 // -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
-// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM.
+// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, and the limits of the
+// README's "Limits" section. seed-demo -export and create-operator-key -export print only
+// `export LICENSING_API_KEY=…`, for eval.
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,7 +53,24 @@ type config struct {
 	production       bool
 	mail             mail.Config
 	seed             models.SeedOptions
+	export           bool // print the new key as a shell export line only
 }
+
+// commands are the subcommands, listed by -h and help.
+var commands = []struct{ name, help string }{
+	{"serve", "serve the API over HTTP (the default)"},
+	{"migrate", "apply the database migrations and exit"},
+	{"migrate status", "list each migration with the time it was applied, or pending"},
+	{"create-operator-key", "create the first OPERATOR key of a database and print it (-export: as a shell export line)"},
+	{"seed-demo", "fill an empty database with demo data and print its RESELLER key (-export: as a shell export line)"},
+	{"seed", "generate a large data set for benchmarks (R-BI-2); see -assignments"},
+	{"help", "list the commands and flags (also -h)"},
+}
+
+// keyHint says how to get another key from a database that already has keys (issue 14).
+const keyHint = `get a new key with the createApiKey mutation, sent with an operator key:
+  mutation { createApiKey(input: {role: RESELLER, resellerId: "<id from { resellers { edges { node { id name } } } }>", name: "my key"}) { token userErrors { code message } } }
+(role: OPERATOR without resellerId makes another operator key), or use a new database (-database-url, DATABASE_URL)`
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -63,11 +84,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "help" {
+		cmd, args, stderr = "serve", []string{"-h"}, stdout // asked for: the usage goes to stdout
+	}
 	if cmd == "migrate" && len(args) > 0 && args[0] == "status" {
 		cmd, args = "migrate status", args[1:]
 	}
 	cfg, err := parseConfig(cmd, args, getenv, stderr)
-	if err != nil {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the flag package printed the usage
+	} else if err != nil {
 		return err
 	}
 	log := slog.New(server.RedactSecrets(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
@@ -76,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, help; see -h)", cmd)
 	}
 	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
 		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
@@ -98,17 +124,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "create-operator-key":
 		k, err := store.CreateFirstOperatorKey(ctx, "first operator key")
-		if err != nil {
+		if errors.Is(err, models.ErrOperatorKeyExists) {
+			return fmt.Errorf("this database already has an operator key, so create-operator-key makes none; %s", keyHint)
+		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Operator API key (shown once, keep it safe):\n%s\n", k.Token)
+		printKey(stdout, cfg.export, "Operator API key (shown once, keep it safe):", k.Token)
 		return nil
 	case "seed-demo":
 		demo, err := store.SeedDemo(ctx)
-		if err != nil {
+		if errors.Is(err, models.ErrNotEmpty) {
+			return fmt.Errorf("this database already has resellers, so seed-demo leaves it as it is; %s", keyHint)
+		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Demo data created for reseller %q.\nReseller API key (shown once):\n%s\n", demo.ResellerName, demo.Token)
+		printKey(stdout, cfg.export, fmt.Sprintf("Demo data created for reseller %q.\nReseller API key (shown once):", demo.ResellerName), demo.Token)
 		return nil
 	case "seed":
 		cfg.seed.Progress = func(msg string) { fmt.Fprintln(stdout, msg) }
@@ -150,7 +180,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	migrate := fs.String("migrate", envOr(getenv, "MIGRATE_ON_START", "true"), "apply migrations at start-up (MIGRATE_ON_START)")
 	grace := fs.String("grace-period", envOr(getenv, "GRACE_PERIOD", "720h"), "how long a renewed enrollment's subscriptions stay IN_GRACE, e.g. 720h (GRACE_PERIOD)")
-	activationURL := fs.String("activation-url", envOr(getenv, "ACTIVATION_URL", "http://127.0.0.1:8080/activate"), "the page activation links point to (ACTIVATION_URL)")
+	activationURL := fs.String("activation-url", getenv("ACTIVATION_URL"), "the page activation links point to; default http://<listen address>/activate (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
@@ -160,7 +190,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	smtpURL := fs.String("smtp-url", getenv("SMTP_URL"), "the mail server: smtp://user:pass@host:587?from=... (STARTTLS) or smtps://...:465 (SMTP_URL)")
 	mailDir := fs.String("mail-dir", getenv("MAIL_DIR"), "development: write activation emails as .eml files into this folder instead of sending them (MAIL_DIR)")
 	mailFrom := fs.String("mail-from", getenv("MAIL_FROM"), "the From address of activation emails; wins over SMTP_URL's from= (MAIL_FROM)")
+	fs.Usage = func() { usage(fs) }
 	var seed models.SeedOptions
+	export := fs.Bool("export", false, "create-operator-key and seed-demo: print only the line export LICENSING_API_KEY=<key>, for eval \"$(...)\"")
 	if cmd == "seed" {
 		fs.IntVar(&seed.Assignments, "assignments", 1_000_000, "license assignments to generate")
 		fs.IntVar(&seed.Subscriptions, "subscriptions", 100_000, "subscriptions to generate")
@@ -173,7 +205,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	var cfg config
-	cfg.addr, cfg.databaseURL, cfg.seed = *addr, *dbURL, seed
+	cfg.addr, cfg.databaseURL, cfg.seed, cfg.export = *addr, *dbURL, seed, *export
 	var err error
 	if cfg.limits, err = limits(); err != nil {
 		return cfg, err
@@ -199,7 +231,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cfg.dispatchInterval, err = time.ParseDuration(*dispatch); err != nil || cfg.dispatchInterval <= 0 {
 		return cfg, fmt.Errorf("dispatch interval %q: use a positive duration such as 30s", *dispatch)
 	}
-	if u, err := url.Parse(*activationURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(*activationURL); *activationURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return cfg, fmt.Errorf("activation url %q: use an absolute http(s) URL", *activationURL)
 	}
 	cfg.activationURL = *activationURL
@@ -214,6 +246,40 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// usage lists the commands, one line each, then the flags.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintf(w, "Usage: licensing-api [command] [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.help)
+	}
+	fmt.Fprintf(w, "\nFlags (each also read from the environment variable in parentheses; flags win):\n")
+	fs.PrintDefaults()
+}
+
+// printKey prints a new key: with export, as the one line a shell can eval.
+func printKey(w io.Writer, export bool, title, token string) {
+	if export {
+		// Single quotes keep any shell from reading the key; keys never contain a quote.
+		fmt.Fprintf(w, "export LICENSING_API_KEY='%s'\n", token)
+		return
+	}
+	fmt.Fprintf(w, "%s\n%s\n", title, token)
+}
+
+// defaultActivationURL is the /activate page of the address the server listens on; an
+// unspecified host (":8080", "0.0.0.0:8080") becomes localhost.
+func defaultActivationURL(listen net.Addr) string {
+	host, port, err := net.SplitHostPort(listen.String())
+	if err != nil {
+		return "http://" + listen.String() + "/activate"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/activate"
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -250,6 +316,14 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		WriteTimeout: cfg.limits.AggregationTimeout + 15*time.Second,
 		IdleTimeout:  120 * time.Second,
 	}
+	// Bind first, so that a port in use fails here and "listening" is only logged when it is true.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another server using it? choose another address with -addr or LISTEN_ADDR): %w", cfg.addr, err)
+	}
+	if cfg.activationURL == "" {
+		cfg.activationURL = defaultActivationURL(ln.Addr())
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
@@ -257,8 +331,9 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	go sweep(ctx, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)
 	go func() {
-		log.Info("listening", "addr", cfg.addr, "store", string(store.Dialect()), "explorer", "http://"+cfg.addr+"/")
-		errc <- srv.ListenAndServe()
+		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "explorer", "http://"+ln.Addr().String()+"/",
+			"activation_url", cfg.activationURL)
+		errc <- srv.Serve(ln)
 	}()
 	select {
 	case err := <-errc:

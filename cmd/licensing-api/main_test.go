@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,9 +142,35 @@ func TestCreateOperatorKey(t *testing.T) {
 		t.Fatalf("the printed key: %v", d)
 	}
 	out, err = runCmd(t, nil, "create-operator-key", "-database-url", db)
-	if err == nil || !strings.Contains(err.Error(), "already exists") || strings.Contains(out, "lk_") {
+	if err == nil || !strings.Contains(err.Error(), "already has an operator key") || strings.Contains(out, "lk_") {
 		t.Fatalf("second create-operator-key: err %v, stdout %q", err, out)
 	}
+	// The message says how to get another key, and the mutation it gives works as written.
+	resellers := query(t, db, key, `mutation { createReseller(input: {name: "Northwind"}) { reseller { id } } }`)
+	id := resellers["createReseller"].(map[string]any)["reseller"].(map[string]any)["id"].(string)
+	if newKey := followHint(t, db, key, err, id); !strings.HasPrefix(newKey, "lk_") {
+		t.Fatalf("the hint's mutation gave no key: %q", newKey)
+	}
+}
+
+// followHint takes the createApiKey mutation out of an existing-database error, fills in the
+// reseller ID, sends it with the operator key and returns the new key.
+func followHint(t *testing.T, db, operatorKey string, err error, resellerID string) string {
+	t.Helper()
+	msg := err.Error()
+	start := strings.Index(msg, "mutation { createApiKey(")
+	if start < 0 || !strings.Contains(msg, "operator key") {
+		t.Fatalf("the error does not say how to get a new key: %q", msg)
+	}
+	mutation, _, _ := strings.Cut(msg[start:], "\n")
+	placeholder := regexp.MustCompile(`"<id from [^>]*>"`)
+	if !placeholder.MatchString(mutation) {
+		t.Fatalf("no reseller ID placeholder in %q", mutation)
+	}
+	mutation = placeholder.ReplaceAllLiteralString(mutation, strconv.Quote(resellerID))
+	d := query(t, db, operatorKey, mutation)
+	token, _ := d["createApiKey"].(map[string]any)["token"].(string)
+	return token
 }
 
 func TestSeedDemo(t *testing.T) {
@@ -150,7 +180,7 @@ func TestSeedDemo(t *testing.T) {
 		t.Fatalf("seed-demo: %v", err)
 	}
 	key := tokenIn(t, out)
-	d := query(t, db, key, `{ viewer { role reseller { name } } customers { totalCount edges { node { organizationName } } }
+	d := query(t, db, key, `{ viewer { role reseller { id name } } customers { totalCount edges { node { organizationName } } }
 		agreements { totalCount } enrollments { totalCount } accounts { totalCount } }`)
 	if role := d["viewer"].(map[string]any)["role"]; role != "RESELLER" {
 		t.Errorf("seed-demo key role %v", role)
@@ -161,8 +191,70 @@ func TestSeedDemo(t *testing.T) {
 		}
 	}
 	out, err = runCmd(t, nil, "seed-demo", "-database-url", db)
-	if err == nil || !strings.Contains(err.Error(), "empty database") || strings.Contains(out, "lk_") {
+	if err == nil || !strings.Contains(err.Error(), "already has resellers") || strings.Contains(out, "lk_") {
 		t.Fatalf("second seed-demo: err %v, stdout %q", err, out)
+	}
+	// The hint works: with an operator key, its mutation makes a new key for the demo reseller.
+	operator := tokenIn(t, must(runCmd(t, nil, "create-operator-key", "-database-url", db)))
+	id := d["viewer"].(map[string]any)["reseller"].(map[string]any)["id"].(string)
+	newKey := followHint(t, db, operator, err, id)
+	if got := query(t, db, newKey, `{ viewer { reseller { name } } }`)["viewer"].(map[string]any)["reseller"].(map[string]any)["name"]; got != "Contoso Cloud Partners" {
+		t.Fatalf("the new key acts for %v", got)
+	}
+}
+
+func must(out string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// TestExportPrintsOnlyTheExportLine: with -export, seed-demo and create-operator-key print one
+// line that a shell can eval, and the key it sets works.
+func TestExportPrintsOnlyTheExportLine(t *testing.T) {
+	db := tempDB(t)
+	for _, c := range []struct{ cmd, role string }{{"seed-demo", "RESELLER"}, {"create-operator-key", "OPERATOR"}} {
+		out, err := runCmd(t, nil, c.cmd, "-export", "-database-url", db)
+		if err != nil {
+			t.Fatalf("%s -export: %v", c.cmd, err)
+		}
+		if !regexp.MustCompile(`^export LICENSING_API_KEY='lk_[0-9]+_[0-9a-f]+'\n$`).MatchString(out) {
+			t.Fatalf("%s -export printed %q", c.cmd, out)
+		}
+		sh := exec.Command("sh", "-c", `eval "$1"; printf %s "$LICENSING_API_KEY"`, "sh", out)
+		key, err := sh.Output()
+		if err != nil {
+			t.Fatalf("sh eval: %v", err)
+		}
+		if role := query(t, db, string(key), `{ viewer { role } }`)["viewer"].(map[string]any)["role"]; role != c.role {
+			t.Errorf("%s -export: the exported key has role %v", c.cmd, role)
+		}
+	}
+}
+
+// TestHelpListsCommandsAndFlags: -h and help list every subcommand on its own line and the flags,
+// and succeed.
+func TestHelpListsCommandsAndFlags(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"seed-demo", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		out := stdout.String() + stderr.String()
+		if args[0] == "help" && stdout.Len() == 0 {
+			t.Errorf("help wrote nothing to stdout")
+		}
+		for _, c := range []string{"serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed", "help"} {
+			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c) + ` +\S`).MatchString(out) {
+				t.Errorf("%v: no line for %s in\n%s", args, c, out)
+			}
+		}
+		for _, f := range []string{"-addr", "LISTEN_ADDR", "-database-url", "-activation-url", "-export", "-max-query-cost"} {
+			if !strings.Contains(out, f) {
+				t.Errorf("%v: %s not listed", args, f)
+			}
+		}
 	}
 }
 
@@ -202,6 +294,70 @@ func TestServeStopsWithItsContext(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), `"msg":"shutting down"`) {
 		t.Errorf("no shutdown in the log: %s", log)
+	}
+}
+
+// TestServeRefusesAPortInUse: a taken port fails with a clear error, and "listening" is never
+// logged.
+func TestServeRefusesAPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	var log bytes.Buffer
+	env := map[string]string{"DATABASE_URL": tempDB(t), "LISTEN_ADDR": taken.Addr().String()}
+	err = run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, &log)
+	if err == nil {
+		t.Fatal("serve on a port in use succeeded")
+	}
+	for _, w := range []string{taken.Addr().String(), "address already in use", "-addr"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+	if strings.Contains(log.String(), `"msg":"listening"`) {
+		t.Errorf("logged listening on a port in use: %s", log.String())
+	}
+}
+
+// TestActivationURLFollowsTheListenAddress: without ACTIVATION_URL, activation links point to the
+// address the server listens on; a set ACTIVATION_URL wins.
+func TestActivationURLFollowsTheListenAddress(t *testing.T) {
+	for _, c := range []struct{ activation, want string }{{"", ""}, {"https://portal.example.com/activate", "https://portal.example.com/activate"}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		log := &cancelOn{word: `"msg":"listening"`, cancel: cancel}
+		env := map[string]string{"DATABASE_URL": tempDB(t), "LISTEN_ADDR": "127.0.0.1:0", "ACTIVATION_URL": c.activation}
+		if err := run(ctx, nil, func(k string) string { return env[k] }, io.Discard, log); err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		cancel()
+		var line struct {
+			Addr          string
+			ActivationURL string `json:"activation_url"`
+		}
+		for _, l := range strings.Split(log.String(), "\n") {
+			if strings.Contains(l, `"msg":"listening"`) {
+				_ = json.Unmarshal([]byte(l), &line)
+			}
+		}
+		want := c.want
+		if want == "" {
+			want = "http://" + line.Addr + "/activate"
+		}
+		if line.Addr == "" || strings.HasSuffix(line.Addr, ":0") || line.ActivationURL != want {
+			t.Errorf("ACTIVATION_URL=%q: listening on %q, activation links to %q, want %q", c.activation, line.Addr, line.ActivationURL, want)
+		}
+	}
+	for addr, want := range map[string]string{"127.0.0.1:9090": "http://127.0.0.1:9090/activate", "0.0.0.0:8081": "http://localhost:8081/activate",
+		"[::]:8082": "http://localhost:8082/activate", "[::1]:8083": "http://[::1]:8083/activate"} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := defaultActivationURL(a); got != want {
+			t.Errorf("listening on %s: activation URL %s, want %s", addr, got, want)
+		}
 	}
 }
 

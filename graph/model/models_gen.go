@@ -257,7 +257,7 @@ type ActivationStatus struct {
 
 // Input of `addAccountUsers`.
 type AddAccountUsersInput struct {
-	// The account.
+	// The account's global ID (`Account.id`).
 	AccountID string `json:"accountId"`
 	// The users to add.
 	Users []*AccountUserInput `json:"users"`
@@ -410,7 +410,7 @@ type APIKeyLimits struct {
 
 // Input of `assignLicenses`.
 type AssignLicensesInput struct {
-	// The account.
+	// The account's global ID (`Account.id`).
 	AccountID string `json:"accountId"`
 	// The SKU code.
 	Sku string `json:"sku"`
@@ -670,7 +670,7 @@ type CustomerFilter struct {
 
 // Input of `deleteAccountUser`.
 type DeleteAccountUserInput struct {
-	// The account.
+	// The account's global ID (`Account.id`).
 	AccountID string `json:"accountId"`
 	// The user's sign-in name.
 	UserName string `json:"userName"`
@@ -822,17 +822,17 @@ type LicenseSummaryEdge struct {
 
 // Filters of a license summary; each list keeps rows matching any of its values.
 type LicenseSummaryFilter struct {
-	// Resellers (operators).
+	// Resellers, by global ID; for operators, since other keys see only their own reseller.
 	ResellerIds []string `json:"resellerIds,omitempty"`
-	// Customers.
+	// Customers, by global ID.
 	CustomerIds []string `json:"customerIds,omitempty"`
-	// Agreements.
+	// Agreements, by global ID.
 	AgreementIds []string `json:"agreementIds,omitempty"`
 	// Programs.
 	Programs []Program `json:"programs,omitempty"`
-	// Enrollments.
+	// Enrollments, by global ID.
 	EnrollmentIds []string `json:"enrollmentIds,omitempty"`
-	// Accounts.
+	// Accounts, by global ID.
 	AccountIds []string `json:"accountIds,omitempty"`
 	// SKU codes.
 	Skus []string `json:"skus,omitempty"`
@@ -944,7 +944,7 @@ func (this Order) GetID() string { return this.ID }
 
 // Input of `processOrder` and `cancelOrder`.
 type OrderActionInput struct {
-	// The order.
+	// The order's global ID (`Order.id`).
 	OrderID string `json:"orderId"`
 }
 
@@ -1017,7 +1017,7 @@ type PageInfo struct {
 
 // Input of `processReservation`.
 type ProcessReservationInput struct {
-	// The reservation.
+	// The reservation's global ID (`Reservation.id`).
 	ReservationID string `json:"reservationId"`
 }
 
@@ -1080,7 +1080,7 @@ type RemapEnrollmentInput struct {
 
 // Input of `removeLicenses`.
 type RemoveLicensesInput struct {
-	// The account.
+	// The account's global ID (`Account.id`).
 	AccountID string `json:"accountId"`
 	// The SKU code.
 	Sku string `json:"sku"`
@@ -1264,7 +1264,7 @@ type ReservationPermissionPayload struct {
 
 // Input of `revokeApiKey`.
 type RevokeAPIKeyInput struct {
-	// The key to revoke.
+	// The global ID (`ApiKey.id`) of the key to revoke.
 	ID string `json:"id"`
 }
 
@@ -1278,7 +1278,7 @@ type RevokeAPIKeyPayload struct {
 
 // Input of `setApiKeyLimits`. An omitted (null) value goes back to the server's default.
 type SetAPIKeyLimitsInput struct {
-	// The key.
+	// The key's global ID (`ApiKey.id`).
 	ID string `json:"id"`
 	// The bucket's size in cost points, at least the largest cost one request may have.
 	BucketSize *int `json:"bucketSize,omitempty"`
@@ -1298,7 +1298,7 @@ type SetAPIKeyLimitsPayload struct {
 
 // Input of `setAutoRenew`.
 type SetAutoRenewInput struct {
-	// The subscription.
+	// The subscription's global ID (`Subscription.id`).
 	SubscriptionID string `json:"subscriptionId"`
 	// Whether it renews at its end date (R-SUB-5).
 	AutoRenew bool `json:"autoRenew"`
@@ -1306,7 +1306,7 @@ type SetAutoRenewInput struct {
 
 // Input of `setSubscriptionQuantity`.
 type SetSubscriptionQuantityInput struct {
-	// The subscription.
+	// The subscription's global ID (`Subscription.id`).
 	SubscriptionID string `json:"subscriptionId"`
 	// The new TOTAL, not a delta: to buy 5 more of 100, send 105 (R-SUB-7).
 	Quantity int `json:"quantity"`
@@ -1403,7 +1403,7 @@ func (this Subscription) GetID() string { return this.ID }
 
 // Input of `renewSubscription` and `cancelSubscription`.
 type SubscriptionActionInput struct {
-	// The subscription.
+	// The subscription's global ID (`Subscription.id`).
 	SubscriptionID string `json:"subscriptionId"`
 }
 

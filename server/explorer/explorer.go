@@ -61,7 +61,7 @@ func Page(endpoint string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var n [16]byte
 		_, _ = rand.Read(n[:])
-		nonce := base64.StdEncoding.EncodeToString(n[:])
+		nonce := base64.RawURLEncoding.EncodeToString(n[:]) // no + or /, which the template would escape
 		var buf bytes.Buffer
 		if err := pageTemplate.Execute(&buf, struct{ Endpoint, Assets, Nonce string }{endpoint, AssetPrefix, nonce}); err != nil {
 			http.Error(w, "explorer page: "+err.Error(), http.StatusInternalServerError)
