@@ -2,11 +2,12 @@
 // reference (schema.md) from schema.graphqls, so the reference never drifts from the contract.
 package docs
 
-//go:generate go run ./schemaref -schema ../schema.graphqls -out schema.md
+//go:generate go run ./schemaref -root .. -out schema.md
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,13 +15,23 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Load parses and validates the schema file at path.
-func Load(path string) (*ast.Schema, error) {
-	src, err := os.ReadFile(path)
+// Load parses and validates the schema of the repository at root: schema.graphqls and the
+// domain files of schema/ (the list gqlgen.yml gives).
+func Load(root string) (*ast.Schema, error) {
+	files, err := filepath.Glob(filepath.Join(root, "schema", "*.graphqls"))
 	if err != nil {
 		return nil, err
 	}
-	s, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	var sources []*ast.Source
+	for _, f := range append([]string{filepath.Join(root, "schema.graphqls")}, files...) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(root, f)
+		sources = append(sources, &ast.Source{Name: filepath.ToSlash(rel), Input: string(src)})
+	}
+	s, gerr := gqlparser.LoadSchema(sources...)
 	if gerr != nil {
 		return nil, gerr
 	}

@@ -18,7 +18,7 @@ import (
 // without a description, and names each one.
 func TestEveryElementHasADescription(t *testing.T) {
 	served := graph.NewExecutableSchema(graph.Config{}).Schema()
-	file, err := Load("../schema.graphqls")
+	file, err := Load("..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ scalar Instant
 // TestReferenceIsCurrent: schema.md is what the generator makes of schema.graphqls now, and it
 // has a section for every type, query and mutation and shows the bounds.
 func TestReferenceIsCurrent(t *testing.T) {
-	s, err := Load("../schema.graphqls")
+	s, err := Load("..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 func Reference(s *ast.Schema) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Schema reference\n\n")
-	b.WriteString("<!-- Generated from schema.graphqls by `go generate ./...` (docs/schemaref). Do not edit. -->\n\n")
-	b.WriteString("Generated from [`schema.graphqls`](../schema.graphqls), the API's contract. " +
+	b.WriteString("<!-- Generated from schema.graphqls and schema/*.graphqls by `go generate ./...` (docs/schemaref). Do not edit. -->\n\n")
+	b.WriteString("Generated from [`schema.graphqls`](../schema.graphqls) and [`schema/`](../schema), the API's contract. " +
 		"Every input's bound (`@bound`) is shown next to it; rule IDs such as R-ORD-2 refer to the licensing rulebook.\n\n")
 	if s.Description != "" {
 		b.WriteString(paragraphs(s.Description) + "\n\n")

@@ -118,11 +118,21 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error)
 	SetAPIKeyLimits(ctx context.Context, input model.SetAPIKeyLimitsInput) (*model.SetAPIKeyLimitsPayload, error)
+	CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.CreateAccountPayload, error)
+	AddAccountUsers(ctx context.Context, input model.AddAccountUsersInput) (*model.AddAccountUsersPayload, error)
+	UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error)
+	ResendActivationEmail(ctx context.Context, input model.ResendActivationEmailInput) (*model.ResendActivationEmailPayload, error)
+	ReenableActivationLink(ctx context.Context, input model.ReenableActivationLinkInput) (*model.EnrollmentPayload, error)
+	ActivateEnrollment(ctx context.Context, input model.ActivateEnrollmentInput) (*model.EnrollmentPayload, error)
+	RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error)
+	RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error)
+	RenewEnrollment(ctx context.Context, input model.RenewEnrollmentInput) (*model.RenewEnrollmentPayload, error)
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CreateCustomerPayload, error)
 	CreateAgreement(ctx context.Context, input model.CreateAgreementInput) (*model.CreateAgreementPayload, error)
 	CreateEnrollment(ctx context.Context, input model.CreateEnrollmentInput) (*model.CreateEnrollmentPayload, error)
-	CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.CreateAccountPayload, error)
-	AddAccountUsers(ctx context.Context, input model.AddAccountUsersInput) (*model.AddAccountUsersPayload, error)
+	AssignLicenses(ctx context.Context, input model.AssignLicensesInput) (*model.LicenseAssignmentPayload, error)
+	RemoveLicenses(ctx context.Context, input model.RemoveLicensesInput) (*model.LicenseAssignmentPayload, error)
+	DeleteAccountUser(ctx context.Context, input model.DeleteAccountUserInput) (*model.DeleteAccountUserPayload, error)
 	CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.CreateOrderPayload, error)
 	ProcessOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error)
 	CancelOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error)
@@ -135,16 +145,6 @@ type MutationResolver interface {
 	RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error)
 	CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error)
 	CreateDirectSubscription(ctx context.Context, input model.CreateDirectSubscriptionInput) (*model.SubscriptionPayload, error)
-	UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error)
-	ResendActivationEmail(ctx context.Context, input model.ResendActivationEmailInput) (*model.ResendActivationEmailPayload, error)
-	ReenableActivationLink(ctx context.Context, input model.ReenableActivationLinkInput) (*model.EnrollmentPayload, error)
-	ActivateEnrollment(ctx context.Context, input model.ActivateEnrollmentInput) (*model.EnrollmentPayload, error)
-	RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error)
-	RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error)
-	RenewEnrollment(ctx context.Context, input model.RenewEnrollmentInput) (*model.RenewEnrollmentPayload, error)
-	AssignLicenses(ctx context.Context, input model.AssignLicensesInput) (*model.LicenseAssignmentPayload, error)
-	RemoveLicenses(ctx context.Context, input model.RemoveLicensesInput) (*model.LicenseAssignmentPayload, error)
-	DeleteAccountUser(ctx context.Context, input model.DeleteAccountUserInput) (*model.DeleteAccountUserPayload, error)
 }
 type OrderResolver interface {
 	Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error)
@@ -168,20 +168,20 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Resellers(ctx context.Context, first *int, after *string) (*model.ResellerConnection, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error)
+	Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error)
+	ActivationStatus(ctx context.Context, enrollmentNumber string, asOf *time.Time) (*model.ActivationStatus, error)
 	Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error)
 	Agreements(ctx context.Context, first *int, after *string, filter *model.AgreementFilter) (*model.AgreementConnection, error)
 	Agreement(ctx context.Context, number string) (*model.Agreement, error)
 	Enrollments(ctx context.Context, first *int, after *string, filter *model.EnrollmentFilter) (*model.EnrollmentConnection, error)
 	Enrollment(ctx context.Context, number string) (*model.Enrollment, error)
-	Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error)
 	Skus(ctx context.Context, first *int, after *string, filter *model.SkuFilter) (*model.SkuConnection, error)
 	Sku(ctx context.Context, code string) (*model.Sku, error)
-	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
-	Order(ctx context.Context, number string) (*model.Order, error)
-	ActivationStatus(ctx context.Context, enrollmentNumber string, asOf *time.Time) (*model.ActivationStatus, error)
 	LicenseConflicts(ctx context.Context, accountID string, asOf *time.Time) ([]*model.LicenseConflict, error)
 	AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error)
 	LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error)
+	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
+	Order(ctx context.Context, number string) (*model.Order, error)
 	Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error)
 }
 type ReservationResolver interface {
@@ -410,82 +410,6 @@ enum Role {
   READER
 }
 
-"A volume-licensing program. Inputs take its name as a string and refuse unknown names with a userError."
-enum Program {
-  "Enterprise Agreement (EA)."
-  ENTERPRISE
-  "Enterprise Subscription Agreement."
-  ENTERPRISE_SUBSCRIPTION
-  "Campus and School Agreement."
-  CAMPUS_AND_SCHOOL
-  "Open Value; agreement numbers start with V (R-AGR-1)."
-  OPEN_VALUE
-  "Microsoft Products and Services Agreement."
-  MPSA
-  "Direct online purchase by card or invoice."
-  MOSP
-}
-
-"A product family."
-enum Family {
-  "Office 365."
-  OFFICE_365
-  "Microsoft 365."
-  MICROSOFT_365
-  "Dynamics 365."
-  DYNAMICS_365
-  "Intune."
-  INTUNE
-}
-
-"Whether a SKU stands alone or extends a base SKU."
-enum SkuKind {
-  "A product that stands alone."
-  BASE
-  "A product that needs one of its base SKUs on the same enrollment (R-ORD-3)."
-  ADD_ON
-}
-
-"What one license of a SKU counts."
-enum Unit {
-  "One user."
-  SEAT
-  "One production instance."
-  INSTANCE
-  "One gigabyte of storage."
-  GB
-}
-
-"The role of a contact on an agreement (R-AGR-3)."
-enum ContactRole {
-  "Manages the agreement; the only role that grants reservation permissions (R-RES-3)."
-  AGREEMENT_ADMINISTRATOR
-  "Administers the Volume Licensing Service Center; may reserve (R-RES-2)."
-  VLSC_ADMINISTRATOR
-  "Administers online services; may reserve (R-RES-2)."
-  ONLINE_ADMINISTRATOR
-}
-
-"The role of an administrator of an online-services account."
-enum AdminRole {
-  "Global administrator."
-  GLOBAL_ADMIN
-  "Billing administrator."
-  BILLING_ADMIN
-}
-
-"The lifecycle state of an enrollment."
-enum EnrollmentStatus {
-  "Orders may be placed against it."
-  ACTIVE
-  "Past its end date."
-  EXPIRED
-  "Renewed into a newer enrollment."
-  RENEWED
-  "Not in use."
-  INACTIVE
-}
-
 "Why a mutation refused its input or the action. Stable: clients may switch on it."
 enum UserErrorCode {
   "A required field is empty."
@@ -588,6 +512,812 @@ type Reseller implements Node {
   name: String!
   "When it was created."
   createdAt: DateTime!
+}
+
+"A page of resellers."
+type ResellerConnection {
+  "The items with their cursors."
+  edges: [ResellerEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many items match, over all pages."
+  totalCount: Int!
+}
+
+"A reseller and its cursor."
+type ResellerEdge {
+  "The item."
+  node: Reseller!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"A page of API keys."
+type ApiKeyConnection {
+  "The items with their cursors."
+  edges: [ApiKeyEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many items match, over all pages."
+  totalCount: Int!
+}
+
+"An API key and its cursor."
+type ApiKeyEdge {
+  "The item."
+  node: ApiKey!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"An API key. Its secret is shown once, at creation, and stored only as a hash."
+type ApiKey implements Node {
+  "Global ID."
+  id: ID!
+  "A name to recognise it by."
+  name: String!
+  "What it may do."
+  role: Role!
+  "The reseller it acts for; null for operator keys."
+  reseller: Reseller
+  "When it was created."
+  createdAt: DateTime!
+  "When it was revoked; a revoked key authenticates nothing."
+  revokedAt: DateTime
+  "Its fair share of the API: the cost-point bucket and the cap on requests in flight."
+  limits: ApiKeyLimits!
+}
+
+"""
+How much of the API one key may use. Each request's cost (see ` + "`" + `extensions.cost` + "`" + ` in every response) is
+taken from a bucket that refills at a steady rate; a request whose cost exceeds what is left is refused
+with HTTP 429, code ` + "`" + `THROTTLED` + "`" + ` and a ` + "`" + `Retry-After` + "`" + ` header, and nothing runs. The bucket is kept by each
+server replica.
+"""
+type ApiKeyLimits {
+  "The bucket's size: the most cost points the key can spend at once."
+  bucketSize: Int!
+  "Cost points restored per second."
+  restoreRate: Int!
+  "The most requests of this key that may run at once on one replica."
+  maxInFlight: Int!
+  "Whether these are the server's defaults (no operator set them for this key)."
+  isDefault: Boolean!
+}
+
+"""
+What can be read. Every field needs a key (` + "`" + `Authorization: Bearer <key>` + "`" + `) and sees only the key's
+reseller (operators see every reseller). Each request has a cost in points, reported in
+` + "`" + `extensions.cost` + "`" + `: an object costs 1, a page costs its ` + "`" + `first` + "`" + ` times its items, and the aggregations
+(` + "`" + `licenseSummary` + "`" + `, ` + "`" + `accountsWithConflicts` + "`" + `, ` + "`" + `licenseConflicts` + "`" + `, ` + "`" + `activationStatus` + "`" + `) cost more and are
+limited in number per request. See the README's "Limits" section.
+"""
+type Query {
+  "Any object by its global ID; null when it does not exist for the caller."
+  node(
+    "A global ID, as returned in an ` + "`" + `id` + "`" + ` field."
+    id: ID! @bound(maxLength: 100)
+  ): Node
+  "The holder of the key making this request."
+  viewer: Viewer!
+  "Resellers the caller may see: all for operators, its own for others."
+  resellers(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): ResellerConnection!
+  "API keys the caller may see (operators: all)."
+  apiKeys(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): ApiKeyConnection!
+}
+
+"Input of ` + "`" + `createReseller` + "`" + `."
+input CreateResellerInput {
+  "Display name."
+  name: String! @bound(maxLength: 1000)
+}
+
+"Result of ` + "`" + `createReseller` + "`" + `."
+type CreateResellerPayload {
+  "The new reseller, or null when refused."
+  reseller: Reseller
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `createApiKey` + "`" + `."
+input CreateApiKeyInput {
+  "The reseller the key acts for; omit for an operator key."
+  resellerId: ID @bound(maxLength: 100)
+  "What the key may do; OPERATOR keys have no reseller, others need one."
+  role: Role!
+  "A name to recognise it by."
+  name: String! @bound(maxLength: 1000)
+}
+
+"Result of ` + "`" + `createApiKey` + "`" + `."
+type CreateApiKeyPayload {
+  "The new key, or null when refused."
+  apiKey: ApiKey
+  "The secret to send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Shown only here, once."
+  token: String
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `revokeApiKey` + "`" + `."
+input RevokeApiKeyInput {
+  "The global ID (` + "`" + `ApiKey.id` + "`" + `) of the key to revoke."
+  id: ID! @bound(maxLength: 100)
+}
+
+"Result of ` + "`" + `revokeApiKey` + "`" + `."
+type RevokeApiKeyPayload {
+  "The revoked key, or null when refused."
+  apiKey: ApiKey
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `setApiKeyLimits` + "`" + `. An omitted (null) value goes back to the server's default."
+input SetApiKeyLimitsInput {
+  "The key's global ID (` + "`" + `ApiKey.id` + "`" + `)."
+  id: ID! @bound(maxLength: 100)
+  "The bucket's size in cost points, at least the largest cost one request may have."
+  bucketSize: Int @bound(min: 1, max: 10000000)
+  "Cost points restored per second."
+  restoreRate: Int @bound(min: 1, max: 1000000)
+  "The most requests of the key that may run at once on one replica."
+  maxInFlight: Int @bound(min: 1, max: 1000)
+}
+
+"Result of ` + "`" + `setApiKeyLimits` + "`" + `."
+type SetApiKeyLimitsPayload {
+  "The key with its new limits, or null when refused."
+  apiKey: ApiKey
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"""
+What can be changed. Needs a RESELLER or OPERATOR key (READER keys are refused with FORBIDDEN). Every
+mutation runs in one transaction: a refusal comes back as ` + "`" + `userErrors` + "`" + ` on its payload, with a code, and
+then nothing was written. Each mutation costs 10 points plus what its payload selects.
+"""
+type Mutation {
+  "Create a reseller. Operators only."
+  createReseller(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateResellerInput!
+  ): CreateResellerPayload!
+  "Create an API key; its secret is returned once. Operators only."
+  createApiKey(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateApiKeyInput!
+  ): CreateApiKeyPayload!
+  "Revoke an API key at once. Operators only."
+  revokeApiKey(
+    "What to do; see the input type for each field and its bounds."
+    input: RevokeApiKeyInput!
+  ): RevokeApiKeyPayload!
+  "Set a key's fair share of the API: its cost bucket and its cap on requests in flight. Operators only; it applies within a few seconds on every replica."
+  setApiKeyLimits(
+    "What to do; see the input type for each field and its bounds."
+    input: SetApiKeyLimitsInput!
+  ): SetApiKeyLimitsPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/accounts.graphqls", Input: `# Online-services accounts (tenants) and their users and administrators.
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
+
+"The role of an administrator of an online-services account."
+enum AdminRole {
+  "Global administrator."
+  GLOBAL_ADMIN
+  "Billing administrator."
+  BILLING_ADMIN
+}
+
+"An online-services account (tenant) where licenses are assigned to users."
+type Account implements Node {
+  "Global ID."
+  id: ID!
+  "Display name."
+  name: String!
+  "ISO 3166-1 alpha-2 country code; decides which SKUs are available."
+  country: String!
+  "Email domains verified on the account."
+  verifiedDomains: [String!]!
+  "Global and billing administrators."
+  administrators: [AccountAdministrator!]!
+  "Users who may hold licenses."
+  users(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AccountUserConnection!
+  "The customer that owns the account."
+  customer: Customer!
+  "The enrollments whose licenses are on this account."
+  enrollments(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): EnrollmentConnection!
+  "Per SKU on this account: licensed, in-grace, assigned and available quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
+  licenses(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): [AccountLicense!]!
+  "Subscriptions on this account (its enrollments' and its direct purchases), as of ` + "`" + `asOf` + "`" + ` (default: now)."
+  subscriptions(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): SubscriptionConnection!
+  "When it was created."
+  createdAt: DateTime!
+}
+
+"An administrator of an account."
+type AccountAdministrator {
+  "Name."
+  name: String!
+  "Email address."
+  email: String!
+  "Global or billing administrator."
+  role: AdminRole!
+}
+
+"A user of an account."
+type AccountUser implements Node {
+  "Global ID."
+  id: ID!
+  "Sign-in name (an email address)."
+  userName: String!
+  "Display name."
+  displayName: String!
+  "When the user was added."
+  createdAt: DateTime!
+}
+
+"A page of accounts."
+type AccountConnection {
+  "The items with their cursors."
+  edges: [AccountEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many items match, over all pages."
+  totalCount: Int!
+}
+
+"An account and its cursor."
+type AccountEdge {
+  "The item."
+  node: Account!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"A page of account users."
+type AccountUserConnection {
+  "The items with their cursors."
+  edges: [AccountUserEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many items match, over all pages."
+  totalCount: Int!
+}
+
+"An account user and its cursor."
+type AccountUserEdge {
+  "The item."
+  node: AccountUser!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"Filters for ` + "`" + `accounts` + "`" + `."
+input AccountFilter {
+  "Only this customer's accounts."
+  customerId: ID @bound(maxLength: 100)
+  "Only accounts of this country."
+  country: String @bound(maxLength: 64)
+}
+
+extend type Query {
+  "Online-services accounts, oldest first."
+  accounts(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AccountFilter
+  ): AccountConnection!
+}
+
+"An administrator to put on an account."
+input AccountAdministratorInput {
+  "Name."
+  name: String! @bound(maxLength: 1000)
+  "Email address."
+  email: String! @bound(maxLength: 1000)
+  "Global or billing administrator."
+  role: AdminRole!
+}
+
+"A user to add to an account."
+input AccountUserInput {
+  "Sign-in name (an email address), unique within the account."
+  userName: String! @bound(maxLength: 1000)
+  "Display name."
+  displayName: String = "" @bound(maxLength: 200)
+}
+
+"Input of ` + "`" + `createAccount` + "`" + `."
+input CreateAccountInput {
+  "The customer that owns it."
+  customerId: ID! @bound(maxLength: 100)
+  "Display name; not empty."
+  name: String! @bound(maxLength: 1000)
+  "ISO 3166-1 alpha-2 country code."
+  country: String! @bound(maxLength: 64)
+  "Verified email domains."
+  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
+  "Global and billing administrators."
+  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
+  "Users."
+  users: [AccountUserInput!] = [] @bound(maxItems: 1000)
+}
+
+"Result of ` + "`" + `createAccount` + "`" + `."
+type CreateAccountPayload {
+  "The new account, or null when refused."
+  account: Account
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `addAccountUsers` + "`" + `."
+input AddAccountUsersInput {
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
+  accountId: ID! @bound(maxLength: 100)
+  "The users to add."
+  users: [AccountUserInput!]! @bound(maxItems: 1000)
+}
+
+"Result of ` + "`" + `addAccountUsers` + "`" + `."
+type AddAccountUsersPayload {
+  "The account, or null when refused."
+  account: Account
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Create an online-services account with its domains, administrators and users."
+  createAccount(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateAccountInput!
+  ): CreateAccountPayload!
+  "Add users to an account."
+  addAccountUsers(
+    "What to do; see the input type for each field and its bounds."
+    input: AddAccountUsersInput!
+  ): AddAccountUsersPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/activation.graphqls", Input: `# Activation: emails, links, provisioning, remapping, product keys and renewal (R-ACT, R-ENR, R-SUB-2 to R-SUB-4).
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
+
+"How an enrollment came onto its account."
+enum AssociationCause {
+  "Activated through the activation link (R-ACT-9)."
+  LINK
+  "Moved by support (R-ENR-4)."
+  SUPPORT_REMAP
+  "A product key was redeemed onto the account (R-ACT-13)."
+  PRODUCT_KEY
+  "The OSM's email domain is verified on the account (R-ACT-2)."
+  VERIFIED_DOMAIN
+  "The OSM is a global or billing administrator of the account (R-ACT-2)."
+  ADMIN_EMAIL
+  "A renewal with the same organization name joined the old account (R-ACT-10)."
+  RENEWAL
+  "Dynamics 365 attached to the Enterprise agreement's account (R-ENR-5)."
+  AGREEMENT_ACCOUNT
+}
+
+"Why an activation email was sent."
+enum EmailTrigger {
+  "The first order for an online service was processed (R-ACT-1)."
+  FIRST_ORDER
+  "The subscription contact was updated (R-ACT-7)."
+  CONTACT_UPDATED
+  "An administrator asked for a resend (R-ACT-7)."
+  ADMIN_RESEND
+}
+
+"A page of activation emails, oldest first."
+type ActivationEmailConnection {
+  "The items with their cursors."
+  edges: [ActivationEmailEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many there are in all."
+  totalCount: Int!
+}
+
+"One activation email and its cursor."
+type ActivationEmailEdge {
+  "The email."
+  node: ActivationEmail!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"An activation email, scheduled or sent."
+type ActivationEmail {
+  "The recipient (the OSM at the time)."
+  recipient: String!
+  "The subject."
+  subject: String!
+  "Why it was sent."
+  trigger: EmailTrigger!
+  "When it goes out: never before the usage start date (R-ACT-4)."
+  scheduledAt: DateTime!
+  "When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4)."
+  dueBy: DateTime!
+  """
+  When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
+  while the activation link is expired, R-ACT-8).
+  """
+  sentAt: DateTime
+}
+
+"The one state of an enrollment's activation (R-ACT-12)."
+enum ActivationState {
+  "No order has been processed."
+  NO_ORDER
+  "The usage start date is in the future; no email before it (R-ACT-4)."
+  AWAITING_USAGE_START
+  "The email is due within 48 hours of the usage start, or late (R-ACT-4)."
+  AWAITING_EMAIL
+  "The activation email was sent; someone must follow its link (R-ACT-9)."
+  EMAIL_SENT
+  "The activation link expired; only support can re-enable it (R-ACT-8)."
+  LINK_EXPIRED
+  "Activated onto an account."
+  ACTIVATED
+  "Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5)."
+  AUTO_PROVISIONED
+  "Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs)."
+  BLOCKED
+  "An Open Value enrollment's yearly online activation is due (R-ACT-11)."
+  ACTIVATION_DUE
+}
+
+"What to do about a reason."
+enum NextAction {
+  "Nothing: it resolves by itself at ` + "`" + `changesAt` + "`" + `."
+  WAIT
+  "Update the subscription contact (OSM) of the enrollment."
+  UPDATE_SUBSCRIPTION_CONTACT
+  "The customer should contact their reseller."
+  CONTACT_RESELLER
+  "Contact support."
+  CONTACT_SUPPORT
+  "An administrator should assign licenses to users."
+  ASSIGN_LICENSES
+  "Someone holding the activation link should activate."
+  ACTIVATE
+}
+
+"Why an activation state holds."
+enum ActivationReasonCode {
+  "No order or reservation exists yet."
+  NO_ORDER_OR_RESERVATION
+  "An order or reservation exists, but no order is processed yet."
+  ORDER_NOT_PROCESSED
+  "The usage start date is in the future (R-ACT-4)."
+  USAGE_START_IN_FUTURE
+  "The email may take up to 48 hours after the usage start (R-ACT-4)."
+  EMAIL_PENDING
+  "More than 48 hours passed and the email has not been sent (R-ACT-4)."
+  EMAIL_OVERDUE
+  "The activation email was sent (R-ACT-1)."
+  EMAIL_SENT
+  "An email was already planned by an earlier order (R-ACT-1)."
+  EMAIL_ALREADY_PLANNED
+  "Already on an account: later orders land there without email (R-ACT-3)."
+  ALREADY_ASSOCIATED
+  "There is no OSM to send the email to (R-ACT-6)."
+  NO_SUBSCRIPTION_CONTACT
+  "The OSM is a consumer outlook.com address (R-ACT-5)."
+  CONSUMER_EMAIL
+  "The activation link expired (R-ACT-8)."
+  LINK_EXPIRED
+  "Activated through the link (R-ACT-3, R-ACT-9)."
+  ACTIVATED
+  "Provisioned because the OSM's domain is verified on the account (R-ACT-2)."
+  AUTO_PROVISIONED_VERIFIED_DOMAIN
+  "Provisioned because the OSM administers the account (R-ACT-2)."
+  AUTO_PROVISIONED_ADMIN_EMAIL
+  "A renewal joined the old account (R-ACT-10)."
+  AUTO_ASSOCIATED_RENEWAL
+  "Dynamics 365 attached to the agreement's account (R-ENR-5)."
+  AUTO_ATTACHED_AGREEMENT_ACCOUNT
+  "A renewal that must be activated from its own email (R-ACT-10)."
+  RENEWAL_NEEDS_ACTIVATION
+  "The yearly Open Value activation is due (R-ACT-11)."
+  OPEN_VALUE_ACTIVATION_DUE
+  "Licenses of a processed order are still pending (R-ORD-5)."
+  LICENSES_PENDING
+  "A reservation is pending, not yet overdue (R-RES-4)."
+  RESERVATION_PENDING
+  "A reservation is pending for more than 25 hours (R-RES-4)."
+  RESERVATION_OVERDUE
+  "An add-on is on the enrollment without its base SKU (R-ORD-3)."
+  ADDON_WITHOUT_BASE
+  "A SKU is not available in the account's country."
+  SKU_NOT_AVAILABLE_IN_COUNTRY
+  "The account holds SKUs incompatible with those being activated."
+  INCOMPATIBLE_SKUS
+}
+
+"One reason in an activation status."
+type ActivationReason {
+  "What holds, as a stable code."
+  code: ActivationReasonCode!
+  "What holds, for a person."
+  message: String!
+  "What to do next."
+  action: NextAction!
+  "When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it."
+  changesAt: DateTime
+}
+
+"An enrollment's activation as of an instant, with every reason that applies (R-ACT-12)."
+type ActivationStatus {
+  "The enrollment."
+  enrollment: Enrollment!
+  "The instant evaluated."
+  asOf: DateTime!
+  "The one state."
+  state: ActivationState!
+  "Every reason that applies, most important first."
+  reasons: [ActivationReason!]!
+}
+
+"Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
+input UpdateSubscriptionContactInput {
+  "The enrollment."
+  enrollmentNumber: String! @bound(maxLength: 1000)
+  "The new OSM's name; may be empty."
+  osmName: String = "" @bound(maxLength: 200)
+  "The new OSM's email; the activation email is sent to it (R-ACT-7)."
+  osmEmail: String! @bound(maxLength: 1000)
+}
+
+"Result of ` + "`" + `updateSubscriptionContact` + "`" + `."
+type UpdateSubscriptionContactPayload {
+  "The enrollment with its new OSM, or null when refused."
+  enrollment: Enrollment
+  "The activation email sent to the new contact, if one was."
+  email: ActivationEmail
+  "Why no email was sent (for example a consumer outlook.com address, or an enrollment already activated); the update itself stands."
+  emailNotSentReason: String
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `resendActivationEmail` + "`" + `."
+input ResendActivationEmailInput {
+  "The enrollment; the email goes to its current OSM."
+  enrollmentNumber: String! @bound(maxLength: 1000)
+}
+
+"Result of ` + "`" + `resendActivationEmail` + "`" + `."
+type ResendActivationEmailPayload {
+  "The email scheduled, or null when refused."
+  email: ActivationEmail
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `reenableActivationLink` + "`" + `."
+input ReenableActivationLinkInput {
+  "The enrollment."
+  enrollmentNumber: String! @bound(maxLength: 1000)
+  "Until when the link works again."
+  validUntil: DateTime!
+}
+
+"Details of a new account to activate onto (R-ENR-3)."
+input NewAccountInput {
+  "Display name."
+  name: String! @bound(maxLength: 1000)
+  "ISO 3166-1 alpha-2 country code."
+  country: String! @bound(maxLength: 64)
+  "Verified email domains."
+  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
+  "Global and billing administrators."
+  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
+}
+
+"Input of ` + "`" + `activateEnrollment` + "`" + `."
+input ActivateEnrollmentInput {
+  "The token from the activation link. Whoever holds it may activate (R-ACT-9)."
+  token: String! @bound(maxLength: 200)
+  "An existing account to activate onto; it keeps its settings and data (R-ENR-3)."
+  accountId: ID @bound(maxLength: 100)
+  "Or the details of a new, separately administered account (R-ENR-3)."
+  newAccount: NewAccountInput
+}
+
+"Input of ` + "`" + `remapEnrollment` + "`" + `."
+input RemapEnrollmentInput {
+  "The enrollment."
+  enrollmentNumber: String! @bound(maxLength: 1000)
+  "The account to move all its licenses to (R-ENR-4)."
+  accountId: ID! @bound(maxLength: 100)
+}
+
+"Result of the activation mutations that change an enrollment."
+type EnrollmentPayload {
+  "The enrollment after the change, or null when refused."
+  enrollment: Enrollment
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `redeemProductKey` + "`" + `."
+input RedeemProductKeyInput {
+  "The product key."
+  productKey: String! @bound(maxLength: 64)
+  "The account to book its licenses onto."
+  accountId: ID! @bound(maxLength: 100)
+}
+
+"Result of ` + "`" + `redeemProductKey` + "`" + `."
+type RedeemProductKeyPayload {
+  "The redeemed key, or null when refused."
+  productKey: ProductKey
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `renewEnrollment` + "`" + `."
+input RenewEnrollmentInput {
+  "The enrollment to renew; it must be ACTIVE."
+  enrollmentNumber: String! @bound(maxLength: 1000)
+  "The new enrollment's number."
+  newEnrollmentNumber: String! @bound(maxLength: 1000)
+  "The new enrollment's first day."
+  startDate: Date!
+  "The new enrollment's last day."
+  endDate: Date!
+  "The new enrollment's lines; default: the old enrollment's active subscriptions."
+  lines: [OrderLineInput!] @bound(maxItems: 50)
+}
+
+"Result of ` + "`" + `renewEnrollment` + "`" + `."
+type RenewEnrollmentPayload {
+  "The old enrollment, now RENEWED; its subscriptions are IN_GRACE (R-SUB-2)."
+  oldEnrollment: Enrollment
+  "The new enrollment, with ACTIVE subscriptions."
+  newEnrollment: Enrollment
+  "When the old subscriptions are deprovisioned (R-SUB-3)."
+  graceUntil: DateTime
+  "SKUs renewed as they were: their users' assignments carry over (R-SUB-4)."
+  carriedSkus: [String!]!
+  "SKUs not renewed: their users lose access at ` + "`" + `graceUntil` + "`" + ` unless assigned a new SKU (R-SUB-4)."
+  reassignSkus: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "An enrollment's activation as of ` + "`" + `asOf` + "`" + ` (default: now): one state and every reason, each with the next action (R-ACT-12). Null when there is no such enrollment."
+  activationStatus(
+    "The enrollment number, for example ` + "`" + `ENR-1000001` + "`" + `."
+    enrollmentNumber: String! @bound(maxLength: 1000)
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): ActivationStatus
+}
+
+extend type Mutation {
+  "Set the enrollment's subscription contact (OSM); the activation email goes to the new contact (R-ACT-6, R-ACT-7)."
+  updateSubscriptionContact(
+    "What to do; see the input type for each field and its bounds."
+    input: UpdateSubscriptionContactInput!
+  ): UpdateSubscriptionContactPayload!
+  "Send the activation email again to the current OSM (R-ACT-7)."
+  resendActivationEmail(
+    "What to do; see the input type for each field and its bounds."
+    input: ResendActivationEmailInput!
+  ): ResendActivationEmailPayload!
+  "Let an expired activation link work again (R-ACT-8). Operators (support) only."
+  reenableActivationLink(
+    "What to do; see the input type for each field and its bounds."
+    input: ReenableActivationLinkInput!
+  ): EnrollmentPayload!
+  "Activate an enrollment with the token of its activation link, onto an existing or a new account (R-ACT-9, R-ENR-1 to R-ENR-5)."
+  activateEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: ActivateEnrollmentInput!
+  ): EnrollmentPayload!
+  "Move an enrollment and all its licenses to another account (R-ENR-4). Operators (support) only."
+  remapEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: RemapEnrollmentInput!
+  ): EnrollmentPayload!
+  "Book an Open Value product key's licenses onto an account (R-ACT-13)."
+  redeemProductKey(
+    "What to do; see the input type for each field and its bounds."
+    input: RedeemProductKeyInput!
+  ): RedeemProductKeyPayload!
+  "Renew an enrollment into a new one with its lines (R-SUB-2 to R-SUB-4, R-ACT-10)."
+  renewEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: RenewEnrollmentInput!
+  ): RenewEnrollmentPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/agreements.graphqls", Input: `# Customers, their agreements and enrollments (R-AGR, R-ENR).
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
+
+"A volume-licensing program. Inputs take its name as a string and refuse unknown names with a userError."
+enum Program {
+  "Enterprise Agreement (EA)."
+  ENTERPRISE
+  "Enterprise Subscription Agreement."
+  ENTERPRISE_SUBSCRIPTION
+  "Campus and School Agreement."
+  CAMPUS_AND_SCHOOL
+  "Open Value; agreement numbers start with V (R-AGR-1)."
+  OPEN_VALUE
+  "Microsoft Products and Services Agreement."
+  MPSA
+  "Direct online purchase by card or invoice."
+  MOSP
+}
+
+"The role of a contact on an agreement (R-AGR-3)."
+enum ContactRole {
+  "Manages the agreement; the only role that grants reservation permissions (R-RES-3)."
+  AGREEMENT_ADMINISTRATOR
+  "Administers the Volume Licensing Service Center; may reserve (R-RES-2)."
+  VLSC_ADMINISTRATOR
+  "Administers online services; may reserve (R-RES-2)."
+  ONLINE_ADMINISTRATOR
+}
+
+"The lifecycle state of an enrollment."
+enum EnrollmentStatus {
+  "Orders may be placed against it."
+  ACTIVE
+  "Past its end date."
+  EXPIRED
+  "Renewed into a newer enrollment."
+  RENEWED
+  "Not in use."
+  INACTIVE
 }
 
 "An organization a reseller sells to."
@@ -727,111 +1457,6 @@ type OnlineServicesManager {
   email: String!
 }
 
-"An online-services account (tenant) where licenses are assigned to users."
-type Account implements Node {
-  "Global ID."
-  id: ID!
-  "Display name."
-  name: String!
-  "ISO 3166-1 alpha-2 country code; decides which SKUs are available."
-  country: String!
-  "Email domains verified on the account."
-  verifiedDomains: [String!]!
-  "Global and billing administrators."
-  administrators: [AccountAdministrator!]!
-  "Users who may hold licenses."
-  users(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): AccountUserConnection!
-  "The customer that owns the account."
-  customer: Customer!
-  "The enrollments whose licenses are on this account."
-  enrollments(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): EnrollmentConnection!
-  "Per SKU on this account: licensed, in-grace, assigned and available quantities as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  licenses(
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-  ): [AccountLicense!]!
-  "Subscriptions on this account (its enrollments' and its direct purchases), as of ` + "`" + `asOf` + "`" + ` (default: now)."
-  subscriptions(
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): SubscriptionConnection!
-  "When it was created."
-  createdAt: DateTime!
-}
-
-"An administrator of an account."
-type AccountAdministrator {
-  "Name."
-  name: String!
-  "Email address."
-  email: String!
-  "Global or billing administrator."
-  role: AdminRole!
-}
-
-"A user of an account."
-type AccountUser implements Node {
-  "Global ID."
-  id: ID!
-  "Sign-in name (an email address)."
-  userName: String!
-  "Display name."
-  displayName: String!
-  "When the user was added."
-  createdAt: DateTime!
-}
-
-"A product of the catalog."
-type Sku {
-  "Stable product code, for example ` + "`" + `O365-E3` + "`" + `."
-  code: String!
-  "Product name."
-  name: String!
-  "Product family."
-  family: Family!
-  "Base product or add-on."
-  kind: SkuKind!
-  "What one license counts."
-  unit: Unit!
-  "For an add-on, the base SKUs one of which it needs (R-ORD-3)."
-  baseSkus: [String!]!
-  "Countries where it is sold (ISO codes); empty means everywhere."
-  countries: [String!]!
-  "SKUs it cannot coexist with on one account."
-  incompatibleSkus: [String!]!
-}
-
-"A page of resellers."
-type ResellerConnection {
-  "The items with their cursors."
-  edges: [ResellerEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many items match, over all pages."
-  totalCount: Int!
-}
-"A reseller and its cursor."
-type ResellerEdge {
-  "The item."
-  node: Reseller!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
 "A page of customers."
 type CustomerConnection {
   "The items with their cursors."
@@ -841,6 +1466,7 @@ type CustomerConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "A customer and its cursor."
 type CustomerEdge {
   "The item."
@@ -858,6 +1484,7 @@ type AgreementConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "An agreement and its cursor."
 type AgreementEdge {
   "The item."
@@ -875,115 +1502,13 @@ type EnrollmentConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "An enrollment and its cursor."
 type EnrollmentEdge {
   "The item."
   node: Enrollment!
   "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
   cursor: String!
-}
-
-"A page of accounts."
-type AccountConnection {
-  "The items with their cursors."
-  edges: [AccountEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many items match, over all pages."
-  totalCount: Int!
-}
-"An account and its cursor."
-type AccountEdge {
-  "The item."
-  node: Account!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"A page of account users."
-type AccountUserConnection {
-  "The items with their cursors."
-  edges: [AccountUserEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many items match, over all pages."
-  totalCount: Int!
-}
-"An account user and its cursor."
-type AccountUserEdge {
-  "The item."
-  node: AccountUser!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"A page of SKUs."
-type SkuConnection {
-  "The items with their cursors."
-  edges: [SkuEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many items match, over all pages."
-  totalCount: Int!
-}
-"A SKU and its cursor."
-type SkuEdge {
-  "The item."
-  node: Sku!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"A page of API keys."
-type ApiKeyConnection {
-  "The items with their cursors."
-  edges: [ApiKeyEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many items match, over all pages."
-  totalCount: Int!
-}
-"An API key and its cursor."
-type ApiKeyEdge {
-  "The item."
-  node: ApiKey!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"An API key. Its secret is shown once, at creation, and stored only as a hash."
-type ApiKey implements Node {
-  "Global ID."
-  id: ID!
-  "A name to recognise it by."
-  name: String!
-  "What it may do."
-  role: Role!
-  "The reseller it acts for; null for operator keys."
-  reseller: Reseller
-  "When it was created."
-  createdAt: DateTime!
-  "When it was revoked; a revoked key authenticates nothing."
-  revokedAt: DateTime
-  "Its fair share of the API: the cost-point bucket and the cap on requests in flight."
-  limits: ApiKeyLimits!
-}
-
-"""
-How much of the API one key may use. Each request's cost (see ` + "`" + `extensions.cost` + "`" + ` in every response) is
-taken from a bucket that refills at a steady rate; a request whose cost exceeds what is left is refused
-with HTTP 429, code ` + "`" + `THROTTLED` + "`" + ` and a ` + "`" + `Retry-After` + "`" + ` header, and nothing runs. The bucket is kept by each
-server replica.
-"""
-type ApiKeyLimits {
-  "The bucket's size: the most cost points the key can spend at once."
-  bucketSize: Int!
-  "Cost points restored per second."
-  restoreRate: Int!
-  "The most requests of this key that may run at once on one replica."
-  maxInFlight: Int!
-  "Whether these are the server's defaults (no operator set them for this key)."
-  isDefault: Boolean!
 }
 
 "Filters for ` + "`" + `customers` + "`" + `."
@@ -1014,12 +1539,217 @@ input EnrollmentFilter {
   status: EnrollmentStatus
 }
 
-"Filters for ` + "`" + `accounts` + "`" + `."
-input AccountFilter {
-  "Only this customer's accounts."
-  customerId: ID @bound(maxLength: 100)
-  "Only accounts of this country."
-  country: String @bound(maxLength: 64)
+extend type Query {
+  "Customers, oldest first."
+  customers(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: CustomerFilter
+  ): CustomerConnection!
+  "Agreements, oldest first."
+  agreements(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AgreementFilter
+  ): AgreementConnection!
+  "An agreement by its number; null when there is none."
+  agreement(
+    "The agreement number."
+    number: String! @bound(maxLength: 1000)
+  ): Agreement
+  "Enrollments, oldest first."
+  enrollments(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: EnrollmentFilter
+  ): EnrollmentConnection!
+  "An enrollment by its number; null when there is none."
+  enrollment(
+    "The enrollment number."
+    number: String! @bound(maxLength: 1000)
+  ): Enrollment
+}
+
+"Input of ` + "`" + `createCustomer` + "`" + `."
+input CreateCustomerInput {
+  "The reseller it belongs to: required for operators, implied (and optional) for reseller keys."
+  resellerId: ID @bound(maxLength: 100)
+  "Legal name of the organization; not empty."
+  organizationName: String! @bound(maxLength: 1000)
+  "ISO 3166-1 alpha-2 country code, upper case."
+  country: String! @bound(maxLength: 64)
+  """
+  The language of the customer's activation emails, lower case: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + `
+  (German) or ` + "`" + `da` + "`" + ` (Danish). Default ` + "`" + `en` + "`" + `. Any other value is refused with UNKNOWN_VALUE.
+  """
+  language: String @bound(maxLength: 8)
+}
+
+"Result of ` + "`" + `createCustomer` + "`" + `."
+type CreateCustomerPayload {
+  "The new customer, or null when refused."
+  customer: Customer
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A contact to put on an agreement."
+input AgreementContactInput {
+  "Name of the person."
+  name: String! @bound(maxLength: 1000)
+  "Email address."
+  email: String! @bound(maxLength: 1000)
+  "Roles held on the agreement; at least one."
+  roles: [ContactRole!]! @bound(maxItems: 10)
+}
+
+"Input of ` + "`" + `createAgreement` + "`" + `."
+input CreateAgreementInput {
+  "The customer signing it."
+  customerId: ID! @bound(maxLength: 100)
+  "The program, one of the ` + "`" + `Program` + "`" + ` values; an unknown one is refused with UNKNOWN_VALUE."
+  program: String! @bound(maxLength: 1000)
+  "The agreement number; an OPEN_VALUE number starts with V (R-AGR-1)."
+  number: String! @bound(maxLength: 1000)
+  "First day."
+  startDate: Date!
+  "Anniversary date, on or after the start date."
+  anniversaryDate: Date!
+  "Contacts and their roles."
+  contacts: [AgreementContactInput!] = [] @bound(maxItems: 20)
+}
+
+"Result of ` + "`" + `createAgreement` + "`" + `."
+type CreateAgreementPayload {
+  "The new agreement, or null when refused."
+  agreement: Agreement
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `createEnrollment` + "`" + `."
+input CreateEnrollmentInput {
+  "The agreement it belongs to."
+  agreementId: ID! @bound(maxLength: 100)
+  "The enrollment number."
+  number: String! @bound(maxLength: 1000)
+  "The organization it is for; not empty."
+  organizationName: String! @bound(maxLength: 1000)
+  "Name of the Online Services Manager; may be empty."
+  osmName: String = "" @bound(maxLength: 200)
+  "Email of the Online Services Manager; may be empty (then no activation email can be sent, R-ACT-6)."
+  osmEmail: String = "" @bound(maxLength: 254)
+  "First day."
+  startDate: Date!
+  "Last day, after the first."
+  endDate: Date!
+}
+
+"Result of ` + "`" + `createEnrollment` + "`" + `."
+type CreateEnrollmentPayload {
+  "The new enrollment, or null when refused."
+  enrollment: Enrollment
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Create a customer."
+  createCustomer(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateCustomerInput!
+  ): CreateCustomerPayload!
+  "Create an agreement with its contacts."
+  createAgreement(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateAgreementInput!
+  ): CreateAgreementPayload!
+  "Create an enrollment under an agreement."
+  createEnrollment(
+    "What to do; see the input type for each field and its bounds."
+    input: CreateEnrollmentInput!
+  ): CreateEnrollmentPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/catalog.graphqls", Input: `# The SKU catalog.
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
+
+"A product family."
+enum Family {
+  "Office 365."
+  OFFICE_365
+  "Microsoft 365."
+  MICROSOFT_365
+  "Dynamics 365."
+  DYNAMICS_365
+  "Intune."
+  INTUNE
+}
+
+"Whether a SKU stands alone or extends a base SKU."
+enum SkuKind {
+  "A product that stands alone."
+  BASE
+  "A product that needs one of its base SKUs on the same enrollment (R-ORD-3)."
+  ADD_ON
+}
+
+"What one license of a SKU counts."
+enum Unit {
+  "One user."
+  SEAT
+  "One production instance."
+  INSTANCE
+  "One gigabyte of storage."
+  GB
+}
+
+"A product of the catalog."
+type Sku {
+  "Stable product code, for example ` + "`" + `O365-E3` + "`" + `."
+  code: String!
+  "Product name."
+  name: String!
+  "Product family."
+  family: Family!
+  "Base product or add-on."
+  kind: SkuKind!
+  "What one license counts."
+  unit: Unit!
+  "For an add-on, the base SKUs one of which it needs (R-ORD-3)."
+  baseSkus: [String!]!
+  "Countries where it is sold (ISO codes); empty means everywhere."
+  countries: [String!]!
+  "SKUs it cannot coexist with on one account."
+  incompatibleSkus: [String!]!
+}
+
+"A page of SKUs."
+type SkuConnection {
+  "The items with their cursors."
+  edges: [SkuEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many items match, over all pages."
+  totalCount: Int!
+}
+
+"A SKU and its cursor."
+type SkuEdge {
+  "The item."
+  node: Sku!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
 }
 
 "Filters for ` + "`" + `skus` + "`" + `."
@@ -1029,6 +1759,305 @@ input SkuFilter {
   "Only base SKUs or only add-ons."
   kind: SkuKind
 }
+
+extend type Query {
+  "The SKU catalog, by code."
+  skus(
+    "How many items to return, 1 to 100."
+    first: Int = 100 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: SkuFilter
+  ): SkuConnection!
+  "A SKU by its code; null when there is none."
+  sku(
+    "The SKU code, for example ` + "`" + `O365-E3` + "`" + `."
+    code: String! @bound(maxLength: 1000)
+  ): Sku
+}
+`, BuiltIn: false},
+	{Name: "../schema/licenses.graphqls", Input: `# License assignments, conflicts and the BI summary (R-LIC, R-BI).
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
+
+"One SKU's licenses on an account."
+type AccountLicense {
+  "The SKU."
+  sku: Sku!
+  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  licensed: Int!
+  "Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3)."
+  inGrace: Int!
+  "Users holding the SKU."
+  assigned: Int!
+  "Licenses left to assign: licensed less assigned, never below zero."
+  available: Int!
+}
+
+"How a license conflict can be resolved (R-LIC-4)."
+enum ResolutionKind {
+  "Buy more: set the subscription's new total (R-SUB-7)."
+  BUY_MORE
+  "Remove licenses from that many users (R-LIC-5: their data for it is deleted)."
+  REMOVE_LICENSES
+  "Renew the expired subscription (R-SUB-5)."
+  RENEW_SUBSCRIPTION
+}
+
+"One way to resolve a license conflict."
+type ConflictResolution {
+  "What to do."
+  kind: ResolutionKind!
+  "For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards."
+  newTotal: Int
+  "For REMOVE_LICENSES: from how many users."
+  userCount: Int
+  "For RENEW_SUBSCRIPTION: the subscriptions to renew."
+  subscriptionIds: [ID!]!
+  "The resolution, for a person."
+  message: String!
+}
+
+"A SKU on an account with more users assigned than licenses (R-LIC-2)."
+type LicenseConflict {
+  "The SKU."
+  sku: Sku!
+  "Quantity of ACTIVE subscriptions as of the instant asked."
+  licensed: Int!
+  "Quantity in a grace period, keeping users' access until it ends (R-LIC-7)."
+  inGrace: Int!
+  "Users holding the SKU."
+  assigned: Int!
+  "Users too many: assigned less licensed and in-grace."
+  deficit: Int!
+  "The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned."
+  affectedUsers: [String!]!
+  "Ways to resolve it (R-LIC-4)."
+  resolutions: [ConflictResolution!]!
+}
+
+"An account with license conflicts."
+type AccountConflictSummary {
+  "The account."
+  account: Account!
+  "How many SKUs are in conflict."
+  skusInConflict: Int!
+  "Users too many, over those SKUs."
+  deficit: Int!
+}
+
+"A page of accounts with conflicts."
+type AccountConflictConnection {
+  "The items with their cursors."
+  edges: [AccountConflictEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many accounts have conflicts, over all pages."
+  totalCount: Int!
+}
+
+"An account with conflicts and its cursor."
+type AccountConflictEdge {
+  "The item."
+  node: AccountConflictSummary!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"A dimension a license summary groups or filters by (R-BI-1)."
+enum SummaryDimension {
+  "The reseller."
+  RESELLER
+  "The customer."
+  CUSTOMER
+  "The agreement."
+  AGREEMENT
+  "The agreement's program."
+  PROGRAM
+  "The enrollment (null for direct purchases)."
+  ENROLLMENT
+  "The account the licenses are on (null before activation)."
+  ACCOUNT
+  "The SKU."
+  SKU
+  "The SKU's family."
+  FAMILY
+}
+
+"Filters of a license summary; each list keeps rows matching any of its values."
+input LicenseSummaryFilter {
+  "Resellers, by global ID; for operators, since other keys see only their own reseller."
+  resellerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
+  "Customers, by global ID."
+  customerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
+  "Agreements, by global ID."
+  agreementIds: [ID!] @bound(maxItems: 100, maxLength: 100)
+  "Programs."
+  programs: [Program!] @bound(maxItems: 20)
+  "Enrollments, by global ID."
+  enrollmentIds: [ID!] @bound(maxItems: 100, maxLength: 100)
+  "Accounts, by global ID."
+  accountIds: [ID!] @bound(maxItems: 100, maxLength: 100)
+  "SKU codes."
+  skus: [String!] @bound(maxItems: 100, maxLength: 64)
+  "Families."
+  families: [Family!] @bound(maxItems: 20)
+}
+
+"One group of a license summary: the keys grouped by (the others are null) and its quantities."
+type LicenseSummaryRow {
+  "The reseller, when grouped by RESELLER."
+  reseller: Reseller
+  "The customer, when grouped by CUSTOMER."
+  customer: Customer
+  "The agreement, when grouped by AGREEMENT."
+  agreement: Agreement
+  "The program, when grouped by PROGRAM."
+  program: Program
+  "The enrollment, when grouped by ENROLLMENT."
+  enrollment: Enrollment
+  "The account, when grouped by ACCOUNT."
+  account: Account
+  "The SKU, when grouped by SKU."
+  sku: Sku
+  "The family, when grouped by FAMILY."
+  family: Family
+  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  licensed: Int!
+  "Quantity of subscriptions in their grace period."
+  inGrace: Int!
+  "Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of ` + "`" + `licensed` + "`" + `."
+  reservedNotBilled: Int!
+  "Users holding the licenses."
+  assigned: Int!
+  "Licenses left to assign, counted per account and SKU (a spare license of one SKU covers no user of another)."
+  available: Int!
+}
+
+"A page of a license summary."
+type LicenseSummaryConnection {
+  "The rows with their cursors."
+  edges: [LicenseSummaryEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many groups, over all pages."
+  totalCount: Int!
+}
+
+"A license summary row and its cursor."
+type LicenseSummaryEdge {
+  "The item."
+  node: LicenseSummaryRow!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"Input of ` + "`" + `assignLicenses` + "`" + `."
+input AssignLicensesInput {
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
+  accountId: ID! @bound(maxLength: 100)
+  "The SKU code."
+  sku: String! @bound(maxLength: 1000)
+  "Users of the account (sign-in names); users who already hold the SKU are left as they are."
+  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
+}
+
+"Input of ` + "`" + `removeLicenses` + "`" + `."
+input RemoveLicensesInput {
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
+  accountId: ID! @bound(maxLength: 100)
+  "The SKU code."
+  sku: String! @bound(maxLength: 1000)
+  "Users to take the license from."
+  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
+  "Removing a license deletes the user's data for it; it is refused unless this is true (R-LIC-5)."
+  confirmDataLoss: Boolean!
+}
+
+"Result of ` + "`" + `assignLicenses` + "`" + ` and ` + "`" + `removeLicenses` + "`" + `."
+type LicenseAssignmentPayload {
+  "The account, or null when refused."
+  account: Account
+  "The SKU's licenses on the account after the change, or null when refused."
+  license: AccountLicense
+  "Users whose license changed."
+  changedUsers: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `deleteAccountUser` + "`" + `."
+input DeleteAccountUserInput {
+  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
+  accountId: ID! @bound(maxLength: 100)
+  "The user's sign-in name."
+  userName: String! @bound(maxLength: 1000)
+}
+
+"Result of ` + "`" + `deleteAccountUser` + "`" + `."
+type DeleteAccountUserPayload {
+  "The account, or null when refused."
+  account: Account
+  "The SKUs whose licenses the user held and that are free again (R-LIC-5)."
+  freedSkus: [String!]!
+  "Why it was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "License conflicts of an account as of ` + "`" + `asOf` + "`" + ` (default: now; a future instant projects grace-period ends and expiries, R-LIC-7), per SKU with resolutions (R-LIC-2 to R-LIC-4). Empty when there is none; null when there is no such account."
+  licenseConflicts(
+    "The account's global ID."
+    accountId: ID! @bound(maxLength: 100)
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+  ): [LicenseConflict!]
+  "The caller's accounts with license conflicts as of ` + "`" + `asOf` + "`" + ` (default: now), by account."
+  accountsWithConflicts(
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): AccountConflictConnection!
+  "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
+  licenseSummary(
+    "The dimensions to group by (at most one of each); the rows are the distinct combinations."
+    groupBy: [SummaryDimension!]! @bound(maxItems: 8)
+    "Only the items that match every field set in the filter."
+    filter: LicenseSummaryFilter
+    "The instant the answer is evaluated at; default now."
+    asOf: DateTime
+    "How many items to return, 1 to 100."
+    first: Int = 100 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): LicenseSummaryConnection!
+}
+
+extend type Mutation {
+  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
+  assignLicenses(
+    "What to do; see the input type for each field and its bounds."
+    input: AssignLicensesInput!
+  ): LicenseAssignmentPayload!
+  "Take a SKU's licenses from users; needs confirmDataLoss (R-LIC-5)."
+  removeLicenses(
+    "What to do; see the input type for each field and its bounds."
+    input: RemoveLicensesInput!
+  ): LicenseAssignmentPayload!
+  "Delete a user of an account, freeing their licenses (R-LIC-5)."
+  deleteAccountUser(
+    "What to do; see the input type for each field and its bounds."
+    input: DeleteAccountUserInput!
+  ): DeleteAccountUserPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/orders.graphqls", Input: `# Orders, reservations and subscriptions: the ledger (R-ORD, R-RES, R-SUB).
+# Part of the schema: schema.graphqls at the repository root holds the frame (Query, Mutation,
+# scalars, @bound, Node, platform keys); gqlgen.yml lists every file.
 
 "The lifecycle of an order (R-ORD-1)."
 enum OrderStatus {
@@ -1186,6 +2215,7 @@ type OrderConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "An order and its cursor."
 type OrderEdge {
   "The item."
@@ -1203,6 +2233,7 @@ type ReservationConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "A reservation and its cursor."
 type ReservationEdge {
   "The item."
@@ -1220,6 +2251,7 @@ type SubscriptionConnection {
   "How many items match, over all pages."
   totalCount: Int!
 }
+
 "A subscription and its cursor."
 type SubscriptionEdge {
   "The item."
@@ -1279,6 +2311,7 @@ input CreateOrderInput {
   "For a move from a direct (MOSP) purchase: one of its subscriptions. The order must cover every SKU the purchase holds (R-ORD-4)."
   movesFromSubscriptionId: ID @bound(maxLength: 100)
 }
+
 "Result of ` + "`" + `createOrder` + "`" + `."
 type CreateOrderPayload {
   "The order (the first one, for a retried key), or null when refused."
@@ -1292,6 +2325,7 @@ input OrderActionInput {
   "The order's global ID (` + "`" + `Order.id` + "`" + `)."
   orderId: ID! @bound(maxLength: 100)
 }
+
 "Result of ` + "`" + `processOrder` + "`" + ` and ` + "`" + `cancelOrder` + "`" + `."
 type OrderPayload {
   "The order after the action, or null when refused."
@@ -1313,6 +2347,7 @@ input CreateReservationInput {
   "Your key for this reservation; a retry with the same key and content returns the first one."
   idempotencyKey: String! @bound(maxLength: 200)
 }
+
 "Result of ` + "`" + `createReservation` + "`" + ` and ` + "`" + `processReservation` + "`" + `."
 type ReservationPayload {
   "The reservation, or null when refused."
@@ -1334,6 +2369,7 @@ input ReservationPermissionInput {
   "The contact acting; must be the agreement's AGREEMENT_ADMINISTRATOR (R-RES-3)."
   actingContactEmail: String! @bound(maxLength: 1000)
 }
+
 "Result of ` + "`" + `grantReservationPermission` + "`" + ` and ` + "`" + `revokeReservationPermission` + "`" + `."
 type ReservationPermissionPayload {
   "The enrollment, or null when refused."
@@ -1388,617 +2424,7 @@ type SubscriptionPayload {
   userErrors: [UserError!]!
 }
 
-"How an enrollment came onto its account."
-enum AssociationCause {
-  "Activated through the activation link (R-ACT-9)."
-  LINK
-  "Moved by support (R-ENR-4)."
-  SUPPORT_REMAP
-  "A product key was redeemed onto the account (R-ACT-13)."
-  PRODUCT_KEY
-  "The OSM's email domain is verified on the account (R-ACT-2)."
-  VERIFIED_DOMAIN
-  "The OSM is a global or billing administrator of the account (R-ACT-2)."
-  ADMIN_EMAIL
-  "A renewal with the same organization name joined the old account (R-ACT-10)."
-  RENEWAL
-  "Dynamics 365 attached to the Enterprise agreement's account (R-ENR-5)."
-  AGREEMENT_ACCOUNT
-}
-
-"Why an activation email was sent."
-enum EmailTrigger {
-  "The first order for an online service was processed (R-ACT-1)."
-  FIRST_ORDER
-  "The subscription contact was updated (R-ACT-7)."
-  CONTACT_UPDATED
-  "An administrator asked for a resend (R-ACT-7)."
-  ADMIN_RESEND
-}
-
-"A page of activation emails, oldest first."
-type ActivationEmailConnection {
-  "The items with their cursors."
-  edges: [ActivationEmailEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many there are in all."
-  totalCount: Int!
-}
-"One activation email and its cursor."
-type ActivationEmailEdge {
-  "The email."
-  node: ActivationEmail!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-"An activation email, scheduled or sent."
-type ActivationEmail {
-  "The recipient (the OSM at the time)."
-  recipient: String!
-  "The subject."
-  subject: String!
-  "Why it was sent."
-  trigger: EmailTrigger!
-  "When it goes out: never before the usage start date (R-ACT-4)."
-  scheduledAt: DateTime!
-  "When it should have arrived at the latest: 48 hours after it could first go (R-ACT-4)."
-  dueBy: DateTime!
-  """
-  When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
-  while the activation link is expired, R-ACT-8).
-  """
-  sentAt: DateTime
-}
-
-"The one state of an enrollment's activation (R-ACT-12)."
-enum ActivationState {
-  "No order has been processed."
-  NO_ORDER
-  "The usage start date is in the future; no email before it (R-ACT-4)."
-  AWAITING_USAGE_START
-  "The email is due within 48 hours of the usage start, or late (R-ACT-4)."
-  AWAITING_EMAIL
-  "The activation email was sent; someone must follow its link (R-ACT-9)."
-  EMAIL_SENT
-  "The activation link expired; only support can re-enable it (R-ACT-8)."
-  LINK_EXPIRED
-  "Activated onto an account."
-  ACTIVATED
-  "Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5)."
-  AUTO_PROVISIONED
-  "Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs)."
-  BLOCKED
-  "An Open Value enrollment's yearly online activation is due (R-ACT-11)."
-  ACTIVATION_DUE
-}
-
-"What to do about a reason."
-enum NextAction {
-  "Nothing: it resolves by itself at ` + "`" + `changesAt` + "`" + `."
-  WAIT
-  "Update the subscription contact (OSM) of the enrollment."
-  UPDATE_SUBSCRIPTION_CONTACT
-  "The customer should contact their reseller."
-  CONTACT_RESELLER
-  "Contact support."
-  CONTACT_SUPPORT
-  "An administrator should assign licenses to users."
-  ASSIGN_LICENSES
-  "Someone holding the activation link should activate."
-  ACTIVATE
-}
-
-"Why an activation state holds."
-enum ActivationReasonCode {
-  "No order or reservation exists yet."
-  NO_ORDER_OR_RESERVATION
-  "An order or reservation exists, but no order is processed yet."
-  ORDER_NOT_PROCESSED
-  "The usage start date is in the future (R-ACT-4)."
-  USAGE_START_IN_FUTURE
-  "The email may take up to 48 hours after the usage start (R-ACT-4)."
-  EMAIL_PENDING
-  "More than 48 hours passed and the email has not been sent (R-ACT-4)."
-  EMAIL_OVERDUE
-  "The activation email was sent (R-ACT-1)."
-  EMAIL_SENT
-  "An email was already planned by an earlier order (R-ACT-1)."
-  EMAIL_ALREADY_PLANNED
-  "Already on an account: later orders land there without email (R-ACT-3)."
-  ALREADY_ASSOCIATED
-  "There is no OSM to send the email to (R-ACT-6)."
-  NO_SUBSCRIPTION_CONTACT
-  "The OSM is a consumer outlook.com address (R-ACT-5)."
-  CONSUMER_EMAIL
-  "The activation link expired (R-ACT-8)."
-  LINK_EXPIRED
-  "Activated through the link (R-ACT-3, R-ACT-9)."
-  ACTIVATED
-  "Provisioned because the OSM's domain is verified on the account (R-ACT-2)."
-  AUTO_PROVISIONED_VERIFIED_DOMAIN
-  "Provisioned because the OSM administers the account (R-ACT-2)."
-  AUTO_PROVISIONED_ADMIN_EMAIL
-  "A renewal joined the old account (R-ACT-10)."
-  AUTO_ASSOCIATED_RENEWAL
-  "Dynamics 365 attached to the agreement's account (R-ENR-5)."
-  AUTO_ATTACHED_AGREEMENT_ACCOUNT
-  "A renewal that must be activated from its own email (R-ACT-10)."
-  RENEWAL_NEEDS_ACTIVATION
-  "The yearly Open Value activation is due (R-ACT-11)."
-  OPEN_VALUE_ACTIVATION_DUE
-  "Licenses of a processed order are still pending (R-ORD-5)."
-  LICENSES_PENDING
-  "A reservation is pending, not yet overdue (R-RES-4)."
-  RESERVATION_PENDING
-  "A reservation is pending for more than 25 hours (R-RES-4)."
-  RESERVATION_OVERDUE
-  "An add-on is on the enrollment without its base SKU (R-ORD-3)."
-  ADDON_WITHOUT_BASE
-  "A SKU is not available in the account's country."
-  SKU_NOT_AVAILABLE_IN_COUNTRY
-  "The account holds SKUs incompatible with those being activated."
-  INCOMPATIBLE_SKUS
-}
-
-"One reason in an activation status."
-type ActivationReason {
-  "What holds, as a stable code."
-  code: ActivationReasonCode!
-  "What holds, for a person."
-  message: String!
-  "What to do next."
-  action: NextAction!
-  "When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it."
-  changesAt: DateTime
-}
-
-"An enrollment's activation as of an instant, with every reason that applies (R-ACT-12)."
-type ActivationStatus {
-  "The enrollment."
-  enrollment: Enrollment!
-  "The instant evaluated."
-  asOf: DateTime!
-  "The one state."
-  state: ActivationState!
-  "Every reason that applies, most important first."
-  reasons: [ActivationReason!]!
-}
-
-"Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
-input UpdateSubscriptionContactInput {
-  "The enrollment."
-  enrollmentNumber: String! @bound(maxLength: 1000)
-  "The new OSM's name; may be empty."
-  osmName: String = "" @bound(maxLength: 200)
-  "The new OSM's email; the activation email is sent to it (R-ACT-7)."
-  osmEmail: String! @bound(maxLength: 1000)
-}
-"Result of ` + "`" + `updateSubscriptionContact` + "`" + `."
-type UpdateSubscriptionContactPayload {
-  "The enrollment with its new OSM, or null when refused."
-  enrollment: Enrollment
-  "The activation email sent to the new contact, if one was."
-  email: ActivationEmail
-  "Why no email was sent (for example a consumer outlook.com address, or an enrollment already activated); the update itself stands."
-  emailNotSentReason: String
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `resendActivationEmail` + "`" + `."
-input ResendActivationEmailInput {
-  "The enrollment; the email goes to its current OSM."
-  enrollmentNumber: String! @bound(maxLength: 1000)
-}
-"Result of ` + "`" + `resendActivationEmail` + "`" + `."
-type ResendActivationEmailPayload {
-  "The email scheduled, or null when refused."
-  email: ActivationEmail
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `reenableActivationLink` + "`" + `."
-input ReenableActivationLinkInput {
-  "The enrollment."
-  enrollmentNumber: String! @bound(maxLength: 1000)
-  "Until when the link works again."
-  validUntil: DateTime!
-}
-
-"Details of a new account to activate onto (R-ENR-3)."
-input NewAccountInput {
-  "Display name."
-  name: String! @bound(maxLength: 1000)
-  "ISO 3166-1 alpha-2 country code."
-  country: String! @bound(maxLength: 64)
-  "Verified email domains."
-  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
-  "Global and billing administrators."
-  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
-}
-
-"Input of ` + "`" + `activateEnrollment` + "`" + `."
-input ActivateEnrollmentInput {
-  "The token from the activation link. Whoever holds it may activate (R-ACT-9)."
-  token: String! @bound(maxLength: 200)
-  "An existing account to activate onto; it keeps its settings and data (R-ENR-3)."
-  accountId: ID @bound(maxLength: 100)
-  "Or the details of a new, separately administered account (R-ENR-3)."
-  newAccount: NewAccountInput
-}
-
-"Input of ` + "`" + `remapEnrollment` + "`" + `."
-input RemapEnrollmentInput {
-  "The enrollment."
-  enrollmentNumber: String! @bound(maxLength: 1000)
-  "The account to move all its licenses to (R-ENR-4)."
-  accountId: ID! @bound(maxLength: 100)
-}
-
-"Result of the activation mutations that change an enrollment."
-type EnrollmentPayload {
-  "The enrollment after the change, or null when refused."
-  enrollment: Enrollment
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `redeemProductKey` + "`" + `."
-input RedeemProductKeyInput {
-  "The product key."
-  productKey: String! @bound(maxLength: 64)
-  "The account to book its licenses onto."
-  accountId: ID! @bound(maxLength: 100)
-}
-"Result of ` + "`" + `redeemProductKey` + "`" + `."
-type RedeemProductKeyPayload {
-  "The redeemed key, or null when refused."
-  productKey: ProductKey
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `renewEnrollment` + "`" + `."
-input RenewEnrollmentInput {
-  "The enrollment to renew; it must be ACTIVE."
-  enrollmentNumber: String! @bound(maxLength: 1000)
-  "The new enrollment's number."
-  newEnrollmentNumber: String! @bound(maxLength: 1000)
-  "The new enrollment's first day."
-  startDate: Date!
-  "The new enrollment's last day."
-  endDate: Date!
-  "The new enrollment's lines; default: the old enrollment's active subscriptions."
-  lines: [OrderLineInput!] @bound(maxItems: 50)
-}
-"Result of ` + "`" + `renewEnrollment` + "`" + `."
-type RenewEnrollmentPayload {
-  "The old enrollment, now RENEWED; its subscriptions are IN_GRACE (R-SUB-2)."
-  oldEnrollment: Enrollment
-  "The new enrollment, with ACTIVE subscriptions."
-  newEnrollment: Enrollment
-  "When the old subscriptions are deprovisioned (R-SUB-3)."
-  graceUntil: DateTime
-  "SKUs renewed as they were: their users' assignments carry over (R-SUB-4)."
-  carriedSkus: [String!]!
-  "SKUs not renewed: their users lose access at ` + "`" + `graceUntil` + "`" + ` unless assigned a new SKU (R-SUB-4)."
-  reassignSkus: [String!]!
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"One SKU's licenses on an account."
-type AccountLicense {
-  "The SKU."
-  sku: Sku!
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
-  licensed: Int!
-  "Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3)."
-  inGrace: Int!
-  "Users holding the SKU."
-  assigned: Int!
-  "Licenses left to assign: licensed less assigned, never below zero."
-  available: Int!
-}
-
-"How a license conflict can be resolved (R-LIC-4)."
-enum ResolutionKind {
-  "Buy more: set the subscription's new total (R-SUB-7)."
-  BUY_MORE
-  "Remove licenses from that many users (R-LIC-5: their data for it is deleted)."
-  REMOVE_LICENSES
-  "Renew the expired subscription (R-SUB-5)."
-  RENEW_SUBSCRIPTION
-}
-
-"One way to resolve a license conflict."
-type ConflictResolution {
-  "What to do."
-  kind: ResolutionKind!
-  "For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards."
-  newTotal: Int
-  "For REMOVE_LICENSES: from how many users."
-  userCount: Int
-  "For RENEW_SUBSCRIPTION: the subscriptions to renew."
-  subscriptionIds: [ID!]!
-  "The resolution, for a person."
-  message: String!
-}
-
-"A SKU on an account with more users assigned than licenses (R-LIC-2)."
-type LicenseConflict {
-  "The SKU."
-  sku: Sku!
-  "Quantity of ACTIVE subscriptions as of the instant asked."
-  licensed: Int!
-  "Quantity in a grace period, keeping users' access until it ends (R-LIC-7)."
-  inGrace: Int!
-  "Users holding the SKU."
-  assigned: Int!
-  "Users too many: assigned less licensed and in-grace."
-  deficit: Int!
-  "The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned."
-  affectedUsers: [String!]!
-  "Ways to resolve it (R-LIC-4)."
-  resolutions: [ConflictResolution!]!
-}
-
-"An account with license conflicts."
-type AccountConflictSummary {
-  "The account."
-  account: Account!
-  "How many SKUs are in conflict."
-  skusInConflict: Int!
-  "Users too many, over those SKUs."
-  deficit: Int!
-}
-
-"A page of accounts with conflicts."
-type AccountConflictConnection {
-  "The items with their cursors."
-  edges: [AccountConflictEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many accounts have conflicts, over all pages."
-  totalCount: Int!
-}
-"An account with conflicts and its cursor."
-type AccountConflictEdge {
-  "The item."
-  node: AccountConflictSummary!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"A dimension a license summary groups or filters by (R-BI-1)."
-enum SummaryDimension {
-  "The reseller."
-  RESELLER
-  "The customer."
-  CUSTOMER
-  "The agreement."
-  AGREEMENT
-  "The agreement's program."
-  PROGRAM
-  "The enrollment (null for direct purchases)."
-  ENROLLMENT
-  "The account the licenses are on (null before activation)."
-  ACCOUNT
-  "The SKU."
-  SKU
-  "The SKU's family."
-  FAMILY
-}
-
-"Filters of a license summary; each list keeps rows matching any of its values."
-input LicenseSummaryFilter {
-  "Resellers, by global ID; for operators, since other keys see only their own reseller."
-  resellerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Customers, by global ID."
-  customerIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Agreements, by global ID."
-  agreementIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Programs."
-  programs: [Program!] @bound(maxItems: 20)
-  "Enrollments, by global ID."
-  enrollmentIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "Accounts, by global ID."
-  accountIds: [ID!] @bound(maxItems: 100, maxLength: 100)
-  "SKU codes."
-  skus: [String!] @bound(maxItems: 100, maxLength: 64)
-  "Families."
-  families: [Family!] @bound(maxItems: 20)
-}
-
-"One group of a license summary: the keys grouped by (the others are null) and its quantities."
-type LicenseSummaryRow {
-  "The reseller, when grouped by RESELLER."
-  reseller: Reseller
-  "The customer, when grouped by CUSTOMER."
-  customer: Customer
-  "The agreement, when grouped by AGREEMENT."
-  agreement: Agreement
-  "The program, when grouped by PROGRAM."
-  program: Program
-  "The enrollment, when grouped by ENROLLMENT."
-  enrollment: Enrollment
-  "The account, when grouped by ACCOUNT."
-  account: Account
-  "The SKU, when grouped by SKU."
-  sku: Sku
-  "The family, when grouped by FAMILY."
-  family: Family
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
-  licensed: Int!
-  "Quantity of subscriptions in their grace period."
-  inGrace: Int!
-  "Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of ` + "`" + `licensed` + "`" + `."
-  reservedNotBilled: Int!
-  "Users holding the licenses."
-  assigned: Int!
-  "Licenses left to assign, counted per account and SKU (a spare license of one SKU covers no user of another)."
-  available: Int!
-}
-
-"A page of a license summary."
-type LicenseSummaryConnection {
-  "The rows with their cursors."
-  edges: [LicenseSummaryEdge!]!
-  "Pagination details."
-  pageInfo: PageInfo!
-  "How many groups, over all pages."
-  totalCount: Int!
-}
-"A license summary row and its cursor."
-type LicenseSummaryEdge {
-  "The item."
-  node: LicenseSummaryRow!
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
-  cursor: String!
-}
-
-"Input of ` + "`" + `assignLicenses` + "`" + `."
-input AssignLicensesInput {
-  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
-  accountId: ID! @bound(maxLength: 100)
-  "The SKU code."
-  sku: String! @bound(maxLength: 1000)
-  "Users of the account (sign-in names); users who already hold the SKU are left as they are."
-  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
-}
-
-"Input of ` + "`" + `removeLicenses` + "`" + `."
-input RemoveLicensesInput {
-  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
-  accountId: ID! @bound(maxLength: 100)
-  "The SKU code."
-  sku: String! @bound(maxLength: 1000)
-  "Users to take the license from."
-  userNames: [String!]! @bound(maxItems: 1000, maxLength: 254)
-  "Removing a license deletes the user's data for it; it is refused unless this is true (R-LIC-5)."
-  confirmDataLoss: Boolean!
-}
-
-"Result of ` + "`" + `assignLicenses` + "`" + ` and ` + "`" + `removeLicenses` + "`" + `."
-type LicenseAssignmentPayload {
-  "The account, or null when refused."
-  account: Account
-  "The SKU's licenses on the account after the change, or null when refused."
-  license: AccountLicense
-  "Users whose license changed."
-  changedUsers: [String!]!
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `deleteAccountUser` + "`" + `."
-input DeleteAccountUserInput {
-  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
-  accountId: ID! @bound(maxLength: 100)
-  "The user's sign-in name."
-  userName: String! @bound(maxLength: 1000)
-}
-"Result of ` + "`" + `deleteAccountUser` + "`" + `."
-type DeleteAccountUserPayload {
-  "The account, or null when refused."
-  account: Account
-  "The SKUs whose licenses the user held and that are free again (R-LIC-5)."
-  freedSkus: [String!]!
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"""
-What can be read. Every field needs a key (` + "`" + `Authorization: Bearer <key>` + "`" + `) and sees only the key's
-reseller (operators see every reseller). Each request has a cost in points, reported in
-` + "`" + `extensions.cost` + "`" + `: an object costs 1, a page costs its ` + "`" + `first` + "`" + ` times its items, and the aggregations
-(` + "`" + `licenseSummary` + "`" + `, ` + "`" + `accountsWithConflicts` + "`" + `, ` + "`" + `licenseConflicts` + "`" + `, ` + "`" + `activationStatus` + "`" + `) cost more and are
-limited in number per request. See the README's "Limits" section.
-"""
-type Query {
-  "Any object by its global ID; null when it does not exist for the caller."
-  node(
-    "A global ID, as returned in an ` + "`" + `id` + "`" + ` field."
-    id: ID! @bound(maxLength: 100)
-  ): Node
-  "The holder of the key making this request."
-  viewer: Viewer!
-  "Resellers the caller may see: all for operators, its own for others."
-  resellers(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): ResellerConnection!
-  "API keys the caller may see (operators: all)."
-  apiKeys(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): ApiKeyConnection!
-  "Customers, oldest first."
-  customers(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-    "Only the items that match every field set in the filter."
-    filter: CustomerFilter
-  ): CustomerConnection!
-  "Agreements, oldest first."
-  agreements(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-    "Only the items that match every field set in the filter."
-    filter: AgreementFilter
-  ): AgreementConnection!
-  "An agreement by its number; null when there is none."
-  agreement(
-    "The agreement number."
-    number: String! @bound(maxLength: 1000)
-  ): Agreement
-  "Enrollments, oldest first."
-  enrollments(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-    "Only the items that match every field set in the filter."
-    filter: EnrollmentFilter
-  ): EnrollmentConnection!
-  "An enrollment by its number; null when there is none."
-  enrollment(
-    "The enrollment number."
-    number: String! @bound(maxLength: 1000)
-  ): Enrollment
-  "Online-services accounts, oldest first."
-  accounts(
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-    "Only the items that match every field set in the filter."
-    filter: AccountFilter
-  ): AccountConnection!
-  "The SKU catalog, by code."
-  skus(
-    "How many items to return, 1 to 100."
-    first: Int = 100 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-    "Only the items that match every field set in the filter."
-    filter: SkuFilter
-  ): SkuConnection!
-  "A SKU by its code; null when there is none."
-  sku(
-    "The SKU code, for example ` + "`" + `O365-E3` + "`" + `."
-    code: String! @bound(maxLength: 1000)
-  ): Sku
+extend type Query {
   "Orders, oldest first."
   orders(
     "How many items to return, 1 to 100."
@@ -2013,42 +2439,6 @@ type Query {
     "The order number, for example ` + "`" + `ORD-5Z3K0` + "`" + `."
     number: String! @bound(maxLength: 1000)
   ): Order
-  "An enrollment's activation as of ` + "`" + `asOf` + "`" + ` (default: now): one state and every reason, each with the next action (R-ACT-12). Null when there is no such enrollment."
-  activationStatus(
-    "The enrollment number, for example ` + "`" + `ENR-1000001` + "`" + `."
-    enrollmentNumber: String! @bound(maxLength: 1000)
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-  ): ActivationStatus
-  "License conflicts of an account as of ` + "`" + `asOf` + "`" + ` (default: now; a future instant projects grace-period ends and expiries, R-LIC-7), per SKU with resolutions (R-LIC-2 to R-LIC-4). Empty when there is none; null when there is no such account."
-  licenseConflicts(
-    "The account's global ID."
-    accountId: ID! @bound(maxLength: 100)
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-  ): [LicenseConflict!]
-  "The caller's accounts with license conflicts as of ` + "`" + `asOf` + "`" + ` (default: now), by account."
-  accountsWithConflicts(
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-    "How many items to return, 1 to 100."
-    first: Int = 20 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): AccountConflictConnection!
-  "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
-  licenseSummary(
-    "The dimensions to group by (at most one of each); the rows are the distinct combinations."
-    groupBy: [SummaryDimension!]! @bound(maxItems: 8)
-    "Only the items that match every field set in the filter."
-    filter: LicenseSummaryFilter
-    "The instant the answer is evaluated at; default now."
-    asOf: DateTime
-    "How many items to return, 1 to 100."
-    first: Int = 100 @bound(min: 1, max: 100)
-    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
-    after: String @bound(maxLength: 200)
-  ): LicenseSummaryConnection!
   "Reservations, oldest first; filter for those not yet billed (R-RES-1) or overdue (R-RES-4)."
   reservations(
     "How many items to return, 1 to 100."
@@ -2060,257 +2450,7 @@ type Query {
   ): ReservationConnection!
 }
 
-"Input of ` + "`" + `createReseller` + "`" + `."
-input CreateResellerInput {
-  "Display name."
-  name: String! @bound(maxLength: 1000)
-}
-"Result of ` + "`" + `createReseller` + "`" + `."
-type CreateResellerPayload {
-  "The new reseller, or null when refused."
-  reseller: Reseller
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `createApiKey` + "`" + `."
-input CreateApiKeyInput {
-  "The reseller the key acts for; omit for an operator key."
-  resellerId: ID @bound(maxLength: 100)
-  "What the key may do; OPERATOR keys have no reseller, others need one."
-  role: Role!
-  "A name to recognise it by."
-  name: String! @bound(maxLength: 1000)
-}
-"Result of ` + "`" + `createApiKey` + "`" + `."
-type CreateApiKeyPayload {
-  "The new key, or null when refused."
-  apiKey: ApiKey
-  "The secret to send as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Shown only here, once."
-  token: String
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `revokeApiKey` + "`" + `."
-input RevokeApiKeyInput {
-  "The global ID (` + "`" + `ApiKey.id` + "`" + `) of the key to revoke."
-  id: ID! @bound(maxLength: 100)
-}
-"Result of ` + "`" + `revokeApiKey` + "`" + `."
-type RevokeApiKeyPayload {
-  "The revoked key, or null when refused."
-  apiKey: ApiKey
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `setApiKeyLimits` + "`" + `. An omitted (null) value goes back to the server's default."
-input SetApiKeyLimitsInput {
-  "The key's global ID (` + "`" + `ApiKey.id` + "`" + `)."
-  id: ID! @bound(maxLength: 100)
-  "The bucket's size in cost points, at least the largest cost one request may have."
-  bucketSize: Int @bound(min: 1, max: 10000000)
-  "Cost points restored per second."
-  restoreRate: Int @bound(min: 1, max: 1000000)
-  "The most requests of the key that may run at once on one replica."
-  maxInFlight: Int @bound(min: 1, max: 1000)
-}
-"Result of ` + "`" + `setApiKeyLimits` + "`" + `."
-type SetApiKeyLimitsPayload {
-  "The key with its new limits, or null when refused."
-  apiKey: ApiKey
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `createCustomer` + "`" + `."
-input CreateCustomerInput {
-  "The reseller it belongs to: required for operators, implied (and optional) for reseller keys."
-  resellerId: ID @bound(maxLength: 100)
-  "Legal name of the organization; not empty."
-  organizationName: String! @bound(maxLength: 1000)
-  "ISO 3166-1 alpha-2 country code, upper case."
-  country: String! @bound(maxLength: 64)
-  """
-  The language of the customer's activation emails, lower case: ` + "`" + `en` + "`" + ` (English), ` + "`" + `sv` + "`" + ` (Swedish), ` + "`" + `de` + "`" + `
-  (German) or ` + "`" + `da` + "`" + ` (Danish). Default ` + "`" + `en` + "`" + `. Any other value is refused with UNKNOWN_VALUE.
-  """
-  language: String @bound(maxLength: 8)
-}
-"Result of ` + "`" + `createCustomer` + "`" + `."
-type CreateCustomerPayload {
-  "The new customer, or null when refused."
-  customer: Customer
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"A contact to put on an agreement."
-input AgreementContactInput {
-  "Name of the person."
-  name: String! @bound(maxLength: 1000)
-  "Email address."
-  email: String! @bound(maxLength: 1000)
-  "Roles held on the agreement; at least one."
-  roles: [ContactRole!]! @bound(maxItems: 10)
-}
-
-"Input of ` + "`" + `createAgreement` + "`" + `."
-input CreateAgreementInput {
-  "The customer signing it."
-  customerId: ID! @bound(maxLength: 100)
-  "The program, one of the ` + "`" + `Program` + "`" + ` values; an unknown one is refused with UNKNOWN_VALUE."
-  program: String! @bound(maxLength: 1000)
-  "The agreement number; an OPEN_VALUE number starts with V (R-AGR-1)."
-  number: String! @bound(maxLength: 1000)
-  "First day."
-  startDate: Date!
-  "Anniversary date, on or after the start date."
-  anniversaryDate: Date!
-  "Contacts and their roles."
-  contacts: [AgreementContactInput!] = [] @bound(maxItems: 20)
-}
-"Result of ` + "`" + `createAgreement` + "`" + `."
-type CreateAgreementPayload {
-  "The new agreement, or null when refused."
-  agreement: Agreement
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `createEnrollment` + "`" + `."
-input CreateEnrollmentInput {
-  "The agreement it belongs to."
-  agreementId: ID! @bound(maxLength: 100)
-  "The enrollment number."
-  number: String! @bound(maxLength: 1000)
-  "The organization it is for; not empty."
-  organizationName: String! @bound(maxLength: 1000)
-  "Name of the Online Services Manager; may be empty."
-  osmName: String = "" @bound(maxLength: 200)
-  "Email of the Online Services Manager; may be empty (then no activation email can be sent, R-ACT-6)."
-  osmEmail: String = "" @bound(maxLength: 254)
-  "First day."
-  startDate: Date!
-  "Last day, after the first."
-  endDate: Date!
-}
-"Result of ` + "`" + `createEnrollment` + "`" + `."
-type CreateEnrollmentPayload {
-  "The new enrollment, or null when refused."
-  enrollment: Enrollment
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"An administrator to put on an account."
-input AccountAdministratorInput {
-  "Name."
-  name: String! @bound(maxLength: 1000)
-  "Email address."
-  email: String! @bound(maxLength: 1000)
-  "Global or billing administrator."
-  role: AdminRole!
-}
-
-"A user to add to an account."
-input AccountUserInput {
-  "Sign-in name (an email address), unique within the account."
-  userName: String! @bound(maxLength: 1000)
-  "Display name."
-  displayName: String = "" @bound(maxLength: 200)
-}
-
-"Input of ` + "`" + `createAccount` + "`" + `."
-input CreateAccountInput {
-  "The customer that owns it."
-  customerId: ID! @bound(maxLength: 100)
-  "Display name; not empty."
-  name: String! @bound(maxLength: 1000)
-  "ISO 3166-1 alpha-2 country code."
-  country: String! @bound(maxLength: 64)
-  "Verified email domains."
-  verifiedDomains: [String!] = [] @bound(maxItems: 50, maxLength: 253)
-  "Global and billing administrators."
-  administrators: [AccountAdministratorInput!] = [] @bound(maxItems: 50)
-  "Users."
-  users: [AccountUserInput!] = [] @bound(maxItems: 1000)
-}
-"Result of ` + "`" + `createAccount` + "`" + `."
-type CreateAccountPayload {
-  "The new account, or null when refused."
-  account: Account
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `addAccountUsers` + "`" + `."
-input AddAccountUsersInput {
-  "The account's global ID (` + "`" + `Account.id` + "`" + `)."
-  accountId: ID! @bound(maxLength: 100)
-  "The users to add."
-  users: [AccountUserInput!]! @bound(maxItems: 1000)
-}
-"Result of ` + "`" + `addAccountUsers` + "`" + `."
-type AddAccountUsersPayload {
-  "The account, or null when refused."
-  account: Account
-  "Why it was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"""
-What can be changed. Needs a RESELLER or OPERATOR key (READER keys are refused with FORBIDDEN). Every
-mutation runs in one transaction: a refusal comes back as ` + "`" + `userErrors` + "`" + ` on its payload, with a code, and
-then nothing was written. Each mutation costs 10 points plus what its payload selects.
-"""
-type Mutation {
-  "Create a reseller. Operators only."
-  createReseller(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateResellerInput!
-  ): CreateResellerPayload!
-  "Create an API key; its secret is returned once. Operators only."
-  createApiKey(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateApiKeyInput!
-  ): CreateApiKeyPayload!
-  "Revoke an API key at once. Operators only."
-  revokeApiKey(
-    "What to do; see the input type for each field and its bounds."
-    input: RevokeApiKeyInput!
-  ): RevokeApiKeyPayload!
-  "Set a key's fair share of the API: its cost bucket and its cap on requests in flight. Operators only; it applies within a few seconds on every replica."
-  setApiKeyLimits(
-    "What to do; see the input type for each field and its bounds."
-    input: SetApiKeyLimitsInput!
-  ): SetApiKeyLimitsPayload!
-  "Create a customer."
-  createCustomer(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateCustomerInput!
-  ): CreateCustomerPayload!
-  "Create an agreement with its contacts."
-  createAgreement(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateAgreementInput!
-  ): CreateAgreementPayload!
-  "Create an enrollment under an agreement."
-  createEnrollment(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateEnrollmentInput!
-  ): CreateEnrollmentPayload!
-  "Create an online-services account with its domains, administrators and users."
-  createAccount(
-    "What to do; see the input type for each field and its bounds."
-    input: CreateAccountInput!
-  ): CreateAccountPayload!
-  "Add users to an account."
-  addAccountUsers(
-    "What to do; see the input type for each field and its bounds."
-    input: AddAccountUsersInput!
-  ): AddAccountUsersPayload!
+extend type Mutation {
   "Place an order against an enrollment (R-ORD-1 to R-ORD-4). Safe to retry with the same idempotency key."
   createOrder(
     "What to do; see the input type for each field and its bounds."
@@ -2371,56 +2511,6 @@ type Mutation {
     "What to do; see the input type for each field and its bounds."
     input: CreateDirectSubscriptionInput!
   ): SubscriptionPayload!
-  "Set the enrollment's subscription contact (OSM); the activation email goes to the new contact (R-ACT-6, R-ACT-7)."
-  updateSubscriptionContact(
-    "What to do; see the input type for each field and its bounds."
-    input: UpdateSubscriptionContactInput!
-  ): UpdateSubscriptionContactPayload!
-  "Send the activation email again to the current OSM (R-ACT-7)."
-  resendActivationEmail(
-    "What to do; see the input type for each field and its bounds."
-    input: ResendActivationEmailInput!
-  ): ResendActivationEmailPayload!
-  "Let an expired activation link work again (R-ACT-8). Operators (support) only."
-  reenableActivationLink(
-    "What to do; see the input type for each field and its bounds."
-    input: ReenableActivationLinkInput!
-  ): EnrollmentPayload!
-  "Activate an enrollment with the token of its activation link, onto an existing or a new account (R-ACT-9, R-ENR-1 to R-ENR-5)."
-  activateEnrollment(
-    "What to do; see the input type for each field and its bounds."
-    input: ActivateEnrollmentInput!
-  ): EnrollmentPayload!
-  "Move an enrollment and all its licenses to another account (R-ENR-4). Operators (support) only."
-  remapEnrollment(
-    "What to do; see the input type for each field and its bounds."
-    input: RemapEnrollmentInput!
-  ): EnrollmentPayload!
-  "Book an Open Value product key's licenses onto an account (R-ACT-13)."
-  redeemProductKey(
-    "What to do; see the input type for each field and its bounds."
-    input: RedeemProductKeyInput!
-  ): RedeemProductKeyPayload!
-  "Renew an enrollment into a new one with its lines (R-SUB-2 to R-SUB-4, R-ACT-10)."
-  renewEnrollment(
-    "What to do; see the input type for each field and its bounds."
-    input: RenewEnrollmentInput!
-  ): RenewEnrollmentPayload!
-  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
-  assignLicenses(
-    "What to do; see the input type for each field and its bounds."
-    input: AssignLicensesInput!
-  ): LicenseAssignmentPayload!
-  "Take a SKU's licenses from users; needs confirmDataLoss (R-LIC-5)."
-  removeLicenses(
-    "What to do; see the input type for each field and its bounds."
-    input: RemoveLicensesInput!
-  ): LicenseAssignmentPayload!
-  "Delete a user of an account, freeing their licenses (R-LIC-5)."
-  deleteAccountUser(
-    "What to do; see the input type for each field and its bounds."
-    input: DeleteAccountUserInput!
-  ): DeleteAccountUserPayload!
 }
 `, BuiltIn: false},
 }
@@ -10201,6 +10291,402 @@ func (ec *executionContext) fieldContext_Mutation_setApiKeyLimits(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAccount(ctx, fc.Args["input"].(model.CreateAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAccountPayload) graphql.Marshaler {
+			return ec.marshalNCreateAccountPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐCreateAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addAccountUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addAccountUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddAccountUsers(ctx, fc.Args["input"].(model.AddAccountUsersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddAccountUsersPayload) graphql.Marshaler {
+			return ec.marshalNAddAccountUsersPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAddAccountUsersPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addAccountUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddAccountUsersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addAccountUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSubscriptionContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSubscriptionContact(ctx, fc.Args["input"].(model.UpdateSubscriptionContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateSubscriptionContactPayload) graphql.Marshaler {
+			return ec.marshalNUpdateSubscriptionContactPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateSubscriptionContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSubscriptionContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendActivationEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendActivationEmail(ctx, fc.Args["input"].(model.ResendActivationEmailInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendActivationEmailPayload) graphql.Marshaler {
+			return ec.marshalNResendActivationEmailPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResendActivationEmailPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendActivationEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reenableActivationLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReenableActivationLink(ctx, fc.Args["input"].(model.ReenableActivationLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reenableActivationLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateEnrollment(ctx, fc.Args["input"].(model.ActivateEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remapEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemapEnrollment(ctx, fc.Args["input"].(model.RemapEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remapEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redeemProductKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedeemProductKey(ctx, fc.Args["input"].(model.RedeemProductKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RedeemProductKeyPayload) graphql.Marshaler {
+			return ec.marshalNRedeemProductKeyPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RedeemProductKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redeemProductKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renewEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenewEnrollment(ctx, fc.Args["input"].(model.RenewEnrollmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewEnrollmentPayload) graphql.Marshaler {
+			return ec.marshalNRenewEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewEnrollmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renewEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10333,34 +10819,34 @@ func (ec *executionContext) fieldContext_Mutation_createEnrollment(ctx context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createAccount(ctx, field)
+			return ec.fieldContext_Mutation_assignLicenses(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateAccount(ctx, fc.Args["input"].(model.CreateAccountInput))
+			return ec.Resolvers.Mutation().AssignLicenses(ctx, fc.Args["input"].(model.AssignLicensesInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAccountPayload) graphql.Marshaler {
-			return ec.marshalNCreateAccountPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐCreateAccountPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
+			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreateAccountPayload(ctx, field)
+			return ec.childFields_LicenseAssignmentPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -10370,41 +10856,41 @@ func (ec *executionContext) fieldContext_Mutation_createAccount(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Mutation_assignLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_addAccountUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_addAccountUsers(ctx, field)
+			return ec.fieldContext_Mutation_removeLicenses(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddAccountUsers(ctx, fc.Args["input"].(model.AddAccountUsersInput))
+			return ec.Resolvers.Mutation().RemoveLicenses(ctx, fc.Args["input"].(model.RemoveLicensesInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AddAccountUsersPayload) graphql.Marshaler {
-			return ec.marshalNAddAccountUsersPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAddAccountUsersPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
+			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_addAccountUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AddAccountUsersPayload(ctx, field)
+			return ec.childFields_LicenseAssignmentPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -10414,7 +10900,51 @@ func (ec *executionContext) fieldContext_Mutation_addAccountUsers(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_addAccountUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Mutation_removeLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAccountUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAccountUser(ctx, fc.Args["input"].(model.DeleteAccountUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAccountUserPayload) graphql.Marshaler {
+			return ec.marshalNDeleteAccountUserPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteAccountUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAccountUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10943,446 +11473,6 @@ func (ec *executionContext) fieldContext_Mutation_createDirectSubscription(ctx c
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createDirectSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateSubscriptionContact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateSubscriptionContact(ctx, fc.Args["input"].(model.UpdateSubscriptionContactInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateSubscriptionContactPayload) graphql.Marshaler {
-			return ec.marshalNUpdateSubscriptionContactPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUpdateSubscriptionContactPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateSubscriptionContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UpdateSubscriptionContactPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateSubscriptionContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_resendActivationEmail(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ResendActivationEmail(ctx, fc.Args["input"].(model.ResendActivationEmailInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendActivationEmailPayload) graphql.Marshaler {
-			return ec.marshalNResendActivationEmailPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResendActivationEmailPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_resendActivationEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ResendActivationEmailPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_resendActivationEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_reenableActivationLink(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReenableActivationLink(ctx, fc.Args["input"].(model.ReenableActivationLinkInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
-			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_reenableActivationLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EnrollmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_reenableActivationLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_activateEnrollment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ActivateEnrollment(ctx, fc.Args["input"].(model.ActivateEnrollmentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
-			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_activateEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EnrollmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_activateEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_remapEnrollment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RemapEnrollment(ctx, fc.Args["input"].(model.RemapEnrollmentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollmentPayload) graphql.Marshaler {
-			return ec.marshalNEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_remapEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EnrollmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_remapEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_redeemProductKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RedeemProductKey(ctx, fc.Args["input"].(model.RedeemProductKeyInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RedeemProductKeyPayload) graphql.Marshaler {
-			return ec.marshalNRedeemProductKeyPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRedeemProductKeyPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_redeemProductKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RedeemProductKeyPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_redeemProductKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_renewEnrollment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RenewEnrollment(ctx, fc.Args["input"].(model.RenewEnrollmentInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewEnrollmentPayload) graphql.Marshaler {
-			return ec.marshalNRenewEnrollmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐRenewEnrollmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_renewEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RenewEnrollmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_renewEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_assignLicenses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AssignLicenses(ctx, fc.Args["input"].(model.AssignLicensesInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
-			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_assignLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LicenseAssignmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_assignLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_removeLicenses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RemoveLicenses(ctx, fc.Args["input"].(model.RemoveLicensesInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LicenseAssignmentPayload) graphql.Marshaler {
-			return ec.marshalNLicenseAssignmentPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseAssignmentPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_removeLicenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LicenseAssignmentPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_removeLicenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteAccountUser(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteAccountUser(ctx, fc.Args["input"].(model.DeleteAccountUserInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAccountUserPayload) graphql.Marshaler {
-			return ec.marshalNDeleteAccountUserPayload2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐDeleteAccountUserPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_deleteAccountUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_DeleteAccountUserPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteAccountUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12443,6 +12533,94 @@ func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Accounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.AccountFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
+			return ec.marshalNAccountConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_activationStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActivationStatus(ctx, fc.Args["enrollmentNumber"].(string), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationStatus) graphql.Marshaler {
+			return ec.marshalOActivationStatus2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activationStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationStatus(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_activationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12663,50 +12841,6 @@ func (ec *executionContext) fieldContext_Query_enrollment(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_accounts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Accounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.AccountFilter))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
-			return ec.marshalNAccountConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_accounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AccountConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_accounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_skus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12789,138 +12923,6 @@ func (ec *executionContext) fieldContext_Query_sku(ctx context.Context, field gr
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_orders(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderFilter))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
-			return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_OrderConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_order(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Order(ctx, fc.Args["number"].(string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
-			return ec.marshalOOrder2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrder(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Order(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_order_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_activationStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_activationStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ActivationStatus(ctx, fc.Args["enrollmentNumber"].(string), fc.Args["asOf"].(*time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationStatus) graphql.Marshaler {
-			return ec.marshalOActivationStatus2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationStatus(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Query_activationStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ActivationStatus(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_activationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13053,6 +13055,94 @@ func (ec *executionContext) fieldContext_Query_licenseSummary(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_licenseSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+			return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Order(ctx, fc.Args["number"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_order_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21382,6 +21472,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addAccountUsers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addAccountUsers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSubscriptionContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSubscriptionContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendActivationEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendActivationEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reenableActivationLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reenableActivationLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activateEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remapEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remapEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemProductKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redeemProductKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renewEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renewEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCustomer(ctx, field)
@@ -21403,16 +21556,23 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "createAccount":
+		case "assignLicenses":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createAccount(ctx, field)
+				return ec._Mutation_assignLicenses(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "addAccountUsers":
+		case "removeLicenses":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_addAccountUsers(ctx, field)
+				return ec._Mutation_removeLicenses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAccountUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAccountUser(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21497,76 +21657,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createDirectSubscription":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createDirectSubscription(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateSubscriptionContact":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateSubscriptionContact(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "resendActivationEmail":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_resendActivationEmail(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "reenableActivationLink":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_reenableActivationLink(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "activateEnrollment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_activateEnrollment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "remapEnrollment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_remapEnrollment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "redeemProductKey":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_redeemProductKey(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "renewEnrollment":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_renewEnrollment(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "assignLicenses":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_assignLicenses(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "removeLicenses":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_removeLicenses(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "deleteAccountUser":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteAccountUser(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -22033,6 +22123,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
+		case "accounts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accounts(ctx, field)
+				})
+		case "activationStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_activationStatus(ctx, field)
+				})
 		case "customers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -22063,12 +22165,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enrollment(ctx, field)
 				})
-		case "accounts":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_accounts(ctx, field)
-				})
 		case "skus":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -22080,24 +22176,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sku(ctx, field)
-				})
-		case "orders":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_orders(ctx, field)
-				})
-		case "order":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_order(ctx, field)
-				})
-		case "activationStatus":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_activationStatus(ctx, field)
 				})
 		case "licenseConflicts":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22116,6 +22194,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_licenseSummary(ctx, field)
+				})
+		case "orders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_orders(ctx, field)
+				})
+		case "order":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_order(ctx, field)
 				})
 		case "reservations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

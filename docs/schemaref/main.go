@@ -11,10 +11,10 @@ import (
 )
 
 func main() {
-	schema := flag.String("schema", "../schema.graphqls", "the schema file")
+	root := flag.String("root", "..", "the repository, with schema.graphqls and schema/*.graphqls")
 	out := flag.String("out", "schema.md", "the Markdown file to write")
 	flag.Parse()
-	s, err := docs.Load(*schema)
+	s, err := docs.Load(*root)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemaref:", err)
 		os.Exit(1)
