@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"strings"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/trace"
 	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 )
 
 // Dialect names the SQL engine behind a Store.
@@ -40,6 +43,15 @@ type Store struct {
 	// aggregations admits the scans of many rows (summaries, conflicts, activation status) a few at
 	// a time, so that they can never hold every connection of the pool (see aggregate).
 	aggregations chan struct{}
+	// galera is set when the server runs wsrep (MariaDB Galera): readiness then asks the node.
+	galera bool
+	// readPool is the pool of DATABASE_READ_URL, nil without one (see ReadReplica).
+	readPool *sql.DB
+	// probe is a one-connection pool without wsrep_sync_wait, for readiness (see Ready).
+	probe   *sql.DB
+	stats   *storeStats // shared by the Stores InTx makes
+	tracing bool        // Config.TraceSQL
+	txSpan  trace.Span  // the span of the transaction of a Store made by InTx, when tracing
 }
 
 // Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
@@ -54,6 +66,15 @@ type Config struct {
 	// AggregationConcurrency is how many aggregations run at once; zero means
 	// DefaultAggregationConcurrency.
 	AggregationConcurrency int
+	// ReadURL is an optional second database (a replica) for the reads a caller marks with
+	// ReadReplica: BI aggregations that may lag the primary. Same form as DatabaseURL and the
+	// same engine; empty means every read goes to DatabaseURL.
+	ReadURL string
+	// SyncWait is wsrep_sync_wait on a Galera cluster (see sessionSettings); zero means
+	// DefaultSyncWait, SyncWaitOff sets none. Ignored on a server without wsrep.
+	SyncWait int
+	// TraceSQL makes a span of every statement through the global OpenTelemetry tracer provider.
+	TraceSQL bool
 }
 
 const (
@@ -118,7 +139,8 @@ func redact(raw string) string {
 	return "(unparsable)"
 }
 
-// Open connects to the store described by cfg. It does not migrate.
+// Open connects to the store described by cfg. It does not migrate, and it does not wait for
+// a database that is down (OpenWhenReady does).
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	dialect, dsn, err := ParseDatabaseURL(cfg.DatabaseURL)
 	if err != nil {
@@ -130,56 +152,103 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.AggregationConcurrency <= 0 {
 		cfg.AggregationConcurrency = DefaultAggregationConcurrency
 	}
+	s := &Store{dialect: dialect, log: cfg.Logger, aggregations: make(chan struct{}, cfg.AggregationConcurrency),
+		stats: &storeStats{}, tracing: cfg.TraceSQL}
+	var probeDSN string
 	if dialect == MySQL {
-		if dsn, err = limitStatements(ctx, dsn, cfg.StatementTimeout); err != nil {
+		var set session
+		if set, err = sessionSettings(ctx, dsn, cfg.StatementTimeout, cfg.SyncWait); err != nil {
 			return nil, err
 		}
+		dsn, probeDSN, s.galera = set.dsn, set.probeDSN, set.galera
+	} else {
+		dsn = sqlitePragmas(dsn)
+		s.sqliteDSN = dsn
 	}
-	gcfg := &gorm.Config{
+	if s.db, err = gorm.Open(dialector(dialect, dsn, nil), gormConfig()); err != nil {
+		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	configurePool(sqlDB, dialect)
+	if err := s.attach(ctx, cfg, probeDSN); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// attach adds what a Store may have besides its pool: the Galera readiness probe, the read
+// replica, SQL tracing.
+func (s *Store) attach(ctx context.Context, cfg Config, probeDSN string) error {
+	if s.galera {
+		probe, err := sql.Open("mysql", probeDSN)
+		if err != nil {
+			return err
+		}
+		probe.SetMaxOpenConns(1)
+		s.probe = probe
+	}
+	if cfg.ReadURL != "" {
+		if err := s.useReadReplica(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.TraceSQL {
+		return traceSQL(s.db)
+	}
+	return nil
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // writes that need one take it explicitly (InTx)
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 	}
-	var db *gorm.DB
-	switch dialect {
-	case MySQL:
-		db, err = gorm.Open(gormmysql.Open(dsn), gcfg)
-	case SQLite:
-		// WAL and a busy timeout let readers and one writer share the file; foreign keys are
-		// off on purpose (the schema has none, see migrations).
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
+}
+
+// dialector is GORM's driver for a DSN, or over an open pool when conn is not nil.
+func dialector(d Dialect, dsn string, conn *sql.DB) gorm.Dialector {
+	if d == MySQL {
+		if conn != nil {
+			return gormmysql.New(gormmysql.Config{Conn: conn})
 		}
-		dsn += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
-		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		return gormmysql.Open(dsn)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	if conn != nil {
+		return &sqlite.Dialector{Conn: conn}
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
+	return sqlite.Open(dsn)
+}
+
+// sqlitePragmas adds WAL and a busy timeout, so that readers and one writer share the file;
+// foreign keys are off on purpose (the schema has none, see migrations).
+func sqlitePragmas(dsn string) string {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
 	}
-	if dialect == SQLite {
+	return dsn + sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+}
+
+func configurePool(db *sql.DB, d Dialect) {
+	if d == SQLite {
 		// One connection: SQLite serializes writers anyway, and a single connection keeps an
 		// in-memory database alive and visible to every request.
-		sqlDB.SetMaxOpenConns(1)
-	} else {
-		sqlDB.SetMaxOpenConns(maxOpenConns)
-		sqlDB.SetMaxIdleConns(maxOpenConns)
-		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+		db.SetMaxOpenConns(1)
+		return
 	}
-	s := &Store{db: db, dialect: dialect, log: cfg.Logger, aggregations: make(chan struct{}, cfg.AggregationConcurrency)}
-	if dialect == SQLite {
-		s.sqliteDSN = dsn
-	}
-	if err := s.Ping(ctx); err != nil {
-		_ = sqlDB.Close()
-		return nil, err
-	}
-	return s, nil
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+	db.SetConnMaxLifetime(5 * time.Minute)
 }
 
 // Dialect tells which engine the store runs on.
@@ -201,6 +270,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	for _, extra := range []*sql.DB{s.probe, s.readPool} {
+		if extra != nil {
+			_ = extra.Close()
+		}
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -211,46 +285,87 @@ func (s *Store) Close() error {
 // SQLDB exposes the pool for migrations and tests in this package's tools.
 func (s *Store) sqlDB() (*sql.DB, error) { return s.db.DB() }
 
-// InTx runs fn in one transaction: all its writes land together or none does. A deadlock or
-// lock-wait timeout (MySQL 1213/1205) or a busy SQLite retries the whole function, a bounded
-// number of times, so fn must have no effects outside the store.
-func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+// InTx runs fn in one transaction: all its writes land together or none does. A transaction
+// the database aborted for a reason that a second try can clear (see retryCause: a deadlock or
+// a Galera certification conflict, a lock-wait timeout, a cluster node not ready or cut off
+// from the primary component, a busy SQLite) runs again from the start, at most txAttempts
+// times with a growing, jittered pause; so fn must have no effects outside the store. The last
+// error is returned as it is, and IsUnavailable reports it (the API answers 503 with
+// Retry-After).
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) (err error) {
 	if s.inTx {
 		return fn(s)
 	}
-	const attempts = 5
-	var err error
-	for i := 0; i < attempts; i++ {
+	ctx, span, end := s.traceTx(ctx)
+	attempt := 0
+	defer func() { end(attempt, err) }()
+	for attempt = 1; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 			tx := *s
-			tx.db, tx.inTx = gtx, true
+			tx.db, tx.inTx, tx.txSpan = gtx, true, span
 			return fn(&tx)
 		})
-		if err == nil || !retryable(err) {
+		cause := retryCause(err)
+		if cause == causeNone {
 			return err
 		}
+		if attempt == txAttempts {
+			s.stats.exhausted[cause].Add(1)
+			return err
+		}
+		s.stats.retries[cause].Add(1)
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(i+1) * 15 * time.Millisecond):
+			return err // the last abort, not the deadline: it says why
+		case <-time.After(txBackoff(attempt)):
 		}
 	}
-	return err
+}
+
+// txAttempts bounds InTx's runs of one transaction; with txBackoff the retries wait at most
+// 0.4 s in all, well inside a request's deadline.
+const txAttempts = 6
+
+// txBackoff is the pause after the attempt-th failed run: 12.5 ms doubling up to 200 ms, half
+// fixed and half random, so that two transactions that collided do not collide again in step.
+func txBackoff(attempt int) time.Duration {
+	d := min(12500*time.Microsecond<<(attempt-1), 200*time.Millisecond)
+	return d/2 + rand.N(d/2+1)
 }
 
 // errRetry asks InTx to run the transaction again: it lost a race it can win on a re-read.
 var errRetry = errors.New("retry transaction")
 
-func retryable(err error) bool {
+// retryable tells an error that running the same statements again may clear.
+func retryable(err error) bool { return retryCause(err) != causeNone }
+
+// retryCause says why a failed transaction may succeed if run again, or causeNone.
+func retryCause(err error) retryReason {
+	if err == nil {
+		return causeNone
+	}
 	if errors.Is(err, errRetry) {
-		return true
+		return causeConflict
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
+		switch me.Number {
+		case 1213: // deadlock; on Galera also a certification failure (a conflicting commit on another node)
+			return causeDeadlock
+		case 1205:
+			return causeLockWait
+		case 1047: // WSREP has not yet prepared node for application use
+			return causeNodeNotReady
+		case 1180: // error during COMMIT: on Galera, the node lost the primary component
+			return causeCommitFailed
+		}
+		return causeNone
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+	if strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") {
+		return causeBusy
+	}
+	return causeNone
 }
 
 // isDuplicate tells a unique-index violation, on either engine.
@@ -265,7 +380,19 @@ func isDuplicate(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-func (s *Store) ctx(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// ctx is the store's GORM handle for one call: on the read replica when the caller marked ctx
+// with ReadReplica and the store has one (never inside a transaction), else on the primary.
+func (s *Store) ctx(ctx context.Context) *gorm.DB {
+	if s.txSpan != nil {
+		// fn's statements use fn's own context: put them under the transaction's span.
+		ctx = trace.ContextWithSpan(ctx, s.txSpan)
+	}
+	db := s.db.WithContext(ctx)
+	if s.readPool != nil && !s.inTx && onReadReplica(ctx) {
+		db = db.Clauses(dbresolver.Use(readReplicaName))
+	}
+	return db
+}
 
 // IsUnavailable tells an error that means the database cannot serve now (down, unreachable, too
 // slow for the request's deadline, closed, a cluster node not ready) from one that is a fault:
@@ -294,38 +421,6 @@ func IsUnavailable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "database is closed") || strings.Contains(msg, "SQLITE_BUSY") ||
 		strings.Contains(msg, "database is locked") || strings.Contains(msg, "interrupted")
-}
-
-// limitStatements makes the server end any statement that runs past timeout, whatever happens to
-// the client (a cancelled request only closes its connection; the server would go on). The
-// variable differs: MariaDB's max_statement_time (seconds, every statement), MySQL's
-// max_execution_time (milliseconds, reads). The driver's read timeout is set just past it.
-func limitStatements(ctx context.Context, dsn string, timeout time.Duration) (string, error) {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "", err
-	}
-	probe, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return "", err
-	}
-	defer probe.Close()
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var version string
-	if err := probe.QueryRowContext(pctx, "SELECT VERSION()").Scan(&version); err != nil {
-		return "", fmt.Errorf("database unreachable: %w", err)
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		cfg.Params["max_statement_time"] = fmt.Sprintf("%g", timeout.Seconds())
-	} else {
-		cfg.Params["max_execution_time"] = fmt.Sprint(timeout.Milliseconds())
-	}
-	cfg.ReadTimeout = timeout + 10*time.Second
-	return cfg.FormatDSN(), nil
 }
 
 // aggregate runs a scan of many rows once one of the few aggregation places is free, waiting no
