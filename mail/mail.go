@@ -63,6 +63,15 @@ type Dispatcher struct {
 	BackoffBase, BackoffMax time.Duration
 	// Jitter returns a number in [0, 1); nil means math/rand/v2.
 	Jitter func() float64
+	// Counted, when set, hears each email claimed ("due") and its outcome ("sent", accepted by
+	// the mail server, or "failed", released for a retry): the metrics.
+	Counted func(event string)
+}
+
+func (d *Dispatcher) count(event string) {
+	if d.Counted != nil {
+		d.Counted(event)
+	}
 }
 
 // RunOnce sends every email due now, up to Batch; it returns how many the server accepted.
@@ -78,9 +87,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
+		d.count("due")
 		ok, err := d.deliver(ctx, due[0])
 		if ok {
 			sent++
+			d.count("sent")
+		} else {
+			d.count("failed")
 		}
 		if err != nil {
 			return sent, err

@@ -25,6 +25,10 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // endpoint serves GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/): GET for
@@ -64,6 +68,7 @@ func newEndpoint(es graphql.ExecutableSchema, limits Limits, skus int, now func(
 	e.exec.SetRecoverFunc(resolvers.RecoverPanic)
 	e.exec.Use(extension.Introspection{})
 	e.exec.Use(costMeter{model: costs})
+	e.exec.AroundRootFields(readReplicaForBI)
 	return e, nil
 }
 
@@ -135,7 +140,7 @@ func (e *endpoint) serve(res *responder, r *http.Request, acceptable bool) *refu
 		return &refusal{errors: errs}
 	}
 	if info := requestInfoFrom(ctx); info != nil {
-		info.setOperation(opCtx.OperationName, string(opCtx.Operation.Operation))
+		info.setOperation(opCtx.OperationName, string(opCtx.Operation.Operation), rootField(opCtx.Operation.SelectionSet))
 	}
 	return e.run(ctx, res, r, caller.KeyID, keyLimits, opCtx)
 }
@@ -309,11 +314,16 @@ func (e *endpoint) run(ctx context.Context, res *responder, r *http.Request, key
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	ctx, span := startOperationSpan(ctx, opCtx, p.cost)
 	m := &meter{}
 	ctx = withMeter(ctx, m)
 	responses, ctx := e.exec.DispatchOperation(ctx, opCtx)
 	out := responses(ctx)
 	actual := min(int(m.points.Load()), p.cost)
+	endOperationSpan(span, actual, out.Errors)
+	if info := requestInfoFrom(ctx); info != nil {
+		info.setCost(p.cost, actual, len(out.Errors) > 0)
+	}
 	st = e.throttle.refund(keyID, keyLimits, p.cost-actual)
 	if out.Extensions == nil {
 		out.Extensions = map[string]any{}
@@ -344,4 +354,63 @@ func unavailable(errs gqlerror.List) bool {
 		}
 	}
 	return false
+}
+
+// rootField is the first root field of an operation (through fragments): the operation label
+// of the metrics and span names, a name from the schema whatever the client sends.
+func rootField(set ast.SelectionSet) string {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			return sel.Name
+		case *ast.InlineFragment:
+			if name := rootField(sel.SelectionSet); name != "" {
+				return name
+			}
+		case *ast.FragmentSpread:
+			if sel.Definition != nil {
+				if name := rootField(sel.Definition.SelectionSet); name != "" {
+					return name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// biRootFields are the queries that may read from the read replica (DATABASE_READ_URL): BI
+// aggregations, where a few seconds of replication lag are fine. Everything else, including
+// activationStatus (read right after an order), reads the primary.
+var biRootFields = map[string]bool{"licenseSummary": true, "accountsWithConflicts": true, "licenseConflicts": true}
+
+// readReplicaForBI marks the context of a BI root field of a query for the read replica.
+func readReplicaForBI(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if rf := graphql.GetRootFieldContext(ctx); rf != nil && biRootFields[rf.Field.Name] &&
+		graphql.GetOperationContext(ctx).Operation.Operation == ast.Query {
+		ctx = models.ReadReplica(ctx)
+	}
+	return next(ctx)
+}
+
+var tracer = otel.Tracer("github.com/licensing-api/licensing-api/server")
+
+// startOperationSpan opens the span of one GraphQL operation, named by its type and first root
+// field; the client's operation name is an attribute, cut to 100 bytes.
+func startOperationSpan(ctx context.Context, opCtx *graphql.OperationContext, cost int) (context.Context, trace.Span) {
+	typ := string(opCtx.Operation.Operation)
+	name := opCtx.OperationName
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	return tracer.Start(ctx, "graphql "+typ+" "+rootField(opCtx.Operation.SelectionSet), trace.WithAttributes(
+		attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", name),
+		attribute.Int("licensing.cost.requested", cost)))
+}
+
+func endOperationSpan(span trace.Span, actual int, errs gqlerror.List) {
+	span.SetAttributes(attribute.Int("licensing.cost.actual", actual), attribute.Int("graphql.errors", len(errs)))
+	if unavailable(errs) {
+		span.SetStatus(codes.Error, "database unavailable")
+	}
+	span.End()
 }

@@ -34,9 +34,17 @@ type Config struct {
 	CatalogSize int
 	// AllowedOrigins are the browser origins allowed to call the API (CORS); none by default.
 	AllowedOrigins []string
+	// Metrics, when set, are recorded and served at /metrics.
+	Metrics *Metrics
+	// Health is the readiness switch (Drain); nil means one the caller cannot drain.
+	Health *Health
+	// Tracing makes a span of every HTTP request (otelhttp) through the global tracer
+	// provider (see StartTracing); GraphQL operation spans are made either way (no-ops then).
+	Tracing bool
 }
 
-// New serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz, /activate.
+// New serves the API on one mux: /graphql, / (GraphiQL), /healthz, /readyz, /activate, and
+// /metrics with Config.Metrics.
 func New(cfg Config) (http.Handler, error) {
 	limits := cfg.Limits.orDefaults()
 	if cfg.Now == nil {
@@ -52,6 +60,9 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Health == nil {
+		cfg.Health = &Health{}
+	}
 	store, log := cfg.Store, cfg.Log
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(store, limits.RequestTimeout, gql))
@@ -61,16 +72,16 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := store.Ping(r.Context()); err != nil {
-			log.WarnContext(r.Context(), "not ready", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
+	mux.HandleFunc("GET /readyz", readyz(store, cfg.Health, log))
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	// CORS sits outside authentication, so that a browser can read a 401 too.
-	return logRequests(log, CORS(cfg.AllowedOrigins, limitBody(limits.MaxBodyBytes, mux))), nil
+	h := withRequestID(logRequests(log, cfg.Metrics, CORS(cfg.AllowedOrigins, limitBody(limits.MaxBodyBytes, mux))))
+	if cfg.Tracing {
+		h = traceHTTP(h)
+	}
+	return h, nil
 }
 
 // authenticate resolves the bearer key before anything reads the query: a request without a
@@ -150,13 +161,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// requestInfo collects what the request log line reports, filled in as the request goes.
+// requestInfo collects what the request log line and the metrics report, filled in as the
+// request goes.
 type requestInfo struct {
 	mu         sync.Mutex
-	operation  string
+	operation  string // the client's operation name
 	opType     string
+	rootField  string // the operation's first root field: the metrics' operation label
 	resellerID int64
 	role       string
+	// Set once the operation ran (the endpoint's hook, see setCost).
+	executed                  bool
+	hasErrors                 bool
+	costRequested, costActual int
 }
 
 type requestInfoKey struct{}
@@ -166,10 +183,17 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 	return i
 }
 
-func (i *requestInfo) setOperation(name, typ string) {
+func (i *requestInfo) setOperation(name, typ, rootField string) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.operation, i.opType = name, typ
+	i.operation, i.opType, i.rootField = name, typ, rootField
+}
+
+// setCost records an executed operation's cost and whether its response has errors.
+func (i *requestInfo) setCost(requested, actual int, hasErrors bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.executed, i.costRequested, i.costActual, i.hasErrors = true, requested, actual, hasErrors
 }
 
 func (i *requestInfo) setCaller(c models.Caller) {
@@ -188,18 +212,26 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-// logRequests writes one structured line per request: operation, duration, status, reseller.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// logRequests writes one structured line per request (operation, duration, status, reseller,
+// cost) and records the metrics of GraphQL requests.
+func logRequests(log *slog.Logger, metrics *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		took := time.Since(start)
 		info.mu.Lock()
 		defer info.mu.Unlock()
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+		if r.URL.Path == "/graphql" {
+			metrics.observeGraphQL(info, rec.status, took)
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", float64(took.Microseconds()) / 1000}
 		if info.opType != "" {
 			attrs = append(attrs, "operation", info.operation, "operation_type", info.opType)
+		}
+		if info.executed {
+			attrs = append(attrs, "cost_requested", info.costRequested, "cost_actual", info.costActual)
 		}
 		if info.role != "" {
 			attrs = append(attrs, "role", info.role, "reseller_id", info.resellerID)

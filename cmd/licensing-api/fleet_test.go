@@ -143,7 +143,7 @@ func fleetServe(t *testing.T, bin string, urls []string) {
 	var procs []*process
 	for i, addr := range addrs {
 		procs = append(procs, startProcess(t, bin, []string{"DATABASE_URL=" + urls[i], "LISTEN_ADDR=" + addr,
-			"MIGRATE_ON_START=true", "ACTIVATION_URL=http://" + addr + "/activate"}, "serve"))
+			"MIGRATE_ON_START=true", "ACTIVATION_URL=http://" + addr + "/activate", "DRAIN_DELAY=0s"}, "serve"))
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for i, p := range procs {

@@ -9,7 +9,9 @@
 //	licensing-api help                 list the commands and flags (also -h)
 //
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
-// -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
+// -database-url/DATABASE_URL, -database-read-url/DATABASE_READ_URL, -db-wait-timeout/DB_WAIT_TIMEOUT,
+// -drain-delay/DRAIN_DELAY, -shutdown-timeout/SHUTDOWN_TIMEOUT, -wsrep-sync-wait/WSREP_SYNC_WAIT,
+// the standard OTEL_EXPORTER_OTLP_* variables (traces), -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
 // -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
 // -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, and the limits of the
 // README's "Limits" section. seed-demo -export and create-operator-key -export print only
@@ -54,6 +56,18 @@ type config struct {
 	mail             mail.Config
 	seed             models.SeedOptions
 	export           bool // print the new key as a shell export line only
+	cluster
+}
+
+// cluster holds the settings for running several replicas (issue 12, README "Running on a
+// cluster").
+type cluster struct {
+	readURL         string        // DATABASE_READ_URL
+	dbWait          time.Duration // DB_WAIT_TIMEOUT
+	drainDelay      time.Duration // DRAIN_DELAY
+	shutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	syncWait        int           // WSREP_SYNC_WAIT
+	tracing         bool          // OTEL_EXPORTER_OTLP_ENDPOINT set (serve only)
 }
 
 // commands are the subcommands, listed by -h and help.
@@ -96,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if err != nil {
 		return err
 	}
-	log := slog.New(server.RedactSecrets(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
+	log := slog.New(server.RedactSecrets(server.WithRequestIDs(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))))
 	slog.SetDefault(log)
 
 	switch cmd {
@@ -104,8 +118,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, help; see -h)", cmd)
 	}
-	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
-		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
+	if cmd == "serve" {
+		var stopTracing func(context.Context) error
+		if cfg.tracing, stopTracing, err = server.StartTracing(ctx, getenv); err != nil {
+			return fmt.Errorf("OpenTelemetry: %w", err)
+		}
+		defer flushTraces(stopTracing, log)
+	}
+	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -183,6 +203,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	activationURL := fs.String("activation-url", getenv("ACTIVATION_URL"), "the page activation links point to; default http://<listen address>/activate (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
+	clusterSettings := clusterFlags(fs, getenv)
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
@@ -208,6 +229,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	cfg.addr, cfg.databaseURL, cfg.seed, cfg.export = *addr, *dbURL, seed, *export
 	var err error
 	if cfg.limits, err = limits(); err != nil {
+		return cfg, err
+	}
+	if cfg.cluster, err = clusterSettings(); err != nil {
 		return cfg, err
 	}
 	if cfg.allowedOrigins, err = server.ParseAllowedOrigins(*origins); err != nil {
@@ -301,8 +325,9 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	metrics, health := server.NewMetrics(store), &server.Health{}
 	handler, err := server.New(server.Config{Store: store, Resolver: res, Log: log, Limits: cfg.limits, CatalogSize: skus,
-		AllowedOrigins: cfg.allowedOrigins})
+		AllowedOrigins: cfg.allowedOrigins, Metrics: metrics, Health: health, Tracing: cfg.tracing})
 	if err != nil {
 		return err
 	}
@@ -324,38 +349,65 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	if cfg.activationURL == "" {
 		cfg.activationURL = defaultActivationURL(ln.Addr())
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
-	go dispatcher.Run(ctx, cfg.dispatchInterval)
-	go sweep(ctx, store, cfg.dispatchInterval, log)
+	// Signals are read here rather than through a cancelled context, so that SIGTERM (an
+	// orchestrator stopping a replica) can drain first while SIGINT (Ctrl-C) stops at once.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	work, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log, Counted: metrics.ActivationEmail}
+	go dispatcher.Run(work, cfg.dispatchInterval)
+	go sweep(work, store, cfg.dispatchInterval, log, metrics)
 	errc := make(chan error, 1)
 	go func() {
-		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "explorer", "http://"+ln.Addr().String()+"/",
-			"activation_url", cfg.activationURL)
+		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "galera", store.Galera(),
+			"explorer", "http://"+ln.Addr().String()+"/", "activation_url", cfg.activationURL)
 		errc <- srv.Serve(ln)
 	}()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case sig := <-sigs:
+		if sig == syscall.SIGTERM {
+			drain(ctx, sigs, health, cfg.drainDelay, log)
+		}
 	}
 	// Finish in-flight requests, then stop.
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	log.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return fmt.Errorf("requests still running after %s (SHUTDOWN_TIMEOUT): %w", cfg.shutdownTimeout, err)
 	}
 	return nil
 }
 
+// drain turns readiness to 503 and keeps serving for delay, so that load balancers notice and
+// stop sending requests before the listener closes; a second signal or the end of ctx cuts the
+// wait short.
+func drain(ctx context.Context, sigs <-chan os.Signal, health *server.Health, delay time.Duration, log *slog.Logger) {
+	health.Drain()
+	log.Info("draining: /readyz answers 503; still serving until the drain delay ends", "drain_delay", delay.String())
+	select {
+	case <-time.After(delay):
+	case <-sigs:
+	case <-ctx.Done():
+	}
+}
+
 // sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
-func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger) {
+func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := store.SweepDeprovisioned(ctx, time.Now(), 200); err != nil && ctx.Err() == nil {
+		n, err := store.SweepDeprovisioned(ctx, time.Now(), 200)
+		if ctx.Err() != nil {
+			return
+		}
+		metrics.TaskRun("deprovision", n, err)
+		if err != nil {
 			log.ErrorContext(ctx, "deprovisioning ended grace periods", "err", err)
 		} else if n > 0 {
 			log.InfoContext(ctx, "deprovisioned subscriptions whose grace period ended", "count", n)
@@ -365,6 +417,56 @@ func sweep(ctx context.Context, store *models.Store, interval time.Duration, log
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// clusterFlags declares the settings of running several replicas; the returned function reads
+// them once the flags are parsed.
+func clusterFlags(fs *flag.FlagSet, getenv func(string) string) func() (cluster, error) {
+	readURL := fs.String("database-read-url", getenv("DATABASE_READ_URL"),
+		"optional replica for BI aggregations (licenseSummary, accountsWithConflicts, licenseConflicts), which may lag; same form and engine as DATABASE_URL (DATABASE_READ_URL)")
+	dbWait := fs.Duration("db-wait-timeout", envDuration(getenv, "DB_WAIT_TIMEOUT", time.Minute),
+		"how long to wait at start for a database that is down or (Galera) not synced, 0 for no wait (DB_WAIT_TIMEOUT)")
+	drainDelay := fs.Duration("drain-delay", envDuration(getenv, "DRAIN_DELAY", 5*time.Second),
+		"on SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_DELAY)")
+	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv, "SHUTDOWN_TIMEOUT", 40*time.Second),
+		"on stop, how long requests in flight may take to finish (SHUTDOWN_TIMEOUT)")
+	syncWait := fs.Int("wsrep-sync-wait", envInt(getenv, "WSREP_SYNC_WAIT", models.DefaultSyncWait),
+		"on MariaDB Galera, the sessions' wsrep_sync_wait: 3 (reads and updates see every earlier commit of the cluster) by default, 0 for none (WSREP_SYNC_WAIT)")
+	return func() (cluster, error) {
+		c := cluster{readURL: *readURL, dbWait: *dbWait, drainDelay: *drainDelay, shutdownTimeout: *shutdown, syncWait: *syncWait}
+		if c.dbWait < 0 || c.drainDelay < 0 || c.shutdownTimeout <= 0 {
+			return c, errors.New("db-wait-timeout and drain-delay must be durations of 0 or more, shutdown-timeout a positive one, such as 30s")
+		}
+		if c.syncWait < 0 || c.syncWait > 15 {
+			return c, fmt.Errorf("wsrep-sync-wait %d: use 0 to 15 (MariaDB's bit mask; 3 is the default)", c.syncWait)
+		}
+		if c.readURL != "" {
+			if _, _, err := models.ParseDatabaseURL(c.readURL); err != nil {
+				return c, fmt.Errorf("DATABASE_READ_URL: %w", err)
+			}
+		}
+		return c, nil
+	}
+}
+
+// openStore opens the database, waiting for it at most DB_WAIT_TIMEOUT.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*models.Store, error) {
+	syncWait := cfg.syncWait
+	if syncWait == 0 {
+		syncWait = models.SyncWaitOff // WSREP_SYNC_WAIT=0 asks for none
+	}
+	return models.OpenWhenReady(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
+		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations,
+		ReadURL: cfg.readURL, SyncWait: syncWait, TraceSQL: cfg.tracing}, cfg.dbWait)
+}
+
+// flushTraces sends the spans still buffered before the process exits.
+func flushTraces(stop func(context.Context) error, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		log.Warn("flushing traces", "err", err)
 	}
 }
 
