@@ -120,6 +120,13 @@ func ParseDatabaseURL(raw string) (Dialect, string, error) {
 		cfg.WriteTimeout = 10 * time.Second
 		cfg.ReadTimeout = DefaultStatementTimeout + 10*time.Second
 		cfg.MultiStatements = false
+		// Arguments are escaped into the statement text (utf8mb4, so it is safe) rather than
+		// sent with server-side prepared statements. On Galera (MariaDB 10.11) a transaction
+		// running prepared statements can lose the abort that a conflicting commit from another
+		// node sends it: it then commits too, and one of two writes of one row is lost (23 of 300
+		// tries in the cluster suite's raw test; none with text statements). It also saves the
+		// prepare and close round trips of every statement.
+		cfg.InterpolateParams = true
 		cfg.Params = map[string]string{"charset": "utf8mb4", "time_zone": "'+00:00'"}
 		for k, vs := range u.Query() {
 			cfg.Params[k] = vs[0]

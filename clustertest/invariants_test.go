@@ -1,0 +1,313 @@
+package clustertest
+
+// Invariants that must hold however many servers and nodes take the writes (issue 12, part 1):
+// each round makes fresh objects, then sends conflicting writes through every server at once,
+// and checks the outcome by SQL on every node. A write refused by the rules or answered 503
+// (the client retries) is fine; a state the rules forbid is a violation.
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+const rounds = 10
+
+const (
+	directDoc = `mutation($a: ID!, $q: Int!) { createDirectSubscription(input: {accountId: $a, sku: "INTUNE", quantity: $q, endDate: "2027-12-31"}) {
+		subscription { id } ` + ue + ` } }`
+	setQuantityDoc = `mutation($id: ID!, $q: Int!) { setSubscriptionQuantity(input: {subscriptionId: $id, quantity: $q}) { subscription { quantity } ` + ue + ` } }`
+	assignDoc      = `mutation($a: ID!, $u: [String!]!) { assignLicenses(input: {accountId: $a, sku: "INTUNE", userNames: $u}) { changedUsers ` + ue + ` } }`
+	redeemDoc      = `mutation($k: String!, $a: ID!) { redeemProductKey(input: {productKey: $k, accountId: $a}) { productKey { key } ` + ue + ` } }`
+	activateDoc    = `mutation($t: String!, $a: ID!) { activateEnrollment(input: {token: $t, accountId: $a}) { enrollment { id } ` + ue + ` } }`
+	reserveDoc     = `mutation($in: CreateReservationInput!) { createReservation(input: $in) { reservation { id } ` + ue + ` } }`
+	processResDoc  = `mutation($id: ID!) { processReservation(input: {reservationId: $id}) { reservation { id status } ` + ue + ` } }`
+	grantDoc       = `mutation($n: String!, $by: String!) { grantReservationPermission(input: {enrollmentNumber: $n, actingContactEmail: $by}) { enrollment { id } ` + ue + ` } }`
+	revokeDoc      = `mutation($n: String!, $by: String!) { revokeReservationPermission(input: {enrollmentNumber: $n, actingContactEmail: $by}) { enrollment { id } ` + ue + ` } }`
+)
+
+func TestInvariants(t *testing.T) {
+	forEachCluster(t, func(t *testing.T, c *cluster) {
+		key := c.with(t).reseller("Contoso")
+		run := func(name string, fn func(c *cluster, key string)) {
+			t.Run(name, func(t *testing.T) { fn(c.with(t), key) })
+		}
+		run("R-LIC-6_lowering_a_quantity_while_assigning_never_oversells", oversell)
+		run("R-ORD-2_one_order_per_idempotency_key", oneOrderPerKey)
+		run("one_subscription_per_SKU_and_orders_processed_once", oneSubscriptionPerSKU)
+		run("R-ACT-13_one_redemption_per_product_key", oneRedemptionPerKey)
+		run("R-ACT-9_one_activation_per_enrollment", oneActivationPerEnrollment)
+		run("R-RES-1_one_reservation_per_key_processed_once", reservationsOnce)
+		run("R-RES-3_permission_granted_at_once_everywhere_is_one_grant", concurrentGrants)
+		run("R-RES-3_permission_granted_or_revoked_through_one_server_holds_on_the_others", permissionsAcrossServers)
+	})
+}
+
+// knownFailure skips a subtest that fails on the cluster named (every cluster for "") until the
+// write paths of issue 12 part 1 are changed; TEST_CLUSTER_KNOWN_FAILURES=run runs it anyway,
+// to measure or to check a fix.
+func knownFailure(t testing.TB, c *cluster, on, why string) {
+	t.Helper()
+	if (on == "" || c.name == on) && os.Getenv("TEST_CLUSTER_KNOWN_FAILURES") != "run" {
+		t.Skip("issue 12 part 1: " + why + " (TEST_CLUSTER_KNOWN_FAILURES=run runs it)")
+	}
+}
+
+// with is c for another (sub)test.
+func (c *cluster) with(t testing.TB) *cluster {
+	cc := *c
+	cc.t = t
+	return &cc
+}
+
+// domain is a fresh email domain.
+func domain(what string) string { return fmt.Sprintf("%s%d.example", what, next()) }
+
+// oversell: one server lowers a subscription 100 -> 50 while another assigns 60 users, without
+// acceptConflict. Both may not succeed: that leaves 60 assigned on 50 licensed (R-LIC-6, R-LIC-1).
+func oversell(c *cluster, key string) {
+	t := c.t
+	// Lowering reads the assignments and writes the subscription; assigning reads the
+	// subscription and writes assignments and the pool counter: on two Galera nodes neither
+	// write touches a row the other wrote, so certification lets both commit (SELECT ... FOR
+	// UPDATE locks one node only). One MariaDB passes. The write paths are issue 12 part 1.
+	knownFailure(t, c, "galera", "lowering a quantity and assigning on two nodes both commit (oversold in 8 to 10 of 10 rounds)")
+	users := make([]string, 60)
+	violations := 0
+	outcomes := map[string]int{}
+	for round := range rounds {
+		dom := domain("over")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		acc := c.newAccount(key, d.customer, dom, len(users))
+		for i := range users {
+			users[i] = fmt.Sprintf("u%d@%s", i, dom)
+		}
+		sub := str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id")
+		rs := allAtOnce(2, func(j int) result {
+			if j == 0 {
+				return c.do(round, key, setQuantityDoc, map[string]any{"id": sub, "q": 50})
+			}
+			return c.do(round+1, key, assignDoc, map[string]any{"a": acc, "u": users})
+		})
+		noFaults(t, "oversell", rs)
+		outcomes["lowering "+rs[0].kind()+", assigning "+rs[1].kind()]++
+		licensed := c.onEveryNode("SELECT quantity FROM subscriptions WHERE id = ?", dbID(t, sub))
+		assigned := c.onEveryNode("SELECT COUNT(*) FROM license_assignments WHERE account_id = ? AND sku = 'INTUNE'", dbID(t, acc))
+		if assigned > licensed {
+			violations++
+			t.Logf("round %d: %d assigned on %d licensed (lowering: %s, assigning: %s)", round, assigned, licensed, rs[0].kind(), rs[1].kind())
+		}
+		if (rs[0].kind() == "ok") != (licensed == 50) || (rs[1].kind() == "ok") != (assigned == 60) {
+			t.Errorf("round %d: the answers (%s, %s) do not match the database (%d licensed, %d assigned)", round, rs[0].kind(), rs[1].kind(), licensed, assigned)
+		}
+	}
+	t.Logf("outcomes over %d rounds: %v", rounds, outcomes)
+	if violations > 0 {
+		t.Errorf("oversold in %d of %d rounds", violations, rounds)
+	}
+}
+
+// oneOrderPerKey: two createOrder calls per server with one idempotency key and one content.
+func oneOrderPerKey(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		d := c.newDeal(key, "ENTERPRISE", domain("idem"))
+		idem := fmt.Sprint("idem-", round)
+		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, createOrderDoc, orderInput(d.number, idem, "INTUNE", 10)) })
+		noFaults(t, "createOrder", rs)
+		ids := map[string]bool{}
+		for _, r := range rs {
+			if r.kind() == "ok" {
+				ids[str(r.data, "createOrder", "order", "id")] = true
+			}
+		}
+		n := c.onEveryNode("SELECT COUNT(*) FROM orders WHERE enrollment_id = ? AND idempotency_key = ?", dbID(t, d.enrollment), idem)
+		if n != 1 || len(ids) != 1 {
+			t.Errorf("round %d: %d orders stored and %d order ids answered for one key, want 1 and 1 (%v)", round, n, len(ids), tally(rs))
+		}
+	}
+}
+
+// oneSubscriptionPerSKU: one order per server for the same SKU and enrollment, each processed
+// through two servers at once: one subscription holds the sum of the orders processed, each once.
+func oneSubscriptionPerSKU(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		d := c.newDeal(key, "ENTERPRISE", domain("sku"))
+		orders := make([]string, c.n())
+		for j := range orders {
+			orders[j] = c.order(0, key, d.number, fmt.Sprintf("sku-%d-%d", round, j), "INTUNE", 10)
+		}
+		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processOrderDoc, map[string]any{"id": orders[j/2]}) })
+		noFaults(t, "processOrder", rs)
+		enr := dbID(t, d.enrollment)
+		subs := c.onEveryNode("SELECT COUNT(*) FROM subscriptions WHERE enrollment_id = ? AND sku = 'INTUNE'", enr)
+		processed := c.onEveryNode("SELECT COUNT(*) FROM orders WHERE enrollment_id = ? AND status = 'PROCESSED'", enr)
+		quantity := c.onEveryNode("SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE enrollment_id = ? AND sku = 'INTUNE'", enr)
+		ok := tally(rs)["ok"]
+		if subs != 1 || quantity != 10*processed || int64(ok) != processed {
+			t.Errorf("round %d: %d subscriptions with %d licenses for %d orders processed (%d answered ok), want 1 with 10 each (%v)",
+				round, subs, quantity, processed, ok, tally(rs))
+		}
+	}
+}
+
+// oneRedemptionPerKey: one Open Value product key redeemed onto a different account through
+// every server at once.
+func oneRedemptionPerKey(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		d := c.newDeal(key, "OPEN_VALUE", domain("ov"))
+		o := c.order(0, key, d.number, fmt.Sprint("ov-", round), "INTUNE", 5)
+		p := c.must(0, c.op, processOrderDoc, map[string]any{"id": o})
+		pk := str(p, "processOrder", "order", "productKeys", 0, "key")
+		if pk == "" {
+			t.Fatalf("no product key: %v", p)
+		}
+		accounts := make([]string, c.n())
+		for j := range accounts {
+			accounts[j] = c.newAccount(key, d.customer, domain("acc"), 1)
+		}
+		rs := allAtOnce(c.n(), func(j int) result { return c.do(j, key, redeemDoc, map[string]any{"k": pk, "a": accounts[j]}) })
+		noFaults(t, "redeemProductKey", rs)
+		winner := -1
+		for j, r := range rs {
+			if r.kind() == "ok" {
+				if winner >= 0 {
+					t.Errorf("round %d: the key was redeemed onto accounts %d and %d", round, winner, j)
+				}
+				winner = j
+			}
+		}
+		redeemed := c.onEveryNode("SELECT COUNT(*) FROM product_keys WHERE product_key = ? AND redeemed_account_id IS NOT NULL", pk)
+		if winner < 0 {
+			if redeemed != 0 {
+				t.Errorf("round %d: no redemption answered ok, yet the key is redeemed (%v)", round, tally(rs))
+			}
+			continue
+		}
+		onWinner := c.onEveryNode("SELECT COUNT(*) FROM product_keys WHERE product_key = ? AND redeemed_account_id = ?", pk, dbID(t, accounts[winner]))
+		enrolled := c.onEveryNode("SELECT COUNT(*) FROM enrollments WHERE id = ? AND account_id = ?", dbID(t, d.enrollment), dbID(t, accounts[winner]))
+		if redeemed != 1 || onWinner != 1 || enrolled != 1 {
+			t.Errorf("round %d: redeemed %d, onto the answered account %d, enrollment there %d; want 1, 1, 1 (%v)", round, redeemed, onWinner, enrolled, tally(rs))
+		}
+	}
+}
+
+// oneActivationPerEnrollment: one activation link used onto a different account through every
+// server at once.
+func oneActivationPerEnrollment(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		d := c.newDeal(key, "ENTERPRISE", domain("act"))
+		o := c.order(0, key, d.number, fmt.Sprint("act-", round), "INTUNE", 5)
+		c.must(0, c.op, processOrderDoc, map[string]any{"id": o})
+		token := c.activationToken(d.number)
+		accounts := make([]string, c.n())
+		for j := range accounts {
+			accounts[j] = c.newAccount(key, d.customer, domain("acc"), 1)
+		}
+		rs := allAtOnce(c.n(), func(j int) result { return c.do(j, key, activateDoc, map[string]any{"t": token, "a": accounts[j]}) })
+		noFaults(t, "activateEnrollment", rs)
+		var won []int
+		for j, r := range rs {
+			if r.kind() == "ok" {
+				won = append(won, j)
+			}
+		}
+		if len(won) > 1 {
+			t.Errorf("round %d: activated onto the accounts of servers %v", round, won)
+			continue
+		}
+		if len(won) == 1 {
+			if n := c.onEveryNode("SELECT COUNT(*) FROM enrollments WHERE id = ? AND account_id = ?", dbID(t, d.enrollment), dbID(t, accounts[won[0]])); n != 1 {
+				t.Errorf("round %d: the enrollment is not on the account the answer names (%v)", round, tally(rs))
+			}
+		} else if n := c.onEveryNode("SELECT COUNT(*) FROM enrollments WHERE id = ? AND account_id IS NOT NULL", dbID(t, d.enrollment)); n != 0 {
+			t.Errorf("round %d: no activation answered ok, yet the enrollment is on an account (%v)", round, tally(rs))
+		}
+	}
+}
+
+// reservationsOnce: two createReservation calls per server with one idempotency key, then two
+// processReservation calls per server: one reservation, its licenses added once, processed once.
+func reservationsOnce(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		dom := domain("res")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		in := map[string]any{"in": map[string]any{"enrollmentNumber": d.number, "sku": "INTUNE", "quantity": 7, "contactEmail": "vic@" + dom,
+			"idempotencyKey": fmt.Sprint("res-", round)}}
+		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, reserveDoc, in) })
+		noFaults(t, "createReservation", rs)
+		enr := dbID(t, d.enrollment)
+		stored := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE enrollment_id = ?", enr)
+		quantity := c.onEveryNode("SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE enrollment_id = ? AND sku = 'INTUNE'", enr)
+		if stored != 1 || quantity != 7 {
+			t.Errorf("round %d: %d reservations adding %d licenses for one key, want 1 adding 7 (%v)", round, stored, quantity, tally(rs))
+			continue
+		}
+		var id string
+		for _, r := range rs {
+			if r.kind() == "ok" {
+				id = str(r.data, "createReservation", "reservation", "id")
+			}
+		}
+		if id == "" {
+			continue // every call answered 503, yet one stored: a client retry would return it
+		}
+		ps := allAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processResDoc, map[string]any{"id": id}) })
+		noFaults(t, "processReservation", ps)
+		effective := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE id = ? AND status = 'EFFECTIVE'", dbID(t, id))
+		if n := tally(ps)["ok"]; n > 1 || (n == 1) != (effective == 1) {
+			t.Errorf("round %d: processed %d times, effective %d (%v)", round, n, effective, tally(ps))
+		}
+	}
+}
+
+// concurrentGrants: MANAGE_RESERVATIONS granted through every server at once is one grant, and
+// every call is answered (granting twice keeps the first grant, R-RES-3).
+func concurrentGrants(c *cluster, key string) {
+	t := c.t
+	// Two grants at once: both count no grant, both insert, the second hits the unique key and
+	// is answered INTERNAL_SERVER_ERROR (on one MariaDB too). The write path must treat the
+	// duplicate as "already granted"; it belongs to issue 12 part 1 (write paths, after the
+	// issue 9 refactor).
+	knownFailure(t, c, "", "concurrent grantReservationPermission answers INTERNAL_SERVER_ERROR on the unique key (count-then-insert in SetReservationPermission)")
+	for round := range rounds {
+		dom := domain("grant")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, grantDoc, map[string]any{"n": d.number, "by": "ana@" + dom}) })
+		noFaults(t, "grantReservationPermission", rs)
+		if n := c.onEveryNode("SELECT COUNT(*) FROM reservation_permissions WHERE enrollment_id = ?", dbID(t, d.enrollment)); n != 1 {
+			t.Errorf("round %d: %d grants stored, want 1 (%v)", round, n, tally(rs))
+		}
+	}
+}
+
+// permissionsAcrossServers: the OSM reserves through another server right after a grant, and is
+// refused right after a revoke through another server (R-RES-2, R-RES-3): a replica reads what
+// another replica just wrote.
+func permissionsAcrossServers(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		dom := domain("perm")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		vars := map[string]any{"n": d.number, "by": "ana@" + dom}
+		reserve := func(server int, idem string) result {
+			return c.do(server, key, reserveDoc, map[string]any{"in": map[string]any{"enrollmentNumber": d.number, "sku": "INTUNE", "quantity": 1,
+				"contactEmail": "osm@" + dom, "idempotencyKey": fmt.Sprintf("%s-%d", idem, round)}})
+		}
+		c.must(round, key, grantDoc, vars)
+		if r := reserve(round+1, "after-grant"); r.kind() != "ok" {
+			t.Errorf("round %d: the OSM was refused right after a grant through another server: %s", round, r.kind())
+		}
+		c.must(round, key, revokeDoc, vars)
+		if r := reserve(round+1, "after-revoke"); r.kind() != "refused:NOT_PERMITTED" {
+			t.Errorf("round %d: right after a revoke through another server the OSM's reservation was answered %s, want NOT_PERMITTED", round, r.kind())
+		}
+		if n := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE enrollment_id = ?", dbID(t, d.enrollment)); n != 1 {
+			t.Errorf("round %d: %d reservations stored, want the one made while granted", round, n)
+		}
+	}
+}
