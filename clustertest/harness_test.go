@@ -165,6 +165,7 @@ type result struct {
 	data       map[string]any
 	errCodes   []string // extensions.code of the GraphQL errors
 	userErrors []string // codes of the payload's userErrors
+	retryAfter string   // the Retry-After header
 	raw        string
 }
 
@@ -193,7 +194,7 @@ func (c *cluster) do(i int, key, query string, vars map[string]any) result {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	r := result{status: resp.StatusCode, raw: string(raw)}
+	r := result{status: resp.StatusCode, raw: string(raw), retryAfter: resp.Header.Get("Retry-After")}
 	var out struct {
 		Data   map[string]any `json:"data"`
 		Errors []struct {
