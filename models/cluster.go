@@ -141,10 +141,10 @@ const (
 	maxWaitPause   = 5 * time.Second
 )
 
-// OpenWhenReady is Open for a database that may still be starting: while it is unreachable or
-// not Ready, it tries again after a pause that doubles from 250 ms to 5 s, logging what it waits
-// for, for at most wait in all (zero: one try). What waiting cannot cure (a malformed URL, a
-// refused password, no such database) fails at once.
+// OpenWhenReady is Open for a database that may still be starting: while it is unreachable, not
+// Ready, or not there yet, it tries again after a pause that doubles from 250 ms to 5 s, logging
+// what it waits for, for at most wait in all (zero: one try). What waiting cannot cure (a
+// malformed URL, a refused password) fails at once.
 func OpenWhenReady(ctx context.Context, cfg Config, wait time.Duration) (*Store, error) {
 	log := cfg.Logger
 	if log == nil {
@@ -163,7 +163,7 @@ func OpenWhenReady(ctx context.Context, cfg Config, wait time.Duration) (*Store,
 			}
 			_ = s.Close()
 		}
-		if !errors.Is(err, ErrNotReady) && !IsUnavailable(err) {
+		if !worthWaiting(err) {
 			return nil, err
 		}
 		left := time.Until(deadline)
@@ -180,6 +180,15 @@ func OpenWhenReady(ctx context.Context, cfg Config, wait time.Duration) (*Store,
 		}
 		pause = min(2*pause, maxWaitPause)
 	}
+}
+
+// worthWaiting tells a start-up failure that may clear by itself: the database down or
+// starting, a Galera node not synced, or the database not there yet (1049: on a cluster it is
+// created through one node and reaches the others a moment later; a provisioning job may still
+// be creating it).
+func worthWaiting(err error) bool {
+	var me *mysql.MySQLError
+	return errors.Is(err, ErrNotReady) || IsUnavailable(err) || (errors.As(err, &me) && me.Number == 1049)
 }
 
 type readReplicaKey struct{}

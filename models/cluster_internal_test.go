@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -222,6 +223,41 @@ func TestOpenWhenReadyDoesNotWaitForAWrongPassword(t *testing.T) {
 	_, err = OpenWhenReady(context.Background(), Config{DatabaseURL: u.String()}, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "Access denied") || time.Since(start) > 5*time.Second {
 		t.Fatalf("wrong password: %v after %s, want a prompt failure", err, time.Since(start))
+	}
+}
+
+// A database that is not there yet may be on its way (created through another cluster node):
+// OpenWhenReady waits for it, and opens it once it is there.
+func TestOpenWhenReadyWaitsForTheDatabaseToExist(t *testing.T) {
+	dsn := testdb.MySQLDSN()
+	if dsn == "" {
+		t.Skip("TEST_MYSQL_DSN is not set: this needs a MySQL server")
+	}
+	u, err := url.Parse(testdb.MySQL(t, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := "lt_later_" + strings.TrimPrefix(u.Path, "/lt_")
+	_, admin, _ := ParseDatabaseURL(dsn)
+	db, err := sql.Open("mysql", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t.Cleanup(func() { _, _ = db.Exec("DROP DATABASE IF EXISTS " + later) })
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		_, _ = db.Exec("CREATE DATABASE " + later)
+	}()
+	u.Path = "/" + later
+	var logs bytes.Buffer
+	s, err := OpenWhenReady(context.Background(), Config{DatabaseURL: u.String(), Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, 30*time.Second)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	_ = s.Close()
+	if !strings.Contains(logs.String(), "Unknown database") {
+		t.Errorf("the wait was not logged with its reason:\n%s", logs.String())
 	}
 }
 
