@@ -52,6 +52,12 @@ func TestRunRefusesBadSettings(t *testing.T) {
 			[]string{"unsupported scheme", "mysql://"}, "s3cret"},
 		{"postgres_database_url_flag", nil, []string{"migrate", "-database-url", "postgres://app:s3cret@db/licensing"}, []string{"unsupported scheme"}, "s3cret"},
 		{"mysql_url_without_database", map[string]string{"DATABASE_URL": "mysql://root@127.0.0.1:3306/"}, []string{"migrate"}, []string{"needs a host and a database"}, ""},
+		{"postgres_DATABASE_READ_URL", map[string]string{"DATABASE_URL": db, "DATABASE_READ_URL": "postgres://bi:s3cret@replica/licensing"}, []string{"migrate"},
+			[]string{"DATABASE_READ_URL", "unsupported scheme"}, "s3cret"},
+		{"malformed_DRAIN_DELAY", map[string]string{"DATABASE_URL": db, "DRAIN_DELAY": "soon"}, []string{"migrate"}, []string{"drain-delay"}, ""},
+		{"negative_db_wait_timeout", nil, []string{"migrate", "-database-url", db, "-db-wait-timeout", "-1s"}, []string{"db-wait-timeout"}, ""},
+		{"zero_SHUTDOWN_TIMEOUT", map[string]string{"DATABASE_URL": db, "SHUTDOWN_TIMEOUT": "0s"}, []string{"migrate"}, []string{"shutdown-timeout"}, ""},
+		{"WSREP_SYNC_WAIT_out_of_range", map[string]string{"DATABASE_URL": db, "WSREP_SYNC_WAIT": "16"}, []string{"migrate"}, []string{"wsrep-sync-wait 16", "0 to 15"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
