@@ -96,7 +96,8 @@ type WebhookAttemptResult struct {
 	// NextAttemptAt is when a failed delivery is tried again; nil gives it up (FAILED).
 	NextAttemptAt *time.Time
 	// DisableAfter: an endpoint whose attempts have all failed for this long is disabled, with
-	// the reason kept for the reseller to see. Zero never disables.
+	// the reason kept for the reseller to see; so is one with no success since the first attempt
+	// of a delivery given up. Zero never disables.
 	DisableAfter time.Duration
 }
 
@@ -145,15 +146,16 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *ClaimedDelivery, r 
 		if err != nil {
 			return err
 		}
-		return tx.endpointFailed(ctx, d.EndpointID, a, end, r.DisableAfter)
+		return tx.endpointFailed(ctx, d, a, end, r.DisableAfter)
 	})
 }
 
-// endpointFailed records a failed attempt on its endpoint and disables an endpoint that has
-// failed for disableAfter with no success.
-func (s *Store) endpointFailed(ctx context.Context, endpointID int64, a WebhookAttempt, at time.Time, disableAfter time.Duration) error {
+// endpointFailed records a failed attempt on its endpoint. It disables an endpoint that has
+// failed for disableAfter with no success, or that had no success since the first attempt of a
+// delivery now given up (a whole retry period; a test delivery's single attempt does not count).
+func (s *Store) endpointFailed(ctx context.Context, d *ClaimedDelivery, a WebhookAttempt, at time.Time, disableAfter time.Duration) error {
 	var ep WebhookEndpoint
-	err := s.ctx(ctx).Clauses(lockForUpdate).Where("id = ?", endpointID).Take(&ep).Error
+	err := s.ctx(ctx).Clauses(lockForUpdate).Where("id = ?", d.EndpointID).Take(&ep).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil // deleted meanwhile
 	} else if err != nil {
@@ -166,7 +168,18 @@ func (s *Store) endpointFailed(ctx context.Context, endpointID int64, a WebhookA
 	if err := s.ctx(ctx).Model(&ep).Updates(map[string]any{"failing_since": ep.FailingSince, "last_failure_at": at, "last_failure": why}).Error; err != nil {
 		return err
 	}
-	if disableAfter <= 0 || ep.Status != WebhookEnabled || at.Sub(*ep.FailingSince) < disableAfter {
+	if disableAfter <= 0 || ep.Status != WebhookEnabled {
+		return nil
+	}
+	disable := at.Sub(*ep.FailingSince) >= disableAfter
+	if !disable && a.NextAttemptAt == nil && d.Kind != DeliveryTest {
+		var first WebhookAttempt
+		if err := s.ctx(ctx).Where("reseller_id = ? AND delivery_id = ?", d.ResellerID, d.ID).Order("attempt, id").Take(&first).Error; err != nil {
+			return err
+		}
+		disable = !ep.FailingSince.After(first.StartedAt)
+	}
+	if !disable {
 		return nil
 	}
 	reason := fmt.Sprintf("every delivery failed for %s, since %s; the last: %s", at.Sub(*ep.FailingSince).Round(time.Minute),

@@ -167,3 +167,28 @@ func TestWebhookEndpointInputs(t *testing.T) {
 		}
 	})
 }
+
+// A delivery given up after its retry period disables an endpoint that had no success since
+// the delivery's first attempt, even when that period is shorter than DisableAfter.
+func TestWebhookEndpointDisabledWhenADeliveryIsGivenUp(t *testing.T) {
+	ctx := context.Background()
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		c, ep := queuedDelivery(t, s)
+		fail := func(at time.Time, next *time.Time) {
+			d, err := s.ClaimWebhookDelivery(ctx, at, time.Minute)
+			if err != nil || d == nil {
+				t.Fatalf("claim at %s: %+v, %v", at, d, err)
+			}
+			if err := s.FinishWebhookAttempt(ctx, d, WebhookAttemptResult{StartedAt: at, Error: "connection refused", NextAttemptAt: next, DisableAfter: 24 * time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := eventsNow.Add(time.Hour)
+		fail(eventsNow, &next)
+		fail(next, nil) // given up after an hour
+		got, err := s.WebhookEndpoint(ctx, c, ep.ID)
+		if err != nil || got.Status != WebhookDisabled || !strings.Contains(got.DisabledReason, "connection refused") {
+			t.Fatalf("endpoint: %+v, %v", got, err)
+		}
+	})
+}

@@ -11,7 +11,9 @@
 // Settings come from flags or the environment (flags win): -addr/LISTEN_ADDR,
 // -database-url/DATABASE_URL, -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
 // -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
-// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, and the limits of the
+// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, the webhook settings
+// (-webhook-interval/WEBHOOK_INTERVAL, -webhook-timeout/WEBHOOK_TIMEOUT,
+// -webhook-allow-private-networks/WEBHOOK_ALLOW_PRIVATE_NETWORKS) and the limits of the
 // README's "Limits" section. seed-demo -export and create-operator-key -export print only
 // `export LICENSING_API_KEY=…`, for eval.
 package main
@@ -52,6 +54,7 @@ type config struct {
 	aggregations     int
 	production       bool
 	mail             mail.Config
+	webhooks         webhookConfig
 	seed             models.SeedOptions
 	export           bool // print the new key as a shell export line only
 }
@@ -183,6 +186,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	activationURL := fs.String("activation-url", getenv("ACTIVATION_URL"), "the page activation links point to; default http://<listen address>/activate (ACTIVATION_URL)")
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
+	hooks := webhookFlags(fs, getenv)
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
@@ -208,6 +212,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	cfg.addr, cfg.databaseURL, cfg.seed, cfg.export = *addr, *dbURL, seed, *export
 	var err error
 	if cfg.limits, err = limits(); err != nil {
+		return cfg, err
+	}
+	if cfg.webhooks, err = hooks(); err != nil {
 		return cfg, err
 	}
 	if cfg.allowedOrigins, err = server.ParseAllowedOrigins(*origins); err != nil {
@@ -329,6 +336,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log}
 	go dispatcher.Run(ctx, cfg.dispatchInterval)
 	go sweep(ctx, store, cfg.dispatchInterval, log)
+	startWebhooks(ctx, cfg.webhooks, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "explorer", "http://"+ln.Addr().String()+"/",
