@@ -70,7 +70,9 @@ func mapWebhookEndpoint(ep *models.WebhookEndpoint) *model.WebhookEndpoint {
 
 func webhookEndpointConnection(l *models.List[models.WebhookEndpoint]) *model.WebhookEndpointConnection {
 	e, pi, n := connection(l, func(r *models.WebhookEndpoint) int64 { return r.ID }, mapWebhookEndpoint,
-		func(n *model.WebhookEndpoint, c string) *model.WebhookEndpointEdge { return &model.WebhookEndpointEdge{Node: n, Cursor: c} })
+		func(n *model.WebhookEndpoint, c string) *model.WebhookEndpointEdge {
+			return &model.WebhookEndpointEdge{Node: n, Cursor: c}
+		})
 	return &model.WebhookEndpointConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }
 
@@ -86,7 +88,9 @@ func mapWebhookDelivery(d *models.WebhookDelivery) *model.WebhookDelivery {
 
 func webhookDeliveryConnection(l *models.List[models.WebhookDelivery]) *model.WebhookDeliveryConnection {
 	e, pi, n := connection(l, func(r *models.WebhookDelivery) int64 { return r.ID }, mapWebhookDelivery,
-		func(n *model.WebhookDelivery, c string) *model.WebhookDeliveryEdge { return &model.WebhookDeliveryEdge{Node: n, Cursor: c} })
+		func(n *model.WebhookDelivery, c string) *model.WebhookDeliveryEdge {
+			return &model.WebhookDeliveryEdge{Node: n, Cursor: c}
+		})
 	return &model.WebhookDeliveryConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }
 
@@ -98,7 +102,9 @@ func mapWebhookAttempt(a *models.WebhookAttempt) *model.WebhookAttempt {
 
 func webhookAttemptConnection(l *models.List[models.WebhookAttempt]) *model.WebhookAttemptConnection {
 	e, pi, n := connection(l, func(r *models.WebhookAttempt) int64 { return r.ID }, mapWebhookAttempt,
-		func(n *model.WebhookAttempt, c string) *model.WebhookAttemptEdge { return &model.WebhookAttemptEdge{Node: n, Cursor: c} })
+		func(n *model.WebhookAttempt, c string) *model.WebhookAttemptEdge {
+			return &model.WebhookAttemptEdge{Node: n, Cursor: c}
+		})
 	return &model.WebhookAttemptConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }
 

@@ -140,8 +140,8 @@ func (h *harness) createEndpoint(url string, topics ...string) (string, string) 
 	h.t.Helper()
 	var out struct {
 		CreateWebhookEndpoint struct {
-			Endpoint struct{ ID, Status string }
-			Secret   string
+			Endpoint   struct{ ID, Status string }
+			Secret     string
 			UserErrors userErrors
 		}
 	}

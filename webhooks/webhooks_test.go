@@ -52,7 +52,11 @@ func TestDeliveryIsSignedAndVerifies(t *testing.T) {
 		}
 		// The payload: the event's id (also in the header, for de-duplication), topic, instant, data.
 		var events struct {
-			Events struct{ Edges []struct{ Node struct{ ID, Topic, TopicName, Data string } } }
+			Events struct {
+				Edges []struct {
+					Node struct{ ID, Topic, TopicName, Data string }
+				}
+			}
 		}
 		h.gql(h.api.ResellerKey, `{ events(topics: [ORDER_CREATED]) { edges { node { id topic topicName data } } } }`, nil, &events)
 		if len(events.Events.Edges) != 1 {
@@ -368,7 +372,9 @@ func TestReplayAndTestWebhook(t *testing.T) {
 		h.record(models.TopicOrderCreated, orderData)
 		h.runOnce(w)
 		var events struct {
-			Events struct{ Edges []struct{ Node struct{ ID, Topic string } } }
+			Events struct {
+				Edges []struct{ Node struct{ ID, Topic string } }
+			}
 		}
 		h.gql(h.api.ResellerKey, `{ events { edges { node { id topic } } } }`, nil, &events)
 		if len(events.Events.Edges) != 1 || events.Events.Edges[0].Node.Topic != "ORDER_CREATED" {
