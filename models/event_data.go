@@ -80,9 +80,10 @@ type EnrollmentAccountData struct {
 type LicenseConflictData struct {
 	Account  string `json:"account"`
 	SKU      string `json:"sku"`
-	Licensed int    `json:"licensed"`
+	Licensed int    `json:"licensed"` // ACTIVE quantity (R-SUB-1)
+	InGrace  int    `json:"inGrace"`  // IN_GRACE quantity: covers assigned users until the grace period ends (R-SUB-4)
 	Assigned int    `json:"assigned"`
-	Deficit  int    `json:"deficit"`
+	Deficit  int    `json:"deficit"` // assigned - licensed - inGrace, or 0
 }
 
 // Causes of subscription.expired.
@@ -190,7 +191,8 @@ func NewActivationEmailData(m *ActivationEmail, enrollmentNumber, reason string)
 		Trigger: string(m.EmailTrigger), ScheduledAt: m.ScheduledAt.UTC(), SentAt: utcPtr(m.SentAt), Reason: reason}
 }
 
-// NewLicenseConflictData is the data of license_conflict.opened or .resolved.
-func NewLicenseConflictData(accountID int64, sku string, licensed, assigned int) LicenseConflictData {
-	return LicenseConflictData{Account: GlobalID("Account", accountID), SKU: sku, Licensed: licensed, Assigned: assigned, Deficit: max(assigned-licensed, 0)}
+// NewLicenseConflictData is the data of license_conflict.opened for a conflict of an account.
+func NewLicenseConflictData(accountID int64, c licensing.Conflict) LicenseConflictData {
+	return LicenseConflictData{Account: GlobalID("Account", accountID), SKU: c.SKU, Licensed: c.Licensed, InGrace: c.InGrace,
+		Assigned: c.Assigned, Deficit: c.Deficit}
 }

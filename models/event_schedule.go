@@ -95,18 +95,18 @@ func scanInstants[T any](ctx context.Context, s *Store, where func(*gorm.DB) *go
 	}
 }
 
-// enrollmentNumbers maps enrollment ids to their numbers.
-func (s *Store) enrollmentNumbers(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
+// enrollmentsOf loads the number and account of enrollments by id.
+func (s *Store) enrollmentsOf(ctx context.Context, ids []int64) (map[int64]Enrollment, error) {
+	out := map[int64]Enrollment{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []Enrollment
-	if err := s.ctx(ctx).Select("id", "number").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := s.ctx(ctx).Select("id", "number", "account_id").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, e := range rows {
-		out[e.ID] = e.Number
+		out[e.ID] = e
 	}
 	return out, nil
 }
@@ -125,7 +125,7 @@ func (s *Store) dueLicensesAvailable(ctx context.Context, from, to time.Time) (i
 			if err := s.ctx(ctx).Where("order_id IN ?", ids).Order("order_id, line_no").Find(&lines).Error; err != nil {
 				return 0, err
 			}
-			numbers, err := s.enrollmentNumbers(ctx, enrollments)
+			enrs, err := s.enrollmentsOf(ctx, enrollments)
 			if err != nil {
 				return 0, err
 			}
@@ -140,12 +140,17 @@ func (s *Store) dueLicensesAvailable(ctx context.Context, from, to time.Time) (i
 				at := licensing.PendingUntil(o.ProcessedAt.UTC())
 				ok, err := s.recordDue(ctx, o.ResellerID, TopicLicensesAvailable, "Order", o.ID, at, LicensesAvailableData{
 					Order: GlobalID("Order", o.ID), Number: o.Number, Enrollment: GlobalID("Enrollment", o.EnrollmentID),
-					EnrollmentNumber: numbers[o.EnrollmentID], Lines: lineData(own), ProcessedAt: o.ProcessedAt.UTC(), AvailableAt: at})
+					EnrollmentNumber: enrs[o.EnrollmentID].Number, Lines: lineData(own), ProcessedAt: o.ProcessedAt.UTC(), AvailableAt: at})
 				if err != nil {
 					return n, err
 				}
 				if ok {
 					n++
+				}
+				// Licenses that stop being pending may cover users in conflict (R-ORD-5, R-LIC-2).
+				k, err := s.recordDueConflicts(ctx, o.ResellerID, enrs[o.EnrollmentID].AccountID, at)
+				if n += k; err != nil {
+					return n, err
 				}
 			}
 			return n, nil
@@ -163,7 +168,7 @@ func (s *Store) dueReservationsOverdue(ctx context.Context, from, to time.Time) 
 			for _, r := range rs {
 				enrollments = append(enrollments, r.EnrollmentID)
 			}
-			numbers, err := s.enrollmentNumbers(ctx, enrollments)
+			enrs, err := s.enrollmentsOf(ctx, enrollments)
 			if err != nil {
 				return 0, err
 			}
@@ -175,7 +180,7 @@ func (s *Store) dueReservationsOverdue(ctx context.Context, from, to time.Time) 
 				}
 				ok, err := s.recordDue(ctx, r.ResellerID, TopicReservationOverdue, "Reservation", r.ID, at, ReservationData{
 					Reservation: GlobalID("Reservation", r.ID), Enrollment: GlobalID("Enrollment", r.EnrollmentID),
-					EnrollmentNumber: numbers[r.EnrollmentID], SKU: r.SKU, Quantity: r.Quantity, ReservedAt: r.ReservedAt.UTC(), OverdueAt: at})
+					EnrollmentNumber: enrs[r.EnrollmentID].Number, SKU: r.SKU, Quantity: r.Quantity, ReservedAt: r.ReservedAt.UTC(), OverdueAt: at})
 				if err != nil {
 					return n, err
 				}
@@ -187,7 +192,8 @@ func (s *Store) dueReservationsOverdue(ctx context.Context, from, to time.Time) 
 		})
 }
 
-// recordSubscriptionDue records a subscription's time-driven event at, with its enrollment number.
+// recordSubscriptionDue records a subscription's time-driven event at its instant (at says
+// whether it has one in the window), and the conflicts it opens or resolves on its account.
 func (s *Store) recordSubscriptionDue(ctx context.Context, subs []Subscription, topic Topic, cause string, at func(*Subscription) (time.Time, bool)) (int, error) {
 	var enrollments []int64
 	for _, sub := range subs {
@@ -195,7 +201,7 @@ func (s *Store) recordSubscriptionDue(ctx context.Context, subs []Subscription, 
 			enrollments = append(enrollments, *sub.EnrollmentID)
 		}
 	}
-	numbers, err := s.enrollmentNumbers(ctx, enrollments)
+	enrs, err := s.enrollmentsOf(ctx, enrollments)
 	if err != nil {
 		return 0, err
 	}
@@ -206,9 +212,9 @@ func (s *Store) recordSubscriptionDue(ctx context.Context, subs []Subscription, 
 		if !ok {
 			continue
 		}
-		number := ""
+		number, account := "", sub.DirectAccountID
 		if sub.EnrollmentID != nil {
-			number = numbers[*sub.EnrollmentID]
+			number, account = enrs[*sub.EnrollmentID].Number, enrs[*sub.EnrollmentID].AccountID
 		}
 		wrote, err := s.recordDue(ctx, sub.ResellerID, topic, "Subscription", sub.ID, instant,
 			NewSubscriptionData(sub, sub.Term().StatusAt(instant), cause, number))
@@ -217,6 +223,12 @@ func (s *Store) recordSubscriptionDue(ctx context.Context, subs []Subscription, 
 		}
 		if wrote {
 			n++
+		}
+		// An expiry opens conflicts of the users it covered (R-LIC-3); the end of a grace
+		// period, of those a renewal onto other SKUs left uncovered (R-SUB-4).
+		k, err := s.recordDueConflicts(ctx, sub.ResellerID, account, instant)
+		if n += k; err != nil {
+			return n, err
 		}
 	}
 	return n, nil

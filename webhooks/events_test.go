@@ -193,3 +193,67 @@ func TestReadmeShowsTheVerificationFunction(t *testing.T) {
 		t.Fatal("README.md does not name the signature header or the private-network setting")
 	}
 }
+
+// A direct subscription ending with auto-renew off (R-SUB-5) while its licenses are assigned:
+// at the day after its end date the scheduler records subscription.expired and the conflict it
+// opens (R-LIC-2, R-LIC-3), once each.
+func TestExpiryRecordsTheConflictItOpens(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		var accounts struct {
+			Accounts struct {
+				Edges []struct{ Node struct{ ID, Name string } }
+			}
+		}
+		h.gql(h.api.ResellerKey, `{ accounts { edges { node { id name } } } }`, nil, &accounts)
+		account := ""
+		for _, e := range accounts.Accounts.Edges {
+			if e.Node.Name == "Fabrikam tenant" {
+				account = e.Node.ID
+			}
+		}
+		var sub struct {
+			CreateDirectSubscription struct {
+				Subscription struct{ ID string }
+				UserErrors   userErrors
+			}
+		}
+		h.gql(h.api.ResellerKey, `mutation($a: ID!) { createDirectSubscription(input: {accountId: $a, sku: "O365-E3", quantity: 2, endDate: "2026-11-23", autoRenew: false}) {
+			subscription { id } userErrors { code message } } }`, map[string]any{"a": account}, &sub)
+		var assigned struct {
+			AssignLicenses struct{ UserErrors userErrors }
+		}
+		h.gql(h.api.ResellerKey, `mutation($a: ID!) { assignLicenses(input: {accountId: $a, sku: "O365-E3", userNames: ["alice@fabrikam.com", "bob@fabrikam.com"]}) {
+			userErrors { code message } } }`, map[string]any{"a": account}, &assigned)
+		if account == "" || len(sub.CreateDirectSubscription.UserErrors)+len(assigned.AssignLicenses.UserErrors) > 0 {
+			t.Fatalf("setup: %q %+v %+v", account, sub, assigned)
+		}
+		end := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+		for _, at := range []time.Time{apitest.Now, end.Add(-time.Minute), end.Add(time.Minute), end.Add(2 * time.Minute)} {
+			if _, err := h.store.RecordDueEvents(context.Background(), at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.sequence()
+		got := h.events(h.api.ResellerKey, 10, nil, []string{"SUBSCRIPTION_EXPIRED", "LICENSE_CONFLICT_OPENED"})
+		if len(got.Events.Edges) != 2 {
+			t.Fatalf("events: %+v", got)
+		}
+		var expired models.SubscriptionData
+		var conflict models.LicenseConflictData
+		for _, e := range got.Events.Edges {
+			switch e.Node.TopicName {
+			case "subscription.expired":
+				_ = json.Unmarshal([]byte(e.Node.Data), &expired)
+			case "license_conflict.opened":
+				_ = json.Unmarshal([]byte(e.Node.Data), &conflict)
+			}
+		}
+		if expired.Subscription != sub.CreateDirectSubscription.Subscription.ID || expired.Cause != models.ExpiredEndOfTerm || expired.DirectAccount == nil || *expired.DirectAccount != account {
+			t.Errorf("subscription.expired: %+v", expired)
+		}
+		if conflict != (models.LicenseConflictData{Account: account, SKU: "O365-E3", Licensed: 0, Assigned: 2, Deficit: 2}) {
+			t.Errorf("license_conflict.opened: %+v", conflict)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,9 +334,9 @@ func TestSecretRotationSignsWithBothDuringTheOverlap(t *testing.T) {
 func TestReplayAndTestWebhook(t *testing.T) {
 	eachDB(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
-		failTests := false
+		var failTests atomic.Bool
 		rc := newReceiver(t, func(_ int, r *http.Request) int {
-			if failTests && r.Header.Get(webhooks.HeaderEventTopic) == "webhook.test" {
+			if failTests.Load() && r.Header.Get(webhooks.HeaderEventTopic) == "webhook.test" {
 				return http.StatusServiceUnavailable
 			}
 			return http.StatusOK
@@ -360,7 +361,7 @@ func TestReplayAndTestWebhook(t *testing.T) {
 			t.Fatalf("test delivery: %+v", got)
 		}
 		// A failed test delivery is not retried.
-		failTests = true
+		failTests.Store(true)
 		h.gql(h.api.ResellerKey, test, map[string]any{"id": endpoint}, &sent)
 		h.runOnce(w)
 		h.clock.Add(time.Hour)
