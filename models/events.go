@@ -34,8 +34,8 @@ const (
 	TopicReservationOverdue      Topic = "reservation.overdue"
 	TopicActivationEmailSent     Topic = "activation_email.sent"     // ActivationEmailData: the mail server accepted it (R-ACT-1)
 	TopicActivationEmailBounced  Topic = "activation_email.bounced"  // ActivationEmailData: the mail server refused it for good
-	TopicEnrollmentActivated     Topic = "enrollment.activated"      // EnrollmentAccountData: a person activated it onto an account (R-ACT-9, R-ENR)
-	TopicEnrollmentProvisioned   Topic = "enrollment.provisioned"    // EnrollmentAccountData: put onto an account without a person (R-ACT-2, R-ACT-3, R-ACT-10, R-ACT-13)
+	TopicEnrollmentActivated     Topic = "enrollment.activated"      // EnrollmentAccountData: onto an account by a person: link, product key (R-ACT-13), support remap (R-ENR-4)
+	TopicEnrollmentProvisioned   Topic = "enrollment.provisioned"    // EnrollmentAccountData: onto an account automatically (AssociationCause.Automatic: R-ACT-2, R-ACT-10, R-ENR-5)
 	TopicLicenseConflictOpened   Topic = "license_conflict.opened"   // LicenseConflictData: an account's SKU has more assigned users than licenses (R-LIC-2)
 	TopicLicenseConflictResolved Topic = "license_conflict.resolved" // LicenseConflictData: that conflict is gone
 	TopicSubscriptionInGrace     Topic = "subscription.in_grace"     // SubscriptionData: its enrollment was renewed (R-SUB-2)

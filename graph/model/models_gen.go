@@ -2294,9 +2294,9 @@ const (
 	EventTopicActivationEmailSent EventTopic = "ACTIVATION_EMAIL_SENT"
 	// `activation_email.bounced`: the mail server refused an activation email for good.
 	EventTopicActivationEmailBounced EventTopic = "ACTIVATION_EMAIL_BOUNCED"
-	// `enrollment.activated`: a person activated an enrollment onto an account.
+	// `enrollment.activated`: an enrollment was put onto an account by a person: its activation link, an Open Value product key (R-ACT-13) or a support remap (R-ENR-4).
 	EventTopicEnrollmentActivated EventTopic = "ENROLLMENT_ACTIVATED"
-	// `enrollment.provisioned`: an enrollment was put onto an account with no one activating it (R-ACT-2, R-ACT-3, R-ACT-10, R-ACT-13).
+	// `enrollment.provisioned`: an enrollment was put onto an account automatically: a verified domain or an administrator's email (R-ACT-2), a renewal (R-ACT-10), the agreement's account (R-ENR-5).
 	EventTopicEnrollmentProvisioned EventTopic = "ENROLLMENT_PROVISIONED"
 	// `license_conflict.opened`: a SKU on an account has more assigned users than licenses (R-LIC-2).
 	EventTopicLicenseConflictOpened EventTopic = "LICENSE_CONFLICT_OPENED"
