@@ -52,6 +52,7 @@ type config struct {
 	limits           server.Limits
 	allowedOrigins   []string
 	aggregations     int
+	keyCacheTTL      time.Duration
 	production       bool
 	mail             mail.Config
 	webhooks         webhookConfig
@@ -108,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, help; see -h)", cmd)
 	}
 	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
-		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations})
+		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations, KeyCacheTTL: cfg.keyCacheTTL})
 	if err != nil {
 		return err
 	}
@@ -187,6 +188,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
 	hooks := webhookFlags(fs, getenv)
+	keyCacheTTL := fs.Duration("key-cache-ttl", envDuration(getenv, "KEY_CACHE_TTL", models.DefaultKeyCacheTTL),
+		"how long a checked API key is trusted without the database: a key revoked through another replica works here at most this long; 0 checks every request (KEY_CACHE_TTL)")
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
@@ -219,6 +222,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 	if cfg.allowedOrigins, err = server.ParseAllowedOrigins(*origins); err != nil {
 		return cfg, err
+	}
+	if cfg.keyCacheTTL = *keyCacheTTL; cfg.keyCacheTTL < 0 {
+		return cfg, fmt.Errorf("key cache ttl %s: use 0 or a positive duration such as 5s", cfg.keyCacheTTL)
+	}
+	if cfg.keyCacheTTL == 0 {
+		cfg.keyCacheTTL = -1 // models: negative turns the cache off
 	}
 	if cfg.aggregations = *aggregations; cfg.aggregations < 1 {
 		return cfg, fmt.Errorf("aggregation concurrency %d: use at least 1", cfg.aggregations)
