@@ -123,6 +123,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) 
 	if err != nil {
 		return Caller{}, ErrUnauthenticated
 	}
+	sum := sha256.Sum256([]byte(secret))
+	if c, ok := s.keys.get(id, sum); ok {
+		return c, nil
+	}
 	var k APIKey
 	err = s.ctx(ctx).Where("id = ? AND revoked_at IS NULL", id).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -131,7 +135,6 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) 
 	if err != nil {
 		return Caller{}, err
 	}
-	sum := sha256.Sum256([]byte(secret))
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(k.SecretHash)) != 1 {
 		return Caller{}, ErrUnauthenticated
 	}
@@ -139,6 +142,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Caller, error) 
 	if k.ResellerID != nil {
 		c.ResellerID = *k.ResellerID
 	}
+	s.keys.put(id, sum, c)
 	return c, nil
 }
 
@@ -215,6 +219,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, 
 	if err != nil {
 		return nil, err
 	}
+	s.keys.forget(id)
 	return &k, nil
 }
 
@@ -240,5 +245,6 @@ func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLi
 	if err != nil {
 		return nil, fmt.Errorf("set API key limits: %w", err)
 	}
+	s.keys.forget(id)
 	return &k, nil
 }

@@ -7,9 +7,10 @@ import (
 )
 
 // secretPatterns match what must never reach a log: API keys (lk_<id>_<secret>), bearer
-// credentials, activation tokens (64 hex digits, alone or as token= in a link) and Open Value
-// product keys (five groups of five). Code avoids logging them in the first place; this is the
-// net under it, for an error message that quotes a value or a URL.
+// credentials, activation tokens (64 hex digits, alone or as token= in a link), Open Value
+// product keys (five groups of five), webhook signing secrets (whsec_...) and the signatures of
+// a Licensing-Signature header (v1=<hex>). Code avoids logging them in the first place; this
+// is the net under it, for an error message that quotes a value or a URL.
 var secretPatterns = []struct {
 	re   *regexp.Regexp
 	with string
@@ -19,6 +20,8 @@ var secretPatterns = []struct {
 	{regexp.MustCompile(`(?i)\btoken=[^\s"'&]+`), "token=[REDACTED]"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "[REDACTED]"},
 	{regexp.MustCompile(`\b[B-Y2-9]{5}(-[B-Y2-9]{5}){4}\b`), "[REDACTED]"},
+	{regexp.MustCompile(`\bwhsec_[0-9A-Za-z_-]+`), "whsec_[REDACTED]"},
+	{regexp.MustCompile(`\bv1=[0-9A-Fa-f]+`), "v1=[REDACTED]"},
 }
 
 // Redact removes secrets from a string.

@@ -13,7 +13,9 @@
 // -drain-delay/DRAIN_DELAY, -shutdown-timeout/SHUTDOWN_TIMEOUT, -wsrep-sync-wait/WSREP_SYNC_WAIT,
 // the standard OTEL_EXPORTER_OTLP_* variables (traces), -log-level/LOG_LEVEL, -migrate/MIGRATE_ON_START,
 // -grace-period/GRACE_PERIOD, -activation-url/ACTIVATION_URL, -dispatch-interval/DISPATCH_INTERVAL,
-// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, and the limits of the
+// -env/APP_ENV, -smtp-url/SMTP_URL, -mail-dir/MAIL_DIR, -mail-from/MAIL_FROM, the webhook settings
+// (-webhook-interval/WEBHOOK_INTERVAL, -webhook-timeout/WEBHOOK_TIMEOUT,
+// -webhook-allow-private-networks/WEBHOOK_ALLOW_PRIVATE_NETWORKS) and the limits of the
 // README's "Limits" section. seed-demo -export and create-operator-key -export print only
 // `export LICENSING_API_KEY=…`, for eval.
 package main
@@ -54,6 +56,7 @@ type config struct {
 	aggregations     int
 	production       bool
 	mail             mail.Config
+	webhooks         webhookConfig
 	seed             models.SeedOptions
 	export           bool // print the new key as a shell export line only
 	cluster
@@ -67,6 +70,7 @@ type cluster struct {
 	drainDelay      time.Duration // DRAIN_DELAY
 	shutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
 	syncWait        int           // WSREP_SYNC_WAIT
+	keyCacheTTL     time.Duration // KEY_CACHE_TTL
 	tracing         bool          // OTEL_EXPORTER_OTLP_ENDPOINT set (serve only)
 }
 
@@ -204,6 +208,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	dispatch := fs.String("dispatch-interval", envOr(getenv, "DISPATCH_INTERVAL", "30s"), "how often due activation emails are sent and ended grace periods deprovisioned (DISPATCH_INTERVAL)")
 	limits := limitFlags(fs, getenv)
 	clusterSettings := clusterFlags(fs, getenv)
+	hooks := webhookFlags(fs, getenv)
 	origins := fs.String("cors-allowed-origins", getenv("CORS_ALLOWED_ORIGINS"), "comma-separated browser origins allowed to call the API, e.g. https://portal.example.com; none by default (CORS_ALLOWED_ORIGINS)")
 	aggregations := fs.Int("aggregation-concurrency", envInt(getenv, "AGGREGATION_CONCURRENCY", models.DefaultAggregationConcurrency),
 		"aggregation queries one server runs at once, whatever their keys (AGGREGATION_CONCURRENCY)")
@@ -234,6 +239,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cfg.cluster, err = clusterSettings(); err != nil {
 		return cfg, err
 	}
+	if cfg.webhooks, err = hooks(); err != nil {
+		return cfg, err
+	}
 	if cfg.allowedOrigins, err = server.ParseAllowedOrigins(*origins); err != nil {
 		return cfg, err
 	}
@@ -243,12 +251,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if err := cfg.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", *level)
 	}
-	m, err2 := strconv.ParseBool(*migrate)
-	err = err2
-	if err != nil {
+	if cfg.migrate, err = strconv.ParseBool(*migrate); err != nil {
 		return cfg, fmt.Errorf("migrate %q: use true or false", *migrate)
 	}
-	cfg.migrate = m
 	if cfg.gracePeriod, err = time.ParseDuration(*grace); err != nil || cfg.gracePeriod <= 0 {
 		return cfg, fmt.Errorf("grace period %q: use a positive duration such as 720h", *grace)
 	}
@@ -359,6 +364,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log, Counted: metrics.ActivationEmail}
 	go dispatcher.Run(work, cfg.dispatchInterval)
 	go sweep(work, store, cfg.dispatchInterval, log, metrics)
+	startWebhooks(work, cfg.webhooks, store, cfg.dispatchInterval, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "galera", store.Galera(),
@@ -431,10 +437,18 @@ func clusterFlags(fs *flag.FlagSet, getenv func(string) string) func() (cluster,
 		"on SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_DELAY)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv, "SHUTDOWN_TIMEOUT", 40*time.Second),
 		"on stop, how long requests in flight may take to finish (SHUTDOWN_TIMEOUT)")
+	keyCacheTTL := fs.Duration("key-cache-ttl", envDuration(getenv, "KEY_CACHE_TTL", models.DefaultKeyCacheTTL),
+		"how long a checked API key is trusted without the database: a key revoked through another replica works here at most this long; 0 checks every request (KEY_CACHE_TTL)")
 	syncWait := fs.Int("wsrep-sync-wait", envInt(getenv, "WSREP_SYNC_WAIT", models.DefaultSyncWait),
 		"on MariaDB Galera, the sessions' wsrep_sync_wait: 3 (reads and updates see every earlier commit of the cluster) by default, 0 for none (WSREP_SYNC_WAIT)")
 	return func() (cluster, error) {
-		c := cluster{readURL: *readURL, dbWait: *dbWait, drainDelay: *drainDelay, shutdownTimeout: *shutdown, syncWait: *syncWait}
+		c := cluster{readURL: *readURL, dbWait: *dbWait, drainDelay: *drainDelay, shutdownTimeout: *shutdown, syncWait: *syncWait, keyCacheTTL: *keyCacheTTL}
+		if c.keyCacheTTL < 0 {
+			return c, fmt.Errorf("key cache ttl %s: use 0 or a positive duration such as 5s", c.keyCacheTTL)
+		}
+		if c.keyCacheTTL == 0 {
+			c.keyCacheTTL = -1 // models: negative turns the cache off
+		}
 		if c.dbWait < 0 || c.drainDelay < 0 || c.shutdownTimeout <= 0 {
 			return c, errors.New("db-wait-timeout and drain-delay must be durations of 0 or more, shutdown-timeout a positive one, such as 30s")
 		}
@@ -458,7 +472,7 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*models.Store
 	}
 	return models.OpenWhenReady(ctx, models.Config{DatabaseURL: cfg.databaseURL, Logger: log,
 		StatementTimeout: cfg.limits.AggregationTimeout, AggregationConcurrency: cfg.aggregations,
-		ReadURL: cfg.readURL, SyncWait: syncWait, TraceSQL: cfg.tracing}, cfg.dbWait)
+		KeyCacheTTL: cfg.keyCacheTTL, ReadURL: cfg.readURL, SyncWait: syncWait, TraceSQL: cfg.tracing}, cfg.dbWait)
 }
 
 // flushTraces sends the spans still buffered before the process exits.

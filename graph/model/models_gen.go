@@ -613,6 +613,28 @@ type CreateReservationInput struct {
 	IdempotencyKey string `json:"idempotencyKey"`
 }
 
+// Input of `createWebhookEndpoint`.
+type CreateWebhookEndpointInput struct {
+	// For operators: the reseller the endpoint belongs to. Others omit it.
+	ResellerID *string `json:"resellerId,omitempty"`
+	// Where deliveries are posted: an absolute https (or http) URL of at most 2,000 characters, without user:password@. Deliveries refuse addresses that are not public (loopback, private, link-local) unless the operator allows them.
+	URL string `json:"url"`
+	// The topics it receives; at least one.
+	Topics []EventTopic `json:"topics"`
+	// A note to recognise it by, at most 500 characters.
+	Description *string `json:"description,omitempty"`
+}
+
+// Result of `createWebhookEndpoint`.
+type CreateWebhookEndpointPayload struct {
+	// The new endpoint, or null when refused.
+	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`
+	// The signing secret (`whsec_...`). Shown only here, once: keep it to verify the `Licensing-Signature` header.
+	Secret *string `json:"secret,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // An organization a reseller sells to.
 type Customer struct {
 	// Global ID.
@@ -769,6 +791,38 @@ type EnrollmentPayload struct {
 	Enrollment *Enrollment `json:"enrollment,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Something that happened to the reseller's data, recorded with the change (or, for time-driven topics, at the instant it fell due).
+type Event struct {
+	// The event's ID: the same as a webhook's `id` and `Licensing-Event-Id` header, on every attempt and replay. De-duplicate on it.
+	ID string `json:"id"`
+	// What happened.
+	Topic EventTopic `json:"topic"`
+	// The topic as a webhook names it, for example `order.created`.
+	TopicName string `json:"topicName"`
+	// When it happened: the change's instant, or the instant a time-driven event fell due.
+	OccurredAt time.Time `json:"occurredAt"`
+	// When it was recorded.
+	RecordedAt time.Time `json:"recordedAt"`
+	// The event's data as JSON text: the same object as a webhook's `data`, with the objects' global IDs and the fields a partner needs.
+	Data string `json:"data"`
+}
+
+// A page of events, in the order they were recorded.
+type EventConnection struct {
+	// The items with their cursors.
+	Edges []*EventEdge `json:"edges"`
+	// Pagination details. Keep the last `endCursor` you saw: passed as `after`, it resumes where you stopped, even much later.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An event and its cursor.
+type EventEdge struct {
+	// The item.
+	Node *Event `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
 }
 
 // Result of `assignLicenses` and `removeLicenses`.
@@ -1120,6 +1174,14 @@ type RenewEnrollmentPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `replayWebhookEvent`.
+type ReplayWebhookEventInput struct {
+	// The endpoint to send the event to; it must be enabled, and need not take the event's topic.
+	EndpointID string `json:"endpointId"`
+	// The event to send again (`Event.id`).
+	EventID string `json:"eventId"`
+}
+
 // A partner that sells to customers and calls this API.
 type Reseller struct {
 	// Global ID.
@@ -1274,6 +1336,30 @@ type RevokeAPIKeyPayload struct {
 	APIKey *APIKey `json:"apiKey,omitempty"`
 	// Why it was refused; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `rotateWebhookSecret`.
+type RotateWebhookSecretInput struct {
+	// The endpoint's global ID (`WebhookEndpoint.id`).
+	ID string `json:"id"`
+	// For how many seconds the old secret keeps signing too, so that your receiver can switch without losing a delivery: 0 to 604,800 (7 days); default one day.
+	OverlapSeconds *int `json:"overlapSeconds,omitempty"`
+}
+
+// Result of `rotateWebhookSecret`.
+type RotateWebhookSecretPayload struct {
+	// The endpoint, or null when refused.
+	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`
+	// The new signing secret. Shown only here, once.
+	Secret *string `json:"secret,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `sendTestWebhook`.
+type SendTestWebhookInput struct {
+	// The endpoint to send a `webhook.test` event to; it must be enabled.
+	EndpointID string `json:"endpointId"`
 }
 
 // Input of `setApiKeyLimits`. An omitted (null) value goes back to the server's default.
@@ -1455,6 +1541,18 @@ type UpdateSubscriptionContactPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `updateWebhookEndpoint`. An omitted field stays as it is.
+type UpdateWebhookEndpointInput struct {
+	// The endpoint's global ID (`WebhookEndpoint.id`).
+	ID string `json:"id"`
+	// The new URL; the same rules as at creation.
+	URL *string `json:"url,omitempty"`
+	// The new topics; at least one.
+	Topics []EventTopic `json:"topics,omitempty"`
+	// The new note, at most 500 characters.
+	Description *string `json:"description,omitempty"`
+}
+
 // One refusal of a mutation. Nothing was written when a payload has any.
 type UserError struct {
 	// The path to the input field at fault, for example `["contacts", "0", "email"]`; empty when the whole action is refused.
@@ -1472,6 +1570,190 @@ type Viewer struct {
 	// The key's reseller; null for operators.
 	Reseller   *Reseller `json:"reseller,omitempty"`
 	ResellerID *int64    `json:"-"`
+}
+
+// One HTTP request of a delivery.
+type WebhookAttempt struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The delivery's ID (`WebhookDelivery.id`).
+	DeliveryID string `json:"deliveryId"`
+	// The endpoint's ID.
+	EndpointID string `json:"endpointId"`
+	// The event's ID.
+	EventID string `json:"eventId"`
+	// Its number within the delivery, 1 for the first.
+	Attempt int `json:"attempt"`
+	// When it was sent.
+	StartedAt time.Time `json:"startedAt"`
+	// How long it took, in milliseconds.
+	DurationMs int `json:"durationMs"`
+	// The HTTP status of the answer; null when none came (a timeout, a refused connection).
+	StatusCode *int `json:"statusCode,omitempty"`
+	// Why it failed; null when the answer was 2xx.
+	Error *string `json:"error,omitempty"`
+	// Whether the answer was 2xx.
+	Succeeded bool `json:"succeeded"`
+	// When the delivery is tried again after this attempt; null when no retry follows.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+}
+
+// A page of webhook attempts.
+type WebhookAttemptConnection struct {
+	// The items with their cursors.
+	Edges []*WebhookAttemptEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A webhook attempt and its cursor.
+type WebhookAttemptEdge struct {
+	// The item.
+	Node *WebhookAttempt `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Filters for `webhookAttempts`.
+type WebhookAttemptFilter struct {
+	// Only attempts to this endpoint.
+	EndpointID *string `json:"endpointId,omitempty"`
+	// Only attempts of this delivery.
+	DeliveryID *string `json:"deliveryId,omitempty"`
+	// Only attempts of this event.
+	EventID *string `json:"eventId,omitempty"`
+}
+
+// One event to one endpoint: attempted until a 2xx answer, with exponential back-off, for about a day.
+type WebhookDelivery struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The endpoint's ID (`WebhookEndpoint.id`).
+	EndpointID string `json:"endpointId"`
+	// The event's ID (`Event.id`).
+	EventID string `json:"eventId"`
+	// The event's topic.
+	Topic EventTopic `json:"topic"`
+	// Why it exists.
+	Kind WebhookDeliveryKind `json:"kind"`
+	// Where it stands.
+	Status WebhookDeliveryStatus `json:"status"`
+	// Attempts so far.
+	Attempts int `json:"attempts"`
+	// When it is attempted next; null once delivered or given up.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// The HTTP status of the last answer; null when none came.
+	LastStatusCode *int `json:"lastStatusCode,omitempty"`
+	// Why the last attempt failed; null when it did not.
+	LastError *string `json:"lastError,omitempty"`
+	// When the endpoint accepted it.
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	// When it was queued.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// A page of webhook deliveries.
+type WebhookDeliveryConnection struct {
+	// The items with their cursors.
+	Edges []*WebhookDeliveryEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A webhook delivery and its cursor.
+type WebhookDeliveryEdge struct {
+	// The item.
+	Node *WebhookDelivery `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Filters for `webhookDeliveries`.
+type WebhookDeliveryFilter struct {
+	// Only deliveries to this endpoint.
+	EndpointID *string `json:"endpointId,omitempty"`
+	// Only deliveries of this event.
+	EventID *string `json:"eventId,omitempty"`
+	// Only deliveries in this state.
+	Status *WebhookDeliveryStatus `json:"status,omitempty"`
+}
+
+// Result of `replayWebhookEvent` and `sendTestWebhook`.
+type WebhookDeliveryPayload struct {
+	// The queued delivery, attempted within seconds; null when refused.
+	Delivery *WebhookDelivery `json:"delivery,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A URL of the reseller's that receives events as signed HTTP POSTs. Its signing secret is shown once, when it is created or rotated.
+type WebhookEndpoint struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Where deliveries are posted.
+	URL string `json:"url"`
+	// The topics it receives.
+	Topics []EventTopic `json:"topics"`
+	// A note to recognise it by.
+	Description string `json:"description"`
+	// Whether it receives deliveries.
+	Status WebhookEndpointStatus `json:"status"`
+	// When it was disabled; null while enabled.
+	DisabledAt *time.Time `json:"disabledAt,omitempty"`
+	// Why it was disabled; null while enabled.
+	DisabledReason *string `json:"disabledReason,omitempty"`
+	// When its current run of failed attempts began; null while its last attempt succeeded.
+	FailingSince *time.Time `json:"failingSince,omitempty"`
+	// When an attempt last failed.
+	LastFailureAt *time.Time `json:"lastFailureAt,omitempty"`
+	// Why an attempt last failed, for example `HTTP 500` or a timeout.
+	LastFailure *string `json:"lastFailure,omitempty"`
+	// When an attempt last succeeded.
+	LastSuccessAt *time.Time `json:"lastSuccessAt,omitempty"`
+	// When the signing secret was last rotated.
+	SecretRotatedAt *time.Time `json:"secretRotatedAt,omitempty"`
+	// Until when the previous secret also signs deliveries, after a rotation with an overlap.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Input of `enableWebhookEndpoint`, `disableWebhookEndpoint` and `deleteWebhookEndpoint`.
+type WebhookEndpointActionInput struct {
+	// The endpoint's global ID (`WebhookEndpoint.id`).
+	ID string `json:"id"`
+}
+
+// A page of webhook endpoints.
+type WebhookEndpointConnection struct {
+	// The items with their cursors.
+	Edges []*WebhookEndpointEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many items match, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A webhook endpoint and its cursor.
+type WebhookEndpointEdge struct {
+	// The item.
+	Node *WebhookEndpoint `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
+}
+
+// Result of the webhook endpoint mutations.
+type WebhookEndpointPayload struct {
+	// The endpoint after the change (before it, for a deletion), or null when refused.
+	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Why an activation state holds.
@@ -1989,6 +2271,106 @@ func (e *EnrollmentStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e EnrollmentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened. A webhook names the topic in lower case with a dot, shown first in each description; the event's `data` is the JSON object the README's Webhooks section shows for it.
+type EventTopic string
+
+const (
+	// `order.created`: an order was placed (R-ORD-1).
+	EventTopicOrderCreated EventTopic = "ORDER_CREATED"
+	// `order.processed`: an order was invoiced and its quantities added; its licenses are pending for 12 hours (R-ORD-5).
+	EventTopicOrderProcessed EventTopic = "ORDER_PROCESSED"
+	// `order.cancelled`: an order was cancelled before processing.
+	EventTopicOrderCancelled EventTopic = "ORDER_CANCELLED"
+	// `licenses.available`: a processed order's licenses stopped being pending, 12 hours after processing (R-ORD-5). Recorded at that instant.
+	EventTopicLicensesAvailable EventTopic = "LICENSES_AVAILABLE"
+	// `reservation.overdue`: a reservation is still pending 25 hours after it was made; the customer should contact support (R-RES-4). Recorded at that instant.
+	EventTopicReservationOverdue EventTopic = "RESERVATION_OVERDUE"
+	// `activation_email.sent`: the mail server accepted an activation email (R-ACT-1).
+	EventTopicActivationEmailSent EventTopic = "ACTIVATION_EMAIL_SENT"
+	// `activation_email.bounced`: the mail server refused an activation email for good.
+	EventTopicActivationEmailBounced EventTopic = "ACTIVATION_EMAIL_BOUNCED"
+	// `enrollment.activated`: an enrollment was put onto an account by a person: its activation link, an Open Value product key (R-ACT-13) or a support remap (R-ENR-4).
+	EventTopicEnrollmentActivated EventTopic = "ENROLLMENT_ACTIVATED"
+	// `enrollment.provisioned`: an enrollment was put onto an account automatically: a verified domain or an administrator's email (R-ACT-2), a renewal (R-ACT-10), the agreement's account (R-ENR-5).
+	EventTopicEnrollmentProvisioned EventTopic = "ENROLLMENT_PROVISIONED"
+	// `license_conflict.opened`: a SKU on an account has more assigned users than licenses (R-LIC-2).
+	EventTopicLicenseConflictOpened EventTopic = "LICENSE_CONFLICT_OPENED"
+	// `license_conflict.resolved`: that conflict is gone.
+	EventTopicLicenseConflictResolved EventTopic = "LICENSE_CONFLICT_RESOLVED"
+	// `subscription.in_grace`: a subscription's enrollment was renewed; it ends with the grace period (R-SUB-2).
+	EventTopicSubscriptionInGrace EventTopic = "SUBSCRIPTION_IN_GRACE"
+	// `subscription.deprovisioned`: a grace period ended and the subscription's data is deleted (R-SUB-3). Recorded at that instant.
+	EventTopicSubscriptionDeprovisioned EventTopic = "SUBSCRIPTION_DEPROVISIONED"
+	// `subscription.expired`: a subscription ended its term with auto-renew off (recorded at that instant, R-SUB-5) or was cancelled (R-SUB-6).
+	EventTopicSubscriptionExpired EventTopic = "SUBSCRIPTION_EXPIRED"
+	// `subscription.renewed`: a subscription started a new term (R-SUB-5).
+	EventTopicSubscriptionRenewed EventTopic = "SUBSCRIPTION_RENEWED"
+	// `product_key.redeemed`: an Open Value product key booked its licenses onto an account (R-ACT-13). The key itself is never in an event.
+	EventTopicProductKeyRedeemed EventTopic = "PRODUCT_KEY_REDEEMED"
+)
+
+var AllEventTopic = []EventTopic{
+	EventTopicOrderCreated,
+	EventTopicOrderProcessed,
+	EventTopicOrderCancelled,
+	EventTopicLicensesAvailable,
+	EventTopicReservationOverdue,
+	EventTopicActivationEmailSent,
+	EventTopicActivationEmailBounced,
+	EventTopicEnrollmentActivated,
+	EventTopicEnrollmentProvisioned,
+	EventTopicLicenseConflictOpened,
+	EventTopicLicenseConflictResolved,
+	EventTopicSubscriptionInGrace,
+	EventTopicSubscriptionDeprovisioned,
+	EventTopicSubscriptionExpired,
+	EventTopicSubscriptionRenewed,
+	EventTopicProductKeyRedeemed,
+}
+
+func (e EventTopic) IsValid() bool {
+	switch e {
+	case EventTopicOrderCreated, EventTopicOrderProcessed, EventTopicOrderCancelled, EventTopicLicensesAvailable, EventTopicReservationOverdue, EventTopicActivationEmailSent, EventTopicActivationEmailBounced, EventTopicEnrollmentActivated, EventTopicEnrollmentProvisioned, EventTopicLicenseConflictOpened, EventTopicLicenseConflictResolved, EventTopicSubscriptionInGrace, EventTopicSubscriptionDeprovisioned, EventTopicSubscriptionExpired, EventTopicSubscriptionRenewed, EventTopicProductKeyRedeemed:
+		return true
+	}
+	return false
+}
+
+func (e EventTopic) String() string {
+	return string(e)
+}
+
+func (e *EventTopic) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventTopic(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventTopic", str)
+	}
+	return nil
+}
+
+func (e EventTopic) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventTopic) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventTopic) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -2853,6 +3235,186 @@ func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e UserErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a delivery exists.
+type WebhookDeliveryKind string
+
+const (
+	// A new event of a topic the endpoint takes.
+	WebhookDeliveryKindEvent WebhookDeliveryKind = "EVENT"
+	// `replayWebhookEvent`.
+	WebhookDeliveryKindReplay WebhookDeliveryKind = "REPLAY"
+	// `sendTestWebhook`: tried once, never retried.
+	WebhookDeliveryKindTest WebhookDeliveryKind = "TEST"
+)
+
+var AllWebhookDeliveryKind = []WebhookDeliveryKind{
+	WebhookDeliveryKindEvent,
+	WebhookDeliveryKindReplay,
+	WebhookDeliveryKindTest,
+}
+
+func (e WebhookDeliveryKind) IsValid() bool {
+	switch e {
+	case WebhookDeliveryKindEvent, WebhookDeliveryKindReplay, WebhookDeliveryKindTest:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryKind) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryKind", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a delivery stands.
+type WebhookDeliveryStatus string
+
+const (
+	// Waiting for its next attempt, at `nextAttemptAt`.
+	WebhookDeliveryStatusPending WebhookDeliveryStatus = "PENDING"
+	// The endpoint answered with a 2xx status.
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "DELIVERED"
+	// Given up: no 2xx answer for a day, or the endpoint was disabled (see `lastError`).
+	WebhookDeliveryStatusFailed WebhookDeliveryStatus = "FAILED"
+)
+
+var AllWebhookDeliveryStatus = []WebhookDeliveryStatus{
+	WebhookDeliveryStatusPending,
+	WebhookDeliveryStatusDelivered,
+	WebhookDeliveryStatusFailed,
+}
+
+func (e WebhookDeliveryStatus) IsValid() bool {
+	switch e {
+	case WebhookDeliveryStatusPending, WebhookDeliveryStatusDelivered, WebhookDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether an endpoint receives deliveries.
+type WebhookEndpointStatus string
+
+const (
+	// Receives a delivery of each new event of its topics.
+	WebhookEndpointStatusEnabled WebhookEndpointStatus = "ENABLED"
+	// Receives nothing: disabled through the API, or because every delivery failed for a day (see `disabledReason`).
+	WebhookEndpointStatusDisabled WebhookEndpointStatus = "DISABLED"
+)
+
+var AllWebhookEndpointStatus = []WebhookEndpointStatus{
+	WebhookEndpointStatusEnabled,
+	WebhookEndpointStatusDisabled,
+}
+
+func (e WebhookEndpointStatus) IsValid() bool {
+	switch e {
+	case WebhookEndpointStatusEnabled, WebhookEndpointStatusDisabled:
+		return true
+	}
+	return false
+}
+
+func (e WebhookEndpointStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookEndpointStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookEndpointStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookEndpointStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookEndpointStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookEndpointStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookEndpointStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/webhooks"
+)
+
+// webhookConfig is how events go out (issue 13): the delivery worker's interval and its HTTP.
+type webhookConfig struct {
+	interval time.Duration
+	client   webhooks.Options
+}
+
+// webhookFlags declares the webhook settings (the README's "Webhooks" section lists them); the
+// returned function reads them once the flags are parsed.
+func webhookFlags(fs *flag.FlagSet, getenv func(string) string) func() (webhookConfig, error) {
+	interval := fs.Duration("webhook-interval", envDuration(getenv, "WEBHOOK_INTERVAL", 5*time.Second),
+		"how often new events are sequenced and due webhook deliveries sent (WEBHOOK_INTERVAL)")
+	timeout := fs.Duration("webhook-timeout", envDuration(getenv, "WEBHOOK_TIMEOUT", webhooks.DefaultTimeout),
+		"the longest one webhook delivery attempt may take, answer included (WEBHOOK_TIMEOUT)")
+	private := fs.String("webhook-allow-private-networks", envOr(getenv, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", "false"),
+		"let webhook deliveries reach loopback, private and link-local addresses; for development and tests only (WEBHOOK_ALLOW_PRIVATE_NETWORKS)")
+	return func() (webhookConfig, error) {
+		allow, err := strconv.ParseBool(*private)
+		if err != nil {
+			return webhookConfig{}, fmt.Errorf("webhook allow private networks %q: use true or false", *private)
+		}
+		if *interval <= 0 || *timeout <= 0 {
+			return webhookConfig{}, fmt.Errorf("webhook interval and timeout must be positive durations such as 5s")
+		}
+		if *timeout >= webhooks.DefaultLease {
+			return webhookConfig{}, fmt.Errorf("webhook timeout %s: use less than %s, the lease of a delivery attempt", *timeout, webhooks.DefaultLease)
+		}
+		return webhookConfig{interval: *interval, client: webhooks.Options{Timeout: *timeout, AllowPrivateNetworks: allow}}, nil
+	}
+}
+
+// startWebhooks runs, until ctx ends, the delivery worker every cfg.interval and the scheduler
+// of time-driven events every scheduleInterval. Every replica runs both.
+func startWebhooks(ctx context.Context, cfg webhookConfig, store *models.Store, scheduleInterval time.Duration, log *slog.Logger) {
+	if cfg.client.AllowPrivateNetworks {
+		log.Warn("webhook deliveries may reach private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS)")
+	}
+	worker := &webhooks.Worker{Store: store, Client: webhooks.NewClient(cfg.client), Now: time.Now, Log: log}
+	scheduler := &webhooks.Scheduler{Store: store, Now: time.Now, Log: log}
+	go worker.Run(ctx, cfg.interval)
+	go scheduler.Run(ctx, scheduleInterval)
+}
