@@ -1,16 +1,17 @@
 package licensing
 
-// Ledger rules: orders (R-ORD), reservations (R-RES) and subscription quantities (R-SUB).
-
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Orders (R-ORD): placing, idempotency, processing and cancelling, and the pending period.
 
 const (
 	CodeEnrollmentNotActive      Code = "ENROLLMENT_NOT_ACTIVE"      // orders need an ACTIVE enrollment (R-ORD-1)
@@ -31,12 +32,6 @@ const (
 // MaxOrderQuantity bounds any one quantity or total: far above any real order, it catches
 // typos and keeps sums far from integer overflow.
 const MaxOrderQuantity = 1_000_000
-
-func ledgerProblem(code Code, msg string, field ...string) *Problem {
-	return &Problem{Field: field, Code: code, Message: msg}
-}
-
-// ---- Orders (R-ORD) ----
 
 // OrderStatus is the lifecycle of an order (R-ORD-1).
 type OrderStatus string
@@ -71,15 +66,6 @@ type OrderDraft struct {
 	// MovesFromSubscription names it (its id), so it is part of the order's content.
 	MovesFromDirect       bool
 	MovesFromSubscription int64
-}
-
-// SKUFacts is what the order rules need of a catalog SKU.
-type SKUFacts struct {
-	Code     string
-	Family   Family
-	Kind     SKUKind
-	BaseSKUs []string // for an add-on: any one of these satisfies it (R-ORD-3)
-	Unit     Unit
 }
 
 // OrderFacts are the stored facts an order is checked against.
@@ -161,7 +147,7 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 			continue
 		}
 		// R-ORD-3: an add-on needs one of its bases, subscribed or in this order.
-		if sku.Kind == KindAddOn && !addOnHasBase(sku.BaseSKUs, f.SubscribedSKUs, inOrder) {
+		if AddOnWithoutBase(sku.Kind, sku.BaseSKUs, f.SubscribedSKUs, inOrder) {
 			ps.Add(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on the enrollment or in the same order", l.SKU, strings.Join(sku.BaseSKUs, ", ")), "lines", at, "sku")
 		}
 	}
@@ -188,13 +174,15 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 	return ps
 }
 
-func addOnHasBase(bases []string, subscribed, inOrder map[string]bool) bool {
-	for _, b := range bases {
-		if subscribed[b] || inOrder[b] {
-			return true
-		}
+// AddOnWithoutBase (R-ORD-3) reports an add-on none of whose base SKUs is on the enrollment: in
+// any of the sets given (subscribed, or in the same order). A base SKU never lacks one.
+func AddOnWithoutBase(kind SKUKind, bases []string, onEnrollment ...map[string]bool) bool {
+	if kind != KindAddOn {
+		return false
 	}
-	return false
+	return !slices.ContainsFunc(bases, func(b string) bool {
+		return slices.ContainsFunc(onEnrollment, func(set map[string]bool) bool { return set[b] })
+	})
 }
 
 func sortedKeys(m map[string]int) []string {
@@ -204,13 +192,6 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // OrderFingerprint is a digest of an order's content (R-ORD-2): enrollment, dates, move
@@ -243,7 +224,7 @@ func DecideIdempotency(existingFingerprint, newFingerprint string) (reuse bool, 
 	case newFingerprint:
 		return true, nil
 	}
-	return false, ledgerProblem(CodeIdempotencyKeyReused, "this idempotency key was already used for an order with different content; use a new key for a new order", "idempotencyKey")
+	return false, refusal(CodeIdempotencyKeyReused, "this idempotency key was already used for an order with different content; use a new key for a new order", "idempotencyKey")
 }
 
 // CanProcessOrder: only a PLACED order can be processed (R-ORD-1). Field {"orderId"}.
@@ -256,7 +237,7 @@ func orderMustBePlaced(s OrderStatus, verb string) *Problem {
 	if s == OrderPlaced {
 		return nil
 	}
-	return ledgerProblem(CodeOrderNotPlaced, fmt.Sprintf("only a PLACED order can be %s; this one is %s", verb, orDash(string(s))), "orderId")
+	return refusal(CodeOrderNotPlaced, fmt.Sprintf("only a PLACED order can be %s; this one is %s", verb, orDash(string(s))), "orderId")
 }
 
 // OrderPendingPeriod is how long a processed order's licenses show as pending (R-ORD-5).
@@ -289,220 +270,15 @@ func SplitPending(lines []ProcessedLine, asOf time.Time) (available, pending int
 	return available, pending
 }
 
-// ---- Reservations (R-RES) ----
-
-// ReservationBillingDate is the agreement's next anniversary strictly after the day of the
-// reservation (R-RES-1): one made on the anniversary itself is billed a year later. The
-// anniversary recurs on its month and day; a Feb 29 anniversary falls on Feb 28 in common
-// years, so the true-up stays in February. A zero anniversary gives a zero Date.
-func ReservationBillingDate(agreementAnniversary Date, reservedAt time.Time) Date {
-	if agreementAnniversary.IsZero() {
-		return Date{}
-	}
-	day := DateOf(reservedAt)
-	next := anniversaryIn(agreementAnniversary, day.Start().Year())
-	if !next.After(day) {
-		next = anniversaryIn(agreementAnniversary, day.Start().Year()+1)
-	}
-	return next
-}
-
-func anniversaryIn(a Date, year int) Date {
-	m, d := a.Start().Month(), a.Start().Day()
-	if m == time.February && d == 29 && !isLeapYear(year) {
-		d = 28
-	}
-	return NewDate(year, m, d)
-}
-
-func isLeapYear(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-// ManageReservationsPermission is the per-enrollment grant that lets an OSM reserve (R-RES-2, R-RES-3).
-const ManageReservationsPermission = "MANAGE_RESERVATIONS"
-
-// ReservationActor is what R-RES-2 needs to know about the contact reserving.
-type ReservationActor struct {
-	Roles []ContactRole // the contact's roles on the agreement
-	IsOSM bool          // the contact is the enrollment's OSM
-	// OSMCanManageReservations: the OSM holds MANAGE_RESERVATIONS on this enrollment.
-	OSMCanManageReservations bool
-}
-
-// MayReserve (R-RES-2): a VLSC or online administrator, or the enrollment's OSM holding
-// MANAGE_RESERVATIONS. An agreement administrator alone may not: the rulebook does not list it.
-func MayReserve(a ReservationActor) *Problem {
-	if hasRole(a.Roles, RoleVLSCAdministrator) || hasRole(a.Roles, RoleOnlineAdministrator) {
-		return nil
-	}
-	if a.IsOSM {
-		if a.OSMCanManageReservations {
-			return nil
-		}
-		return ledgerProblem(CodeNotPermitted, "the enrollment's OSM needs the MANAGE_RESERVATIONS permission on this enrollment, granted by an AGREEMENT_ADMINISTRATOR, to reserve", "contactEmail")
-	}
-	return ledgerProblem(CodeNotPermitted, "reserving needs the VLSC_ADMINISTRATOR or ONLINE_ADMINISTRATOR role, or being the enrollment's OSM with the MANAGE_RESERVATIONS permission", "contactEmail")
-}
-
-// MayManageReservationPermission (R-RES-3): only an AGREEMENT_ADMINISTRATOR grants or
-// revokes MANAGE_RESERVATIONS. Field {"contactEmail"} is the acting contact.
-func MayManageReservationPermission(roles []ContactRole) *Problem {
-	if hasRole(roles, RoleAgreementAdministrator) {
-		return nil
-	}
-	return ledgerProblem(CodeNotPermitted, "only an AGREEMENT_ADMINISTRATOR can grant or revoke MANAGE_RESERVATIONS", "contactEmail")
-}
-
-func hasRole(roles []ContactRole, r ContactRole) bool { return oneOf(r, roles) }
-
-// ReservationStatus is PENDING until processed, then EFFECTIVE (R-RES-4).
-type ReservationStatus string
-
-const (
-	ReservationPending   ReservationStatus = "PENDING"
-	ReservationEffective ReservationStatus = "EFFECTIVE"
-)
-
-func (s ReservationStatus) Valid() bool { return s == ReservationPending || s == ReservationEffective }
-
-// ReservationOverdueAfter is how long a reservation may stay pending before support is needed (R-RES-4).
-const ReservationOverdueAfter = 25 * time.Hour
-
-// OverdueAt is when a still-pending reservation becomes overdue (R-RES-4).
-func OverdueAt(reservedAt time.Time) time.Time { return reservedAt.Add(ReservationOverdueAfter) }
-
-// ReservationOverdue: still PENDING at or after 25 hours from reservedAt (R-RES-4).
-func ReservationOverdue(status ReservationStatus, reservedAt, asOf time.Time) bool {
-	return status == ReservationPending && !asOf.Before(OverdueAt(reservedAt))
-}
-
-// ---- Subscriptions (R-SUB) ----
-
-// SubscriptionQuantity is one subscription's quantity and the facts deciding its status.
-type SubscriptionQuantity struct {
-	Quantity int
-	Term     SubscriptionTerm
-}
-
-// LicensedQuantity counts ACTIVE subscriptions only as of asOf (R-SUB-1), so an old
-// enrollment IN_GRACE and its renewal are not a double count (R-SUB-2).
-func LicensedQuantity(subs []SubscriptionQuantity, asOf time.Time) int {
-	n := 0
-	for _, s := range subs {
-		if s.Term.StatusAt(asOf).Counts() {
-			n += s.Quantity
-		}
-	}
-	return n
-}
-
-// CanRenewSubscription (R-SUB-5): renewing makes an EXPIRED subscription ACTIVE again.
-// Renewing an ACTIVE one (auto-renewing or not) is accepted and leaves it ACTIVE, so a
-// retried renew is not an error. IN_GRACE belongs to a renewed enrollment (its successor
-// carries on, R-SUB-2) and DEPROVISIONED has lost its data (R-SUB-3): neither renews.
-// Field {"subscriptionId"}.
-func CanRenewSubscription(status SubscriptionStatus, cancelled bool) *Problem {
-	if cancelled {
-		return ledgerProblem(CodeSubscriptionNotRenewable, "this subscription was cancelled; order a new one", "subscriptionId")
-	}
-	switch status {
-	case SubscriptionActive, SubscriptionExpired:
-		return nil
-	case SubscriptionInGrace:
-		return ledgerProblem(CodeSubscriptionNotRenewable, "this subscription is IN_GRACE because its enrollment was renewed; use the new enrollment's subscription", "subscriptionId")
-	case SubscriptionDeprovisioned:
-		return ledgerProblem(CodeSubscriptionNotRenewable, "this subscription is DEPROVISIONED and its data deleted; order a new one", "subscriptionId")
-	}
-	return ledgerProblem(CodeSubscriptionNotRenewable, fmt.Sprintf("a subscription in status %s cannot be renewed", orDash(string(status))), "subscriptionId")
-}
-
-// MayCancelSubscription (R-SUB-6): the reseller cancels OPEN_VALUE and MPSA subscriptions;
-// MOSP ones are cancelled through support (bySupport: a platform operator acting as support);
-// the others are refused with the reason. Field {"subscriptionId"}.
-func MayCancelSubscription(p Program, bySupport bool) *Problem {
-	switch p {
-	case ProgramOpenValue, ProgramMPSA:
-		return nil
-	case ProgramMOSP:
-		if bySupport {
-			return nil
-		}
-		return ledgerProblem(CodeCancelThroughSupport, "a MOSP (direct) subscription is cancelled through support, not by the reseller", "subscriptionId")
-	case ProgramEnterprise, ProgramEnterpriseSubscription, ProgramCampusAndSchool:
-		return ledgerProblem(CodeCancelNotAllowed, fmt.Sprintf("%s subscriptions are committed for the enrollment's term and cannot be cancelled; lower them at renewal", p), "subscriptionId")
-	}
-	return ledgerProblem(CodeCancelNotAllowed, fmt.Sprintf("subscriptions of program %s cannot be cancelled", orDash(string(p))), "subscriptionId")
-}
-
-// ValidateNewTotal (R-SUB-7): buying more sends the new total, not a delta (100 plus 5
-// more is 105). The total must be 1..MaxOrderQuantity; the same total is a no-op. Lowering
-// below what is assigned is R-LIC-6, decided elsewhere. Field {"newTotal"}.
-func ValidateNewTotal(current, newTotal int) *Problem {
-	if newTotal >= 1 && newTotal <= MaxOrderQuantity {
-		return nil
-	}
-	return ledgerProblem(CodeInvalidQuantity, fmt.Sprintf("the new total %d must be between 1 and %d; it is the total after buying, not the number to add (to add 5 to %d, send %d)", newTotal, MaxOrderQuantity, current, current+5), "newTotal")
-}
-
-// RenewedEndDate is the end of a renewed subscription's new one-year term (R-SUB-5): a year
-// after its old end date, or after asOf's day when it lapsed earlier than that.
-func RenewedEndDate(end Date, asOf time.Time) Date {
-	from := end
-	if today := DateOf(asOf); end.IsZero() || end.Before(today) {
-		from = today
-	}
-	return from.AddYears(1)
-}
-
-// ReservationFingerprint is a digest of a reservation's content for its idempotency key
-// (the R-ORD-2 rule, applied to reservations so that a partner's retry never reserves twice).
-func ReservationFingerprint(enrollmentNumber, sku string, quantity int, contactEmail string) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("v1 enrollment=%q sku=%q quantity=%d contact=%q", enrollmentNumber, sku, quantity, strings.ToLower(contactEmail))))
-	return hex.EncodeToString(sum[:])
-}
-
 // CheckEnrollmentOpen refuses adding licenses to an enrollment that is not ACTIVE or whose term
 // ended before the day (R-ORD-1, applied to reservations too: R-RES-1 adds licenses at once).
 // Field {"enrollmentNumber"}.
 func CheckEnrollmentOpen(status EnrollmentStatus, end Date, number string, day Date) *Problem {
 	if status != EnrollmentActive {
-		return ledgerProblem(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; licenses are added to ACTIVE enrollments only", number, orDash(string(status))), "enrollmentNumber")
+		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; licenses are added to ACTIVE enrollments only", number, orDash(string(status))), "enrollmentNumber")
 	}
 	if !end.IsZero() && day.After(end) {
-		return ledgerProblem(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollmentNumber")
-	}
-	return nil
-}
-
-// AddOnMissingBase applies R-ORD-3 to a single SKU being added (a reservation): an add-on needs
-// one of its base SKUs subscribed on the enrollment. Field {"sku"}.
-func AddOnMissingBase(sku SKUFacts, subscribed map[string]bool) *Problem {
-	if sku.Kind != KindAddOn || addOnHasBase(sku.BaseSKUs, subscribed, nil) {
-		return nil
-	}
-	return ledgerProblem(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on the enrollment", sku.Code, strings.Join(sku.BaseSKUs, ", ")), "sku")
-}
-
-// PendingPart is how much of a subscription's total is still pending (R-ORD-5): what orders
-// added within the last 12 hours, but never more than the total, since a later lowering of the
-// quantity (R-SUB-7) takes from those licenses first.
-func PendingPart(total, addedRecently int) int {
-	return max(0, min(addedRecently, total))
-}
-
-// LicensedPart is how much of a subscription's quantity is usable as of an instant: nothing
-// unless it is ACTIVE (R-SUB-1), and not the licenses still pending (R-ORD-5).
-func LicensedPart(status SubscriptionStatus, total, pending int) int {
-	if !status.Counts() {
-		return 0
-	}
-	return max(0, total-pending)
-}
-
-// CanChangeQuantity: only a subscription that counts (ACTIVE, R-SUB-1) and is not cancelled
-// takes a new total (R-SUB-7). Field {"subscriptionId"}.
-func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {
-	if cancelled || status != SubscriptionActive {
-		return ledgerProblem(CodeSubscriptionNotActive, fmt.Sprintf("only an ACTIVE subscription takes a new quantity; this one is %s (renew it first, or order a new one)", map[bool]string{true: "cancelled", false: string(status)}[cancelled]), "subscriptionId")
+		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollmentNumber")
 	}
 	return nil
 }

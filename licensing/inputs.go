@@ -1,0 +1,62 @@
+package licensing
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// Checks shared by the drafts: required text, email addresses, countries and domain names.
+
+func checkText(ps *Problems, v string, max int, field ...string) bool {
+	name := field[len(field)-1]
+	if strings.TrimSpace(v) == "" {
+		ps.Add(CodeRequired, name+" must not be empty", field...)
+		return false
+	}
+	if utf8.RuneCountInString(v) > max {
+		ps.Add(CodeTooLong, fmt.Sprintf("%s is longer than %d characters", name, max), field...)
+		return false
+	}
+	return true
+}
+
+func checkEmail(ps *Problems, v string, field ...string) bool {
+	name := field[len(field)-1]
+	if strings.TrimSpace(v) == "" {
+		ps.Add(CodeRequired, name+" must not be empty", field...)
+		return false
+	}
+	// The domain as written: one "@" only, and no spaces or final dot (emailDomain would drop them).
+	local, domain, _ := splitEmail(v)
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || len(v) > 254 || strings.Contains(local, "@") || !validDomain(domain) {
+		ps.Add(CodeInvalid, fmt.Sprintf("%q is not an email address", v), field...)
+		return false
+	}
+	return true
+}
+
+func checkCountry(ps *Problems, v string, field ...string) {
+	if !ValidCountry(v) {
+		ps.Add(CodeInvalid, fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code (for example US, DE)", v), field...)
+	}
+}
+
+func validDomain(d string) bool {
+	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,75 @@
+package licensing
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Problems: a refusal of input with a code and the input it concerns, returned by every rule
+// that can refuse.
+
+// Code is a machine-readable reason: why input was refused or why a state holds.
+// Codes are part of the public API (the UserErrorCode enum); never rename one.
+type Code string
+
+const (
+	CodeRequired     Code = "REQUIRED"      // a required field is empty
+	CodeInvalid      Code = "INVALID"       // a field is malformed (email, country, date order...)
+	CodeTooLong      Code = "TOO_LONG"      // a field is longer than the store keeps
+	CodeTaken        Code = "TAKEN"         // a unique number is already used (R-AGR-2)
+	CodeNotFound     Code = "NOT_FOUND"     // a referenced object does not exist for this caller
+	CodeUnknownSKU   Code = "UNKNOWN_SKU"   // a SKU code is not in the catalog
+	CodeUnknownValue Code = "UNKNOWN_VALUE" // an enumerated value is not known
+	CodeNumberFormat Code = "NUMBER_FORMAT" // a number breaks its program's format (R-AGR-1)
+)
+
+// Problem is one refusal of input, naming the field (a path into the mutation's input).
+type Problem struct {
+	Field   []string
+	Code    Code
+	Message string
+}
+
+// Problems is a list of refusals; as an error it means "nothing was written".
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s: %s (%s)", strings.Join(p.Field, "."), p.Message, p.Code)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Err returns ps as an error, or nil when there is no problem.
+func (ps Problems) Err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// Add appends a problem for the field path.
+func (ps *Problems) Add(code Code, message string, field ...string) {
+	*ps = append(*ps, Problem{Field: field, Code: code, Message: message})
+}
+
+func refusal(code Code, msg string, field ...string) *Problem {
+	return &Problem{Field: field, Code: code, Message: msg}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneOf[T comparable](v T, all []T) bool {
+	for _, a := range all {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,39 @@
+package licensing
+
+import (
+	"strings"
+	"testing"
+)
+
+// Assertions on problems, shared by the tests of every concept.
+
+// wantProblems compares codes and field paths exactly, in order.
+func wantProblems(t *testing.T, got Problems, want ...Problem) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems %v, want %d %v", len(got), got, len(want), want)
+	}
+	for i := range want {
+		if got[i].Code != want[i].Code || strings.Join(got[i].Field, ".") != strings.Join(want[i].Field, ".") {
+			t.Errorf("problem %d: got %s %v (%s), want %s %v", i, got[i].Code, got[i].Field, got[i].Message, want[i].Code, want[i].Field)
+		}
+	}
+}
+
+func wantOne(t *testing.T, got *Problem, code Code, field ...string) {
+	t.Helper()
+	if code == "" {
+		if got != nil {
+			t.Fatalf("want no problem, got %+v", *got)
+		}
+		return
+	}
+	if got == nil {
+		t.Fatalf("want %s, got no problem", code)
+	}
+	if got.Code != code || strings.Join(got.Field, ".") != strings.Join(field, ".") {
+		t.Fatalf("got %s %v (%s), want %s %v", got.Code, got.Field, got.Message, code, field)
+	}
+}
+
+func prob(code Code, field ...string) Problem { return Problem{Code: code, Field: field} }
