@@ -12,6 +12,8 @@ import (
 	"gorm.io/gorm"
 )
 
+// Orders (R-ORD): placing with an idempotency key, processing and cancelling.
+
 // Order is an order of licenses against an enrollment (R-ORD-1).
 type Order struct {
 	ID                      int64
@@ -37,124 +39,6 @@ type OrderLine struct {
 	LineNo     int
 	SKU        string `gorm:"column:sku"`
 	Quantity   int
-}
-
-// Subscription is the licensed quantity of one SKU on an enrollment, or a direct (MOSP)
-// purchase on an account.
-type Subscription struct {
-	ID              int64
-	ResellerID      int64
-	EnrollmentID    *int64
-	DirectAccountID *int64
-	Program         licensing.Program
-	SKU             string `gorm:"column:sku"`
-	Quantity        int
-	EndDate         licensing.Date
-	AutoRenew       bool
-	CancelledAt     *time.Time
-	GraceFrom       *time.Time
-	GraceUntil      *time.Time
-	DeprovisionedAt *time.Time // when the sweep made R-SUB-3 so
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
-
-// Term returns the facts that decide the subscription's status.
-func (s Subscription) Term() licensing.SubscriptionTerm {
-	return licensing.SubscriptionTerm{EndDate: s.EndDate, AutoRenew: s.AutoRenew, CancelledAt: s.CancelledAt, GraceFrom: s.GraceFrom, GraceUntil: s.GraceUntil}
-}
-
-// Causes of a quantity change.
-const (
-	CauseOrder       = "ORDER"
-	CauseReservation = "RESERVATION"
-	CauseSetQuantity = "SET_QUANTITY"
-	CauseDirect      = "DIRECT"
-	CauseRenewal     = "RENEWAL"
-)
-
-// SubscriptionChange is one change of a subscription's quantity.
-type SubscriptionChange struct {
-	ID             int64
-	ResellerID     int64
-	SubscriptionID int64
-	Delta          int
-	Cause          string
-	OrderID        *int64
-	ReservationID  *int64
-	EffectiveAt    time.Time
-}
-
-// Reservation adds licenses at once, billed at the next anniversary (R-RES-1).
-type Reservation struct {
-	ID             int64
-	ResellerID     int64
-	EnrollmentID   int64
-	SubscriptionID int64
-	SKU            string `gorm:"column:sku"`
-	Quantity       int
-	Status         licensing.ReservationStatus
-	ContactEmail   string
-	ReservedAt     time.Time
-	ProcessedAt    *time.Time
-	BillingDate    licensing.Date
-	IdempotencyKey string
-	Fingerprint    string
-}
-
-// ReservationPermission is MANAGE_RESERVATIONS granted to an enrollment's OSM (R-RES-3).
-type ReservationPermission struct {
-	ID           int64
-	ResellerID   int64
-	EnrollmentID int64
-	Email        string
-	GrantedBy    string
-	GrantedAt    time.Time
-}
-
-func refuse(code licensing.Code, msg string, field ...string) error {
-	return licensing.Problems{{Field: field, Code: code, Message: msg}}
-}
-
-func problem(p *licensing.Problem) error {
-	if p == nil {
-		return nil
-	}
-	return licensing.Problems{*p}
-}
-
-// enrollmentForWrite finds an enrollment by number for a write, or a NOT_FOUND refusal.
-func (s *Store) enrollmentForWrite(ctx context.Context, c Caller, number, field string) (*Enrollment, error) {
-	e, err := s.EnrollmentByNumber(ctx, c, number)
-	if errors.Is(err, ErrNotFound) {
-		return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), field)
-	}
-	return e, err
-}
-
-// catalogFacts loads the catalog entries the codes name (unknown codes are absent).
-func (s *Store) catalogFacts(ctx context.Context, codes []string) (map[string]licensing.SKUFacts, error) {
-	rows, err := s.SKUsByCode(ctx, codes)
-	out := make(map[string]licensing.SKUFacts, len(rows))
-	for _, k := range rows {
-		out[k.Code] = licensing.SKUFacts{Code: k.Code, Family: k.Family, Kind: k.Kind, BaseSKUs: k.BaseList(), Unit: k.Unit}
-	}
-	return out, err
-}
-
-// activeSKUs returns the SKUs with an ACTIVE subscription on the enrollment as of asOf.
-func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, asOf time.Time) (map[string]bool, error) {
-	var subs []Subscription
-	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", resellerID, enrollmentID).Find(&subs).Error; err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, sub := range subs {
-		if sub.Term().StatusAt(asOf).Counts() {
-			out[sub.SKU] = true
-		}
-	}
-	return out, nil
 }
 
 // OrderRequest is a createOrder call.
@@ -342,41 +226,6 @@ func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Ti
 	return orNil(o, err)
 }
 
-// lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
-// it (quantity 0, ending with the enrollment) when there is none yet.
-func (s *Store) lockEnrollmentSubscription(ctx context.Context, e *Enrollment, program licensing.Program, sku string, now time.Time) (*Subscription, error) {
-	var sub Subscription
-	err := s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND enrollment_id = ? AND sku = ?", e.ResellerID, e.ID, sku).Take(&sub).Error
-	if err == nil {
-		return &sub, nil
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, err
-	}
-	sub = Subscription{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: &e.ID, Program: program, SKU: sku, EndDate: e.EndDate, CreatedAt: now, UpdatedAt: now}
-	if err := s.ctx(ctx).Create(&sub).Error; err != nil {
-		if isDuplicate(err) {
-			return nil, fmt.Errorf("%w: subscription created concurrently", errRetry)
-		}
-		return nil, err // a deadlock between two creators is retried by InTx too
-	}
-	return &sub, nil
-}
-
-// changeQuantity adds delta to a locked subscription and records the change.
-func (s *Store) changeQuantity(ctx context.Context, sub *Subscription, delta int, cause string, orderID, reservationID *int64, now time.Time) error {
-	if delta == 0 {
-		return nil
-	}
-	ch := SubscriptionChange{ID: newID(), ResellerID: sub.ResellerID, SubscriptionID: sub.ID, Delta: delta, Cause: cause, OrderID: orderID, ReservationID: reservationID, EffectiveAt: now}
-	if err := s.ctx(ctx).Create(&ch).Error; err != nil {
-		return err
-	}
-	sub.Quantity += delta
-	sub.UpdatedAt = now
-	return s.ctx(ctx).Model(sub).Updates(map[string]any{"quantity": gorm.Expr("quantity + ?", delta), "updated_at": now}).Error
-}
-
 // OrderFilter narrows an order list.
 type OrderFilter struct {
 	EnrollmentID  *int64
@@ -417,25 +266,21 @@ func (s *Store) LinesByOrder(ctx context.Context, c Caller, orderIDs []int64) ([
 	return rows, c.scope(s.ctx(ctx)).Where("order_id IN ?", orderIDs).Order("line_no").Find(&rows).Error
 }
 
-func (s *Store) EnrollmentsByID(ctx context.Context, c Caller, ids []int64) ([]Enrollment, error) {
-	return byIDs[Enrollment](ctx, s, c, ids)
+// enrollmentForWrite finds an enrollment by number for a write, or a NOT_FOUND refusal.
+func (s *Store) enrollmentForWrite(ctx context.Context, c Caller, number, field string) (*Enrollment, error) {
+	e, err := s.EnrollmentByNumber(ctx, c, number)
+	if errors.Is(err, ErrNotFound) {
+		return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), field)
+	}
+	return e, err
 }
 
-// ActiveSeats counts the seats of an agreement's subscriptions that are ACTIVE as of asOf
-// (R-AGR-4: SEAT-unit SKUs only; instances and gigabytes are no seats).
-func (s *Store) ActiveSeats(ctx context.Context, c Caller, agreementID int64, asOf time.Time) (int, error) {
-	var subs []Subscription
-	err := c.scope(s.ctx(ctx)).Where("enrollment_id IN (?) AND sku IN (?)",
-		c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("agreement_id = ?", agreementID),
-		s.ctx(ctx).Model(&SKU{}).Select("code").Where("unit = ?", licensing.UnitSeat)).Find(&subs).Error
-	if err != nil {
-		return 0, err
+// catalogFacts loads the catalog entries the codes name (unknown codes are absent).
+func (s *Store) catalogFacts(ctx context.Context, codes []string) (map[string]licensing.SKUFacts, error) {
+	rows, err := s.SKUsByCode(ctx, codes)
+	out := make(map[string]licensing.SKUFacts, len(rows))
+	for _, k := range rows {
+		out[k.Code] = licensing.SKUFacts{Code: k.Code, Family: k.Family, Kind: k.Kind, BaseSKUs: k.BaseList(), Unit: k.Unit}
 	}
-	seats := 0
-	for _, sub := range subs {
-		if sub.Term().StatusAt(asOf).Counts() {
-			seats += sub.Quantity
-		}
-	}
-	return seats, nil
+	return out, err
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/licensing-api/licensing-api/licensing"
 )
 
+// Resellers, customers, agreements with their contacts, and enrollments (R-AGR).
+
 // Reseller is the partner that owns customers and calls the API.
 type Reseller struct {
 	ID        int64
@@ -82,51 +84,6 @@ type Enrollment struct {
 	RenewalNeedsActivation bool
 }
 
-// Account is an online-services account (tenant).
-type Account struct {
-	ID         int64
-	ResellerID int64
-	CustomerID int64
-	Name       string
-	Country    string
-	CreatedAt  time.Time
-}
-
-// AccountDomain is an email domain verified on an account.
-type AccountDomain struct {
-	ID         int64
-	ResellerID int64
-	AccountID  int64
-	Domain     string
-}
-
-// AccountAdmin is a global or billing administrator of an account.
-type AccountAdmin struct {
-	ID         int64
-	ResellerID int64
-	AccountID  int64
-	Name       string
-	Email      string
-	Role       licensing.AdminRole
-}
-
-// AccountUser is a user of an account who may hold licenses.
-type AccountUser struct {
-	ID          int64
-	ResellerID  int64
-	AccountID   int64
-	UserName    string
-	DisplayName string
-	CreatedAt   time.Time
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
-
 // CreateReseller stores a reseller (operators only; the resolver checks).
 func (s *Store) CreateReseller(ctx context.Context, d licensing.ResellerDraft) (*Reseller, error) {
 	if err := d.Validate().Err(); err != nil {
@@ -193,43 +150,26 @@ func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64,
 	return &cu, s.ctx(ctx).Create(&cu).Error
 }
 
-// byID loads one tenant row by id within the caller's scope.
-func byID[T any](ctx context.Context, s *Store, c Caller, id int64) (*T, error) {
-	var row T
-	if err := c.scope(s.ctx(ctx)).Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, notFound(err)
-	}
-	return &row, nil
-}
-
-// byIDs loads tenant rows by ids within the caller's scope (for dataloaders).
-func byIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64) ([]T, error) {
-	var rows []T
-	err := c.scope(s.ctx(ctx)).Where("id IN ?", ids).Find(&rows).Error
-	return rows, err
-}
-
 func (s *Store) Customer(ctx context.Context, c Caller, id int64) (*Customer, error) {
 	return byID[Customer](ctx, s, c, id)
 }
+
 func (s *Store) CustomersByID(ctx context.Context, c Caller, ids []int64) ([]Customer, error) {
 	return byIDs[Customer](ctx, s, c, ids)
 }
+
 func (s *Store) Agreement(ctx context.Context, c Caller, id int64) (*Agreement, error) {
 	return byID[Agreement](ctx, s, c, id)
 }
+
 func (s *Store) AgreementsByID(ctx context.Context, c Caller, ids []int64) ([]Agreement, error) {
 	return byIDs[Agreement](ctx, s, c, ids)
 }
+
 func (s *Store) Enrollment(ctx context.Context, c Caller, id int64) (*Enrollment, error) {
 	return byID[Enrollment](ctx, s, c, id)
 }
-func (s *Store) Account(ctx context.Context, c Caller, id int64) (*Account, error) {
-	return byID[Account](ctx, s, c, id)
-}
-func (s *Store) AccountsByID(ctx context.Context, c Caller, ids []int64) ([]Account, error) {
-	return byIDs[Account](ctx, s, c, ids)
-}
+
 func (s *Store) ResellersByID(ctx context.Context, c Caller, ids []int64) ([]Reseller, error) {
 	q := s.ctx(ctx).Where("id IN ?", ids)
 	if !c.AllResellers() {
@@ -237,6 +177,10 @@ func (s *Store) ResellersByID(ctx context.Context, c Caller, ids []int64) ([]Res
 	}
 	var rows []Reseller
 	return rows, q.Find(&rows).Error
+}
+
+func (s *Store) EnrollmentsByID(ctx context.Context, c Caller, ids []int64) ([]Enrollment, error) {
+	return byIDs[Enrollment](ctx, s, c, ids)
 }
 
 // AgreementByNumber finds an agreement by its number within the caller's scope.
@@ -395,136 +339,4 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 		return nil, err
 	}
 	return &e, nil
-}
-
-// AccountFilter narrows an account list.
-type AccountFilter struct {
-	CustomerID *int64
-	Country    *string
-}
-
-func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page) (*List[Account], error) {
-	q := c.scope(s.ctx(ctx).Model(&Account{}))
-	if f.CustomerID != nil {
-		q = q.Where("customer_id = ?", *f.CustomerID)
-	}
-	if f.Country != nil {
-		q = q.Where("country = ?", *f.Country)
-	}
-	return list[Account](q, p)
-}
-
-// CreateAccount stores an account with its domains, administrators and users, in one transaction.
-func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft) (*Account, error) {
-	if err := d.Validate().Err(); err != nil {
-		return nil, err
-	}
-	var a Account
-	err := s.InTx(ctx, func(tx *Store) error {
-		cu, err := tx.Customer(ctx, c, customerID)
-		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"customerId"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
-		} else if err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		a = Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
-		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
-			return err
-		}
-		for i, dom := range d.Domains {
-			row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
-			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
-				if isDuplicate(err) {
-					return licensing.Problems{{Field: []string{"verifiedDomains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
-				}
-				return err
-			}
-		}
-		for _, ad := range d.Admins {
-			row := AccountAdmin{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Name: strings.TrimSpace(ad.Name), Email: ad.Email, Role: ad.Role}
-			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
-				return err
-			}
-		}
-		return tx.insertUsers(ctx, a, d.Users, now, "users")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
-}
-
-func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.UserDraft, now time.Time, field string) error {
-	for i, u := range users {
-		row := AccountUser{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, UserName: strings.ToLower(u.UserName), DisplayName: strings.TrimSpace(u.DisplayName), CreatedAt: now}
-		if err := s.ctx(ctx).Create(&row).Error; err != nil {
-			if isDuplicate(err) {
-				return licensing.Problems{{Field: []string{field, fmt.Sprint(i), "userName"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("user %q already exists on this account", u.UserName)}}
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-// AddAccountUsers adds users to one of the caller's accounts.
-func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft) (*Account, error) {
-	if err := licensing.ValidateUsers(users, "users").Err(); err != nil {
-		return nil, err
-	}
-	var a *Account
-	err := s.InTx(ctx, func(tx *Store) error {
-		var err error
-		if a, err = tx.Account(ctx, c, accountID); errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"accountId"}, Code: licensing.CodeNotFound, Message: "no such account"}}
-		} else if err != nil {
-			return err
-		}
-		return tx.insertUsers(ctx, *a, users, time.Now().UTC(), "users")
-	})
-	return orNil(a, err)
-}
-
-// DomainsByAccount, AdminsByAccount load the parts of many accounts at once (for dataloaders).
-func (s *Store) DomainsByAccount(ctx context.Context, c Caller, accountIDs []int64) ([]AccountDomain, error) {
-	var rows []AccountDomain
-	return rows, c.scope(s.ctx(ctx)).Where("account_id IN ?", accountIDs).Order("id").Find(&rows).Error
-}
-
-func (s *Store) AdminsByAccount(ctx context.Context, c Caller, accountIDs []int64) ([]AccountAdmin, error) {
-	var rows []AccountAdmin
-	return rows, c.scope(s.ctx(ctx)).Where("account_id IN ?", accountIDs).Order("id").Find(&rows).Error
-}
-
-// AccountUsers pages through the users of one account.
-func (s *Store) AccountUsers(ctx context.Context, c Caller, accountID int64, p Page) (*List[AccountUser], error) {
-	return list[AccountUser](c.scope(s.ctx(ctx).Model(&AccountUser{})).Where("account_id = ?", accountID), p)
-}
-
-// Node loads any tenant object by its type name and id, within the caller's scope.
-func (s *Store) Node(ctx context.Context, c Caller, typ string, id int64, asOf time.Time) (any, error) {
-	switch typ {
-	case "Reseller":
-		return s.Reseller(ctx, c, id)
-	case "Customer":
-		return s.Customer(ctx, c, id)
-	case "Agreement":
-		return s.Agreement(ctx, c, id)
-	case "Enrollment":
-		return s.Enrollment(ctx, c, id)
-	case "Account":
-		return s.Account(ctx, c, id)
-	case "AccountUser":
-		return byID[AccountUser](ctx, s, c, id)
-	case "ApiKey":
-		return byID[APIKey](ctx, s, c, id)
-	case "Order":
-		return byID[Order](ctx, s, c, id)
-	case "Reservation":
-		return byID[Reservation](ctx, s, c, id)
-	case "Subscription":
-		return s.SubscriptionAsOf(ctx, c, id, asOf)
-	}
-	return nil, ErrNotFound
 }
