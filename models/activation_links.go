@@ -22,6 +22,16 @@ type ActivationLink struct {
 	CreatedAt    time.Time
 }
 
+// ActivationLinkExpiresAt is when the enrollment's activation link stops working
+// (licensing.LinkExpiresAt, R-ACT-8); nil before the first processed order gives it a purchase date.
+func (e Enrollment) ActivationLinkExpiresAt() *time.Time {
+	if e.OriginalPurchaseDate.IsZero() {
+		return nil
+	}
+	exp := licensing.LinkExpiresAt(e.OriginalPurchaseDate, e.LinkReenabledUntil)
+	return &exp
+}
+
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])

@@ -61,14 +61,18 @@ func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Ti
 	return out, nil
 }
 
-// ActivationFacts loads everything activationStatus explains for one enrollment (R-ACT-12).
-func (s *Store) ActivationFacts(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationFacts, error) {
+// ActivationStatus explains an enrollment's activation as of asOf (licensing.ActivationStatusAt,
+// R-ACT-12) from everything stored about it.
+func (s *Store) ActivationStatus(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationStatus, error) {
 	var f licensing.ActivationFacts
 	err := s.aggregate(ctx, func() (err error) {
 		f, err = s.activationFacts(ctx, c, e, asOf)
 		return err
 	})
-	return f, err
+	if err != nil {
+		return licensing.ActivationStatus{}, err
+	}
+	return licensing.ActivationStatusAt(f, asOf), nil
 }
 
 func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationFacts, error) {

@@ -78,6 +78,26 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 	return out, nil
 }
 
+// AccountLicense is one SKU pool of an account as of an instant (licensing.SummaryCellAt).
+type AccountLicense struct {
+	SKU string
+	licensing.SummaryRow
+}
+
+// AccountLicenses lists the account's SKU pools (ascending by SKU) as of asOf: licensed, in
+// grace, assigned and available (R-SUB-1, R-LIC-1). Another reseller's account is ErrNotFound.
+func (s *Store) AccountLicenses(ctx context.Context, c Caller, accountID int64, asOf time.Time) ([]AccountLicense, error) {
+	holdings, err := s.AccountHoldings(ctx, c, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountLicense, len(holdings))
+	for i, h := range holdings {
+		out[i] = AccountLicense{SKU: h.SKU, SummaryRow: licensing.SummaryCellAt(h, asOf)}
+	}
+	return out, nil
+}
+
 // AccountConflicts is licensing.ConflictsAt on the account's holdings as of asOf: the
 // conflicts query of R-LIC-4 (an empty list when there is none), projected to a future asOf
 // for R-LIC-7.

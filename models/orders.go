@@ -31,6 +31,16 @@ type Order struct {
 	CancelledAt             *time.Time
 }
 
+// AvailableAt is when a processed order's licenses stop being pending (licensing.PendingUntil,
+// R-ORD-5); nil until it is processed.
+func (o Order) AvailableAt() *time.Time {
+	if o.ProcessedAt == nil {
+		return nil
+	}
+	at := licensing.PendingUntil(*o.ProcessedAt)
+	return &at
+}
+
 // OrderLine is one SKU and quantity of an order.
 type OrderLine struct {
 	ID         int64

@@ -30,6 +30,14 @@ type Reservation struct {
 	Fingerprint    string
 }
 
+// OverdueAt is when the reservation is overdue if it is still pending then (R-RES-4).
+func (r Reservation) OverdueAt() time.Time { return licensing.OverdueAt(r.ReservedAt) }
+
+// Overdue tells whether the reservation is overdue as of asOf (licensing.ReservationOverdue, R-RES-4).
+func (r Reservation) Overdue(asOf time.Time) bool {
+	return licensing.ReservationOverdue(r.Status, r.ReservedAt, asOf)
+}
+
 // ReservationPermission is MANAGE_RESERVATIONS granted to an enrollment's OSM (R-RES-3).
 type ReservationPermission struct {
 	ID           int64

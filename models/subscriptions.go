@@ -128,6 +128,13 @@ func (s *Store) ActiveSeats(ctx context.Context, c Caller, agreementID int64, as
 	return seats, nil
 }
 
+// VolumeDiscountEligible tells whether an agreement of program is eligible for the volume
+// discount as of asOf (licensing.VolumeDiscountEligible, R-AGR-4).
+func (s *Store) VolumeDiscountEligible(ctx context.Context, c Caller, agreementID int64, program licensing.Program, asOf time.Time) (bool, error) {
+	seats, err := s.ActiveSeats(ctx, c, agreementID, asOf)
+	return licensing.VolumeDiscountEligible(program, seats), err
+}
+
 // lockSubscription loads a subscription for a write in tx, scoped to the caller.
 func (s *Store) lockSubscription(ctx context.Context, c Caller, id int64) (*Subscription, error) {
 	var sub Subscription
@@ -257,6 +264,9 @@ type SubscriptionView struct {
 	Status          licensing.SubscriptionStatus
 	QuantityAsOf    int // the total as of AsOf
 	PendingQuantity int // licenses of processed orders not yet available (R-ORD-5)
+	// LicensedQuantity is what can be used as of AsOf (licensing.LicensedPart): nothing unless
+	// ACTIVE (R-SUB-1), and not the pending licenses (R-ORD-5).
+	LicensedQuantity int
 }
 
 // SubscriptionFilter selects subscriptions: an enrollment's, or those on an account (its
@@ -335,8 +345,10 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
-		out[i] = SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
+		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
 			QuantityAsOf: byID[sub.ID].Total, PendingQuantity: licensing.PendingPart(byID[sub.ID].Total, byID[sub.ID].Pending)}
+		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
+		out[i] = v
 	}
 	return out, nil
 }

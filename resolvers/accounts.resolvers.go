@@ -11,7 +11,6 @@ import (
 
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/graph/model"
-	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
 
@@ -72,14 +71,13 @@ func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf
 	if err != nil {
 		return nil, err
 	}
-	holdings, err := r.Store.AccountHoldings(ctx, c, obj.DBID)
+	licenses, err := r.Store.AccountLicenses(ctx, c, obj.DBID, r.asOf(asOf))
 	if err != nil {
 		return nil, err
 	}
-	at := r.asOf(asOf)
-	out := make([]*model.AccountLicense, len(holdings))
-	for i, h := range holdings {
-		out[i] = mapAccountLicense(h.SKU, licensing.SummaryCellAt(h, at))
+	out := make([]*model.AccountLicense, len(licenses))
+	for i, l := range licenses {
+		out[i] = mapAccountLicense(l.SKU, l.SummaryRow)
 	}
 	return out, nil
 }

@@ -128,9 +128,9 @@ func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber s
 		return nil, err
 	}
 	at := r.asOf(asOf)
-	facts, err := r.Store.ActivationFacts(ctx, c, e, at)
+	st, err := r.Store.ActivationStatus(ctx, c, e, at)
 	if err != nil {
 		return nil, err
 	}
-	return mapActivationStatus(e, at, licensing.ActivationStatusAt(facts, at)), nil
+	return mapActivationStatus(e, at, st), nil
 }

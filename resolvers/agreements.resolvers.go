@@ -57,8 +57,11 @@ func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreemen
 }
 
 func (r *agreementResolver) VolumeDiscountEligible(ctx context.Context, obj *model.Agreement, asOf *time.Time) (bool, error) {
-	seats, err := r.ActiveSeats(ctx, obj, asOf)
-	return licensing.VolumeDiscountEligible(licensing.Program(obj.Program), seats), err
+	c, err := reader(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.Store.VolumeDiscountEligible(ctx, c, obj.DBID, licensing.Program(obj.Program), r.asOf(asOf))
 }
 
 // Reseller is the resolver for the reseller field.

@@ -242,7 +242,7 @@ func (r *reservationResolver) Sku(ctx context.Context, obj *model.Reservation) (
 }
 
 func (r *reservationResolver) Overdue(ctx context.Context, obj *model.Reservation, asOf *time.Time) (bool, error) {
-	return licensing.ReservationOverdue(licensing.ReservationStatus(obj.Status), obj.ReservedAt, r.asOf(asOf)), nil
+	return models.Reservation{Status: licensing.ReservationStatus(obj.Status), ReservedAt: obj.ReservedAt}.Overdue(r.asOf(asOf)), nil
 }
 
 func (r *subscriptionResolver) Sku(ctx context.Context, obj *model.Subscription) (*model.Sku, error) {
