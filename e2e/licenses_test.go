@@ -1635,7 +1635,7 @@ func licSeed(t *testing.T, e *env) (string, *models.SeedReport) {
 		t.Fatalf("seed report: %+v", rep)
 	}
 	rid := rep.ResellerIDs[0]
-	k, err := e.Store.CreateAPIKey(ctx, models.Caller{Role: models.RoleOperator}, &rid, models.RoleReader, "bi")
+	k, err := e.Store.CreateAPIKey(ctx, models.Caller{Role: models.RoleOperator}, &rid, models.RoleReader, "bi", licT0)
 	if err != nil {
 		t.Fatalf("reader key: %v", err)
 	}

@@ -154,3 +154,44 @@ func TestPlanResend(t *testing.T) {
 		})
 	}
 }
+
+func TestEmailDispatch(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	fresh, old := NewDate(2026, 5, 1), NewDate(2025, 1, 1)
+	t.Run("R-ACT-3_an_email_for_the_first_order_is_dropped_once_on_an_account", func(t *testing.T) {
+		if got := DispatchFor(EmailTriggerFirstOrder, true, fresh, nil, asOf); got != DispatchDrop {
+			t.Errorf("first order, associated: %v", got)
+		}
+		if got := DispatchFor(EmailTriggerContactUpdated, true, old, nil, asOf); got != DispatchSend {
+			t.Errorf("contact update, associated: %v", got)
+		}
+	})
+	t.Run("R-ACT-8_no_email_goes_out_with_an_expired_link", func(t *testing.T) {
+		if got := DispatchFor(EmailTriggerFirstOrder, false, old, nil, asOf); got != DispatchHold {
+			t.Errorf("expired: %v", got)
+		}
+		if got := DispatchFor(EmailTriggerFirstOrder, false, old, ptr(asOf.Add(time.Hour)), asOf); got != DispatchSend {
+			t.Errorf("re-enabled: %v", got)
+		}
+		if got := DispatchFor(EmailTriggerAdminResend, false, fresh, nil, asOf); got != DispatchSend {
+			t.Errorf("fresh link: %v", got)
+		}
+	})
+	t.Run("R-ACT-11_open_value_activation_falls_due_a_year_on", func(t *testing.T) {
+		at := asOf.AddDate(-1, 0, 0)
+		due, isDue := OpenValueActivationDue(ProgramOpenValue, &at, nil, asOf)
+		if due == nil || !due.Equal(asOf) || !isDue {
+			t.Errorf("due %v %v", due, isDue)
+		}
+		later := at.Add(time.Hour)
+		if _, isDue := OpenValueActivationDue(ProgramOpenValue, &at, &later, asOf); isDue {
+			t.Errorf("a later activation moves the due date")
+		}
+		if due, _ := OpenValueActivationDue(ProgramEnterprise, &at, nil, asOf); due != nil {
+			t.Errorf("not OPEN_VALUE")
+		}
+		if due, _ := OpenValueActivationDue(ProgramOpenValue, nil, nil, asOf); due != nil {
+			t.Errorf("never activated")
+		}
+	})
+}

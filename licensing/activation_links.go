@@ -6,15 +6,15 @@ import (
 	"time"
 )
 
-// Activation links (R-ACT-8, R-ACT-9) and activating through one (R-ENR-1, R-ENR-2, R-ENR-3,
-// R-ENR-5).
+// Activation links (R-ACT-8, R-ACT-9) and activating through one (R-ENR-3, with R-ENR-1,
+// R-ENR-2 and R-ENR-5).
 
 // ActivationLinkLifetimeMonths is how long an activation link lives after the original
-// purchase date (R-ACT-8).
+// purchase date (LinkExpiresAt).
 const ActivationLinkLifetimeMonths = 6
 
-// LinkExpiresAt is when the activation link stops working: the start of the day six
-// months after the original purchase date (R-ACT-8). A month-end purchase expires on the
+// R-ACT-8: LinkExpiresAt is when the activation link stops working: the start of the day six
+// months after the original purchase date; only support can re-enable it. A month-end purchase expires on the
 // last day of the target month (31 Aug -> 28/29 Feb) rather than rolling into March.
 // A support re-enable extends the link to reenabledUntil when that is later.
 func LinkExpiresAt(originalPurchase Date, reenabledUntil *time.Time) time.Time {
@@ -25,8 +25,9 @@ func LinkExpiresAt(originalPurchase Date, reenabledUntil *time.Time) time.Time {
 	return exp
 }
 
-// CheckActivationLink refuses an expired link (R-ACT-8). It takes no caller identity:
-// whoever holds the link may activate (R-ACT-9). A zero purchase date never expires.
+// R-ACT-9: CheckActivationLink is the only check of who activates through a link: it takes no
+// caller identity, so anyone holding the link can complete activation (the email may be
+// forwarded); it refuses an expired link (LinkExpiresAt). A zero purchase date never expires.
 func CheckActivationLink(originalPurchase Date, reenabledUntil *time.Time, asOf time.Time) *Problem {
 	if originalPurchase.IsZero() {
 		return nil
@@ -45,62 +46,65 @@ type ActivationRequestFacts struct {
 	AsOf               time.Time
 	OriginalPurchase   Date
 	LinkReenabledUntil *time.Time
-	// AssociatedAccountID is the enrollment's current account (R-ENR-1).
+	// AssociatedAccountID is the enrollment's current account (OnAnotherAccount).
 	AssociatedAccountID *int64
-	// LicenseAccountIDs are the accounts where licenses of the enrollment already sit (R-ENR-2).
+	// LicenseAccountIDs are the accounts where licenses of the enrollment already sit
+	// (LicensesElsewhere).
 	LicenseAccountIDs []int64
-	// Target is the existing account to activate onto; nil creates a new account (R-ENR-3)
-	// in NewAccountCountry.
+	// Target is the existing account to activate onto; nil creates a new account in
+	// NewAccountCountry.
 	Target            *ActivationAccount
 	NewAccountCountry string
 	Lines             []ActivationLine
-	// AgreementAccountID: the account holding the ENTERPRISE agreement's
-	// OFFICE_365/MICROSOFT_365/INTUNE licenses, if any (R-ENR-5).
+	// AgreementAccountID: the account holding the agreement's OFFICE_365/MICROSOFT_365/INTUNE
+	// licenses, if any (BoundAccount).
 	AgreementAccountID *int64
 	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
 	AccountNames map[int64]string
 }
 
-// ActivationDecision is what an accepted activation does (R-ENR-3).
+// ActivationDecision is what an accepted activation does (DecideActivation).
 type ActivationDecision struct {
 	CreateAccount bool  // a new, separately administered account
 	AccountID     int64 // the existing account (settings and data kept); 0 with CreateAccount
 	// AlreadyOnAccount: the enrollment is already on this account; nothing moves. This is the
-	// yearly OPEN_VALUE re-activation (R-ACT-11) or a retried request.
+	// yearly OPEN_VALUE re-activation (OpenValueActivationDue) or a retried request.
 	AlreadyOnAccount bool
 	Message          string
 }
 
-// DecideActivation accepts or refuses activating the whole enrollment onto f.Target (or a
-// new account). Every problem is reported, not only the first.
+// R-ENR-3: DecideActivation accepts or refuses activating the whole enrollment through its link
+// onto f.Target, an existing account, which keeps its settings and data and gets every service
+// of the enrollment, or onto a new, separately administered account (Target nil). It applies
+// OnAnotherAccount, CheckActivationLink, LicensesElsewhere and BoundAccount, and the account's
+// country and SKUs must take every line. Every problem is reported, not only the first.
 func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	var ps Problems
 	field := []string{"accountId"}
-	same := f.AssociatedAccountID != nil && f.Target != nil && *f.AssociatedAccountID == f.Target.ID
-	if f.AssociatedAccountID != nil && !same {
+	var target *int64
+	if f.Target != nil {
+		target = &f.Target.ID
+	}
+	same := f.AssociatedAccountID != nil && !OnAnotherAccount(f.AssociatedAccountID, target)
+	if OnAnotherAccount(f.AssociatedAccountID, target) {
 		ps.Add(CodeAlreadyActivated, fmt.Sprintf("The enrollment is already activated on account %s; an enrollment is on one account only (support can remap it).", accountName(f.AccountNames, *f.AssociatedAccountID)), field...)
 	}
 	// The link governs the first activation only: a yearly OPEN_VALUE re-activation
-	// (R-ACT-11) would otherwise always be refused, the link living six months.
+	// would otherwise always be refused, the link living six months.
 	if !same {
 		if p := CheckActivationLink(f.OriginalPurchase, f.LinkReenabledUntil, f.AsOf); p != nil {
 			ps = append(ps, *p)
 		}
 	}
-	// R-ENR-2: activation takes the whole enrollment, so any license already elsewhere
-	// would split it. Skipped when R-ENR-1 already refused (same cause, one message).
+	// Activation takes the whole enrollment, so any license already elsewhere would split it.
+	// Skipped when it is on another account already (same cause, one message).
 	if f.AssociatedAccountID == nil {
-		for _, id := range f.LicenseAccountIDs {
-			if f.Target == nil || id != f.Target.ID {
-				ps.Add(CodeEnrollmentSplit, fmt.Sprintf("Licenses of this enrollment are already on account %s; all licenses of an enrollment land on one account.", accountName(f.AccountNames, id)), field...)
-				break
-			}
+		if id, split := LicensesElsewhere(f.LicenseAccountIDs, target); split {
+			ps.Add(CodeEnrollmentSplit, fmt.Sprintf("Licenses of this enrollment are already on account %s; all licenses of an enrollment land on one account.", accountName(f.AccountNames, id)), field...)
 		}
 	}
-	// R-ENR-5
-	if f.Program == ProgramEnterprise && f.AgreementAccountID != nil && hasFamily(f.Lines, FamilyDynamics365) &&
-		(f.Target == nil || f.Target.ID != *f.AgreementAccountID) {
-		ps.Add(CodeMustUseAgreementAccount, fmt.Sprintf("The agreement's Office 365, Microsoft 365 or Intune licenses are on account %s; its Dynamics 365 licenses must be activated there.", accountName(f.AccountNames, *f.AgreementAccountID)), field...)
+	if bound := BoundAccount(f.Program, HasFamily(f.Lines, FamilyDynamics365), f.AgreementAccountID); bound != nil && (target == nil || *target != *bound) {
+		ps.Add(CodeMustUseAgreementAccount, fmt.Sprintf("The agreement's Office 365, Microsoft 365 or Intune licenses are on account %s; its Dynamics 365 licenses must be activated there.", accountName(f.AccountNames, *bound)), field...)
 	}
 	country := f.NewAccountCountry
 	if f.Target != nil {

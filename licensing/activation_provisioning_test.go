@@ -99,3 +99,53 @@ func TestProductKeyRedemption(t *testing.T) {
 		})
 	}
 }
+
+func TestProvisioningDecisions(t *testing.T) {
+	t.Run("R-ENR-5_the_agreement_account_binds_enterprise_dynamics", func(t *testing.T) {
+		holdings := []AgreementHolding{{EnrollmentID: 9, AccountID: 90, Family: FamilyOffice365}, {EnrollmentID: 4, AccountID: 40, Family: FamilyDynamics365},
+			{EnrollmentID: 5, AccountID: 50, Family: FamilyIntune}}
+		acc := AgreementAccount(holdings)
+		if acc == nil || *acc != 50 {
+			t.Fatalf("agreement account %v, want 50 (the first enrollment with O365, M365 or Intune)", acc)
+		}
+		if AgreementAccount(holdings[1:2]) != nil {
+			t.Errorf("Dynamics alone binds nothing")
+		}
+		if b := BoundAccount(ProgramEnterprise, true, acc); b == nil || *b != 50 {
+			t.Errorf("bound %v", b)
+		}
+		if BoundAccount(ProgramEnterprise, false, acc) != nil || BoundAccount(ProgramMPSA, true, acc) != nil || BoundAccount(ProgramEnterprise, true, nil) != nil {
+			t.Errorf("only ENTERPRISE Dynamics is bound")
+		}
+	})
+	t.Run("R-ENR-1_R-ENR-2_one_account_per_enrollment", func(t *testing.T) {
+		five, nine := ptr(int64(5)), ptr(int64(9))
+		if OnAnotherAccount(nil, five) || OnAnotherAccount(five, five) || !OnAnotherAccount(five, nine) || !OnAnotherAccount(five, nil) {
+			t.Errorf("OnAnotherAccount")
+		}
+		if id, split := LicensesElsewhere([]int64{5, 9}, five); !split || id != 9 {
+			t.Errorf("LicensesElsewhere: %d %v", id, split)
+		}
+		if _, split := LicensesElsewhere([]int64{5}, five); split {
+			t.Errorf("licenses on the target do not split it")
+		}
+	})
+	t.Run("R-ENR-4_an_enrollment_on_no_account_is_activated_not_remapped", func(t *testing.T) {
+		wantOne(t, DecideRemap(RemapFacts{NotOnAccount: true}), CodeInvalid, "enrollmentNumber")
+	})
+	t.Run("R-ACT-13_the_target_account_and_the_enrollment_split", func(t *testing.T) {
+		key := KeyFacts{Found: true, KeyResellerID: 1, CallerResellerID: 1, TargetAccountID: 7}
+		wantOne(t, DecideProductKeyRedemption(key), "")
+		missing := key
+		missing.AccountMissing = true
+		wantOne(t, DecideProductKeyRedemption(missing), CodeNotFound, "accountId")
+		elsewhere := key
+		elsewhere.EnrollmentAccountID = ptr(int64(8))
+		wantOne(t, DecideProductKeyRedemption(elsewhere), CodeEnrollmentSplit, "accountId")
+		elsewhere.EnrollmentAccountID = ptr(int64(7))
+		wantOne(t, DecideProductKeyRedemption(elsewhere), "")
+		if !YieldsProductKeys(ProgramOpenValue) || YieldsProductKeys(ProgramEnterprise) {
+			t.Errorf("only OPEN_VALUE orders yield keys")
+		}
+	})
+}

@@ -40,121 +40,26 @@ type ActivationFacts struct {
 	AccountNames map[int64]string
 }
 
-// ActivationStatusAt explains the enrollment's activation as of asOf (R-ACT-12): one state
-// and every reason that applies, in a fixed order: the activation-path reasons (association,
-// link, email) first, then R-ACT-10, account, line and reservation reasons.
-// BLOCKED means the email cannot go (no OSM, outlook.com) or the account the enrollment is
-// bound to cannot take its SKUs; LINK_EXPIRED wins over BLOCKED because only support can
-// move it on.
+// R-ACT-12: ActivationStatusAt explains the enrollment's activation as of asOf: one state and
+// every reason that applies, each with a code, a plain message and the next action, in a fixed
+// order: the activation-path reasons (association, link, email) first, then the renewal,
+// account, line and reservation reasons. BLOCKED means the email cannot go (no OSM,
+// outlook.com) or the account the enrollment is bound to cannot take its SKUs; LINK_EXPIRED
+// wins over BLOCKED because only support can move it on.
 func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
-	var st ActivationStatus
-	add := func(code ReasonCode, action NextAction, changesAt *time.Time, format string, args ...any) {
-		st.Reasons = append(st.Reasons, ActivationReason{Code: code, Message: fmt.Sprintf(format, args...), Action: action, ChangesAt: changesAt})
-	}
+	b := &statusBuilder{f: f, asOf: asOf}
 	associated := f.Account != nil && f.AssociatedAt != nil && !asOf.Before(*f.AssociatedAt)
 	processed := f.FirstProcessedAt != nil && !asOf.Before(*f.FirstProcessedAt)
-
 	switch {
 	case associated:
-		st.State = ActivationActivated
-		if f.AssociationCause.Automatic() {
-			st.State = ActivationAutoProvisioned
-		}
-		// R-ACT-11: an OPEN_VALUE activation lasts a year; the associated reason changes then.
-		var due *time.Time
-		last := *f.AssociatedAt
-		if f.LastActivatedAt != nil {
-			last = *f.LastActivatedAt
-		}
-		if f.Program == ProgramOpenValue {
-			due = ptr(OpenValueActivationDueAt(last))
-		}
-		code, how := associationReason(f.AssociationCause)
-		changes := due
-		if due != nil && !asOf.Before(*due) {
-			changes = nil
-		}
-		// R-ACT-3: later orders land here with no further email.
-		add(code, ActionAssignLicenses, changes, "The enrollment is on account %s (%s). Later orders land there automatically and no further activation email is sent; assign the licenses to users.", f.Account.label(), how)
-		if due != nil && !asOf.Before(*due) {
-			st.State = ActivationDue
-			// Put the due reason first: it is the state's reason.
-			st.Reasons = append([]ActivationReason{{Code: ReasonOpenValueActivationDue, Action: ActionActivate,
-				Message: fmt.Sprintf("Open Value online services must be activated again every year; the last activation was %s, so activation has been due since %s.", formatInstant(last), formatInstant(*due))}}, st.Reasons...)
-		}
+		b.associated()
 	case !processed:
-		st.State = ActivationNoOrder
-		if !f.HasOrderOrReservation {
-			add(ReasonNoOrderOrReservation, ActionContactReseller, nil, "No order or reservation has been placed on this enrollment yet; activation starts when the first order is processed.")
-		} else {
-			var at *time.Time
-			if f.FirstProcessedAt != nil { // asOf is before a known processing instant
-				at = ptr(*f.FirstProcessedAt)
-			}
-			add(ReasonOrderNotProcessed, ActionWait, at, "No order on this enrollment has been processed yet; the activation email follows the first processed order.")
-		}
+		b.notProcessed()
 	default:
-		expires := LinkExpiresAt(f.OriginalPurchase, f.LinkReenabledUntil)
-		linkExpired := !f.OriginalPurchase.IsZero() && !asOf.Before(expires)
-		sent := latestSentEmail(f.Emails, asOf)
-		if linkExpired {
-			st.State = ActivationLinkExpired
-			add(ReasonLinkExpired, ActionContactSupport, nil, "The activation link expired on %s, six months after the original purchase date %s; only support can re-enable it.", formatInstant(expires), f.OriginalPurchase)
-		}
-		if sent != nil {
-			if !linkExpired {
-				st.State = ActivationEmailSent
-				var at *time.Time
-				if !f.OriginalPurchase.IsZero() {
-					at = ptr(expires)
-				}
-				// R-ACT-9: the link is not tied to the recipient; R-ACT-7: resend or change contact.
-				add(ReasonEmailSent, ActionActivate, at, "The activation email was sent to %s on %s. Anyone holding its link can complete activation, so it may be forwarded; update the subscription contact to send it to someone else, or resend it.", sent.Recipient, formatInstant(*sent.SentAt))
-			}
-			break
-		}
-		blocked := false
-		switch {
-		case strings.TrimSpace(f.OSMEmail) == "":
-			blocked = true
-			add(ReasonNoSubscriptionContact, ActionUpdateSubscriptionContact, nil, "The enrollment has no Online Services Manager, so no activation email can be sent; update the subscription contact.")
-		case isConsumerOutlookAddress(f.OSMEmail):
-			blocked = true
-			add(ReasonConsumerEmail, ActionUpdateSubscriptionContact, nil, "Activation emails are not sent to consumer outlook.com addresses such as %s; update the subscription contact to a work address.", f.OSMEmail)
-		}
-		if blocked && !linkExpired {
-			st.State = ActivationBlocked
-		}
-		if blocked || linkExpired {
-			break // timing reasons would promise an email that cannot usefully come
-		}
-		sched := EmailScheduledAt(*f.FirstProcessedAt, f.UsageStart)
-		due := EmailDueBy(*f.FirstProcessedAt, f.UsageStart)
-		// A later email (a contact update or a resend, R-ACT-7) has its own 48-hour window.
-		for _, m := range f.Emails {
-			if m.SentAt == nil && m.ScheduledAt.After(sched) && !asOf.Before(m.ScheduledAt) {
-				sched, due = m.ScheduledAt, m.ScheduledAt.Add(ActivationEmailWindow)
-			}
-		}
-		switch {
-		case asOf.Before(sched): // only when the usage start is after processing
-			st.State = ActivationAwaitingUsageStart
-			add(ReasonUsageStartInFuture, ActionWait, ptr(sched), "The usage start date %s is in the future; the activation email is sent from then, at the latest by %s.", f.UsageStart, formatInstant(due))
-		case asOf.Before(due):
-			st.State = ActivationAwaitingEmail
-			at := due
-			if s := nextScheduledEmail(f.Emails, asOf); s != nil && s.Before(at) {
-				at = *s
-			}
-			add(ReasonEmailPending, ActionWait, ptr(at), "The activation email to %s can take up to 48 hours after the usage start date; expect it by %s.", f.OSMEmail, formatInstant(due))
-		default:
-			st.State = ActivationAwaitingEmail
-			add(ReasonEmailOverdue, ActionContactSupport, nil, "The activation email to %s should have arrived by %s and none was sent; contact support (or resend it).", f.OSMEmail, formatInstant(due))
-		}
+		b.activationPath()
 	}
-
 	if f.RenewalNeedsOwnActivation && !associated {
-		add(ReasonRenewalNeedsActivation, ActionActivate, nil, "This renewal was not linked to the previous account automatically because the agreement has several enrollments named %q; it must be activated from its own activation email.", f.OrganizationName)
+		b.add(ReasonRenewalNeedsActivation, ActionActivate, nil, "This renewal was not linked to the previous account automatically because the agreement has several enrollments named %q; it must be activated from its own activation email.", f.OrganizationName)
 	}
 	// Lines come from processed orders: before the first processing (a projection into the
 	// past) they do not exist yet.
@@ -162,13 +67,146 @@ func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 	if !processed && !associated {
 		lines = nil
 	}
-	// Account-bound reasons: they block only before association; afterwards they explain
-	// which licenses cannot be used on the account.
-	if f.Account != nil {
-		n := len(st.Reasons)
-		accountReasons(f.Account, lines, add)
-		if len(st.Reasons) > n && !associated && st.State != ActivationLinkExpired && st.State != ActivationNoOrder {
-			st.State = ActivationBlocked
+	b.lineReasons(lines, associated)
+	return b.st
+}
+
+// statusBuilder collects the state and reasons of ActivationStatusAt.
+type statusBuilder struct {
+	f    ActivationFacts
+	asOf time.Time
+	st   ActivationStatus
+}
+
+func (b *statusBuilder) add(code ReasonCode, action NextAction, changesAt *time.Time, format string, args ...any) {
+	b.st.Reasons = append(b.st.Reasons, ActivationReason{Code: code, Message: fmt.Sprintf(format, args...), Action: action, ChangesAt: changesAt})
+}
+
+// associated explains an enrollment on its account: how it came there, and for OPEN_VALUE when
+// its yearly activation falls due (R-ACT-11).
+func (b *statusBuilder) associated() {
+	f := b.f
+	b.st.State = ActivationActivated
+	if f.AssociationCause.Automatic() {
+		b.st.State = ActivationAutoProvisioned
+	}
+	due, isDue := OpenValueActivationDue(f.Program, f.AssociatedAt, f.LastActivatedAt, b.asOf)
+	changes := due
+	if isDue {
+		changes = nil
+	}
+	code, how := associationReason(f.AssociationCause)
+	// Later orders land here with no further email (EmailObsolete).
+	b.add(code, ActionAssignLicenses, changes, "The enrollment is on account %s (%s). Later orders land there automatically and no further activation email is sent; assign the licenses to users.", f.Account.label(), how)
+	if isDue {
+		last := *f.AssociatedAt
+		if f.LastActivatedAt != nil {
+			last = *f.LastActivatedAt
+		}
+		b.st.State = ActivationDue
+		// Put the due reason first: it is the state's reason.
+		b.st.Reasons = append([]ActivationReason{{Code: ReasonOpenValueActivationDue, Action: ActionActivate,
+			Message: fmt.Sprintf("Open Value online services must be activated again every year; the last activation was %s, so activation has been due since %s.", formatInstant(last), formatInstant(*due))}}, b.st.Reasons...)
+	}
+}
+
+// notProcessed explains an enrollment with no processed order yet.
+func (b *statusBuilder) notProcessed() {
+	b.st.State = ActivationNoOrder
+	if !b.f.HasOrderOrReservation {
+		b.add(ReasonNoOrderOrReservation, ActionContactReseller, nil, "No order or reservation has been placed on this enrollment yet; activation starts when the first order is processed.")
+		return
+	}
+	var at *time.Time
+	if b.f.FirstProcessedAt != nil { // asOf is before a known processing instant
+		at = ptr(*b.f.FirstProcessedAt)
+	}
+	b.add(ReasonOrderNotProcessed, ActionWait, at, "No order on this enrollment has been processed yet; the activation email follows the first processed order.")
+}
+
+// activationPath explains a processed enrollment not on an account yet: its link, its email and
+// what keeps the email from going.
+func (b *statusBuilder) activationPath() {
+	f, asOf := b.f, b.asOf
+	expires := LinkExpiresAt(f.OriginalPurchase, f.LinkReenabledUntil)
+	linkExpired := !f.OriginalPurchase.IsZero() && !asOf.Before(expires)
+	if linkExpired {
+		b.st.State = ActivationLinkExpired
+		b.add(ReasonLinkExpired, ActionContactSupport, nil, "The activation link expired on %s, six months after the original purchase date %s; only support can re-enable it.", formatInstant(expires), f.OriginalPurchase)
+	}
+	if sent := latestSentEmail(f.Emails, asOf); sent != nil {
+		if !linkExpired {
+			b.st.State = ActivationEmailSent
+			var at *time.Time
+			if !f.OriginalPurchase.IsZero() {
+				at = ptr(expires)
+			}
+			// The link is not tied to the recipient (CheckActivationLink); resend or change contact (PlanResend).
+			b.add(ReasonEmailSent, ActionActivate, at, "The activation email was sent to %s on %s. Anyone holding its link can complete activation, so it may be forwarded; update the subscription contact to send it to someone else, or resend it.", sent.Recipient, formatInstant(*sent.SentAt))
+		}
+		return
+	}
+	blocked := true
+	switch {
+	case NoSubscriptionContact(f.OSMEmail):
+		b.add(ReasonNoSubscriptionContact, ActionUpdateSubscriptionContact, nil, "The enrollment has no Online Services Manager, so no activation email can be sent; update the subscription contact.")
+	case ConsumerEmail(f.OSMEmail):
+		b.add(ReasonConsumerEmail, ActionUpdateSubscriptionContact, nil, "Activation emails are not sent to consumer outlook.com addresses such as %s; update the subscription contact to a work address.", f.OSMEmail)
+	default:
+		blocked = false
+	}
+	if blocked && !linkExpired {
+		b.st.State = ActivationBlocked
+	}
+	if !blocked && !linkExpired { // else timing reasons would promise an email that cannot usefully come
+		b.emailTiming()
+	}
+}
+
+// emailTiming explains when the activation email comes (EmailScheduledAt, EmailDueBy).
+func (b *statusBuilder) emailTiming() {
+	f, asOf := b.f, b.asOf
+	sched := EmailScheduledAt(*f.FirstProcessedAt, f.UsageStart)
+	due := EmailDueBy(*f.FirstProcessedAt, f.UsageStart)
+	// A later email (a contact update or a resend, PlanResend) has its own 48-hour window.
+	for _, m := range f.Emails {
+		if m.SentAt == nil && m.ScheduledAt.After(sched) && !asOf.Before(m.ScheduledAt) {
+			sched, due = m.ScheduledAt, m.ScheduledAt.Add(ActivationEmailWindow)
+		}
+	}
+	switch {
+	case asOf.Before(sched): // only when the usage start is after processing
+		b.st.State = ActivationAwaitingUsageStart
+		b.add(ReasonUsageStartInFuture, ActionWait, ptr(sched), "The usage start date %s is in the future; the activation email is sent from then, at the latest by %s.", f.UsageStart, formatInstant(due))
+	case asOf.Before(due):
+		b.st.State = ActivationAwaitingEmail
+		at := due
+		if s := nextScheduledEmail(f.Emails, asOf); s != nil && s.Before(at) {
+			at = *s
+		}
+		b.add(ReasonEmailPending, ActionWait, ptr(at), "The activation email to %s can take up to 48 hours after the usage start date; expect it by %s.", f.OSMEmail, formatInstant(due))
+	default:
+		b.st.State = ActivationAwaitingEmail
+		b.add(ReasonEmailOverdue, ActionContactSupport, nil, "The activation email to %s should have arrived by %s and none was sent; contact support (or resend it).", f.OSMEmail, formatInstant(due))
+	}
+}
+
+// lineReasons explains what stands in the way of the enrollment's lines: an account that cannot
+// take them (blocking only before association; afterwards they explain which licenses cannot
+// be used there), an add-on without its base, licenses still pending, and reservations.
+func (b *statusBuilder) lineReasons(lines []ActivationLine, associated bool) {
+	if a := b.f.Account; a != nil {
+		n := len(b.st.Reasons)
+		for _, l := range lines {
+			if !soldIn(l, a.Country) {
+				b.add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %s.", l.SKU, a.Country, a.label())
+			}
+			if bad := incompatibleOn(l, a.SKUs); len(bad) > 0 {
+				b.add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %s together with %s, which the account already holds.", l.SKU, a.label(), strings.Join(bad, ", "))
+			}
+		}
+		if len(b.st.Reasons) > n && !associated && b.st.State != ActivationLinkExpired && b.st.State != ActivationNoOrder {
+			b.st.State = ActivationBlocked
 		}
 	}
 	onEnrollment := map[string]bool{}
@@ -177,20 +215,19 @@ func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 	}
 	for _, l := range lines {
 		if AddOnWithoutBase(l.Kind, l.BaseSKUs, onEnrollment) {
-			add(ReasonAddOnWithoutBase, ActionContactReseller, nil, "The add-on %s needs one of %s on this enrollment, and none is there; order a base SKU.", l.SKU, strings.Join(l.BaseSKUs, ", "))
+			b.add(ReasonAddOnWithoutBase, ActionContactReseller, nil, "The add-on %s needs one of %s on this enrollment, and none is there; order a base SKU.", l.SKU, strings.Join(l.BaseSKUs, ", "))
 		}
-		if l.PendingUntil != nil && asOf.Before(*l.PendingUntil) {
-			add(ReasonLicensesPending, ActionWait, ptr(*l.PendingUntil), "Licenses of %s were processed recently and show as pending until %s.", l.SKU, formatInstant(*l.PendingUntil))
+		if l.PendingUntil != nil && b.asOf.Before(*l.PendingUntil) {
+			b.add(ReasonLicensesPending, ActionWait, ptr(*l.PendingUntil), "Licenses of %s were processed recently and show as pending until %s.", l.SKU, formatInstant(*l.PendingUntil))
 		}
 	}
-	if r := f.ReservationOverdueAt; r != nil {
-		if asOf.Before(*r) {
-			add(ReasonReservationPending, ActionWait, ptr(*r), "A reservation is waiting to be processed; if it is still pending at %s it is overdue.", formatInstant(*r))
+	if r := b.f.ReservationOverdueAt; r != nil {
+		if b.asOf.Before(*r) {
+			b.add(ReasonReservationPending, ActionWait, ptr(*r), "A reservation is waiting to be processed; if it is still pending at %s it is overdue.", formatInstant(*r))
 		} else {
-			add(ReasonReservationOverdue, ActionContactSupport, nil, "A reservation has been pending for more than 25 hours (since %s it is overdue); contact support.", formatInstant(*r))
+			b.add(ReasonReservationOverdue, ActionContactSupport, nil, "A reservation has been pending for more than 25 hours (since %s it is overdue); contact support.", formatInstant(*r))
 		}
 	}
-	return st
 }
 
 func associationReason(c AssociationCause) (ReasonCode, string) {
@@ -209,18 +246,6 @@ func associationReason(c AssociationCause) (ReasonCode, string) {
 		return ReasonActivated, "booked by product key"
 	}
 	return ReasonActivated, "activated"
-}
-
-// accountReasons adds the reasons why lines cannot be provisioned on the account.
-func accountReasons(a *ActivationAccount, lines []ActivationLine, add func(ReasonCode, NextAction, *time.Time, string, ...any)) {
-	for _, l := range lines {
-		if !soldIn(l, a.Country) {
-			add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %s.", l.SKU, a.Country, a.label())
-		}
-		if bad := incompatibleOn(l, a.SKUs); len(bad) > 0 {
-			add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %s together with %s, which the account already holds.", l.SKU, a.label(), strings.Join(bad, ", "))
-		}
-	}
 }
 
 func latestSentEmail(es []ActivationEmail, asOf time.Time) *ActivationEmail {

@@ -80,14 +80,7 @@ const (
 // Languages lists every language emails are written in; English is the default.
 var Languages = []Language{LanguageEnglish, LanguageSwedish, LanguageGerman, LanguageDanish}
 
-func (l Language) Valid() bool {
-	for _, v := range Languages {
-		if l == v {
-			return true
-		}
-	}
-	return false
-}
+func (l Language) Valid() bool { return oneOf(l, Languages) }
 
 // CustomerDraft is a new customer of a reseller.
 type CustomerDraft struct {
@@ -136,8 +129,7 @@ func (d AgreementDraft) Validate() Problems {
 	if !p.Valid() {
 		ps.Add(CodeUnknownValue, fmt.Sprintf("unknown program %q; use one of %v", d.Program, Programs), "program")
 	}
-	if checkText(&ps, d.Number, 64, "number") && p == ProgramOpenValue && !strings.HasPrefix(NormalizeNumber(d.Number), "V") {
-		// R-AGR-1
+	if checkText(&ps, d.Number, 64, "number") && !AgreementNumberFits(p, d.Number) {
 		ps.Add(CodeNumberFormat, "an OPEN_VALUE agreement number starts with V", "number")
 	}
 	if d.StartDate.IsZero() {
@@ -148,8 +140,29 @@ func (d AgreementDraft) Validate() Problems {
 	} else if !d.StartDate.IsZero() && d.AnniversaryDate.Before(d.StartDate) {
 		ps.Add(CodeInvalid, "anniversaryDate is before startDate", "anniversaryDate")
 	}
+	return append(ps, ValidateContacts(d.Contacts)...)
+}
+
+// R-AGR-1: AgreementNumberFits tells whether an agreement number fits its program: an
+// OPEN_VALUE number starts with V (compared as NormalizeNumber spells it).
+func AgreementNumberFits(p Program, number string) bool {
+	return p != ProgramOpenValue || strings.HasPrefix(NormalizeNumber(number), "V")
+}
+
+// R-AGR-2: NumberTaken is the refusal of an agreement or enrollment number (what) that is already
+// used. The store's unique index on the number, spelled by NormalizeNumber, finds the second one,
+// also between concurrent creates; this is what the caller reads then.
+func NumberTaken(what, number string) Problem {
+	return Problem{Field: []string{"number"}, Code: CodeTaken, Message: fmt.Sprintf("%s number %q is already used", what, number)}
+}
+
+// R-AGR-3: ValidateContacts checks an agreement's contacts: each has a name, an email address
+// no other contact has, and one or more of the roles AGREEMENT_ADMINISTRATOR,
+// VLSC_ADMINISTRATOR and ONLINE_ADMINISTRATOR (the OSM is set per enrollment instead).
+func ValidateContacts(contacts []ContactDraft) Problems {
+	var ps Problems
 	seen := map[string]bool{}
-	for i, c := range d.Contacts {
+	for i, c := range contacts {
 		at := []string{"contacts", strconv.Itoa(i)}
 		checkText(&ps, c.Name, 200, append(at, "name")...)
 		if checkEmail(&ps, c.Email, append(at, "email")...) {
@@ -218,8 +231,8 @@ func ValidateSubscriptionContact(name, email string) Problems {
 // volume discount (R-AGR-4).
 const VolumeDiscountSeats = 250
 
-// VolumeDiscountEligible reports R-AGR-4: an ENTERPRISE agreement with 250 or more active seats
-// in total. It is information for the reseller; smaller agreements are never refused.
+// R-AGR-4: VolumeDiscountEligible tells an ENTERPRISE agreement with 250 or more active seats in
+// total. It is information for the reseller; smaller agreements are never refused.
 func VolumeDiscountEligible(p Program, activeSeats int) bool {
 	return p == ProgramEnterprise && activeSeats >= VolumeDiscountSeats
 }

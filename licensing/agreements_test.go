@@ -53,3 +53,39 @@ func TestCustomerLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestAgreementDrafts(t *testing.T) {
+	valid := AgreementDraft{Program: string(ProgramOpenValue), Number: "V1000", StartDate: NewDate(2026, 1, 1), AnniversaryDate: NewDate(2027, 1, 1),
+		Contacts: []ContactDraft{{Name: "Ana", Email: "ana@fabrikam.com", Roles: []ContactRole{RoleAgreementAdministrator}}}}
+	t.Run("R-AGR-1_open_value_number_starts_with_V", func(t *testing.T) {
+		for _, c := range []struct {
+			p      Program
+			number string
+			fits   bool
+		}{{ProgramOpenValue, "V1000", true}, {ProgramOpenValue, " v1000", true}, {ProgramOpenValue, "1000V", false}, {ProgramEnterprise, "1000", true}} {
+			if got := AgreementNumberFits(c.p, c.number); got != c.fits {
+				t.Errorf("%s %q fits: %v, want %v", c.p, c.number, got, c.fits)
+			}
+		}
+		d := valid
+		d.Number = "1000"
+		wantProblems(t, d.Validate(), prob(CodeNumberFormat, "number"))
+		wantProblems(t, valid.Validate())
+	})
+	t.Run("R-AGR-2_a_number_taken_is_refused_on_number", func(t *testing.T) {
+		p := NumberTaken("agreement", "EA-1")
+		wantOne(t, &p, CodeTaken, "number")
+		if p.Message != `agreement number "EA-1" is already used` {
+			t.Errorf("message %q", p.Message)
+		}
+		if NormalizeNumber(" ea-1 ") != "EA-1" {
+			t.Errorf("numbers are compared trimmed and upper case")
+		}
+	})
+	t.Run("R-AGR-3_contacts_hold_known_roles", func(t *testing.T) {
+		ana := ContactDraft{Name: "Ana", Email: "ana@fabrikam.com", Roles: []ContactRole{RoleAgreementAdministrator, RoleVLSCAdministrator}}
+		wantProblems(t, ValidateContacts([]ContactDraft{ana}))
+		wantProblems(t, ValidateContacts([]ContactDraft{ana, {Name: "Ana", Email: "ANA@fabrikam.com", Roles: nil}, {Name: "Oz", Email: "oz@fabrikam.com", Roles: []ContactRole{"OSM"}}}),
+			prob(CodeInvalid, "contacts", "1", "email"), prob(CodeRequired, "contacts", "1", "roles"), prob(CodeUnknownValue, "contacts", "2", "roles", "0"))
+	})
+}

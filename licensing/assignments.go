@@ -21,7 +21,8 @@ type SKUHoldings struct {
 }
 
 // NewAssignees returns the requested users who do not hold the SKU yet, each once, in
-// request order: re-assigning a user who already holds it uses no further license (R-LIC-1).
+// request order: re-assigning a user who already holds it uses no further license
+// (DecideAssignment).
 func NewAssignees(requested []string, alreadyAssigned map[string]bool) []string {
 	out := []string{}
 	seen := map[string]bool{}
@@ -35,9 +36,9 @@ func NewAssignees(requested []string, alreadyAssigned map[string]bool) []string 
 	return out
 }
 
-// DecideAssignment (R-LIC-1) refuses assigning requestedNew more licenses of sku when that
-// would pass licensed, the ACTIVE quantity (LicensedQuantityAt), naming how many are
-// missing. Count requestedNew with NewAssignees. Under concurrent assignment the model
+// R-LIC-1: DecideAssignment refuses assigning requestedNew more licenses of sku when that would
+// pass licensed, the ACTIVE quantity (LicensedQuantityAt; pending licenses are not yet on the
+// account), naming how many are missing. Count requestedNew with NewAssignees. Under concurrent assignment the model
 // layer must take the count and insert in one serialized step (lock the pool or insert
 // conditionally) so two requests cannot both pass this check. Field {"userNames"} (the input list of users).
 func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *Problem {
@@ -57,7 +58,7 @@ func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *
 		missing, plural(missing, "license", "licenses"), sku, verb, licensed, alreadyAssigned, requestedNew)}
 }
 
-// DecideRemoval (R-LIC-5): removing a license deletes the user's data for it, so it needs
+// R-LIC-5: DecideRemoval: removing a license deletes the user's data for it, so it needs
 // confirmDataLoss. Deleting a user is not refused here: the model layer deletes the user's
 // assignments with the user, which frees their licenses. Field {"confirmDataLoss"}.
 func DecideRemoval(confirmDataLoss bool) *Problem {
@@ -67,9 +68,9 @@ func DecideRemoval(confirmDataLoss bool) *Problem {
 	return &Problem{Field: []string{"confirmDataLoss"}, Code: CodeDataLossNotConfirmed, Message: "removing a license deletes the user's data for that license; set confirmDataLoss to true to proceed"}
 }
 
-// DecideQuantityLowering (R-LIC-6) refuses a change that leaves newLicensed, the SKU's
-// ACTIVE quantity on the account after the change (all its subscriptions, not only the one
-// lowered), below assigned, unless acceptConflict. The message names the deficit.
+// R-LIC-6: DecideQuantityLowering refuses lowering a quantity (Lowers) so that newLicensed, the
+// SKU's ACTIVE quantity on the account after the change (all its subscriptions, not only the
+// one lowered), falls below assigned, unless acceptConflict. The message names the deficit.
 // Field {"quantity"}.
 func DecideQuantityLowering(sku string, newLicensed, assigned int, acceptConflict bool) *Problem {
 	deficit := assigned - newLicensed
@@ -81,6 +82,11 @@ func DecideQuantityLowering(sku string, newLicensed, assigned int, acceptConflic
 		sku, newLicensed, plural(newLicensed, "license", "licenses"), assigned, deficit,
 		deficit, plural(deficit, "user", "users"))}
 }
+
+// Lowers tells whether changing a subscription's quantity from one total to another lowers it:
+// only a lowering is DecideQuantityLowering's to refuse, so a raise passes even while the pool
+// is in conflict (it only makes the conflict smaller).
+func Lowers(from, to int) bool { return to < from }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

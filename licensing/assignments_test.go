@@ -130,3 +130,11 @@ func TestQuantityLowering(t *testing.T) {
 		})
 	}
 }
+
+func TestQuantityLoweringIsALowering(t *testing.T) {
+	t.Run("R-LIC-6_a_raise_is_no_lowering", func(t *testing.T) {
+		if Lowers(100, 100) || Lowers(100, 120) || !Lowers(100, 99) {
+			t.Errorf("Lowers")
+		}
+	})
+}

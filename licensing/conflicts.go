@@ -11,7 +11,7 @@ import (
 
 // License conflicts (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7): who is not covered, and the ways out.
 
-// ResolutionKind is one way out of a conflict (R-LIC-4).
+// ResolutionKind is one way out of a conflict (ConflictsAt).
 type ResolutionKind string
 
 const (
@@ -20,7 +20,7 @@ const (
 	ResolutionRenewSubscription ResolutionKind = "RENEW_SUBSCRIPTION"
 )
 
-// Resolution is one way out of a conflict (R-LIC-4).
+// Resolution is one way out of a conflict (ConflictsAt).
 type Resolution struct {
 	Kind ResolutionKind
 	// NewTotal: BUY_MORE, the SKU's licensed total to buy up to (a total, not a delta,
@@ -50,15 +50,12 @@ type Conflict struct {
 	Resolutions   []Resolution // BUY_MORE, REMOVE_LICENSES, then RENEW_SUBSCRIPTION if any
 }
 
-// ConflictsAt lists the license conflicts as of asOf, one per SKU pool with more assigned
-// users than licenses covering them, sorted by SKU; an empty, non-nil slice when there is
-// none (R-LIC-4). A future asOf projects conflicts that expiries and grace-period ends will
-// cause (R-LIC-7).
-//
-// R-LIC-2: covered means ACTIVE plus IN_GRACE quantity. The rulebook says users of an
-// IN_GRACE subscription lose access only when the grace period ends (R-SUB-4, R-LIC-7), so
-// they are not in conflict before; IN_GRACE still never counts as licensed (R-SUB-1), so it
-// allows no new assignment (R-LIC-1) and is not part of the BUY_MORE total.
+// R-LIC-4, R-LIC-7: ConflictsAt lists the license conflicts as of asOf, one per SKU pool with a
+// Deficit, sorted by SKU; an empty, non-nil slice when there is none. Each names licensed, in
+// grace, assigned, the deficit, the users affected and the resolutions: buy more (the new total),
+// remove licenses from that many users, or renew the lapsed subscriptions (Lapsed). A future
+// asOf projects the conflicts that expiries and grace-period ends will cause, so that users who
+// are about to lose access are listed before they do.
 func ConflictsAt(skus []SKUHoldings, asOf time.Time) []Conflict {
 	out := []Conflict{}
 	for _, h := range skus {
@@ -70,29 +67,47 @@ func ConflictsAt(skus []SKUHoldings, asOf time.Time) []Conflict {
 	return out
 }
 
+// R-LIC-2: Deficit is how many assigned users of a SKU pool are not covered as of asOf: those
+// beyond the ACTIVE plus IN_GRACE quantity. A pool with a deficit is in conflict; it arises when
+// licenses expire or lapse while assigned, or when the quantity is lowered below what is
+// assigned. The rulebook says users of an IN_GRACE subscription lose access only when the grace
+// period ends, so they are not in conflict before; IN_GRACE still never counts as licensed, so
+// it allows no new assignment (DecideAssignment) and is not part of the BUY_MORE total.
+func Deficit(h SKUHoldings, asOf time.Time) int {
+	return len(distinct(h.AssignedUsers)) - LicensedQuantityAt(h.Subscriptions, asOf) - inGraceQuantityAt(h.Subscriptions, asOf)
+}
+
+// R-LIC-3: Lapsed lists, ascending, the subscriptions of a pool that are EXPIRED as of asOf
+// because they passed their end date with auto-renew off, as opposed to cancelled (those are
+// not offered for renewal), and the quantity they held. While there is one, every assigned user
+// of every service it covers is in conflict, and renewing it is a way out.
+func Lapsed(subs []HeldSubscription, asOf time.Time) (ids []int64, quantity int) {
+	for _, s := range subs {
+		if s.Quantity <= 0 || s.Term.AutoRenew || s.Term.StatusAt(asOf) != SubscriptionExpired {
+			continue
+		}
+		if s.Term.CancelledAt == nil || asOf.Before(*s.Term.CancelledAt) {
+			ids = append(ids, s.ID)
+			quantity += s.Quantity
+		}
+	}
+	slices.Sort(ids)
+	return ids, quantity
+}
+
 func conflictFor(h SKUHoldings, asOf time.Time) (Conflict, bool) {
-	users := distinct(h.AssignedUsers)
-	licensed := LicensedQuantityAt(h.Subscriptions, asOf)
-	inGrace := inGraceQuantityAt(h.Subscriptions, asOf)
-	deficit := len(users) - licensed - inGrace // R-LIC-2
+	deficit := Deficit(h, asOf)
 	if deficit <= 0 {
 		return Conflict{}, false
 	}
-
-	var renew []int64
-	restored, expired := 0, false
-	for _, s := range h.Subscriptions {
-		if expiredByTerm(s, asOf) {
-			expired = true
-			renew = append(renew, s.ID)
-			restored += s.Quantity
-		}
-	}
-	slices.Sort(renew)
+	users := distinct(h.AssignedUsers)
+	licensed := LicensedQuantityAt(h.Subscriptions, asOf)
+	inGrace := inGraceQuantityAt(h.Subscriptions, asOf)
+	renew, restored := Lapsed(h.Subscriptions, asOf)
 
 	affected := users[len(users)-deficit:] // last in, first out
-	if expired {
-		affected = users // R-LIC-3: every assigned user of the expired service
+	if len(renew) > 0 {
+		affected = users // every assigned user of the lapsed service
 	}
 
 	n := func(k int) string { return plural(k, "license", "licenses") }
@@ -117,19 +132,9 @@ func conflictFor(h SKUHoldings, asOf time.Time) (Conflict, bool) {
 	}, true
 }
 
-// expiredByTerm reports a subscription that is EXPIRED as of asOf because it passed
-// its end date with auto-renew off (R-SUB-5, R-LIC-3), as opposed to cancelled (R-SUB-6):
-// only the former is offered for renewal and puts every assigned user in conflict.
-func expiredByTerm(s HeldSubscription, asOf time.Time) bool {
-	if s.Quantity <= 0 || s.Term.AutoRenew || s.Term.StatusAt(asOf) != SubscriptionExpired {
-		return false
-	}
-	return s.Term.CancelledAt == nil || asOf.Before(*s.Term.CancelledAt)
-}
-
 // ConflictChangesAfter lists, ascending, the instants after asOf at which ConflictsAt's
 // answer changes because a subscription enters grace, is deprovisioned, expires or is
-// cancelled, so a caller can project each (R-LIC-7) without guessing dates. It assumes
+// cancelled, so a caller can project each without guessing dates. It assumes
 // the assignments stay as they are.
 func ConflictChangesAfter(skus []SKUHoldings, asOf time.Time) []time.Time {
 	var candidates []time.Time

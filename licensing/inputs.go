@@ -60,3 +60,10 @@ func validDomain(d string) bool {
 	}
 	return true
 }
+
+// checkQuantity refuses a quantity outside 1..MaxOrderQuantity.
+func checkQuantity(ps *Problems, q int, field ...string) {
+	if q < 1 || q > MaxOrderQuantity {
+		ps.Add(CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", q, MaxOrderQuantity), field...)
+	}
+}

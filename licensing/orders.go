@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,24 +15,13 @@ import (
 // Orders (R-ORD): placing, idempotency, processing and cancelling, and the pending period.
 
 const (
-	CodeEnrollmentNotActive      Code = "ENROLLMENT_NOT_ACTIVE"      // orders need an ACTIVE enrollment (R-ORD-1)
-	CodeInvalidQuantity          Code = "INVALID_QUANTITY"           // a quantity is not in 1..MaxOrderQuantity (R-ORD-1, R-SUB-7)
-	CodeDuplicateLine            Code = "DUPLICATE_LINE"             // a SKU appears on two lines of one order
-	CodeAddonRequiresBase        Code = "ADDON_REQUIRES_BASE"        // an add-on without its base on the enrollment (R-ORD-3)
-	CodeMigrationQuantityTooLow  Code = "MIGRATION_QUANTITY_TOO_LOW" // a move from MOSP orders less than it holds (R-ORD-4)
-	CodeIdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"     // one key, different content (R-ORD-2)
-	CodeOrderNotPlaced           Code = "ORDER_NOT_PLACED"           // process/cancel of an order that is not PLACED (R-ORD-1)
-	CodeNotPermitted             Code = "NOT_PERMITTED"              // the contact lacks the role or permission (R-RES-2, R-RES-3)
-	CodeCancelThroughSupport     Code = "CANCEL_THROUGH_SUPPORT"     // MOSP is cancelled by support (R-SUB-6)
-	CodeCancelNotAllowed         Code = "CANCEL_NOT_ALLOWED"         // the program does not allow cancelling (R-SUB-6)
-	CodeSubscriptionNotRenewable Code = "SUBSCRIPTION_NOT_RENEWABLE" // IN_GRACE, DEPROVISIONED or cancelled (R-SUB-5)
-	CodeReservationNotPending    Code = "RESERVATION_NOT_PENDING"    // processing a reservation that is already EFFECTIVE (R-RES-4)
-	CodeSubscriptionNotActive    Code = "SUBSCRIPTION_NOT_ACTIVE"    // a quantity change on an expired, in-grace or cancelled subscription
+	CodeEnrollmentNotActive     Code = "ENROLLMENT_NOT_ACTIVE"      // orders need an ACTIVE enrollment (R-ORD-1)
+	CodeDuplicateLine           Code = "DUPLICATE_LINE"             // a SKU appears on two lines of one order
+	CodeAddonRequiresBase       Code = "ADDON_REQUIRES_BASE"        // an add-on without its base on the enrollment (R-ORD-3)
+	CodeMigrationQuantityTooLow Code = "MIGRATION_QUANTITY_TOO_LOW" // a move from MOSP orders less than it holds (R-ORD-4)
+	CodeIdempotencyKeyReused    Code = "IDEMPOTENCY_KEY_REUSED"     // one key, different content (R-ORD-2)
+	CodeOrderNotPlaced          Code = "ORDER_NOT_PLACED"           // process/cancel of an order that is not PLACED (R-ORD-1)
 )
-
-// MaxOrderQuantity bounds any one quantity or total: far above any real order, it catches
-// typos and keeps sums far from integer overflow.
-const MaxOrderQuantity = 1_000_000
 
 // OrderStatus is the lifecycle of an order (R-ORD-1).
 type OrderStatus string
@@ -46,7 +36,7 @@ func (s OrderStatus) Valid() bool {
 	return s == OrderPlaced || s == OrderProcessed || s == OrderCancelled
 }
 
-// AddsQuantity: only a processed order adds its quantities to subscriptions (R-ORD-1).
+// AddsQuantity: only a processed order adds its quantities to subscriptions (see ValidateOrder).
 func (s OrderStatus) AddsQuantity() bool { return s == OrderProcessed }
 
 // OrderLineDraft is one line of an order as the caller sent it.
@@ -83,21 +73,46 @@ type OrderFacts struct {
 	DirectHoldings map[string]int
 }
 
-// ValidateOrder returns every reason to refuse d; none means the order may be placed.
-// Idempotency (R-ORD-2) is decided separately, once the key's earlier order is known.
+// R-ORD-1: ValidateOrder returns every reason to refuse d; none means the order may be placed:
+// against an ACTIVE enrollment that has not ended by f.Today, with an idempotency key, a purchase
+// date within the enrollment's term, a usage start date on or after it, and one or more lines,
+// one per SKU, of a catalog SKU and a quantity in 1..MaxOrderQuantity. The lines are checked
+// against R-ORD-3 (AddOnWithoutBase) and, for a move from a direct subscription, R-ORD-4
+// (MoveShortfall). Idempotency (R-ORD-2) is decided separately, once the key's earlier order is
+// known. The order then goes PLACED, and PROCESSED (CanProcessOrder: only then does it add its
+// quantities) or CANCELLED (CanCancelOrder).
 func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 	var ps Problems
-	// R-ORD-1: an active enrollment, a key, two dates in order, one or more lines.
-	if strings.TrimSpace(d.EnrollmentNumber) == "" {
-		ps.Add(CodeRequired, "an enrollment number is required", "enrollmentNumber")
-	} else if f.EnrollmentStatus != EnrollmentActive {
-		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; orders need an ACTIVE enrollment", d.EnrollmentNumber, orDash(string(f.EnrollmentStatus))), "enrollmentNumber")
-	} else if !f.Today.IsZero() && !f.EnrollmentEndDate.IsZero() && f.Today.After(f.EnrollmentEndDate) {
-		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s; renew it to order", d.EnrollmentNumber, f.EnrollmentEndDate), "enrollmentNumber")
-	}
+	checkOrderEnrollment(&ps, d, f)
 	if strings.TrimSpace(d.IdempotencyKey) == "" {
 		ps.Add(CodeRequired, "an idempotency key is required so that a retry cannot order twice", "idempotencyKey")
 	}
+	checkOrderDates(&ps, d, f)
+	if len(d.Lines) == 0 {
+		ps.Add(CodeRequired, "an order needs at least one line", "lines")
+		return ps
+	}
+	checkOrderLines(&ps, d.Lines, f)
+	if d.MovesFromDirect {
+		if short := MoveShortfall(d.Lines, f.DirectHoldings); len(short) > 0 {
+			ps.Add(CodeMigrationQuantityTooLow, "moving from the direct subscription must order at least what it holds, so no data is lost: "+strings.Join(short, "; "), "lines")
+		}
+	}
+	return ps
+}
+
+func checkOrderEnrollment(ps *Problems, d OrderDraft, f OrderFacts) {
+	switch {
+	case strings.TrimSpace(d.EnrollmentNumber) == "":
+		ps.Add(CodeRequired, "an enrollment number is required", "enrollmentNumber")
+	case f.EnrollmentStatus != EnrollmentActive:
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; orders need an ACTIVE enrollment", d.EnrollmentNumber, orDash(string(f.EnrollmentStatus))), "enrollmentNumber")
+	case !f.Today.IsZero() && !f.EnrollmentEndDate.IsZero() && f.Today.After(f.EnrollmentEndDate):
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s; renew it to order", d.EnrollmentNumber, f.EnrollmentEndDate), "enrollmentNumber")
+	}
+}
+
+func checkOrderDates(ps *Problems, d OrderDraft, f OrderFacts) {
 	switch {
 	case d.PurchaseDate.IsZero():
 		ps.Add(CodeRequired, "a purchase date is required", "purchaseDate")
@@ -114,23 +129,19 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 	case !f.EnrollmentEndDate.IsZero() && d.UsageStartDate.After(f.EnrollmentEndDate) && !d.PurchaseDate.After(f.EnrollmentEndDate):
 		ps.Add(CodeInvalid, fmt.Sprintf("usage start %s is after the enrollment ends (%s)", d.UsageStartDate, f.EnrollmentEndDate), "usageStartDate")
 	}
-	if len(d.Lines) == 0 {
-		ps.Add(CodeRequired, "an order needs at least one line", "lines")
-		return ps
-	}
+}
 
+func checkOrderLines(ps *Problems, lines []OrderLineDraft, f OrderFacts) {
 	inOrder := map[string]bool{}
 	firstLine := map[string]int{}
-	for _, l := range d.Lines {
+	for _, l := range lines {
 		if l.SKU != "" {
 			inOrder[l.SKU] = true
 		}
 	}
-	for i, l := range d.Lines {
+	for i, l := range lines {
 		at := strconv.Itoa(i)
-		if l.Quantity <= 0 || l.Quantity > MaxOrderQuantity {
-			ps.Add(CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", l.Quantity, MaxOrderQuantity), "lines", at, "quantity")
-		}
+		checkQuantity(ps, l.Quantity, "lines", at, "quantity")
 		if l.SKU == "" {
 			ps.Add(CodeRequired, "a SKU is required", "lines", at, "sku")
 			continue
@@ -146,35 +157,33 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 			ps.Add(CodeUnknownSKU, fmt.Sprintf("%s is not in the catalog", l.SKU), "lines", at, "sku")
 			continue
 		}
-		// R-ORD-3: an add-on needs one of its bases, subscribed or in this order.
 		if AddOnWithoutBase(sku.Kind, sku.BaseSKUs, f.SubscribedSKUs, inOrder) {
 			ps.Add(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on the enrollment or in the same order", l.SKU, strings.Join(sku.BaseSKUs, ", ")), "lines", at, "sku")
 		}
 	}
-
-	// R-ORD-4: a move from MOSP orders at least what the direct subscription holds, per SKU.
-	if d.MovesFromDirect {
-		ordered := map[string]int{}
-		for _, l := range d.Lines {
-			if l.Quantity > 0 {
-				ordered[l.SKU] += l.Quantity
-			}
-		}
-		var short []string
-		for _, code := range sortedKeys(f.DirectHoldings) {
-			held := f.DirectHoldings[code]
-			if got := ordered[code]; got < held {
-				short = append(short, fmt.Sprintf("%s: %d short (ordered %d, direct subscription holds %d)", code, held-got, got, held))
-			}
-		}
-		if len(short) > 0 {
-			ps.Add(CodeMigrationQuantityTooLow, "moving from the direct subscription must order at least what it holds, so no data is lost: "+strings.Join(short, "; "), "lines")
-		}
-	}
-	return ps
 }
 
-// AddOnWithoutBase (R-ORD-3) reports an add-on none of whose base SKUs is on the enrollment: in
+// R-ORD-4: MoveShortfall lists, SKU by SKU in code order, what an order moving a customer from a
+// direct (MOSP) subscription orders short of what that subscription holds (held: SKU ->
+// quantity, its add-ons included), so that no data is lost; empty when the order covers it all.
+// The move adds licenses; it does not cancel the direct subscription.
+func MoveShortfall(lines []OrderLineDraft, held map[string]int) []string {
+	ordered := map[string]int{}
+	for _, l := range lines {
+		if l.Quantity > 0 {
+			ordered[l.SKU] += l.Quantity
+		}
+	}
+	var short []string
+	for _, code := range slices.Sorted(maps.Keys(held)) {
+		if got := ordered[code]; got < held[code] {
+			short = append(short, fmt.Sprintf("%s: %d short (ordered %d, direct subscription holds %d)", code, held[code]-got, got, held[code]))
+		}
+	}
+	return short
+}
+
+// R-ORD-3: AddOnWithoutBase reports an add-on none of whose base SKUs is on the enrollment: in
 // any of the sets given (subscribed, or in the same order). A base SKU never lacks one.
 func AddOnWithoutBase(kind SKUKind, bases []string, onEnrollment ...map[string]bool) bool {
 	if kind != KindAddOn {
@@ -185,17 +194,9 @@ func AddOnWithoutBase(kind SKUKind, bases []string, onEnrollment ...map[string]b
 	})
 }
 
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// OrderFingerprint is a digest of an order's content (R-ORD-2): enrollment, dates, move
-// flag and lines sorted by SKU, but not the idempotency key. Line order does not matter.
+// OrderFingerprint is a digest of an order's content, which DecideIdempotency compares: enrollment,
+// dates, move flag and lines sorted by SKU, but not the idempotency key. Line order does not
+// matter.
 func OrderFingerprint(d OrderDraft) string {
 	lines := append([]OrderLineDraft(nil), d.Lines...)
 	sort.Slice(lines, func(i, j int) bool {
@@ -214,9 +215,10 @@ func OrderFingerprint(d OrderDraft) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// DecideIdempotency compares the fingerprint of the order already stored under the key
-// (empty: none yet, so create it) with the new one (R-ORD-2): the same content reuses the
-// first order; different content is refused.
+// R-ORD-2: DecideIdempotency compares the fingerprint (OrderFingerprint) of the order already
+// stored under the caller's idempotency key (empty: none yet, so create it) with the new one:
+// the same content reuses the first order; different content is refused. The store's unique
+// index on the key makes concurrent retries with one key create one order.
 func DecideIdempotency(existingFingerprint, newFingerprint string) (reuse bool, p *Problem) {
 	switch existingFingerprint {
 	case "":
@@ -227,10 +229,10 @@ func DecideIdempotency(existingFingerprint, newFingerprint string) (reuse bool, 
 	return false, refusal(CodeIdempotencyKeyReused, "this idempotency key was already used for an order with different content; use a new key for a new order", "idempotencyKey")
 }
 
-// CanProcessOrder: only a PLACED order can be processed (R-ORD-1). Field {"orderId"}.
+// CanProcessOrder: only a PLACED order is processed (the lifecycle of ValidateOrder). Field {"orderId"}.
 func CanProcessOrder(s OrderStatus) *Problem { return orderMustBePlaced(s, "processed") }
 
-// CanCancelOrder: only a PLACED order can be cancelled (R-ORD-1). Field {"orderId"}.
+// CanCancelOrder: only a PLACED order is cancelled (the lifecycle of ValidateOrder). Field {"orderId"}.
 func CanCancelOrder(s OrderStatus) *Problem { return orderMustBePlaced(s, "cancelled") }
 
 func orderMustBePlaced(s OrderStatus, verb string) *Problem {
@@ -243,12 +245,14 @@ func orderMustBePlaced(s OrderStatus, verb string) *Problem {
 // OrderPendingPeriod is how long a processed order's licenses show as pending (R-ORD-5).
 const OrderPendingPeriod = 12 * time.Hour
 
-// PendingUntil is when a processed order's licenses become available (R-ORD-5).
+// R-ORD-5: PendingUntil is when the licenses of an order processed at processedAt become
+// available: 12 hours later (OrderPendingPeriod). Until then every view reports them as
+// pending, separately from licensed (LinePending, SplitPending, PendingPart).
 func PendingUntil(processedAt time.Time) time.Time { return processedAt.Add(OrderPendingPeriod) }
 
-// LineAvailability reports whether a line processed at processedAt is still pending as of
-// asOf (R-ORD-5); at exactly 12 hours it is available.
-func LineAvailability(processedAt, asOf time.Time) (pending bool) {
+// LinePending tells whether a line processed at processedAt is still pending as of asOf
+// (PendingUntil); at exactly 12 hours it is available.
+func LinePending(processedAt, asOf time.Time) bool {
 	return asOf.Before(PendingUntil(processedAt))
 }
 
@@ -258,10 +262,11 @@ type ProcessedLine struct {
 	ProcessedAt time.Time
 }
 
-// SplitPending sums processed lines into available and still-pending quantities as of asOf (R-ORD-5).
+// SplitPending sums processed lines into available and still-pending quantities as of asOf
+// (LinePending).
 func SplitPending(lines []ProcessedLine, asOf time.Time) (available, pending int) {
 	for _, l := range lines {
-		if LineAvailability(l.ProcessedAt, asOf) {
+		if LinePending(l.ProcessedAt, asOf) {
 			pending += l.Quantity
 		} else {
 			available += l.Quantity

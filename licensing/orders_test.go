@@ -192,7 +192,7 @@ func TestOrderPending(t *testing.T) {
 			after time.Duration
 			want  bool
 		}{{0, true}, {12*time.Hour - time.Nanosecond, true}, {12 * time.Hour, false}, {13 * time.Hour, false}} {
-			if got := LineAvailability(processed, processed.Add(c.after)); got != c.want {
+			if got := LinePending(processed, processed.Add(c.after)); got != c.want {
 				t.Errorf("after %v: pending=%v, want %v", c.after, got, c.want)
 			}
 		}

@@ -21,7 +21,13 @@ const (
 	CodeUnknownSKU   Code = "UNKNOWN_SKU"   // a SKU code is not in the catalog
 	CodeUnknownValue Code = "UNKNOWN_VALUE" // an enumerated value is not known
 	CodeNumberFormat Code = "NUMBER_FORMAT" // a number breaks its program's format (R-AGR-1)
+	// CodeInvalidQuantity: a quantity or total is not in 1..MaxOrderQuantity.
+	CodeInvalidQuantity Code = "INVALID_QUANTITY"
 )
+
+// MaxOrderQuantity bounds any one quantity or total: far above any real order, it catches
+// typos and keeps sums far from integer overflow.
+const MaxOrderQuantity = 1_000_000
 
 // Problem is one refusal of input, naming the field (a path into the mutation's input).
 type Problem struct {

@@ -60,9 +60,9 @@ func TestReservations(t *testing.T) {
 		}
 	})
 	t.Run("R-RES-3_only_agreement_admin_grants", func(t *testing.T) {
-		wantOne(t, MayManageReservationPermission([]ContactRole{RoleOnlineAdministrator, RoleAgreementAdministrator}), "")
-		wantOne(t, MayManageReservationPermission([]ContactRole{RoleVLSCAdministrator, RoleOnlineAdministrator}), CodeNotPermitted, "contactEmail")
-		wantOne(t, MayManageReservationPermission(nil), CodeNotPermitted, "contactEmail")
+		wantOne(t, MayManageReservationPermission([]ContactRole{RoleOnlineAdministrator, RoleAgreementAdministrator}, "osm@fabrikam.com"), "")
+		wantOne(t, MayManageReservationPermission([]ContactRole{RoleVLSCAdministrator, RoleOnlineAdministrator}, "osm@fabrikam.com"), CodeNotPermitted, "contactEmail")
+		wantOne(t, MayManageReservationPermission(nil, "osm@fabrikam.com"), CodeNotPermitted, "contactEmail")
 	})
 	t.Run("R-RES-4_overdue_at_25h", func(t *testing.T) {
 		made := at(2025, 3, 1, 10)
@@ -101,5 +101,37 @@ func TestReservationAddOn(t *testing.T) {
 		wantOne(t, AddOnMissingBase(addOn, map[string]bool{}), CodeAddonRequiresBase, "sku")
 		wantOne(t, AddOnMissingBase(addOn, map[string]bool{"BASE": true}), "")
 		wantOne(t, AddOnMissingBase(SKUFacts{Code: "BASE", Kind: KindBase}, nil), "")
+	})
+}
+
+func TestReservationDraft(t *testing.T) {
+	base := SKUFacts{Code: "BASE", Kind: KindBase}
+	addOn := SKUFacts{Code: "ADD", Kind: KindAddOn, BaseSKUs: []string{"BASE"}}
+	open := ReservationFacts{EnrollmentNumber: "E1", EnrollmentStatus: EnrollmentActive, EnrollmentEndDate: NewDate(2026, 12, 31), Today: NewDate(2026, 6, 1), SKU: &base}
+	d := ReservationDraft{EnrollmentNumber: "e1", SKU: "BASE", Quantity: 5, ContactEmail: "vic@fabrikam.com", IdempotencyKey: "k"}
+	t.Run("R-RES-1_a_valid_reservation", func(t *testing.T) { wantProblems(t, ValidateReservation(d, open)) })
+	t.Run("R-RES-1_every_problem_at_once", func(t *testing.T) {
+		bad := d
+		bad.IdempotencyKey, bad.Quantity, bad.SKU = " ", 0, "NOPE"
+		closed := open
+		closed.EnrollmentStatus, closed.SKU = EnrollmentRenewed, nil
+		wantProblems(t, ValidateReservation(bad, closed), prob(CodeRequired, "idempotencyKey"), prob(CodeInvalidQuantity, "quantity"),
+			prob(CodeEnrollmentNotActive, "enrollmentNumber"), prob(CodeUnknownSKU, "sku"))
+	})
+	t.Run("R-ORD-3_reserved_addon_needs_its_base_subscribed", func(t *testing.T) {
+		f := open
+		f.SKU = &addOn
+		wantProblems(t, ValidateReservation(d, f), prob(CodeAddonRequiresBase, "sku"))
+		f.SubscribedSKUs = map[string]bool{"BASE": true}
+		wantProblems(t, ValidateReservation(d, f))
+	})
+	t.Run("R-RES-4_only_a_pending_reservation_is_processed", func(t *testing.T) {
+		wantOne(t, CanProcessReservation(ReservationPending), "")
+		wantOne(t, CanProcessReservation(ReservationEffective), CodeReservationNotPending, "reservationId")
+	})
+	t.Run("R-RES-3_the_grant_needs_an_OSM", func(t *testing.T) {
+		wantOne(t, MayManageReservationPermission([]ContactRole{RoleAgreementAdministrator}, ""), CodeNoSubscriptionContact, "enrollmentNumber")
+		// Who acts is checked first.
+		wantOne(t, MayManageReservationPermission(nil, ""), CodeNotPermitted, "contactEmail")
 	})
 }

@@ -9,6 +9,13 @@ import (
 // Subscriptions (R-SUB): status as of an instant, licensed quantity, renewal plan and grace,
 // deprovisioning, renewing, cancelling and new totals.
 
+const (
+	CodeCancelThroughSupport     Code = "CANCEL_THROUGH_SUPPORT"     // MOSP is cancelled by support (R-SUB-6)
+	CodeCancelNotAllowed         Code = "CANCEL_NOT_ALLOWED"         // the program does not allow cancelling (R-SUB-6)
+	CodeSubscriptionNotRenewable Code = "SUBSCRIPTION_NOT_RENEWABLE" // IN_GRACE, DEPROVISIONED or cancelled (R-SUB-5)
+	CodeSubscriptionNotActive    Code = "SUBSCRIPTION_NOT_ACTIVE"    // a quantity change on an expired, in-grace or cancelled subscription
+)
+
 // SubscriptionStatus is the state of a subscription as of an instant.
 type SubscriptionStatus string
 
@@ -32,20 +39,21 @@ type SubscriptionTerm struct {
 	GraceUntil *time.Time
 }
 
-// StatusAt is the subscription's status as of asOf.
-//   - R-SUB-6: a cancelled subscription is EXPIRED from the cancellation on.
-//   - R-SUB-2: from the renewal of its enrollment it is IN_GRACE,
-//   - R-SUB-3: and DEPROVISIONED once the grace period has ended.
-//   - R-SUB-5: past its end date with auto-renew off it is EXPIRED (auto-renew keeps it ACTIVE).
-//   - otherwise ACTIVE, the only status whose quantity counts (R-SUB-1).
+// StatusAt is the subscription's status as of asOf:
+//   - a cancelled subscription is EXPIRED from the cancellation on (MayCancelSubscription);
+//   - from the renewal of its enrollment it is IN_GRACE (PlanRenewal),
+//   - and DEPROVISIONED once the grace period has ended (GraceEndedBy);
+//   - past its end date with auto-renew off it is EXPIRED (auto-renew keeps it ACTIVE; a renewal
+//     makes it ACTIVE again, CanRenewSubscription);
+//   - otherwise ACTIVE, the only status whose quantity counts (LicensedQuantityAt).
 func (s SubscriptionTerm) StatusAt(asOf time.Time) SubscriptionStatus {
 	// A cancellation stands even if the enrollment is renewed later.
 	if s.CancelledAt != nil && !asOf.Before(*s.CancelledAt) {
 		return SubscriptionExpired
 	}
 	if s.GraceFrom != nil && !asOf.Before(*s.GraceFrom) {
-		// GraceUntil is always set with GraceFrom (PlanRenewal fills the default, R-SUB-3).
-		if s.GraceUntil != nil && !asOf.Before(*s.GraceUntil) {
+		// GraceUntil is always set with GraceFrom (PlanRenewal fills the default).
+		if s.GraceEndedBy(asOf) {
 			return SubscriptionDeprovisioned
 		}
 		return SubscriptionInGrace
@@ -56,7 +64,14 @@ func (s SubscriptionTerm) StatusAt(asOf time.Time) SubscriptionStatus {
 	return SubscriptionActive
 }
 
-// Counts reports whether a subscription in this status adds to the licensed quantity (R-SUB-1).
+// GraceEndedBy tells whether the grace period of a renewed subscription has ended by asOf: from
+// then on it is deprovisioned and its data deleted (DeprovisionedUsers).
+func (s SubscriptionTerm) GraceEndedBy(asOf time.Time) bool {
+	return s.GraceUntil != nil && !asOf.Before(*s.GraceUntil)
+}
+
+// Counts reports whether a subscription in this status adds to the licensed quantity
+// (LicensedQuantityAt).
 func (st SubscriptionStatus) Counts() bool { return st == SubscriptionActive }
 
 // HeldSubscription is one subscription of a SKU on an account.
@@ -69,9 +84,9 @@ type HeldSubscription struct {
 	Term              SubscriptionTerm
 }
 
-// LicensedQuantityAt is the ACTIVE quantity as of asOf (R-SUB-1): IN_GRACE, EXPIRED and
-// DEPROVISIONED subscriptions add nothing, so an enrollment and its renewal are not a
-// double count (R-SUB-2).
+// R-SUB-1: LicensedQuantityAt is the licensed quantity as of asOf: that of ACTIVE subscriptions
+// only. IN_GRACE, EXPIRED and DEPROVISIONED subscriptions add nothing, so an enrollment and its
+// renewal are not a double count.
 func LicensedQuantityAt(subs []HeldSubscription, asOf time.Time) int {
 	n := 0
 	for _, s := range subs {
@@ -94,7 +109,8 @@ func inGraceQuantityAt(subs []HeldSubscription, asOf time.Time) int {
 	return n
 }
 
-// CanRenewSubscription (R-SUB-5): renewing makes an EXPIRED subscription ACTIVE again.
+// R-SUB-5: CanRenewSubscription lets a subscription past its end date with auto-renew off
+// (EXPIRED) be renewed, which makes it ACTIVE again (RenewedEndDate).
 // Renewing an ACTIVE one (auto-renewing or not) is accepted and leaves it ACTIVE, so a
 // retried renew is not an error. IN_GRACE belongs to a renewed enrollment (its successor
 // carries on, R-SUB-2) and DEPROVISIONED has lost its data (R-SUB-3): neither renews.
@@ -114,7 +130,7 @@ func CanRenewSubscription(status SubscriptionStatus, cancelled bool) *Problem {
 	return refusal(CodeSubscriptionNotRenewable, fmt.Sprintf("a subscription in status %s cannot be renewed", orDash(string(status))), "subscriptionId")
 }
 
-// RenewedEndDate is the end of a renewed subscription's new one-year term (R-SUB-5): a year
+// RenewedEndDate is the end of a renewed subscription's new one-year term (CanRenewSubscription): a year
 // after its old end date, or after asOf's day when it lapsed earlier than that.
 func RenewedEndDate(end Date, asOf time.Time) Date {
 	from := end
@@ -124,7 +140,7 @@ func RenewedEndDate(end Date, asOf time.Time) Date {
 	return from.AddYears(1)
 }
 
-// MayCancelSubscription (R-SUB-6): the reseller cancels OPEN_VALUE and MPSA subscriptions;
+// R-SUB-6: MayCancelSubscription lets the reseller cancel OPEN_VALUE and MPSA subscriptions;
 // MOSP ones are cancelled through support (bySupport: a platform operator acting as support);
 // the others are refused with the reason. Field {"subscriptionId"}.
 func MayCancelSubscription(p Program, bySupport bool) *Problem {
@@ -142,9 +158,9 @@ func MayCancelSubscription(p Program, bySupport bool) *Problem {
 	return refusal(CodeCancelNotAllowed, fmt.Sprintf("subscriptions of program %s cannot be cancelled", orDash(string(p))), "subscriptionId")
 }
 
-// ValidateNewTotal (R-SUB-7): buying more sends the new total, not a delta (100 plus 5
-// more is 105). The total must be 1..MaxOrderQuantity; the same total is a no-op. Lowering
-// below what is assigned is R-LIC-6, decided elsewhere. Field {"newTotal"}.
+// R-SUB-7: ValidateNewTotal: buying more sends the new total, not a delta (100 plus 5 more is
+// 105). The total must be 1..MaxOrderQuantity; the same total is a no-op. Lowering below what
+// is assigned is DecideQuantityLowering's. Field {"newTotal"}.
 func ValidateNewTotal(current, newTotal int) *Problem {
 	if newTotal >= 1 && newTotal <= MaxOrderQuantity {
 		return nil
@@ -152,8 +168,8 @@ func ValidateNewTotal(current, newTotal int) *Problem {
 	return refusal(CodeInvalidQuantity, fmt.Sprintf("the new total %d must be between 1 and %d; it is the total after buying, not the number to add (to add 5 to %d, send %d)", newTotal, MaxOrderQuantity, current, current+5), "newTotal")
 }
 
-// CanChangeQuantity: only a subscription that counts (ACTIVE, R-SUB-1) and is not cancelled
-// takes a new total (R-SUB-7). Field {"subscriptionId"}.
+// CanChangeQuantity: only a subscription that counts (ACTIVE) and is not cancelled takes a new
+// total (ValidateNewTotal). Field {"subscriptionId"}.
 func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {
 	if cancelled || status != SubscriptionActive {
 		return refusal(CodeSubscriptionNotActive, fmt.Sprintf("only an ACTIVE subscription takes a new quantity; this one is %s (renew it first, or order a new one)", map[bool]string{true: "cancelled", false: string(status)}[cancelled]), "subscriptionId")
@@ -161,15 +177,15 @@ func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {
 	return nil
 }
 
-// PendingPart is how much of a subscription's total is still pending (R-ORD-5): what orders
+// PendingPart is how much of a subscription's total is still pending (PendingUntil): what orders
 // added within the last 12 hours, but never more than the total, since a later lowering of the
-// quantity (R-SUB-7) takes from those licenses first.
+// quantity takes from those licenses first.
 func PendingPart(total, addedRecently int) int {
 	return max(0, min(addedRecently, total))
 }
 
 // LicensedPart is how much of a subscription's quantity is usable as of an instant: nothing
-// unless it is ACTIVE (R-SUB-1), and not the licenses still pending (R-ORD-5).
+// unless it counts (ACTIVE), and not the licenses still pending (PendingUntil).
 func LicensedPart(status SubscriptionStatus, total, pending int) int {
 	if !status.Counts() {
 		return 0
@@ -177,16 +193,44 @@ func LicensedPart(status SubscriptionStatus, total, pending int) int {
 	return max(0, total-pending)
 }
 
-// DefaultGracePeriod is how long renewed subscriptions stay IN_GRACE (R-SUB-3).
+// DefaultGracePeriod is how long renewed subscriptions stay IN_GRACE (PlanRenewal).
 const DefaultGracePeriod = 30 * 24 * time.Hour
 
-// RenewalSubscription is one subscription of an enrollment being renewed.
+// RenewalSubscription is one subscription of an enrollment being renewed; Quantity and Term
+// are read for the old enrollment's only (RenewalLines).
 type RenewalSubscription struct {
-	ID  int64
-	SKU string
+	ID       int64
+	SKU      string
+	Quantity int
+	Term     SubscriptionTerm
 }
 
-// RenewalFacts are the subscriptions of the old and new enrollment (R-SUB-2).
+// CanRenewEnrollment: only an ACTIVE enrollment is renewed into a new one (PlanRenewal); a
+// renewed, expired or inactive one is not. Field {"enrollmentNumber"}.
+func CanRenewEnrollment(s EnrollmentStatus) *Problem {
+	if s == EnrollmentActive {
+		return nil
+	}
+	return refusal(CodeEnrollmentNotActive, "only an ACTIVE enrollment can be renewed; this one is "+string(s), "enrollmentNumber")
+}
+
+// RenewalLines are the lines of a renewal: those requested, or by default one for each
+// subscription of the old enrollment ACTIVE as of asOf, with its quantity (so the renewal
+// carries the same SKUs over, SplitRenewedSKUs).
+func RenewalLines(requested []OrderLineDraft, old []RenewalSubscription, asOf time.Time) []OrderLineDraft {
+	if len(requested) > 0 {
+		return requested
+	}
+	var lines []OrderLineDraft
+	for _, s := range old {
+		if s.Term.StatusAt(asOf).Counts() && s.Quantity > 0 {
+			lines = append(lines, OrderLineDraft{SKU: s.SKU, Quantity: s.Quantity})
+		}
+	}
+	return lines
+}
+
+// RenewalFacts are the subscriptions of the old and new enrollment (PlanRenewal).
 type RenewalFacts struct {
 	Old []RenewalSubscription
 	New []RenewalSubscription
@@ -202,12 +246,12 @@ type RenewalSubscriptionChange struct {
 	GraceUntil     *time.Time
 }
 
-// RenewalPlan is the outcome of renewing an enrollment (R-SUB-2..4).
+// RenewalPlan is the outcome of renewing an enrollment (PlanRenewal).
 type RenewalPlan struct {
 	Old        []RenewalSubscriptionChange
 	New        []RenewalSubscriptionChange
 	GraceUntil time.Time
-	// CarriedSKUs: assignments carry over automatically (same SKU old and new, R-SUB-4).
+	// CarriedSKUs: assignments carry over automatically (same SKU old and new, SplitRenewedSKUs).
 	CarriedSKUs []string
 	// ReassignSKUs: old SKUs absent from the renewal; their users lose access at GraceUntil
 	// unless the administrator assigns them one of NewOnlySKUs.
@@ -215,51 +259,76 @@ type RenewalPlan struct {
 	NewOnlySKUs  []string
 }
 
-// PlanRenewal puts the old subscriptions IN_GRACE from renewedAt until renewedAt+grace
-// (R-SUB-2, R-SUB-3; grace <= 0 means DefaultGracePeriod) and the new ones ACTIVE; IN_GRACE
-// does not count (R-SUB-1), so the pair is no double count. SKU lists are sorted, unique.
+// R-SUB-2: PlanRenewal renews an enrollment into a new one (CanRenewEnrollment, RenewalLines): the
+// old subscriptions go IN_GRACE from renewedAt until renewedAt+grace (grace <= 0 means
+// DefaultGracePeriod; then they are deprovisioned, GraceEndedBy) and the new ones are ACTIVE;
+// IN_GRACE does not count (LicensedQuantityAt), so the pair is no double count. The SKU lists
+// come from SplitRenewedSKUs.
 func PlanRenewal(f RenewalFacts, renewedAt time.Time, grace time.Duration) RenewalPlan {
 	if grace <= 0 {
 		grace = DefaultGracePeriod
 	}
 	until := renewedAt.Add(grace)
 	p := RenewalPlan{GraceUntil: until}
-	oldSKUs, newSKUs := map[string]bool{}, map[string]bool{}
+	var oldSKUs, newSKUs []string
 	for _, s := range f.Old {
 		p.Old = append(p.Old, RenewalSubscriptionChange{SubscriptionID: s.ID, SKU: s.SKU, Status: SubscriptionInGrace, GraceFrom: ptr(renewedAt), GraceUntil: ptr(until)})
-		oldSKUs[s.SKU] = true
+		oldSKUs = append(oldSKUs, s.SKU)
 	}
 	for _, s := range f.New {
 		p.New = append(p.New, RenewalSubscriptionChange{SubscriptionID: s.ID, SKU: s.SKU, Status: SubscriptionActive})
-		newSKUs[s.SKU] = true
+		newSKUs = append(newSKUs, s.SKU)
 	}
-	for sku := range oldSKUs {
-		if newSKUs[sku] {
-			p.CarriedSKUs = append(p.CarriedSKUs, sku)
-		} else {
-			p.ReassignSKUs = append(p.ReassignSKUs, sku)
-		}
-	}
-	for sku := range newSKUs {
-		if !oldSKUs[sku] {
-			p.NewOnlySKUs = append(p.NewOnlySKUs, sku)
-		}
-	}
-	slices.Sort(p.CarriedSKUs)
-	slices.Sort(p.ReassignSKUs)
-	slices.Sort(p.NewOnlySKUs)
+	p.CarriedSKUs, p.ReassignSKUs, p.NewOnlySKUs = SplitRenewedSKUs(oldSKUs, newSKUs)
 	return p
 }
 
-// DeprovisionedUsers is R-SUB-3 at the end of a grace period: the ended subscriptions' data is
-// deleted, so the users beyond what the SKU's ACTIVE and still in-grace quantity covers lose
-// their license, the most recently assigned first (AssignedUsers is oldest first). They are the
-// users licenseConflicts listed for that instant beforehand (R-LIC-7).
+// R-SUB-4: SplitRenewedSKUs sorts the SKUs of a renewal: carried are on both the old and the new
+// enrollment, and their users' assignments carry over by themselves; reassign are the old
+// SKUs the renewal drops (for example E3 renewed as E5), whose users lose access when the grace
+// period ends unless the administrator assigns them one of newOnly. Each list is sorted, unique.
+func SplitRenewedSKUs(old, renewed []string) (carried, reassign, newOnly []string) {
+	for _, sku := range uniqueSorted(old) {
+		if slices.Contains(renewed, sku) {
+			carried = append(carried, sku)
+		} else {
+			reassign = append(reassign, sku)
+		}
+	}
+	for _, sku := range uniqueSorted(renewed) {
+		if !slices.Contains(old, sku) {
+			newOnly = append(newOnly, sku)
+		}
+	}
+	return carried, reassign, newOnly
+}
+
+func uniqueSorted(xs []string) []string { return slices.Compact(slices.Sorted(slices.Values(xs))) }
+
+// R-SUB-3: DeprovisionedUsers: when the grace period ends (GraceEndedBy) the ended subscriptions'
+// data is deleted, so the users beyond what the SKU's ACTIVE and still in-grace quantity covers
+// lose their license, the most recently assigned first (AssignedUsers is oldest first). They
+// are the users ConflictsAt listed for that instant beforehand (R-LIC-7).
 func DeprovisionedUsers(h SKUHoldings, asOf time.Time) []string {
-	covered := LicensedQuantityAt(h.Subscriptions, asOf) + inGraceQuantityAt(h.Subscriptions, asOf)
-	users := distinct(h.AssignedUsers)
-	if len(users) <= covered {
+	deficit := Deficit(h, asOf)
+	if deficit <= 0 {
 		return nil
 	}
-	return users[covered:]
+	users := distinct(h.AssignedUsers)
+	return users[len(users)-deficit:]
+}
+
+// ValidateDirectSubscription returns every reason to refuse a direct (MOSP) purchase on an
+// account before the account is looked up: a catalog SKU (skuKnown), a quantity in
+// 1..MaxOrderQuantity and an end date that is today or later.
+func ValidateDirectSubscription(sku string, skuKnown bool, quantity int, endDate, today Date) Problems {
+	var ps Problems
+	if !skuKnown {
+		ps.Add(CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", sku), "sku")
+	}
+	checkQuantity(&ps, quantity, "quantity")
+	if endDate.IsZero() || endDate.Before(today) {
+		ps.Add(CodeInvalid, "endDate must be today or later", "endDate")
+	}
+	return ps
 }

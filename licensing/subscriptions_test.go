@@ -126,8 +126,8 @@ func TestLicensedPart(t *testing.T) {
 func TestPlanRenewal(t *testing.T) {
 	renewedAt := instant(t, "2025-06-01T00:00:00Z")
 	f := RenewalFacts{
-		Old: []RenewalSubscription{{1, "O365_E3"}, {2, "EXCHANGE_P1"}, {3, "EXTRA_STORAGE"}},
-		New: []RenewalSubscription{{11, "O365_E5"}, {12, "EXCHANGE_P1"}, {13, "EXTRA_STORAGE"}},
+		Old: []RenewalSubscription{{ID: 1, SKU: "O365_E3"}, {ID: 2, SKU: "EXCHANGE_P1"}, {ID: 3, SKU: "EXTRA_STORAGE"}},
+		New: []RenewalSubscription{{ID: 11, SKU: "O365_E5"}, {ID: 12, SKU: "EXCHANGE_P1"}, {ID: 13, SKU: "EXTRA_STORAGE"}},
 	}
 	t.Run("R-SUB-2_old_in_grace_new_active_no_double_count", func(t *testing.T) {
 		p := PlanRenewal(f, renewedAt, 0)
@@ -177,7 +177,7 @@ func TestPlanRenewal(t *testing.T) {
 		}
 	})
 	t.Run("R-SUB-4_identical_renewal_carries_everything", func(t *testing.T) {
-		p := PlanRenewal(RenewalFacts{Old: f.Old, New: []RenewalSubscription{{21, "EXTRA_STORAGE"}, {22, "O365_E3"}, {23, "EXCHANGE_P1"}}}, renewedAt, 0)
+		p := PlanRenewal(RenewalFacts{Old: f.Old, New: []RenewalSubscription{{ID: 21, SKU: "EXTRA_STORAGE"}, {ID: 22, SKU: "O365_E3"}, {ID: 23, SKU: "EXCHANGE_P1"}}}, renewedAt, 0)
 		if !reflect.DeepEqual(p.CarriedSKUs, []string{"EXCHANGE_P1", "EXTRA_STORAGE", "O365_E3"}) || p.ReassignSKUs != nil || p.NewOnlySKUs != nil {
 			t.Errorf("carried %v reassign %v new %v", p.CarriedSKUs, p.ReassignSKUs, p.NewOnlySKUs)
 		}
@@ -214,5 +214,48 @@ func TestSubscriptionQuantityChanges(t *testing.T) {
 		wantOne(t, CanChangeQuantity(SubscriptionActive, true), CodeSubscriptionNotActive, "subscriptionId")
 		wantOne(t, CanChangeQuantity(SubscriptionExpired, false), CodeSubscriptionNotActive, "subscriptionId")
 		wantOne(t, CanChangeQuantity(SubscriptionInGrace, false), CodeSubscriptionNotActive, "subscriptionId")
+	})
+}
+
+func TestDirectSubscriptionDraft(t *testing.T) {
+	today := NewDate(2026, 6, 1)
+	t.Run("direct_purchase_is_checked_at_once", func(t *testing.T) {
+		wantProblems(t, ValidateDirectSubscription("M365-E3", true, 10, today, today))
+		wantProblems(t, ValidateDirectSubscription("NOPE", false, MaxOrderQuantity+1, today.AddDays(-1), today),
+			prob(CodeUnknownSKU, "sku"), prob(CodeInvalidQuantity, "quantity"), prob(CodeInvalid, "endDate"))
+		wantProblems(t, ValidateDirectSubscription("M365-E3", true, 1, Date{}, today), prob(CodeInvalid, "endDate"))
+	})
+}
+
+func TestRenewalDecisions(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	t.Run("R-SUB-2_only_an_active_enrollment_renews", func(t *testing.T) {
+		wantOne(t, CanRenewEnrollment(EnrollmentActive), "")
+		for _, s := range []EnrollmentStatus{EnrollmentRenewed, EnrollmentExpired, EnrollmentInactive} {
+			wantOne(t, CanRenewEnrollment(s), CodeEnrollmentNotActive, "enrollmentNumber")
+		}
+	})
+	t.Run("R-SUB-4_default_lines_carry_the_active_subscriptions_over", func(t *testing.T) {
+		cancelled := asOf.Add(-time.Hour)
+		old := []RenewalSubscription{{ID: 1, SKU: "E3", Quantity: 100}, {ID: 2, SKU: "X", Quantity: 0},
+			{ID: 3, SKU: "C", Quantity: 5, Term: SubscriptionTerm{CancelledAt: &cancelled}}, {ID: 4, SKU: "P1", Quantity: 7}}
+		if got := RenewalLines(nil, old, asOf); !reflect.DeepEqual(got, []OrderLineDraft{{SKU: "E3", Quantity: 100}, {SKU: "P1", Quantity: 7}}) {
+			t.Errorf("default lines %v", got)
+		}
+		asked := []OrderLineDraft{{SKU: "E5", Quantity: 100}}
+		if got := RenewalLines(asked, old, asOf); !reflect.DeepEqual(got, asked) {
+			t.Errorf("requested lines %v", got)
+		}
+	})
+	t.Run("R-ACT-10_same_name_counts_live_enrollments_and_the_renewed_one", func(t *testing.T) {
+		agreement := []NamedEnrollment{{ID: 1, OrganizationName: "Contoso", Status: EnrollmentRenewed}, // the one being renewed
+			{ID: 2, OrganizationName: " contoso ", Status: EnrollmentActive}, {ID: 3, OrganizationName: "CONTOSO", Status: EnrollmentRenewed},
+			{ID: 4, OrganizationName: "Contoso Europe", Status: EnrollmentActive}}
+		if n := SameNameEnrollments("Contoso", 1, agreement); n != 2 {
+			t.Errorf("same name: %d, want 2 (the renewed one and enrollment 2)", n)
+		}
+		if n := SameNameEnrollments("Contoso", 1, agreement[:1]); n != 1 {
+			t.Errorf("alone: %d, want 1", n)
+		}
 	})
 }

@@ -1,7 +1,9 @@
 package licensing
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +27,28 @@ const (
 var SummaryDimensions = []SummaryDimension{SummaryByReseller, SummaryByCustomer, SummaryByAgreement, SummaryByProgram, SummaryByEnrollment, SummaryByAccount, SummaryBySKU, SummaryByFamily}
 
 func (d SummaryDimension) Valid() bool { return oneOf(d, SummaryDimensions) }
+
+// ValidateSummaryQuery refuses a summary grouped by a dimension unknown or named twice, or
+// filtered by an unknown program or family.
+func ValidateSummaryQuery(groupBy []SummaryDimension, programs []Program, families []Family) Problems {
+	var ps Problems
+	for i, d := range groupBy {
+		if !d.Valid() || slices.Index(groupBy, d) < i {
+			ps.Add(CodeInvalid, fmt.Sprintf("groupBy: %q is unknown or repeated", d), "groupBy", strconv.Itoa(i))
+		}
+	}
+	for i, v := range programs {
+		if !v.Valid() {
+			ps.Add(CodeUnknownValue, fmt.Sprintf("unknown program %q", v), "filter", "programs", strconv.Itoa(i))
+		}
+	}
+	for i, v := range families {
+		if !v.Valid() {
+			ps.Add(CodeUnknownValue, fmt.Sprintf("unknown family %q", v), "filter", "families", strconv.Itoa(i))
+		}
+	}
+	return ps
+}
 
 // SummaryRow is the license summary of one group (R-BI-1). Rows add up with Add; build the
 // smallest ones, one per SKU pool on an account, with NewSummaryCell or SummaryCellAt.
@@ -67,8 +91,8 @@ func (r SummaryRow) Add(o SummaryRow) SummaryRow {
 		Unassignable: r.Unassignable + o.Unassignable}
 }
 
-// Available is how many licenses can still be assigned (R-LIC-1): the sum over pools of
-// licensed minus assigned, never below zero per pool; a shortfall is a conflict (R-LIC-2).
+// Available is how many licenses can still be assigned (DecideAssignment): the sum over pools
+// of licensed minus assigned, never below zero per pool; a shortfall is a conflict (Deficit).
 func (r SummaryRow) Available() int { return max(r.Licensed-r.Assigned+r.Unassignable, 0) }
 
 // SummaryCell is one pool's row with its value for every dimension.
@@ -83,9 +107,11 @@ type SummaryGroup struct {
 	Row  SummaryRow
 }
 
-// Summarize is the reference for the database aggregation (R-BI-1, R-BI-2): the cells whose
-// keys equal every filter value, summed per distinct value of groupBy, sorted by those
-// values in groupBy order. No groupBy gives one total row; no matching cell, an empty list.
+// R-BI-1: Summarize aggregates the license summary: licensed (active), in-grace,
+// reserved-not-yet-billed, assigned and available quantities (SummaryRow) of the cells whose
+// keys equal every filter value, summed per distinct value of groupBy, sorted by those values in
+// groupBy order. No groupBy gives one total row; no matching cell, an empty list. The store
+// computes the same in the database (R-BI-2); this is the reference its tests compare with.
 func Summarize(cells []SummaryCell, groupBy []SummaryDimension, filter map[SummaryDimension]string) []SummaryGroup {
 	index := map[string]int{}
 	out := []SummaryGroup{}

@@ -76,7 +76,7 @@ func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page)
 }
 
 // CreateAccount stores an account with its domains, administrators and users, in one transaction.
-func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft) (*Account, error) {
+func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft, now time.Time) (*Account, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, err
 	}
@@ -88,7 +88,6 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 		} else if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
 		a = Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
 		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
 			return err
@@ -130,7 +129,7 @@ func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.Us
 }
 
 // AddAccountUsers adds users to one of the caller's accounts.
-func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft) (*Account, error) {
+func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft, now time.Time) (*Account, error) {
 	if err := licensing.ValidateUsers(users, "users").Err(); err != nil {
 		return nil, err
 	}
@@ -142,7 +141,7 @@ func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, 
 		} else if err != nil {
 			return err
 		}
-		return tx.insertUsers(ctx, *a, users, time.Now().UTC(), "users")
+		return tx.insertUsers(ctx, *a, users, now, "users")
 	})
 	return orNil(a, err)
 }

@@ -56,12 +56,8 @@ func (s *Store) resendFacts(ctx context.Context, e *Enrollment, trigger licensin
 	} else if e.RenewedFromID != nil {
 		f.FirstProcessedAt, f.UsageStart = &e.CreatedAt, e.StartDate // see ActivationFacts
 	}
-	if a, aerr := byID[Agreement](ctx, s, Caller{Role: RoleOperator}, e.AgreementID); aerr == nil && a.Program == licensing.ProgramOpenValue && e.AccountID != nil {
-		last := e.AssociatedAt
-		if e.LastActivatedAt != nil {
-			last = e.LastActivatedAt
-		}
-		f.ActivationDue = last != nil && !now.Before(licensing.OpenValueActivationDueAt(*last)) // R-ACT-11
+	if a, aerr := byID[Agreement](ctx, s, Caller{Role: RoleOperator}, e.AgreementID); aerr == nil && e.AccountID != nil {
+		_, f.ActivationDue = licensing.OpenValueActivationDue(a.Program, e.AssociatedAt, e.LastActivatedAt, now)
 	}
 	return f, err
 }
@@ -208,14 +204,12 @@ func (s *Store) claimEmail(ctx context.Context, id int64, now time.Time, lease t
 	if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", m.ResellerID, m.EnrollmentID).Take(&e).Error; err != nil {
 		return nil, err
 	}
-	if e.AccountID != nil && m.EmailTrigger == licensing.EmailTriggerFirstOrder {
-		// Provisioned meanwhile (a product key, a remap): no activation email is needed
-		// any more (R-ACT-3), so the scheduled one is dropped, never sent.
+	switch licensing.DispatchFor(m.EmailTrigger, e.AccountID != nil, e.OriginalPurchaseDate, e.LinkReenabledUntil, now) {
+	case licensing.DispatchDrop: // provisioned meanwhile (a product key, a remap): never sent
 		return nil, s.ctx(ctx).Delete(&ActivationEmail{}, m.ID).Error
-	}
-	if e.AccountID == nil && licensing.CheckActivationLink(e.OriginalPurchaseDate, e.LinkReenabledUntil, now) != nil {
-		// R-ACT-8: no email goes out with an expired link. It waits, unsent, for support to
-		// re-enable the link (ReenableActivationLink); this claim was no attempt.
+	case licensing.DispatchHold:
+		// It waits, unsent, for support to re-enable the link (ReenableActivationLink); this
+		// claim was no attempt.
 		return nil, s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ?", id, claimID).Updates(map[string]any{
 			"claimed_until": nil, "claim_id": nil, "next_attempt_at": nil, "attempts": gorm.Expr("attempts - 1"),
 			"last_error": "the activation link has expired; support can re-enable it"}).Error

@@ -107,7 +107,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		if f.Lines, err = tx.enrollmentLines(ctx, e, now); err != nil {
 			return err
 		}
-		if f.AgreementAccountID, err = tx.agreementAccount(ctx, e, a.Program); err != nil {
+		if f.AgreementAccountID, err = tx.agreementAccount(ctx, e); err != nil {
 			return err
 		}
 		if f.AccountNames, err = tx.accountNames(ctx, e.ResellerID, e.AccountID, f.AgreementAccountID); err != nil {
@@ -131,7 +131,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		}
 		accountID := decision.AccountID
 		if decision.CreateAccount {
-			acc, err := tx.CreateAccount(ctx, c, a.CustomerID, *r.NewAccount)
+			acc, err := tx.CreateAccount(ctx, c, a.CustomerID, *r.NewAccount, now)
 			if err != nil {
 				return err
 			}

@@ -30,9 +30,6 @@ type ProductKey struct {
 	RedeemedAccountID *int64
 }
 
-// onlineFamilies are the families R-ENR-4 and R-ENR-5 keep on one account with Dynamics 365.
-var onlineFamilies = []licensing.Family{licensing.FamilyOffice365, licensing.FamilyMicrosoft365, licensing.FamilyIntune}
-
 // accountFacts loads what activation needs of accounts: country, verified domains,
 // administrators and the SKUs already licensed there.
 func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm.DB) *gorm.DB) ([]licensing.ActivationAccount, error) {
@@ -87,24 +84,19 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	return out, nil
 }
 
-// agreementAccount is the account holding an ENTERPRISE agreement's Office 365, Microsoft 365
-// or Intune licenses through another enrollment (R-ENR-5), if any.
-func (s *Store) agreementAccount(ctx context.Context, e *Enrollment, program licensing.Program) (*int64, error) {
-	if program != licensing.ProgramEnterprise {
-		return nil, nil
-	}
-	var ids []int64
-	err := s.ctx(ctx).Raw(`SELECT e.account_id FROM enrollments e JOIN subscriptions su ON su.enrollment_id = e.id JOIN skus k ON k.code = su.sku
-		WHERE e.reseller_id = ? AND su.reseller_id = ? AND e.agreement_id = ? AND e.id <> ? AND e.account_id IS NOT NULL AND k.family IN ?
-		ORDER BY e.id LIMIT 1`, e.ResellerID, e.ResellerID, e.AgreementID, e.ID, onlineFamilies).Scan(&ids).Error
-	if err != nil || len(ids) == 0 {
+// agreementAccount is the account where another enrollment of e's agreement holds Office 365,
+// Microsoft 365 or Intune licenses (licensing.AgreementAccount, for BoundAccount), if any: the
+// families each of the agreement's other enrollments holds on its account are its facts.
+func (s *Store) agreementAccount(ctx context.Context, e *Enrollment) (*int64, error) {
+	var holdings []licensing.AgreementHolding
+	err := s.ctx(ctx).Raw(`SELECT DISTINCT e.id AS enrollment_id, e.account_id AS account_id, k.family AS family
+		FROM enrollments e JOIN subscriptions su ON su.enrollment_id = e.id JOIN skus k ON k.code = su.sku
+		WHERE e.reseller_id = ? AND su.reseller_id = ? AND e.agreement_id = ? AND e.id <> ? AND e.account_id IS NOT NULL`,
+		e.ResellerID, e.ResellerID, e.AgreementID, e.ID).Scan(&holdings).Error
+	if err != nil {
 		return nil, err
 	}
-	return &ids[0], nil
-}
-
-func hasFamily(lines []licensing.ActivationLine, f licensing.Family) bool {
-	return slices.ContainsFunc(lines, func(l licensing.ActivationLine) bool { return l.Family == f })
+	return licensing.AgreementAccount(holdings), nil
 }
 
 // associate puts an enrollment onto an account.
@@ -132,7 +124,7 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 			return err
 		}
 	}
-	if a.Program == licensing.ProgramOpenValue {
+	if licensing.YieldsProductKeys(a.Program) {
 		for _, l := range lines {
 			k := ProductKey{ID: newID(), ResellerID: o.ResellerID, OrderID: o.ID, EnrollmentID: e.ID, SKU: l.SKU, Quantity: l.Quantity, ProductKey: newProductKey(), CreatedAt: now}
 			if err := s.ctx(ctx).Create(&k).Error; err != nil {
@@ -154,7 +146,7 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	if err != nil {
 		return err
 	}
-	agreementAccount, err := s.agreementAccount(ctx, e, a.Program)
+	agreementAccount, err := s.agreementAccount(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -164,7 +156,7 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	}
 	plan := licensing.PlanActivationEmail(licensing.EmailFacts{Program: a.Program, ProcessedAt: now, UsageStart: o.UsageStartDate,
 		FirstOnlineServiceOrder: earlier == 0, AssociatedAccountID: e.AccountID, OSMEmail: e.OSMEmail, Accounts: accounts,
-		HasDynamics: hasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount, AccountNames: names})
+		HasDynamics: licensing.HasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount, AccountNames: names})
 	if plan.AssociateWith != nil {
 		return s.associate(ctx, e, *plan.AssociateWith, plan.Cause, now)
 	}
@@ -215,7 +207,7 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 			return refuse(licensing.CodeNotFound, "no such account", "accountId")
 		}
 		if e.AccountID == nil {
-			return refuse(licensing.CodeInvalid, "the enrollment is not on an account yet; it is activated, not remapped", "enrollmentNumber")
+			return problem(licensing.DecideRemap(licensing.RemapFacts{NotOnAccount: true}))
 		}
 		lines, err := tx.enrollmentLines(ctx, e, now)
 		if err != nil {
@@ -265,19 +257,26 @@ func (s *Store) RedeemProductKey(ctx context.Context, c Caller, key string, acco
 		if c.AllResellers() {
 			facts.CallerResellerID = k.ResellerID // support may redeem any reseller's key
 		}
+		// The key's own facts first: the account and the enrollment are read only for a key that
+		// can be redeemed.
 		if err := problem(licensing.DecideProductKeyRedemption(facts)); err != nil {
 			return err
 		}
 		account, err := byID[Account](ctx, tx, c, accountID)
-		if err != nil || account.ResellerID != k.ResellerID {
-			return refuse(licensing.CodeNotFound, "no such account", "accountId")
-		}
-		var e Enrollment
-		if err := tx.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ?", k.ResellerID, k.EnrollmentID).Take(&e).Error; err != nil {
+		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if e.AccountID != nil && *e.AccountID != accountID { // R-ENR-2
-			return refuse(licensing.CodeEnrollmentSplit, fmt.Sprintf("this key's enrollment is on account %d; all its licenses stay on one account", *e.AccountID), "accountId")
+		facts.AccountMissing, facts.TargetAccountID = err != nil || account.ResellerID != k.ResellerID, accountID
+		var e Enrollment
+		if !facts.AccountMissing {
+			// Locked: the enrollment's account is decided here, against a concurrent activation.
+			if err := tx.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ?", k.ResellerID, k.EnrollmentID).Take(&e).Error; err != nil {
+				return err
+			}
+			facts.EnrollmentAccountID = e.AccountID
+		}
+		if err := problem(licensing.DecideProductKeyRedemption(facts)); err != nil {
+			return err
 		}
 		if e.AccountID == nil {
 			if err := tx.associate(ctx, &e, accountID, licensing.AssociatedByProductKey, now); err != nil {
@@ -288,7 +287,7 @@ func (s *Store) RedeemProductKey(ctx context.Context, c Caller, key string, acco
 		return tx.ctx(ctx).Model(&k).Updates(map[string]any{"redeemed_at": now, "redeemed_account_id": accountID}).Error
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("redeem product key", err)
 	}
 	return &k, nil
 }

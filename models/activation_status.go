@@ -127,10 +127,12 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		return f, err
 	}
 	target := e.AccountID
-	if target == nil && hasFamily(f.Lines, licensing.FamilyDynamics365) {
-		if target, err = s.agreementAccount(ctx, e, a.Program); err != nil {
+	if target == nil {
+		agreementAccount, err := s.agreementAccount(ctx, e)
+		if err != nil {
 			return f, err
 		}
+		target = licensing.BoundAccount(a.Program, licensing.HasFamily(f.Lines, licensing.FamilyDynamics365), agreementAccount)
 	}
 	if target != nil {
 		accounts, err := s.accountFacts(ctx, e.ResellerID, func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", *target) })

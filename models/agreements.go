@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -85,11 +84,11 @@ type Enrollment struct {
 }
 
 // CreateReseller stores a reseller (operators only; the resolver checks).
-func (s *Store) CreateReseller(ctx context.Context, d licensing.ResellerDraft) (*Reseller, error) {
+func (s *Store) CreateReseller(ctx context.Context, d licensing.ResellerDraft, now time.Time) (*Reseller, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, err
 	}
-	r := Reseller{ID: newID(), Name: strings.TrimSpace(d.Name), CreatedAt: time.Now().UTC()}
+	r := Reseller{ID: newID(), Name: strings.TrimSpace(d.Name), CreatedAt: now}
 	return &r, s.ctx(ctx).Create(&r).Error
 }
 
@@ -137,7 +136,7 @@ func (s *Store) ownerFor(ctx context.Context, c Caller, requested *int64) (int64
 }
 
 // CreateCustomer stores a customer of the caller's reseller (or, for operators, resellerID's).
-func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64, d licensing.CustomerDraft) (*Customer, error) {
+func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64, d licensing.CustomerDraft, now time.Time) (*Customer, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64,
 		return nil, err
 	}
 	cu := Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country,
-		Language: d.CustomerLanguage(), CreatedAt: time.Now().UTC()}
+		Language: d.CustomerLanguage(), CreatedAt: now}
 	return &cu, s.ctx(ctx).Create(&cu).Error
 }
 
@@ -245,7 +244,7 @@ func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p P
 }
 
 // CreateAgreement stores an agreement with its contacts for one of the caller's customers.
-func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64, d licensing.AgreementDraft) (*Agreement, error) {
+func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64, d licensing.AgreementDraft, now time.Time) (*Agreement, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, err
 	}
@@ -258,10 +257,10 @@ func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64,
 			return err
 		}
 		a = Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
-			Number: licensing.NormalizeNumber(d.Number), StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: time.Now().UTC()}
+			Number: licensing.NormalizeNumber(d.Number), StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: now}
 		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
-			if isDuplicate(err) { // R-AGR-2
-				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("agreement number %q is already used", a.Number)}}
+			if isDuplicate(err) { // the unique index decides (licensing.NumberTaken)
+				return licensing.Problems{licensing.NumberTaken("agreement", a.Number)}
 			}
 			return err
 		}
@@ -312,7 +311,7 @@ func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p
 }
 
 // CreateEnrollment stores an enrollment under one of the caller's agreements.
-func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int64, d licensing.EnrollmentDraft) (*Enrollment, error) {
+func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int64, d licensing.EnrollmentDraft, now time.Time) (*Enrollment, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, err
 	}
@@ -326,10 +325,10 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 		}
 		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: licensing.NormalizeNumber(d.Number),
 			OrganizationName: strings.TrimSpace(d.OrganizationName), OSMName: strings.TrimSpace(d.OSMName), OSMEmail: strings.TrimSpace(d.OSMEmail),
-			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: time.Now().UTC()}
+			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: now}
 		if err := tx.ctx(ctx).Create(&e).Error; err != nil {
-			if isDuplicate(err) { // R-AGR-2
-				return licensing.Problems{{Field: []string{"number"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("enrollment number %q is already used", e.Number)}}
+			if isDuplicate(err) { // the unique index decides (licensing.NumberTaken)
+				return licensing.Problems{licensing.NumberTaken("enrollment", e.Number)}
 			}
 			return err
 		}

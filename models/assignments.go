@@ -296,7 +296,7 @@ func (s *Store) LockLicensePool(ctx context.Context, resellerID, accountID int64
 // ["quantity"] unless acceptConflict. Raising, or a subscription on no account, passes. It
 // locks the account row, so no assignment slips in before the change commits.
 func (s *Store) CheckQuantityLowering(ctx context.Context, sub *Subscription, newQuantity int, acceptConflict bool, now time.Time) error {
-	if newQuantity >= sub.Quantity {
+	if !licensing.Lowers(sub.Quantity, newQuantity) {
 		return nil
 	}
 	accountID, err := s.AccountOfSubscription(ctx, sub)

@@ -150,7 +150,7 @@ type NewKey struct {
 
 // CreateAPIKey stores a key for a reseller (or an operator key when resellerID is nil). Only
 // operators call it; the resolver checks that.
-func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string) (*NewKey, error) {
+func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string, now time.Time) (*NewKey, error) {
 	var ps licensing.Problems
 	if strings.TrimSpace(name) == "" {
 		ps.Add(licensing.CodeRequired, "name must not be empty", "name")
@@ -171,7 +171,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, r
 		return nil, err
 	}
 	secret, hash := newSecret()
-	k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: time.Now().UTC()}
+	k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: now}
 	if err := s.ctx(ctx).Create(&k).Error; err != nil {
 		return nil, err
 	}
@@ -187,7 +187,8 @@ func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKe
 	if n > 0 {
 		return nil, ErrOperatorKeyExists
 	}
-	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name)
+	// A command-line bootstrap with no request: its instant is the wall clock's.
+	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name, time.Now().UTC())
 }
 
 // APIKeys lists the keys the caller may see (operators: all; others: their reseller's).
@@ -196,7 +197,7 @@ func (s *Store) APIKeys(ctx context.Context, c Caller, p Page) (*List[APIKey], e
 }
 
 // RevokeAPIKey revokes a key; revoking twice keeps the first time.
-func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, error) {
+func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64, now time.Time) (*APIKey, error) {
 	var k APIKey
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
@@ -206,7 +207,6 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, 
 			return err
 		}
 		if k.RevokedAt == nil {
-			now := time.Now().UTC()
 			k.RevokedAt = &now
 			return tx.ctx(ctx).Model(&k).Update("revoked_at", now).Error
 		}

@@ -51,93 +51,96 @@ type OrderLine struct {
 	Quantity   int
 }
 
-// OrderRequest is a createOrder call.
-type OrderRequest struct {
-	Draft licensing.OrderDraft
-}
-
 // CreateOrder places an order (R-ORD-1) or, for a key already used with the same content,
-// returns the first order (R-ORD-2). The unique index on (reseller, key) decides between
-// concurrent retries: the losers find the winner's order and return it.
+// returns the first order (R-ORD-2), in one transaction that reads the enrollment, the key's
+// earlier order and the facts it checks. The unique index on (reseller, key) decides between
+// concurrent retries: the loser's insert fails as a duplicate and the transaction runs again,
+// finding the winner's order.
 func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraft, now time.Time) (*Order, error) {
-	e, err := s.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
-	if err != nil {
-		return nil, err
-	}
 	d.IdempotencyKey = strings.TrimSpace(d.IdempotencyKey)
 	fingerprint := licensing.OrderFingerprint(d)
-	return idempotent(ctx, s, e.ResellerID, d.IdempotencyKey, fingerprint, func(o *Order) string { return o.Fingerprint },
-		func() (*Order, error) { return s.placeOrder(ctx, c, e, d, fingerprint, now) })
+	var o *Order
+	err := s.InTx(ctx, func(tx *Store) error {
+		// Read without a lock: placing checks the enrollment as it is now, and nothing placed
+		// depends on it staying so until processing.
+		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
+		if err != nil {
+			return err
+		}
+		if o, err = earlierWithKey(ctx, tx, e.ResellerID, d.IdempotencyKey, fingerprint, func(o *Order) string { return o.Fingerprint }); o != nil || err != nil {
+			return err
+		}
+		o, err = tx.placeOrder(ctx, c, e, d, fingerprint, now)
+		return err
+	})
+	return orNil(o, wrap("create order", err))
 }
 
-// idempotent creates a row once per (reseller, idempotency key) (R-ORD-2): a stored row with the
-// same fingerprint is returned, one with another fingerprint refuses the call. The unique index
-// on the key decides between concurrent calls: the losers' insert fails as a duplicate, and they
-// read and return the winner's row.
-func idempotent[T any](ctx context.Context, s *Store, resellerID int64, key, fingerprint string, fingerprintOf func(*T) string, create func() (*T, error)) (*T, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		var first T
-		err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", resellerID, key).Take(&first).Error
-		if err == nil {
-			reuse, p := licensing.DecideIdempotency(fingerprintOf(&first), fingerprint)
-			if reuse {
-				return &first, nil
-			}
-			return nil, problem(p)
-		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+// earlierWithKey finds the row stored under (reseller, idempotency key): nil when there is none,
+// the row when its content (fingerprint) is the same, a refusal when it differs
+// (licensing.DecideIdempotency). A plain read: the unique index on the key, not a lock, keeps a
+// second row out (insertOnce).
+func earlierWithKey[T any](ctx context.Context, s *Store, resellerID int64, key, fingerprint string, fingerprintOf func(*T) string) (*T, error) {
+	var first T
+	err := s.ctx(ctx).Where("reseller_id = ? AND idempotency_key = ?", resellerID, key).Take(&first).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	reuse, p := licensing.DecideIdempotency(fingerprintOf(&first), fingerprint)
+	if !reuse {
+		return nil, problem(p)
+	}
+	return &first, nil
+}
+
+// insertOnce inserts a row keyed by an idempotency key; a duplicate means a concurrent call with
+// the key committed first, so the transaction runs again and finds its row (earlierWithKey).
+func (s *Store) insertOnce(ctx context.Context, row any) error {
+	err := s.ctx(ctx).Create(row).Error
+	if err != nil && isDuplicate(err) {
+		return fmt.Errorf("%w: idempotency key used concurrently", errRetry)
+	}
+	return err
+}
+
+// placeOrder checks and inserts an order in CreateOrder's transaction.
+func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licensing.OrderDraft, fingerprint string, now time.Time) (*Order, error) {
+	codes := make([]string, len(d.Lines))
+	for i, l := range d.Lines {
+		codes[i] = l.SKU
+	}
+	facts := licensing.OrderFacts{EnrollmentStatus: e.Status, EnrollmentStartDate: e.StartDate, EnrollmentEndDate: e.EndDate, Today: licensing.DateOf(now)}
+	var err error
+	if facts.Catalog, err = s.catalogFacts(ctx, codes); err != nil {
+		return nil, err
+	}
+	if facts.SubscribedSKUs, err = s.activeSKUs(ctx, e.ID, e.ResellerID, now); err != nil {
+		return nil, err
+	}
+	if d.MovesFromDirect {
+		if facts.DirectHoldings, err = s.directHoldings(ctx, c, d.MovesFromSubscription, now); err != nil {
 			return nil, err
 		}
-		row, err := create()
-		if err != nil && isDuplicate(err) {
-			continue // a concurrent call with this key won: read its row
-		}
-		return row, err
 	}
-	return nil, errors.New("idempotency key kept colliding")
-}
-
-func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licensing.OrderDraft, fingerprint string, now time.Time) (*Order, error) {
-	var o Order
-	err := s.InTx(ctx, func(tx *Store) error {
-		codes := make([]string, len(d.Lines))
-		for i, l := range d.Lines {
-			codes[i] = l.SKU
-		}
-		facts := licensing.OrderFacts{EnrollmentStatus: e.Status, EnrollmentStartDate: e.StartDate, EnrollmentEndDate: e.EndDate, Today: licensing.DateOf(now)}
-		var err error
-		if facts.Catalog, err = tx.catalogFacts(ctx, codes); err != nil {
-			return err
-		}
-		if facts.SubscribedSKUs, err = tx.activeSKUs(ctx, e.ID, e.ResellerID, now); err != nil {
-			return err
-		}
-		if d.MovesFromDirect {
-			if facts.DirectHoldings, err = tx.directHoldings(ctx, c, d.MovesFromSubscription, now); err != nil {
-				return err
-			}
-		}
-		if err := licensing.ValidateOrder(d, facts).Err(); err != nil {
-			return err
-		}
-		o = Order{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Status: licensing.OrderPlaced, PurchaseDate: d.PurchaseDate,
-			UsageStartDate: d.UsageStartDate, IdempotencyKey: d.IdempotencyKey, Fingerprint: fingerprint, CreatedAt: now}
-		o.Number = "ORD-" + strings.ToUpper(strconv.FormatInt(o.ID, 36))
-		if d.MovesFromDirect {
-			o.MovesFromSubscriptionID = &d.MovesFromSubscription
-		}
-		if err := tx.ctx(ctx).Create(&o).Error; err != nil {
-			return err
-		}
-		for i, l := range d.Lines {
-			line := OrderLine{ID: newID(), ResellerID: o.ResellerID, OrderID: o.ID, LineNo: i + 1, SKU: l.SKU, Quantity: l.Quantity}
-			if err := tx.ctx(ctx).Create(&line).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := licensing.ValidateOrder(d, facts).Err(); err != nil {
 		return nil, err
+	}
+	o := Order{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Status: licensing.OrderPlaced, PurchaseDate: d.PurchaseDate,
+		UsageStartDate: d.UsageStartDate, IdempotencyKey: d.IdempotencyKey, Fingerprint: fingerprint, CreatedAt: now}
+	o.Number = "ORD-" + strings.ToUpper(strconv.FormatInt(o.ID, 36))
+	if d.MovesFromDirect {
+		o.MovesFromSubscriptionID = &d.MovesFromSubscription
+	}
+	if err := s.insertOnce(ctx, &o); err != nil {
+		return nil, err
+	}
+	for i, l := range d.Lines {
+		line := OrderLine{ID: newID(), ResellerID: o.ResellerID, OrderID: o.ID, LineNo: i + 1, SKU: l.SKU, Quantity: l.Quantity}
+		if err := s.ctx(ctx).Create(&line).Error; err != nil {
+			return nil, err
+		}
 	}
 	return &o, nil
 }

@@ -35,23 +35,23 @@ func seedOrders(t *testing.T, s *Store) (Caller, *Enrollment) {
 	t.Helper()
 	ctx := context.Background()
 	d := func(v string) licensing.Date { x, _ := licensing.ParseDate(v); return x }
-	r, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Contoso"})
+	r, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Contoso"}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := Caller{Role: RoleReseller, ResellerID: r.ID}
-	cu, err := s.CreateCustomer(ctx, c, nil, licensing.CustomerDraft{OrganizationName: "Fabrikam", Country: "US"})
+	cu, err := s.CreateCustomer(ctx, c, nil, licensing.CustomerDraft{OrganizationName: "Fabrikam", Country: "US"}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.CreateAgreement(ctx, c, cu.ID, licensing.AgreementDraft{Program: "ENTERPRISE", Number: "EA-1",
 		StartDate: d("2026-01-01"), AnniversaryDate: d("2027-01-01"), Contacts: []licensing.ContactDraft{
-			{Name: "Vic", Email: "vic@fabrikam.com", Roles: []licensing.ContactRole{licensing.RoleVLSCAdministrator}}}})
+			{Name: "Vic", Email: "vic@fabrikam.com", Roles: []licensing.ContactRole{licensing.RoleVLSCAdministrator}}}}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, err := s.CreateEnrollment(ctx, c, a.ID, licensing.EnrollmentDraft{Number: "ENR-1", OrganizationName: "Fabrikam",
-		OSMName: "Olivia", OSMEmail: "olivia@fabrikam.com", StartDate: d("2026-01-01"), EndDate: d("2028-12-31")})
+		OSMName: "Olivia", OSMEmail: "olivia@fabrikam.com", StartDate: d("2026-01-01"), EndDate: d("2028-12-31")}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}

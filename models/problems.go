@@ -1,6 +1,10 @@
 package models
 
-import "github.com/licensing-api/licensing-api/licensing"
+import (
+	"fmt"
+
+	"github.com/licensing-api/licensing-api/licensing"
+)
 
 // Refusals of the store, as licensing.Problems.
 
@@ -13,4 +17,13 @@ func problem(p *licensing.Problem) error {
 		return nil
 	}
 	return licensing.Problems{*p}
+}
+
+// wrap names the operation an error came from, keeping the error itself for errors.Is and
+// errors.As (a refusal stays licensing.Problems, a missing row ErrNotFound).
+func wrap(operation string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", operation, err)
 }

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -48,15 +47,6 @@ type ReservationPermission struct {
 	GrantedAt    time.Time
 }
 
-// ReservationRequest is a createReservation call.
-type ReservationRequest struct {
-	EnrollmentNumber string
-	SKU              string
-	Quantity         int
-	ContactEmail     string
-	IdempotencyKey   string
-}
-
 // contactRoles returns the roles of the contact with this email on an agreement.
 func (s *Store) contactRoles(ctx context.Context, resellerID, agreementID int64, email string) ([]licensing.ContactRole, error) {
 	var cts []AgreementContact
@@ -72,84 +62,84 @@ func (s *Store) contactRoles(ctx context.Context, resellerID, agreementID int64,
 }
 
 // CreateReservation reserves licenses on an enrollment: they are added at once and billed at
-// the agreement's next anniversary (R-RES-1), if the acting contact may reserve (R-RES-2).
-// The idempotency key makes a retried call return the first reservation.
-func (s *Store) CreateReservation(ctx context.Context, c Caller, r ReservationRequest, now time.Time) (*Reservation, error) {
-	var ps licensing.Problems
-	if strings.TrimSpace(r.IdempotencyKey) == "" {
-		ps.Add(licensing.CodeRequired, "an idempotency key is required so that a retry cannot reserve twice", "idempotencyKey")
-	}
-	if r.Quantity < 1 || r.Quantity > licensing.MaxOrderQuantity {
-		ps.Add(licensing.CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", r.Quantity, licensing.MaxOrderQuantity), "quantity")
-	}
-	e, err := s.enrollmentForWrite(ctx, c, r.EnrollmentNumber, "enrollmentNumber")
-	if err != nil {
-		return nil, err
-	}
-	if p := licensing.CheckEnrollmentOpen(e.Status, e.EndDate, e.Number, licensing.DateOf(now)); p != nil {
-		ps = append(ps, *p)
-	}
-	skus, err := s.SKUsByCode(ctx, []string{r.SKU})
-	if err != nil {
-		return nil, err
-	}
-	if len(skus) == 0 {
-		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", r.SKU), "sku")
-	} else {
-		subscribed, err := s.activeSKUs(ctx, e.ID, e.ResellerID, now)
+// the agreement's next anniversary (R-RES-1), if the acting contact may reserve (R-RES-2). One
+// transaction reads the enrollment, the facts it is checked against and the key's earlier
+// reservation: the idempotency key makes a retried call return the first reservation.
+func (s *Store) CreateReservation(ctx context.Context, c Caller, d licensing.ReservationDraft, now time.Time) (*Reservation, error) {
+	var res *Reservation
+	err := s.InTx(ctx, func(tx *Store) error {
+		// Read without a lock, like an order's: the reservation checks the enrollment as it is now.
+		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		k := skus[0]
-		if p := licensing.AddOnMissingBase(licensing.SKUFacts{Code: k.Code, Kind: k.Kind, BaseSKUs: k.BaseList()}, subscribed); p != nil {
-			ps = append(ps, *p)
+		if err := tx.checkReservation(ctx, e, d, now); err != nil {
+			return err
 		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	fingerprint := licensing.ReservationFingerprint(r.EnrollmentNumber, r.SKU, r.Quantity, r.ContactEmail)
-	return idempotent(ctx, s, e.ResellerID, r.IdempotencyKey, fingerprint, func(r *Reservation) string { return r.Fingerprint },
-		func() (*Reservation, error) { return s.reserve(ctx, c, e, r, fingerprint, now) })
+		fingerprint := licensing.ReservationFingerprint(d.EnrollmentNumber, d.SKU, d.Quantity, d.ContactEmail)
+		if res, err = earlierWithKey(ctx, tx, e.ResellerID, d.IdempotencyKey, fingerprint, func(r *Reservation) string { return r.Fingerprint }); res != nil || err != nil {
+			return err
+		}
+		res, err = tx.reserve(ctx, c, e, d, fingerprint, now)
+		return err
+	})
+	return orNil(res, wrap("create reservation", err))
 }
 
-func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, r ReservationRequest, fingerprint string, now time.Time) (*Reservation, error) {
-	var res Reservation
-	err := s.InTx(ctx, func(tx *Store) error {
-		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
-		if err != nil {
+// checkReservation loads the facts of licensing.ValidateReservation and applies it.
+func (s *Store) checkReservation(ctx context.Context, e *Enrollment, d licensing.ReservationDraft, now time.Time) error {
+	f := licensing.ReservationFacts{EnrollmentNumber: e.Number, EnrollmentStatus: e.Status, EnrollmentEndDate: e.EndDate, Today: licensing.DateOf(now)}
+	catalog, err := s.catalogFacts(ctx, []string{d.SKU})
+	if err != nil {
+		return err
+	}
+	if k, ok := catalog[d.SKU]; ok {
+		f.SKU = &k
+		if f.SubscribedSKUs, err = s.activeSKUs(ctx, e.ID, e.ResellerID, now); err != nil {
 			return err
 		}
-		actor := licensing.ReservationActor{IsOSM: e.OSMEmail != "" && strings.EqualFold(e.OSMEmail, r.ContactEmail)}
-		if actor.Roles, err = tx.contactRoles(ctx, e.ResellerID, e.AgreementID, r.ContactEmail); err != nil {
-			return err
-		}
-		if actor.IsOSM {
-			var n int64
-			if err := tx.ctx(ctx).Model(&ReservationPermission{}).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, strings.ToLower(r.ContactEmail)).Count(&n).Error; err != nil {
-				return err
-			}
-			actor.OSMCanManageReservations = n > 0
-		}
-		if err := problem(licensing.MayReserve(actor)); err != nil {
-			return err
-		}
-		sub, err := tx.lockEnrollmentSubscription(ctx, e, a.Program, r.SKU, now)
-		if err != nil {
-			return err
-		}
-		res = Reservation{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, SubscriptionID: sub.ID, SKU: r.SKU, Quantity: r.Quantity,
-			Status: licensing.ReservationPending, ContactEmail: r.ContactEmail, ReservedAt: now,
-			BillingDate: licensing.ReservationBillingDate(a.AnniversaryDate, now), IdempotencyKey: r.IdempotencyKey, Fingerprint: fingerprint}
-		if err := tx.ctx(ctx).Create(&res).Error; err != nil {
-			return err
-		}
-		return tx.changeQuantity(ctx, sub, r.Quantity, CauseReservation, nil, &res.ID, now)
-	})
+	}
+	return licensing.ValidateReservation(d, f).Err()
+}
+
+// reserve records an accepted reservation in CreateReservation's transaction: who reserves is
+// checked first (licensing.MayReserve), then the licenses are added to the enrollment's
+// subscription, locked.
+func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, d licensing.ReservationDraft, fingerprint string, now time.Time) (*Reservation, error) {
+	a, err := byID[Agreement](ctx, s, c, e.AgreementID)
 	if err != nil {
 		return nil, err
 	}
-	return &res, nil
+	actor := licensing.ReservationActor{IsOSM: e.OSMEmail != "" && strings.EqualFold(e.OSMEmail, d.ContactEmail)}
+	if actor.Roles, err = s.contactRoles(ctx, e.ResellerID, e.AgreementID, d.ContactEmail); err != nil {
+		return nil, err
+	}
+	if actor.IsOSM {
+		if actor.OSMCanManageReservations, err = s.holdsReservationPermission(ctx, e, d.ContactEmail); err != nil {
+			return nil, err
+		}
+	}
+	if err := problem(licensing.MayReserve(actor)); err != nil {
+		return nil, err
+	}
+	sub, err := s.lockEnrollmentSubscription(ctx, e, a.Program, d.SKU, now)
+	if err != nil {
+		return nil, err
+	}
+	res := Reservation{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, SubscriptionID: sub.ID, SKU: d.SKU, Quantity: d.Quantity,
+		Status: licensing.ReservationPending, ContactEmail: d.ContactEmail, ReservedAt: now,
+		BillingDate: licensing.ReservationBillingDate(a.AnniversaryDate, now), IdempotencyKey: d.IdempotencyKey, Fingerprint: fingerprint}
+	if err := s.insertOnce(ctx, &res); err != nil {
+		return nil, err
+	}
+	return &res, s.changeQuantity(ctx, sub, d.Quantity, CauseReservation, nil, &res.ID, now)
+}
+
+// holdsReservationPermission tells whether email holds MANAGE_RESERVATIONS on the enrollment.
+func (s *Store) holdsReservationPermission(ctx context.Context, e *Enrollment, email string) (bool, error) {
+	var n int64
+	err := s.ctx(ctx).Model(&ReservationPermission{}).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, strings.ToLower(email)).Count(&n).Error
+	return n > 0, err
 }
 
 // ProcessReservation marks a PENDING reservation EFFECTIVE (R-RES-4), an operator action.
@@ -162,46 +152,46 @@ func (s *Store) ProcessReservation(ctx context.Context, c Caller, id int64, now 
 			}
 			return err
 		}
-		if res.Status != licensing.ReservationPending {
-			return refuse(licensing.CodeReservationNotPending, "this reservation is already "+string(res.Status), "reservationId")
+		if err := problem(licensing.CanProcessReservation(res.Status)); err != nil {
+			return err
 		}
 		res.Status, res.ProcessedAt = licensing.ReservationEffective, &now
 		return tx.ctx(ctx).Model(&res).Updates(map[string]any{"status": res.Status, "processed_at": now}).Error
 	})
-	return orNil(&res, err)
+	return orNil(&res, wrap("process reservation", err))
 }
 
 // SetReservationPermission grants (or revokes) MANAGE_RESERVATIONS on an enrollment to its
-// OSM; the acting contact must be the AGREEMENT_ADMINISTRATOR (R-RES-3).
+// OSM; the acting contact must be the AGREEMENT_ADMINISTRATOR (R-RES-3). The enrollment is
+// locked, so its OSM cannot change (UpdateSubscriptionContact) before the grant is written.
 func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollmentNumber, actingEmail string, grant bool, now time.Time) (*Enrollment, error) {
-	e, err := s.enrollmentForWrite(ctx, c, enrollmentNumber, "enrollmentNumber")
-	if err != nil {
-		return nil, err
-	}
-	err = s.InTx(ctx, func(tx *Store) error {
+	var e *Enrollment
+	err := s.InTx(ctx, func(tx *Store) error {
+		var err error
+		if e, err = tx.lockEnrollment(ctx, c, enrollmentNumber); err != nil {
+			return err
+		}
 		roles, err := tx.contactRoles(ctx, e.ResellerID, e.AgreementID, actingEmail)
 		if err != nil {
 			return err
 		}
-		if p := licensing.MayManageReservationPermission(roles); p != nil {
-			p.Field = []string{"actingContactEmail"}
+		if p := licensing.MayManageReservationPermission(roles, e.OSMEmail); p != nil {
+			if p.Code == licensing.CodeNotPermitted {
+				p.Field = []string{"actingContactEmail"}
+			}
 			return problem(p)
-		}
-		if e.OSMEmail == "" {
-			return refuse(licensing.CodeNoSubscriptionContact, "the enrollment has no OSM to grant the permission to; set its subscription contact first", "enrollmentNumber")
 		}
 		osm := strings.ToLower(e.OSMEmail)
 		q := tx.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, osm)
 		if !grant {
 			return q.Delete(&ReservationPermission{}).Error
 		}
-		var n int64
-		if err := q.Model(&ReservationPermission{}).Count(&n).Error; err != nil || n > 0 {
+		if held, err := tx.holdsReservationPermission(ctx, e, osm); err != nil || held {
 			return err // granting twice keeps the first grant
 		}
 		return tx.ctx(ctx).Create(&ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now}).Error
 	})
-	return orNil(e, err)
+	return orNil(e, wrap("set reservation permission", err))
 }
 
 // OSMCanReserve tells whether the enrollment's current OSM holds MANAGE_RESERVATIONS.

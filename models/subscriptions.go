@@ -38,6 +38,11 @@ func (s Subscription) Term() licensing.SubscriptionTerm {
 	return licensing.SubscriptionTerm{EndDate: s.EndDate, AutoRenew: s.AutoRenew, CancelledAt: s.CancelledAt, GraceFrom: s.GraceFrom, GraceUntil: s.GraceUntil}
 }
 
+// Held is the subscription as the rules on quantities read it.
+func (s Subscription) Held() licensing.HeldSubscription {
+	return licensing.HeldSubscription{ID: s.ID, Quantity: s.Quantity, Term: s.Term()}
+}
+
 // Causes of a quantity change.
 const (
 	CauseOrder       = "ORDER"
@@ -119,13 +124,11 @@ func (s *Store) ActiveSeats(ctx context.Context, c Caller, agreementID int64, as
 	if err != nil {
 		return 0, err
 	}
-	seats := 0
-	for _, sub := range subs {
-		if sub.Term().StatusAt(asOf).Counts() {
-			seats += sub.Quantity
-		}
+	held := make([]licensing.HeldSubscription, len(subs))
+	for i, sub := range subs {
+		held[i] = sub.Held()
 	}
-	return seats, nil
+	return licensing.LicensedQuantityAt(held, asOf), nil
 }
 
 // VolumeDiscountEligible tells whether an agreement of program is eligible for the volume
@@ -223,38 +226,31 @@ type DirectSubscriptionRequest struct {
 
 // CreateDirectSubscription records a direct (MOSP) purchase on an account.
 func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r DirectSubscriptionRequest, now time.Time) (*Subscription, error) {
-	var ps licensing.Problems
-	skus, err := s.SKUsByCode(ctx, []string{r.SKU})
-	if err != nil {
-		return nil, err
-	}
-	if len(skus) == 0 {
-		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", r.SKU), "sku")
-	}
-	if r.Quantity < 1 || r.Quantity > licensing.MaxOrderQuantity {
-		ps.Add(licensing.CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", r.Quantity, licensing.MaxOrderQuantity), "quantity")
-	}
-	if r.EndDate.IsZero() || r.EndDate.Before(licensing.DateOf(now)) {
-		ps.Add(licensing.CodeInvalid, "endDate must be today or later", "endDate")
-	}
-	a, err := s.Account(ctx, c, r.AccountID)
-	if errors.Is(err, ErrNotFound) {
-		ps.Add(licensing.CodeNotFound, "no such account", "accountId")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	sub := Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
-		EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
-	err = s.InTx(ctx, func(tx *Store) error {
-		if err := tx.ctx(ctx).Create(&sub).Error; err != nil {
+	var sub *Subscription
+	err := s.InTx(ctx, func(tx *Store) error {
+		skus, err := tx.SKUsByCode(ctx, []string{r.SKU})
+		if err != nil {
 			return err
 		}
-		return tx.changeQuantity(ctx, &sub, r.Quantity, CauseDirect, nil, nil, now)
+		ps := licensing.ValidateDirectSubscription(r.SKU, len(skus) > 0, r.Quantity, r.EndDate, licensing.DateOf(now))
+		// A plain read: a purchase needs the account to exist, and accounts are never deleted.
+		a, err := tx.Account(ctx, c, r.AccountID)
+		if errors.Is(err, ErrNotFound) {
+			ps.Add(licensing.CodeNotFound, "no such account", "accountId")
+		} else if err != nil {
+			return err
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		sub = &Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
+			EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
+		if err := tx.ctx(ctx).Create(sub).Error; err != nil {
+			return err
+		}
+		return tx.changeQuantity(ctx, sub, r.Quantity, CauseDirect, nil, nil, now)
 	})
-	return orNil(&sub, err)
+	return orNil(sub, wrap("create direct subscription", err))
 }
 
 // SubscriptionView is a subscription as of an instant: its status and quantities then.
@@ -324,29 +320,37 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 			resellerIDs = append(resellerIDs, sub.ResellerID)
 		}
 	}
-	type sums struct {
+	var totals []struct {
 		SubscriptionID int64
 		Total          int
-		Pending        int
 	}
-	var rows []sums
-	// Pending: order quantities processed within the pending period before asOf (R-ORD-5).
-	pendingSince := asOf.Add(-licensing.OrderPendingPeriod)
-	err := s.ctx(ctx).Model(&SubscriptionChange{}).
-		Select("subscription_id, SUM(delta) AS total, SUM(CASE WHEN cause = ? AND effective_at > ? THEN delta ELSE 0 END) AS pending", CauseOrder, pendingSince).
+	err := s.ctx(ctx).Model(&SubscriptionChange{}).Select("subscription_id, SUM(delta) AS total").
 		Where("reseller_id IN ? AND subscription_id IN ? AND effective_at <= ?", resellerIDs, ids, asOf).
-		Group("subscription_id").Scan(&rows).Error
+		Group("subscription_id").Scan(&totals).Error
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int64]sums{}
-	for _, r := range rows {
-		byID[r.SubscriptionID] = r
+	// The order changes that can still be pending as of asOf, those of the pending period before
+	// it (licensing.PendingUntil); licensing.SplitPending decides each.
+	var recent []SubscriptionChange
+	err = s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND cause = ? AND effective_at > ? AND effective_at <= ?",
+		resellerIDs, ids, CauseOrder, asOf.Add(-licensing.OrderPendingPeriod), asOf).Find(&recent).Error
+	if err != nil {
+		return nil, err
+	}
+	total := map[int64]int{}
+	for _, t := range totals {
+		total[t.SubscriptionID] = t.Total
+	}
+	processed := map[int64][]licensing.ProcessedLine{}
+	for _, ch := range recent {
+		processed[ch.SubscriptionID] = append(processed[ch.SubscriptionID], licensing.ProcessedLine{Quantity: ch.Delta, ProcessedAt: ch.EffectiveAt})
 	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
+		_, pending := licensing.SplitPending(processed[sub.ID], asOf)
 		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
-			QuantityAsOf: byID[sub.ID].Total, PendingQuantity: licensing.PendingPart(byID[sub.ID].Total, byID[sub.ID].Pending)}
+			QuantityAsOf: total[sub.ID], PendingQuantity: licensing.PendingPart(total[sub.ID], pending)}
 		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 		out[i] = v
 	}

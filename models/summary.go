@@ -183,22 +183,7 @@ type summaryScan struct {
 // UNKNOWN_VALUE on ["filter", "programs"|"families", i]; a negative page is INVALID on
 // ["first"] or ["after"].
 func (s *Store) LicenseSummary(ctx context.Context, c Caller, groupBy []licensing.SummaryDimension, f SummaryFilter, asOf time.Time, p SummaryPage) (*SummaryResult, error) {
-	var ps licensing.Problems
-	for i, d := range groupBy {
-		if !d.Valid() || slices.Index(groupBy, d) < i {
-			ps.Add(licensing.CodeInvalid, fmt.Sprintf("groupBy: %q is unknown or repeated", d), "groupBy", strconv.Itoa(i))
-		}
-	}
-	for i, v := range f.Programs {
-		if !v.Valid() {
-			ps.Add(licensing.CodeUnknownValue, fmt.Sprintf("unknown program %q", v), "filter", "programs", strconv.Itoa(i))
-		}
-	}
-	for i, v := range f.Families {
-		if !v.Valid() {
-			ps.Add(licensing.CodeUnknownValue, fmt.Sprintf("unknown family %q", v), "filter", "families", strconv.Itoa(i))
-		}
-	}
+	ps := licensing.ValidateSummaryQuery(groupBy, f.Programs, f.Families)
 	if p.First < 0 {
 		ps.Add(licensing.CodeInvalid, "first must not be negative", "first")
 	}

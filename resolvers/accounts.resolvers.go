@@ -103,7 +103,7 @@ func (r *mutationResolver) CreateAccount(ctx context.Context, input model.Create
 	var a *models.Account
 	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
 	if err == nil {
-		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input))
+		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input), r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateAccountPayload {
 		return &model.CreateAccountPayload{Account: mapAccount(a), UserErrors: ue}
@@ -119,7 +119,7 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 	var a *models.Account
 	accountID, err := inputID(input.AccountID, "Account", "accountId")
 	if err == nil {
-		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users))
+		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users), r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
 		return &model.AddAccountUsersPayload{Account: mapAccount(a), UserErrors: ue}

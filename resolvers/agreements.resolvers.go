@@ -161,7 +161,7 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
 	if err == nil {
 		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
-			Language: input.Language})
+			Language: input.Language}, r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateCustomerPayload {
 		return &model.CreateCustomerPayload{Customer: mapCustomer(cu), UserErrors: ue}
@@ -177,7 +177,7 @@ func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.Crea
 	var a *models.Agreement
 	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
 	if err == nil {
-		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input))
+		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input), r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateAgreementPayload {
 		return &model.CreateAgreementPayload{Agreement: mapAgreement(a), UserErrors: ue}
@@ -194,7 +194,7 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 	agreementID, err := inputID(input.AgreementID, "Agreement", "agreementId")
 	if err == nil {
 		e, err = r.Store.CreateEnrollment(ctx, c, agreementID, licensing.EnrollmentDraft{Number: input.Number, OrganizationName: input.OrganizationName,
-			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate})
+			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate}, r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
 		return &model.CreateEnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}

@@ -51,7 +51,7 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Store.CreateReservation(ctx, c, models.ReservationRequest{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
+	res, err := r.Store.CreateReservation(ctx, c, licensing.ReservationDraft{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
 		Quantity: input.Quantity, ContactEmail: input.ContactEmail, IdempotencyKey: input.IdempotencyKey}, r.now())
 	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
 		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}

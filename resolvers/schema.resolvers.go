@@ -35,7 +35,7 @@ func (r *mutationResolver) CreateReseller(ctx context.Context, input model.Creat
 	if _, err := operator(ctx); err != nil {
 		return nil, err
 	}
-	res, err := r.Store.CreateReseller(ctx, licensing.ResellerDraft{Name: input.Name})
+	res, err := r.Store.CreateReseller(ctx, licensing.ResellerDraft{Name: input.Name}, r.now())
 	return respond(err, func(ue []*model.UserError) *model.CreateResellerPayload {
 		return &model.CreateResellerPayload{Reseller: mapReseller(res), UserErrors: ue}
 	})
@@ -50,7 +50,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	var k *models.NewKey
 	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
 	if err == nil {
-		k, err = r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name)
+		k, err = r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name, r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.CreateAPIKeyPayload {
 		if k == nil {
@@ -69,7 +69,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeA
 	var k *models.APIKey
 	id, err := inputID(input.ID, "ApiKey", "id")
 	if err == nil {
-		k, err = r.Store.RevokeAPIKey(ctx, c, id)
+		k, err = r.Store.RevokeAPIKey(ctx, c, id, r.now())
 	}
 	return respond(err, func(ue []*model.UserError) *model.RevokeAPIKeyPayload {
 		return &model.RevokeAPIKeyPayload{APIKey: mapAPIKey(k), UserErrors: ue}
