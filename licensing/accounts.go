@@ -48,7 +48,7 @@ func (d AccountDraft) Validate() Problems {
 	checkCountry(&ps, d.Country, "country")
 	seen := map[string]bool{}
 	for i, dom := range d.Domains {
-		at := []string{"verifiedDomains", strconv.Itoa(i)}
+		at := []string{"domains", strconv.Itoa(i)}
 		if !validDomain(dom) {
 			ps.Add(CodeInvalid, fmt.Sprintf("%q is not a domain name", dom), at...)
 		} else if seen[strings.ToLower(dom)] {
@@ -57,23 +57,23 @@ func (d AccountDraft) Validate() Problems {
 		seen[strings.ToLower(dom)] = true
 	}
 	for i, a := range d.Admins {
-		at := []string{"administrators", strconv.Itoa(i)}
+		at := []string{"admins", strconv.Itoa(i)}
 		checkText(&ps, a.Name, 200, append(at, "name")...)
 		checkEmail(&ps, a.Email, append(at, "email")...)
 		if !a.Role.Valid() {
 			ps.Add(CodeUnknownValue, fmt.Sprintf("unknown administrator role %q", a.Role), append(at, "role")...)
 		}
 	}
-	ps = append(ps, ValidateUsers(d.Users, "users")...)
+	ps = append(ps, ValidateUsers(d.Users)...)
 	return ps
 }
 
-// ValidateUsers checks new users of an account; field is the input list's name.
-func ValidateUsers(users []UserDraft, field string) Problems {
+// ValidateUsers checks new users of an account.
+func ValidateUsers(users []UserDraft) Problems {
 	var ps Problems
 	seen := map[string]bool{}
 	for i, u := range users {
-		at := []string{field, strconv.Itoa(i)}
+		at := []string{"users", strconv.Itoa(i)}
 		if checkEmail(&ps, u.UserName, append(at, "userName")...) {
 			if seen[strings.ToLower(u.UserName)] {
 				ps.Add(CodeInvalid, fmt.Sprintf("user %q appears twice", u.UserName), append(at, "userName")...)

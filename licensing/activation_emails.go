@@ -182,20 +182,20 @@ type ResendPlan struct {
 // why none is sent. For a contact update the problem is not a refusal of the update, only why
 // no email went.
 func PlanResend(f ResendFacts, asOf time.Time) (ResendPlan, *Problem) {
-	field := []string{"enrollmentId"}
+	field := []string{"enrollment"}
 	switch {
 	case f.Associated && !f.ActivationDue:
-		return ResendPlan{}, &Problem{Field: field, Code: CodeAlreadyActivated, Message: "The enrollment is already activated; there is no activation email to send."}
+		return ResendPlan{}, &Problem{Input: field, Code: CodeAlreadyActivated, Message: "The enrollment is already activated; there is no activation email to send."}
 	case f.FirstProcessedAt == nil || asOf.Before(*f.FirstProcessedAt):
-		return ResendPlan{}, &Problem{Field: field, Code: CodeNoProcessedOrder, Message: "No order on this enrollment has been processed yet, so there is nothing to activate."}
+		return ResendPlan{}, &Problem{Input: field, Code: CodeNoProcessedOrder, Message: "No order on this enrollment has been processed yet, so there is nothing to activate."}
 	case NoSubscriptionContact(f.OSMEmail):
-		return ResendPlan{}, &Problem{Field: field, Code: CodeNoSubscriptionContact, Message: "The enrollment has no Online Services Manager; update the subscription contact."}
+		return ResendPlan{}, &Problem{Input: field, Code: CodeNoSubscriptionContact, Message: "The enrollment has no Online Services Manager; update the subscription contact."}
 	case ConsumerEmail(f.OSMEmail):
-		return ResendPlan{}, &Problem{Field: field, Code: CodeConsumerEmail, Message: "Activation emails are not sent to consumer outlook.com addresses; update the subscription contact to a work address."}
+		return ResendPlan{}, &Problem{Input: field, Code: CodeConsumerEmail, Message: "Activation emails are not sent to consumer outlook.com addresses; update the subscription contact to a work address."}
 	}
 	// The yearly Open Value re-activation is not bound to the first link's six months.
 	if p := CheckActivationLink(f.OriginalPurchase, f.LinkReenabledUntil, asOf); p != nil && !f.ActivationDue {
-		p.Field = field
+		p.Input = field
 		return ResendPlan{}, p
 	}
 	return ResendPlan{Recipient: strings.TrimSpace(f.OSMEmail), Subject: ActivationEmailSubject, Trigger: f.Trigger,

@@ -139,7 +139,7 @@ func TestPlanResend(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			plan, p := PlanResend(c.f, instant(t, c.asOf))
 			if c.code != "" {
-				if p == nil || p.Code != c.code || !reflect.DeepEqual(p.Field, []string{"enrollmentId"}) {
+				if p == nil || p.Code != c.code || !reflect.DeepEqual(p.Input, []string{"enrollment"}) {
 					t.Fatalf("problem %+v, want %s on enrollmentId", p, c.code)
 				}
 				return

@@ -36,8 +36,25 @@ func CheckActivationLink(originalPurchase Date, reenabledUntil *time.Time, asOf 
 	if asOf.Before(exp) {
 		return nil
 	}
-	return &Problem{Field: []string{"token"}, Code: CodeLinkExpired,
+	return &Problem{Input: []string{"token"}, Code: CodeLinkExpired,
 		Message: fmt.Sprintf("The activation link expired on %s; only support can re-enable it.", formatInstant(exp))}
+}
+
+// ValidateActivationTarget checks where an activation through the link goes (DecideActivation):
+// either an existing account (existing) or a new one, whose draft must be valid (its problems
+// under "newAccount").
+func ValidateActivationTarget(existing bool, newAccount *AccountDraft) Problems {
+	if existing == (newAccount != nil) {
+		return Problems{{Input: []string{"account"}, Code: CodeRequired, Message: "give either accountId (an existing account) or newAccount"}}
+	}
+	if newAccount == nil {
+		return nil
+	}
+	ps := newAccount.Validate()
+	for i := range ps {
+		ps[i].Input = append([]string{"newAccount"}, ps[i].Input...)
+	}
+	return ps
 }
 
 // ActivationRequestFacts are the facts of an activation through the link.
@@ -80,7 +97,7 @@ type ActivationDecision struct {
 // country and SKUs must take every line. Every problem is reported, not only the first.
 func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	var ps Problems
-	field := []string{"accountId"}
+	field := []string{"account"}
 	var target *int64
 	if f.Target != nil {
 		target = &f.Target.ID

@@ -119,7 +119,7 @@ func TestDecideActivation(t *testing.T) {
 		_, ps := DecideActivation(base(func(f *ActivationRequestFacts) {
 			f.Lines, f.AgreementAccountID = []ActivationLine{e3, d365}, ptr(int64(4242))
 		}))
-		if len(ps) != 1 || !strings.Contains(ps[0].Message, "4242") || !reflect.DeepEqual(ps[0].Field, []string{"accountId"}) {
+		if len(ps) != 1 || !strings.Contains(ps[0].Message, "4242") || !reflect.DeepEqual(ps[0].Input, []string{"account"}) {
 			t.Errorf("problems %+v, want one naming account 4242 on accountId", ps)
 		}
 	})

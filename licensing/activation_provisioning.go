@@ -128,15 +128,15 @@ type RemapFacts struct {
 // agreement have OFFICE_365, MICROSOFT_365 or INTUNE licenses on its current account, since
 // those all stay on one account.
 func DecideRemap(f RemapFacts) *Problem {
-	field := []string{"accountId"}
+	field := []string{"account"}
 	if f.NotOnAccount {
-		return &Problem{Field: []string{"enrollmentNumber"}, Code: CodeInvalid, Message: "the enrollment is not on an account yet; it is activated, not remapped"}
+		return &Problem{Input: []string{"enrollment"}, Code: CodeInvalid, Message: "the enrollment is not on an account yet; it is activated, not remapped"}
 	}
 	if f.TargetAccountID == f.CurrentAccountID {
-		return &Problem{Field: field, Code: CodeInvalid, Message: fmt.Sprintf("The enrollment is already on account %s.", accountName(f.AccountNames, f.CurrentAccountID))}
+		return &Problem{Input: field, Code: CodeInvalid, Message: fmt.Sprintf("The enrollment is already on account %s.", accountName(f.AccountNames, f.CurrentAccountID))}
 	}
 	if slices.Contains(f.EnrollmentFamilies, FamilyDynamics365) && slices.ContainsFunc(f.AgreementFamiliesOnCurrentAccount, staysWithDynamics) {
-		return &Problem{Field: field, Code: CodeRemapSplitsAgreement, Message: fmt.Sprintf("This Dynamics 365 enrollment cannot leave account %s: the same agreement has Office 365, Microsoft 365 or Intune licenses there, and they stay on one account.", accountName(f.AccountNames, f.CurrentAccountID))}
+		return &Problem{Input: field, Code: CodeRemapSplitsAgreement, Message: fmt.Sprintf("This Dynamics 365 enrollment cannot leave account %s: the same agreement has Office 365, Microsoft 365 or Intune licenses there, and they stay on one account.", accountName(f.AccountNames, f.CurrentAccountID))}
 	}
 	return nil
 }
@@ -234,17 +234,17 @@ type KeyFacts struct {
 func DecideProductKeyRedemption(f KeyFacts) *Problem {
 	field := []string{"productKey"}
 	if !f.Found || f.KeyResellerID != f.CallerResellerID {
-		return &Problem{Field: field, Code: CodeUnknownKey, Message: "No product key matches this value."}
+		return &Problem{Input: field, Code: CodeUnknownKey, Message: "No product key matches this value."}
 	}
 	if f.RedeemedAt != nil {
-		return &Problem{Field: field, Code: CodeKeyAlreadyRedeemed, Message: fmt.Sprintf("This product key was already redeemed on %s.", formatInstant(*f.RedeemedAt))}
+		return &Problem{Input: field, Code: CodeKeyAlreadyRedeemed, Message: fmt.Sprintf("This product key was already redeemed on %s.", formatInstant(*f.RedeemedAt))}
 	}
 	if f.AccountMissing {
-		return &Problem{Field: []string{"accountId"}, Code: CodeNotFound, Message: "no such account"}
+		return &Problem{Input: []string{"account"}, Code: CodeNotFound, Message: "no such account"}
 	}
 	if f.EnrollmentAccountID != nil {
 		if id, split := LicensesElsewhere([]int64{*f.EnrollmentAccountID}, &f.TargetAccountID); split {
-			return &Problem{Field: []string{"accountId"}, Code: CodeEnrollmentSplit, Message: fmt.Sprintf("this key's enrollment is on account %d; all its licenses stay on one account", id)}
+			return &Problem{Input: []string{"account"}, Code: CodeEnrollmentSplit, Message: fmt.Sprintf("this key's enrollment is on account %d; all its licenses stay on one account", id)}
 		}
 	}
 	return nil

@@ -131,17 +131,17 @@ func TestProvisioningDecisions(t *testing.T) {
 		}
 	})
 	t.Run("R-ENR-4_an_enrollment_on_no_account_is_activated_not_remapped", func(t *testing.T) {
-		wantOne(t, DecideRemap(RemapFacts{NotOnAccount: true}), CodeInvalid, "enrollmentNumber")
+		wantOne(t, DecideRemap(RemapFacts{NotOnAccount: true}), CodeInvalid, "enrollment")
 	})
 	t.Run("R-ACT-13_the_target_account_and_the_enrollment_split", func(t *testing.T) {
 		key := KeyFacts{Found: true, KeyResellerID: 1, CallerResellerID: 1, TargetAccountID: 7}
 		wantOne(t, DecideProductKeyRedemption(key), "")
 		missing := key
 		missing.AccountMissing = true
-		wantOne(t, DecideProductKeyRedemption(missing), CodeNotFound, "accountId")
+		wantOne(t, DecideProductKeyRedemption(missing), CodeNotFound, "account")
 		elsewhere := key
 		elsewhere.EnrollmentAccountID = ptr(int64(8))
-		wantOne(t, DecideProductKeyRedemption(elsewhere), CodeEnrollmentSplit, "accountId")
+		wantOne(t, DecideProductKeyRedemption(elsewhere), CodeEnrollmentSplit, "account")
 		elsewhere.EnrollmentAccountID = ptr(int64(7))
 		wantOne(t, DecideProductKeyRedemption(elsewhere), "")
 		if !YieldsProductKeys(ProgramOpenValue) || YieldsProductKeys(ProgramEnterprise) {

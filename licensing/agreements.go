@@ -153,7 +153,7 @@ func AgreementNumberFits(p Program, number string) bool {
 // used. The store's unique index on the number, spelled by NormalizeNumber, finds the second one,
 // also between concurrent creates; this is what the caller reads then.
 func NumberTaken(what, number string) Problem {
-	return Problem{Field: []string{"number"}, Code: CodeTaken, Message: fmt.Sprintf("%s number %q is already used", what, number)}
+	return Problem{Input: []string{"number"}, Code: CodeTaken, Message: fmt.Sprintf("%s number %q is already used", what, number)}
 }
 
 // R-AGR-3: ValidateContacts checks an agreement's contacts: each has a name, an email address

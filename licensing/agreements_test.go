@@ -48,7 +48,7 @@ func TestCustomerLanguage(t *testing.T) {
 			}
 			continue
 		}
-		if len(ps) != 1 || ps[0].Code != CodeUnknownValue || len(ps[0].Field) != 1 || ps[0].Field[0] != "language" {
+		if len(ps) != 1 || ps[0].Code != CodeUnknownValue || len(ps[0].Input) != 1 || ps[0].Input[0] != "language" {
 			t.Errorf("language %q: want one UNKNOWN_VALUE on language, got %+v", c.lang, ps)
 		}
 	}

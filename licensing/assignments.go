@@ -40,7 +40,7 @@ func NewAssignees(requested []string, alreadyAssigned map[string]bool) []string 
 // pass licensed, the ACTIVE quantity (LicensedQuantityAt; pending licenses are not yet on the
 // account), naming how many are missing. Count requestedNew with NewAssignees. Under concurrent assignment the model
 // layer must take the count and insert in one serialized step (lock the pool or insert
-// conditionally) so two requests cannot both pass this check. Field {"userNames"} (the input list of users).
+// conditionally) so two requests cannot both pass this check. Input {"users"}.
 func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *Problem {
 	if requestedNew <= 0 {
 		return nil
@@ -53,31 +53,31 @@ func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *
 	if missing == 1 {
 		verb = "is"
 	}
-	return &Problem{Field: []string{"userNames"}, Code: CodeNotEnoughLicenses, Message: fmt.Sprintf(
+	return &Problem{Input: []string{"users"}, Code: CodeNotEnoughLicenses, Message: fmt.Sprintf(
 		"%d more %s of %s %s needed: %d licensed, %d assigned, %d requested",
 		missing, plural(missing, "license", "licenses"), sku, verb, licensed, alreadyAssigned, requestedNew)}
 }
 
 // R-LIC-5: DecideRemoval: removing a license deletes the user's data for it, so it needs
 // confirmDataLoss. Deleting a user is not refused here: the model layer deletes the user's
-// assignments with the user, which frees their licenses. Field {"confirmDataLoss"}.
+// assignments with the user, which frees their licenses. Input {"dataLossConfirmed"}.
 func DecideRemoval(confirmDataLoss bool) *Problem {
 	if confirmDataLoss {
 		return nil
 	}
-	return &Problem{Field: []string{"confirmDataLoss"}, Code: CodeDataLossNotConfirmed, Message: "removing a license deletes the user's data for that license; set confirmDataLoss to true to proceed"}
+	return &Problem{Input: []string{"dataLossConfirmed"}, Code: CodeDataLossNotConfirmed, Message: "removing a license deletes the user's data for that license; set confirmDataLoss to true to proceed"}
 }
 
 // R-LIC-6: DecideQuantityLowering refuses lowering a quantity (Lowers) so that newLicensed, the
 // SKU's ACTIVE quantity on the account after the change (all its subscriptions, not only the
 // one lowered), falls below assigned, unless acceptConflict. The message names the deficit.
-// Field {"quantity"}.
+// Input {"total"}.
 func DecideQuantityLowering(sku string, newLicensed, assigned int, acceptConflict bool) *Problem {
 	deficit := assigned - newLicensed
 	if deficit <= 0 || acceptConflict {
 		return nil
 	}
-	return &Problem{Field: []string{"quantity"}, Code: CodeBelowAssigned, Message: fmt.Sprintf(
+	return &Problem{Input: []string{"total"}, Code: CodeBelowAssigned, Message: fmt.Sprintf(
 		"%s would have %d %s for %d assigned users, a deficit of %d: %d %s would be in conflict; remove licenses first or set acceptConflict to true",
 		sku, newLicensed, plural(newLicensed, "license", "licenses"), assigned, deficit,
 		deficit, plural(deficit, "user", "users"))}

@@ -45,7 +45,7 @@ func TestAssignment(t *testing.T) {
 			if p == nil {
 				t.Fatal("allowed, want refused")
 			}
-			if p.Code != CodeNotEnoughLicenses || !reflect.DeepEqual(p.Field, []string{"userNames"}) || p.Message != c.wantMsg {
+			if p.Code != CodeNotEnoughLicenses || !reflect.DeepEqual(p.Input, []string{"users"}) || p.Message != c.wantMsg {
 				t.Fatalf("got %+v, want %s on users: %q", *p, CodeNotEnoughLicenses, c.wantMsg)
 			}
 		})
@@ -91,7 +91,7 @@ func TestAssignment(t *testing.T) {
 func TestRemoval(t *testing.T) {
 	t.Run("R-LIC-5_refused_without_confirmation", func(t *testing.T) {
 		p := DecideRemoval(false)
-		if p == nil || p.Code != CodeDataLossNotConfirmed || !reflect.DeepEqual(p.Field, []string{"confirmDataLoss"}) {
+		if p == nil || p.Code != CodeDataLossNotConfirmed || !reflect.DeepEqual(p.Input, []string{"dataLossConfirmed"}) {
 			t.Fatalf("got %+v", p)
 		}
 	})
@@ -124,7 +124,7 @@ func TestQuantityLowering(t *testing.T) {
 				}
 				return
 			}
-			if p == nil || p.Code != CodeBelowAssigned || !reflect.DeepEqual(p.Field, []string{"quantity"}) || p.Message != c.wantMsg {
+			if p == nil || p.Code != CodeBelowAssigned || !reflect.DeepEqual(p.Input, []string{"total"}) || p.Message != c.wantMsg {
 				t.Fatalf("got %+v, want %q", p, c.wantMsg)
 			}
 		})

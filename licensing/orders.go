@@ -104,11 +104,11 @@ func ValidateOrder(d OrderDraft, f OrderFacts) Problems {
 func checkOrderEnrollment(ps *Problems, d OrderDraft, f OrderFacts) {
 	switch {
 	case strings.TrimSpace(d.EnrollmentNumber) == "":
-		ps.Add(CodeRequired, "an enrollment number is required", "enrollmentNumber")
+		ps.Add(CodeRequired, "an enrollment number is required", "enrollment")
 	case f.EnrollmentStatus != EnrollmentActive:
-		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; orders need an ACTIVE enrollment", d.EnrollmentNumber, orDash(string(f.EnrollmentStatus))), "enrollmentNumber")
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; orders need an ACTIVE enrollment", d.EnrollmentNumber, orDash(string(f.EnrollmentStatus))), "enrollment")
 	case !f.Today.IsZero() && !f.EnrollmentEndDate.IsZero() && f.Today.After(f.EnrollmentEndDate):
-		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s; renew it to order", d.EnrollmentNumber, f.EnrollmentEndDate), "enrollmentNumber")
+		ps.Add(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s; renew it to order", d.EnrollmentNumber, f.EnrollmentEndDate), "enrollment")
 	}
 }
 
@@ -229,17 +229,17 @@ func DecideIdempotency(existingFingerprint, newFingerprint string) (reuse bool, 
 	return false, refusal(CodeIdempotencyKeyReused, "this idempotency key was already used for an order with different content; use a new key for a new order", "idempotencyKey")
 }
 
-// CanProcessOrder: only a PLACED order is processed (the lifecycle of ValidateOrder). Field {"orderId"}.
+// CanProcessOrder: only a PLACED order is processed (the lifecycle of ValidateOrder). Input {"order"}.
 func CanProcessOrder(s OrderStatus) *Problem { return orderMustBePlaced(s, "processed") }
 
-// CanCancelOrder: only a PLACED order is cancelled (the lifecycle of ValidateOrder). Field {"orderId"}.
+// CanCancelOrder: only a PLACED order is cancelled (the lifecycle of ValidateOrder). Input {"order"}.
 func CanCancelOrder(s OrderStatus) *Problem { return orderMustBePlaced(s, "cancelled") }
 
 func orderMustBePlaced(s OrderStatus, verb string) *Problem {
 	if s == OrderPlaced {
 		return nil
 	}
-	return refusal(CodeOrderNotPlaced, fmt.Sprintf("only a PLACED order can be %s; this one is %s", verb, orDash(string(s))), "orderId")
+	return refusal(CodeOrderNotPlaced, fmt.Sprintf("only a PLACED order can be %s; this one is %s", verb, orDash(string(s))), "order")
 }
 
 // OrderPendingPeriod is how long a processed order's licenses show as pending (R-ORD-5).
@@ -277,13 +277,13 @@ func SplitPending(lines []ProcessedLine, asOf time.Time) (available, pending int
 
 // CheckEnrollmentOpen refuses adding licenses to an enrollment that is not ACTIVE or whose term
 // ended before the day (R-ORD-1, applied to reservations too: R-RES-1 adds licenses at once).
-// Field {"enrollmentNumber"}.
+// Input {"enrollment"}.
 func CheckEnrollmentOpen(status EnrollmentStatus, end Date, number string, day Date) *Problem {
 	if status != EnrollmentActive {
-		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; licenses are added to ACTIVE enrollments only", number, orDash(string(status))), "enrollmentNumber")
+		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s is %s; licenses are added to ACTIVE enrollments only", number, orDash(string(status))), "enrollment")
 	}
 	if !end.IsZero() && day.After(end) {
-		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollmentNumber")
+		return refusal(CodeEnrollmentNotActive, fmt.Sprintf("enrollment %s ended on %s", number, end), "enrollment")
 	}
 	return nil
 }

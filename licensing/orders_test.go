@@ -40,7 +40,7 @@ func TestOrders(t *testing.T) {
 		{name: "R-ORD-1_valid_order", draft: func(d *OrderDraft) { d.Lines = []OrderLineDraft{line("O365-E3", 10)} }},
 		{name: "R-ORD-1_enrollment_not_active", draft: func(d *OrderDraft) { d.Lines = []OrderLineDraft{line("O365-E3", 10)} },
 			facts: func(f *OrderFacts) { f.EnrollmentStatus = EnrollmentExpired },
-			want:  []Problem{prob(CodeEnrollmentNotActive, "enrollmentNumber")}},
+			want:  []Problem{prob(CodeEnrollmentNotActive, "enrollment")}},
 		{name: "R-ORD-1_purchase_after_enrollment_end", draft: func(d *OrderDraft) {
 			d.Lines = []OrderLineDraft{line("O365-E3", 10)}
 			d.PurchaseDate, d.UsageStartDate = NewDate(2027, 3, 1), NewDate(2027, 3, 1)
@@ -50,7 +50,7 @@ func TestOrders(t *testing.T) {
 			d.UsageStartDate = NewDate(2027, 3, 1)
 		}, want: []Problem{prob(CodeInvalid, "usageStartDate")}},
 		{name: "R-ORD-1_missing_fields_and_zero_lines", draft: func(d *OrderDraft) { *d = OrderDraft{} },
-			want: []Problem{prob(CodeRequired, "enrollmentNumber"), prob(CodeRequired, "idempotencyKey"), prob(CodeRequired, "purchaseDate"), prob(CodeRequired, "usageStartDate"), prob(CodeRequired, "lines")}},
+			want: []Problem{prob(CodeRequired, "enrollment"), prob(CodeRequired, "idempotencyKey"), prob(CodeRequired, "purchaseDate"), prob(CodeRequired, "usageStartDate"), prob(CodeRequired, "lines")}},
 		{name: "R-ORD-1_usage_start_before_purchase", draft: func(d *OrderDraft) {
 			d.Lines = []OrderLineDraft{line("O365-E3", 10)}
 			d.UsageStartDate = NewDate(2025, 2, 28)
@@ -129,8 +129,8 @@ func TestOrders(t *testing.T) {
 				wantOne(t, CanProcessOrder(c.s), "")
 				wantOne(t, CanCancelOrder(c.s), "")
 			} else {
-				wantOne(t, CanProcessOrder(c.s), c.want, "orderId")
-				wantOne(t, CanCancelOrder(c.s), c.want, "orderId")
+				wantOne(t, CanProcessOrder(c.s), c.want, "order")
+				wantOne(t, CanCancelOrder(c.s), c.want, "order")
 			}
 		}
 	})
@@ -212,10 +212,10 @@ func TestOrderWithinEnrollmentTerm(t *testing.T) {
 			Catalog: map[string]SKUFacts{"E3": {Code: "E3", Kind: KindBase}}, Today: NewDate(2026, 11, 23)}
 		d := OrderDraft{EnrollmentNumber: "E", IdempotencyKey: "k", Lines: []OrderLineDraft{{SKU: "E3", Quantity: 1}},
 			PurchaseDate: NewDate(2025, 6, 1), UsageStartDate: NewDate(2026, 6, 1)}
-		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Field: []string{"purchaseDate"}})
+		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Input: []string{"purchaseDate"}})
 		d.PurchaseDate = NewDate(2026, 6, 1)
 		wantProblems(t, ValidateOrder(d, f))
 		f.Today = NewDate(2029, 1, 1) // ended: a backdated purchase date does not reopen it
-		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Field: []string{"enrollmentNumber"}})
+		wantProblems(t, ValidateOrder(d, f), Problem{Code: CodeEnrollmentNotActive, Input: []string{"enrollment"}})
 	})
 }

@@ -29,9 +29,15 @@ const (
 // typos and keeps sums far from integer overflow.
 const MaxOrderQuantity = 1_000_000
 
-// Problem is one refusal of input, naming the field (a path into the mutation's input).
+// Problem is one refusal of input: a code, a message for a person, and the input it concerns.
+//
+// Input is a path in the domain's words, not in any API's: the part of the request ("enrollment",
+// "account", "subscription", "users", "total", "lines"), then for a list the position and the
+// part inside it ("lines", "2", "sku"; "contacts", "0", "roles", "1"). Where the API names a part
+// alike ("sku", "quantity", "purchaseDate"), the word is the same; the API maps the others to its
+// own field names (resolvers/inputs.go), one map per input type.
 type Problem struct {
-	Field   []string
+	Input   []string
 	Code    Code
 	Message string
 }
@@ -42,7 +48,7 @@ type Problems []Problem
 func (ps Problems) Error() string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
-		parts[i] = fmt.Sprintf("%s: %s (%s)", strings.Join(p.Field, "."), p.Message, p.Code)
+		parts[i] = fmt.Sprintf("%s: %s (%s)", strings.Join(p.Input, "."), p.Message, p.Code)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -55,13 +61,13 @@ func (ps Problems) Err() error {
 	return ps
 }
 
-// Add appends a problem for the field path.
-func (ps *Problems) Add(code Code, message string, field ...string) {
-	*ps = append(*ps, Problem{Field: field, Code: code, Message: message})
+// Add appends a problem about the input path.
+func (ps *Problems) Add(code Code, message string, input ...string) {
+	*ps = append(*ps, Problem{Input: input, Code: code, Message: message})
 }
 
-func refusal(code Code, msg string, field ...string) *Problem {
-	return &Problem{Field: field, Code: code, Message: msg}
+func refusal(code Code, msg string, input ...string) *Problem {
+	return &Problem{Input: input, Code: code, Message: msg}
 }
 
 func orDash(s string) string {

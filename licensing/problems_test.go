@@ -14,8 +14,8 @@ func wantProblems(t *testing.T, got Problems, want ...Problem) {
 		t.Fatalf("got %d problems %v, want %d %v", len(got), got, len(want), want)
 	}
 	for i := range want {
-		if got[i].Code != want[i].Code || strings.Join(got[i].Field, ".") != strings.Join(want[i].Field, ".") {
-			t.Errorf("problem %d: got %s %v (%s), want %s %v", i, got[i].Code, got[i].Field, got[i].Message, want[i].Code, want[i].Field)
+		if got[i].Code != want[i].Code || strings.Join(got[i].Input, ".") != strings.Join(want[i].Input, ".") {
+			t.Errorf("problem %d: got %s %v (%s), want %s %v", i, got[i].Code, got[i].Input, got[i].Message, want[i].Code, want[i].Input)
 		}
 	}
 }
@@ -31,9 +31,9 @@ func wantOne(t *testing.T, got *Problem, code Code, field ...string) {
 	if got == nil {
 		t.Fatalf("want %s, got no problem", code)
 	}
-	if got.Code != code || strings.Join(got.Field, ".") != strings.Join(field, ".") {
-		t.Fatalf("got %s %v (%s), want %s %v", got.Code, got.Field, got.Message, code, field)
+	if got.Code != code || strings.Join(got.Input, ".") != strings.Join(field, ".") {
+		t.Fatalf("got %s %v (%s), want %s %v", got.Code, got.Input, got.Message, code, field)
 	}
 }
 
-func prob(code Code, field ...string) Problem { return Problem{Code: code, Field: field} }
+func prob(code Code, field ...string) Problem { return Problem{Code: code, Input: field} }

@@ -103,20 +103,20 @@ func MayReserve(a ReservationActor) *Problem {
 		if a.OSMCanManageReservations {
 			return nil
 		}
-		return refusal(CodeNotPermitted, "the enrollment's OSM needs the MANAGE_RESERVATIONS permission on this enrollment, granted by an AGREEMENT_ADMINISTRATOR, to reserve", "contactEmail")
+		return refusal(CodeNotPermitted, "the enrollment's OSM needs the MANAGE_RESERVATIONS permission on this enrollment, granted by an AGREEMENT_ADMINISTRATOR, to reserve", "contact")
 	}
-	return refusal(CodeNotPermitted, "reserving needs the VLSC_ADMINISTRATOR or ONLINE_ADMINISTRATOR role, or being the enrollment's OSM with the MANAGE_RESERVATIONS permission", "contactEmail")
+	return refusal(CodeNotPermitted, "reserving needs the VLSC_ADMINISTRATOR or ONLINE_ADMINISTRATOR role, or being the enrollment's OSM with the MANAGE_RESERVATIONS permission", "contact")
 }
 
 // R-RES-3: MayManageReservationPermission lets only an AGREEMENT_ADMINISTRATOR (roles: the acting
 // contact's) grant or revoke MANAGE_RESERVATIONS, and only to the enrollment's OSM (osmEmail):
-// the grant is per enrollment. Field {"contactEmail"} is the acting contact.
+// the grant is per enrollment. Input {"actingContact"}, or {"enrollment"} without an OSM.
 func MayManageReservationPermission(roles []ContactRole, osmEmail string) *Problem {
 	if !hasRole(roles, RoleAgreementAdministrator) {
-		return refusal(CodeNotPermitted, "only an AGREEMENT_ADMINISTRATOR can grant or revoke MANAGE_RESERVATIONS", "contactEmail")
+		return refusal(CodeNotPermitted, "only an AGREEMENT_ADMINISTRATOR can grant or revoke MANAGE_RESERVATIONS", "actingContact")
 	}
 	if osmEmail == "" {
-		return refusal(CodeNoSubscriptionContact, "the enrollment has no OSM to grant the permission to; set its subscription contact first", "enrollmentNumber")
+		return refusal(CodeNoSubscriptionContact, "the enrollment has no OSM to grant the permission to; set its subscription contact first", "enrollment")
 	}
 	return nil
 }
@@ -137,12 +137,12 @@ func (s ReservationStatus) Valid() bool { return s == ReservationPending || s ==
 const ReservationOverdueAfter = 25 * time.Hour
 
 // CanProcessReservation: only a PENDING reservation is processed (made EFFECTIVE, an operator's
-// action). Field {"reservationId"}.
+// action). Input {"reservation"}.
 func CanProcessReservation(s ReservationStatus) *Problem {
 	if s == ReservationPending {
 		return nil
 	}
-	return refusal(CodeReservationNotPending, "this reservation is already "+string(s), "reservationId")
+	return refusal(CodeReservationNotPending, "this reservation is already "+string(s), "reservation")
 }
 
 // OverdueAt is when a still-pending reservation becomes overdue (ReservationOverdue).
@@ -163,7 +163,7 @@ func ReservationFingerprint(enrollmentNumber, sku string, quantity int, contactE
 }
 
 // AddOnMissingBase applies AddOnWithoutBase (R-ORD-3) to a single SKU being added (a reservation): an add-on needs
-// one of its base SKUs subscribed on the enrollment. Field {"sku"}.
+// one of its base SKUs subscribed on the enrollment. Input {"sku"}.
 func AddOnMissingBase(sku SKUFacts, subscribed map[string]bool) *Problem {
 	if !AddOnWithoutBase(sku.Kind, sku.BaseSKUs, subscribed) {
 		return nil

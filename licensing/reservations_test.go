@@ -52,7 +52,7 @@ func TestReservations(t *testing.T) {
 					wantOne(t, p, "")
 					return
 				}
-				wantOne(t, p, c.want, "contactEmail")
+				wantOne(t, p, c.want, "contact")
 				if !strings.Contains(p.Message, "MANAGE_RESERVATIONS") {
 					t.Errorf("message %q does not say which permission is needed", p.Message)
 				}
@@ -61,8 +61,8 @@ func TestReservations(t *testing.T) {
 	})
 	t.Run("R-RES-3_only_agreement_admin_grants", func(t *testing.T) {
 		wantOne(t, MayManageReservationPermission([]ContactRole{RoleOnlineAdministrator, RoleAgreementAdministrator}, "osm@fabrikam.com"), "")
-		wantOne(t, MayManageReservationPermission([]ContactRole{RoleVLSCAdministrator, RoleOnlineAdministrator}, "osm@fabrikam.com"), CodeNotPermitted, "contactEmail")
-		wantOne(t, MayManageReservationPermission(nil, "osm@fabrikam.com"), CodeNotPermitted, "contactEmail")
+		wantOne(t, MayManageReservationPermission([]ContactRole{RoleVLSCAdministrator, RoleOnlineAdministrator}, "osm@fabrikam.com"), CodeNotPermitted, "actingContact")
+		wantOne(t, MayManageReservationPermission(nil, "osm@fabrikam.com"), CodeNotPermitted, "actingContact")
 	})
 	t.Run("R-RES-4_overdue_at_25h", func(t *testing.T) {
 		made := at(2025, 3, 1, 10)
@@ -90,8 +90,8 @@ func TestEnrollmentOpen(t *testing.T) {
 	t.Run("R-RES-1_reservations_need_an_open_enrollment", func(t *testing.T) {
 		end := NewDate(2026, 12, 31)
 		wantOne(t, CheckEnrollmentOpen(EnrollmentActive, end, "E1", NewDate(2026, 12, 31)), "")
-		wantOne(t, CheckEnrollmentOpen(EnrollmentActive, end, "E1", NewDate(2027, 1, 1)), CodeEnrollmentNotActive, "enrollmentNumber")
-		wantOne(t, CheckEnrollmentOpen(EnrollmentRenewed, end, "E1", NewDate(2026, 6, 1)), CodeEnrollmentNotActive, "enrollmentNumber")
+		wantOne(t, CheckEnrollmentOpen(EnrollmentActive, end, "E1", NewDate(2027, 1, 1)), CodeEnrollmentNotActive, "enrollment")
+		wantOne(t, CheckEnrollmentOpen(EnrollmentRenewed, end, "E1", NewDate(2026, 6, 1)), CodeEnrollmentNotActive, "enrollment")
 	})
 }
 
@@ -116,7 +116,7 @@ func TestReservationDraft(t *testing.T) {
 		closed := open
 		closed.EnrollmentStatus, closed.SKU = EnrollmentRenewed, nil
 		wantProblems(t, ValidateReservation(bad, closed), prob(CodeRequired, "idempotencyKey"), prob(CodeInvalidQuantity, "quantity"),
-			prob(CodeEnrollmentNotActive, "enrollmentNumber"), prob(CodeUnknownSKU, "sku"))
+			prob(CodeEnrollmentNotActive, "enrollment"), prob(CodeUnknownSKU, "sku"))
 	})
 	t.Run("R-ORD-3_reserved_addon_needs_its_base_subscribed", func(t *testing.T) {
 		f := open
@@ -127,11 +127,11 @@ func TestReservationDraft(t *testing.T) {
 	})
 	t.Run("R-RES-4_only_a_pending_reservation_is_processed", func(t *testing.T) {
 		wantOne(t, CanProcessReservation(ReservationPending), "")
-		wantOne(t, CanProcessReservation(ReservationEffective), CodeReservationNotPending, "reservationId")
+		wantOne(t, CanProcessReservation(ReservationEffective), CodeReservationNotPending, "reservation")
 	})
 	t.Run("R-RES-3_the_grant_needs_an_OSM", func(t *testing.T) {
-		wantOne(t, MayManageReservationPermission([]ContactRole{RoleAgreementAdministrator}, ""), CodeNoSubscriptionContact, "enrollmentNumber")
+		wantOne(t, MayManageReservationPermission([]ContactRole{RoleAgreementAdministrator}, ""), CodeNoSubscriptionContact, "enrollment")
 		// Who acts is checked first.
-		wantOne(t, MayManageReservationPermission(nil, ""), CodeNotPermitted, "contactEmail")
+		wantOne(t, MayManageReservationPermission(nil, ""), CodeNotPermitted, "actingContact")
 	})
 }

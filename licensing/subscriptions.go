@@ -114,20 +114,20 @@ func inGraceQuantityAt(subs []HeldSubscription, asOf time.Time) int {
 // Renewing an ACTIVE one (auto-renewing or not) is accepted and leaves it ACTIVE, so a
 // retried renew is not an error. IN_GRACE belongs to a renewed enrollment (its successor
 // carries on, R-SUB-2) and DEPROVISIONED has lost its data (R-SUB-3): neither renews.
-// Field {"subscriptionId"}.
+// Input {"subscription"}.
 func CanRenewSubscription(status SubscriptionStatus, cancelled bool) *Problem {
 	if cancelled {
-		return refusal(CodeSubscriptionNotRenewable, "this subscription was cancelled; order a new one", "subscriptionId")
+		return refusal(CodeSubscriptionNotRenewable, "this subscription was cancelled; order a new one", "subscription")
 	}
 	switch status {
 	case SubscriptionActive, SubscriptionExpired:
 		return nil
 	case SubscriptionInGrace:
-		return refusal(CodeSubscriptionNotRenewable, "this subscription is IN_GRACE because its enrollment was renewed; use the new enrollment's subscription", "subscriptionId")
+		return refusal(CodeSubscriptionNotRenewable, "this subscription is IN_GRACE because its enrollment was renewed; use the new enrollment's subscription", "subscription")
 	case SubscriptionDeprovisioned:
-		return refusal(CodeSubscriptionNotRenewable, "this subscription is DEPROVISIONED and its data deleted; order a new one", "subscriptionId")
+		return refusal(CodeSubscriptionNotRenewable, "this subscription is DEPROVISIONED and its data deleted; order a new one", "subscription")
 	}
-	return refusal(CodeSubscriptionNotRenewable, fmt.Sprintf("a subscription in status %s cannot be renewed", orDash(string(status))), "subscriptionId")
+	return refusal(CodeSubscriptionNotRenewable, fmt.Sprintf("a subscription in status %s cannot be renewed", orDash(string(status))), "subscription")
 }
 
 // RenewedEndDate is the end of a renewed subscription's new one-year term (CanRenewSubscription): a year
@@ -142,7 +142,7 @@ func RenewedEndDate(end Date, asOf time.Time) Date {
 
 // R-SUB-6: MayCancelSubscription lets the reseller cancel OPEN_VALUE and MPSA subscriptions;
 // MOSP ones are cancelled through support (bySupport: a platform operator acting as support);
-// the others are refused with the reason. Field {"subscriptionId"}.
+// the others are refused with the reason. Input {"subscription"}.
 func MayCancelSubscription(p Program, bySupport bool) *Problem {
 	switch p {
 	case ProgramOpenValue, ProgramMPSA:
@@ -151,28 +151,28 @@ func MayCancelSubscription(p Program, bySupport bool) *Problem {
 		if bySupport {
 			return nil
 		}
-		return refusal(CodeCancelThroughSupport, "a MOSP (direct) subscription is cancelled through support, not by the reseller", "subscriptionId")
+		return refusal(CodeCancelThroughSupport, "a MOSP (direct) subscription is cancelled through support, not by the reseller", "subscription")
 	case ProgramEnterprise, ProgramEnterpriseSubscription, ProgramCampusAndSchool:
-		return refusal(CodeCancelNotAllowed, fmt.Sprintf("%s subscriptions are committed for the enrollment's term and cannot be cancelled; lower them at renewal", p), "subscriptionId")
+		return refusal(CodeCancelNotAllowed, fmt.Sprintf("%s subscriptions are committed for the enrollment's term and cannot be cancelled; lower them at renewal", p), "subscription")
 	}
-	return refusal(CodeCancelNotAllowed, fmt.Sprintf("subscriptions of program %s cannot be cancelled", orDash(string(p))), "subscriptionId")
+	return refusal(CodeCancelNotAllowed, fmt.Sprintf("subscriptions of program %s cannot be cancelled", orDash(string(p))), "subscription")
 }
 
 // R-SUB-7: ValidateNewTotal: buying more sends the new total, not a delta (100 plus 5 more is
 // 105). The total must be 1..MaxOrderQuantity; the same total is a no-op. Lowering below what
-// is assigned is DecideQuantityLowering's. Field {"newTotal"}.
+// is assigned is DecideQuantityLowering's. Input {"total"}.
 func ValidateNewTotal(current, newTotal int) *Problem {
 	if newTotal >= 1 && newTotal <= MaxOrderQuantity {
 		return nil
 	}
-	return refusal(CodeInvalidQuantity, fmt.Sprintf("the new total %d must be between 1 and %d; it is the total after buying, not the number to add (to add 5 to %d, send %d)", newTotal, MaxOrderQuantity, current, current+5), "newTotal")
+	return refusal(CodeInvalidQuantity, fmt.Sprintf("the new total %d must be between 1 and %d; it is the total after buying, not the number to add (to add 5 to %d, send %d)", newTotal, MaxOrderQuantity, current, current+5), "total")
 }
 
 // CanChangeQuantity: only a subscription that counts (ACTIVE) and is not cancelled takes a new
-// total (ValidateNewTotal). Field {"subscriptionId"}.
+// total (ValidateNewTotal). Input {"subscription"}.
 func CanChangeQuantity(status SubscriptionStatus, cancelled bool) *Problem {
 	if cancelled || status != SubscriptionActive {
-		return refusal(CodeSubscriptionNotActive, fmt.Sprintf("only an ACTIVE subscription takes a new quantity; this one is %s (renew it first, or order a new one)", map[bool]string{true: "cancelled", false: string(status)}[cancelled]), "subscriptionId")
+		return refusal(CodeSubscriptionNotActive, fmt.Sprintf("only an ACTIVE subscription takes a new quantity; this one is %s (renew it first, or order a new one)", map[bool]string{true: "cancelled", false: string(status)}[cancelled]), "subscription")
 	}
 	return nil
 }
@@ -206,12 +206,12 @@ type RenewalSubscription struct {
 }
 
 // CanRenewEnrollment: only an ACTIVE enrollment is renewed into a new one (PlanRenewal); a
-// renewed, expired or inactive one is not. Field {"enrollmentNumber"}.
+// renewed, expired or inactive one is not. Input {"enrollment"}.
 func CanRenewEnrollment(s EnrollmentStatus) *Problem {
 	if s == EnrollmentActive {
 		return nil
 	}
-	return refusal(CodeEnrollmentNotActive, "only an ACTIVE enrollment can be renewed; this one is "+string(s), "enrollmentNumber")
+	return refusal(CodeEnrollmentNotActive, "only an ACTIVE enrollment can be renewed; this one is "+string(s), "enrollment")
 }
 
 // RenewalLines are the lines of a renewal: those requested, or by default one for each

@@ -42,11 +42,11 @@ func TestSubscriptions(t *testing.T) {
 			if c.want == "" {
 				wantOne(t, CanRenewSubscription(c.s, false), "")
 			} else {
-				wantOne(t, CanRenewSubscription(c.s, false), c.want, "subscriptionId")
+				wantOne(t, CanRenewSubscription(c.s, false), c.want, "subscription")
 			}
 		}
 		// A cancelled subscription looks EXPIRED but is not renewed: it was ended on purpose.
-		wantOne(t, CanRenewSubscription(SubscriptionExpired, true), CodeSubscriptionNotRenewable, "subscriptionId")
+		wantOne(t, CanRenewSubscription(SubscriptionExpired, true), CodeSubscriptionNotRenewable, "subscription")
 		// The new term runs a year from the old end, or from today when it lapsed earlier.
 		asOf := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 		if got := RenewedEndDate(NewDate(2026, 12, 31), asOf); !got.Equal(NewDate(2027, 12, 31)) {
@@ -73,7 +73,7 @@ func TestSubscriptions(t *testing.T) {
 				wantOne(t, p, "")
 				continue
 			}
-			wantOne(t, p, c.want, "subscriptionId")
+			wantOne(t, p, c.want, "subscription")
 			if c.want == CodeCancelNotAllowed && !strings.Contains(p.Message, string(c.p)) {
 				t.Errorf("%s: message %q gives no reason naming the program", c.p, p.Message)
 			}
@@ -81,7 +81,7 @@ func TestSubscriptions(t *testing.T) {
 	})
 	t.Run("R-SUB-6_support_cancels_MOSP", func(t *testing.T) {
 		wantOne(t, MayCancelSubscription(ProgramMOSP, true), "")
-		wantOne(t, MayCancelSubscription(ProgramEnterprise, true), CodeCancelNotAllowed, "subscriptionId")
+		wantOne(t, MayCancelSubscription(ProgramEnterprise, true), CodeCancelNotAllowed, "subscription")
 	})
 	t.Run("R-SUB-7_new_total", func(t *testing.T) {
 		for _, c := range []struct {
@@ -102,7 +102,7 @@ func TestSubscriptions(t *testing.T) {
 				wantOne(t, p, "")
 				continue
 			}
-			wantOne(t, p, c.want, "newTotal")
+			wantOne(t, p, c.want, "total")
 			if !strings.Contains(p.Message, "send 105") {
 				t.Errorf("message %q does not show the total to send", p.Message)
 			}
@@ -211,9 +211,9 @@ func TestSubscriptionQuantityChanges(t *testing.T) {
 	})
 	t.Run("R-SUB-7_only_active_subscriptions_change_quantity", func(t *testing.T) {
 		wantOne(t, CanChangeQuantity(SubscriptionActive, false), "")
-		wantOne(t, CanChangeQuantity(SubscriptionActive, true), CodeSubscriptionNotActive, "subscriptionId")
-		wantOne(t, CanChangeQuantity(SubscriptionExpired, false), CodeSubscriptionNotActive, "subscriptionId")
-		wantOne(t, CanChangeQuantity(SubscriptionInGrace, false), CodeSubscriptionNotActive, "subscriptionId")
+		wantOne(t, CanChangeQuantity(SubscriptionActive, true), CodeSubscriptionNotActive, "subscription")
+		wantOne(t, CanChangeQuantity(SubscriptionExpired, false), CodeSubscriptionNotActive, "subscription")
+		wantOne(t, CanChangeQuantity(SubscriptionInGrace, false), CodeSubscriptionNotActive, "subscription")
 	})
 }
 
@@ -232,7 +232,7 @@ func TestRenewalDecisions(t *testing.T) {
 	t.Run("R-SUB-2_only_an_active_enrollment_renews", func(t *testing.T) {
 		wantOne(t, CanRenewEnrollment(EnrollmentActive), "")
 		for _, s := range []EnrollmentStatus{EnrollmentRenewed, EnrollmentExpired, EnrollmentInactive} {
-			wantOne(t, CanRenewEnrollment(s), CodeEnrollmentNotActive, "enrollmentNumber")
+			wantOne(t, CanRenewEnrollment(s), CodeEnrollmentNotActive, "enrollment")
 		}
 	})
 	t.Run("R-SUB-4_default_lines_carry_the_active_subscriptions_over", func(t *testing.T) {

@@ -84,7 +84,7 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 	err := s.InTx(ctx, func(tx *Store) error {
 		cu, err := tx.Customer(ctx, c, customerID)
 		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"customerId"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
+			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
 		} else if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 			row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
 			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
 				if isDuplicate(err) {
-					return licensing.Problems{{Field: []string{"verifiedDomains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
+					return licensing.Problems{{Input: []string{"domains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
 				}
 				return err
 			}
@@ -107,7 +107,7 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 				return err
 			}
 		}
-		return tx.insertUsers(ctx, a, d.Users, now, "users")
+		return tx.insertUsers(ctx, a, d.Users, now)
 	})
 	if err != nil {
 		return nil, err
@@ -115,12 +115,12 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 	return &a, nil
 }
 
-func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.UserDraft, now time.Time, field string) error {
+func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.UserDraft, now time.Time) error {
 	for i, u := range users {
 		row := AccountUser{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, UserName: strings.ToLower(u.UserName), DisplayName: strings.TrimSpace(u.DisplayName), CreatedAt: now}
 		if err := s.ctx(ctx).Create(&row).Error; err != nil {
 			if isDuplicate(err) {
-				return licensing.Problems{{Field: []string{field, fmt.Sprint(i), "userName"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("user %q already exists on this account", u.UserName)}}
+				return licensing.Problems{{Input: []string{"users", fmt.Sprint(i), "userName"}, Code: licensing.CodeTaken, Message: fmt.Sprintf("user %q already exists on this account", u.UserName)}}
 			}
 			return err
 		}
@@ -130,18 +130,18 @@ func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.Us
 
 // AddAccountUsers adds users to one of the caller's accounts.
 func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft, now time.Time) (*Account, error) {
-	if err := licensing.ValidateUsers(users, "users").Err(); err != nil {
+	if err := licensing.ValidateUsers(users).Err(); err != nil {
 		return nil, err
 	}
 	var a *Account
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
 		if a, err = tx.Account(ctx, c, accountID); errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"accountId"}, Code: licensing.CodeNotFound, Message: "no such account"}}
+			return licensing.Problems{{Input: []string{"account"}, Code: licensing.CodeNotFound, Message: "no such account"}}
 		} else if err != nil {
 			return err
 		}
-		return tx.insertUsers(ctx, *a, users, now, "users")
+		return tx.insertUsers(ctx, *a, users, now)
 	})
 	return orNil(a, err)
 }

@@ -127,7 +127,6 @@ func (s *Store) ResendActivationEmail(ctx context.Context, c Caller, number stri
 		}
 		plan, p := licensing.PlanResend(f, now)
 		if p != nil {
-			p.Field = []string{"enrollmentNumber"}
 			return problem(p)
 		}
 		m, err = tx.sendEmail(ctx, e, plan, now)

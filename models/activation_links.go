@@ -41,7 +41,7 @@ func hashToken(token string) string {
 // a support (operator) action.
 func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number string, until, now time.Time) (*Enrollment, error) {
 	if !until.After(now) {
-		return nil, refuse(licensing.CodeInvalid, "validUntil must be in the future", "validUntil")
+		return nil, refuse(licensing.CodeInvalid, "validUntil must be in the future", "linkValidUntil")
 	}
 	var e *Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -72,16 +72,8 @@ type ActivationRequest struct {
 // The token must belong to an enrollment of the caller's reseller: a customer activates
 // through its reseller's portal, and a token of another reseller reads as unknown.
 func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRequest, now time.Time) (*Enrollment, error) {
-	if (r.AccountID == nil) == (r.NewAccount == nil) {
-		return nil, refuse(licensing.CodeRequired, "give either accountId (an existing account) or newAccount", "accountId")
-	}
-	if r.NewAccount != nil {
-		if ps := r.NewAccount.Validate(); len(ps) > 0 {
-			for i := range ps {
-				ps[i].Field = append([]string{"newAccount"}, ps[i].Field...)
-			}
-			return nil, ps
-		}
+	if err := licensing.ValidateActivationTarget(r.AccountID != nil, r.NewAccount).Err(); err != nil {
+		return nil, wrap("activate enrollment", err)
 	}
 	var e *Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -119,7 +111,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 				return err
 			}
 			if len(accounts) == 0 {
-				return refuse(licensing.CodeNotFound, "no such account", "accountId")
+				return refuse(licensing.CodeNotFound, "no such account", "account")
 			}
 			f.Target = &accounts[0]
 		} else {

@@ -186,7 +186,7 @@ func (s *Store) lockEnrollment(ctx context.Context, c Caller, number string) (*E
 	var e Enrollment
 	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("number = ?", licensing.NormalizeNumber(number)).Take(&e).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), "enrollmentNumber")
+			return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), "enrollment")
 		}
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 		}
 		target, err := byID[Account](ctx, tx, c, accountID)
 		if err != nil || target.ResellerID != e.ResellerID {
-			return refuse(licensing.CodeNotFound, "no such account", "accountId")
+			return refuse(licensing.CodeNotFound, "no such account", "account")
 		}
 		if e.AccountID == nil {
 			return problem(licensing.DecideRemap(licensing.RemapFacts{NotOnAccount: true}))

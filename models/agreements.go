@@ -119,16 +119,16 @@ func (s *Store) Resellers(ctx context.Context, c Caller, p Page) (*List[Reseller
 func (s *Store) ownerFor(ctx context.Context, c Caller, requested *int64) (int64, error) {
 	if !c.AllResellers() {
 		if requested != nil && *requested != c.ResellerID {
-			return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
+			return 0, licensing.Problems{{Input: []string{"reseller"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
 		}
 		return c.ResellerID, nil
 	}
 	if requested == nil {
-		return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeRequired, Message: "operators name the reseller the record belongs to"}}
+		return 0, licensing.Problems{{Input: []string{"reseller"}, Code: licensing.CodeRequired, Message: "operators name the reseller the record belongs to"}}
 	}
 	if _, err := s.Reseller(ctx, c, *requested); err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return 0, licensing.Problems{{Field: []string{"resellerId"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
+			return 0, licensing.Problems{{Input: []string{"reseller"}, Code: licensing.CodeNotFound, Message: "no such reseller"}}
 		}
 		return 0, err
 	}
@@ -252,7 +252,7 @@ func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64,
 	err := s.InTx(ctx, func(tx *Store) error {
 		cu, err := tx.Customer(ctx, c, customerID)
 		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"customerId"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
+			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
 		} else if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 	err := s.InTx(ctx, func(tx *Store) error {
 		a, err := tx.Agreement(ctx, c, agreementID)
 		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Field: []string{"agreementId"}, Code: licensing.CodeNotFound, Message: "no such agreement"}}
+			return licensing.Problems{{Input: []string{"agreement"}, Code: licensing.CodeNotFound, Message: "no such agreement"}}
 		} else if err != nil {
 			return err
 		}

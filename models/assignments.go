@@ -70,9 +70,9 @@ func poolState(subs []licensing.HeldSubscription, sku string, now time.Time) (li
 }
 
 // AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
-// NOT_ENOUGH_LICENSES on ["userNames"] (naming the number missing) when the new users would pass
+// NOT_ENOUGH_LICENSES on ["users"] (naming the number missing) when the new users would pass
 // the ACTIVE quantity as of now; users already holding the SKU use no further license.
-// Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["userNames", i];
+// Unknown account: NOT_FOUND on ["account"]; unknown user: NOT_FOUND on ["users", i];
 // SKU not in the catalog: UNKNOWN_SKU on ["sku"]. All or nothing.
 func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, now time.Time) (*AssignmentResult, error) {
 	sku = strings.TrimSpace(sku)
@@ -132,7 +132,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 }
 
 // RemoveLicenses takes a SKU away from users of an account. It deletes their data for the
-// license, so it is refused with DATA_LOSS_NOT_CONFIRMED on ["confirmDataLoss"] unless
+// license, so it is refused with DATA_LOSS_NOT_CONFIRMED on ["dataLossConfirmed"] unless
 // confirmDataLoss (R-LIC-5). Users who do not hold the SKU are left as they are. Refusals
 // as AssignLicenses. now is the instant of Licensed in the result.
 func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, confirmDataLoss bool, now time.Time) (*AssignmentResult, error) {
@@ -204,7 +204,7 @@ type DeletedUser struct {
 
 // DeleteAccountUser deletes a user of an account with all their assignments, in one
 // transaction: deleting a user frees their licenses (R-LIC-5). Unknown account: NOT_FOUND
-// on ["accountId"]; unknown user: NOT_FOUND on ["userName"].
+// on ["accountId"]; unknown user: NOT_FOUND on ["user"].
 func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string) (*DeletedUser, error) {
 	var out *DeletedUser
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -215,7 +215,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 		var u AccountUser
 		err = tx.ctx(ctx).Where("reseller_id = ? AND account_id = ? AND user_name = ?", a.ResellerID, a.ID, normalizeUserName(userName)).Take(&u).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return refuse(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userName), "userName")
+			return refuse(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userName), "user")
 		} else if err != nil {
 			return err
 		}
@@ -382,12 +382,12 @@ func (s *Store) accountSubscriptions(ctx context.Context, resellerID, accountID 
 }
 
 // lockAccount locks one of the caller's accounts (the pool lock of every assignment change),
-// or refuses with NOT_FOUND on ["accountId"].
+// or refuses with NOT_FOUND on ["account"].
 func (s *Store) lockAccount(ctx context.Context, c Caller, accountID int64) (*Account, error) {
 	var a Account
 	err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", accountID).Take(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, refuse(licensing.CodeNotFound, "no such account", "accountId")
+		return nil, refuse(licensing.CodeNotFound, "no such account", "account")
 	}
 	if err != nil {
 		return nil, err
@@ -409,9 +409,9 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	}
 	switch {
 	case len(userNames) == 0:
-		ps.Add(licensing.CodeRequired, "name at least one user", "userNames")
+		ps.Add(licensing.CodeRequired, "name at least one user", "users")
 	case len(userNames) > MaxUsersPerAssignment:
-		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "userNames")
+		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "users")
 	}
 	skus, err := s.SKUsByCode(ctx, []string{sku})
 	if err != nil {
@@ -439,7 +439,7 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	for i, n := range names {
 		u, ok := byName[n]
 		if !ok {
-			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "userNames", fmt.Sprint(i))
+			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "users", fmt.Sprint(i))
 			continue
 		}
 		users = append(users, u)

@@ -91,7 +91,7 @@ func wantProblem(t *testing.T, err error, code licensing.Code, field ...string) 
 		t.Fatalf("want %s on %v, got %v", code, field, err)
 	}
 	for _, p := range ps {
-		if p.Code == code && slices.Equal(p.Field, field) {
+		if p.Code == code && slices.Equal(p.Input, field) {
 			return p
 		}
 	}
@@ -138,7 +138,7 @@ func TestAssignments(t *testing.T) {
 				t.Fatalf("assign: %+v %v", r, err)
 			}
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", userNames(1, 2, 3), testNow)
-			p := wantProblem(t, err, licensing.CodeNotEnoughLicenses, "userNames")
+			p := wantProblem(t, err, licensing.CodeNotEnoughLicenses, "users")
 			if !strings.Contains(p.Message, "1 more license") {
 				t.Fatalf("message should name the one license missing: %q", p.Message)
 			}
@@ -151,7 +151,7 @@ func TestAssignments(t *testing.T) {
 				t.Fatalf("repeat: %+v %v", r, err)
 			}
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "INTUNE", userNames(0), testNow)
-			wantProblem(t, err, licensing.CodeNotEnoughLicenses, "userNames")
+			wantProblem(t, err, licensing.CodeNotEnoughLicenses, "users")
 			if r, err := s.RemoveLicenses(ctx, f.c, a.ID, "INTUNE", userNames(0), true, testNow); err != nil || r.InGrace != 5 || r.Row().Available() != 0 {
 				t.Fatalf("in grace shows, assigns nothing: %+v %v", r, err)
 			}
@@ -164,14 +164,14 @@ func TestAssignments(t *testing.T) {
 			a, e := f.account(2)
 			f.sub(e, "O365-E3", 10, nil)
 			_, err := s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", []string{"u0@x.example", "nobody@x.example"}, testNow)
-			wantProblem(t, err, licensing.CodeNotFound, "userNames", "1")
+			wantProblem(t, err, licensing.CodeNotFound, "users", "1")
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "NOPE", userNames(0), testNow)
 			wantProblem(t, err, licensing.CodeUnknownSKU, "sku")
 			other := newFixture(t, s)
 			_, err = s.AssignLicenses(ctx, other.c, a.ID, "O365-E3", userNames(0), testNow)
-			wantProblem(t, err, licensing.CodeNotFound, "accountId")
+			wantProblem(t, err, licensing.CodeNotFound, "account")
 			_, err = s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", nil, testNow)
-			wantProblem(t, err, licensing.CodeRequired, "userNames")
+			wantProblem(t, err, licensing.CodeRequired, "users")
 			// User names match case-insensitively, as they are stored (insertUsers).
 			if r, err := s.AssignLicenses(ctx, f.c, a.ID, "O365-E3", []string{" U1@X.example"}, testNow); err != nil || r.Assigned != 1 {
 				t.Fatalf("case-insensitive user: %+v %v", r, err)
@@ -191,7 +191,7 @@ func TestAssignments(t *testing.T) {
 				}
 			}
 			_, err := s.RemoveLicenses(ctx, f.c, a.ID, "O365-E3", userNames(0), false, testNow)
-			wantProblem(t, err, licensing.CodeDataLossNotConfirmed, "confirmDataLoss")
+			wantProblem(t, err, licensing.CodeDataLossNotConfirmed, "dataLossConfirmed")
 			r, err := s.RemoveLicenses(ctx, f.c, a.ID, "O365-E3", userNames(0, 2), true, testNow)
 			if err != nil || r.Assigned != 1 || !slices.Equal(r.Changed, userNames(0)) || !slices.Equal(r.Unchanged, userNames(2)) {
 				t.Fatalf("remove: %+v %v", r, err)
@@ -206,10 +206,10 @@ func TestAssignments(t *testing.T) {
 				}
 			}
 			_, err = s.DeleteAccountUser(ctx, f.c, a.ID, "u1@x.example")
-			wantProblem(t, err, licensing.CodeNotFound, "userName")
+			wantProblem(t, err, licensing.CodeNotFound, "user")
 			other := newFixture(t, s)
 			_, err = s.DeleteAccountUser(ctx, other.c, a.ID, "u0@x.example")
-			wantProblem(t, err, licensing.CodeNotFound, "accountId")
+			wantProblem(t, err, licensing.CodeNotFound, "account")
 		})
 		t.Run("R-LIC-6_lowering_below_assigned_needs_acceptance", func(t *testing.T) {
 			f := newFixture(t, s)
@@ -227,7 +227,7 @@ func TestAssignments(t *testing.T) {
 			if err := check(2, false); err != nil { // 2 + 2 direct covers 4 (the whole pool counts)
 				t.Fatalf("lowering to 2: %v", err)
 			}
-			p := wantProblem(t, check(1, false), licensing.CodeBelowAssigned, "quantity")
+			p := wantProblem(t, check(1, false), licensing.CodeBelowAssigned, "total")
 			if !strings.Contains(p.Message, "deficit of 1") {
 				t.Fatalf("message: %q", p.Message)
 			}

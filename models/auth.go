@@ -157,12 +157,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, r
 	}
 	switch {
 	case role == RoleOperator && resellerID != nil:
-		ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "resellerId")
+		ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "reseller")
 	case role != RoleOperator && resellerID == nil:
-		ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "resellerId")
+		ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "reseller")
 	case resellerID != nil:
 		if _, err := s.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
-			ps.Add(licensing.CodeNotFound, "no such reseller", "resellerId")
+			ps.Add(licensing.CodeNotFound, "no such reseller", "reseller")
 		} else if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64, now time.T
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "id")
+				return refuse(licensing.CodeNotFound, "no such API key", "apiKey")
 			}
 			return err
 		}
@@ -229,7 +229,7 @@ func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLi
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "id")
+				return refuse(licensing.CodeNotFound, "no such API key", "apiKey")
 			}
 			return err
 		}

@@ -63,7 +63,7 @@ func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraf
 	err := s.InTx(ctx, func(tx *Store) error {
 		// Read without a lock: placing checks the enrollment as it is now, and nothing placed
 		// depends on it staying so until processing.
-		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
+		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber)
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (s *Store) placeOrder(ctx context.Context, c Caller, e *Enrollment, d licen
 func (s *Store) directHoldings(ctx context.Context, c Caller, subscriptionID int64, asOf time.Time) (map[string]int, error) {
 	sub, err := byID[Subscription](ctx, s, c, subscriptionID)
 	if errors.Is(err, ErrNotFound) || (err == nil && sub.DirectAccountID == nil) {
-		return nil, refuse(licensing.CodeNotFound, "no direct (MOSP) subscription with this id", "movesFromSubscriptionId")
+		return nil, refuse(licensing.CodeNotFound, "no direct (MOSP) subscription with this id", "directSubscription")
 	} else if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Store) lockOrder(ctx context.Context, c Caller, id int64) (*Order, erro
 	var o Order
 	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&o).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, "no such order", "orderId")
+			return nil, refuse(licensing.CodeNotFound, "no such order", "order")
 		}
 		return nil, err
 	}
@@ -280,10 +280,10 @@ func (s *Store) LinesByOrder(ctx context.Context, c Caller, orderIDs []int64) ([
 }
 
 // enrollmentForWrite finds an enrollment by number for a write, or a NOT_FOUND refusal.
-func (s *Store) enrollmentForWrite(ctx context.Context, c Caller, number, field string) (*Enrollment, error) {
+func (s *Store) enrollmentForWrite(ctx context.Context, c Caller, number string) (*Enrollment, error) {
 	e, err := s.EnrollmentByNumber(ctx, c, number)
 	if errors.Is(err, ErrNotFound) {
-		return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), field)
+		return nil, refuse(licensing.CodeNotFound, fmt.Sprintf("no enrollment %q", number), "enrollment")
 	}
 	return e, err
 }

@@ -8,8 +8,8 @@ import (
 
 // Refusals of the store, as licensing.Problems.
 
-func refuse(code licensing.Code, msg string, field ...string) error {
-	return licensing.Problems{{Field: field, Code: code, Message: msg}}
+func refuse(code licensing.Code, msg string, input ...string) error {
+	return licensing.Problems{{Input: input, Code: code, Message: msg}}
 }
 
 func problem(p *licensing.Problem) error {

@@ -69,7 +69,7 @@ func (s *Store) CreateReservation(ctx context.Context, c Caller, d licensing.Res
 	var res *Reservation
 	err := s.InTx(ctx, func(tx *Store) error {
 		// Read without a lock, like an order's: the reservation checks the enrollment as it is now.
-		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber, "enrollmentNumber")
+		e, err := tx.enrollmentForWrite(ctx, c, d.EnrollmentNumber)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Store) ProcessReservation(ctx context.Context, c Caller, id int64, now 
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&res).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such reservation", "reservationId")
+				return refuse(licensing.CodeNotFound, "no such reservation", "reservation")
 			}
 			return err
 		}
@@ -175,11 +175,8 @@ func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollme
 		if err != nil {
 			return err
 		}
-		if p := licensing.MayManageReservationPermission(roles, e.OSMEmail); p != nil {
-			if p.Code == licensing.CodeNotPermitted {
-				p.Field = []string{"actingContactEmail"}
-			}
-			return problem(p)
+		if err := problem(licensing.MayManageReservationPermission(roles, e.OSMEmail)); err != nil {
+			return err
 		}
 		osm := strings.ToLower(e.OSMEmail)
 		q := tx.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, osm)

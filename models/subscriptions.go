@@ -143,7 +143,7 @@ func (s *Store) lockSubscription(ctx context.Context, c Caller, id int64) (*Subs
 	var sub Subscription
 	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&sub).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, "no such subscription", "subscriptionId")
+			return nil, refuse(licensing.CodeNotFound, "no such subscription", "subscription")
 		}
 		return nil, err
 	}
@@ -170,9 +170,8 @@ func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64,
 		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
-		if p := licensing.ValidateNewTotal(sub.Quantity, total); p != nil {
-			p.Field = []string{"quantity"}
-			return problem(p)
+		if err := problem(licensing.ValidateNewTotal(sub.Quantity, total)); err != nil {
+			return err
 		}
 		if err := tx.CheckQuantityLowering(ctx, sub, total, acceptConflict, now); err != nil {
 			return err
@@ -236,7 +235,7 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 		// A plain read: a purchase needs the account to exist, and accounts are never deleted.
 		a, err := tx.Account(ctx, c, r.AccountID)
 		if errors.Is(err, ErrNotFound) {
-			ps.Add(licensing.CodeNotFound, "no such account", "accountId")
+			ps.Add(licensing.CodeNotFound, "no such account", "account")
 		} else if err != nil {
 			return err
 		}

@@ -101,11 +101,11 @@ func (r *mutationResolver) CreateAccount(ctx context.Context, input model.Create
 		return nil, err
 	}
 	var a *models.Account
-	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
+	customerID, err := inputID(input.CustomerID, "Customer", "customer")
 	if err == nil {
 		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateAccountPayload {
+	return respond(createAccountInput, err, func(ue []*model.UserError) *model.CreateAccountPayload {
 		return &model.CreateAccountPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }
@@ -117,11 +117,11 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 		return nil, err
 	}
 	var a *models.Account
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
+	return respond(addAccountUsersInput, err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
 		return &model.AddAccountUsersPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }

@@ -158,12 +158,12 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 		return nil, err
 	}
 	var cu *models.Customer
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
+	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
 	if err == nil {
 		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
 			Language: input.Language}, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateCustomerPayload {
+	return respond(createCustomerInput, err, func(ue []*model.UserError) *model.CreateCustomerPayload {
 		return &model.CreateCustomerPayload{Customer: mapCustomer(cu), UserErrors: ue}
 	})
 }
@@ -175,11 +175,11 @@ func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.Crea
 		return nil, err
 	}
 	var a *models.Agreement
-	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
+	customerID, err := inputID(input.CustomerID, "Customer", "customer")
 	if err == nil {
 		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateAgreementPayload {
+	return respond(createAgreementInput, err, func(ue []*model.UserError) *model.CreateAgreementPayload {
 		return &model.CreateAgreementPayload{Agreement: mapAgreement(a), UserErrors: ue}
 	})
 }
@@ -191,12 +191,12 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 		return nil, err
 	}
 	var e *models.Enrollment
-	agreementID, err := inputID(input.AgreementID, "Agreement", "agreementId")
+	agreementID, err := inputID(input.AgreementID, "Agreement", "agreement")
 	if err == nil {
 		e, err = r.Store.CreateEnrollment(ctx, c, agreementID, licensing.EnrollmentDraft{Number: input.Number, OrganizationName: input.OrganizationName,
 			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate}, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
+	return respond(createEnrollmentInput, err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
 		return &model.CreateEnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 	})
 }

@@ -11,10 +11,10 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 )
 
-// respond builds a mutation payload: userErrors for a refusal (nothing was written), a GraphQL
-// error for anything else, the built payload on success.
-func respond[P any](err error, build func(ue []*model.UserError) P) (P, error) {
-	ue, err := payloadErrors(err)
+// respond builds the payload of a mutation whose input type is in: userErrors for a refusal
+// (nothing was written), a GraphQL error for anything else, the built payload on success.
+func respond[P any](in inputFields, err error, build func(ue []*model.UserError) P) (P, error) {
+	ue, err := payloadErrors(in, err)
 	if err != nil {
 		var zero P
 		return zero, err
@@ -156,7 +156,7 @@ func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
 		d.Lines = append(d.Lines, licensing.OrderLineDraft{SKU: l.Sku, Quantity: l.Quantity})
 	}
 	if in.MovesFromSubscriptionID != nil {
-		id, err := inputID(*in.MovesFromSubscriptionID, "Subscription", "movesFromSubscriptionId")
+		id, err := inputID(*in.MovesFromSubscriptionID, "Subscription", "directSubscription")
 		if err != nil {
 			return d, err
 		}
@@ -166,24 +166,26 @@ func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
 }
 
 // orderAction runs processOrder or cancelOrder.
-func (r *Resolver) orderAction(ctx context.Context, c models.Caller, in model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
+func (r *Resolver) orderAction(ctx context.Context, c models.Caller, input model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
 	var o *models.Order
-	id, err := inputID(in.OrderID, "Order", "orderId")
+	id, err := inputID(input.OrderID, "Order", "order")
+	in := orderActionInput
 	if err == nil {
 		o, err = act(ctx, c, id, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.OrderPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.OrderPayload {
 		return &model.OrderPayload{Order: mapOrder(o), UserErrors: ue}
 	})
 }
 
-func (r *Resolver) reservationPermission(ctx context.Context, in model.ReservationPermissionInput, grant bool) (*model.ReservationPermissionPayload, error) {
+func (r *Resolver) reservationPermission(ctx context.Context, input model.ReservationPermissionInput, grant bool) (*model.ReservationPermissionPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Store.SetReservationPermission(ctx, c, in.EnrollmentNumber, in.ActingContactEmail, grant, r.now())
-	return respond(err, func(ue []*model.UserError) *model.ReservationPermissionPayload {
+	e, err := r.Store.SetReservationPermission(ctx, c, input.EnrollmentNumber, input.ActingContactEmail, grant, r.now())
+	in := reservationPermissionInput
+	return respond(in, err, func(ue []*model.UserError) *model.ReservationPermissionPayload {
 		if len(ue) > 0 {
 			return &model.ReservationPermissionPayload{UserErrors: ue}
 		}
@@ -192,31 +194,31 @@ func (r *Resolver) reservationPermission(ctx context.Context, in model.Reservati
 }
 
 // subscriptionAction runs a change on one subscription and answers it as of now.
-func (r *Resolver) subscriptionAction(ctx context.Context, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
+func (r *Resolver) subscriptionAction(ctx context.Context, in inputFields, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var sub *models.Subscription
-	id, err := inputID(gid, "Subscription", "subscriptionId")
+	id, err := inputID(gid, "Subscription", "subscription")
 	if err == nil {
 		sub, err = act(c, id)
 	}
-	return r.subscriptionPayload(ctx, c, sub, err)
+	return r.subscriptionPayload(ctx, in, c, sub, err)
 }
 
-func (r *Resolver) subscriptionPayload(ctx context.Context, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
+func (r *Resolver) subscriptionPayload(ctx context.Context, in inputFields, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
 	var view *models.SubscriptionView
 	if err == nil {
 		view, err = r.Store.SubscriptionAsOf(ctx, c, sub.ID, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.SubscriptionPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.SubscriptionPayload {
 		return &model.SubscriptionPayload{Subscription: mapSubscription(view), UserErrors: ue}
 	})
 }
 
-func enrollmentPayload(e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
-	return respond(err, func(ue []*model.UserError) *model.EnrollmentPayload {
+func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
+	return respond(in, err, func(ue []*model.UserError) *model.EnrollmentPayload {
 		if len(ue) > 0 {
 			return &model.EnrollmentPayload{UserErrors: ue}
 		}

@@ -33,21 +33,22 @@ func parseGlobalID(gid string) (string, int64, bool) {
 }
 
 // inputID reads a global ID of the wanted type from a mutation input. A malformed ID or one of
-// another type is refused like a missing object: NOT_FOUND on that field.
-func inputID(gid, typ string, field ...string) (int64, error) {
+// another type is refused like a missing object: NOT_FOUND on that input, named in the domain's
+// words like every refusal (the input type's map names its field, inputs.go).
+func inputID(gid, typ string, input ...string) (int64, error) {
 	t, id, ok := parseGlobalID(gid)
 	if !ok || t != typ {
-		return 0, licensing.Problems{{Field: field, Code: licensing.CodeNotFound, Message: fmt.Sprintf("no such %s", strings.ToLower(typ))}}
+		return 0, licensing.Problems{{Input: input, Code: licensing.CodeNotFound, Message: fmt.Sprintf("no such %s", strings.ToLower(typ))}}
 	}
 	return id, nil
 }
 
 // optionalInputID is inputID for an optional field.
-func optionalInputID(gid *string, typ string, field ...string) (*int64, error) {
+func optionalInputID(gid *string, typ string, input ...string) (*int64, error) {
 	if gid == nil {
 		return nil, nil
 	}
-	id, err := inputID(*gid, typ, field...)
+	id, err := inputID(*gid, typ, input...)
 	return &id, err
 }
 

@@ -50,17 +50,17 @@ func accountConflictConnection(l *models.List[models.AccountConflictSummary]) *m
 }
 
 // licenseChange runs assignLicenses or removeLicenses.
-func (r *Resolver) licenseChange(ctx context.Context, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
+func (r *Resolver) licenseChange(ctx context.Context, in inputFields, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var res *models.AssignmentResult
-	accountID, err := inputID(accountGID, "Account", "accountId")
+	accountID, err := inputID(accountGID, "Account", "account")
 	if err == nil {
 		res, err = act(c, accountID)
 	}
-	return respond(err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
 		if res == nil {
 			return &model.LicenseAssignmentPayload{ChangedUsers: []string{}, UserErrors: ue}
 		}

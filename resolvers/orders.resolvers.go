@@ -25,7 +25,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	if err == nil {
 		o, err = r.Store.CreateOrder(ctx, c, d, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateOrderPayload {
+	return respond(createOrderInput, err, func(ue []*model.UserError) *model.CreateOrderPayload {
 		return &model.CreateOrderPayload{Order: mapOrder(o), UserErrors: ue}
 	})
 }
@@ -53,7 +53,7 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	}
 	res, err := r.Store.CreateReservation(ctx, c, licensing.ReservationDraft{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
 		Quantity: input.Quantity, ContactEmail: input.ContactEmail, IdempotencyKey: input.IdempotencyKey}, r.now())
-	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+	return respond(createReservationInput, err, func(ue []*model.UserError) *model.ReservationPayload {
 		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
 	})
 }
@@ -64,11 +64,11 @@ func (r *mutationResolver) ProcessReservation(ctx context.Context, input model.P
 		return nil, err
 	}
 	var res *models.Reservation
-	id, err := inputID(input.ReservationID, "Reservation", "reservationId")
+	id, err := inputID(input.ReservationID, "Reservation", "reservation")
 	if err == nil {
 		res, err = r.Store.ProcessReservation(ctx, c, id, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+	return respond(processReservationInput, err, func(ue []*model.UserError) *model.ReservationPayload {
 		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
 	})
 }
@@ -82,25 +82,25 @@ func (r *mutationResolver) RevokeReservationPermission(ctx context.Context, inpu
 }
 
 func (r *mutationResolver) SetSubscriptionQuantity(ctx context.Context, input model.SetSubscriptionQuantityInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setSubscriptionQuantityInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, input.AcceptConflict != nil && *input.AcceptConflict, r.now())
 	})
 }
 
 func (r *mutationResolver) SetAutoRenew(ctx context.Context, input model.SetAutoRenewInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setAutoRenewInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetAutoRenew(ctx, c, id, input.AutoRenew, r.now())
 	})
 }
 
 func (r *mutationResolver) RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.RenewSubscription(ctx, c, id, r.now())
 	})
 }
 
 func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.CancelSubscription(ctx, c, id, r.now())
 	})
 }
@@ -111,12 +111,12 @@ func (r *mutationResolver) CreateDirectSubscription(ctx context.Context, input m
 		return nil, err
 	}
 	var sub *models.Subscription
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		sub, err = r.Store.CreateDirectSubscription(ctx, c, models.DirectSubscriptionRequest{AccountID: accountID, SKU: input.Sku,
 			Quantity: input.Quantity, EndDate: input.EndDate, AutoRenew: input.AutoRenew == nil || *input.AutoRenew}, r.now())
 	}
-	return r.subscriptionPayload(ctx, c, sub, err)
+	return r.subscriptionPayload(ctx, createDirectSubscriptionInput, c, sub, err)
 }
 
 func (r *orderResolver) Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error) {
