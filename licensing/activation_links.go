@@ -25,6 +25,15 @@ func LinkExpiresAt(originalPurchase Date, reenabledUntil *time.Time) time.Time {
 	return exp
 }
 
+// CheckLinkReenable checks support's re-enable of an expired link (LinkExpiresAt): the link must
+// work again until an instant after asOf.
+func CheckLinkReenable(until, asOf time.Time) *Problem {
+	if until.After(asOf) {
+		return nil
+	}
+	return refusal(CodeInvalid, "validUntil must be in the future", "linkValidUntil")
+}
+
 // R-ACT-9: CheckActivationLink is the only check of who activates through a link: it takes no
 // caller identity, so anyone holding the link can complete activation (the email may be
 // forwarded); it refuses an expired link (LinkExpiresAt). A zero purchase date never expires.

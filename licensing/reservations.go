@@ -72,6 +72,11 @@ func ReservationBillingDate(agreementAnniversary Date, reservedAt time.Time) Dat
 	return next
 }
 
+// NotYetBilled tells whether a reservation billed on billingDate (ReservationBillingDate) is
+// still unbilled as of asOf: until that day begins its licenses count (they were added at once)
+// and show as reserved-not-billed in the summary.
+func NotYetBilled(billingDate Date, asOf time.Time) bool { return billingDate.After(DateOf(asOf)) }
+
 func anniversaryIn(a Date, year int) Date {
 	m, d := a.Start().Month(), a.Start().Day()
 	if m == time.February && d == 29 && !isLeapYear(year) {

@@ -78,10 +78,11 @@ func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page)
 // CreateAccount stores an account with its domains, administrators and users, in one transaction.
 func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft, now time.Time) (*Account, error) {
 	if err := d.Validate().Err(); err != nil {
-		return nil, err
+		return nil, wrap("create account", err)
 	}
 	var a Account
 	err := s.InTx(ctx, func(tx *Store) error {
+		// Plain reads: customers are never deleted; unique indexes keep domains and user names single.
 		cu, err := tx.Customer(ctx, c, customerID)
 		if errors.Is(err, ErrNotFound) {
 			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
@@ -110,7 +111,7 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 		return tx.insertUsers(ctx, a, d.Users, now)
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("create account", err)
 	}
 	return &a, nil
 }
@@ -131,11 +132,12 @@ func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.Us
 // AddAccountUsers adds users to one of the caller's accounts.
 func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, users []licensing.UserDraft, now time.Time) (*Account, error) {
 	if err := licensing.ValidateUsers(users).Err(); err != nil {
-		return nil, err
+		return nil, wrap("add account users", err)
 	}
 	var a *Account
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
+		// A plain read: accounts are never deleted; the unique index keeps user names single.
 		if a, err = tx.Account(ctx, c, accountID); errors.Is(err, ErrNotFound) {
 			return licensing.Problems{{Input: []string{"account"}, Code: licensing.CodeNotFound, Message: "no such account"}}
 		} else if err != nil {
@@ -143,7 +145,7 @@ func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, 
 		}
 		return tx.insertUsers(ctx, *a, users, now)
 	})
-	return orNil(a, err)
+	return orNil(a, wrap("add account users", err))
 }
 
 // DomainsByAccount, AdminsByAccount load the parts of many accounts at once (for dataloaders).

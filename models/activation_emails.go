@@ -75,7 +75,7 @@ type ContactUpdate struct {
 // new contact (R-ACT-6, R-ACT-7).
 func (s *Store) UpdateSubscriptionContact(ctx context.Context, c Caller, number, name, email string, now time.Time) (*ContactUpdate, error) {
 	if err := licensing.ValidateSubscriptionContact(name, email).Err(); err != nil {
-		return nil, err
+		return nil, wrap("update subscription contact", err)
 	}
 	out := &ContactUpdate{}
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -101,7 +101,7 @@ func (s *Store) UpdateSubscriptionContact(ctx context.Context, c Caller, number,
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("update subscription contact", err)
 	}
 	return out, nil
 }
@@ -132,7 +132,7 @@ func (s *Store) ResendActivationEmail(ctx context.Context, c Caller, number stri
 		m, err = tx.sendEmail(ctx, e, plan, now)
 		return err
 	})
-	return orNil(m, err)
+	return orNil(m, wrap("resend activation email", err))
 }
 
 // DueEmail is an activation email claimed for sending, with a fresh token for its link and
@@ -167,7 +167,7 @@ func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, lease time.Du
 	now = now.UTC() // SQLite compares instants as text: one zone for all
 	var ids []int64
 	if err := s.ctx(ctx).Model(&ActivationEmail{}).Where(emailDue, now, now, now).Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
-		return nil, err
+		return nil, wrap("claim due emails", err)
 	}
 	var out []DueEmail
 	for _, id := range ids {
@@ -246,8 +246,8 @@ func (s *Store) claimEmail(ctx context.Context, id int64, now time.Time, lease t
 // is guarded only by the email still being unsent; a second acceptance changes nothing.
 func (s *Store) MarkEmailSent(ctx context.Context, id int64, now time.Time) error {
 	now = now.UTC()
-	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
-		Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""}).Error
+	return wrap("mark activation email sent", s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
+		Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""}).Error)
 }
 
 // ReleaseEmail ends the lease of a claim whose send failed: the email is claimed again from
@@ -259,6 +259,6 @@ func (s *Store) ReleaseEmail(ctx context.Context, id, claimID int64, nextAttempt
 	if r := []rune(why); len(r) > MaxEmailError {
 		why = string(r[:MaxEmailError])
 	}
-	return s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ? AND sent_at IS NULL", id, claimID).
-		Updates(map[string]any{"claimed_until": nil, "claim_id": nil, "next_attempt_at": nextAttempt, "last_error": why}).Error
+	return wrap("release activation email", s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ? AND sent_at IS NULL", id, claimID).
+		Updates(map[string]any{"claimed_until": nil, "claim_id": nil, "next_attempt_at": nextAttempt, "last_error": why}).Error)
 }

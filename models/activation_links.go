@@ -40,8 +40,8 @@ func hashToken(token string) string {
 // ReenableActivationLink lets an expired link work again until the given instant (R-ACT-8);
 // a support (operator) action.
 func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number string, until, now time.Time) (*Enrollment, error) {
-	if !until.After(now) {
-		return nil, refuse(licensing.CodeInvalid, "validUntil must be in the future", "linkValidUntil")
+	if err := problem(licensing.CheckLinkReenable(until, now)); err != nil {
+		return nil, wrap("reenable activation link", err)
 	}
 	var e *Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -53,11 +53,11 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 		if err := tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error; err != nil {
 			return err
 		}
-		// The emails held back because the link had expired go now (R-ACT-8).
+		// The emails held back because the link had expired go now (licensing.DispatchFor).
 		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL", e.ResellerID, e.ID).
 			Updates(map[string]any{"next_attempt_at": now, "last_error": ""}).Error
 	})
-	return orNil(e, err)
+	return orNil(e, wrap("reenable activation link", err))
 }
 
 // ActivationRequest is an activateEnrollment call: the token from the email and either an
@@ -78,6 +78,7 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 	var e *Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
 		var link ActivationLink
+		// Links are never changed once made: a plain read; the enrollment is then locked.
 		err := c.scope(tx.ctx(ctx)).Where("token_hash = ?", hashToken(r.Token)).Take(&link).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return refuse(licensing.CodeNotFound, "no activation link matches this token", "token")
@@ -131,5 +132,5 @@ func (s *Store) ActivateEnrollment(ctx context.Context, c Caller, r ActivationRe
 		}
 		return tx.associate(ctx, e, accountID, licensing.AssociatedByLink, now)
 	})
-	return orNil(e, err)
+	return orNil(e, wrap("activate enrollment", err))
 }

@@ -235,7 +235,7 @@ func (s *Store) RemapEnrollment(ctx context.Context, c Caller, number string, ac
 		}
 		return tx.associate(ctx, e, accountID, licensing.AssociatedBySupportRemap, now)
 	})
-	return orNil(e, err)
+	return orNil(e, wrap("remap enrollment", err))
 }
 
 // ProductKeysByOrder loads the product keys of many orders (for dataloaders).

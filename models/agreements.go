@@ -86,10 +86,10 @@ type Enrollment struct {
 // CreateReseller stores a reseller (operators only; the resolver checks).
 func (s *Store) CreateReseller(ctx context.Context, d licensing.ResellerDraft, now time.Time) (*Reseller, error) {
 	if err := d.Validate().Err(); err != nil {
-		return nil, err
+		return nil, wrap("create reseller", err)
 	}
 	r := Reseller{ID: newID(), Name: strings.TrimSpace(d.Name), CreatedAt: now}
-	return &r, s.ctx(ctx).Create(&r).Error
+	return orNil(&r, wrap("create reseller", s.ctx(ctx).Create(&r).Error))
 }
 
 // Reseller returns a reseller the caller may see: operators any, others only their own.
@@ -138,15 +138,20 @@ func (s *Store) ownerFor(ctx context.Context, c Caller, requested *int64) (int64
 // CreateCustomer stores a customer of the caller's reseller (or, for operators, resellerID's).
 func (s *Store) CreateCustomer(ctx context.Context, c Caller, resellerID *int64, d licensing.CustomerDraft, now time.Time) (*Customer, error) {
 	if err := d.Validate().Err(); err != nil {
-		return nil, err
+		return nil, wrap("create customer", err)
 	}
-	owner, err := s.ownerFor(ctx, c, resellerID)
-	if err != nil {
-		return nil, err
-	}
-	cu := Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country,
-		Language: d.CustomerLanguage(), CreatedAt: now}
-	return &cu, s.ctx(ctx).Create(&cu).Error
+	var cu *Customer
+	err := s.InTx(ctx, func(tx *Store) error {
+		// A plain read of the owner: resellers are never deleted.
+		owner, err := tx.ownerFor(ctx, c, resellerID)
+		if err != nil {
+			return err
+		}
+		cu = &Customer{ID: newID(), ResellerID: owner, OrganizationName: strings.TrimSpace(d.OrganizationName), Country: d.Country,
+			Language: d.CustomerLanguage(), CreatedAt: now}
+		return tx.ctx(ctx).Create(cu).Error
+	})
+	return orNil(cu, wrap("create customer", err))
 }
 
 func (s *Store) Customer(ctx context.Context, c Caller, id int64) (*Customer, error) {
@@ -246,10 +251,11 @@ func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p P
 // CreateAgreement stores an agreement with its contacts for one of the caller's customers.
 func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64, d licensing.AgreementDraft, now time.Time) (*Agreement, error) {
 	if err := d.Validate().Err(); err != nil {
-		return nil, err
+		return nil, wrap("create agreement", err)
 	}
 	var a Agreement
 	err := s.InTx(ctx, func(tx *Store) error {
+		// A plain read: customers are never deleted; the unique index keeps numbers single.
 		cu, err := tx.Customer(ctx, c, customerID)
 		if errors.Is(err, ErrNotFound) {
 			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
@@ -277,7 +283,7 @@ func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64,
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("create agreement", err)
 	}
 	return &a, nil
 }
@@ -313,10 +319,11 @@ func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p
 // CreateEnrollment stores an enrollment under one of the caller's agreements.
 func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int64, d licensing.EnrollmentDraft, now time.Time) (*Enrollment, error) {
 	if err := d.Validate().Err(); err != nil {
-		return nil, err
+		return nil, wrap("create enrollment", err)
 	}
 	var e Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
+		// A plain read: agreements are never deleted; the unique index keeps numbers single.
 		a, err := tx.Agreement(ctx, c, agreementID)
 		if errors.Is(err, ErrNotFound) {
 			return licensing.Problems{{Input: []string{"agreement"}, Code: licensing.CodeNotFound, Message: "no such agreement"}}
@@ -335,7 +342,7 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("create enrollment", err)
 	}
 	return &e, nil
 }

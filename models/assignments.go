@@ -126,7 +126,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("assign licenses", err)
 	}
 	return out, nil
 }
@@ -189,7 +189,7 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("remove licenses", err)
 	}
 	return out, nil
 }
@@ -239,7 +239,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("delete account user", err)
 	}
 	return out, nil
 }
@@ -271,11 +271,21 @@ func (s *Store) forUpdate(ctx context.Context) *gorm.DB {
 // account, or the account of a direct (MOSP) purchase; nil when the enrollment is not
 // activated yet (no pool, so nothing can be assigned or in conflict).
 func (s *Store) AccountOfSubscription(ctx context.Context, sub *Subscription) (*int64, error) {
+	return s.accountOfSubscription(ctx, sub, false)
+}
+
+// accountOfSubscription is AccountOfSubscription; lock reads the enrollment FOR UPDATE, so that
+// its account cannot change (a remap) until the transaction ends.
+func (s *Store) accountOfSubscription(ctx context.Context, sub *Subscription, lock bool) (*int64, error) {
 	if sub.EnrollmentID == nil {
 		return sub.DirectAccountID, nil
 	}
+	q := s.ctx(ctx)
+	if lock {
+		q = q.Clauses(lockForUpdate)
+	}
 	var e Enrollment
-	if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", sub.ResellerID, *sub.EnrollmentID).Take(&e).Error; err != nil {
+	if err := q.Where("reseller_id = ? AND id = ?", sub.ResellerID, *sub.EnrollmentID).Take(&e).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return e.AccountID, nil
@@ -507,13 +517,13 @@ func (LicensePool) TableName() string { return "license_pools" }
 // a repair tool for operators, and the step after writing assignments in bulk (Seed, tests).
 // The summary and the conflict list read the counters; assignment decisions do not.
 func (s *Store) RebuildLicensePools(ctx context.Context) error {
-	return s.InTx(ctx, func(tx *Store) error {
+	return wrap("rebuild license pools", s.InTx(ctx, func(tx *Store) error {
 		if err := tx.ctx(ctx).Exec("DELETE FROM license_pools").Error; err != nil {
 			return err
 		}
 		return tx.ctx(ctx).Exec(`INSERT INTO license_pools (reseller_id, account_id, sku, assigned)
 			SELECT reseller_id, account_id, sku, COUNT(*) FROM license_assignments GROUP BY reseller_id, account_id, sku`).Error
-	})
+	}))
 }
 
 // normalizeUserName matches insertUsers, which stores user names in lower case.

@@ -151,44 +151,55 @@ type NewKey struct {
 // CreateAPIKey stores a key for a reseller (or an operator key when resellerID is nil). Only
 // operators call it; the resolver checks that.
 func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string, now time.Time) (*NewKey, error) {
-	var ps licensing.Problems
-	if strings.TrimSpace(name) == "" {
-		ps.Add(licensing.CodeRequired, "name must not be empty", "name")
-	}
-	switch {
-	case role == RoleOperator && resellerID != nil:
-		ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "reseller")
-	case role != RoleOperator && resellerID == nil:
-		ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "reseller")
-	case resellerID != nil:
-		if _, err := s.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
-			ps.Add(licensing.CodeNotFound, "no such reseller", "reseller")
-		} else if err != nil {
-			return nil, err
+	var key *NewKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		var ps licensing.Problems
+		if strings.TrimSpace(name) == "" {
+			ps.Add(licensing.CodeRequired, "name must not be empty", "name")
 		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	secret, hash := newSecret()
-	k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: now}
-	if err := s.ctx(ctx).Create(&k).Error; err != nil {
-		return nil, err
-	}
-	return &NewKey{APIKey: k, Token: fmt.Sprintf("%s%d_%s", keyPrefix, k.ID, secret)}, nil
+		switch {
+		case role == RoleOperator && resellerID != nil:
+			ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "reseller")
+		case role != RoleOperator && resellerID == nil:
+			ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "reseller")
+		case resellerID != nil:
+			// A plain read: resellers are never deleted.
+			if _, err := tx.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
+				ps.Add(licensing.CodeNotFound, "no such reseller", "reseller")
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		secret, hash := newSecret()
+		k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: now}
+		key = &NewKey{APIKey: k, Token: fmt.Sprintf("%s%d_%s", keyPrefix, k.ID, secret)}
+		return tx.ctx(ctx).Create(&k).Error
+	})
+	return orNil(key, wrap("create API key", err))
 }
 
 // CreateFirstOperatorKey makes an operator key when no operator key exists yet (bootstrap).
+// It is one transaction; the count is a plain read, so two bootstraps run at the very same
+// moment could both make a key (the command is run by hand, once per database).
 func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKey, error) {
-	var n int64
-	if err := s.ctx(ctx).Model(&APIKey{}).Where("role = ? AND revoked_at IS NULL", RoleOperator).Count(&n).Error; err != nil {
-		return nil, err
-	}
-	if n > 0 {
-		return nil, ErrOperatorKeyExists
-	}
-	// A command-line bootstrap with no request: its instant is the wall clock's.
-	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name, time.Now().UTC())
+	var key *NewKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		var n int64
+		if err := tx.ctx(ctx).Model(&APIKey{}).Where("role = ? AND revoked_at IS NULL", RoleOperator).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrOperatorKeyExists
+		}
+		var err error
+		// A command-line bootstrap with no request: its instant is the wall clock's.
+		key, err = tx.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name, time.Now().UTC())
+		return err
+	})
+	return orNil(key, wrap("create first operator key", err))
 }
 
 // APIKeys lists the keys the caller may see (operators: all; others: their reseller's).
@@ -213,7 +224,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64, now time.T
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("revoke API key", err)
 	}
 	return &k, nil
 }
@@ -238,7 +249,7 @@ func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLi
 			"cost_bucket_size": l.BucketSize, "cost_restore_rate": l.RestoreRate, "max_in_flight": l.MaxInFlight}).Error
 	})
 	if err != nil {
-		return nil, fmt.Errorf("set API key limits: %w", err)
+		return nil, wrap("set API key limits", err)
 	}
 	return &k, nil
 }

@@ -123,10 +123,12 @@ type AccountConflictSummary struct {
 
 // AccountsWithConflicts lists the caller's accounts with a conflict as of asOf, ascending by
 // account id (keyset: p.After is the last account id of the previous page), with Total the
-// number of such accounts. A conflict is licensing.ConflictsAt's (conflictFor): a SKU pool
-// with more assigned users than ACTIVE plus IN_GRACE quantity (R-LIC-2, R-SUB-4). One SQL
-// aggregation over the pool counters (license_pools) and the subscriptions, no per-account
-// query.
+// number of such accounts. The SQL decides for speed what licensing.Deficit decides for one
+// pool (a SKU pool with more assigned users than ACTIVE plus IN_GRACE quantity, R-LIC-2):
+// "c.n > c.lic + c.grace" below mirrors it, and SKUsInConflict and Deficit mirror
+// licensing.ConflictsAt. One SQL aggregation over the pool counters (license_pools) and the
+// subscriptions, no per-account query; TestLicenseSummaryMatchesTheRules compares it with
+// ConflictsAt on random data.
 func (s *Store) AccountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
 	var out *List[AccountConflictSummary]
 	err := s.aggregate(ctx, func() (err error) {

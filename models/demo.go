@@ -18,8 +18,18 @@ type Demo struct {
 var ErrNotEmpty = errors.New("seed-demo fills an empty database only; this one already has resellers")
 
 // SeedDemo fills an empty database with one reseller, its key, two customers with agreements of
-// different programs, enrollments and accounts, so a newcomer sees real data at once.
+// different programs, enrollments and accounts, so a newcomer sees real data at once. It is one
+// transaction: a failure leaves the database empty, so the command can simply run again.
 func (s *Store) SeedDemo(ctx context.Context) (*Demo, error) {
+	var demo *Demo
+	err := s.InTx(ctx, func(tx *Store) (err error) {
+		demo, err = tx.seedDemo(ctx)
+		return err
+	})
+	return orNil(demo, wrap("seed demo", err))
+}
+
+func (s *Store) seedDemo(ctx context.Context) (*Demo, error) {
 	var n int64
 	if err := s.ctx(ctx).Model(&Reseller{}).Count(&n).Error; err != nil {
 		return nil, err

@@ -196,9 +196,12 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		if err := tx.ctx(ctx).Where("reseller_id = ? AND order_id = ?", o.ResellerID, o.ID).Order("line_no").Find(&lines).Error; err != nil {
 			return err
 		}
-		e, err := byID[Enrollment](ctx, tx, c, o.EnrollmentID)
-		if err != nil {
-			return err
+		// The enrollment is locked too: processing decides its first order, its activation email
+		// and its account (afterOrderProcessed), which a concurrent processing of another of its
+		// orders must not decide as well.
+		var e *Enrollment
+		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", o.EnrollmentID).Take(&e).Error; err != nil {
+			return notFound(err)
 		}
 		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
 		if err != nil {
@@ -219,7 +222,7 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		}
 		return tx.afterOrderProcessed(ctx, e, a, o, lines, now)
 	})
-	return orNil(o, err)
+	return orNil(o, wrap("process order", err))
 }
 
 // CancelOrder cancels a PLACED order; it never touched a subscription.
@@ -236,7 +239,7 @@ func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Ti
 		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
 		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
 	})
-	return orNil(o, err)
+	return orNil(o, wrap("cancel order", err))
 }
 
 // OrderFilter narrows an order list.

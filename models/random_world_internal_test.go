@@ -169,7 +169,7 @@ func (w *randomWorld) holdings(asOf time.Time) map[poolKey]*licensing.SKUHolding
 	for _, sub := range subs {
 		rnb := 0
 		for _, rv := range w.reserved[sub.ID] {
-			if rv.BillingDate.After(licensing.DateOf(asOf)) {
+			if licensing.NotYetBilled(rv.BillingDate, asOf) {
 				rnb += rv.Quantity
 			}
 		}

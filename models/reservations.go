@@ -201,14 +201,21 @@ func (s *Store) OSMCanReserve(ctx context.Context, c Caller, e *Enrollment) (boo
 	return n > 0, err
 }
 
+// notBilledSQL mirrors licensing.NotYetBilled: billed on a day after the instant's day.
+const notBilledSQL = "billing_date > ?"
+
+// overdueSQL mirrors licensing.ReservationOverdue: still PENDING, reserved at or before the
+// instant minus licensing.ReservationOverdueAfter (overdue from OverdueAt on).
+const overdueSQL = "status = ? AND reserved_at <= ?"
+
 // ReservationFilter narrows a reservation list.
 type ReservationFilter struct {
 	EnrollmentID  *int64
 	Status        *licensing.ReservationStatus
 	ReservedFrom  *time.Time
 	ReservedTo    *time.Time
-	NotBilledAsOf *time.Time // billed on an anniversary after this instant's day (R-RES-1)
-	OverdueAsOf   *time.Time // still pending 25 hours after they were made (R-RES-4)
+	NotBilledAsOf *time.Time // not yet billed then (licensing.NotYetBilled)
+	OverdueAsOf   *time.Time // overdue then (licensing.ReservationOverdue)
 }
 
 func (s *Store) Reservations(ctx context.Context, c Caller, f ReservationFilter, p Page) (*List[Reservation], error) {
@@ -225,12 +232,13 @@ func (s *Store) Reservations(ctx context.Context, c Caller, f ReservationFilter,
 	if f.ReservedTo != nil {
 		q = q.Where("reserved_at <= ?", *f.ReservedTo)
 	}
+	// Two filters a page needs in SQL: notBilledSQL and overdueSQL mirror the rules, and
+	// TestReservationFiltersFollowTheRules compares them on random data.
 	if f.NotBilledAsOf != nil {
-		q = q.Where("billing_date > ?", licensing.DateOf(*f.NotBilledAsOf))
+		q = q.Where(notBilledSQL, licensing.DateOf(*f.NotBilledAsOf))
 	}
 	if f.OverdueAsOf != nil {
-		// Overdue from OverdueAt(reservedAt) on: reserved at or before asOf minus the period.
-		q = q.Where("status = ? AND reserved_at <= ?", licensing.ReservationPending, f.OverdueAsOf.Add(-licensing.ReservationOverdueAfter))
+		q = q.Where(overdueSQL, licensing.ReservationPending, f.OverdueAsOf.Add(-licensing.ReservationOverdueAfter))
 	}
 	return list[Reservation](q, p)
 }

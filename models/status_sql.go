@@ -28,10 +28,11 @@ type sqlFragment struct {
 	args []any
 }
 
-// statusSQL is licensing.SubscriptionTerm.StatusAt as a SQL expression on the subscription
+// statusSQL mirrors licensing.SubscriptionTerm.StatusAt as a SQL expression on the subscription
 // alias a, as of asOf, in the same order of precedence: a cancellation stands (R-SUB-6);
 // then grace from the renewal (R-SUB-2) until deprovisioned (R-SUB-3); then past the end
-// date with auto-renew off, which is "asOf's day after end_date" (R-SUB-5); else ACTIVE.
+// date with auto-renew off, which is "asOf's day after end_date" (R-SUB-5); else ACTIVE. The
+// summary and the conflict list use it; their random-data test checks it with them.
 // Instants and the day are parameters: no database clock, no date functions.
 func statusSQL(a string, asOf time.Time) sqlFragment {
 	asOf = asOf.UTC()

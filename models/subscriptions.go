@@ -151,7 +151,8 @@ func (s *Store) lockSubscription(ctx context.Context, c Caller, id int64) (*Subs
 }
 
 // updateSubscription runs change on a locked subscription in one transaction.
-func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
+// operation names it in errors.
+func (s *Store) updateSubscription(ctx context.Context, operation string, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
 	var sub *Subscription
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
@@ -160,13 +161,13 @@ func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, chan
 		}
 		return change(tx, sub)
 	})
-	return orNil(sub, err)
+	return orNil(sub, wrap(operation, err))
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
 // Lowering it below what is assigned on its account needs acceptConflict (R-LIC-6).
 func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, acceptConflict bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set subscription quantity", c, id, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
@@ -182,7 +183,7 @@ func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64,
 
 // SetAutoRenew switches auto-renewal (R-SUB-5).
 func (s *Store) SetAutoRenew(ctx context.Context, c Caller, id int64, on bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set auto-renew", c, id, func(tx *Store, sub *Subscription) error {
 		sub.AutoRenew, sub.UpdatedAt = on, now
 		return tx.ctx(ctx).Model(sub).Updates(map[string]any{"auto_renew": on, "updated_at": now}).Error
 	})
@@ -190,7 +191,7 @@ func (s *Store) SetAutoRenew(ctx context.Context, c Caller, id int64, on bool, n
 
 // RenewSubscription starts a new one-year term; an EXPIRED subscription is ACTIVE again (R-SUB-5).
 func (s *Store) RenewSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "renew subscription", c, id, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanRenewSubscription(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
@@ -202,7 +203,7 @@ func (s *Store) RenewSubscription(ctx context.Context, c Caller, id int64, now t
 // CancelSubscription cancels at once where the program allows it (R-SUB-6); operators act as
 // support, which cancels MOSP subscriptions.
 func (s *Store) CancelSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "cancel subscription", c, id, func(tx *Store, sub *Subscription) error {
 		if sub.CancelledAt != nil {
 			return nil // cancelling twice keeps the first cancellation
 		}

@@ -1,6 +1,11 @@
 package models
 
-// The license summary for BI (R-BI-1, R-BI-2): one SQL aggregation in the database.
+// The license summary for BI (R-BI-1, R-BI-2): one SQL aggregation in the database. It decides
+// for speed what licensing.Summarize decides over licensing.SummaryCellAt of every pool (and
+// statusSQL what SubscriptionTerm.StatusAt decides, notBilledSQL what NotYetBilled decides);
+// TestLicenseSummaryMatchesTheRules compares the two on random data, grouped and filtered by
+// every dimension. R-BI-2 itself, computing in the database and staying fast at a million
+// assignments, is this file's and the benchmarks' (summary_bench_test.go), not licensing's.
 //
 // Cells. licensing.SummaryRow sums right only over licence pools (a SKU on an account):
 // Unassignable keeps Available from letting a spare license of one pool cover a user of
@@ -371,7 +376,7 @@ func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFil
 	st := statusSQL("s", asOf)
 	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0,
 		CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END, 0
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, licensing.DateOf(asOf))
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 	b.scope(c, "")
 	b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id
@@ -448,7 +453,7 @@ func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f
 	if reservations {
 		b.add(`s.id AS sid, 3 AS cls, 0 AS cap,
 		CASE WHEN s.quantity > 0 AND `+st.sql+` = `+stActive+` THEN (CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END) ELSE 0 END AS rsv, 0 AS n
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, append(st.args, licensing.DateOf(asOf))...)
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, append(st.args, licensing.DateOf(asOf))...)
 		b.scope(c, "")
 		b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
