@@ -535,10 +535,39 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 	for _, d := range groupBy {
 		byPool = byPool && poolDimension(d)
 	}
-	k := cellKeysOf(groupBy, f)
 	var b sqlBuilder
 	b.add(`SELECT `)
-	// Each dimension: what it groups and orders by, and what it shows.
+	keys := summaryGroupColumns(&b, cat, groupBy)
+	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
+	if byPool {
+		assigned, lic, grace = "c.n", "c.lic", "c.grace"
+	}
+	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
+	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
+	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
+FROM (`)
+	if byPool {
+		withReseller := slices.Contains(groupBy, licensing.SummaryByReseller) || len(f.ResellerIDs) > 0
+		poolAggregateSQL(&b, c, cat, f, asOf, withReseller)
+		b.add(`
+	UNION ALL
+	`)
+		reservedRows(&b, c, cat, f, asOf, withReseller)
+		b.add(`) c WHERE 1 = 1`)
+	} else {
+		allocatedCells(&b, c, cat, cellKeysOf(groupBy, f), f, asOf)
+	}
+	summaryFilterSQL(&b, cat, f)
+	if len(keys) > 0 {
+		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
+	}
+	b.add(" LIMIT ? OFFSET ?", p.First+1, p.Offset)
+	return b.String(), b.args
+}
+
+// summaryGroupColumns writes the shown column of each dimension of groupBy and returns what
+// each groups and orders by.
+func summaryGroupColumns(b *sqlBuilder, cat *summaryCatalogInfo, groupBy []licensing.SummaryDimension) []string {
 	acc := `(CASE WHEN c.acc < 0 THEN NULL ELSE c.acc END)`
 	family := cat.nameSQL("c.kk", cat.families)
 	var keys []string
@@ -565,24 +594,13 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 		keys = append(keys, group)
 		b.add(show + " AS " + summaryAliases[d] + ", ")
 	}
-	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
-	if byPool {
-		assigned, lic, grace = "c.n", "c.lic", "c.grace"
-	}
-	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
-	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
-	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
-FROM (`)
-	if byPool {
-		withReseller := slices.Contains(groupBy, licensing.SummaryByReseller) || len(f.ResellerIDs) > 0
-		poolAggregateSQL(&b, c, cat, f, asOf, withReseller)
-		b.add(`
-	UNION ALL
-	`)
-		reservedRows(&b, c, cat, f, asOf, withReseller)
-		b.add(`) c WHERE 1 = 1`)
-	} else {
-		b.add(`SELECT w.*, CASE
+	return keys
+}
+
+// allocatedCells writes the per-subscription cells c, each with its allocated users (asg): the
+// rows of summaryRows and poolRows, the window sums per pool, and the allocation.
+func allocatedCells(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time) {
+	b.add(`SELECT w.*, CASE
 		WHEN w.cls = 9 THEN (CASE WHEN w.pool_n > w.before_n THEN w.pool_n - w.before_n ELSE 0 END)
 		WHEN w.pool_n <= w.before_n THEN 0
 		WHEN w.pool_n - w.before_n > w.cap THEN w.cap
@@ -591,19 +609,22 @@ FROM (`)
 		SUM(u.cap) OVER (PARTITION BY u.acc, u.kk ORDER BY u.cls, u.sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - u.cap AS before_n
 	FROM (
 	`)
-		summaryRows(&b, c, cat, k, f, asOf, false)
-		b.add(`
+	summaryRows(b, c, cat, k, f, asOf, false)
+	b.add(`
 	UNION ALL
 	`)
-		summaryRows(&b, c, cat, k, f, asOf, true)
-		b.add(`
+	summaryRows(b, c, cat, k, f, asOf, true)
+	b.add(`
 	UNION ALL
 	`)
-		poolRows(&b, c, cat, k, f)
-		b.add(`
+	poolRows(b, c, cat, k, f)
+	b.add(`
 	) u) w) c
 	WHERE NOT (c.cls = 9 AND c.asg = 0)`) // an overflow row with no user left over is no cell
-	}
+}
+
+// summaryFilterSQL keeps the cells that match the filter on every dimension it names.
+func summaryFilterSQL(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter) {
 	in := func(col string, vals any, n int) {
 		if n > 0 {
 			b.add(" AND "+col+" IN ?", vals)
@@ -628,9 +649,4 @@ FROM (`)
 			return (len(f.SKUs) == 0 || slices.Contains(f.SKUs, code)) && (len(f.Families) == 0 || slices.Contains(f.Families, licensing.Family(fam)))
 		}))
 	}
-	if len(keys) > 0 {
-		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
-	}
-	b.add(" LIMIT ? OFFSET ?", p.First+1, p.Offset)
-	return b.String(), b.args
 }
