@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -66,12 +65,8 @@ type AccountFilter struct {
 
 func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page) (*List[Account], error) {
 	q := c.scope(s.ctx(ctx).Model(&Account{}))
-	if f.CustomerID != nil {
-		q = q.Where("customer_id = ?", *f.CustomerID)
-	}
-	if f.Country != nil {
-		q = q.Where("country = ?", *f.Country)
-	}
+	q = where(q, "customer_id = ?", f.CustomerID)
+	q = where(q, "country = ?", f.Country)
 	return list[Account](q, p)
 }
 
@@ -83,10 +78,8 @@ func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d
 	var a Account
 	err := s.InTx(ctx, func(tx *Store) error {
 		// Plain reads: customers are never deleted; unique indexes keep domains and user names single.
-		cu, err := tx.Customer(ctx, c, customerID)
-		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
-		} else if err != nil {
+		cu, err := findFor[Customer](ctx, tx, c, customerID, "customer")
+		if err != nil {
 			return err
 		}
 		a = Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
@@ -138,9 +131,7 @@ func (s *Store) AddAccountUsers(ctx context.Context, c Caller, accountID int64, 
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
 		// A plain read: accounts are never deleted; the unique index keeps user names single.
-		if a, err = tx.Account(ctx, c, accountID); errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Input: []string{"account"}, Code: licensing.CodeNotFound, Message: "no such account"}}
-		} else if err != nil {
+		if a, err = findFor[Account](ctx, tx, c, accountID, "account"); err != nil {
 			return err
 		}
 		return tx.insertUsers(ctx, *a, users, now)

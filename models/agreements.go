@@ -214,12 +214,8 @@ type CustomerFilter struct {
 
 func (s *Store) Customers(ctx context.Context, c Caller, f CustomerFilter, p Page) (*List[Customer], error) {
 	q := c.scope(s.ctx(ctx).Model(&Customer{}))
-	if f.ResellerID != nil {
-		q = q.Where("reseller_id = ?", *f.ResellerID)
-	}
-	if f.Country != nil {
-		q = q.Where("country = ?", *f.Country)
-	}
+	q = where(q, "reseller_id = ?", f.ResellerID)
+	q = where(q, "country = ?", f.Country)
 	if f.NameLike != nil {
 		// '!' escapes: a backslash in ESCAPE means one character on MySQL and two on SQLite.
 		q = q.Where("LOWER(organization_name) LIKE ? ESCAPE '!'", "%"+strings.ToLower(escapeLike(*f.NameLike))+"%")
@@ -239,12 +235,8 @@ type AgreementFilter struct {
 
 func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p Page) (*List[Agreement], error) {
 	q := c.scope(s.ctx(ctx).Model(&Agreement{}))
-	if f.CustomerID != nil {
-		q = q.Where("customer_id = ?", *f.CustomerID)
-	}
-	if f.Program != nil {
-		q = q.Where("program = ?", *f.Program)
-	}
+	q = where(q, "customer_id = ?", f.CustomerID)
+	q = where(q, "program = ?", f.Program)
 	return list[Agreement](q, p)
 }
 
@@ -256,10 +248,8 @@ func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64,
 	var a Agreement
 	err := s.InTx(ctx, func(tx *Store) error {
 		// A plain read: customers are never deleted; the unique index keeps numbers single.
-		cu, err := tx.Customer(ctx, c, customerID)
-		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Input: []string{"customer"}, Code: licensing.CodeNotFound, Message: "no such customer"}}
-		} else if err != nil {
+		cu, err := findFor[Customer](ctx, tx, c, customerID, "customer")
+		if err != nil {
 			return err
 		}
 		a = Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
@@ -304,15 +294,9 @@ type EnrollmentFilter struct {
 
 func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p Page) (*List[Enrollment], error) {
 	q := c.scope(s.ctx(ctx).Model(&Enrollment{}))
-	if f.AgreementID != nil {
-		q = q.Where("agreement_id = ?", *f.AgreementID)
-	}
-	if f.AccountID != nil {
-		q = q.Where("account_id = ?", *f.AccountID)
-	}
-	if f.Status != nil {
-		q = q.Where("status = ?", *f.Status)
-	}
+	q = where(q, "agreement_id = ?", f.AgreementID)
+	q = where(q, "account_id = ?", f.AccountID)
+	q = where(q, "status = ?", f.Status)
 	return list[Enrollment](q, p)
 }
 
@@ -324,10 +308,8 @@ func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int6
 	var e Enrollment
 	err := s.InTx(ctx, func(tx *Store) error {
 		// A plain read: agreements are never deleted; the unique index keeps numbers single.
-		a, err := tx.Agreement(ctx, c, agreementID)
-		if errors.Is(err, ErrNotFound) {
-			return licensing.Problems{{Input: []string{"agreement"}, Code: licensing.CodeNotFound, Message: "no such agreement"}}
-		} else if err != nil {
+		a, err := findFor[Agreement](ctx, tx, c, agreementID, "agreement")
+		if err != nil {
 			return err
 		}
 		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: licensing.NormalizeNumber(d.Number),

@@ -394,15 +394,7 @@ func (s *Store) accountSubscriptions(ctx context.Context, resellerID, accountID 
 // lockAccount locks one of the caller's accounts (the pool lock of every assignment change),
 // or refuses with NOT_FOUND on ["account"].
 func (s *Store) lockAccount(ctx context.Context, c Caller, accountID int64) (*Account, error) {
-	var a Account
-	err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", accountID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, refuse(licensing.CodeNotFound, "no such account", "account")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return lockByID[Account](ctx, s, c, accountID, "account", "account")
 }
 
 // lockPoolAndUsers checks an assign or remove call and locks its account: the account, the

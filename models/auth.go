@@ -209,24 +209,13 @@ func (s *Store) APIKeys(ctx context.Context, c Caller, p Page) (*List[APIKey], e
 
 // RevokeAPIKey revokes a key; revoking twice keeps the first time.
 func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64, now time.Time) (*APIKey, error) {
-	var k APIKey
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "apiKey")
-			}
-			return err
-		}
+	return updateLocked(ctx, s, "revoke API key", c, id, "API key", "apiKey", func(tx *Store, k *APIKey) error {
 		if k.RevokedAt == nil {
 			k.RevokedAt = &now
-			return tx.ctx(ctx).Model(&k).Update("revoked_at", now).Error
+			return tx.ctx(ctx).Model(k).Update("revoked_at", now).Error
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, wrap("revoke API key", err)
-	}
-	return &k, nil
 }
 
 // SetAPIKeyLimits sets a key's fair share; zero fields go back to the server's default. A bucket
@@ -236,20 +225,9 @@ func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLi
 	if l.BucketSize != 0 && l.BucketSize < minBucket {
 		return nil, refuse(licensing.CodeInvalid, fmt.Sprintf("bucketSize must be at least %d, the most one request may cost", minBucket), "bucketSize")
 	}
-	var k APIKey
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "apiKey")
-			}
-			return err
-		}
+	return updateLocked(ctx, s, "set API key limits", c, id, "API key", "apiKey", func(tx *Store, k *APIKey) error {
 		k.Limits = l
-		return tx.ctx(ctx).Model(&k).Select("cost_bucket_size", "cost_restore_rate", "max_in_flight").Updates(map[string]any{
+		return tx.ctx(ctx).Model(k).Select("cost_bucket_size", "cost_restore_rate", "max_in_flight").Updates(map[string]any{
 			"cost_bucket_size": l.BucketSize, "cost_restore_rate": l.RestoreRate, "max_in_flight": l.MaxInFlight}).Error
 	})
-	if err != nil {
-		return nil, wrap("set API key limits", err)
-	}
-	return &k, nil
 }

@@ -167,18 +167,6 @@ func (s *Store) directHoldings(ctx context.Context, c Caller, subscriptionID int
 	return out, nil
 }
 
-// lockOrder loads an order for a write in tx, scoped to the caller.
-func (s *Store) lockOrder(ctx context.Context, c Caller, id int64) (*Order, error) {
-	var o Order
-	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&o).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, "no such order", "order")
-		}
-		return nil, err
-	}
-	return &o, nil
-}
-
 // ProcessOrder records the upstream confirmation that an order was invoiced: its quantities
 // are added to the enrollment's subscriptions, all in one transaction (R-ORD-1). They show as
 // pending for 12 hours (R-ORD-5).
@@ -186,7 +174,7 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 	var o *Order
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
-		if o, err = tx.lockOrder(ctx, c, id); err != nil {
+		if o, err = lockByID[Order](ctx, tx, c, id, "order", "order"); err != nil {
 			return err
 		}
 		if err := problem(licensing.CanProcessOrder(o.Status)); err != nil {
@@ -227,19 +215,13 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 
 // CancelOrder cancels a PLACED order; it never touched a subscription.
 func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Time) (*Order, error) {
-	var o *Order
-	err := s.InTx(ctx, func(tx *Store) error {
-		var err error
-		if o, err = tx.lockOrder(ctx, c, id); err != nil {
-			return err
-		}
+	return updateLocked(ctx, s, "cancel order", c, id, "order", "order", func(tx *Store, o *Order) error {
 		if err := problem(licensing.CanCancelOrder(o.Status)); err != nil {
 			return err
 		}
 		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
 		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
 	})
-	return orNil(o, wrap("cancel order", err))
 }
 
 // OrderFilter narrows an order list.
@@ -252,18 +234,10 @@ type OrderFilter struct {
 
 func (s *Store) Orders(ctx context.Context, c Caller, f OrderFilter, p Page) (*List[Order], error) {
 	q := c.scope(s.ctx(ctx).Model(&Order{}))
-	if f.EnrollmentID != nil {
-		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
-	}
-	if f.Status != nil {
-		q = q.Where("status = ?", *f.Status)
-	}
-	if f.PurchasedFrom != nil {
-		q = q.Where("purchase_date >= ?", *f.PurchasedFrom)
-	}
-	if f.PurchasedTo != nil {
-		q = q.Where("purchase_date <= ?", *f.PurchasedTo)
-	}
+	q = where(q, "enrollment_id = ?", f.EnrollmentID)
+	q = where(q, "status = ?", f.Status)
+	q = where(q, "purchase_date >= ?", f.PurchasedFrom)
+	q = where(q, "purchase_date <= ?", f.PurchasedTo)
 	return list[Order](q, p)
 }
 

@@ -16,6 +16,16 @@ import (
 // A random data set and the reference the pure rules compute from it, for the tests that
 // cross-check a SQL decision against its licensing function (summary, conflicts).
 
+// forRandomSeeds runs fn on every test store for three seeds of stream, each a subtest named
+// name_seed.
+func forRandomSeeds(t *testing.T, name string, stream uint64, fn func(t *testing.T, s *Store, rnd *mrand.Rand)) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%s_%d", name, seed), func(t *testing.T) { fn(t, s, mrand.New(mrand.NewPCG(seed, stream))) })
+		}
+	})
+}
+
 // randomWorld is a random data set and the facts to compute the reference from.
 type randomWorld struct {
 	resellers   []int64

@@ -2,12 +2,10 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
-	"gorm.io/gorm"
 )
 
 // Reservations (R-RES): reserving, processing and the MANAGE_RESERVATIONS permission.
@@ -144,21 +142,13 @@ func (s *Store) holdsReservationPermission(ctx context.Context, e *Enrollment, e
 
 // ProcessReservation marks a PENDING reservation EFFECTIVE (R-RES-4), an operator action.
 func (s *Store) ProcessReservation(ctx context.Context, c Caller, id int64, now time.Time) (*Reservation, error) {
-	var res Reservation
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&res).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such reservation", "reservation")
-			}
-			return err
-		}
+	return updateLocked(ctx, s, "process reservation", c, id, "reservation", "reservation", func(tx *Store, res *Reservation) error {
 		if err := problem(licensing.CanProcessReservation(res.Status)); err != nil {
 			return err
 		}
 		res.Status, res.ProcessedAt = licensing.ReservationEffective, &now
-		return tx.ctx(ctx).Model(&res).Updates(map[string]any{"status": res.Status, "processed_at": now}).Error
+		return tx.ctx(ctx).Model(res).Updates(map[string]any{"status": res.Status, "processed_at": now}).Error
 	})
-	return orNil(&res, wrap("process reservation", err))
 }
 
 // SetReservationPermission grants (or revokes) MANAGE_RESERVATIONS on an enrollment to its
@@ -220,18 +210,10 @@ type ReservationFilter struct {
 
 func (s *Store) Reservations(ctx context.Context, c Caller, f ReservationFilter, p Page) (*List[Reservation], error) {
 	q := c.scope(s.ctx(ctx).Model(&Reservation{}))
-	if f.EnrollmentID != nil {
-		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
-	}
-	if f.Status != nil {
-		q = q.Where("status = ?", *f.Status)
-	}
-	if f.ReservedFrom != nil {
-		q = q.Where("reserved_at >= ?", *f.ReservedFrom)
-	}
-	if f.ReservedTo != nil {
-		q = q.Where("reserved_at <= ?", *f.ReservedTo)
-	}
+	q = where(q, "enrollment_id = ?", f.EnrollmentID)
+	q = where(q, "status = ?", f.Status)
+	q = where(q, "reserved_at >= ?", f.ReservedFrom)
+	q = where(q, "reserved_at <= ?", f.ReservedTo)
 	// Two filters a page needs in SQL: notBilledSQL and overdueSQL mirror the rules, and
 	// TestReservationFiltersFollowTheRules compares them on random data.
 	if f.NotBilledAsOf != nil {

@@ -138,30 +138,9 @@ func (s *Store) VolumeDiscountEligible(ctx context.Context, c Caller, agreementI
 	return licensing.VolumeDiscountEligible(program, seats), err
 }
 
-// lockSubscription loads a subscription for a write in tx, scoped to the caller.
-func (s *Store) lockSubscription(ctx context.Context, c Caller, id int64) (*Subscription, error) {
-	var sub Subscription
-	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&sub).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, "no such subscription", "subscription")
-		}
-		return nil, err
-	}
-	return &sub, nil
-}
-
-// updateSubscription runs change on a locked subscription in one transaction.
-// operation names it in errors.
+// updateSubscription runs change on a locked subscription in one transaction (updateLocked).
 func (s *Store) updateSubscription(ctx context.Context, operation string, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
-	var sub *Subscription
-	err := s.InTx(ctx, func(tx *Store) error {
-		var err error
-		if sub, err = tx.lockSubscription(ctx, c, id); err != nil {
-			return err
-		}
-		return change(tx, sub)
-	})
-	return orNil(sub, wrap(operation, err))
+	return updateLocked(ctx, s, operation, c, id, "subscription", "subscription", change)
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
@@ -275,9 +254,7 @@ type SubscriptionFilter struct {
 // Subscriptions lists subscriptions as of asOf, with their quantities then, in two queries.
 func (s *Store) Subscriptions(ctx context.Context, c Caller, f SubscriptionFilter, asOf time.Time, p Page) (*List[SubscriptionView], error) {
 	q := c.scope(s.ctx(ctx).Model(&Subscription{}))
-	if f.EnrollmentID != nil {
-		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
-	}
+	q = where(q, "enrollment_id = ?", f.EnrollmentID)
 	if f.AccountID != nil {
 		q = q.Where("direct_account_id = ? OR enrollment_id IN (?)", *f.AccountID,
 			c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("account_id = ?", *f.AccountID))

@@ -94,48 +94,33 @@ type SummaryGroupRow struct {
 // Keys returns the group's values of the dimensions in groupBy as licensing.Summarize names
 // them: ids in decimal, "" for no value.
 func (g SummaryGroupRow) Keys(groupBy []licensing.SummaryDimension) map[licensing.SummaryDimension]string {
-	id := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
+	values := map[licensing.SummaryDimension]string{
+		licensing.SummaryByReseller: idText(g.ResellerID), licensing.SummaryByCustomer: idText(g.CustomerID),
+		licensing.SummaryByAgreement: idText(g.AgreementID), licensing.SummaryByProgram: text(g.Program),
+		licensing.SummaryByEnrollment: idText(g.EnrollmentID), licensing.SummaryByAccount: idText(g.AccountID),
+		licensing.SummaryBySKU: text(g.SKU), licensing.SummaryByFamily: text(g.Family),
 	}
 	out := map[licensing.SummaryDimension]string{}
 	for _, d := range groupBy {
-		switch d {
-		case licensing.SummaryByReseller:
-			out[d] = id(g.ResellerID)
-		case licensing.SummaryByCustomer:
-			out[d] = id(g.CustomerID)
-		case licensing.SummaryByAgreement:
-			out[d] = id(g.AgreementID)
-		case licensing.SummaryByProgram:
-			if g.Program != nil {
-				out[d] = string(*g.Program)
-			} else {
-				out[d] = ""
-			}
-		case licensing.SummaryByEnrollment:
-			out[d] = id(g.EnrollmentID)
-		case licensing.SummaryByAccount:
-			out[d] = id(g.AccountID)
-		case licensing.SummaryBySKU:
-			out[d] = str(g.SKU)
-		case licensing.SummaryByFamily:
-			if g.Family != nil {
-				out[d] = string(*g.Family)
-			} else {
-				out[d] = ""
-			}
-		}
+		out[d] = values[d]
 	}
 	return out
+}
+
+// idText is an id in decimal, "" for none.
+func idText(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// text is a text value, "" for none.
+func text[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
 }
 
 // SummaryResult is one page of the summary.

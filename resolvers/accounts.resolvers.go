@@ -40,11 +40,7 @@ func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.AccountUsers(ctx, c, obj.DBID, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountUserConnection(l), nil
+	return connected(accountUserConnection)(r.Store.AccountUsers(ctx, c, obj.DBID, p))
 }
 
 // Customer is the resolver for the customer field.
@@ -59,11 +55,7 @@ func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, f
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AccountID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AccountID: &obj.DBID}, p))
 }
 
 func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error) {
@@ -87,11 +79,7 @@ func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account,
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{AccountID: &obj.DBID}, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return subscriptionConnection(l), nil
+	return connected(subscriptionConnection)(r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{AccountID: &obj.DBID}, r.asOf(asOf), p))
 }
 
 // CreateAccount is the resolver for the createAccount field.
@@ -136,11 +124,7 @@ func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string,
 	if filter != nil {
 		f = models.AccountFilter{CustomerID: filterID(filter.CustomerID, "Customer"), Country: filter.Country}
 	}
-	l, err := r.Store.Accounts(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConnection(l), nil
+	return connected(accountConnection)(r.Store.Accounts(ctx, c, f, p))
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

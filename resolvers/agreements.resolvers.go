@@ -41,11 +41,7 @@ func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AgreementID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AgreementID: &obj.DBID}, p))
 }
 
 func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
@@ -76,11 +72,7 @@ func (r *customerResolver) Agreements(ctx context.Context, obj *model.Customer, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Agreements(ctx, c, models.AgreementFilter{CustomerID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return agreementConnection(l), nil
+	return connected(agreementConnection)(r.Store.Agreements(ctx, c, models.AgreementFilter{CustomerID: &obj.DBID}, p))
 }
 
 // Accounts is the resolver for the accounts field.
@@ -89,11 +81,7 @@ func (r *customerResolver) Accounts(ctx context.Context, obj *model.Customer, fi
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Accounts(ctx, c, models.AccountFilter{CustomerID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConnection(l), nil
+	return connected(accountConnection)(r.Store.Accounts(ctx, c, models.AccountFilter{CustomerID: &obj.DBID}, p))
 }
 
 // Agreement is the resolver for the agreement field.
@@ -116,11 +104,7 @@ func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.En
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.ActivationEmails(ctx, c, obj.DBID, p)
-	if err != nil {
-		return nil, err
-	}
-	return activationEmailConnection(l), nil
+	return connected(activationEmailConnection)(r.Store.ActivationEmails(ctx, c, obj.DBID, p))
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
@@ -144,11 +128,7 @@ func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrol
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return subscriptionConnection(l), nil
+	return connected(subscriptionConnection)(r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.asOf(asOf), p))
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
@@ -211,11 +191,7 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if filter != nil {
 		f = models.CustomerFilter{ResellerID: filterID(filter.ResellerID, "Reseller"), Country: filter.Country, NameLike: filter.NameContains}
 	}
-	l, err := r.Store.Customers(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return customerConnection(l), nil
+	return connected(customerConnection)(r.Store.Customers(ctx, c, f, p))
 }
 
 // Agreements is the resolver for the agreements field.
@@ -227,26 +203,14 @@ func (r *queryResolver) Agreements(ctx context.Context, first *int, after *strin
 	var f models.AgreementFilter
 	if filter != nil {
 		f.CustomerID = filterID(filter.CustomerID, "Customer")
-		if filter.Program != nil {
-			prog := licensing.Program(*filter.Program)
-			f.Program = &prog
-		}
+		f.Program = enumOf[licensing.Program](filter.Program)
 	}
-	l, err := r.Store.Agreements(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return agreementConnection(l), nil
+	return connected(agreementConnection)(r.Store.Agreements(ctx, c, f, p))
 }
 
 // Agreement is the resolver for the agreement field.
 func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Agreement, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a, err := nullIfNotFound(r.Store.AgreementByNumber(ctx, c, number))
-	return mapAgreement(a), err
+	return byNumber(ctx, number, r.Store.AgreementByNumber, mapAgreement)
 }
 
 // Enrollments is the resolver for the enrollments field.
@@ -259,26 +223,14 @@ func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *stri
 	if filter != nil {
 		f.AgreementID = filterID(filter.AgreementID, "Agreement")
 		f.AccountID = filterID(filter.AccountID, "Account")
-		if filter.Status != nil {
-			st := licensing.EnrollmentStatus(*filter.Status)
-			f.Status = &st
-		}
+		f.Status = enumOf[licensing.EnrollmentStatus](filter.Status)
 	}
-	l, err := r.Store.Enrollments(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, f, p))
 }
 
 // Enrollment is the resolver for the enrollment field.
 func (r *queryResolver) Enrollment(ctx context.Context, number string) (*model.Enrollment, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e, err := nullIfNotFound(r.Store.EnrollmentByNumber(ctx, c, number))
-	return mapEnrollment(e), err
+	return byNumber(ctx, number, r.Store.EnrollmentByNumber, mapEnrollment)
 }
 
 func (r *Resolver) Agreement() graph.AgreementResolver { return &agreementResolver{r} }

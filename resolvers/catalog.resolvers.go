@@ -24,20 +24,10 @@ func (r *queryResolver) Skus(ctx context.Context, first *int, after *string, fil
 	}
 	var f models.SKUFilter
 	if filter != nil {
-		if filter.Family != nil {
-			fam := licensing.Family(*filter.Family)
-			f.Family = &fam
-		}
-		if filter.Kind != nil {
-			k := licensing.SKUKind(*filter.Kind)
-			f.Kind = &k
-		}
+		f.Family = enumOf[licensing.Family](filter.Family)
+		f.Kind = enumOf[licensing.SKUKind](filter.Kind)
 	}
-	l, err := r.Store.SKUs(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return skuConnection(l), nil
+	return connected(skuConnection)(r.Store.SKUs(ctx, f, p))
 }
 
 // Sku is the resolver for the sku field.

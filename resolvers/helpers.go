@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"strings"
 	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -106,22 +105,8 @@ func mapNode(v any) model.Node {
 
 // skuPage reads first/after for the catalog, whose cursor is the SKU code.
 func skuPage(first *int, after *string) (models.SKUPage, error) {
-	p := models.SKUPage{First: 100}
-	if first != nil {
-		if *first < 1 || *first > maxPage {
-			return p, errBadInput("first", "first must be between 1 and 100")
-		}
-		p.First = *first
-	}
-	if after != nil && *after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*after)
-		code, ok := strings.CutPrefix(string(raw), "s:")
-		if err != nil || !ok || code == "" {
-			return p, errBadInput("after", "after is not a cursor returned by this API")
-		}
-		p.After = code
-	}
-	return p, nil
+	n, code, err := pageArgs(first, after, 100, "s:")
+	return models.SKUPage{First: n, After: code}, err
 }
 
 func skuConnection(l *models.List[models.SKU]) *model.SkuConnection {
@@ -224,4 +209,37 @@ func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.
 		}
 		return &model.EnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 	})
+}
+
+// connected maps a page the store returns to its connection, or passes the store's error on:
+// connected(orderConnection)(r.Store.Orders(ctx, c, f, p)).
+func connected[T, C any](to func(*models.List[T]) C) func(*models.List[T], error) (C, error) {
+	return func(l *models.List[T], err error) (C, error) {
+		if err != nil {
+			var zero C
+			return zero, err
+		}
+		return to(l), nil
+	}
+}
+
+// enumOf converts an optional GraphQL enum value to the domain's type, whose values are the same.
+func enumOf[T, S ~string](v *S) *T {
+	if v == nil {
+		return nil
+	}
+	t := T(*v)
+	return &t
+}
+
+// byNumber answers a lookup by number: a reader's key, the object or null when the caller has
+// no such object, mapped to the API's view.
+func byNumber[T, M any](ctx context.Context, number string, find func(context.Context, models.Caller, string) (*T, error), to func(*T) M) (M, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		var zero M
+		return zero, err
+	}
+	v, err := nullIfNotFound(find(ctx, c, number))
+	return to(v), err
 }

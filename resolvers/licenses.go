@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
-	"strings"
 
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
@@ -72,22 +71,14 @@ func (r *Resolver) licenseChange(ctx context.Context, in inputFields, accountGID
 
 // summaryPage reads first/after of licenseSummary; its cursor is an opaque group position.
 func summaryPage(first *int, after *string) (models.SummaryPage, error) {
-	p := models.SummaryPage{First: 100}
-	if first != nil {
-		if *first < 1 || *first > maxPage {
-			return p, errBadInput("first", "first must be between 1 and 100")
+	n, cur, err := pageArgs(first, after, 100, "g:")
+	p := models.SummaryPage{First: n}
+	if err == nil && cur != "" {
+		if p.Offset, err = strconv.Atoi(cur); err != nil || p.Offset < 0 {
+			p.Offset, err = 0, errBadCursor()
 		}
-		p.First = *first
 	}
-	if after != nil && *after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*after)
-		n, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "g:"))
-		if err != nil || perr != nil || n < 0 || !strings.HasPrefix(string(raw), "g:") {
-			return p, errBadInput("after", "after is not a cursor returned by this API")
-		}
-		p.Offset = n
-	}
-	return p, nil
+	return p, err
 }
 
 func summaryFilter(f *model.LicenseSummaryFilter) models.SummaryFilter {

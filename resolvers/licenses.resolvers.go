@@ -134,11 +134,7 @@ func (r *queryResolver) AccountsWithConflicts(ctx context.Context, asOf *time.Ti
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.AccountsWithConflicts(ctx, c, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConflictConnection(l), nil
+	return connected(accountConflictConnection)(r.Store.AccountsWithConflicts(ctx, c, r.asOf(asOf), p))
 }
 
 func (r *queryResolver) LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error) {

@@ -190,25 +190,13 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 	var f models.OrderFilter
 	if filter != nil {
 		f = models.OrderFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), PurchasedFrom: filter.PurchasedFrom, PurchasedTo: filter.PurchasedTo}
-		if filter.Status != nil {
-			st := licensing.OrderStatus(*filter.Status)
-			f.Status = &st
-		}
+		f.Status = enumOf[licensing.OrderStatus](filter.Status)
 	}
-	l, err := r.Store.Orders(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return orderConnection(l), nil
+	return connected(orderConnection)(r.Store.Orders(ctx, c, f, p))
 }
 
 func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	o, err := nullIfNotFound(r.Store.OrderByNumber(ctx, c, number))
-	return mapOrder(o), err
+	return byNumber(ctx, number, r.Store.OrderByNumber, mapOrder)
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
@@ -220,16 +208,9 @@ func (r *queryResolver) Reservations(ctx context.Context, first *int, after *str
 	if filter != nil {
 		f = models.ReservationFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), ReservedFrom: filter.ReservedFrom,
 			ReservedTo: filter.ReservedTo, NotBilledAsOf: filter.NotBilledAsOf, OverdueAsOf: filter.OverdueAsOf}
-		if filter.Status != nil {
-			st := licensing.ReservationStatus(*filter.Status)
-			f.Status = &st
-		}
+		f.Status = enumOf[licensing.ReservationStatus](filter.Status)
 	}
-	l, err := r.Store.Reservations(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return reservationConnection(l), nil
+	return connected(reservationConnection)(r.Store.Reservations(ctx, c, f, p))
 }
 
 func (r *reservationResolver) Enrollment(ctx context.Context, obj *model.Reservation) (*model.Enrollment, error) {

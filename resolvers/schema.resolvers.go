@@ -130,11 +130,7 @@ func (r *queryResolver) Resellers(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.Resellers(ctx, c, p)
-	if err != nil {
-		return nil, err
-	}
-	return resellerConnection(l), nil
+	return connected(resellerConnection)(r.Store.Resellers(ctx, c, p))
 }
 
 // APIKeys is the resolver for the apiKeys field.
@@ -143,11 +139,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.Store.APIKeys(ctx, c, p)
-	if err != nil {
-		return nil, err
-	}
-	return apiKeyConnection(l), nil
+	return connected(apiKeyConnection)(r.Store.APIKeys(ctx, c, p))
 }
 
 // Reseller is the resolver for the reseller field.
