@@ -306,12 +306,7 @@ func (e *env) updateContact(key, number, name, email string) map[string]any {
 // resend asks for a resend (must succeed); returns the email.
 func (e *env) resend(key, number string) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, resendDoc, map[string]any{"n": number})
-	m, _ := p["email"].(map[string]any)
-	if m == nil {
-		e.t.Fatalf("resend returned no email: %v", p)
-	}
-	return m
+	return e.mutated(key, resendDoc, map[string]any{"n": number}, "email")
 }
 
 // renew renews an enrollment (must succeed); lines nil keeps the default.

@@ -885,7 +885,7 @@ func TestActivationStatus(t *testing.T) {
 	ruleCase(t, "R-ACT-12_incompatible_skus_on_account", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
 		// The world account already holds O365-E3 (a direct purchase); M365-E3 cannot join it.
-		e.mutate(w.Key, directSubscriptionDoc, vars(map[string]any{"accountId": w.AccountID, "sku": "O365-E3", "quantity": 5, "endDate": "2027-11-30"}))
+		e.direct(w.Key, w.AccountID, "O365-E3", 5, "2027-11-30", true)
 		e.buyToday(w.Key, "E-1", "o1", "M365-E3", 10)
 		tok := e.sendToken(t, "E-1", t0)
 		e.refuseActivation(t, w.Key, tok, w.AccountID, nil, "INCOMPATIBLE_SKUS", "accountId")
@@ -896,7 +896,7 @@ func TestActivationStatus(t *testing.T) {
 	ruleCase(t, "R-ACT-12_incompatible_skus_reason_on_auto_provisioned_account", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
 		corp := e.createAccount(w.Key, w.CustomerID, "Fabrikam corp", "US", []string{"fabrikam.com"})
-		e.mutate(w.Key, directSubscriptionDoc, vars(map[string]any{"accountId": corp, "sku": "O365-E3", "quantity": 5, "endDate": "2027-11-30"}))
+		e.direct(w.Key, corp, "O365-E3", 5, "2027-11-30", true)
 		e.buyToday(w.Key, "E-1", "o1", "M365-E3", 10)
 		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), corp, "VERIFIED_DOMAIN", t0s)
 		e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "AUTO_PROVISIONED", reason{"AUTO_PROVISIONED_VERIFIED_DOMAIN", "ASSIGN_LICENSES", ""},
@@ -906,7 +906,7 @@ func TestActivationStatus(t *testing.T) {
 		// The account holds M365-E3; the enrollment brings O365-E3. "Cannot coexist on one
 		// account" is symmetric, although only M365-E3's catalog entry names the other.
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		e.mutate(w.Key, directSubscriptionDoc, vars(map[string]any{"accountId": w.AccountID, "sku": "M365-E3", "quantity": 5, "endDate": "2027-11-30"}))
+		e.direct(w.Key, w.AccountID, "M365-E3", 5, "2027-11-30", true)
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		tok := e.sendToken(t, "E-1", t0)
 		e.refuseActivation(t, w.Key, tok, w.AccountID, nil, "INCOMPATIBLE_SKUS", "accountId")

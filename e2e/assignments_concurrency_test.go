@@ -15,6 +15,16 @@ import (
 	"github.com/licensing-api/licensing-api/testenv"
 )
 
+// intuneWorld is a provisioned account on fabrikam.com with n users and a direct INTUNE
+// subscription of quantity licenses (sub, its id).
+func intuneWorld(t *testing.T, s *models.Store, n, quantity int) (e *env, w world, users []string, sub string) {
+	e = newEnv(t, s)
+	w = e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+	users = userNames("user", n)
+	e.addUsers(w.Key, w.AccountID, users...)
+	return e, w, users, e.directID(w.Key, w.AccountID, "INTUNE", quantity, "2027-11-22", true)
+}
+
 func userNames(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -26,11 +36,7 @@ func userNames(prefix string, n int) []string {
 func TestLicenseAssignmentsConcurrency(t *testing.T) {
 	t.Run("R-LIC-1_concurrent_assignments_never_exceed_licensed_quantity", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := userNames("user", 200)
-			e.addUsers(w.Key, w.AccountID, users...)
-			e.directID(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
+			e, w, users, _ := intuneWorld(t, s, 200, 100)
 			c := newLiveClient(t, e)
 
 			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
@@ -96,11 +102,7 @@ func TestLicenseAssignmentsConcurrency(t *testing.T) {
 
 	t.Run("R-LIC-1_concurrent_assignments_of_shared_users_count_them_once", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := userNames("user", 40)
-			e.addUsers(w.Key, w.AccountID, users...)
-			e.directID(w.Key, w.AccountID, "INTUNE", 10, "2027-11-22", true)
+			e, w, users, _ := intuneWorld(t, s, 40, 10)
 			c := newLiveClient(t, e)
 			// Every call names alice and bob and one user of its own: alice and bob take two
 			// licenses once, so the first call takes 3 and 7 more calls take 1 each: 8 accepted.
@@ -133,11 +135,7 @@ func TestLicenseAssignmentsConcurrency(t *testing.T) {
 
 	t.Run("R-LIC-6_concurrent_lowering_and_assignments_never_make_a_conflict", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := userNames("user", 100)
-			e.addUsers(w.Key, w.AccountID, users...)
-			sub := e.directID(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
+			e, w, users, sub := intuneWorld(t, s, 100, 100)
 			e.assign(w.Key, w.AccountID, "INTUNE", users[:50]...)
 			c := newLiveClient(t, e)
 			// 50 assignments, a millisecond apart, and in the middle of them a lowering to 75

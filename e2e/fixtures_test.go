@@ -142,16 +142,9 @@ func admin(name, email, role string) map[string]any {
 // createAccount creates an account for a customer and returns its id.
 func (e *env) createAccount(key, customerID, name, country string, domains []string, admins ...map[string]any) string {
 	e.t.Helper()
-	ds := []any{}
-	for _, d := range domains {
-		ds = append(ds, d)
-	}
-	as := []any{}
-	for _, a := range admins {
-		as = append(as, a)
-	}
-	p := e.mutate(key, createAccountDoc, vars(map[string]any{"customerId": customerID, "name": name, "country": country,
-		"verifiedDomains": ds, "administrators": as}))
+	in := newAccountIn(name, country, domains, admins...)
+	in["customerId"] = customerID
+	p := e.mutate(key, createAccountDoc, vars(in))
 	return str(p, "account", "id")
 }
 
@@ -196,12 +189,7 @@ func orderIn(enrollment, idem string, lines []any) map[string]any {
 // placeOrder creates an order that must be accepted and returns it.
 func (e *env) placeOrder(key string, in map[string]any) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, createOrderDoc, vars(in))
-	o, _ := p["order"].(map[string]any)
-	if o == nil || str(o, "id") == "" {
-		e.t.Fatalf("createOrder returned no order: %v", p)
-	}
-	return o
+	return e.mutated(key, createOrderDoc, vars(in), "order")
 }
 
 // place places an order of sku, quantity pairs on an enrollment with the purchase and usage
@@ -261,12 +249,7 @@ func reservationIn(enrollment, sku string, qty int, contact, key string) map[str
 // reserve makes a reservation that must be accepted.
 func (e *env) reserve(key string, in map[string]any) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, createReservationDoc, vars(in))
-	r, _ := p["reservation"].(map[string]any)
-	if r == nil || str(r, "id") == "" {
-		e.t.Fatalf("createReservation returned no reservation: %v", p)
-	}
-	return r
+	return e.mutated(key, createReservationDoc, vars(in), "reservation")
 }
 
 // direct records a direct (MOSP) purchase on an account and returns its subscription.
@@ -289,11 +272,7 @@ func (e *env) directID(key, accountID, sku string, qty int, end string, autoRene
 // subsBySKU returns an enrollment's subscriptions by SKU code as of at (zero: no asOf).
 func (e *env) subsBySKU(key, enrollment string, at time.Time) (map[string]map[string]any, int) {
 	e.t.Helper()
-	vars := map[string]any{"n": enrollment, "at": nil}
-	if !at.IsZero() {
-		vars["at"] = dateTime(at)
-	}
-	d := e.ok(key, enrollmentSubscriptionsDoc, vars)
+	d := e.ok(key, enrollmentSubscriptionsDoc, map[string]any{"n": enrollment, "at": asOfVar(at)})
 	return bySKU(e.t, get(d, "enrollment", "subscriptions"))
 }
 
@@ -307,11 +286,7 @@ func (e *env) subsAt(key, enrollment string, at time.Time) map[string]map[string
 // accountSubsBySKU returns an account's subscriptions by SKU code as of at.
 func (e *env) accountSubsBySKU(key, accountID string, at time.Time) (map[string]map[string]any, int) {
 	e.t.Helper()
-	vars := map[string]any{"id": accountID, "at": nil}
-	if !at.IsZero() {
-		vars["at"] = dateTime(at)
-	}
-	d := e.ok(key, accountSubscriptionsDoc, vars)
+	d := e.ok(key, accountSubscriptionsDoc, map[string]any{"id": accountID, "at": asOfVar(at)})
 	return bySKU(e.t, get(d, "node", "subscriptions"))
 }
 

@@ -168,6 +168,17 @@ func (e *env) mutate(key, query string, vars map[string]any) map[string]any {
 	return nil
 }
 
+// mutated runs a mutation that must succeed and returns the object of its payload's field.
+func (e *env) mutated(key, query string, vars map[string]any, field string) map[string]any {
+	e.t.Helper()
+	p := e.mutate(key, query, vars)
+	o, _ := p[field].(map[string]any)
+	if o == nil || o["id"] == "" { // an object selected with its id has one
+		e.t.Fatalf("the payload has no %s: %v", field, p)
+	}
+	return o
+}
+
 // refused runs a mutation that must be refused; it returns its userErrors.
 func (e *env) refused(key, query string, vars map[string]any) []userError {
 	e.t.Helper()

@@ -271,28 +271,15 @@ func summaryRowOf(n any) summaryRow {
 		Assigned: num(n, "assigned"), Available: num(n, "available")}
 }
 
+// groupKeyPaths is where a summary row holds each dimension's value.
+var groupKeyPaths = map[string][]any{"RESELLER": {"reseller", "id"}, "CUSTOMER": {"customer", "id"}, "AGREEMENT": {"agreement", "id"},
+	"PROGRAM": {"program"}, "ENROLLMENT": {"enrollment", "number"}, "ACCOUNT": {"account", "id"}, "SKU": {"sku", "code"}, "FAMILY": {"family"}}
+
 // groupKey is a summary row's key: the values of groupBy joined by "|" ("" for null).
 func groupKey(n any, groupBy []string) string {
 	parts := make([]string, len(groupBy))
 	for i, d := range groupBy {
-		switch d {
-		case "RESELLER":
-			parts[i] = str(n, "reseller", "id")
-		case "CUSTOMER":
-			parts[i] = str(n, "customer", "id")
-		case "AGREEMENT":
-			parts[i] = str(n, "agreement", "id")
-		case "PROGRAM":
-			parts[i] = str(n, "program")
-		case "ENROLLMENT":
-			parts[i] = str(n, "enrollment", "number")
-		case "ACCOUNT":
-			parts[i] = str(n, "account", "id")
-		case "SKU":
-			parts[i] = str(n, "sku", "code")
-		case "FAMILY":
-			parts[i] = str(n, "family")
-		}
+		parts[i] = str(n, groupKeyPaths[d]...)
 	}
 	return strings.Join(parts, "|")
 }

@@ -17,13 +17,7 @@ func TestActivationStatusTimeline(t *testing.T) {
 	activated.Account = &ActivationAccount{ID: 7, Country: "US"}
 	activated.AssociatedAt = instantPtr(t, "2025-02-05T10:00:00Z")
 
-	cases := []struct {
-		name  string
-		f     ActivationFacts
-		asOf  string
-		state ActivationState
-		want  []wantReason
-	}{
+	cases := []statusCase{
 		{"R-ACT-1_before_first_order_processed", notSent, "2025-01-09T00:00:00Z", ActivationNoOrder,
 			[]wantReason{{ReasonOrderNotProcessed, ActionWait, "2025-01-10T09:00:00Z"}}},
 		{"R-ACT-4_no_email_before_usage_start_and_R-ORD-5_pending", notSent, "2025-01-10T10:00:00Z", ActivationAwaitingUsageStart,
@@ -55,11 +49,7 @@ func TestActivationStatusTimeline(t *testing.T) {
 		{"R-ACT-3_activated_ignores_link_expiry", activated, "2025-09-01T00:00:00Z", ActivationActivated,
 			[]wantReason{{ReasonActivated, ActionAssignLicenses, ""}}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			checkStatus(t, ActivationStatusAt(c.f, instant(t, c.asOf)), c.state, c.want)
-		})
-	}
+	runStatusCases(t, cases)
 }
 
 func TestActivationStatusReasons(t *testing.T) {
@@ -77,13 +67,7 @@ func TestActivationStatusReasons(t *testing.T) {
 			f.AssociationCause = cause
 		}
 	}
-	cases := []struct {
-		name  string
-		f     ActivationFacts
-		asOf  string
-		state ActivationState
-		want  []wantReason
-	}{
+	cases := []statusCase{
 		{"R-ACT-12_no_order_or_reservation", mod(func(f *ActivationFacts) {
 			f.HasOrderOrReservation, f.FirstProcessedAt, f.Lines = false, nil, nil
 		}), within, ActivationNoOrder, []wantReason{{ReasonNoOrderOrReservation, ActionContactReseller, ""}}},
@@ -137,11 +121,7 @@ func TestActivationStatusReasons(t *testing.T) {
 		}), within, ActivationBlocked,
 			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}, {ReasonIncompatibleSKUsOnAccount, ActionContactReseller, ""}}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			checkStatus(t, ActivationStatusAt(c.f, instant(t, c.asOf)), c.state, c.want)
-		})
-	}
+	runStatusCases(t, cases)
 
 	t.Run("R-ACT-7_status_names_latest_recipient", func(t *testing.T) {
 		f := baseFacts(t)
@@ -174,13 +154,7 @@ func TestOpenValueActivation(t *testing.T) {
 	f.AssociatedAt = instantPtr(t, "2024-03-01T10:00:00Z")
 	renewed := f
 	renewed.LastActivatedAt = instantPtr(t, "2025-02-20T08:00:00Z")
-	cases := []struct {
-		name  string
-		f     ActivationFacts
-		asOf  string
-		state ActivationState
-		want  []wantReason
-	}{
+	cases := []statusCase{
 		{"R-ACT-11_activated_until_a_year_later", f, "2025-02-01T00:00:00Z", ActivationActivated,
 			[]wantReason{{ReasonActivated, ActionAssignLicenses, "2025-03-01T10:00:00Z"}}},
 		{"R-ACT-11_due_a_year_after_activation", f, "2025-03-01T10:00:00Z", ActivationDue,
@@ -188,11 +162,7 @@ func TestOpenValueActivation(t *testing.T) {
 		{"R-ACT-11_last_activation_counts", renewed, "2025-03-01T10:00:00Z", ActivationActivated,
 			[]wantReason{{ReasonActivated, ActionAssignLicenses, "2026-02-20T08:00:00Z"}}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			checkStatus(t, ActivationStatusAt(c.f, instant(t, c.asOf)), c.state, c.want)
-		})
-	}
+	runStatusCases(t, cases)
 	t.Run("R-ACT-11_due_at", func(t *testing.T) {
 		for from, want := range map[string]string{
 			"2024-03-01T10:00:00Z": "2025-03-01T10:00:00Z",

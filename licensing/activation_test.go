@@ -28,6 +28,24 @@ type wantReason struct {
 	ChangesAt string
 }
 
+// statusCase is one row of a status table: the facts, the instant, the state and reasons wanted.
+type statusCase struct {
+	name  string
+	f     ActivationFacts
+	asOf  string
+	state ActivationState
+	want  []wantReason
+}
+
+// runStatusCases runs each row as a subtest of its name.
+func runStatusCases(t *testing.T, cases []statusCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkStatus(t, ActivationStatusAt(c.f, instant(t, c.asOf)), c.state, c.want)
+		})
+	}
+}
+
 func checkStatus(t *testing.T, got ActivationStatus, state ActivationState, want []wantReason) {
 	t.Helper()
 	var have []wantReason

@@ -35,19 +35,7 @@ func TestAssignment(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := DecideAssignment("E3", c.licensed, c.assigned, c.requested)
-			if c.wantMsg == "" {
-				if p != nil {
-					t.Fatalf("refused: %+v", *p)
-				}
-				return
-			}
-			if p == nil {
-				t.Fatal("allowed, want refused")
-			}
-			if p.Code != CodeNotEnoughLicenses || !reflect.DeepEqual(p.Input, []string{"users"}) || p.Message != c.wantMsg {
-				t.Fatalf("got %+v, want %s on users: %q", *p, CodeNotEnoughLicenses, c.wantMsg)
-			}
+			wantMessage(t, DecideAssignment("E3", c.licensed, c.assigned, c.requested), CodeNotEnoughLicenses, "users", c.wantMsg)
 		})
 	}
 
@@ -117,16 +105,7 @@ func TestQuantityLowering(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := DecideQuantityLowering("E3", c.newLicensed, c.assigned, c.accept)
-			if c.wantMsg == "" {
-				if p != nil {
-					t.Fatalf("refused: %+v", *p)
-				}
-				return
-			}
-			if p == nil || p.Code != CodeBelowAssigned || !reflect.DeepEqual(p.Input, []string{"total"}) || p.Message != c.wantMsg {
-				t.Fatalf("got %+v, want %q", p, c.wantMsg)
-			}
+			wantMessage(t, DecideQuantityLowering("E3", c.newLicensed, c.assigned, c.accept), CodeBelowAssigned, "total", c.wantMsg)
 		})
 	}
 }

@@ -20,6 +20,8 @@ func wantProblems(t *testing.T, got Problems, want ...Problem) {
 	}
 }
 
+// wantOne wants the problem code on the input field, or none when code is "" (field is then
+// not looked at).
 func wantOne(t *testing.T, got *Problem, code Code, field ...string) {
 	t.Helper()
 	if code == "" {
@@ -33,6 +35,19 @@ func wantOne(t *testing.T, got *Problem, code Code, field ...string) {
 	}
 	if got.Code != code || strings.Join(got.Input, ".") != strings.Join(field, ".") {
 		t.Fatalf("got %s %v (%s), want %s %v", got.Code, got.Input, got.Message, code, field)
+	}
+}
+
+// wantMessage wants no problem when msg is "", else the problem code on input saying exactly msg.
+func wantMessage(t *testing.T, got *Problem, code Code, input, msg string) {
+	t.Helper()
+	if msg == "" {
+		wantOne(t, got, "")
+		return
+	}
+	wantOne(t, got, code, input)
+	if got.Message != msg {
+		t.Fatalf("message %q, want %q", got.Message, msg)
 	}
 }
 

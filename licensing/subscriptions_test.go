@@ -30,20 +30,13 @@ func TestSubscriptions(t *testing.T) {
 		}
 	})
 	t.Run("R-SUB-5_renew", func(t *testing.T) {
-		for _, c := range []struct {
-			s    SubscriptionStatus
-			want Code
-		}{
-			{SubscriptionExpired, ""},
-			{SubscriptionActive, ""},
-			{SubscriptionInGrace, CodeSubscriptionNotRenewable},
-			{SubscriptionDeprovisioned, CodeSubscriptionNotRenewable},
+		for s, want := range map[SubscriptionStatus]Code{
+			SubscriptionExpired:       "",
+			SubscriptionActive:        "",
+			SubscriptionInGrace:       CodeSubscriptionNotRenewable,
+			SubscriptionDeprovisioned: CodeSubscriptionNotRenewable,
 		} {
-			if c.want == "" {
-				wantOne(t, CanRenewSubscription(c.s, false), "")
-			} else {
-				wantOne(t, CanRenewSubscription(c.s, false), c.want, "subscription")
-			}
+			wantOne(t, CanRenewSubscription(s, false), want, "subscription")
 		}
 		// A cancelled subscription looks EXPIRED but is not renewed: it was ended on purpose.
 		wantOne(t, CanRenewSubscription(SubscriptionExpired, true), CodeSubscriptionNotRenewable, "subscription")
@@ -69,10 +62,6 @@ func TestSubscriptions(t *testing.T) {
 			{ProgramCampusAndSchool, CodeCancelNotAllowed},
 		} {
 			p := MayCancelSubscription(c.p, false)
-			if c.want == "" {
-				wantOne(t, p, "")
-				continue
-			}
 			wantOne(t, p, c.want, "subscription")
 			if c.want == CodeCancelNotAllowed && !strings.Contains(p.Message, string(c.p)) {
 				t.Errorf("%s: message %q gives no reason naming the program", c.p, p.Message)
@@ -98,12 +87,8 @@ func TestSubscriptions(t *testing.T) {
 			{100, MaxOrderQuantity + 1, CodeInvalidQuantity},
 		} {
 			p := ValidateNewTotal(c.current, c.total)
-			if c.want == "" {
-				wantOne(t, p, "")
-				continue
-			}
 			wantOne(t, p, c.want, "total")
-			if !strings.Contains(p.Message, "send 105") {
+			if p != nil && !strings.Contains(p.Message, "send 105") {
 				t.Errorf("message %q does not show the total to send", p.Message)
 			}
 		}

@@ -36,11 +36,7 @@ func (r *accountResolver) Administrators(ctx context.Context, obj *model.Account
 
 // Users is the resolver for the users field.
 func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(accountUserConnection)(r.Store.AccountUsers(ctx, c, obj.DBID, p))
+	return listed(ctx, first, after, obj.DBID, r.Store.AccountUsers, accountUserConnection)
 }
 
 // Customer is the resolver for the customer field.
@@ -51,11 +47,7 @@ func (r *accountResolver) Customer(ctx context.Context, obj *model.Account) (*mo
 
 // Enrollments is the resolver for the enrollments field.
 func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AccountID: &obj.DBID}, p))
+	return listed(ctx, first, after, models.EnrollmentFilter{AccountID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error) {
@@ -75,11 +67,7 @@ func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf
 }
 
 func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(subscriptionConnection)(r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{AccountID: &obj.DBID}, r.asOf(asOf), p))
+	return listed(ctx, first, after, models.SubscriptionFilter{AccountID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateAccount is the resolver for the createAccount field.
@@ -116,15 +104,7 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.AccountFilter
-	if filter != nil {
-		f = models.AccountFilter{CustomerID: filterID(filter.CustomerID, "Customer"), Country: filter.Country}
-	}
-	return connected(accountConnection)(r.Store.Accounts(ctx, c, f, p))
+	return listed(ctx, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

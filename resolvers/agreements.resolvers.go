@@ -37,11 +37,7 @@ func (r *agreementResolver) Contacts(ctx context.Context, obj *model.Agreement) 
 
 // Enrollments is the resolver for the enrollments field.
 func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreement, first *int, after *string) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AgreementID: &obj.DBID}, p))
+	return listed(ctx, first, after, models.EnrollmentFilter{AgreementID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
@@ -68,20 +64,12 @@ func (r *customerResolver) Reseller(ctx context.Context, obj *model.Customer) (*
 
 // Agreements is the resolver for the agreements field.
 func (r *customerResolver) Agreements(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AgreementConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(agreementConnection)(r.Store.Agreements(ctx, c, models.AgreementFilter{CustomerID: &obj.DBID}, p))
+	return listed(ctx, first, after, models.AgreementFilter{CustomerID: &obj.DBID}, r.Store.Agreements, agreementConnection)
 }
 
 // Accounts is the resolver for the accounts field.
 func (r *customerResolver) Accounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(accountConnection)(r.Store.Accounts(ctx, c, models.AccountFilter{CustomerID: &obj.DBID}, p))
+	return listed(ctx, first, after, models.AccountFilter{CustomerID: &obj.DBID}, r.Store.Accounts, accountConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -100,11 +88,7 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 }
 
 func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(activationEmailConnection)(r.Store.ActivationEmails(ctx, c, obj.DBID, p))
+	return listed(ctx, first, after, obj.DBID, r.Store.ActivationEmails, activationEmailConnection)
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
@@ -124,11 +108,7 @@ func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *
 }
 
 func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(subscriptionConnection)(r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.asOf(asOf), p))
+	return listed(ctx, first, after, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
@@ -183,29 +163,12 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.CustomerFilter
-	if filter != nil {
-		f = models.CustomerFilter{ResellerID: filterID(filter.ResellerID, "Reseller"), Country: filter.Country, NameLike: filter.NameContains}
-	}
-	return connected(customerConnection)(r.Store.Customers(ctx, c, f, p))
+	return listed(ctx, first, after, customerFilter(filter), r.Store.Customers, customerConnection)
 }
 
 // Agreements is the resolver for the agreements field.
 func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, filter *model.AgreementFilter) (*model.AgreementConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.AgreementFilter
-	if filter != nil {
-		f.CustomerID = filterID(filter.CustomerID, "Customer")
-		f.Program = enumOf[licensing.Program](filter.Program)
-	}
-	return connected(agreementConnection)(r.Store.Agreements(ctx, c, f, p))
+	return listed(ctx, first, after, agreementFilter(filter), r.Store.Agreements, agreementConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -215,17 +178,7 @@ func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Ag
 
 // Enrollments is the resolver for the enrollments field.
 func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *string, filter *model.EnrollmentFilter) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.EnrollmentFilter
-	if filter != nil {
-		f.AgreementID = filterID(filter.AgreementID, "Agreement")
-		f.AccountID = filterID(filter.AccountID, "Account")
-		f.Status = enumOf[licensing.EnrollmentStatus](filter.Status)
-	}
-	return connected(enrollmentConnection)(r.Store.Enrollments(ctx, c, f, p))
+	return listed(ctx, first, after, enrollmentFilter(filter), r.Store.Enrollments, enrollmentConnection)
 }
 
 // Enrollment is the resolver for the enrollment field.

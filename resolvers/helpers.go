@@ -211,8 +211,35 @@ func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.
 	})
 }
 
+// listed answers a list field: a reader's key and valid page arguments, then the page of the
+// store's list of what matches by (a filter, the parent's id or an instant), mapped to its
+// connection.
+func listed[B, T, C any](ctx context.Context, first *int, after *string, by B,
+	list func(context.Context, models.Caller, B, models.Page) (*models.List[T], error), to func(*models.List[T]) C) (C, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return connected(to)(list(ctx, c, by, p))
+}
+
+// unfiltered fits a list without a filter to listed, whose by is then struct{}{}.
+func unfiltered[T any](list func(context.Context, models.Caller, models.Page) (*models.List[T], error)) func(context.Context, models.Caller, struct{}, models.Page) (*models.List[T], error) {
+	return func(ctx context.Context, c models.Caller, _ struct{}, p models.Page) (*models.List[T], error) {
+		return list(ctx, c, p)
+	}
+}
+
+// subscriptionsAsOf fits the store's subscription list at the instant asked for to listed.
+func (r *Resolver) subscriptionsAsOf(asOf *time.Time) func(context.Context, models.Caller, models.SubscriptionFilter, models.Page) (*models.List[models.SubscriptionView], error) {
+	return func(ctx context.Context, c models.Caller, f models.SubscriptionFilter, p models.Page) (*models.List[models.SubscriptionView], error) {
+		return r.Store.Subscriptions(ctx, c, f, r.asOf(asOf), p)
+	}
+}
+
 // connected maps a page the store returns to its connection, or passes the store's error on:
-// connected(orderConnection)(r.Store.Orders(ctx, c, f, p)).
+// connected(skuConnection)(r.Store.SKUs(ctx, f, p)).
 func connected[T, C any](to func(*models.List[T]) C) func(*models.List[T], error) (C, error) {
 	return func(l *models.List[T], err error) (C, error) {
 		if err != nil {

@@ -130,11 +130,7 @@ func (r *queryResolver) LicenseConflicts(ctx context.Context, accountID string, 
 }
 
 func (r *queryResolver) AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(accountConflictConnection)(r.Store.AccountsWithConflicts(ctx, c, r.asOf(asOf), p))
+	return listed(ctx, first, after, r.asOf(asOf), r.Store.AccountsWithConflicts, accountConflictConnection)
 }
 
 func (r *queryResolver) LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error) {

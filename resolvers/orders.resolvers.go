@@ -183,16 +183,7 @@ func (r *productKeyResolver) RedeemedAccount(ctx context.Context, obj *model.Pro
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.OrderFilter
-	if filter != nil {
-		f = models.OrderFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), PurchasedFrom: filter.PurchasedFrom, PurchasedTo: filter.PurchasedTo}
-		f.Status = enumOf[licensing.OrderStatus](filter.Status)
-	}
-	return connected(orderConnection)(r.Store.Orders(ctx, c, f, p))
+	return listed(ctx, first, after, orderFilter(filter), r.Store.Orders, orderConnection)
 }
 
 func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
@@ -200,17 +191,7 @@ func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order,
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.ReservationFilter
-	if filter != nil {
-		f = models.ReservationFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), ReservedFrom: filter.ReservedFrom,
-			ReservedTo: filter.ReservedTo, NotBilledAsOf: filter.NotBilledAsOf, OverdueAsOf: filter.OverdueAsOf}
-		f.Status = enumOf[licensing.ReservationStatus](filter.Status)
-	}
-	return connected(reservationConnection)(r.Store.Reservations(ctx, c, f, p))
+	return listed(ctx, first, after, reservationFilter(filter), r.Store.Reservations, reservationConnection)
 }
 
 func (r *reservationResolver) Enrollment(ctx context.Context, obj *model.Reservation) (*model.Enrollment, error) {

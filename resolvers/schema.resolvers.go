@@ -126,20 +126,12 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Resellers is the resolver for the resellers field.
 func (r *queryResolver) Resellers(ctx context.Context, first *int, after *string) (*model.ResellerConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(resellerConnection)(r.Store.Resellers(ctx, c, p))
+	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.Resellers), resellerConnection)
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connected(apiKeyConnection)(r.Store.APIKeys(ctx, c, p))
+	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.APIKeys), apiKeyConnection)
 }
 
 // Reseller is the resolver for the reseller field.
