@@ -1,5 +1,13 @@
 // Package e2e drives the real HTTP handler with GraphQL documents as a client sends them, on
 // every store engine of the run (see testenv).
+//
+// What belongs here: harness_test.go, the environment, its clock and the one way to run a
+// rule's subtest (ruleCase) and read answers; fixtures_test.go, the worlds and purchases
+// tests build on; docs_test.go, one GraphQL document per operation; <concept>_helpers_test.go,
+// the reads and asserts of one concept. Tests live by rule group, each subtest named by the rule
+// ID it proves: agreements, orders (R-ORD, R-RES), subscriptions (R-SUB), licenses (R-LIC,
+// R-BI), activation (R-ACT, R-ENR), with concurrency, tenancy, mail, HTTP and hostile clients
+// in their own files.
 package e2e
 
 import (

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Activation links (R-ACT-8, R-ACT-9) and activating through one (R-ENR-3, with R-ENR-1,
-// R-ENR-2 and R-ENR-5).
+// Activation links (R-ACT-8, R-ACT-9) and activating through one (R-ENR-3, with R-ENR-1, R-ENR-2
+// and R-ENR-5).
 
 // ActivationLinkLifetimeMonths is how long an activation link lives after the original
 // purchase date (LinkExpiresAt).

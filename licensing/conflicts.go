@@ -23,8 +23,8 @@ const (
 // Resolution is one way out of a conflict (ConflictsAt).
 type Resolution struct {
 	Kind ResolutionKind
-	// NewTotal: BUY_MORE, the SKU's licensed total to buy up to (a total, not a delta,
-	// R-SUB-7): Licensed + Deficit. RENEW_SUBSCRIPTION: the licensed total once the listed
+	// NewTotal: BUY_MORE, the SKU's licensed total to buy up to: Licensed + Deficit, a total,
+	// not a delta (R-SUB-7). RENEW_SUBSCRIPTION: the licensed total once the listed
 	// subscriptions are renewed. 0 for REMOVE_LICENSES.
 	NewTotal int
 	// UserCount: REMOVE_LICENSES, how many users must lose the license (the deficit).

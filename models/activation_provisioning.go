@@ -13,8 +13,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// Putting an enrollment onto an account: automatically when an order is processed (R-ACT-2,
-// R-ACT-3, R-ENR-5), by support (R-ENR-4) or by product key (R-ACT-13).
+// Putting an enrollment onto an account: automatically when an order is processed
+// (R-ACT-2, R-ACT-3, R-ENR-5), by support (R-ENR-4) or by product key (R-ACT-13).
 
 // ProductKey books an Open Value order line's licenses onto an account (R-ACT-13).
 type ProductKey struct {
@@ -136,8 +136,8 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	if err != nil {
 		return err
 	}
-	// R-ACT-2 looks for the OSM among the same customer's accounts: another customer's domain
-	// or administrator is no reason to provision there.
+	// The OSM is looked for among the same customer's accounts (R-ACT-2): another customer's
+	// domain or administrator is no reason to provision there.
 	accounts, err := s.accountFacts(ctx, e.ResellerID, func(q *gorm.DB) *gorm.DB { return q.Where("customer_id = ?", cu.ID) })
 	if err != nil {
 		return err

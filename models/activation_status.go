@@ -61,8 +61,8 @@ func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Ti
 	return out, nil
 }
 
-// ActivationStatus explains an enrollment's activation as of asOf (licensing.ActivationStatusAt,
-// R-ACT-12) from everything stored about it.
+// ActivationStatus explains an enrollment's activation as of asOf from everything stored about
+// it (licensing.ActivationStatusAt, R-ACT-12).
 func (s *Store) ActivationStatus(ctx context.Context, c Caller, e *Enrollment, asOf time.Time) (licensing.ActivationStatus, error) {
 	var f licensing.ActivationFacts
 	err := s.aggregate(ctx, func() (err error) {

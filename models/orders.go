@@ -31,8 +31,8 @@ type Order struct {
 	CancelledAt             *time.Time
 }
 
-// AvailableAt is when a processed order's licenses stop being pending (licensing.PendingUntil,
-// R-ORD-5); nil until it is processed.
+// AvailableAt is when a processed order's licenses stop being pending; nil until it is
+// processed (licensing.PendingUntil, R-ORD-5).
 func (o Order) AvailableAt() *time.Time {
 	if o.ProcessedAt == nil {
 		return nil

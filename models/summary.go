@@ -165,8 +165,8 @@ type summaryScan struct {
 }
 
 // LicenseSummary aggregates, as of asOf, licensed (ACTIVE, R-SUB-1), in-grace,
-// reserved-not-yet-billed (reservations billed after asOf's day on ACTIVE subscriptions,
-// R-RES-1), assigned and available quantities per group of groupBy, over the cells that
+// reserved-not-yet-billed (R-RES-1: reservations billed after asOf's day on ACTIVE
+// subscriptions), assigned and available quantities per group of groupBy, over the cells that
 // match filter, within the caller's reseller (R-BI-1). One SQL statement computes it in the
 // database; only the page's groups are read (R-BI-2). A dimension unknown or repeated in
 // groupBy is INVALID on ["groupBy", i]; an unknown program or family in the filter is
