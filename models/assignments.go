@@ -63,10 +63,19 @@ func (r AssignmentResult) Row() licensing.SummaryRow {
 	return licensing.NewSummaryCell(r.Licensed, r.InGrace, 0, r.Assigned)
 }
 
-// poolState is the pool's ACTIVE and IN_GRACE quantities as of now.
-func poolState(subs []licensing.HeldSubscription, sku string, now time.Time) (licensed, inGrace int) {
+// poolState reads the pool of sku on the account: its ACTIVE and IN_GRACE quantities as of now
+// and how many users it is assigned to, a result with no change yet.
+func (s *Store) poolState(ctx context.Context, a *Account, sku string, now time.Time) (*AssignmentResult, error) {
+	subs, err := s.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+	if err != nil {
+		return nil, err
+	}
+	assigned, err := s.AssignedCount(ctx, a.ResellerID, a.ID, sku)
+	if err != nil {
+		return nil, err
+	}
 	row := licensing.SummaryCellAt(licensing.SKUHoldings{SKU: sku, Subscriptions: subs}, now)
-	return row.Licensed, row.InGrace
+	return &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: row.Licensed, InGrace: row.InGrace, Assigned: assigned}, nil
 }
 
 // AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
@@ -84,16 +93,11 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err != nil {
 			return err
 		}
-		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+		pool, err := tx.poolState(ctx, a, sku, now)
 		if err != nil {
 			return err
 		}
-		licensed, inGrace := poolState(subs, sku, now)
 		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
-		if err != nil {
-			return err
-		}
-		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
 		if err != nil {
 			return err
 		}
@@ -102,7 +106,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 			names[i] = u.UserName
 		}
 		fresh := licensing.NewAssignees(names, held)
-		if err := problem(licensing.DecideAssignment(sku, licensed, assigned, len(fresh))); err != nil {
+		if err := problem(licensing.DecideAssignment(sku, pool.Licensed, pool.Assigned, len(fresh))); err != nil {
 			return err
 		}
 		ids := map[string]int64{}
@@ -121,8 +125,8 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 				return err
 			}
 		}
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned + len(fresh), Changed: fresh,
-			Unchanged: unchanged(names, fresh)}
+		out = pool
+		out.Assigned, out.Changed, out.Unchanged = pool.Assigned+len(fresh), fresh, unchanged(names, fresh)
 		return nil
 	})
 	if err != nil {
@@ -175,17 +179,10 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 				return err
 			}
 		}
-		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
-		if err != nil {
+		if out, err = tx.poolState(ctx, a, sku, now); err != nil {
 			return err
 		}
-		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
-		if err != nil {
-			return err
-		}
-		licensed, inGrace := poolState(subs, sku, now)
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned,
-			Changed: nonNil(gone), Unchanged: unchanged(names, gone)}
+		out.Changed, out.Unchanged = nonNil(gone), unchanged(names, gone)
 		return nil
 	})
 	if err != nil {

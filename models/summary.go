@@ -216,14 +216,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 			AccountID: r.GAccount, SKU: r.GSKU,
 			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
 				Assigned: r.Assigned, Unassignable: r.Unassignable}}
-		if r.GProgram != nil {
-			v := licensing.Program(*r.GProgram)
-			g.Program = &v
-		}
-		if r.GFamily != nil {
-			v := licensing.Family(*r.GFamily)
-			g.Family = &v
-		}
+		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
 	}
 	if len(rows) == 0 && p.Offset > 0 {

@@ -7,7 +7,8 @@ import (
 )
 
 // One function per GraphQL filter input type: the store's filter it stands for. No filter is
-// the zero filter, which keeps every row the caller may see.
+// the zero filter, which keeps every row the caller may see. A GraphQL enum and its domain type
+// have the same values, so an optional one converts as a pointer.
 
 func customerFilter(in *model.CustomerFilter) (f models.CustomerFilter) {
 	if in != nil {
@@ -18,7 +19,7 @@ func customerFilter(in *model.CustomerFilter) (f models.CustomerFilter) {
 
 func agreementFilter(in *model.AgreementFilter) (f models.AgreementFilter) {
 	if in != nil {
-		f = models.AgreementFilter{CustomerID: filterID(in.CustomerID, "Customer"), Program: enumOf[licensing.Program](in.Program)}
+		f = models.AgreementFilter{CustomerID: filterID(in.CustomerID, "Customer"), Program: (*licensing.Program)(in.Program)}
 	}
 	return f
 }
@@ -26,7 +27,7 @@ func agreementFilter(in *model.AgreementFilter) (f models.AgreementFilter) {
 func enrollmentFilter(in *model.EnrollmentFilter) (f models.EnrollmentFilter) {
 	if in != nil {
 		f = models.EnrollmentFilter{AgreementID: filterID(in.AgreementID, "Agreement"), AccountID: filterID(in.AccountID, "Account"),
-			Status: enumOf[licensing.EnrollmentStatus](in.Status)}
+			Status: (*licensing.EnrollmentStatus)(in.Status)}
 	}
 	return f
 }
@@ -40,7 +41,7 @@ func accountFilter(in *model.AccountFilter) (f models.AccountFilter) {
 
 func orderFilter(in *model.OrderFilter) (f models.OrderFilter) {
 	if in != nil {
-		f = models.OrderFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: enumOf[licensing.OrderStatus](in.Status),
+		f = models.OrderFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.OrderStatus)(in.Status),
 			PurchasedFrom: in.PurchasedFrom, PurchasedTo: in.PurchasedTo}
 	}
 	return f
@@ -48,7 +49,7 @@ func orderFilter(in *model.OrderFilter) (f models.OrderFilter) {
 
 func reservationFilter(in *model.ReservationFilter) (f models.ReservationFilter) {
 	if in != nil {
-		f = models.ReservationFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: enumOf[licensing.ReservationStatus](in.Status),
+		f = models.ReservationFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.ReservationStatus)(in.Status),
 			ReservedFrom: in.ReservedFrom, ReservedTo: in.ReservedTo, NotBilledAsOf: in.NotBilledAsOf, OverdueAsOf: in.OverdueAsOf}
 	}
 	return f
@@ -56,7 +57,7 @@ func reservationFilter(in *model.ReservationFilter) (f models.ReservationFilter)
 
 func skuFilter(in *model.SkuFilter) (f models.SKUFilter) {
 	if in != nil {
-		f = models.SKUFilter{Family: enumOf[licensing.Family](in.Family), Kind: enumOf[licensing.SKUKind](in.Kind)}
+		f = models.SKUFilter{Family: (*licensing.Family)(in.Family), Kind: (*licensing.SKUKind)(in.Kind)}
 	}
 	return f
 }

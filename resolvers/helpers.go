@@ -250,15 +250,6 @@ func connected[T, C any](to func(*models.List[T]) C) func(*models.List[T], error
 	}
 }
 
-// enumOf converts an optional GraphQL enum value to the domain's type, whose values are the same.
-func enumOf[T, S ~string](v *S) *T {
-	if v == nil {
-		return nil
-	}
-	t := T(*v)
-	return &t
-}
-
 // byNumber answers a lookup by number: a reader's key, the object or null when the caller has
 // no such object, mapped to the API's view.
 func byNumber[T, M any](ctx context.Context, number string, find func(context.Context, models.Caller, string) (*T, error), to func(*T) M) (M, error) {

@@ -113,15 +113,7 @@ func summaryConnection(res *models.SummaryResult, p models.SummaryPage) *model.L
 	for i, g := range res.Groups {
 		row := &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
 			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
-			Assigned: g.Assigned, Available: g.Available()}
-		if g.Program != nil {
-			prog := model.Program(*g.Program)
-			row.Program = &prog
-		}
-		if g.Family != nil {
-			fam := model.Family(*g.Family)
-			row.Family = &fam
-		}
+			Assigned: g.Assigned, Available: g.Available(), Program: (*model.Program)(g.Program), Family: (*model.Family)(g.Family)}
 		cursor := base64.RawURLEncoding.EncodeToString([]byte("g:" + strconv.Itoa(p.Offset+i+1)))
 		out.Edges = append(out.Edges, &model.LicenseSummaryEdge{Node: row, Cursor: cursor})
 	}
