@@ -1,9 +1,5 @@
 package e2e
 
-// Helpers of the activation e2e tests (activation_test.go): documents, order and activation
-// steps, the mail dispatcher with a capturing sender, and exact checks of activationStatus.
-// Everything is prefixed act: the e2e package is shared with other files.
-
 import (
 	"context"
 	"encoding/json"
@@ -21,171 +17,32 @@ import (
 	"github.com/licensing-api/licensing-api/mail"
 )
 
-// actT0 is the clock newEnv starts with (2026-11-23 09:00 UTC).
-var actT0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+// Helpers of the activation tests: the instants they use, activation steps, the mail dispatcher
+// with a capturing sender, and exact checks of activationStatus and the records.
 
-// actSubject is the subject of every activation email (R-ACT-1).
-const actSubject = "Sign in or sign up to start using your new subscription"
-
+// Instants used throughout (t0 = 2026-11-23T09:00:00Z is the server clock at the start).
 const (
-	actUE       = `userErrors { field code message }`
-	actEmailSel = `recipient subject trigger scheduledAt dueBy sentAt`
-	actEnrSel   = `id number status organizationName osm { name email } account { id name } associationCause associatedAt
-		originalPurchaseDate activationLinkExpiresAt activationEmails(first: 100) { edges { node { ` + actEmailSel + ` } } } renewedFrom { number }`
-	actKeySel   = `key sku { code } quantity redeemedAt redeemedAccount { id }`
-	actOrderSel = `id number status processedAt availableAt productKeys { ` + actKeySel + ` }`
-	actSubSel   = `id sku { code } status quantity pendingQuantity licensedQuantity graceUntil enrollment { number }`
-
-	actCreateAgreementDoc  = `mutation($in: CreateAgreementInput!) { createAgreement(input: $in) { agreement { id } ` + actUE + ` } }`
-	actCreateEnrollmentDoc = `mutation($in: CreateEnrollmentInput!) { createEnrollment(input: $in) { enrollment { id number } ` + actUE + ` } }`
-	actCreateAccountDoc    = `mutation($in: CreateAccountInput!) { createAccount(input: $in) { account { id } ` + actUE + ` } }`
-	actCreateOrderDoc      = `mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id number } ` + actUE + ` } }`
-	actProcessOrderDoc     = `mutation($id: ID!) { processOrder(input: {orderId: $id}) { order { ` + actOrderSel + ` } ` + actUE + ` } }`
-	actOrderDoc            = `query($n: String!) { order(number: $n) { ` + actOrderSel + ` } }`
-	actEnrollmentDoc       = `query($n: String!) { enrollment(number: $n) { ` + actEnrSel + ` } }`
-	actEnrSubsDoc          = `query($n: String!, $at: DateTime) { enrollment(number: $n) { subscriptions(asOf: $at, first: 100) { totalCount edges { node { ` + actSubSel + ` } } } } }`
-	actAccountDoc          = `query($id: ID!, $at: DateTime) { node(id: $id) { ... on Account { id name country verifiedDomains
-		administrators { name email role } customer { id } users(first: 100) { totalCount edges { node { userName } } }
-		enrollments(first: 100) { totalCount edges { node { number } } }
-		subscriptions(asOf: $at, first: 100) { totalCount edges { node { ` + actSubSel + ` } } } } } }`
-	actCustomerAccountsDoc = `query($id: ID!) { node(id: $id) { ... on Customer { accounts(first: 100) { totalCount } } } }`
-	actAgreementSeatsDoc   = `query($n: String!, $at: DateTime) { agreement(number: $n) { activeSeats(asOf: $at) } }`
-	actStatusDoc           = `query($n: String!, $at: DateTime) { activationStatus(enrollmentNumber: $n, asOf: $at) { asOf state enrollment { number } reasons { code message action changesAt } } }`
-	actStatusNowDoc        = `query($n: String!) { activationStatus(enrollmentNumber: $n) { asOf state enrollment { number } reasons { code message action changesAt } } }`
-
-	actActivateDoc = `mutation($in: ActivateEnrollmentInput!) { activateEnrollment(input: $in) { enrollment { ` + actEnrSel + ` } ` + actUE + ` } }`
-	actContactDoc  = `mutation($in: UpdateSubscriptionContactInput!) { updateSubscriptionContact(input: $in) { enrollment { ` + actEnrSel + ` }
-		email { ` + actEmailSel + ` } emailNotSentReason ` + actUE + ` } }`
-	actResendDoc   = `mutation($n: String!) { resendActivationEmail(input: {enrollmentNumber: $n}) { email { ` + actEmailSel + ` } ` + actUE + ` } }`
-	actReenableDoc = `mutation($n: String!, $u: DateTime!) { reenableActivationLink(input: {enrollmentNumber: $n, validUntil: $u}) { enrollment { ` + actEnrSel + ` } ` + actUE + ` } }`
-	actRemapDoc    = `mutation($n: String!, $a: ID!) { remapEnrollment(input: {enrollmentNumber: $n, accountId: $a}) { enrollment { ` + actEnrSel + ` } ` + actUE + ` } }`
-	actRedeemDoc   = `mutation($k: String!, $a: ID!) { redeemProductKey(input: {productKey: $k, accountId: $a}) { productKey { ` + actKeySel + ` } ` + actUE + ` } }`
-	actRenewDoc    = `mutation($in: RenewEnrollmentInput!) { renewEnrollment(input: $in) { oldEnrollment { ` + actEnrSel + ` } newEnrollment { ` + actEnrSel + ` }
-		graceUntil carriedSkus reassignSkus ` + actUE + ` } }`
-	actReserveDoc    = `mutation($in: CreateReservationInput!) { createReservation(input: $in) { reservation { id status overdueAt } ` + actUE + ` } }`
-	actProcessResDoc = `mutation($id: ID!) { processReservation(input: {reservationId: $id}) { reservation { id status } ` + actUE + ` } }`
-	actDirectDoc     = `mutation($in: CreateDirectSubscriptionInput!) { createDirectSubscription(input: $in) { subscription { id sku { code } status } ` + actUE + ` } }`
-	actCancelSubDoc  = `mutation($id: ID!) { cancelSubscription(input: {subscriptionId: $id}) { subscription { id status cancelledAt } ` + actUE + ` } }`
+	t0s          = "2026-11-23T09:00:00Z"
+	t0Plus48h    = "2026-11-25T09:00:00Z"
+	t0Pending    = "2026-11-23T21:00:00Z" // processing at t0 + 12h (R-ORD-5)
+	linkExpiryT0 = "2027-05-23T00:00:00Z" // six months after a 2026-11-23 purchase (R-ACT-8)
 )
 
-// actCase runs fn as the subtest name (a rule ID first) on every engine, each with a fresh env.
-func actCase(t *testing.T, name string, fn func(t *testing.T, e *env)) {
-	t.Helper()
-	t.Run(name, func(t *testing.T) { each(t, fn) })
-}
+// activationSubject is the subject of every activation email (R-ACT-1).
+const activationSubject = "Sign in or sign up to start using your new subscription"
 
-// actAt formats an instant as the API writes DateTime values (whole seconds here).
-func actAt(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func actIn(in map[string]any) map[string]any { return map[string]any{"in": in} }
-
-// actLines builds order lines from sku, quantity pairs.
-func actLines(pairs ...any) []any {
-	out := []any{}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		out = append(out, map[string]any{"sku": pairs[i], "quantity": pairs[i+1]})
-	}
-	return out
-}
-
-// actWorld is newWorld with the reseller name fixed: numbers are per reseller, and every test
-// has a fresh database.
-func (e *env) actWorld(program, agreementNumber, enrollmentNumber string) world {
+// readEnrollment reads an enrollment by number.
+func (e *env) readEnrollment(key, number string) map[string]any {
 	e.t.Helper()
-	return e.newWorld("Fabrikam reseller", program, agreementNumber, enrollmentNumber)
-}
-
-// actAgreement creates another agreement for a customer.
-func (e *env) actAgreement(key, customerID, program, number string) string {
-	e.t.Helper()
-	p := e.mutate(key, actCreateAgreementDoc, actIn(map[string]any{"customerId": customerID, "program": program, "number": number,
-		"startDate": "2026-01-01", "anniversaryDate": "2027-01-01", "contacts": []any{
-			map[string]any{"name": "Ana", "email": "ana@fabrikam.com", "roles": []any{"AGREEMENT_ADMINISTRATOR"}},
-			map[string]any{"name": "Vic", "email": "vic@fabrikam.com", "roles": []any{"VLSC_ADMINISTRATOR"}}}}))
-	return str(p, "agreement", "id")
-}
-
-// actEnroll creates an enrollment (term 2026-01-01..2028-12-31) with an OSM email ("" for none).
-func (e *env) actEnroll(key, agreementID, number, org, osmEmail string) string {
-	e.t.Helper()
-	in := map[string]any{"agreementId": agreementID, "number": number, "organizationName": org, "osmName": "", "osmEmail": osmEmail,
-		"startDate": "2026-01-01", "endDate": "2028-12-31"}
-	if osmEmail != "" {
-		in["osmName"] = "OSM of " + number
-	}
-	p := e.mutate(key, actCreateEnrollmentDoc, actIn(in))
-	return str(p, "enrollment", "id")
-}
-
-// actAdmin is an AccountAdministratorInput.
-func actAdmin(name, email, role string) map[string]any {
-	return map[string]any{"name": name, "email": email, "role": role}
-}
-
-// actAccount creates an account for a customer and returns its id.
-func (e *env) actAccount(key, customerID, name, country string, domains []string, admins ...map[string]any) string {
-	e.t.Helper()
-	ds := []any{}
-	for _, d := range domains {
-		ds = append(ds, d)
-	}
-	as := []any{}
-	for _, a := range admins {
-		as = append(as, a)
-	}
-	p := e.mutate(key, actCreateAccountDoc, actIn(map[string]any{"customerId": customerID, "name": name, "country": country,
-		"verifiedDomains": ds, "administrators": as}))
-	return str(p, "account", "id")
-}
-
-// actPlace places an order and returns its id.
-func (e *env) actPlace(key, enrollment, idem, purchase, usage string, pairs ...any) string {
-	e.t.Helper()
-	p := e.mutate(key, actCreateOrderDoc, actIn(map[string]any{"enrollmentNumber": enrollment, "lines": actLines(pairs...),
-		"purchaseDate": purchase, "usageStartDate": usage, "idempotencyKey": idem}))
-	id := str(p, "order", "id")
-	if id == "" {
-		e.t.Fatalf("createOrder returned no order: %v", p)
-	}
-	return id
-}
-
-// actProcess processes an order with the operator key, at the server clock; it returns the order.
-func (e *env) actProcess(orderID string) map[string]any {
-	e.t.Helper()
-	p := e.mutate(e.Operator, actProcessOrderDoc, map[string]any{"id": orderID})
-	o, _ := p["order"].(map[string]any)
-	if str(o, "status") != "PROCESSED" {
-		e.t.Fatalf("order not processed: %v", p)
-	}
-	return o
-}
-
-// actBuy places and processes an order (purchase and usage start dates given).
-func (e *env) actBuy(key, enrollment, idem, purchase, usage string, pairs ...any) map[string]any {
-	e.t.Helper()
-	return e.actProcess(e.actPlace(key, enrollment, idem, purchase, usage, pairs...))
-}
-
-// actBuyToday buys on the server clock's day (purchase = usage start = today, actT0's day).
-func (e *env) actBuyToday(key, enrollment, idem string, pairs ...any) map[string]any {
-	e.t.Helper()
-	day := e.clock.Load().UTC().Format("2006-01-02")
-	return e.actBuy(key, enrollment, idem, day, day, pairs...)
-}
-
-// actEnr reads an enrollment by number.
-func (e *env) actEnr(key, number string) map[string]any {
-	e.t.Helper()
-	enr, _ := e.ok(key, actEnrollmentDoc, map[string]any{"n": number})["enrollment"].(map[string]any)
+	enr, _ := e.ok(key, enrollmentDoc, map[string]any{"n": number})["enrollment"].(map[string]any)
 	if enr == nil {
 		e.t.Fatalf("no enrollment %s", number)
 	}
 	return enr
 }
 
-// actEmails returns an enrollment's activation emails.
-func actEmails(enr map[string]any) []map[string]any {
+// emailsOf returns an enrollment's activation emails.
+func emailsOf(enr map[string]any) []map[string]any {
 	l, _ := get(enr, "activationEmails", "edges").([]any)
 	out := make([]map[string]any, len(l))
 	for i, v := range l {
@@ -194,13 +51,13 @@ func actEmails(enr map[string]any) []map[string]any {
 	return out
 }
 
-// actWantEmail checks one activation email exactly (sentAt "" means null); the subject is
+// wantEmail checks one activation email exactly (sentAt "" means null); the subject is
 // always the R-ACT-1 subject.
-func actWantEmail(t testing.TB, m map[string]any, recipient, trigger, scheduledAt, dueBy, sentAt string) {
+func wantEmail(t testing.TB, m map[string]any, recipient, trigger, scheduledAt, dueBy, sentAt string) {
 	t.Helper()
 	got := map[string]any{"recipient": m["recipient"], "subject": m["subject"], "trigger": m["trigger"],
 		"scheduledAt": m["scheduledAt"], "dueBy": m["dueBy"], "sentAt": m["sentAt"]}
-	want := map[string]any{"recipient": recipient, "subject": actSubject, "trigger": trigger, "scheduledAt": scheduledAt, "dueBy": dueBy, "sentAt": nil}
+	want := map[string]any{"recipient": recipient, "subject": activationSubject, "trigger": trigger, "scheduledAt": scheduledAt, "dueBy": dueBy, "sentAt": nil}
 	if sentAt != "" {
 		want["sentAt"] = sentAt
 	}
@@ -209,18 +66,18 @@ func actWantEmail(t testing.TB, m map[string]any, recipient, trigger, scheduledA
 	}
 }
 
-// actWantEmailCount checks the number of activation emails recorded on an enrollment.
-func (e *env) actWantEmailCount(t testing.TB, key, number string, n int) []map[string]any {
+// wantEmailCount checks the number of activation emails recorded on an enrollment.
+func (e *env) wantEmailCount(t testing.TB, key, number string, n int) []map[string]any {
 	t.Helper()
-	ems := actEmails(e.actEnr(key, number))
+	ems := emailsOf(e.readEnrollment(key, number))
 	if len(ems) != n {
 		t.Fatalf("%s: want %d activation emails, got %d: %v", number, n, len(ems), ems)
 	}
 	return ems
 }
 
-// actWantAssociation checks an enrollment's account and cause ("" account: on none).
-func actWantAssociation(t testing.TB, enr map[string]any, accountID, cause, associatedAt string) {
+// wantAssociation checks an enrollment's account and cause ("" account: on none).
+func wantAssociation(t testing.TB, enr map[string]any, accountID, cause, associatedAt string) {
 	t.Helper()
 	if accountID == "" {
 		if enr["account"] != nil || enr["associationCause"] != nil || enr["associatedAt"] != nil {
@@ -239,26 +96,24 @@ func actWantAssociation(t testing.TB, enr map[string]any, accountID, cause, asso
 	}
 }
 
-// ---- activationStatus ----
-
-type actReason struct {
+type statusReason struct {
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	Action    string  `json:"action"`
 	ChangesAt *string `json:"changesAt"`
 }
 
-type actStatusResult struct {
+type statusResult struct {
 	AsOf       string                  `json:"asOf"`
 	State      string                  `json:"state"`
 	Enrollment struct{ Number string } `json:"enrollment"`
-	Reasons    []actReason             `json:"reasons"`
+	Reasons    []statusReason          `json:"reasons"`
 }
 
-// actR is an expected reason: code, action and changesAt ("" means null).
-type actR struct{ code, action, changesAt string }
+// reason is an expected reason: code, action and changesAt ("" means null).
+type reason struct{ code, action, changesAt string }
 
-func (r actR) String() string {
+func (r reason) String() string {
 	c := r.changesAt
 	if c == "" {
 		c = "null"
@@ -266,55 +121,55 @@ func (r actR) String() string {
 	return r.code + "/" + r.action + "/" + c
 }
 
-func actStatusFrom(t testing.TB, data map[string]any) actStatusResult {
+func statusFrom(t testing.TB, data map[string]any) statusResult {
 	t.Helper()
 	raw, _ := json.Marshal(data["activationStatus"])
-	var st actStatusResult
+	var st statusResult
 	if err := json.Unmarshal(raw, &st); err != nil || st.State == "" {
 		t.Fatalf("no activationStatus in %s", raw)
 	}
 	return st
 }
 
-// actStatus evaluates activationStatus as of at.
-func (e *env) actStatus(key, number string, at time.Time) actStatusResult {
+// activationStatus evaluates activationStatus as of at.
+func (e *env) activationStatus(key, number string, at time.Time) statusResult {
 	e.t.Helper()
-	st := actStatusFrom(e.t, e.ok(key, actStatusDoc, map[string]any{"n": number, "at": actAt(at)}))
-	if st.AsOf != actAt(at) || !strings.EqualFold(st.Enrollment.Number, number) {
-		e.t.Errorf("activationStatus echoes asOf %q / enrollment %q, want %q / %q", st.AsOf, st.Enrollment.Number, actAt(at), number)
+	st := statusFrom(e.t, e.ok(key, statusDoc, map[string]any{"n": number, "at": dateTime(at)}))
+	if st.AsOf != dateTime(at) || !strings.EqualFold(st.Enrollment.Number, number) {
+		e.t.Errorf("activationStatus echoes asOf %q / enrollment %q, want %q / %q", st.AsOf, st.Enrollment.Number, dateTime(at), number)
 	}
 	return st
 }
 
-// actWant checks the state and the exact list of reasons (in order); every reason must carry a
+// wantStatus checks the state and the exact list of reasons (in order); every reason must carry a
 // message. Not fatal: the test goes on to check what follows.
-func actWant(t testing.TB, st actStatusResult, state string, want ...actR) {
+func wantStatus(t testing.TB, st statusResult, state string, want ...reason) {
 	t.Helper()
-	var got []actR
+	var got []reason
 	for _, r := range st.Reasons {
 		c := ""
 		if r.ChangesAt != nil {
 			c = *r.ChangesAt
 		}
-		got = append(got, actR{r.Code, r.Action, c})
+		got = append(got, reason{r.Code, r.Action, c})
 		if strings.TrimSpace(r.Message) == "" {
 			t.Errorf("reason %s has no message", r.Code)
 		}
 	}
 	if st.State != state || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("activationStatus(%s, asOf %s):\n got %s %v\nwant %s %v\nmessages: %v", st.Enrollment.Number, st.AsOf, st.State, got, state, want, actMessages(st))
+		t.Errorf("activationStatus(%s, asOf %s):\n got %s %v\nwant %s %v\nmessages: %v", st.Enrollment.Number, st.AsOf, st.State, got, state, want, reasonMessages(st))
 	}
 }
 
-// actWantAt evaluates the status as of at and checks it exactly.
-func (e *env) actWantAt(t testing.TB, key, number string, at time.Time, state string, want ...actR) actStatusResult {
+// wantStatusAt evaluates the status as of at and checks it exactly.
+func (e *env) wantStatusAt(t testing.TB, key, number string, at time.Time, state string, want ...reason) statusResult {
 	t.Helper()
-	st := e.actStatus(key, number, at)
-	actWant(t, st, state, want...)
+	st := e.activationStatus(key, number, at)
+	wantStatus(t, st, state, want...)
 	return st
 }
 
-func actMessages(st actStatusResult) []string {
+func reasonMessages(st statusResult) []string {
 	var out []string
 	for _, r := range st.Reasons {
 		out = append(out, r.Code+": "+r.Message)
@@ -322,8 +177,8 @@ func actMessages(st actStatusResult) []string {
 	return out
 }
 
-// actReasonOf returns the first reason with the code, or nil.
-func actReasonOf(st actStatusResult, code string) *actReason {
+// reasonOf returns the first reason with the code, or nil.
+func reasonOf(st statusResult, code string) *statusReason {
 	for i := range st.Reasons {
 		if st.Reasons[i].Code == code {
 			return &st.Reasons[i]
@@ -332,25 +187,23 @@ func actReasonOf(st actStatusResult, code string) *actReason {
 	return nil
 }
 
-// ---- mail ----
-
-// actOutbox captures what the dispatcher sends.
-type actOutbox struct {
+// outbox captures what the dispatcher sends.
+type outbox struct {
 	mu   sync.Mutex
 	sent []mail.Message
 }
 
-func (o *actOutbox) Send(_ context.Context, m mail.Message) error {
+func (o *outbox) Send(_ context.Context, m mail.Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent = append(o.sent, m)
 	return nil
 }
 
-// actDispatch runs the mail dispatcher once with its clock at `at` and returns the messages it sent.
-func (e *env) actDispatch(t testing.TB, at time.Time) []mail.Message {
+// dispatch runs the mail dispatcher once with its clock at `at` and returns the messages it sent.
+func (e *env) dispatch(t testing.TB, at time.Time) []mail.Message {
 	t.Helper()
-	box := &actOutbox{}
+	box := &outbox{}
 	d := &mail.Dispatcher{Store: e.Store, Sender: box, BaseURL: "http://x/activate", Now: func() time.Time { return at },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	n, err := d.RunOnce(context.Background())
@@ -361,15 +214,15 @@ func (e *env) actDispatch(t testing.TB, at time.Time) []mail.Message {
 		t.Fatalf("dispatcher says %d sent, sender got %d", n, len(box.sent))
 	}
 	for _, m := range box.sent {
-		if m.Subject != actSubject {
-			t.Errorf("message subject %q, want %q", m.Subject, actSubject)
+		if m.Subject != activationSubject {
+			t.Errorf("message subject %q, want %q", m.Subject, activationSubject)
 		}
 	}
 	return box.sent
 }
 
-// actToken extracts the activation token of a message's link.
-func actToken(t testing.TB, m mail.Message) string {
+// tokenOf extracts the activation token of a message's link.
+func tokenOf(t testing.TB, m mail.Message) string {
 	t.Helper()
 	u, err := url.Parse(m.Link)
 	if err != nil || u.Scheme+"://"+u.Host+u.Path != "http://x/activate" {
@@ -382,8 +235,8 @@ func actToken(t testing.TB, m mail.Message) string {
 	return tok
 }
 
-// actTokenFor returns the token of the one message sent for an enrollment.
-func actTokenFor(t testing.TB, msgs []mail.Message, number string) string {
+// tokenFor returns the token of the one message sent for an enrollment.
+func tokenFor(t testing.TB, msgs []mail.Message, number string) string {
 	t.Helper()
 	var found []mail.Message
 	for _, m := range msgs {
@@ -394,11 +247,11 @@ func actTokenFor(t testing.TB, msgs []mail.Message, number string) string {
 	if len(found) != 1 {
 		t.Fatalf("want one message for %s, got %d of %v", number, len(found), msgs)
 	}
-	return actToken(t, found[0])
+	return tokenOf(t, found[0])
 }
 
-// actRecipients lists the recipients of messages, sorted.
-func actRecipients(msgs []mail.Message) []string {
+// recipients lists the recipients of messages, sorted.
+func recipients(msgs []mail.Message) []string {
 	out := []string{}
 	for _, m := range msgs {
 		out = append(out, m.To)
@@ -407,15 +260,13 @@ func actRecipients(msgs []mail.Message) []string {
 	return out
 }
 
-// actSendToken dispatches at `at` and returns the token of the one email of the enrollment.
-func (e *env) actSendToken(t testing.TB, number string, at time.Time) string {
+// sendToken dispatches at `at` and returns the token of the one email of the enrollment.
+func (e *env) sendToken(t testing.TB, number string, at time.Time) string {
 	t.Helper()
-	return actTokenFor(t, e.actDispatch(t, at), number)
+	return tokenFor(t, e.dispatch(t, at), number)
 }
 
-// ---- activation mutations ----
-
-func actActivateVars(token, accountID string, newAccount map[string]any) map[string]any {
+func activateVars(token, accountID string, newAccount map[string]any) map[string]any {
 	in := map[string]any{"token": token}
 	if accountID != "" {
 		in["accountId"] = accountID
@@ -423,178 +274,47 @@ func actActivateVars(token, accountID string, newAccount map[string]any) map[str
 	if newAccount != nil {
 		in["newAccount"] = newAccount
 	}
-	return actIn(in)
+	return vars(in)
 }
 
-// actActivate activates with a token onto an existing account (must succeed); returns the enrollment.
-func (e *env) actActivate(key, token, accountID string) map[string]any {
+// activate activates with a token onto an existing account (must succeed); returns the enrollment.
+func (e *env) activate(key, token, accountID string) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, actActivateDoc, actActivateVars(token, accountID, nil))
+	p := e.mutate(key, activateDoc, activateVars(token, accountID, nil))
 	return p["enrollment"].(map[string]any)
 }
 
-// actActivateNew activates with a token onto a new account (must succeed).
-func (e *env) actActivateNew(key, token string, newAccount map[string]any) map[string]any {
+// activateNew activates with a token onto a new account (must succeed).
+func (e *env) activateNew(key, token string, newAccount map[string]any) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, actActivateDoc, actActivateVars(token, "", newAccount))
+	p := e.mutate(key, activateDoc, activateVars(token, "", newAccount))
 	return p["enrollment"].(map[string]any)
 }
 
-// actRefusedPayload runs a mutation that must be refused with a null object (objField); it
-// returns the userErrors.
-func (e *env) actRefusedPayload(t testing.TB, key, doc string, vars map[string]any, objField string) []userError {
+// refuseActivation activates with a token and expects exactly one refusal.
+func (e *env) refuseActivation(t testing.TB, key, token, accountID string, newAccount map[string]any, code, field string) {
 	t.Helper()
-	data := e.ok(key, doc, vars)
-	for name, v := range data {
-		payload, _ := v.(map[string]any)
-		if payload[objField] != nil {
-			t.Errorf("%s: a refused payload must carry no %s, got %v", name, objField, payload[objField])
-		}
-		raw, _ := json.Marshal(payload["userErrors"])
-		var ue []userError
-		_ = json.Unmarshal(raw, &ue)
-		if len(ue) == 0 {
-			t.Fatalf("%s: expected userErrors, got %v", name, payload)
-		}
-		return ue
-	}
-	t.Fatalf("no payload in %v", data)
-	return nil
+	onlyUserError(t, e.refusedPayload(t, key, activateDoc, activateVars(token, accountID, newAccount), "enrollment"), code, field)
 }
 
-// actOnly asserts exactly one userError with the code and field path (dot-joined).
-func actOnly(t testing.TB, ue []userError, code, field string) {
-	t.Helper()
-	if len(ue) != 1 || ue[0].Code != code || strings.Join(ue[0].Field, ".") != field || strings.TrimSpace(ue[0].Message) == "" {
-		t.Errorf("want exactly one userError %s on %q with a message, got %+v", code, field, ue)
-	}
-}
-
-// actRefuseActivation activates with a token and expects exactly one refusal.
-func (e *env) actRefuseActivation(t testing.TB, key, token, accountID string, newAccount map[string]any, code, field string) {
-	t.Helper()
-	actOnly(t, e.actRefusedPayload(t, key, actActivateDoc, actActivateVars(token, accountID, newAccount), "enrollment"), code, field)
-}
-
-// actNewAccount is a NewAccountInput.
-func actNewAccount(name, country string, domains []string, admins ...map[string]any) map[string]any {
-	ds := []any{}
-	for _, d := range domains {
-		ds = append(ds, d)
-	}
-	as := []any{}
-	for _, a := range admins {
-		as = append(as, a)
-	}
-	return map[string]any{"name": name, "country": country, "verifiedDomains": ds, "administrators": as}
-}
-
-// actContact updates the subscription contact (must not be refused); returns the payload.
-func (e *env) actContact(key, number, name, email string) map[string]any {
+// updateContact updates the subscription contact (must not be refused); returns the payload.
+func (e *env) updateContact(key, number, name, email string) map[string]any {
 	e.t.Helper()
-	return e.mutate(key, actContactDoc, actIn(map[string]any{"enrollmentNumber": number, "osmName": name, "osmEmail": email}))
+	return e.mutate(key, contactDoc, vars(map[string]any{"enrollmentNumber": number, "osmName": name, "osmEmail": email}))
 }
 
-// actResend asks for a resend (must succeed); returns the email.
-func (e *env) actResend(key, number string) map[string]any {
+// resend asks for a resend (must succeed); returns the email.
+func (e *env) resend(key, number string) map[string]any {
 	e.t.Helper()
-	p := e.mutate(key, actResendDoc, map[string]any{"n": number})
-	m, _ := p["email"].(map[string]any)
-	if m == nil {
-		e.t.Fatalf("resend returned no email: %v", p)
-	}
-	return m
+	return e.mutated(key, resendDoc, map[string]any{"n": number}, "email")
 }
 
-// actRenew renews an enrollment (must succeed); lines nil keeps the default.
-func (e *env) actRenew(key, old, newNumber, start, end string, lines []any) map[string]any {
+// renew renews an enrollment (must succeed); lines nil keeps the default.
+func (e *env) renew(key, old, newNumber, start, end string, lines []any) map[string]any {
 	e.t.Helper()
 	in := map[string]any{"enrollmentNumber": old, "newEnrollmentNumber": newNumber, "startDate": start, "endDate": end}
 	if lines != nil {
 		in["lines"] = lines
 	}
-	return e.mutate(key, actRenewDoc, actIn(in))
-}
-
-// ---- accounts and subscriptions ----
-
-// actAccountAt reads an account (subscriptions as of at).
-func (e *env) actAccountAt(key, id string, at time.Time) map[string]any {
-	e.t.Helper()
-	a, _ := e.ok(key, actAccountDoc, map[string]any{"id": id, "at": actAt(at)})["node"].(map[string]any)
-	if a == nil || str(a, "id") != id {
-		e.t.Fatalf("no account %s", id)
-	}
-	return a
-}
-
-// actSub is one subscription as the tests compare it.
-type actSub struct {
-	Enrollment, SKU, Status     string
-	Quantity, Pending, Licensed int
-	GraceUntil                  string
-}
-
-func actSubsOf(conn any) []actSub {
-	var out []actSub
-	edges, _ := get(conn, "edges").([]any)
-	for _, ed := range edges {
-		n := get(ed, "node")
-		out = append(out, actSub{Enrollment: str(n, "enrollment", "number"), SKU: str(n, "sku", "code"), Status: str(n, "status"),
-			Quantity: num(n, "quantity"), Pending: num(n, "pendingQuantity"), Licensed: num(n, "licensedQuantity"), GraceUntil: str(n, "graceUntil")})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Enrollment != out[j].Enrollment {
-			return out[i].Enrollment < out[j].Enrollment
-		}
-		return out[i].SKU < out[j].SKU
-	})
-	return out
-}
-
-// actAccountSubs lists an account's subscriptions as of at, sorted by enrollment and SKU.
-func (e *env) actAccountSubs(key, accountID string, at time.Time) []actSub {
-	e.t.Helper()
-	return actSubsOf(get(e.actAccountAt(key, accountID, at), "subscriptions"))
-}
-
-// actEnrollmentSubs lists an enrollment's subscriptions as of at, sorted by SKU.
-func (e *env) actEnrollmentSubs(key, number string, at time.Time) []actSub {
-	e.t.Helper()
-	return actSubsOf(get(e.ok(key, actEnrSubsDoc, map[string]any{"n": number, "at": actAt(at)}), "enrollment", "subscriptions"))
-}
-
-func actWantSubs(t testing.TB, what string, got []actSub, want ...actSub) {
-	t.Helper()
-	if len(got) == 0 && len(want) == 0 {
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s subscriptions:\n got %+v\nwant %+v", what, got, want)
-	}
-}
-
-func actLicensedTotal(subs []actSub) int {
-	n := 0
-	for _, s := range subs {
-		n += s.Licensed
-	}
-	return n
-}
-
-// actCustomerAccounts counts a customer's accounts.
-func (e *env) actCustomerAccounts(key, customerID string) int {
-	e.t.Helper()
-	return num(e.ok(key, actCustomerAccountsDoc, map[string]any{"id": customerID}), "node", "accounts", "totalCount")
-}
-
-// actEdgeValues lists a field of every node of a connection.
-func actEdgeValues(conn any, field string) []string {
-	out := []string{}
-	edges, _ := get(conn, "edges").([]any)
-	for _, ed := range edges {
-		out = append(out, str(ed, "node", field))
-	}
-	sort.Strings(out)
-	return out
+	return e.mutate(key, renewEnrollmentDoc, vars(in))
 }

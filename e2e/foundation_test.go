@@ -13,33 +13,6 @@ import (
 )
 
 // Mutation documents, driven with the whole input as one variable as a client would.
-const (
-	createCustomerDoc   = `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id } userErrors { field code message } } }`
-	createAgreementDoc  = `mutation($in: CreateAgreementInput!) { createAgreement(input: $in) { agreement { id number program contacts { name email roles } } userErrors { field code message } } }`
-	createEnrollmentDoc = `mutation($in: CreateEnrollmentInput!) { createEnrollment(input: $in) { enrollment { id number } userErrors { field code message } } }`
-	createAccountDoc    = `mutation($in: CreateAccountInput!) { createAccount(input: $in) { account { id } userErrors { field code message } } }`
-	addAccountUsersDoc  = `mutation($in: AddAccountUsersInput!) { addAccountUsers(input: $in) { account { id } userErrors { field code message } } }`
-)
-
-// eachCase runs fn as the subtest name on every engine, each with a fresh env, so test names
-// read Test/case/engine.
-func eachCase(t *testing.T, name string, fn func(t *testing.T, e *env)) {
-	t.Run(name, func(t *testing.T) { each(t, fn) })
-}
-
-// input is a mutation input; with returns a copy with one field changed.
-type input map[string]any
-
-func (in input) with(field string, v any) input {
-	out := input{}
-	for k, x := range in {
-		out[k] = x
-	}
-	out[field] = v
-	return out
-}
-
-func vars(in input) map[string]any { return map[string]any{"in": map[string]any(in)} }
 
 func customerIn() input { return input{"organizationName": "Northwind", "country": "DE"} }
 
@@ -247,7 +220,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			[]string{"NOT_FOUND customerId"}},
 	}
 	for _, c := range cases {
-		eachCase(t, c.name, func(t *testing.T, e *env) {
+		ruleCase(t, c.name, func(t *testing.T, e *env) {
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			before := counts(e, w.Key)
 			in := c.input(w)
@@ -264,7 +237,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 }
 
 func TestAgreements(t *testing.T) {
-	eachCase(t, "R-AGR-1_open_value_number_starts_with_V", func(t *testing.T, e *env) {
+	ruleCase(t, "R-AGR-1_open_value_number_starts_with_V", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		for _, n := range []string{"2000001", "OV-2000001", " 2000001V"} {
 			in := agreementIn(w.CustomerID, n).with("program", "OPEN_VALUE")
@@ -281,7 +254,7 @@ func TestAgreements(t *testing.T) {
 		e.mutate(w.Key, createAgreementDoc, vars(agreementIn(w.CustomerID, "2000001").with("program", "MPSA")))
 	})
 
-	eachCase(t, "R-AGR-2_duplicate_agreement_number_is_TAKEN", func(t *testing.T, e *env) {
+	ruleCase(t, "R-AGR-2_duplicate_agreement_number_is_TAKEN", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		other := str(e.mutate(w.Key, createCustomerDoc, vars(customerIn())), "customer", "id")
 		in := agreementIn(other, "EA-1").with("program", "MPSA")
@@ -307,7 +280,7 @@ func TestAgreements(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "R-AGR-2_duplicate_enrollment_number_is_TAKEN", func(t *testing.T, e *env) {
+	ruleCase(t, "R-AGR-2_duplicate_enrollment_number_is_TAKEN", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		ea2 := str(e.mutate(w.Key, createAgreementDoc, vars(agreementIn(w.CustomerID, "EA-2"))), "agreement", "id")
 		ue := refuse(e, w.Key, createEnrollmentDoc, enrollmentIn(ea2, "ENR-1"))
@@ -327,7 +300,7 @@ func TestAgreements(t *testing.T) {
 		wantUserErrors(t, refuse(e, w.Key, createEnrollmentDoc, enrollmentIn(w.AgreementID, "ENR-1")), "TAKEN number")
 	})
 
-	eachCase(t, "R-AGR-2_number_with_surrounding_spaces_is_the_same_number", func(t *testing.T, e *env) {
+	ruleCase(t, "R-AGR-2_number_with_surrounding_spaces_is_the_same_number", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		for _, n := range []string{" EA-1", "EA-1 ", "\tEA-1"} {
 			ue := refuse(e, w.Key, createAgreementDoc, agreementIn(w.CustomerID, n))
@@ -341,7 +314,7 @@ func TestAgreements(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "R-AGR-3_contacts_keep_their_roles", func(t *testing.T, e *env) {
+	ruleCase(t, "R-AGR-3_contacts_keep_their_roles", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		contacts := []any{
 			contact("Ana", "ana@northwind.com", "AGREEMENT_ADMINISTRATOR", "VLSC_ADMINISTRATOR", "ONLINE_ADMINISTRATOR"),
@@ -398,7 +371,7 @@ func TestNodeResolvesEveryType(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
-	eachCase(t, "first_out_of_range_is_BAD_USER_INPUT", func(t *testing.T, e *env) {
+	ruleCase(t, "first_out_of_range_is_BAD_USER_INPUT", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		docs := []string{
 			`query($f: Int) { customers(first: $f) { totalCount } }`,
@@ -424,7 +397,7 @@ func TestPagination(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "garbage_cursor_is_BAD_USER_INPUT", func(t *testing.T, e *env) {
+	ruleCase(t, "garbage_cursor_is_BAD_USER_INPUT", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		forged := base64.RawURLEncoding.EncodeToString([]byte("c:abc"))
 		for _, doc := range []string{
@@ -441,7 +414,7 @@ func TestPagination(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "pages_cover_every_item_once", func(t *testing.T, e *env) {
+	ruleCase(t, "pages_cover_every_item_once", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		for i := 0; i < 6; i++ {
 			e.mutate(w.Key, createCustomerDoc, vars(customerIn()))
@@ -455,7 +428,7 @@ func TestPagination(t *testing.T) {
 		walkPages(t, e, w.Key, doc, "customers", 3, all, []int{3, 3, 1})
 	})
 
-	eachCase(t, "catalog_pages_cover_every_sku_once", func(t *testing.T, e *env) {
+	ruleCase(t, "catalog_pages_cover_every_sku_once", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		const doc = `query($f: Int, $a: String) { skus(first: $f, after: $a) { totalCount
 			edges { cursor node { code } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`

@@ -1,15 +1,26 @@
 // Package e2e drives the real HTTP handler with GraphQL documents as a client sends them, on
 // every store engine of the run (see testenv).
+//
+// What belongs here: harness_test.go, the environment, its clock and the one way to run a
+// rule's subtest (ruleCase) and read answers; fixtures_test.go, the worlds and purchases
+// tests build on; docs_test.go, one GraphQL document per operation; <concept>_helpers_test.go,
+// the reads and asserts of one concept. Tests live by rule group, each subtest named by the rule
+// ID it proves: agreements, orders (R-ORD, R-RES), subscriptions (R-SUB), licenses (R-LIC,
+// R-BI), activation (R-ACT, R-ENR), with concurrency, tenancy, mail, HTTP and hostile clients
+// in their own files.
 package e2e
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,8 +81,44 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 	testenv.Each(t, func(t *testing.T, s *models.Store) { fn(t, newEnv(t, s)) })
 }
 
+// ruleCase runs fn as the subtest name on every engine, each with a fresh env, so test names
+// read Test/case/engine.
+func ruleCase(t *testing.T, name string, fn func(t *testing.T, e *env)) {
+	t.Run(name, func(t *testing.T) { each(t, fn) })
+}
+
 // SetNow sets the server's clock (used where a request gives no asOf).
 func (e *env) SetNow(t time.Time) { e.clock.Store(&t) }
+
+// t0 is the clock newEnv starts with (2026-11-23 09:00 UTC).
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// dateTime formats an instant as the API writes DateTime values (whole seconds here).
+func dateTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// asOfVar is an asOf variable: null (the server's now) for the zero time.
+func asOfVar(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return dateTime(t)
+}
+
+func parseDateTime(t testing.TB, v any) time.Time {
+	t.Helper()
+	s, _ := v.(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("not a DateTime: %#v", v)
+	}
+	return at
+}
+
+// hour and day are the steps the tests move the clock by.
+const (
+	hour = time.Hour
+	day  = 24 * time.Hour
+)
 
 // response is a GraphQL response as a client reads it.
 type response struct {
@@ -129,6 +176,17 @@ func (e *env) mutate(key, query string, vars map[string]any) map[string]any {
 	return nil
 }
 
+// mutated runs a mutation that must succeed and returns the object of its payload's field.
+func (e *env) mutated(key, query string, vars map[string]any, field string) map[string]any {
+	e.t.Helper()
+	p := e.mutate(key, query, vars)
+	o, _ := p[field].(map[string]any)
+	if o == nil || o["id"] == "" { // an object selected with its id has one
+		e.t.Fatalf("the payload has no %s: %v", field, p)
+	}
+	return o
+}
+
 // refused runs a mutation that must be refused; it returns its userErrors.
 func (e *env) refused(key, query string, vars map[string]any) []userError {
 	e.t.Helper()
@@ -142,6 +200,28 @@ func (e *env) refused(key, query string, vars map[string]any) []userError {
 		}
 		return ue
 	}
+	return nil
+}
+
+// refusedPayload runs a mutation that must be refused with a null object (objField); it
+// returns the userErrors.
+func (e *env) refusedPayload(t testing.TB, key, doc string, vars map[string]any, objField string) []userError {
+	t.Helper()
+	data := e.ok(key, doc, vars)
+	for name, v := range data {
+		payload, _ := v.(map[string]any)
+		if payload[objField] != nil {
+			t.Errorf("%s: a refused payload must carry no %s, got %v", name, objField, payload[objField])
+		}
+		raw, _ := json.Marshal(payload["userErrors"])
+		var ue []userError
+		_ = json.Unmarshal(raw, &ue)
+		if len(ue) == 0 {
+			t.Fatalf("%s: expected userErrors, got %v", name, payload)
+		}
+		return ue
+	}
+	t.Fatalf("no payload in %v", data)
 	return nil
 }
 
@@ -163,6 +243,15 @@ func hasUserError(t testing.TB, ue []userError, code, field string) {
 	t.Fatalf("want userError %s on %q, got %+v", code, field, ue)
 }
 
+// onlyUserError asserts ue is exactly one userError with the code on the field path
+// (dot-joined), with a message.
+func onlyUserError(t testing.TB, ue []userError, code, field string) {
+	t.Helper()
+	if len(ue) != 1 || ue[0].Code != code || strings.Join(ue[0].Field, ".") != field || strings.TrimSpace(ue[0].Message) == "" {
+		t.Fatalf("want exactly one userError %s on %q with a message, got %+v", code, field, ue)
+	}
+}
+
 // errCode returns the extensions.code of the first GraphQL error.
 func (r *response) errCode() string {
 	if len(r.Errors) == 0 {
@@ -170,6 +259,56 @@ func (r *response) errCode() string {
 	}
 	c, _ := r.Errors[0].Extensions["code"].(string)
 	return c
+}
+
+// input is a mutation input; with returns a copy with one field changed.
+type input map[string]any
+
+func (in input) with(field string, v any) input {
+	out := input{}
+	for k, x := range in {
+		out[k] = x
+	}
+	out[field] = v
+	return out
+}
+
+func vars(in input) map[string]any { return map[string]any{"in": map[string]any(in)} }
+
+// orderLines builds order lines from sku, quantity pairs.
+func orderLines(pairs ...any) []any {
+	out := []any{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, map[string]any{"sku": pairs[i], "quantity": pairs[i+1]})
+	}
+	return out
+}
+
+// globalID builds a global ID the way the server does (only to name objects that do not exist).
+func globalID(typ string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
+}
+
+// decodeJSON re-decodes a piece of a JSON response into a typed value.
+func decodeJSON(t testing.TB, v any, out any) {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(raw, out)
+	}
+	if err != nil {
+		t.Fatalf("decode %v: %v", v, err)
+	}
+}
+
+// d2raw renders decoded data back to JSON (to tell [] from null).
+func rawJSON(t testing.TB, d map[string]any) string {
+	t.Helper()
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
 
 // get walks a path of map keys and list indexes in decoded JSON.
@@ -191,49 +330,33 @@ func get(v any, path ...any) any {
 }
 
 func str(v any, path ...any) string { s, _ := get(v, path...).(string); return s }
-func num(v any, path ...any) int    { f, _ := get(v, path...).(float64); return int(f) }
 
-// world is a reseller with a key, a customer, an agreement, an enrollment and an account.
-type world struct {
-	Key, ResellerID, CustomerID, AgreementID, EnrollmentID, AccountID string
+func num(v any, path ...any) int { f, _ := get(v, path...).(float64); return int(f) }
+
+// strs reads a JSON list of strings.
+func strs(v any) []string {
+	out := []string{}
+	l, _ := v.([]any)
+	for _, x := range l {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
 }
 
-// newReseller creates a reseller and a RESELLER key for it.
-func (e *env) newReseller(name string) (key, id string) {
-	e.t.Helper()
-	p := e.mutate(e.Operator, `mutation($n: String!) { createReseller(input: {name: $n}) { reseller { id } userErrors { field code message } } }`, map[string]any{"n": name})
-	id = str(p, "reseller", "id")
-	k := e.mutate(e.Operator, `mutation($r: ID!) { createApiKey(input: {resellerId: $r, role: RESELLER, name: "k"}) { token userErrors { field code message } } }`, map[string]any{"r": id})
-	return str(k, "token"), id
+// edgeValues lists a field of every node of a connection.
+func edgeValues(conn any, field string) []string {
+	out := []string{}
+	edges, _ := get(conn, "edges").([]any)
+	for _, ed := range edges {
+		out = append(out, str(ed, "node", field))
+	}
+	sort.Strings(out)
+	return out
 }
 
-// readerKey creates a READER key for a reseller.
-func (e *env) readerKey(resellerID string) string {
+// totalCount returns a list's totalCount as key sees it.
+func (e *env) totalCount(key, doc, list string, vars map[string]any) int {
 	e.t.Helper()
-	k := e.mutate(e.Operator, `mutation($r: ID!) { createApiKey(input: {resellerId: $r, role: READER, name: "bi"}) { token userErrors { field code message } } }`, map[string]any{"r": resellerID})
-	return str(k, "token")
-}
-
-// newWorld builds a reseller with one of everything; program and numbers are parameters.
-func (e *env) newWorld(name, program, agreementNumber, enrollmentNumber string) world {
-	e.t.Helper()
-	w := world{}
-	w.Key, w.ResellerID = e.newReseller(name)
-	c := e.mutate(w.Key, `mutation { createCustomer(input: {organizationName: "Fabrikam", country: "US"}) { customer { id } userErrors { field code message } } }`, nil)
-	w.CustomerID = str(c, "customer", "id")
-	a := e.mutate(w.Key, `mutation($c: ID!, $p: String!, $n: String!) { createAgreement(input: {customerId: $c, program: $p, number: $n,
-		startDate: "2026-01-01", anniversaryDate: "2027-01-01", contacts: [
-		{name: "Ana", email: "ana@fabrikam.com", roles: [AGREEMENT_ADMINISTRATOR]},
-		{name: "Vic", email: "vic@fabrikam.com", roles: [VLSC_ADMINISTRATOR]}]}) { agreement { id } userErrors { field code message } } }`,
-		map[string]any{"c": w.CustomerID, "p": program, "n": agreementNumber})
-	w.AgreementID = str(a, "agreement", "id")
-	en := e.mutate(w.Key, `mutation($a: ID!, $n: String!) { createEnrollment(input: {agreementId: $a, number: $n, organizationName: "Fabrikam",
-		osmName: "Olivia", osmEmail: "olivia@fabrikam.com", startDate: "2026-01-01", endDate: "2028-12-31"}) { enrollment { id } userErrors { field code message } } }`,
-		map[string]any{"a": w.AgreementID, "n": enrollmentNumber})
-	w.EnrollmentID = str(en, "enrollment", "id")
-	ac := e.mutate(w.Key, `mutation($c: ID!) { createAccount(input: {customerId: $c, name: "Fabrikam tenant", country: "US",
-		verifiedDomains: ["fabrikam-tenant.com"], users: [{userName: "alice@fabrikam-tenant.com"}, {userName: "bob@fabrikam-tenant.com"}]}) { account { id } userErrors { field code message } } }`,
-		map[string]any{"c": w.CustomerID})
-	w.AccountID = str(ac, "account", "id")
-	return w
+	return num(e.ok(key, doc, vars), list, "totalCount")
 }

@@ -302,7 +302,7 @@ func TestHostileStalledDatabase(t *testing.T) {
 		held := make(chan struct{})
 		go func() {
 			_ = locker.InTx(context.Background(), func(tx *models.Store) error {
-				_, _ = tx.CreateReseller(context.Background(), licensing.ResellerDraft{Name: "lock holder"})
+				_, _ = tx.CreateReseller(context.Background(), licensing.ResellerDraft{Name: "lock holder"}, time.Now())
 				close(held)
 				<-release
 				return fmt.Errorf("roll back")

@@ -71,7 +71,7 @@ func wantClean(t testing.TB, what string, rec *httptest.ResponseRecorder) {
 }
 
 func TestHTTP(t *testing.T) {
-	eachCase(t, "GET_query_with_a_key", func(t *testing.T, e *env) {
+	ruleCase(t, "GET_query_with_a_key", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		rec := serve(e, http.MethodGet, "/graphql?query={viewer{role}}", bearer(w.Key), "")
 		if r := decode(t, rec); rec.Code != http.StatusOK || str(r.Data, "viewer", "role") != "RESELLER" {
@@ -87,7 +87,7 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "GET_mutation_is_not_executed", func(t *testing.T, e *env) {
+	ruleCase(t, "GET_mutation_is_not_executed", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		const m = `mutation { createCustomer(input: {organizationName: "Via GET", country: "US"}) { customer { id } userErrors { code } } }`
 		for _, target := range []string{
@@ -108,7 +108,7 @@ func TestHTTP(t *testing.T) {
 		e.mutate(w.Key, m, nil)
 	})
 
-	eachCase(t, "health_and_readiness", func(t *testing.T, e *env) {
+	ruleCase(t, "health_and_readiness", func(t *testing.T, e *env) {
 		for _, path := range []string{"/healthz", "/readyz"} {
 			if rec := serve(e, http.MethodGet, path, nil, ""); rec.Code != http.StatusOK {
 				t.Errorf("%s: %d %s", path, rec.Code, rec.Body.String())
@@ -133,7 +133,7 @@ func TestHTTP(t *testing.T) {
 		wantClean(t, "query with the store closed", rec)
 	})
 
-	eachCase(t, "body_over_1MiB_is_413", func(t *testing.T, e *env) {
+	ruleCase(t, "body_over_1MiB_is_413", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		// The padding is a list of strings of 10,000 bytes: one string of a megabyte would be
 		// refused by the variables' own limits (VARIABLES_TOO_LARGE), not by the body's.
@@ -165,7 +165,7 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "responses_never_leak_internals", func(t *testing.T, e *env) {
+	ruleCase(t, "responses_never_leak_internals", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		deep := `{ customers(first: 100) { edges { node { agreements(first: 100) { edges { node { enrollments { edges { node { account { users(first: 100) { edges { node { id } } } } } } } } } } } } } }`
 		posts := []string{

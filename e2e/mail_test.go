@@ -38,7 +38,7 @@ func (e *env) mailWorld(lang string) world {
 	if lang != "" {
 		in["language"] = lang
 	}
-	c := e.mutate(w.Key, `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id language } `+actUE+` } }`, actIn(in))
+	c := e.mutate(w.Key, `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id language } `+ueSel+` } }`, vars(in))
 	want := lang
 	if want == "" {
 		want = "en"
@@ -47,9 +47,9 @@ func (e *env) mailWorld(lang string) world {
 		e.t.Fatalf("customer language %q, want %q", got, want)
 	}
 	w.CustomerID = str(c, "customer", "id")
-	w.AgreementID = e.actAgreement(w.Key, w.CustomerID, "ENTERPRISE", "A-1")
-	w.EnrollmentID = e.actEnroll(w.Key, w.AgreementID, "E-1", "Fabrikam AB", "olivia@fabrikam.com")
-	w.AccountID = e.actAccount(w.Key, w.CustomerID, "Fabrikam tenant", "US", []string{"fabrikam-tenant.com"})
+	w.AgreementID = e.createAgreement(w.Key, w.CustomerID, "ENTERPRISE", "A-1")
+	w.EnrollmentID = e.enroll(w.Key, w.AgreementID, "E-1", "Fabrikam AB", "olivia@fabrikam.com")
+	w.AccountID = e.createAccount(w.Key, w.CustomerID, "Fabrikam tenant", "US", []string{"fabrikam-tenant.com"})
 	return w
 }
 
@@ -88,7 +88,7 @@ func (e *env) dispatchAt(t testing.TB, d *mail.Dispatcher, at time.Time) int {
 // wantSentAt asserts E-1's one activation email and when it was recorded sent ("" for not).
 func (e *env) wantSentAt(t testing.TB, key, sentAt string) {
 	t.Helper()
-	ems := e.actWantEmailCount(t, key, "E-1", 1)
+	ems := e.wantEmailCount(t, key, "E-1", 1)
 	if got, _ := ems[0]["sentAt"].(string); got != sentAt {
 		t.Fatalf("sentAt %q, want %q", got, sentAt)
 	}
@@ -106,12 +106,12 @@ func TestActivationEmailSMTP(t *testing.T) {
 		{"english", "en", "en", "Sign in or sign up to start using your new subscription:", "The link expires at 2027-05-23 00:00 UTC."},
 		{"no_language_is_english", "", "en", "Sign in or sign up to start using your new subscription:", "The link expires at 2027-05-23 00:00 UTC."},
 	} {
-		actCase(t, "R-ACT-1_"+c.name+"_customer_gets_its_language_and_the_link_activates", func(t *testing.T, e *env) {
+		ruleCase(t, "R-ACT-1_"+c.name+"_customer_gets_its_language_and_the_link_activates", func(t *testing.T, e *env) {
 			srv := startSMTP(t, &smtpServer{}, nil, false)
 			w := e.mailWorld(c.lang)
-			e.actBuyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+			e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 			d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
-			if n := e.dispatchAt(t, d, actT0.Add(time.Hour)); n != 1 {
+			if n := e.dispatchAt(t, d, t0.Add(time.Hour)); n != 1 {
 				t.Fatalf("dispatched %d, want 1", n)
 			}
 			got := srv.Accepted()
@@ -119,8 +119,8 @@ func TestActivationEmailSMTP(t *testing.T) {
 				t.Fatalf("accepted %+v", got)
 			}
 			m := parseMail(t, got[0].Data)
-			if s := m.Header.Get("Subject"); s != actSubject {
-				t.Errorf("Subject %q, want %q", s, actSubject)
+			if s := m.Header.Get("Subject"); s != activationSubject {
+				t.Errorf("Subject %q, want %q", s, activationSubject)
 			}
 			if l := m.Header.Get("Content-Language"); l != c.want {
 				t.Errorf("Content-Language %q, want %q", l, c.want)
@@ -140,30 +140,30 @@ func TestActivationEmailSMTP(t *testing.T) {
 			}
 			e.wantSentAt(t, w.Key, "2026-11-23T10:00:00Z")
 			_, token := mailLink(t, m)
-			e.SetNow(actT0.Add(2 * time.Hour))
-			actWantAssociation(t, e.actActivate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T11:00:00Z")
+			e.SetNow(t0.Add(2 * time.Hour))
+			wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T11:00:00Z")
 		})
 	}
 
-	actCase(t, "R-ACT-1_unknown_language_is_refused_with_a_code", func(t *testing.T, e *env) {
+	ruleCase(t, "R-ACT-1_unknown_language_is_refused_with_a_code", func(t *testing.T, e *env) {
 		key, _ := e.newReseller("Nordic reseller")
-		doc := `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id } ` + actUE + ` } }`
+		doc := `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id } ` + ueSel + ` } }`
 		for _, lang := range []string{"fr", "SV", "", "english"} {
-			ue := e.refused(key, doc, actIn(map[string]any{"organizationName": "Fabrikam AB", "country": "SE", "language": lang}))
-			actOnly(t, ue, "UNKNOWN_VALUE", "language")
+			ue := e.refused(key, doc, vars(map[string]any{"organizationName": "Fabrikam AB", "country": "SE", "language": lang}))
+			onlyUserError(t, ue, "UNKNOWN_VALUE", "language")
 		}
 	})
 }
 
 func TestActivationEmailRetries(t *testing.T) {
-	actCase(t, "R-ACT-1_refused_and_dropped_sends_are_retried_with_backoff_until_one_is_accepted", func(t *testing.T, e *env) {
+	ruleCase(t, "R-ACT-1_refused_and_dropped_sends_are_retried_with_backoff_until_one_is_accepted", func(t *testing.T, e *env) {
 		srv := startSMTP(t, &smtpServer{faults: []smtpFault{faultRcpt4xx, faultData5xx, faultDrop}}, nil, false)
 		w := e.mailWorld("sv")
-		e.actBuyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
 		// Attempt n fails at t; the next is due 30s*2^(n-1) later, not a second before.
 		steps := []struct {
-			at       time.Duration // after actT0
+			at       time.Duration // after t0
 			sessions int           // the server's connections so far
 			accepted int
 		}{
@@ -177,7 +177,7 @@ func TestActivationEmailRetries(t *testing.T) {
 			{time.Hour, 4, 1},         // and never again
 		}
 		for _, s := range steps {
-			n := e.dispatchAt(t, d, actT0.Add(s.at))
+			n := e.dispatchAt(t, d, t0.Add(s.at))
 			if srv.Sessions() != s.sessions || len(srv.Accepted()) != s.accepted || (n == 1) != (s.at == 210*time.Second) {
 				t.Fatalf("at +%s: %d sessions, %d accepted, dispatcher says %d; want %d sessions, %d accepted",
 					s.at, srv.Sessions(), len(srv.Accepted()), n, s.sessions, s.accepted)
@@ -192,30 +192,30 @@ func TestActivationEmailRetries(t *testing.T) {
 			t.Errorf("retried message lost its language: %q", m.Text)
 		}
 		_, token := mailLink(t, m)
-		actWantAssociation(t, e.actActivate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T10:00:00Z")
+		wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T10:00:00Z")
 	})
 }
 
 func TestActivationEmailCrash(t *testing.T) {
 	const lease = 10 * time.Minute
-	actCase(t, "R-ACT-1_a_claim_abandoned_before_sending_is_sent_once_after_its_lease", func(t *testing.T, e *env) {
+	ruleCase(t, "R-ACT-1_a_claim_abandoned_before_sending_is_sent_once_after_its_lease", func(t *testing.T, e *env) {
 		srv := startSMTP(t, &smtpServer{}, nil, false)
 		w := e.mailWorld("de")
-		e.actBuyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		// A dispatcher claims the email and dies before sending: nothing sent, nothing released.
-		claimed, err := e.Store.ClaimDueEmails(context.Background(), actT0, lease, 10)
+		claimed, err := e.Store.ClaimDueEmails(context.Background(), t0, lease, 10)
 		if err != nil || len(claimed) != 1 {
 			t.Fatalf("claim: %v, %d claimed", err, len(claimed))
 		}
 		d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
-		if n := e.dispatchAt(t, d, actT0.Add(lease-time.Second)); n != 0 || srv.Sessions() != 0 {
+		if n := e.dispatchAt(t, d, t0.Add(lease-time.Second)); n != 0 || srv.Sessions() != 0 {
 			t.Fatalf("sent while the dead dispatcher's lease lives: %d sent, %d sessions", n, srv.Sessions())
 		}
 		e.wantSentAt(t, w.Key, "")
-		if n := e.dispatchAt(t, d, actT0.Add(lease)); n != 1 {
+		if n := e.dispatchAt(t, d, t0.Add(lease)); n != 1 {
 			t.Fatalf("after the lease: %d sent, want 1", n)
 		}
-		if n := e.dispatchAt(t, d, actT0.Add(time.Hour)); n != 0 || len(srv.Accepted()) != 1 {
+		if n := e.dispatchAt(t, d, t0.Add(time.Hour)); n != 0 || len(srv.Accepted()) != 1 {
 			t.Fatalf("sent again: %d, %d accepted", n, len(srv.Accepted()))
 		}
 		e.wantSentAt(t, w.Key, "2026-11-23T09:10:00Z")
@@ -224,19 +224,19 @@ func TestActivationEmailCrash(t *testing.T) {
 			t.Errorf("Content-Language %q", m.Header.Get("Content-Language"))
 		}
 		_, token := mailLink(t, m)
-		actWantAssociation(t, e.actActivate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T10:00:00Z")
+		wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T10:00:00Z")
 	})
 
-	actCase(t, "R-ACT-1_a_crash_after_the_server_accepted_sends_again_at_least_once", func(t *testing.T, e *env) {
+	ruleCase(t, "R-ACT-1_a_crash_after_the_server_accepted_sends_again_at_least_once", func(t *testing.T, e *env) {
 		srv := startSMTP(t, &smtpServer{}, nil, false)
 		w := e.mailWorld("da")
-		e.actBuyToday(w.Key, "E-1", "o1", "O365-E3", 10)
-		claimed, err := e.Store.ClaimDueEmails(context.Background(), actT0, lease, 10)
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		claimed, err := e.Store.ClaimDueEmails(context.Background(), t0, lease, 10)
 		if err != nil || len(claimed) != 1 {
 			t.Fatalf("claim: %v, %d claimed", err, len(claimed))
 		}
 		// The server accepts, then the dispatcher dies before marking the email sent.
-		msg, err := mail.Compose(claimed[0], mailBaseURL+"?token="+claimed[0].Token, actT0)
+		msg, err := mail.Compose(claimed[0], mailBaseURL+"?token="+claimed[0].Token, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestActivationEmailCrash(t *testing.T) {
 			t.Fatalf("send: %v", err)
 		}
 		d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
-		if n := e.dispatchAt(t, d, actT0.Add(lease)); n != 1 {
+		if n := e.dispatchAt(t, d, t0.Add(lease)); n != 1 {
 			t.Fatalf("after the lease: %d sent, want 1", n)
 		}
 		got := srv.Accepted()
@@ -258,27 +258,27 @@ func TestActivationEmailCrash(t *testing.T) {
 		e.wantSentAt(t, w.Key, "2026-11-23T09:10:00Z")
 		// Both links work: whichever the customer follows activates (R-ACT-9).
 		_, token := mailLink(t, first)
-		actWantAssociation(t, e.actActivate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T09:10:00Z")
+		wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-23T09:10:00Z")
 	})
 }
 
 func TestActivationEmailExpiredLinkWaitsForSupport(t *testing.T) {
-	actCase(t, "R-ACT-8_no_email_with_an_expired_link_until_support_reenables_it", func(t *testing.T, e *env) {
+	ruleCase(t, "R-ACT-8_no_email_with_an_expired_link_until_support_reenables_it", func(t *testing.T, e *env) {
 		srv := startSMTP(t, &smtpServer{}, nil, false)
 		w := e.mailWorld("sv")
 		// Purchased 2026-05-01, processed 2026-11-23: the link expired on 2026-11-01.
-		e.actBuy(w.Key, "E-1", "o1", "2026-05-01", "2026-05-01", "O365-E3", 10)
+		e.buy(w.Key, "E-1", "o1", "2026-05-01", "2026-05-01", "O365-E3", 10)
 		d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
 		for _, at := range []time.Duration{0, time.Hour, 3 * 24 * time.Hour} {
-			if n := e.dispatchAt(t, d, actT0.Add(at)); n != 0 || srv.Sessions() != 0 {
+			if n := e.dispatchAt(t, d, t0.Add(at)); n != 0 || srv.Sessions() != 0 {
 				t.Fatalf("an email with an expired link went out at +%s", at)
 			}
 		}
 		e.wantSentAt(t, w.Key, "")
-		e.actWantAt(t, w.Key, "E-1", actT0.Add(3*24*time.Hour), "LINK_EXPIRED", actR{"LINK_EXPIRED", "CONTACT_SUPPORT", ""})
-		reenabled := actT0.Add(4 * 24 * time.Hour)
+		e.wantStatusAt(t, w.Key, "E-1", t0.Add(3*24*time.Hour), "LINK_EXPIRED", reason{"LINK_EXPIRED", "CONTACT_SUPPORT", ""})
+		reenabled := t0.Add(4 * 24 * time.Hour)
 		e.SetNow(reenabled)
-		e.mutate(e.Operator, actReenableDoc, map[string]any{"n": "E-1", "u": "2027-01-31T00:00:00Z"})
+		e.mutate(e.Operator, reenableDoc, map[string]any{"n": "E-1", "u": "2027-01-31T00:00:00Z"})
 		if n := e.dispatchAt(t, d, reenabled); n != 1 {
 			t.Fatalf("after the re-enable: %d sent, want 1", n)
 		}
@@ -287,7 +287,7 @@ func TestActivationEmailExpiredLinkWaitsForSupport(t *testing.T) {
 			t.Errorf("the email does not give the re-enabled expiry: %q", m.Text)
 		}
 		_, token := mailLink(t, m)
-		actWantAssociation(t, e.actActivate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-27T09:00:00Z")
+		wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", "2026-11-27T09:00:00Z")
 	})
 }
 
@@ -307,9 +307,9 @@ func TestActivationEmailDispatchersShareOneDatabase(t *testing.T) {
 	for i := range emails {
 		n := fmt.Sprintf("E-%d", i+1)
 		if i > 0 {
-			e.actEnroll(w.Key, w.AgreementID, n, "Fabrikam AB", fmt.Sprintf("osm%d@fabrikam.com", i+1))
+			e.enroll(w.Key, w.AgreementID, n, "Fabrikam AB", fmt.Sprintf("osm%d@fabrikam.com", i+1))
 		}
-		e.actBuyToday(w.Key, n, "o"+n, "O365-E3", 1)
+		e.buyToday(w.Key, n, "o"+n, "O365-E3", 1)
 	}
 	const nodes = 4
 	var wg sync.WaitGroup
@@ -355,21 +355,21 @@ func TestActivationEmailLogsNoSecrets(t *testing.T) {
 		logs := &logCapture{}
 		srv := startSMTP(t, &smtpServer{faults: []smtpFault{faultRcptEchoes, faultData5xx}}, nil, false)
 		w := e.mailWorld("sv")
-		e.actBuyToday(w.Key, "E-1", "o1", "O365-E3", 10)
-		e.actEnroll(w.Key, w.AgreementID, "E-2", "Fabrikam AB", "oscar@fabrikam.com")
-		e.actBuyToday(w.Key, "E-2", "o2", "O365-E3", 10)
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.enroll(w.Key, w.AgreementID, "E-2", "Fabrikam AB", "oscar@fabrikam.com")
+		e.buyToday(w.Key, "E-2", "o2", "O365-E3", 10)
 
 		smtpD := e.mailDispatcher(e.Store, smtpSender(t, srv), logs)
 		smtpD.Batch = 1
-		e.dispatchAt(t, smtpD, actT0)                  // E-1: 550 quoting the address
-		e.dispatchAt(t, smtpD, actT0.Add(time.Second)) // E-2: 554
-		e.dispatchAt(t, smtpD, actT0.Add(time.Hour))   // E-1 accepted
-		e.dispatchAt(t, smtpD, actT0.Add(time.Hour))   // E-2 accepted
+		e.dispatchAt(t, smtpD, t0)                  // E-1: 550 quoting the address
+		e.dispatchAt(t, smtpD, t0.Add(time.Second)) // E-2: 554
+		e.dispatchAt(t, smtpD, t0.Add(time.Hour))   // E-1 accepted
+		e.dispatchAt(t, smtpD, t0.Add(time.Hour))   // E-2 accepted
 
 		// Two more emails: E-3's first, and E-1's to its new contact (R-ACT-7).
-		e.actEnroll(w.Key, w.AgreementID, "E-3", "Fabrikam AB", "otto@fabrikam.com")
-		e.actBuyToday(w.Key, "E-3", "o3", "O365-E3", 10)
-		e.actContact(w.Key, "E-1", "Olivia", "olivia.new@fabrikam.com")
+		e.enroll(w.Key, w.AgreementID, "E-3", "Fabrikam AB", "otto@fabrikam.com")
+		e.buyToday(w.Key, "E-3", "o3", "O365-E3", 10)
+		e.updateContact(w.Key, "E-1", "Olivia", "olivia.new@fabrikam.com")
 		dir := t.TempDir()
 		fileSender, _, err := mail.NewSender(mail.Config{Dir: dir})
 		if err != nil {
@@ -377,14 +377,14 @@ func TestActivationEmailLogsNoSecrets(t *testing.T) {
 		}
 		fileD := e.mailDispatcher(e.Store, fileSender, logs)
 		fileD.Batch = 1
-		e.dispatchAt(t, fileD, actT0.Add(2*time.Hour))
+		e.dispatchAt(t, fileD, t0.Add(2*time.Hour))
 		logSender, _, err := mail.NewSender(mail.Config{Log: logs.Logger()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.dispatchAt(t, e.mailDispatcher(e.Store, logSender, logs), actT0.Add(2*time.Hour))
+		e.dispatchAt(t, e.mailDispatcher(e.Store, logSender, logs), t0.Add(2*time.Hour))
 		for _, n := range []string{"E-2", "E-3"} {
-			if ems := e.actWantEmailCount(t, w.Key, n, 1); ems[0]["sentAt"] == nil {
+			if ems := e.wantEmailCount(t, w.Key, n, 1); ems[0]["sentAt"] == nil {
 				t.Errorf("%s: email not sent", n)
 			}
 		}
@@ -430,8 +430,8 @@ func TestActivationEmailLogsNoSecrets(t *testing.T) {
 // password refused, and a server without STARTTLS refused when STARTTLS is mandatory.
 func TestSMTPSenderTLS(t *testing.T) {
 	serverTLS, roots := testCA(t)
-	msg := mail.Message{ID: 1, To: "olivia@fabrikam.com", Subject: actSubject, EnrollmentNumber: "E-1", Language: "en",
-		Link: mailBaseURL + "?token=abc", Text: "text " + mailBaseURL + "?token=abc", HTML: `<a href="` + mailBaseURL + `?token=abc">x</a>`, Date: actT0}
+	msg := mail.Message{ID: 1, To: "olivia@fabrikam.com", Subject: activationSubject, EnrollmentNumber: "E-1", Language: "en",
+		Link: mailBaseURL + "?token=abc", Text: "text " + mailBaseURL + "?token=abc", HTML: `<a href="` + mailBaseURL + `?token=abc">x</a>`, Date: t0}
 	send := func(t *testing.T, rawURL string) error {
 		cfg, err := mail.ParseSMTPURL(rawURL)
 		if err != nil {

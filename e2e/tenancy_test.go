@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // twoResellers builds reseller A and reseller B, each with one of everything.
@@ -161,7 +162,7 @@ func TestTenancyWrites(t *testing.T) {
 			}, "Account", func(a world) string { return a.AccountID }, "accountId"},
 	}
 	for _, c := range cases {
-		eachCase(t, c.name, func(t *testing.T, e *env) {
+		ruleCase(t, c.name, func(t *testing.T, e *env) {
 			a, b := twoResellers(e)
 			aBefore, bBefore := counts(e, a.Key), counts(e, b.Key)
 			aUsers := userIDs(e, a.Key, a.AccountID)
@@ -204,7 +205,7 @@ func TestNumbersAreUniquePerReseller(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	eachCase(t, "no_key_is_UNAUTHENTICATED", func(t *testing.T, e *env) {
+	ruleCase(t, "no_key_is_UNAUTHENTICATED", func(t *testing.T, e *env) {
 		for _, c := range []struct{ doc, field string }{{`{ viewer { role } }`, "viewer"}, {`{ customers { totalCount } }`, "customers"},
 			{`{ skus { totalCount } }`, "skus"}, {`{ node(id: "x") { id } }`, "node"}, {`{ enrollment(number: "ENR-1") { id } }`, "enrollment"}} {
 			r := e.do("", c.doc, nil)
@@ -221,7 +222,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "wrong_or_malformed_key_is_401", func(t *testing.T, e *env) {
+	ruleCase(t, "wrong_or_malformed_key_is_401", func(t *testing.T, e *env) {
 		valid := e.Operator
 		tampered := valid[:len(valid)-1] + string("0123456789abcdef"[(indexHex(valid[len(valid)-1])+1)%16])
 		for _, h := range []string{
@@ -241,7 +242,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "revoked_key_is_401", func(t *testing.T, e *env) {
+	ruleCase(t, "revoked_key_is_401", func(t *testing.T, e *env) {
 		_, rid := e.newReseller("Contoso")
 		k := e.mutate(e.Operator, `mutation($r: ID!) { createApiKey(input: {resellerId: $r, role: RESELLER, name: "ci"}) { token apiKey { id revokedAt } userErrors { field code message } } }`,
 			map[string]any{"r": rid})
@@ -259,7 +260,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "revokeApiKey_unknown_id_is_NOT_FOUND", func(t *testing.T, e *env) {
+	ruleCase(t, "revokeApiKey_unknown_id_is_NOT_FOUND", func(t *testing.T, e *env) {
 		// Revoking a key that does not exist is a refusal naming the id, not a server fault.
 		for _, id := range []string{missingID("ApiKey"), "made-up"} {
 			ue := refuse(e, e.Operator, `mutation($in: RevokeApiKeyInput!) { revokeApiKey(input: $in) { apiKey { id } userErrors { field code message } } }`, input{"id": id})
@@ -267,7 +268,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "READER_reads_but_every_mutation_is_FORBIDDEN", func(t *testing.T, e *env) {
+	ruleCase(t, "READER_reads_but_every_mutation_is_FORBIDDEN", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		reader := e.readerKey(w.ResellerID)
 		d := e.ok(reader, `{ viewer { role reseller { id } } enrollments { totalCount } enrollment(number: "ENR-1") { id } }`, nil)
@@ -291,7 +292,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "RESELLER_cannot_manage_resellers_or_keys", func(t *testing.T, e *env) {
+	ruleCase(t, "RESELLER_cannot_manage_resellers_or_keys", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		resellers, keys := total(e, e.Operator, "resellers"), total(e, e.Operator, "apiKeys")
 		for _, m := range writeMutations(e, w)[:3] {
@@ -308,7 +309,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "operator_sees_every_reseller_a_reseller_only_itself", func(t *testing.T, e *env) {
+	ruleCase(t, "operator_sees_every_reseller_a_reseller_only_itself", func(t *testing.T, e *env) {
 		a, b := twoResellers(e)
 		op := e.ok(e.Operator, `{ viewer { role reseller { id } } resellers { totalCount edges { node { id } } } }`, nil)
 		if str(op, "viewer", "role") != "OPERATOR" || get(op, "viewer", "reseller") != nil {
@@ -325,7 +326,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
-	eachCase(t, "createApiKey_validation", func(t *testing.T, e *env) {
+	ruleCase(t, "createApiKey_validation", func(t *testing.T, e *env) {
 		_, rid := e.newReseller("Contoso")
 		const doc = `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id } token userErrors { field code message } } }`
 		keys := total(e, e.Operator, "apiKeys")
@@ -350,7 +351,7 @@ func TestAuth(t *testing.T) {
 		e.mutate(e.Operator, doc, vars(input{"role": "READER", "resellerId": rid, "name": "bi"}))
 	})
 
-	eachCase(t, "operator_names_the_reseller_of_a_customer", func(t *testing.T, e *env) {
+	ruleCase(t, "operator_names_the_reseller_of_a_customer", func(t *testing.T, e *env) {
 		_, rid := e.newReseller("Contoso")
 		wantUserErrors(t, refuse(e, e.Operator, createCustomerDoc, customerIn()), "REQUIRED resellerId")
 		wantUserErrors(t, refuse(e, e.Operator, createCustomerDoc, customerIn().with("resellerId", missingID("Reseller"))), "NOT_FOUND resellerId")
@@ -404,4 +405,90 @@ func writeMutations(e *env, w world) []namedMutation {
 		{"createAccount", createAccountDoc, vars(accountIn(w.CustomerID))},
 		{"addAccountUsers", addAccountUsersDoc, vars(input{"accountId": w.AccountID, "users": []any{map[string]any{"userName": "eve@fabrikam-tenant.com"}}})},
 	}
+}
+
+// Orders, reservations and subscriptions of another reseller look missing.
+func TestTenancyOfOrdersAndSubscriptions(t *testing.T) {
+	ruleCase(t, "ledger_objects_of_another_reseller_look_missing", func(t *testing.T, e *env) {
+		a := e.newWorld("Contoso", "OPEN_VALUE", "V3000001", "ENR-A")
+		b := e.newWorld("Litware", "OPEN_VALUE", "V3000002", "ENR-B")
+		placed := e.place(a.Key, "ENR-A", "shared-key", t0Day, t0Day, "O365-E3", 4)
+		e.buy(a.Key, "ENR-A", "bought", t0Day, t0Day, "O365-E5", 9)
+		res := e.reserve(a.Key, reservationIn("ENR-A", "O365-E5", 2, "vic@fabrikam.com", "res"))
+		direct := e.direct(a.Key, a.AccountID, "INTUNE", 3, "2027-11-22", true)
+		subs, _ := e.subsBySKU(a.Key, "ENR-A", time.Time{})
+		sub := str(subs["O365-E5"], "id")
+
+		// B sees none of it.
+		if n := e.ordersTotal(b.Key); n != 0 {
+			t.Fatalf("B sees %d orders", n)
+		}
+		if n := e.totalCount(b.Key, reservationsDoc, "reservations", map[string]any{"f": nil, "at": nil}); n != 0 {
+			t.Fatalf("B sees %d reservations", n)
+		}
+		if d := e.ok(b.Key, orderDoc, map[string]any{"n": str(placed, "number")}); get(d, "order") != nil {
+			t.Fatalf("B reads A's order by number: %v", d)
+		}
+		for _, id := range []string{str(placed, "id"), str(res, "id"), sub, str(direct, "id")} {
+			if d := e.ok(b.Key, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}); get(d, "node") != nil {
+				t.Fatalf("B resolves A's node %s: %v", id, d)
+			}
+		}
+		if _, n := e.accountSubsBySKU(b.Key, a.AccountID, time.Time{}); n != 0 {
+			t.Fatalf("B lists A's account subscriptions")
+		}
+
+		// B's writes on A's ids are refused exactly like made-up ids.
+		same := func(what string, real, madeUp []userError, field string) {
+			t.Helper()
+			onlyUserError(t, real, "NOT_FOUND", field)
+			if !reflect.DeepEqual(real, madeUp) {
+				t.Fatalf("%s: A's id answers %+v, a made-up id %+v", what, real, madeUp)
+			}
+		}
+		fakeOrder, fakeSub := globalID("Order", 4242), globalID("Subscription", 4242)
+		same("cancelOrder", e.refusedPayload(t, b.Key, cancelOrderDoc, map[string]any{"id": str(placed, "id")}, "order"),
+			e.refusedPayload(t, b.Key, cancelOrderDoc, map[string]any{"id": fakeOrder}, "order"), "orderId")
+		for _, doc := range []string{renewSubscriptionDoc, cancelSubscriptionDoc} {
+			same("subscription action", e.refusedPayload(t, b.Key, doc, map[string]any{"id": sub}, "subscription"),
+				e.refusedPayload(t, b.Key, doc, map[string]any{"id": fakeSub}, "subscription"), "subscriptionId")
+		}
+		same("setSubscriptionQuantity", e.refusedPayload(t, b.Key, setQuantityDoc, map[string]any{"id": sub, "q": 1}, "subscription"),
+			e.refusedPayload(t, b.Key, setQuantityDoc, map[string]any{"id": fakeSub, "q": 1}, "subscription"), "subscriptionId")
+		same("setAutoRenew", e.refusedPayload(t, b.Key, setAutoRenewDoc, map[string]any{"id": sub, "on": false}, "subscription"),
+			e.refusedPayload(t, b.Key, setAutoRenewDoc, map[string]any{"id": fakeSub, "on": false}, "subscription"), "subscriptionId")
+		same("cancel direct", e.refusedPayload(t, b.Key, cancelSubscriptionDoc, map[string]any{"id": str(direct, "id")}, "subscription"),
+			e.refusedPayload(t, b.Key, cancelSubscriptionDoc, map[string]any{"id": fakeSub}, "subscription"), "subscriptionId")
+		onlyUserError(t, e.refusedPayload(t, b.Key, createOrderDoc, vars(orderIn("ENR-A", "b1", orderLines("O365-E3", 1))), "order"), "NOT_FOUND", "enrollmentNumber")
+		onlyUserError(t, e.refusedPayload(t, b.Key, createReservationDoc, vars(reservationIn("ENR-A", "O365-E3", 1, "vic@fabrikam.com", "b2")), "reservation"), "NOT_FOUND", "enrollmentNumber")
+		onlyUserError(t, e.refusedPayload(t, b.Key, grantPermissionDoc, map[string]any{"n": "ENR-A", "a": "ana@fabrikam.com"}, "enrollment"), "NOT_FOUND", "enrollmentNumber")
+		onlyUserError(t, e.refusedPayload(t, b.Key, directSubscriptionDoc, vars(map[string]any{"accountId": a.AccountID, "sku": "INTUNE", "quantity": 1, "endDate": "2027-11-22"}), "subscription"), "NOT_FOUND", "accountId")
+		move := orderIn("ENR-B", "b3", orderLines("INTUNE", 3))
+		move["movesFromSubscriptionId"] = str(direct, "id")
+		onlyUserError(t, e.refusedPayload(t, b.Key, createOrderDoc, vars(move), "order"), "NOT_FOUND", "movesFromSubscriptionId")
+
+		// Idempotency keys are per reseller: B's "shared-key" is B's own new order.
+		bo := e.place(b.Key, "ENR-B", "shared-key", t0Day, t0Day, "O365-E1", 1)
+		if str(bo, "id") == str(placed, "id") || str(bo, "enrollment", "number") != "ENR-B" {
+			t.Fatalf("B's order under A's key: %v", bo)
+		}
+
+		// Nothing of A's changed; the operator may still act on A's ids.
+		if st := str(e.ok(a.Key, orderDoc, map[string]any{"n": str(placed, "number")}), "order", "status"); st != "PLACED" {
+			t.Fatalf("A's order is %s after B's attempts", st)
+		}
+		subs, _ = e.subsBySKU(a.Key, "ENR-A", t0.Add(13*time.Hour))
+		wantSub(t, subs["O365-E5"], "ACTIVE", 11, 0, 11)
+		if subs["O365-E5"]["cancelledAt"] != nil || subs["O365-E5"]["autoRenew"] != false {
+			t.Fatalf("A's subscription changed: %v", subs["O365-E5"])
+		}
+		acc, _ := e.accountSubsBySKU(a.Key, a.AccountID, t0.Add(time.Hour))
+		if acc["INTUNE"]["cancelledAt"] != nil || str(acc["INTUNE"], "status") != "ACTIVE" {
+			t.Fatalf("A's direct subscription changed: %v", acc["INTUNE"])
+		}
+		if p := e.process(str(placed, "id")); str(p, "status") != "PROCESSED" {
+			t.Fatalf("operator processOrder on A's order: %v", p)
+		}
+		e.mutate(e.Operator, processReservationDoc, map[string]any{"id": str(res, "id")})
+	})
 }

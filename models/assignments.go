@@ -1,16 +1,5 @@
 package models
 
-// License assignments and conflicts (R-LIC). The licence pool is a SKU on an account: the
-// subscriptions of that SKU on every enrollment activated on the account plus the account's
-// direct (MOSP) purchases (R-ENR-2). The rules are licensing.DecideAssignment,
-// DecideRemoval, DecideQuantityLowering and ConflictsAt; this file loads their facts and
-// writes their outcome, serialized per account.
-//
-// Quantities: the licensed quantity of a subscription is its quantity column, which already
-// holds licenses of processed orders still pending (R-ORD-5). They count as licensed for
-// assignment: they are bought, only their provisioning lags, and one quantity keeps
-// assignment, conflicts and the summary consistent.
-
 import (
 	"cmp"
 	"context"
@@ -23,6 +12,17 @@ import (
 	"github.com/licensing-api/licensing-api/licensing"
 	"gorm.io/gorm"
 )
+
+// License assignments (R-LIC-1, R-LIC-5, R-LIC-6). The licence pool is a SKU on an account: the
+// subscriptions of that SKU on every enrollment activated on the account plus the account's
+// direct (MOSP) purchases (R-ENR-2). The rules are licensing.DecideAssignment,
+// DecideRemoval and DecideQuantityLowering; this file loads their facts and writes their
+// outcome, serialized per account.
+//
+// Quantities: the licensed quantity of a subscription is its quantity column, which already
+// holds licenses of processed orders still pending (R-ORD-5). They count as licensed for
+// assignment: they are bought, only their provisioning lags, and one quantity keeps
+// assignment, conflicts and the summary consistent.
 
 // MaxUsersPerAssignment bounds the users of one assign or remove call, so one call is one
 // short transaction and one bounded IN list.
@@ -63,16 +63,25 @@ func (r AssignmentResult) Row() licensing.SummaryRow {
 	return licensing.NewSummaryCell(r.Licensed, r.InGrace, 0, r.Assigned)
 }
 
-// poolState is the pool's ACTIVE and IN_GRACE quantities as of now.
-func poolState(subs []licensing.HeldSubscription, sku string, now time.Time) (licensed, inGrace int) {
+// poolState reads the pool of sku on the account: its ACTIVE and IN_GRACE quantities as of now
+// and how many users it is assigned to, a result with no change yet.
+func (s *Store) poolState(ctx context.Context, a *Account, sku string, now time.Time) (*AssignmentResult, error) {
+	subs, err := s.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+	if err != nil {
+		return nil, err
+	}
+	assigned, err := s.AssignedCount(ctx, a.ResellerID, a.ID, sku)
+	if err != nil {
+		return nil, err
+	}
 	row := licensing.SummaryCellAt(licensing.SKUHoldings{SKU: sku, Subscriptions: subs}, now)
-	return row.Licensed, row.InGrace
+	return &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: row.Licensed, InGrace: row.InGrace, Assigned: assigned}, nil
 }
 
 // AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
-// NOT_ENOUGH_LICENSES on ["userNames"] (naming the number missing) when the new users would pass
+// NOT_ENOUGH_LICENSES on ["users"] (naming the number missing) when the new users would pass
 // the ACTIVE quantity as of now; users already holding the SKU use no further license.
-// Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["userNames", i];
+// Unknown account: NOT_FOUND on ["account"]; unknown user: NOT_FOUND on ["users", i];
 // SKU not in the catalog: UNKNOWN_SKU on ["sku"]. All or nothing.
 func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, now time.Time) (*AssignmentResult, error) {
 	sku = strings.TrimSpace(sku)
@@ -84,16 +93,11 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err != nil {
 			return err
 		}
-		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+		pool, err := tx.poolState(ctx, a, sku, now)
 		if err != nil {
 			return err
 		}
-		licensed, inGrace := poolState(subs, sku, now)
 		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
-		if err != nil {
-			return err
-		}
-		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
 		if err != nil {
 			return err
 		}
@@ -102,7 +106,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 			names[i] = u.UserName
 		}
 		fresh := licensing.NewAssignees(names, held)
-		if err := problem(licensing.DecideAssignment(sku, licensed, assigned, len(fresh))); err != nil {
+		if err := problem(licensing.DecideAssignment(sku, pool.Licensed, pool.Assigned, len(fresh))); err != nil {
 			return err
 		}
 		ids := map[string]int64{}
@@ -121,18 +125,18 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 				return err
 			}
 		}
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned + len(fresh), Changed: fresh,
-			Unchanged: unchanged(names, fresh)}
+		out = pool
+		out.Assigned, out.Changed, out.Unchanged = pool.Assigned+len(fresh), fresh, unchanged(names, fresh)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("assign licenses", err)
 	}
 	return out, nil
 }
 
 // RemoveLicenses takes a SKU away from users of an account. It deletes their data for the
-// license, so it is refused with DATA_LOSS_NOT_CONFIRMED on ["confirmDataLoss"] unless
+// license, so it is refused with DATA_LOSS_NOT_CONFIRMED on ["dataLossConfirmed"] unless
 // confirmDataLoss (R-LIC-5). Users who do not hold the SKU are left as they are. Refusals
 // as AssignLicenses. now is the instant of Licensed in the result.
 func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, sku string, userNames []string, confirmDataLoss bool, now time.Time) (*AssignmentResult, error) {
@@ -175,21 +179,14 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 				return err
 			}
 		}
-		subs, err := tx.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
-		if err != nil {
+		if out, err = tx.poolState(ctx, a, sku, now); err != nil {
 			return err
 		}
-		assigned, err := tx.AssignedCount(ctx, a.ResellerID, a.ID, sku)
-		if err != nil {
-			return err
-		}
-		licensed, inGrace := poolState(subs, sku, now)
-		out = &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: licensed, InGrace: inGrace, Assigned: assigned,
-			Changed: nonNil(gone), Unchanged: unchanged(names, gone)}
+		out.Changed, out.Unchanged = nonNil(gone), unchanged(names, gone)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("remove licenses", err)
 	}
 	return out, nil
 }
@@ -204,7 +201,7 @@ type DeletedUser struct {
 
 // DeleteAccountUser deletes a user of an account with all their assignments, in one
 // transaction: deleting a user frees their licenses (R-LIC-5). Unknown account: NOT_FOUND
-// on ["accountId"]; unknown user: NOT_FOUND on ["userName"].
+// on ["accountId"]; unknown user: NOT_FOUND on ["user"].
 func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string) (*DeletedUser, error) {
 	var out *DeletedUser
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -215,7 +212,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 		var u AccountUser
 		err = tx.ctx(ctx).Where("reseller_id = ? AND account_id = ? AND user_name = ?", a.ResellerID, a.ID, normalizeUserName(userName)).Take(&u).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return refuse(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userName), "userName")
+			return refuse(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userName), "user")
 		} else if err != nil {
 			return err
 		}
@@ -239,7 +236,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("delete account user", err)
 	}
 	return out, nil
 }
@@ -271,11 +268,21 @@ func (s *Store) forUpdate(ctx context.Context) *gorm.DB {
 // account, or the account of a direct (MOSP) purchase; nil when the enrollment is not
 // activated yet (no pool, so nothing can be assigned or in conflict).
 func (s *Store) AccountOfSubscription(ctx context.Context, sub *Subscription) (*int64, error) {
+	return s.accountOfSubscription(ctx, sub, false)
+}
+
+// accountOfSubscription is AccountOfSubscription; lock reads the enrollment FOR UPDATE, so that
+// its account cannot change (a remap) until the transaction ends.
+func (s *Store) accountOfSubscription(ctx context.Context, sub *Subscription, lock bool) (*int64, error) {
 	if sub.EnrollmentID == nil {
 		return sub.DirectAccountID, nil
 	}
+	q := s.ctx(ctx)
+	if lock {
+		q = q.Clauses(lockForUpdate)
+	}
 	var e Enrollment
-	if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", sub.ResellerID, *sub.EnrollmentID).Take(&e).Error; err != nil {
+	if err := q.Where("reseller_id = ? AND id = ?", sub.ResellerID, *sub.EnrollmentID).Take(&e).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return e.AccountID, nil
@@ -296,7 +303,7 @@ func (s *Store) LockLicensePool(ctx context.Context, resellerID, accountID int64
 // ["quantity"] unless acceptConflict. Raising, or a subscription on no account, passes. It
 // locks the account row, so no assignment slips in before the change commits.
 func (s *Store) CheckQuantityLowering(ctx context.Context, sub *Subscription, newQuantity int, acceptConflict bool, now time.Time) error {
-	if newQuantity >= sub.Quantity {
+	if !licensing.Lowers(sub.Quantity, newQuantity) {
 		return nil
 	}
 	accountID, err := s.AccountOfSubscription(ctx, sub)
@@ -381,169 +388,10 @@ func (s *Store) accountSubscriptions(ctx context.Context, resellerID, accountID 
 	return subs, err
 }
 
-// AccountHoldings lists, per SKU on the account (ascending), its subscriptions and its
-// assigned users oldest assignment first (ties by user id): the facts of
-// licensing.ConflictsAt (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7). A SKU appears when it has a
-// subscription or an assignment. ReservedNotBilled is left 0 (only the summary reads it).
-// Another reseller's account is ErrNotFound.
-func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) ([]licensing.SKUHoldings, error) {
-	a, err := s.Account(ctx, c, accountID)
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.accountSubscriptions(ctx, a.ResellerID, a.ID, nil)
-	if err != nil {
-		return nil, err
-	}
-	// Two index-only range scans (license_assignments_holdings, account_users_name) and
-	// the names matched here: no join, no sort (R-LIC-4 at a thousand users).
-	type held struct {
-		SKU    string `gorm:"column:sku"`
-		UserID int64  `gorm:"column:user_id"`
-	}
-	var rows []held
-	err = s.ctx(ctx).Raw(`SELECT sku, user_id FROM license_assignments WHERE reseller_id = ? AND account_id = ?
-		ORDER BY sku, assigned_at, user_id`, a.ResellerID, a.ID).Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	type user struct {
-		ID       int64  `gorm:"column:id"`
-		UserName string `gorm:"column:user_name"`
-	}
-	var users []user
-	if len(rows) > 0 {
-		err = s.ctx(ctx).Raw(`SELECT id, user_name FROM account_users WHERE reseller_id = ? AND account_id = ?`, a.ResellerID, a.ID).Scan(&users).Error
-		if err != nil {
-			return nil, err
-		}
-	}
-	names := make(map[int64]string, len(users))
-	for _, u := range users {
-		names[u.ID] = u.UserName
-	}
-	bySKU := map[string]*licensing.SKUHoldings{}
-	pool := func(sku string) *licensing.SKUHoldings {
-		h := bySKU[sku]
-		if h == nil {
-			h = &licensing.SKUHoldings{SKU: sku, Subscriptions: []licensing.HeldSubscription{}, AssignedUsers: []string{}}
-			bySKU[sku] = h
-		}
-		return h
-	}
-	for _, sub := range subs {
-		h := pool(sub.SKU)
-		h.Subscriptions = append(h.Subscriptions, licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term()})
-	}
-	for _, r := range rows {
-		h := pool(r.SKU)
-		h.AssignedUsers = append(h.AssignedUsers, names[r.UserID])
-	}
-	out := make([]licensing.SKUHoldings, 0, len(bySKU))
-	for _, h := range bySKU {
-		out = append(out, *h)
-	}
-	slices.SortFunc(out, func(x, y licensing.SKUHoldings) int { return strings.Compare(x.SKU, y.SKU) })
-	return out, nil
-}
-
-// AccountConflicts is licensing.ConflictsAt on the account's holdings as of asOf: the
-// conflicts query of R-LIC-4 (an empty list when there is none), projected to a future asOf
-// for R-LIC-7.
-func (s *Store) AccountConflicts(ctx context.Context, c Caller, accountID int64, asOf time.Time) ([]licensing.Conflict, error) {
-	var h []licensing.SKUHoldings
-	err := s.aggregate(ctx, func() (err error) {
-		h, err = s.AccountHoldings(ctx, c, accountID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return licensing.ConflictsAt(h, asOf), nil
-}
-
-// AccountConflictSummary is one account with license conflicts as of an instant (R-LIC-2).
-type AccountConflictSummary struct {
-	AccountID      int64
-	ResellerID     int64
-	SKUsInConflict int // SKUs whose assigned users outnumber ACTIVE plus IN_GRACE quantity
-	Deficit        int // sum over those SKUs of assigned - (ACTIVE + IN_GRACE)
-}
-
-// AccountsWithConflicts lists the caller's accounts with a conflict as of asOf, ascending by
-// account id (keyset: p.After is the last account id of the previous page), with Total the
-// number of such accounts. A conflict is licensing.ConflictsAt's (conflictFor): a SKU pool
-// with more assigned users than ACTIVE plus IN_GRACE quantity (R-LIC-2, R-SUB-4). One SQL
-// aggregation over the pool counters (license_pools) and the subscriptions, no per-account
-// query.
-func (s *Store) AccountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
-	var out *List[AccountConflictSummary]
-	err := s.aggregate(ctx, func() (err error) {
-		out, err = s.accountsWithConflicts(ctx, c, asOf, p)
-		return err
-	})
-	return out, err
-}
-
-func (s *Store) accountsWithConflicts(ctx context.Context, c Caller, asOf time.Time, p Page) (*List[AccountConflictSummary], error) {
-	cat, err := s.summaryCatalog(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var b sqlBuilder
-	b.add(`SELECT x.r AS reseller_id, x.acc AS account_id, x.skus_in_conflict, x.deficit, x.total FROM (
-	SELECT c.r, c.acc, COUNT(*) AS skus_in_conflict, SUM(c.n - c.lic - c.grace) AS deficit, COUNT(*) OVER () AS total
-	FROM (`)
-	poolAggregateSQL(&b, c, cat, SummaryFilter{}, asOf, true)
-	b.add(`) c
-	WHERE c.acc > 0 AND c.n > c.lic + c.grace
-	GROUP BY c.r, c.acc) x
-WHERE x.acc > ? ORDER BY x.acc LIMIT ?`, p.After, p.First+1)
-	type row struct {
-		ResellerID     int64 `gorm:"column:reseller_id"`
-		AccountID      int64 `gorm:"column:account_id"`
-		SKUsInConflict int   `gorm:"column:skus_in_conflict"`
-		Deficit        int   `gorm:"column:deficit"`
-		Total          int64 `gorm:"column:total"`
-	}
-	var rows []row
-	if err := s.ctx(ctx).Raw(b.String(), b.args...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := &List[AccountConflictSummary]{Items: []AccountConflictSummary{}}
-	for i, r := range rows {
-		out.Total = r.Total
-		if i == p.First {
-			out.HasNext = true
-			break
-		}
-		out.Items = append(out.Items, AccountConflictSummary{AccountID: r.AccountID, ResellerID: r.ResellerID, SKUsInConflict: r.SKUsInConflict, Deficit: r.Deficit})
-	}
-	if len(rows) == 0 && p.After != 0 {
-		// Past the last page the windowed total has no row to ride on: count alone.
-		all, err := s.AccountsWithConflicts(ctx, c, asOf, Page{First: 0})
-		if err != nil {
-			return nil, err
-		}
-		out.Total = all.Total
-	}
-	return out, nil
-}
-
-// ---- helpers ----
-
 // lockAccount locks one of the caller's accounts (the pool lock of every assignment change),
-// or refuses with NOT_FOUND on ["accountId"].
+// or refuses with NOT_FOUND on ["account"].
 func (s *Store) lockAccount(ctx context.Context, c Caller, accountID int64) (*Account, error) {
-	var a Account
-	err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", accountID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, refuse(licensing.CodeNotFound, "no such account", "accountId")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return lockByID[Account](ctx, s, c, accountID, "account", "account")
 }
 
 // lockPoolAndUsers checks an assign or remove call and locks its account: the account, the
@@ -560,9 +408,9 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	}
 	switch {
 	case len(userNames) == 0:
-		ps.Add(licensing.CodeRequired, "name at least one user", "userNames")
+		ps.Add(licensing.CodeRequired, "name at least one user", "users")
 	case len(userNames) > MaxUsersPerAssignment:
-		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "userNames")
+		ps.Add(licensing.CodeInvalid, fmt.Sprintf("at most %d users per call", MaxUsersPerAssignment), "users")
 	}
 	skus, err := s.SKUsByCode(ctx, []string{sku})
 	if err != nil {
@@ -590,7 +438,7 @@ func (s *Store) lockPoolAndUsers(ctx context.Context, c Caller, accountID int64,
 	for i, n := range names {
 		u, ok := byName[n]
 		if !ok {
-			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "userNames", fmt.Sprint(i))
+			ps.Add(licensing.CodeNotFound, fmt.Sprintf("no user %q on this account", userNames[i]), "users", fmt.Sprint(i))
 			continue
 		}
 		users = append(users, u)
@@ -658,13 +506,13 @@ func (LicensePool) TableName() string { return "license_pools" }
 // a repair tool for operators, and the step after writing assignments in bulk (Seed, tests).
 // The summary and the conflict list read the counters; assignment decisions do not.
 func (s *Store) RebuildLicensePools(ctx context.Context) error {
-	return s.InTx(ctx, func(tx *Store) error {
+	return wrap("rebuild license pools", s.InTx(ctx, func(tx *Store) error {
 		if err := tx.ctx(ctx).Exec("DELETE FROM license_pools").Error; err != nil {
 			return err
 		}
 		return tx.ctx(ctx).Exec(`INSERT INTO license_pools (reseller_id, account_id, sku, assigned)
 			SELECT reseller_id, account_id, sku, COUNT(*) FROM license_assignments GROUP BY reseller_id, account_id, sku`).Error
-	})
+	}))
 }
 
 // normalizeUserName matches insertUsers, which stores user names in lower case.
@@ -686,60 +534,4 @@ func nonNil(xs []string) []string {
 		return []string{}
 	}
 	return xs
-}
-
-// ---- SQL shared by the conflict list and the summary ----
-
-// Status codes of statusSQL.
-const (
-	stActive        = "0"
-	stInGrace       = "1"
-	stExpired       = "2" // past its end date with auto-renew off (R-SUB-5)
-	stCancelled     = "3" // cancelled (R-SUB-6): EXPIRED too, but not offered for renewal
-	stDeprovisioned = "4"
-)
-
-// accountOfSubSQL is the account a subscription's licenses are on (AccountOfSubscription),
-// for a subscription s LEFT JOINed to its enrollment e.
-const accountOfSubSQL = `CASE WHEN s.enrollment_id IS NOT NULL THEN e.account_id ELSE s.direct_account_id END`
-
-type sqlFragment struct {
-	sql  string
-	args []any
-}
-
-// statusSQL is licensing.SubscriptionTerm.StatusAt as a SQL expression on the subscription
-// alias a, as of asOf, in the same order of precedence: a cancellation stands (R-SUB-6);
-// then grace from the renewal (R-SUB-2) until deprovisioned (R-SUB-3); then past the end
-// date with auto-renew off, which is "asOf's day after end_date" (R-SUB-5); else ACTIVE.
-// Instants and the day are parameters: no database clock, no date functions.
-func statusSQL(a string, asOf time.Time) sqlFragment {
-	asOf = asOf.UTC()
-	return sqlFragment{
-		sql: `(CASE WHEN ` + a + `.cancelled_at IS NOT NULL AND ` + a + `.cancelled_at <= ? THEN ` + stCancelled + `
-			WHEN ` + a + `.grace_from IS NOT NULL AND ` + a + `.grace_from <= ? THEN
-				(CASE WHEN ` + a + `.grace_until IS NOT NULL AND ` + a + `.grace_until <= ? THEN ` + stDeprovisioned + ` ELSE ` + stInGrace + ` END)
-			WHEN ` + a + `.auto_renew = ? AND ` + a + `.end_date IS NOT NULL AND ` + a + `.end_date < ? THEN ` + stExpired + `
-			ELSE ` + stActive + ` END)`,
-		args: []any{asOf, asOf, asOf, false, licensing.DateOf(asOf)},
-	}
-}
-
-// sqlBuilder assembles one raw statement and its positional arguments in order.
-type sqlBuilder struct {
-	strings.Builder
-	args []any
-}
-
-// add appends SQL text and the arguments of its placeholders.
-func (b *sqlBuilder) add(sql string, args ...any) {
-	b.WriteString(sql)
-	b.args = append(b.args, args...)
-}
-
-// scope is Caller.scope for raw SQL: the caller's reseller on the column prefix+reseller_id.
-func (b *sqlBuilder) scope(c Caller, prefix string) {
-	if !c.AllResellers() {
-		b.add(" AND "+prefix+"reseller_id = ?", c.ResellerID)
-	}
 }

@@ -154,44 +154,56 @@ type NewKey struct {
 
 // CreateAPIKey stores a key for a reseller (or an operator key when resellerID is nil). Only
 // operators call it; the resolver checks that.
-func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string) (*NewKey, error) {
-	var ps licensing.Problems
-	if strings.TrimSpace(name) == "" {
-		ps.Add(licensing.CodeRequired, "name must not be empty", "name")
-	}
-	switch {
-	case role == RoleOperator && resellerID != nil:
-		ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "resellerId")
-	case role != RoleOperator && resellerID == nil:
-		ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "resellerId")
-	case resellerID != nil:
-		if _, err := s.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
-			ps.Add(licensing.CodeNotFound, "no such reseller", "resellerId")
-		} else if err != nil {
-			return nil, err
+func (s *Store) CreateAPIKey(ctx context.Context, c Caller, resellerID *int64, role Role, name string, now time.Time) (*NewKey, error) {
+	var key *NewKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		var ps licensing.Problems
+		if strings.TrimSpace(name) == "" {
+			ps.Add(licensing.CodeRequired, "name must not be empty", "name")
 		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	secret, hash := newSecret()
-	k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: time.Now().UTC()}
-	if err := s.ctx(ctx).Create(&k).Error; err != nil {
-		return nil, err
-	}
-	return &NewKey{APIKey: k, Token: fmt.Sprintf("%s%d_%s", keyPrefix, k.ID, secret)}, nil
+		switch {
+		case role == RoleOperator && resellerID != nil:
+			ps.Add(licensing.CodeInvalid, "operator keys act for every reseller; omit resellerId", "reseller")
+		case role != RoleOperator && resellerID == nil:
+			ps.Add(licensing.CodeRequired, "RESELLER and READER keys belong to a reseller", "reseller")
+		case resellerID != nil:
+			// A plain read: resellers are never deleted.
+			if _, err := tx.Reseller(ctx, c, *resellerID); errors.Is(err, ErrNotFound) {
+				ps.Add(licensing.CodeNotFound, "no such reseller", "reseller")
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		secret, hash := newSecret()
+		k := APIKey{ID: newID(), ResellerID: resellerID, Role: role, Name: name, SecretHash: hash, CreatedAt: now}
+		key = &NewKey{APIKey: k, Token: fmt.Sprintf("%s%d_%s", keyPrefix, k.ID, secret)}
+		return tx.ctx(ctx).Create(&k).Error
+	})
+	return orNil(key, wrap("create API key", err))
 }
 
 // CreateFirstOperatorKey makes an operator key when no operator key exists yet (bootstrap).
+// It is one transaction; the count is a plain read, so two bootstraps run at the very same
+// moment could both make a key (the command is run by hand, once per database).
 func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKey, error) {
-	var n int64
-	if err := s.ctx(ctx).Model(&APIKey{}).Where("role = ? AND revoked_at IS NULL", RoleOperator).Count(&n).Error; err != nil {
-		return nil, err
-	}
-	if n > 0 {
-		return nil, ErrOperatorKeyExists
-	}
-	return s.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name)
+	var key *NewKey
+	err := s.InTx(ctx, func(tx *Store) error {
+		var n int64
+		if err := tx.ctx(ctx).Model(&APIKey{}).Where("role = ? AND revoked_at IS NULL", RoleOperator).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrOperatorKeyExists
+		}
+		var err error
+		// A command-line bootstrap with no request: its instant is the wall clock's.
+		key, err = tx.CreateAPIKey(ctx, Caller{Role: RoleOperator}, nil, RoleOperator, name, time.Now().UTC())
+		return err
+	})
+	return orNil(key, wrap("create first operator key", err))
 }
 
 // APIKeys lists the keys the caller may see (operators: all; others: their reseller's).
@@ -200,27 +212,18 @@ func (s *Store) APIKeys(ctx context.Context, c Caller, p Page) (*List[APIKey], e
 }
 
 // RevokeAPIKey revokes a key; revoking twice keeps the first time.
-func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64) (*APIKey, error) {
-	var k APIKey
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "id")
-			}
-			return err
-		}
+func (s *Store) RevokeAPIKey(ctx context.Context, c Caller, id int64, now time.Time) (*APIKey, error) {
+	k, err := updateLocked(ctx, s, "revoke API key", c, id, "API key", "apiKey", func(tx *Store, k *APIKey) error {
 		if k.RevokedAt == nil {
-			now := time.Now().UTC()
 			k.RevokedAt = &now
-			return tx.ctx(ctx).Model(&k).Update("revoked_at", now).Error
+			return tx.ctx(ctx).Model(k).Update("revoked_at", now).Error
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		s.keys.forget(id) // at once on this replica; within the cache's TTL on the others
 	}
-	s.keys.forget(id)
-	return &k, nil
+	return k, err
 }
 
 // SetAPIKeyLimits sets a key's fair share; zero fields go back to the server's default. A bucket
@@ -230,21 +233,13 @@ func (s *Store) SetAPIKeyLimits(ctx context.Context, c Caller, id int64, l KeyLi
 	if l.BucketSize != 0 && l.BucketSize < minBucket {
 		return nil, refuse(licensing.CodeInvalid, fmt.Sprintf("bucketSize must be at least %d, the most one request may cost", minBucket), "bucketSize")
 	}
-	var k APIKey
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&k).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such API key", "id")
-			}
-			return err
-		}
+	k, err := updateLocked(ctx, s, "set API key limits", c, id, "API key", "apiKey", func(tx *Store, k *APIKey) error {
 		k.Limits = l
-		return tx.ctx(ctx).Model(&k).Select("cost_bucket_size", "cost_restore_rate", "max_in_flight").Updates(map[string]any{
+		return tx.ctx(ctx).Model(k).Select("cost_bucket_size", "cost_restore_rate", "max_in_flight").Updates(map[string]any{
 			"cost_bucket_size": l.BucketSize, "cost_restore_rate": l.RestoreRate, "max_in_flight": l.MaxInFlight}).Error
 	})
-	if err != nil {
-		return nil, fmt.Errorf("set API key limits: %w", err)
+	if err == nil {
+		s.keys.forget(id)
 	}
-	s.keys.forget(id)
-	return &k, nil
+	return k, err
 }

@@ -105,12 +105,8 @@ type SKUPage struct {
 // SKUs lists the catalog, ordered by code.
 func (s *Store) SKUs(ctx context.Context, f SKUFilter, p SKUPage) (*List[SKU], error) {
 	q := s.ctx(ctx).Model(&SKU{})
-	if f.Family != nil {
-		q = q.Where("family = ?", *f.Family)
-	}
-	if f.Kind != nil {
-		q = q.Where("kind = ?", *f.Kind)
-	}
+	q = where(q, "family = ?", f.Family)
+	q = where(q, "kind = ?", f.Kind)
 	var total int64
 	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return nil, err

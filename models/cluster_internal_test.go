@@ -84,7 +84,7 @@ func TestInTxRetrySucceedsAndFaultsAreNotRetried(t *testing.T) {
 		runs := 0
 		err := s.InTx(ctx, func(tx *Store) error {
 			runs++
-			if _, err := tx.CreateReseller(ctx, licensing.ResellerDraft{Name: fmt.Sprint("run ", runs)}); err != nil {
+			if _, err := tx.CreateReseller(ctx, licensing.ResellerDraft{Name: fmt.Sprint("run ", runs)}, time.Now()); err != nil {
 				return err
 			}
 			if runs < 3 {
@@ -114,7 +114,7 @@ func TestReadReplicaServesOnlyMarkedReads(t *testing.T) {
 	eachTwoDatabases(t, func(t *testing.T, primaryURL, readURL string) {
 		ctx := context.Background()
 		primary, replica := openTestStore(t, primaryURL), openTestStore(t, readURL)
-		if _, err := replica.CreateReseller(ctx, licensing.ResellerDraft{Name: "only on the replica"}); err != nil {
+		if _, err := replica.CreateReseller(ctx, licensing.ResellerDraft{Name: "only on the replica"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		_ = primary.Close()
@@ -124,7 +124,7 @@ func TestReadReplicaServesOnlyMarkedReads(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		bi := ReadReplica(ctx)
-		if _, err := s.CreateReseller(bi, licensing.ResellerDraft{Name: "written through a marked context"}); err != nil {
+		if _, err := s.CreateReseller(bi, licensing.ResellerDraft{Name: "written through a marked context"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		names := func(ctx context.Context, st *Store) string {
@@ -294,7 +294,7 @@ func TestTraceSQL(t *testing.T) {
 	const secret = "Tailspin Toys secret name"
 	before := len(rec.Ended())
 	if err := s.InTx(ctx, func(tx *Store) error {
-		_, err := tx.CreateReseller(ctx, licensing.ResellerDraft{Name: secret})
+		_, err := tx.CreateReseller(ctx, licensing.ResellerDraft{Name: secret}, time.Now())
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func twoTestStores(t *testing.T, fn func(t *testing.T, a, b *Store)) {
 
 func eventsReseller(t *testing.T, s *Store, name string) Caller {
 	t.Helper()
-	r, err := s.CreateReseller(context.Background(), licensing.ResellerDraft{Name: name})
+	r, err := s.CreateReseller(context.Background(), licensing.ResellerDraft{Name: name}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

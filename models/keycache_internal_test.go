@@ -36,7 +36,7 @@ func TestKeyCacheRevocationDelay(t *testing.T) {
 		if _, err := b.Authenticate(ctx, k.Token[:len(k.Token)-1]+"x"); !errors.Is(err, ErrUnauthenticated) {
 			t.Fatalf("a wrong secret for a cached key id: %v", err)
 		}
-		if _, err := a.RevokeAPIKey(ctx, Caller{Role: RoleOperator}, k.ID); err != nil {
+		if _, err := a.RevokeAPIKey(ctx, Caller{Role: RoleOperator}, k.ID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Authenticate(ctx, k.Token); !errors.Is(err, ErrUnauthenticated) {

@@ -18,6 +18,14 @@ func notFound(err error) error {
 	return err
 }
 
+// where narrows q by cond on *v when a filter sets v; an unset (nil) filter keeps every row.
+func where[T any](q *gorm.DB, cond string, v *T) *gorm.DB {
+	if v == nil {
+		return q
+	}
+	return q.Where(cond, *v)
+}
+
 // lockForUpdate marks a read that a write in the same transaction depends on.
 var lockForUpdate = clause.Locking{Strength: "UPDATE"}
 

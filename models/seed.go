@@ -145,10 +145,15 @@ type seedAccount struct {
 // subscriptions of various SKUs and states (active, in grace, deprovisioned, expired,
 // cancelled, auto-renewing, reserved), users and assignments, with some pools in conflict.
 // It adds to whatever the store holds (new resellers each run). Run it on a migrated store.
+// It plans in memory first (planAccount, scalePools, setQuantities), then writes in three
+// phases; the data set is a function of the options alone.
 func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) {
 	opts.defaults(s.dialect)
+	// The wall clock only times the phases; the data's own instant is opts.Now.
 	start := time.Now()
-	say := func(format string, args ...any) {
+	sd := &seeder{opts: opts, rnd: rand.New(rand.NewPCG(opts.RandSeed, 0x5eed)), rep: &SeedReport{Rows: map[string]int64{}},
+		now: opts.Now, today: licensing.DateOf(opts.Now)}
+	sd.say = func(format string, args ...any) {
 		if opts.Progress != nil {
 			opts.Progress(fmt.Sprintf("[%6.1fs] ", time.Since(start).Seconds()) + fmt.Sprintf(format, args...))
 		}
@@ -157,166 +162,244 @@ func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) 
 	if err != nil {
 		return nil, err
 	}
-	rnd := rand.New(rand.NewPCG(opts.RandSeed, 0x5eed))
-	rep := &SeedReport{Rows: map[string]int64{}}
-	now := opts.Now
-	today := licensing.DateOf(now)
-	days := func(n int) time.Time { return now.Add(time.Duration(n) * 24 * time.Hour) }
-	ptr := func(t time.Time) *time.Time { return &t }
+	phases := []struct {
+		name string
+		run  func(w *seedWriter)
+	}{
+		{"resellers, customers, agreements, enrollments, accounts", sd.writePlan},
+		{"subscriptions, changes, reservations", sd.writeSubscriptions},
+		{"users, assignments, pool counters", sd.writeAssignments},
+	}
+	for _, ph := range phases {
+		began := time.Now()
+		w := newSeedWriter(ctx, sqlDB, opts.BatchSize, opts.Workers)
+		ph.run(w)
+		if err := w.wait(); err != nil {
+			return nil, err
+		}
+		sd.rep.addPhase(ph.name, time.Since(began), w, sd.say)
+	}
+	sd.rep.Total = time.Since(start)
+	sd.say("done: %d assignments, %d subscriptions, %d accounts in %s", sd.rep.Rows["license_assignments"], sd.rep.Rows["subscriptions"],
+		sd.rep.Rows["accounts"], sd.rep.Total.Round(time.Millisecond))
+	return sd.rep, nil
+}
 
-	// ---- plan: accounts, enrollments, subscriptions, pools (in memory; ~100 bytes a sub) ----
-	phase := time.Now()
-	w := newSeedWriter(ctx, sqlDB, opts.BatchSize, opts.Workers)
+// seeder is one Seed run: its options, its random source and what it planned.
+type seeder struct {
+	opts  SeedOptions
+	rnd   *rand.Rand
+	rep   *SeedReport
+	now   time.Time
+	today licensing.Date
+	say   func(format string, args ...any)
+	accts []*seedAccount
+	subs  []*seedSub
+	// The tables of the first phase, filled while planning.
+	customers, agreements, enrollments, accounts *seedTable
+}
+
+func (sd *seeder) days(n int) time.Time { return sd.now.Add(time.Duration(n) * 24 * time.Hour) }
+
+// writePlan plans accounts, enrollments, subscriptions and pools in memory (about 100 bytes a
+// subscription) and writes the resellers, customers, agreements, enrollments and accounts.
+func (sd *seeder) writePlan(w *seedWriter) {
 	resellers := w.table("resellers", "id", "name", "created_at")
-	customers := w.table("customers", "id", "reseller_id", "organization_name", "country", "created_at")
-	agreements := w.table("agreements", "id", "reseller_id", "customer_id", "program", "number", "start_date", "anniversary_date", "created_at")
-	enrollments := w.table("enrollments", "id", "reseller_id", "agreement_id", "number", "organization_name", "osm_name", "osm_email",
+	sd.customers = w.table("customers", "id", "reseller_id", "organization_name", "country", "created_at")
+	sd.agreements = w.table("agreements", "id", "reseller_id", "customer_id", "program", "number", "start_date", "anniversary_date", "created_at")
+	sd.enrollments = w.table("enrollments", "id", "reseller_id", "agreement_id", "number", "organization_name", "osm_name", "osm_email",
 		"start_date", "end_date", "status", "account_id", "created_at")
-	accounts := w.table("accounts", "id", "reseller_id", "customer_id", "name", "country", "created_at")
-	for i := 0; i < opts.Resellers; i++ {
+	sd.accounts = w.table("accounts", "id", "reseller_id", "customer_id", "name", "country", "created_at")
+	for i := 0; i < sd.opts.Resellers; i++ {
 		id := newID()
-		rep.ResellerIDs = append(rep.ResellerIDs, id)
-		resellers.add(id, fmt.Sprintf("Seeded reseller %d (%d)", i+1, id), now)
+		sd.rep.ResellerIDs = append(sd.rep.ResellerIDs, id)
+		resellers.add(id, fmt.Sprintf("Seeded reseller %d (%d)", i+1, id), sd.now)
 	}
+	for seq := 1; len(sd.subs) < sd.opts.Subscriptions; seq++ {
+		sd.planAccount(seq)
+	}
+	sd.scalePools()
+	sd.setQuantities()
+	for _, t := range w.tables {
+		t.flush()
+	}
+}
 
-	var accts []*seedAccount
-	var subs []*seedSub
-	seq := 0
-	for len(subs) < opts.Subscriptions {
-		seq++
-		resellerID := rep.ResellerIDs[seq%len(rep.ResellerIDs)]
-		a := &seedAccount{id: newID(), resellerID: resellerID, customerID: newID()}
-		accts = append(accts, a)
-		org := fmt.Sprintf("Org %06d", seq)
-		country := seedCountries[rnd.IntN(len(seedCountries))]
-		created := days(-400 - rnd.IntN(700))
-		customers.add(a.customerID, resellerID, org, country, created)
-		accounts.add(a.id, resellerID, a.customerID, org+" tenant", country, created)
+// seedPlan is the plan of one account while planAccount makes it.
+type seedPlan struct {
+	sd            *seeder
+	seq           int
+	a             *seedAccount
+	org           string
+	agreementID   int64
+	program       licensing.Program
+	activated     bool
+	curEnd        licensing.Date
+	autoRenew     bool
+	size          float64
+	pools         map[string]*seedPool
+	skus          []string
+	old           int64
+	graceFrom     *time.Time
+	graceUntil    *time.Time
+	deprovisioned bool
+}
 
-		program := seedPrograms[rnd.IntN(len(seedPrograms))]
-		agreementID := newID()
-		number := fmt.Sprintf("EA-%07d", seq)
-		if program == licensing.ProgramOpenValue {
-			number = fmt.Sprintf("V%07d", seq) // R-AGR-1
-		}
-		anniversary := licensing.DateOf(created).AddYears(1)
-		for anniversary.Before(today) {
-			anniversary = anniversary.AddYears(1)
-		}
-		agreements.add(agreementID, resellerID, a.customerID, program, number, licensing.DateOf(created), anniversary, created)
+// planAccount plans one account with its customer, agreement, current enrollment (and the one
+// it renewed), subscriptions and pools.
+func (sd *seeder) planAccount(seq int) {
+	rnd := sd.rnd
+	resellerID := sd.rep.ResellerIDs[seq%len(sd.rep.ResellerIDs)]
+	p := &seedPlan{sd: sd, seq: seq, a: &seedAccount{id: newID(), resellerID: resellerID, customerID: newID()}, org: fmt.Sprintf("Org %06d", seq),
+		agreementID: newID(), pools: map[string]*seedPool{}}
+	sd.accts = append(sd.accts, p.a)
+	country := seedCountries[rnd.IntN(len(seedCountries))]
+	created := sd.days(-400 - rnd.IntN(700))
+	sd.customers.add(p.a.customerID, resellerID, p.org, country, created)
+	sd.accounts.add(p.a.id, resellerID, p.a.customerID, p.org+" tenant", country, created)
 
-		// The current enrollment, activated on the account; 2% are not yet (R-ACT-1), so
-		// their licenses are on no account and nobody holds them.
-		activated := rnd.Float64() >= 0.02
-		enrollment := func(n int, status licensing.EnrollmentStatus, start, end licensing.Date) int64 {
-			id := newID()
-			var account any
-			if activated {
-				account = a.id
-			}
-			enrollments.add(id, resellerID, agreementID, fmt.Sprintf("ENR-%07d-%d", seq, n), org, "OSM "+org,
-				fmt.Sprintf("osm%d@org%06d.example", n, seq), start, end, status, account, start.Start())
-			return id
-		}
-		curEnd := today.AddDays(30 + rnd.IntN(900))
-		cur := enrollment(1, licensing.EnrollmentActive, curEnd.AddYears(-3), curEnd)
-		autoRenew := rnd.Float64() < 0.5
-		newSub := func(role seedRole, enrollmentID, direct int64, prog licensing.Program, sku string) *seedSub {
-			sub := &seedSub{id: newID(), resellerID: resellerID, role: role, enrollmentID: enrollmentID, directAccountID: direct,
-				program: prog, sku: sku, endDate: curEnd, autoRenew: autoRenew}
-			subs = append(subs, sub)
-			return sub
-		}
+	p.program = seedPrograms[rnd.IntN(len(seedPrograms))]
+	number := fmt.Sprintf("EA-%07d", seq)
+	if !licensing.AgreementNumberFits(p.program, number) {
+		number = fmt.Sprintf("V%07d", seq)
+	}
+	anniversary := licensing.DateOf(created).AddYears(1)
+	for anniversary.Before(sd.today) {
+		anniversary = anniversary.AddYears(1)
+	}
+	sd.agreements.add(p.agreementID, resellerID, p.a.customerID, p.program, number, licensing.DateOf(created), anniversary, created)
 
-		// SKUs of the enrollment: SubscriptionsPerAccount on average with the renewals and
-		// direct purchases below.
-		want := min(1+rnd.IntN(max(2*opts.SubscriptionsPerAccount-3, 1)), len(seedSeatSKUs))
-		var skus []string
-		for tries := 0; len(skus) < want && tries < 50; tries++ {
-			if sku := seedPickSKU(rnd); !slices.Contains(skus, sku) && !slices.Contains(skus, seedIncompatible[sku]) {
-				skus = append(skus, sku)
-			}
+	// The current enrollment, activated on the account; 2% are not yet, so their licenses are
+	// on no account and nobody holds them.
+	p.activated = rnd.Float64() >= 0.02
+	p.curEnd = sd.today.AddDays(30 + rnd.IntN(900))
+	cur := p.enrollment(1, licensing.EnrollmentActive, p.curEnd.AddYears(-3), p.curEnd)
+	p.autoRenew = rnd.Float64() < 0.5
+	p.pickSKUs()
+	if !p.activated {
+		for _, sku := range p.skus {
+			p.newSub(seedCurrent, cur, 0, p.program, sku).quantity = 5 + rnd.IntN(100)
 		}
-		if !activated {
-			for _, sku := range skus {
-				newSub(seedCurrent, cur, 0, program, sku).quantity = 5 + rnd.IntN(100)
-			}
-			skus = nil
-		}
-		size := math.Exp(rnd.NormFloat64() * 1.1) // many small tenants, some large ones
-		if rnd.Float64() < 0.002 {
-			size *= 30 // and a few very large ones (thousands of users)
-		}
-		pools := map[string]*seedPool{}
-		pool := func(sku string) *seedPool {
-			if p := pools[sku]; p != nil {
-				return p
-			}
-			p := &seedPool{sku: sku, weight: size * (0.4 + rnd.Float64()*1.2)}
-			pools[sku] = p
-			a.pools = append(a.pools, p)
-			return p
-		}
-		var old int64
-		var graceFrom, graceUntil *time.Time
-		deprovisioned := false
-		if activated && rnd.Float64() < 0.15 { // renewed (R-SUB-2)
-			old = enrollment(0, licensing.EnrollmentRenewed, curEnd.AddYears(-6), curEnd.AddYears(-3))
-			deprovisioned = rnd.Float64() < 0.3
-			if deprovisioned { // R-SUB-3: the grace period is over
-				graceFrom = ptr(days(-40 - rnd.IntN(200)))
-			} else {
-				graceFrom = ptr(days(-rnd.IntN(25)))
-			}
-			graceUntil = ptr(graceFrom.Add(30 * 24 * time.Hour))
-		}
-		for _, sku := range skus {
-			p := pool(sku)
-			sub := newSub(seedCurrent, cur, 0, program, sku)
-			p.subs = append(p.subs, sub)
-			switch r := rnd.Float64(); {
-			case r < 0.015:
-				p.kind = seedOver
-			case r < 0.03:
-				p.kind = seedExpired
-				sub.autoRenew, sub.endDate = false, today.AddDays(-1-rnd.IntN(60))
-			case r < 0.035:
-				p.kind = seedCancelled
-				sub.cancelledAt = ptr(days(-1 - rnd.IntN(30)))
-			}
-			if old == 0 {
-				continue
-			}
-			from := sku
-			if x, ok := seedDowngrades[sku]; ok && rnd.Float64() < 0.25 && !slices.Contains(skus, x) && !slices.Contains(skus, seedIncompatible[x]) {
-				// Renewed from the smaller SKU x: its users stay on x, covered by grace only,
-				// until an administrator assigns the new SKU (R-SUB-4, R-LIC-7).
-				from = x
-			}
-			os := newSub(seedOld, old, 0, program, from)
-			os.graceFrom, os.graceUntil = graceFrom, graceUntil
-			op := pool(from)
-			op.subs = append(op.subs, os)
-			if from != sku {
-				op.kind = seedGraceOnly
-				if deprovisioned {
-					op.kind = seedDeprovised
-				}
-			}
-		}
-		// 10% of accounts also buy directly (MOSP): a SKU they may already hold (two
-		// subscriptions in one pool, R-ENR-2) or another one.
-		if rnd.Float64() < 0.10 {
-			if sku := seedPickSKU(rnd); !slices.Contains(skus, seedIncompatible[sku]) {
-				p := pool(sku)
-				p.subs = append(p.subs, newSub(seedDirect, 0, a.id, licensing.ProgramMOSP, sku))
-			}
+		p.skus = nil
+	}
+	p.size = math.Exp(rnd.NormFloat64() * 1.1) // many small tenants, some large ones
+	if rnd.Float64() < 0.002 {
+		p.size *= 30 // and a few very large ones (thousands of users)
+	}
+	if p.activated && rnd.Float64() < 0.15 { // renewed (R-SUB-2)
+		p.renewed()
+	}
+	for _, sku := range p.skus {
+		p.planSKU(cur, sku)
+	}
+	// 10% of accounts also buy directly (MOSP): a SKU they may already hold (two subscriptions
+	// in one pool) or another one.
+	if rnd.Float64() < 0.10 {
+		if sku := seedPickSKU(rnd); !slices.Contains(p.skus, seedIncompatible[sku]) {
+			pl := p.pool(sku)
+			pl.subs = append(pl.subs, p.newSub(seedDirect, 0, p.a.id, licensing.ProgramMOSP, sku))
 		}
 	}
-	// ---- scale the pools' weights to exactly opts.Assignments users ----
+}
+
+// enrollment writes enrollment n of the plan's agreement.
+func (p *seedPlan) enrollment(n int, status licensing.EnrollmentStatus, start, end licensing.Date) int64 {
+	id := newID()
+	var account any
+	if p.activated {
+		account = p.a.id
+	}
+	p.sd.enrollments.add(id, p.a.resellerID, p.agreementID, fmt.Sprintf("ENR-%07d-%d", p.seq, n), p.org, "OSM "+p.org,
+		fmt.Sprintf("osm%d@org%06d.example", n, p.seq), start, end, status, account, start.Start())
+	return id
+}
+
+func (p *seedPlan) newSub(role seedRole, enrollmentID, direct int64, prog licensing.Program, sku string) *seedSub {
+	sub := &seedSub{id: newID(), resellerID: p.a.resellerID, role: role, enrollmentID: enrollmentID, directAccountID: direct,
+		program: prog, sku: sku, endDate: p.curEnd, autoRenew: p.autoRenew}
+	p.sd.subs = append(p.sd.subs, sub)
+	return sub
+}
+
+func (p *seedPlan) pool(sku string) *seedPool {
+	if pl := p.pools[sku]; pl != nil {
+		return pl
+	}
+	pl := &seedPool{sku: sku, weight: p.size * (0.4 + p.sd.rnd.Float64()*1.2)}
+	p.pools[sku] = pl
+	p.a.pools = append(p.a.pools, pl)
+	return pl
+}
+
+// pickSKUs chooses the enrollment's SKUs: SubscriptionsPerAccount on average with the renewals
+// and direct purchases, none incompatible with another.
+func (p *seedPlan) pickSKUs() {
+	rnd := p.sd.rnd
+	want := min(1+rnd.IntN(max(2*p.sd.opts.SubscriptionsPerAccount-3, 1)), len(seedSeatSKUs))
+	for tries := 0; len(p.skus) < want && tries < 50; tries++ {
+		if sku := seedPickSKU(rnd); !slices.Contains(p.skus, sku) && !slices.Contains(p.skus, seedIncompatible[sku]) {
+			p.skus = append(p.skus, sku)
+		}
+	}
+}
+
+// renewed gives the account the enrollment its current one renewed, in grace or, for 30%,
+// deprovisioned (R-SUB-3: the grace period is over).
+func (p *seedPlan) renewed() {
+	rnd := p.sd.rnd
+	p.old = p.enrollment(0, licensing.EnrollmentRenewed, p.curEnd.AddYears(-6), p.curEnd.AddYears(-3))
+	p.deprovisioned = rnd.Float64() < 0.3
+	if p.deprovisioned {
+		p.graceFrom = ptr(p.sd.days(-40 - rnd.IntN(200)))
+	} else {
+		p.graceFrom = ptr(p.sd.days(-rnd.IntN(25)))
+	}
+	p.graceUntil = ptr(p.graceFrom.Add(licensing.DefaultGracePeriod))
+}
+
+// planSKU plans a SKU of the current enrollment: its pool, its state, and the subscription of
+// the renewed enrollment it came from.
+func (p *seedPlan) planSKU(cur int64, sku string) {
+	rnd := p.sd.rnd
+	pl := p.pool(sku)
+	sub := p.newSub(seedCurrent, cur, 0, p.program, sku)
+	pl.subs = append(pl.subs, sub)
+	switch r := rnd.Float64(); {
+	case r < 0.015:
+		pl.kind = seedOver
+	case r < 0.03:
+		pl.kind = seedExpired
+		sub.autoRenew, sub.endDate = false, p.sd.today.AddDays(-1-rnd.IntN(60))
+	case r < 0.035:
+		pl.kind = seedCancelled
+		sub.cancelledAt = ptr(p.sd.days(-1 - rnd.IntN(30)))
+	}
+	if p.old == 0 {
+		return
+	}
+	from := sku
+	if x, ok := seedDowngrades[sku]; ok && rnd.Float64() < 0.25 && !slices.Contains(p.skus, x) && !slices.Contains(p.skus, seedIncompatible[x]) {
+		// Renewed from the smaller SKU x: its users stay on x, covered by grace only, until an
+		// administrator assigns the new SKU (R-SUB-4, R-LIC-7).
+		from = x
+	}
+	os := p.newSub(seedOld, p.old, 0, p.program, from)
+	os.graceFrom, os.graceUntil = p.graceFrom, p.graceUntil
+	op := p.pool(from)
+	op.subs = append(op.subs, os)
+	if from != sku {
+		op.kind = seedGraceOnly
+		if p.deprovisioned {
+			op.kind = seedDeprovised
+		}
+	}
+}
+
+// scalePools scales the pools' weights to exactly opts.Assignments users.
+func (sd *seeder) scalePools() {
 	var all []*seedPool
 	total := 0.0
-	for _, a := range accts {
+	for _, a := range sd.accts {
 		for _, p := range a.pools {
 			all = append(all, p)
 			total += p.weight
@@ -324,91 +407,96 @@ func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) 
 	}
 	assigned := 0
 	for _, p := range all {
-		p.n = int(p.weight / total * float64(opts.Assignments))
+		p.n = int(p.weight / total * float64(sd.opts.Assignments))
 		assigned += p.n
 	}
-	for i := 0; assigned < opts.Assignments && len(all) > 0; i++ {
+	for i := 0; assigned < sd.opts.Assignments && len(all) > 0; i++ {
 		all[i%len(all)].n++
 		assigned++
 	}
-	// ---- quantities from the users each pool covers ----
+}
+
+// setQuantities sets the subscriptions' quantities from the users each pool covers, and notes
+// the accounts in conflict and the largest one.
+func (sd *seeder) setQuantities() {
 	largest := 0
-	for _, a := range accts {
+	for _, a := range sd.accts {
 		conflict, n := false, 0
 		for _, p := range a.pools {
 			a.users = max(a.users, p.n)
 			n += p.n
-			var cover int
-			switch p.kind {
-			case seedOver: // lowered below what is assigned (R-LIC-6 accepted)
-				cover = int(float64(p.n) * (0.6 + rnd.Float64()*0.35))
-			case seedGraceOnly, seedDeprovised:
-				cover = p.n + rnd.IntN(p.n/5+1)
-			default: // a spare of 0-30%
-				cover = int(math.Ceil(float64(p.n) / (0.7 + rnd.Float64()*0.3)))
-			}
-			if p.n == 0 {
-				cover = 1 + rnd.IntN(20)
-			}
-			direct, current := 0, 0
-			for _, sub := range p.subs {
-				switch sub.role {
-				case seedDirect:
-					direct++
-				case seedCurrent:
-					current++
-				}
-			}
-			for _, sub := range p.subs {
-				switch {
-				case sub.role == seedOld && p.kind != seedGraceOnly && p.kind != seedDeprovised:
-					sub.quantity = max(p.n, 1) // what the enrollment held before its renewal
-				case sub.role == seedDirect && current > 0:
-					sub.quantity = max(cover/4, 1)
-				case sub.role == seedCurrent && direct > 0:
-					sub.quantity = max(cover-max(cover/4, 1), 0)
-				default:
-					sub.quantity = max(cover, 1)
-				}
-				if sub.role != seedDirect && sub.quantity > 20 && rnd.Float64() < 0.08 {
-					sub.reserved = 1 + rnd.IntN(sub.quantity/5) // R-RES-1
-				}
-			}
-			covered := 0
-			for _, sub := range p.subs {
-				st := licensing.SubscriptionTerm{EndDate: sub.endDate, AutoRenew: sub.autoRenew, CancelledAt: sub.cancelledAt,
-					GraceFrom: sub.graceFrom, GraceUntil: sub.graceUntil}.StatusAt(now)
-				if st == licensing.SubscriptionActive || st == licensing.SubscriptionInGrace {
-					covered += sub.quantity
-				}
-			}
-			conflict = conflict || p.n > covered // R-LIC-2 as ConflictsAt counts it
+			conflict = sd.setPoolQuantities(p) || conflict
 		}
 		a.users += a.users / 20 // some users hold no license
 		if conflict {
-			rep.ConflictAccounts++
+			sd.rep.ConflictAccounts++
 		}
 		if n > largest {
-			largest, rep.LargestAccountID, rep.LargestAccountUsers = n, a.id, a.users
+			largest, sd.rep.LargestAccountID, sd.rep.LargestAccountUsers = n, a.id, a.users
 		}
 	}
-	for _, t := range []*seedTable{resellers, customers, agreements, enrollments, accounts} {
-		t.flush()
-	}
-	if err := w.wait(); err != nil {
-		return nil, err
-	}
-	rep.addPhase("resellers, customers, agreements, enrollments, accounts", time.Since(phase), w, say)
+}
 
-	// ---- subscriptions, their quantity changes, reservations ----
-	phase = time.Now()
-	w = newSeedWriter(ctx, sqlDB, opts.BatchSize, opts.Workers)
+// setPoolQuantities sets the quantities of one pool's subscriptions; true when its users are
+// more than its ACTIVE and IN_GRACE quantity covers (a conflict, as licensing.Deficit counts it).
+func (sd *seeder) setPoolQuantities(p *seedPool) bool {
+	rnd := sd.rnd
+	var cover int
+	switch p.kind {
+	case seedOver: // lowered below what is assigned (R-LIC-6 accepted)
+		cover = int(float64(p.n) * (0.6 + rnd.Float64()*0.35))
+	case seedGraceOnly, seedDeprovised:
+		cover = p.n + rnd.IntN(p.n/5+1)
+	default: // a spare of 0-30%
+		cover = int(math.Ceil(float64(p.n) / (0.7 + rnd.Float64()*0.3)))
+	}
+	if p.n == 0 {
+		cover = 1 + rnd.IntN(20)
+	}
+	direct, current := 0, 0
+	for _, sub := range p.subs {
+		switch sub.role {
+		case seedDirect:
+			direct++
+		case seedCurrent:
+			current++
+		}
+	}
+	covered := 0
+	for _, sub := range p.subs {
+		switch {
+		case sub.role == seedOld && p.kind != seedGraceOnly && p.kind != seedDeprovised:
+			sub.quantity = max(p.n, 1) // what the enrollment held before its renewal
+		case sub.role == seedDirect && current > 0:
+			sub.quantity = max(cover/4, 1)
+		case sub.role == seedCurrent && direct > 0:
+			sub.quantity = max(cover-max(cover/4, 1), 0)
+		default:
+			sub.quantity = max(cover, 1)
+		}
+		if sub.role != seedDirect && sub.quantity > 20 && rnd.Float64() < 0.08 {
+			sub.reserved = 1 + rnd.IntN(sub.quantity/5) // R-RES-1
+		}
+	}
+	for _, sub := range p.subs {
+		st := licensing.SubscriptionTerm{EndDate: sub.endDate, AutoRenew: sub.autoRenew, CancelledAt: sub.cancelledAt,
+			GraceFrom: sub.graceFrom, GraceUntil: sub.graceUntil}.StatusAt(sd.now)
+		if st == licensing.SubscriptionActive || st == licensing.SubscriptionInGrace {
+			covered += sub.quantity
+		}
+	}
+	return p.n > covered
+}
+
+// writeSubscriptions writes the subscriptions, their quantity changes and reservations.
+func (sd *seeder) writeSubscriptions(w *seedWriter) {
+	rnd, now := sd.rnd, sd.now
 	subT := w.table("subscriptions", "id", "reseller_id", "enrollment_id", "direct_account_id", "program", "sku", "quantity", "end_date",
 		"auto_renew", "cancelled_at", "grace_from", "grace_until", "created_at", "updated_at")
 	chT := w.table("subscription_changes", "id", "reseller_id", "subscription_id", "delta", "cause", "order_id", "reservation_id", "effective_at")
 	resT := w.table("reservations", "id", "reseller_id", "enrollment_id", "subscription_id", "sku", "quantity", "status", "contact_email",
 		"reserved_at", "processed_at", "billing_date", "idempotency_key", "fingerprint")
-	for _, sub := range subs {
+	for _, sub := range sd.subs {
 		r := sub.resellerID
 		var enr, direct any
 		if sub.enrollmentID != 0 {
@@ -437,55 +525,46 @@ func Seed(ctx context.Context, s *Store, opts SeedOptions) (*SeedReport, error) 
 			chT.add(newID(), r, sub.id, sub.reserved, CauseReservation, nil, resID, at)
 		}
 	}
-	subT.flush()
-	chT.flush()
-	resT.flush()
-	if err := w.wait(); err != nil {
-		return nil, err
+	for _, t := range w.tables {
+		t.flush()
 	}
-	rep.addPhase("subscriptions, changes, reservations", time.Since(phase), w, say)
+}
 
-	// ---- users and assignments ----
-	phase = time.Now()
-	w = newSeedWriter(ctx, sqlDB, opts.BatchSize, opts.Workers)
+// writeAssignments writes the users, their assignments and the pool counters.
+func (sd *seeder) writeAssignments(w *seedWriter) {
 	userT := w.table("account_users", "id", "reseller_id", "account_id", "user_name", "display_name", "created_at")
 	asgT := w.table("license_assignments", "id", "reseller_id", "account_id", "user_id", "sku", "assigned_at")
 	poolT := w.table("license_pools", "reseller_id", "account_id", "sku", "assigned")
 	next := 100_000
-	for n, a := range accts {
+	for n, a := range sd.accts {
 		ids := make([]int64, a.users)
 		for i := range ids {
 			ids[i] = newID()
-			userT.add(ids[i], a.resellerID, a.id, fmt.Sprintf("user%05d@acct%d.example", i, n), fmt.Sprintf("User %d", i), now.Add(-500*24*time.Hour))
+			userT.add(ids[i], a.resellerID, a.id, fmt.Sprintf("user%05d@acct%d.example", i, n), fmt.Sprintf("User %d", i), sd.now.Add(-500*24*time.Hour))
 		}
 		for _, p := range a.pools {
 			if p.n > 0 { // the counter AssignLicenses keeps (adjustPool)
 				poolT.add(a.resellerID, a.id, p.sku, p.n)
 			}
 			for i := 0; i < p.n; i++ {
-				at := now.Add(-time.Duration(rnd.Int64N(int64(400 * 24 * time.Hour))))
+				at := sd.now.Add(-time.Duration(sd.rnd.Int64N(int64(400 * 24 * time.Hour))))
 				asgT.add(newID(), a.resellerID, a.id, ids[i], p.sku, at.Truncate(time.Microsecond))
 			}
 		}
 		if asgT.rows >= int64(next) {
-			say("assignments %d/%d, users %d", asgT.rows, opts.Assignments, userT.rows)
+			sd.say("assignments %d/%d, users %d", asgT.rows, sd.opts.Assignments, userT.rows)
 			next += 100_000
 		}
 		if w.failed() {
 			break
 		}
 	}
-	userT.flush()
-	asgT.flush()
-	poolT.flush()
-	if err := w.wait(); err != nil {
-		return nil, err
+	for _, t := range w.tables {
+		t.flush()
 	}
-	rep.addPhase("users, assignments, pool counters", time.Since(phase), w, say)
-	rep.Total = time.Since(start)
-	say("done: %d assignments, %d subscriptions, %d accounts in %s", rep.Rows["license_assignments"], rep.Rows["subscriptions"], rep.Rows["accounts"], rep.Total.Round(time.Millisecond))
-	return rep, nil
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func seedPickSKU(rnd *rand.Rand) string {
 	total := 0

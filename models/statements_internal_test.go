@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
 )
@@ -16,7 +17,7 @@ func TestStatementCounter(t *testing.T) {
 		}
 		var c StatementCounter
 		counted := CountStatements(ctx, &c)
-		if _, err := s.CreateReseller(counted, licensing.ResellerDraft{Name: "Counted"}); err != nil { // an insert
+		if _, err := s.CreateReseller(counted, licensing.ResellerDraft{Name: "Counted"}, time.Now()); err != nil { // an insert
 			t.Fatal(err)
 		}
 		var n int64
@@ -30,7 +31,7 @@ func TestStatementCounter(t *testing.T) {
 		if err := s.ctx(counted).Exec("UPDATE resellers SET name = name").Error; err != nil { // exec
 			t.Fatal(err)
 		}
-		if _, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Not counted"}); err != nil {
+		if _, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Not counted"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if got := c.Count(); got != 4 {

@@ -1,5 +1,3 @@
-// Package models owns the store: GORM structs, tenant-scoped queries, transactions and
-// migrations. Nothing outside this package sees a *gorm.DB.
 package models
 
 import (

@@ -4,248 +4,154 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
 	"gorm.io/gorm"
 )
 
-// ReservationRequest is a createReservation call.
-type ReservationRequest struct {
-	EnrollmentNumber string
-	SKU              string
-	Quantity         int
-	ContactEmail     string
-	IdempotencyKey   string
+// Subscriptions (R-SUB): quantities and their change log, views as of an instant, new totals,
+// auto-renewal, renewing, cancelling and direct (MOSP) purchases.
+
+// Subscription is the licensed quantity of one SKU on an enrollment, or a direct (MOSP)
+// purchase on an account.
+type Subscription struct {
+	ID              int64
+	ResellerID      int64
+	EnrollmentID    *int64
+	DirectAccountID *int64
+	Program         licensing.Program
+	SKU             string `gorm:"column:sku"`
+	Quantity        int
+	EndDate         licensing.Date
+	AutoRenew       bool
+	CancelledAt     *time.Time
+	GraceFrom       *time.Time
+	GraceUntil      *time.Time
+	DeprovisionedAt *time.Time // when the sweep made R-SUB-3 so
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
-// contactRoles returns the roles of the contact with this email on an agreement.
-func (s *Store) contactRoles(ctx context.Context, resellerID, agreementID int64, email string) ([]licensing.ContactRole, error) {
-	var cts []AgreementContact
-	if err := s.ctx(ctx).Where("reseller_id = ? AND agreement_id = ?", resellerID, agreementID).Find(&cts).Error; err != nil {
+// Term returns the facts that decide the subscription's status.
+func (s Subscription) Term() licensing.SubscriptionTerm {
+	return licensing.SubscriptionTerm{EndDate: s.EndDate, AutoRenew: s.AutoRenew, CancelledAt: s.CancelledAt, GraceFrom: s.GraceFrom, GraceUntil: s.GraceUntil}
+}
+
+// Held is the subscription as the rules on quantities read it.
+func (s Subscription) Held() licensing.HeldSubscription {
+	return licensing.HeldSubscription{ID: s.ID, Quantity: s.Quantity, Term: s.Term()}
+}
+
+// Causes of a quantity change.
+const (
+	CauseOrder       = "ORDER"
+	CauseReservation = "RESERVATION"
+	CauseSetQuantity = "SET_QUANTITY"
+	CauseDirect      = "DIRECT"
+	CauseRenewal     = "RENEWAL"
+)
+
+// SubscriptionChange is one change of a subscription's quantity.
+type SubscriptionChange struct {
+	ID             int64
+	ResellerID     int64
+	SubscriptionID int64
+	Delta          int
+	Cause          string
+	OrderID        *int64
+	ReservationID  *int64
+	EffectiveAt    time.Time
+}
+
+// activeSKUs returns the SKUs with an ACTIVE subscription on the enrollment as of asOf.
+func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, asOf time.Time) (map[string]bool, error) {
+	var subs []Subscription
+	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", resellerID, enrollmentID).Find(&subs).Error; err != nil {
 		return nil, err
 	}
-	for _, ct := range cts {
-		if strings.EqualFold(ct.Email, email) {
-			return ct.RoleList(), nil
+	out := map[string]bool{}
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			out[sub.SKU] = true
 		}
 	}
-	return nil, nil
+	return out, nil
 }
 
-// CreateReservation reserves licenses on an enrollment: they are added at once and billed at
-// the agreement's next anniversary (R-RES-1), if the acting contact may reserve (R-RES-2).
-// The idempotency key makes a retried call return the first reservation.
-func (s *Store) CreateReservation(ctx context.Context, c Caller, r ReservationRequest, now time.Time) (*Reservation, error) {
-	var ps licensing.Problems
-	if strings.TrimSpace(r.IdempotencyKey) == "" {
-		ps.Add(licensing.CodeRequired, "an idempotency key is required so that a retry cannot reserve twice", "idempotencyKey")
-	}
-	if r.Quantity < 1 || r.Quantity > licensing.MaxOrderQuantity {
-		ps.Add(licensing.CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", r.Quantity, licensing.MaxOrderQuantity), "quantity")
-	}
-	e, err := s.enrollmentForWrite(ctx, c, r.EnrollmentNumber, "enrollmentNumber")
-	if err != nil {
-		return nil, err
-	}
-	if p := licensing.CheckEnrollmentOpen(e.Status, e.EndDate, e.Number, licensing.DateOf(now)); p != nil {
-		ps = append(ps, *p)
-	}
-	skus, err := s.SKUsByCode(ctx, []string{r.SKU})
-	if err != nil {
-		return nil, err
-	}
-	if len(skus) == 0 {
-		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", r.SKU), "sku")
-	} else {
-		subscribed, err := s.activeSKUs(ctx, e.ID, e.ResellerID, now)
-		if err != nil {
-			return nil, err
-		}
-		k := skus[0]
-		if p := licensing.AddOnMissingBase(licensing.SKUFacts{Code: k.Code, Kind: k.Kind, BaseSKUs: k.BaseList()}, subscribed); p != nil {
-			ps = append(ps, *p)
-		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	fingerprint := licensing.ReservationFingerprint(r.EnrollmentNumber, r.SKU, r.Quantity, r.ContactEmail)
-	return idempotent(ctx, s, e.ResellerID, r.IdempotencyKey, fingerprint, func(r *Reservation) string { return r.Fingerprint },
-		func() (*Reservation, error) { return s.reserve(ctx, c, e, r, fingerprint, now) })
-}
-
-func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, r ReservationRequest, fingerprint string, now time.Time) (*Reservation, error) {
-	var res Reservation
-	err := s.InTx(ctx, func(tx *Store) error {
-		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
-		if err != nil {
-			return err
-		}
-		actor := licensing.ReservationActor{IsOSM: e.OSMEmail != "" && strings.EqualFold(e.OSMEmail, r.ContactEmail)}
-		if actor.Roles, err = tx.contactRoles(ctx, e.ResellerID, e.AgreementID, r.ContactEmail); err != nil {
-			return err
-		}
-		if actor.IsOSM {
-			var n int64
-			if err := tx.ctx(ctx).Model(&ReservationPermission{}).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, strings.ToLower(r.ContactEmail)).Count(&n).Error; err != nil {
-				return err
-			}
-			actor.OSMCanManageReservations = n > 0
-		}
-		if err := problem(licensing.MayReserve(actor)); err != nil {
-			return err
-		}
-		sub, err := tx.lockEnrollmentSubscription(ctx, e, a.Program, r.SKU, now)
-		if err != nil {
-			return err
-		}
-		res = Reservation{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, SubscriptionID: sub.ID, SKU: r.SKU, Quantity: r.Quantity,
-			Status: licensing.ReservationPending, ContactEmail: r.ContactEmail, ReservedAt: now,
-			BillingDate: licensing.ReservationBillingDate(a.AnniversaryDate, now), IdempotencyKey: r.IdempotencyKey, Fingerprint: fingerprint}
-		if err := tx.ctx(ctx).Create(&res).Error; err != nil {
-			return err
-		}
-		return tx.changeQuantity(ctx, sub, r.Quantity, CauseReservation, nil, &res.ID, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
-}
-
-// ProcessReservation marks a PENDING reservation EFFECTIVE (R-RES-4), an operator action.
-func (s *Store) ProcessReservation(ctx context.Context, c Caller, id int64, now time.Time) (*Reservation, error) {
-	var res Reservation
-	err := s.InTx(ctx, func(tx *Store) error {
-		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&res).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return refuse(licensing.CodeNotFound, "no such reservation", "reservationId")
-			}
-			return err
-		}
-		if res.Status != licensing.ReservationPending {
-			return refuse(licensing.CodeReservationNotPending, "this reservation is already "+string(res.Status), "reservationId")
-		}
-		res.Status, res.ProcessedAt = licensing.ReservationEffective, &now
-		return tx.ctx(ctx).Model(&res).Updates(map[string]any{"status": res.Status, "processed_at": now}).Error
-	})
-	return orNil(&res, err)
-}
-
-// SetReservationPermission grants (or revokes) MANAGE_RESERVATIONS on an enrollment to its
-// OSM; the acting contact must be the AGREEMENT_ADMINISTRATOR (R-RES-3).
-func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollmentNumber, actingEmail string, grant bool, now time.Time) (*Enrollment, error) {
-	e, err := s.enrollmentForWrite(ctx, c, enrollmentNumber, "enrollmentNumber")
-	if err != nil {
-		return nil, err
-	}
-	err = s.InTx(ctx, func(tx *Store) error {
-		roles, err := tx.contactRoles(ctx, e.ResellerID, e.AgreementID, actingEmail)
-		if err != nil {
-			return err
-		}
-		if p := licensing.MayManageReservationPermission(roles); p != nil {
-			p.Field = []string{"actingContactEmail"}
-			return problem(p)
-		}
-		if e.OSMEmail == "" {
-			return refuse(licensing.CodeNoSubscriptionContact, "the enrollment has no OSM to grant the permission to; set its subscription contact first", "enrollmentNumber")
-		}
-		osm := strings.ToLower(e.OSMEmail)
-		q := tx.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ? AND email = ?", e.ResellerID, e.ID, osm)
-		if !grant {
-			return q.Delete(&ReservationPermission{}).Error
-		}
-		var n int64
-		if err := q.Model(&ReservationPermission{}).Count(&n).Error; err != nil || n > 0 {
-			return err // granting twice keeps the first grant
-		}
-		return tx.ctx(ctx).Create(&ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now}).Error
-	})
-	return orNil(e, err)
-}
-
-// OSMCanReserve tells whether the enrollment's current OSM holds MANAGE_RESERVATIONS.
-func (s *Store) OSMCanReserve(ctx context.Context, c Caller, e *Enrollment) (bool, error) {
-	if e.OSMEmail == "" {
-		return false, nil
-	}
-	var n int64
-	err := c.scope(s.ctx(ctx).Model(&ReservationPermission{})).Where("enrollment_id = ? AND email = ?", e.ID, strings.ToLower(e.OSMEmail)).Count(&n).Error
-	return n > 0, err
-}
-
-// ReservationFilter narrows a reservation list.
-type ReservationFilter struct {
-	EnrollmentID  *int64
-	Status        *licensing.ReservationStatus
-	ReservedFrom  *time.Time
-	ReservedTo    *time.Time
-	NotBilledAsOf *time.Time // billed on an anniversary after this instant's day (R-RES-1)
-	OverdueAsOf   *time.Time // still pending 25 hours after they were made (R-RES-4)
-}
-
-func (s *Store) Reservations(ctx context.Context, c Caller, f ReservationFilter, p Page) (*List[Reservation], error) {
-	q := c.scope(s.ctx(ctx).Model(&Reservation{}))
-	if f.EnrollmentID != nil {
-		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
-	}
-	if f.Status != nil {
-		q = q.Where("status = ?", *f.Status)
-	}
-	if f.ReservedFrom != nil {
-		q = q.Where("reserved_at >= ?", *f.ReservedFrom)
-	}
-	if f.ReservedTo != nil {
-		q = q.Where("reserved_at <= ?", *f.ReservedTo)
-	}
-	if f.NotBilledAsOf != nil {
-		q = q.Where("billing_date > ?", licensing.DateOf(*f.NotBilledAsOf))
-	}
-	if f.OverdueAsOf != nil {
-		// Overdue from OverdueAt(reservedAt) on: reserved at or before asOf minus the period.
-		q = q.Where("status = ? AND reserved_at <= ?", licensing.ReservationPending, f.OverdueAsOf.Add(-licensing.ReservationOverdueAfter))
-	}
-	return list[Reservation](q, p)
-}
-
-// lockSubscription loads a subscription for a write in tx, scoped to the caller.
-func (s *Store) lockSubscription(ctx context.Context, c Caller, id int64) (*Subscription, error) {
+// lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
+// it (quantity 0, ending with the enrollment) when there is none yet.
+func (s *Store) lockEnrollmentSubscription(ctx context.Context, e *Enrollment, program licensing.Program, sku string, now time.Time) (*Subscription, error) {
 	var sub Subscription
-	if err := c.scope(s.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", id).Take(&sub).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, refuse(licensing.CodeNotFound, "no such subscription", "subscriptionId")
-		}
+	err := s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND enrollment_id = ? AND sku = ?", e.ResellerID, e.ID, sku).Take(&sub).Error
+	if err == nil {
+		return &sub, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, err
+	}
+	sub = Subscription{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: &e.ID, Program: program, SKU: sku, EndDate: e.EndDate, CreatedAt: now, UpdatedAt: now}
+	if err := s.ctx(ctx).Create(&sub).Error; err != nil {
+		if isDuplicate(err) {
+			return nil, fmt.Errorf("%w: subscription created concurrently", errRetry)
+		}
+		return nil, err // a deadlock between two creators is retried by InTx too
 	}
 	return &sub, nil
 }
 
-// updateSubscription runs change on a locked subscription in one transaction.
-func (s *Store) updateSubscription(ctx context.Context, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
-	var sub *Subscription
-	err := s.InTx(ctx, func(tx *Store) error {
-		var err error
-		if sub, err = tx.lockSubscription(ctx, c, id); err != nil {
-			return err
-		}
-		return change(tx, sub)
-	})
-	return orNil(sub, err)
+// changeQuantity adds delta to a locked subscription and records the change.
+func (s *Store) changeQuantity(ctx context.Context, sub *Subscription, delta int, cause string, orderID, reservationID *int64, now time.Time) error {
+	if delta == 0 {
+		return nil
+	}
+	ch := SubscriptionChange{ID: newID(), ResellerID: sub.ResellerID, SubscriptionID: sub.ID, Delta: delta, Cause: cause, OrderID: orderID, ReservationID: reservationID, EffectiveAt: now}
+	if err := s.ctx(ctx).Create(&ch).Error; err != nil {
+		return err
+	}
+	sub.Quantity += delta
+	sub.UpdatedAt = now
+	return s.ctx(ctx).Model(sub).Updates(map[string]any{"quantity": gorm.Expr("quantity + ?", delta), "updated_at": now}).Error
+}
+
+// ActiveSeats counts the seats of an agreement's subscriptions that are ACTIVE as of asOf
+// (R-AGR-4: SEAT-unit SKUs only; instances and gigabytes are no seats).
+func (s *Store) ActiveSeats(ctx context.Context, c Caller, agreementID int64, asOf time.Time) (int, error) {
+	var subs []Subscription
+	err := c.scope(s.ctx(ctx)).Where("enrollment_id IN (?) AND sku IN (?)",
+		c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("agreement_id = ?", agreementID),
+		s.ctx(ctx).Model(&SKU{}).Select("code").Where("unit = ?", licensing.UnitSeat)).Find(&subs).Error
+	if err != nil {
+		return 0, err
+	}
+	held := make([]licensing.HeldSubscription, len(subs))
+	for i, sub := range subs {
+		held[i] = sub.Held()
+	}
+	return licensing.LicensedQuantityAt(held, asOf), nil
+}
+
+// VolumeDiscountEligible tells whether an agreement of program is eligible for the volume
+// discount as of asOf (licensing.VolumeDiscountEligible, R-AGR-4).
+func (s *Store) VolumeDiscountEligible(ctx context.Context, c Caller, agreementID int64, program licensing.Program, asOf time.Time) (bool, error) {
+	seats, err := s.ActiveSeats(ctx, c, agreementID, asOf)
+	return licensing.VolumeDiscountEligible(program, seats), err
+}
+
+// updateSubscription runs change on a locked subscription in one transaction (updateLocked).
+func (s *Store) updateSubscription(ctx context.Context, operation string, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
+	return updateLocked(ctx, s, operation, c, id, "subscription", "subscription", change)
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
 // Lowering it below what is assigned on its account needs acceptConflict (R-LIC-6).
 func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, acceptConflict bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set subscription quantity", c, id, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
-		if p := licensing.ValidateNewTotal(sub.Quantity, total); p != nil {
-			p.Field = []string{"quantity"}
-			return problem(p)
+		if err := problem(licensing.ValidateNewTotal(sub.Quantity, total)); err != nil {
+			return err
 		}
 		if err := tx.CheckQuantityLowering(ctx, sub, total, acceptConflict, now); err != nil {
 			return err
@@ -256,7 +162,7 @@ func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64,
 
 // SetAutoRenew switches auto-renewal (R-SUB-5).
 func (s *Store) SetAutoRenew(ctx context.Context, c Caller, id int64, on bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set auto-renew", c, id, func(tx *Store, sub *Subscription) error {
 		sub.AutoRenew, sub.UpdatedAt = on, now
 		return tx.ctx(ctx).Model(sub).Updates(map[string]any{"auto_renew": on, "updated_at": now}).Error
 	})
@@ -264,7 +170,7 @@ func (s *Store) SetAutoRenew(ctx context.Context, c Caller, id int64, on bool, n
 
 // RenewSubscription starts a new one-year term; an EXPIRED subscription is ACTIVE again (R-SUB-5).
 func (s *Store) RenewSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "renew subscription", c, id, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanRenewSubscription(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
@@ -276,7 +182,7 @@ func (s *Store) RenewSubscription(ctx context.Context, c Caller, id int64, now t
 // CancelSubscription cancels at once where the program allows it (R-SUB-6); operators act as
 // support, which cancels MOSP subscriptions.
 func (s *Store) CancelSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "cancel subscription", c, id, func(tx *Store, sub *Subscription) error {
 		if sub.CancelledAt != nil {
 			return nil // cancelling twice keeps the first cancellation
 		}
@@ -299,38 +205,31 @@ type DirectSubscriptionRequest struct {
 
 // CreateDirectSubscription records a direct (MOSP) purchase on an account.
 func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r DirectSubscriptionRequest, now time.Time) (*Subscription, error) {
-	var ps licensing.Problems
-	skus, err := s.SKUsByCode(ctx, []string{r.SKU})
-	if err != nil {
-		return nil, err
-	}
-	if len(skus) == 0 {
-		ps.Add(licensing.CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", r.SKU), "sku")
-	}
-	if r.Quantity < 1 || r.Quantity > licensing.MaxOrderQuantity {
-		ps.Add(licensing.CodeInvalidQuantity, fmt.Sprintf("quantity %d must be between 1 and %d", r.Quantity, licensing.MaxOrderQuantity), "quantity")
-	}
-	if r.EndDate.IsZero() || r.EndDate.Before(licensing.DateOf(now)) {
-		ps.Add(licensing.CodeInvalid, "endDate must be today or later", "endDate")
-	}
-	a, err := s.Account(ctx, c, r.AccountID)
-	if errors.Is(err, ErrNotFound) {
-		ps.Add(licensing.CodeNotFound, "no such account", "accountId")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	sub := Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
-		EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
-	err = s.InTx(ctx, func(tx *Store) error {
-		if err := tx.ctx(ctx).Create(&sub).Error; err != nil {
+	var sub *Subscription
+	err := s.InTx(ctx, func(tx *Store) error {
+		skus, err := tx.SKUsByCode(ctx, []string{r.SKU})
+		if err != nil {
 			return err
 		}
-		return tx.changeQuantity(ctx, &sub, r.Quantity, CauseDirect, nil, nil, now)
+		ps := licensing.ValidateDirectSubscription(r.SKU, len(skus) > 0, r.Quantity, r.EndDate, licensing.DateOf(now))
+		// A plain read: a purchase needs the account to exist, and accounts are never deleted.
+		a, err := tx.Account(ctx, c, r.AccountID)
+		if errors.Is(err, ErrNotFound) {
+			ps.Add(licensing.CodeNotFound, "no such account", "account")
+		} else if err != nil {
+			return err
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		sub = &Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
+			EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
+		if err := tx.ctx(ctx).Create(sub).Error; err != nil {
+			return err
+		}
+		return tx.changeQuantity(ctx, sub, r.Quantity, CauseDirect, nil, nil, now)
 	})
-	return orNil(&sub, err)
+	return orNil(sub, wrap("create direct subscription", err))
 }
 
 // SubscriptionView is a subscription as of an instant: its status and quantities then.
@@ -340,6 +239,9 @@ type SubscriptionView struct {
 	Status          licensing.SubscriptionStatus
 	QuantityAsOf    int // the total as of AsOf
 	PendingQuantity int // licenses of processed orders not yet available (R-ORD-5)
+	// LicensedQuantity is what can be used as of AsOf (licensing.LicensedPart): nothing unless
+	// ACTIVE (R-SUB-1), and not the pending licenses (R-ORD-5).
+	LicensedQuantity int
 }
 
 // SubscriptionFilter selects subscriptions: an enrollment's, or those on an account (its
@@ -352,9 +254,7 @@ type SubscriptionFilter struct {
 // Subscriptions lists subscriptions as of asOf, with their quantities then, in two queries.
 func (s *Store) Subscriptions(ctx context.Context, c Caller, f SubscriptionFilter, asOf time.Time, p Page) (*List[SubscriptionView], error) {
 	q := c.scope(s.ctx(ctx).Model(&Subscription{}))
-	if f.EnrollmentID != nil {
-		q = q.Where("enrollment_id = ?", *f.EnrollmentID)
-	}
+	q = where(q, "enrollment_id = ?", f.EnrollmentID)
 	if f.AccountID != nil {
 		q = q.Where("direct_account_id = ? OR enrollment_id IN (?)", *f.AccountID,
 			c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("account_id = ?", *f.AccountID))
@@ -397,29 +297,39 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 			resellerIDs = append(resellerIDs, sub.ResellerID)
 		}
 	}
-	type sums struct {
+	var totals []struct {
 		SubscriptionID int64
 		Total          int
-		Pending        int
 	}
-	var rows []sums
-	// Pending: order quantities processed within the pending period before asOf (R-ORD-5).
-	pendingSince := asOf.Add(-licensing.OrderPendingPeriod)
-	err := s.ctx(ctx).Model(&SubscriptionChange{}).
-		Select("subscription_id, SUM(delta) AS total, SUM(CASE WHEN cause = ? AND effective_at > ? THEN delta ELSE 0 END) AS pending", CauseOrder, pendingSince).
+	err := s.ctx(ctx).Model(&SubscriptionChange{}).Select("subscription_id, SUM(delta) AS total").
 		Where("reseller_id IN ? AND subscription_id IN ? AND effective_at <= ?", resellerIDs, ids, asOf).
-		Group("subscription_id").Scan(&rows).Error
+		Group("subscription_id").Scan(&totals).Error
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int64]sums{}
-	for _, r := range rows {
-		byID[r.SubscriptionID] = r
+	// The order changes that can still be pending as of asOf, those of the pending period before
+	// it (licensing.PendingUntil); licensing.SplitPending decides each.
+	var recent []SubscriptionChange
+	err = s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND cause = ? AND effective_at > ? AND effective_at <= ?",
+		resellerIDs, ids, CauseOrder, asOf.Add(-licensing.OrderPendingPeriod), asOf).Find(&recent).Error
+	if err != nil {
+		return nil, err
+	}
+	total := map[int64]int{}
+	for _, t := range totals {
+		total[t.SubscriptionID] = t.Total
+	}
+	processed := map[int64][]licensing.ProcessedLine{}
+	for _, ch := range recent {
+		processed[ch.SubscriptionID] = append(processed[ch.SubscriptionID], licensing.ProcessedLine{Quantity: ch.Delta, ProcessedAt: ch.EffectiveAt})
 	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
-		out[i] = SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
-			QuantityAsOf: byID[sub.ID].Total, PendingQuantity: licensing.PendingPart(byID[sub.ID].Total, byID[sub.ID].Pending)}
+		_, pending := licensing.SplitPending(processed[sub.ID], asOf)
+		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
+			QuantityAsOf: total[sub.ID], PendingQuantity: licensing.PendingPart(total[sub.ID], pending)}
+		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
+		out[i] = v
 	}
 	return out, nil
 }

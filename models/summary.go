@@ -1,6 +1,11 @@
 package models
 
-// The license summary for BI (R-BI-1, R-BI-2): one SQL aggregation in the database.
+// The license summary for BI (R-BI-1, R-BI-2): one SQL aggregation in the database. It decides
+// for speed what licensing.Summarize decides over licensing.SummaryCellAt of every pool (and
+// statusSQL what SubscriptionTerm.StatusAt decides, notBilledSQL what NotYetBilled decides);
+// TestLicenseSummaryMatchesTheRules compares the two on random data, grouped and filtered by
+// every dimension. R-BI-2 itself, computing in the database and staying fast at a million
+// assignments, is this file's and the benchmarks' (summary_bench_test.go), not licensing's.
 //
 // Cells. licensing.SummaryRow sums right only over licence pools (a SKU on an account):
 // Unassignable keeps Available from letting a spare license of one pool cover a user of
@@ -89,48 +94,33 @@ type SummaryGroupRow struct {
 // Keys returns the group's values of the dimensions in groupBy as licensing.Summarize names
 // them: ids in decimal, "" for no value.
 func (g SummaryGroupRow) Keys(groupBy []licensing.SummaryDimension) map[licensing.SummaryDimension]string {
-	id := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
+	values := map[licensing.SummaryDimension]string{
+		licensing.SummaryByReseller: idText(g.ResellerID), licensing.SummaryByCustomer: idText(g.CustomerID),
+		licensing.SummaryByAgreement: idText(g.AgreementID), licensing.SummaryByProgram: text(g.Program),
+		licensing.SummaryByEnrollment: idText(g.EnrollmentID), licensing.SummaryByAccount: idText(g.AccountID),
+		licensing.SummaryBySKU: text(g.SKU), licensing.SummaryByFamily: text(g.Family),
 	}
 	out := map[licensing.SummaryDimension]string{}
 	for _, d := range groupBy {
-		switch d {
-		case licensing.SummaryByReseller:
-			out[d] = id(g.ResellerID)
-		case licensing.SummaryByCustomer:
-			out[d] = id(g.CustomerID)
-		case licensing.SummaryByAgreement:
-			out[d] = id(g.AgreementID)
-		case licensing.SummaryByProgram:
-			if g.Program != nil {
-				out[d] = string(*g.Program)
-			} else {
-				out[d] = ""
-			}
-		case licensing.SummaryByEnrollment:
-			out[d] = id(g.EnrollmentID)
-		case licensing.SummaryByAccount:
-			out[d] = id(g.AccountID)
-		case licensing.SummaryBySKU:
-			out[d] = str(g.SKU)
-		case licensing.SummaryByFamily:
-			if g.Family != nil {
-				out[d] = string(*g.Family)
-			} else {
-				out[d] = ""
-			}
-		}
+		out[d] = values[d]
 	}
 	return out
+}
+
+// idText is an id in decimal, "" for none.
+func idText(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// text is a text value, "" for none.
+func text[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
 }
 
 // SummaryResult is one page of the summary.
@@ -175,30 +165,15 @@ type summaryScan struct {
 }
 
 // LicenseSummary aggregates, as of asOf, licensed (ACTIVE, R-SUB-1), in-grace,
-// reserved-not-yet-billed (reservations billed after asOf's day on ACTIVE subscriptions,
-// R-RES-1), assigned and available quantities per group of groupBy, over the cells that
+// reserved-not-yet-billed (R-RES-1: reservations billed after asOf's day on ACTIVE
+// subscriptions), assigned and available quantities per group of groupBy, over the cells that
 // match filter, within the caller's reseller (R-BI-1). One SQL statement computes it in the
 // database; only the page's groups are read (R-BI-2). A dimension unknown or repeated in
 // groupBy is INVALID on ["groupBy", i]; an unknown program or family in the filter is
 // UNKNOWN_VALUE on ["filter", "programs"|"families", i]; a negative page is INVALID on
 // ["first"] or ["after"].
 func (s *Store) LicenseSummary(ctx context.Context, c Caller, groupBy []licensing.SummaryDimension, f SummaryFilter, asOf time.Time, p SummaryPage) (*SummaryResult, error) {
-	var ps licensing.Problems
-	for i, d := range groupBy {
-		if !d.Valid() || slices.Index(groupBy, d) < i {
-			ps.Add(licensing.CodeInvalid, fmt.Sprintf("groupBy: %q is unknown or repeated", d), "groupBy", strconv.Itoa(i))
-		}
-	}
-	for i, v := range f.Programs {
-		if !v.Valid() {
-			ps.Add(licensing.CodeUnknownValue, fmt.Sprintf("unknown program %q", v), "filter", "programs", strconv.Itoa(i))
-		}
-	}
-	for i, v := range f.Families {
-		if !v.Valid() {
-			ps.Add(licensing.CodeUnknownValue, fmt.Sprintf("unknown family %q", v), "filter", "families", strconv.Itoa(i))
-		}
-	}
+	ps := licensing.ValidateSummaryQuery(groupBy, f.Programs, f.Families)
 	if p.First < 0 {
 		ps.Add(licensing.CodeInvalid, "first must not be negative", "first")
 	}
@@ -241,14 +216,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 			AccountID: r.GAccount, SKU: r.GSKU,
 			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
 				Assigned: r.Assigned, Unassignable: r.Unassignable}}
-		if r.GProgram != nil {
-			v := licensing.Program(*r.GProgram)
-			g.Program = &v
-		}
-		if r.GFamily != nil {
-			v := licensing.Family(*r.GFamily)
-			g.Family = &v
-		}
+		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
 	}
 	if len(rows) == 0 && p.Offset > 0 {
@@ -386,7 +354,7 @@ func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFil
 	st := statusSQL("s", asOf)
 	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0,
 		CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END, 0
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, licensing.DateOf(asOf))
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 	b.scope(c, "")
 	b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id
@@ -463,7 +431,7 @@ func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f
 	if reservations {
 		b.add(`s.id AS sid, 3 AS cls, 0 AS cap,
 		CASE WHEN s.quantity > 0 AND `+st.sql+` = `+stActive+` THEN (CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END) ELSE 0 END AS rsv, 0 AS n
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE billing_date > ?`, append(st.args, licensing.DateOf(asOf))...)
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, append(st.args, licensing.DateOf(asOf))...)
 		b.scope(c, "")
 		b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
@@ -545,10 +513,39 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 	for _, d := range groupBy {
 		byPool = byPool && poolDimension(d)
 	}
-	k := cellKeysOf(groupBy, f)
 	var b sqlBuilder
 	b.add(`SELECT `)
-	// Each dimension: what it groups and orders by, and what it shows.
+	keys := summaryGroupColumns(&b, cat, groupBy)
+	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
+	if byPool {
+		assigned, lic, grace = "c.n", "c.lic", "c.grace"
+	}
+	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
+	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
+	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
+FROM (`)
+	if byPool {
+		withReseller := slices.Contains(groupBy, licensing.SummaryByReseller) || len(f.ResellerIDs) > 0
+		poolAggregateSQL(&b, c, cat, f, asOf, withReseller)
+		b.add(`
+	UNION ALL
+	`)
+		reservedRows(&b, c, cat, f, asOf, withReseller)
+		b.add(`) c WHERE 1 = 1`)
+	} else {
+		allocatedCells(&b, c, cat, cellKeysOf(groupBy, f), f, asOf)
+	}
+	summaryFilterSQL(&b, cat, f)
+	if len(keys) > 0 {
+		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
+	}
+	b.add(" LIMIT ? OFFSET ?", p.First+1, p.Offset)
+	return b.String(), b.args
+}
+
+// summaryGroupColumns writes the shown column of each dimension of groupBy and returns what
+// each groups and orders by.
+func summaryGroupColumns(b *sqlBuilder, cat *summaryCatalogInfo, groupBy []licensing.SummaryDimension) []string {
 	acc := `(CASE WHEN c.acc < 0 THEN NULL ELSE c.acc END)`
 	family := cat.nameSQL("c.kk", cat.families)
 	var keys []string
@@ -575,24 +572,13 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 		keys = append(keys, group)
 		b.add(show + " AS " + summaryAliases[d] + ", ")
 	}
-	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
-	if byPool {
-		assigned, lic, grace = "c.n", "c.lic", "c.grace"
-	}
-	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
-	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
-	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
-FROM (`)
-	if byPool {
-		withReseller := slices.Contains(groupBy, licensing.SummaryByReseller) || len(f.ResellerIDs) > 0
-		poolAggregateSQL(&b, c, cat, f, asOf, withReseller)
-		b.add(`
-	UNION ALL
-	`)
-		reservedRows(&b, c, cat, f, asOf, withReseller)
-		b.add(`) c WHERE 1 = 1`)
-	} else {
-		b.add(`SELECT w.*, CASE
+	return keys
+}
+
+// allocatedCells writes the per-subscription cells c, each with its allocated users (asg): the
+// rows of summaryRows and poolRows, the window sums per pool, and the allocation.
+func allocatedCells(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time) {
+	b.add(`SELECT w.*, CASE
 		WHEN w.cls = 9 THEN (CASE WHEN w.pool_n > w.before_n THEN w.pool_n - w.before_n ELSE 0 END)
 		WHEN w.pool_n <= w.before_n THEN 0
 		WHEN w.pool_n - w.before_n > w.cap THEN w.cap
@@ -601,19 +587,22 @@ FROM (`)
 		SUM(u.cap) OVER (PARTITION BY u.acc, u.kk ORDER BY u.cls, u.sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - u.cap AS before_n
 	FROM (
 	`)
-		summaryRows(&b, c, cat, k, f, asOf, false)
-		b.add(`
+	summaryRows(b, c, cat, k, f, asOf, false)
+	b.add(`
 	UNION ALL
 	`)
-		summaryRows(&b, c, cat, k, f, asOf, true)
-		b.add(`
+	summaryRows(b, c, cat, k, f, asOf, true)
+	b.add(`
 	UNION ALL
 	`)
-		poolRows(&b, c, cat, k, f)
-		b.add(`
+	poolRows(b, c, cat, k, f)
+	b.add(`
 	) u) w) c
 	WHERE NOT (c.cls = 9 AND c.asg = 0)`) // an overflow row with no user left over is no cell
-	}
+}
+
+// summaryFilterSQL keeps the cells that match the filter on every dimension it names.
+func summaryFilterSQL(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter) {
 	in := func(col string, vals any, n int) {
 		if n > 0 {
 			b.add(" AND "+col+" IN ?", vals)
@@ -638,9 +627,4 @@ FROM (`)
 			return (len(f.SKUs) == 0 || slices.Contains(f.SKUs, code)) && (len(f.Families) == 0 || slices.Contains(f.Families, licensing.Family(fam)))
 		}))
 	}
-	if len(keys) > 0 {
-		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
-	}
-	b.add(" LIMIT ? OFFSET ?", p.First+1, p.Offset)
-	return b.String(), b.args
 }

@@ -116,24 +116,30 @@ func reportMillis(b *testing.B, start time.Time) {
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/op")
 }
 
+// benchSummary times one license summary query, which must find groups.
+func benchSummary(b *testing.B, s *Store, c Caller, dims []licensing.SummaryDimension, f SummaryFilter, first int) {
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		r, err := s.LicenseSummary(ctx, c, dims, f, benchAsOf, SummaryPage{First: first})
+		if err != nil || len(r.Groups) == 0 {
+			b.Fatal(r, err)
+		}
+	}
+	reportMillis(b, start)
+}
+
 // BenchmarkLicenseSummaryBySKU: grouped by SKU (R-BI-2), for an operator (every reseller)
 // and for the reseller of the largest account (a BI READER key; all of a one-reseller seed).
 func BenchmarkLicenseSummaryBySKU(b *testing.B) {
 	s := benchSetup(b)
-	ctx := context.Background()
 	for _, c := range []struct {
 		name string
 		c    Caller
 	}{{"operator", Caller{Role: RoleOperator}}, {"reseller", Caller{Role: RoleReader, ResellerID: benchReseller}}} {
 		b.Run(c.name, func(b *testing.B) {
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				r, err := s.LicenseSummary(ctx, c.c, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{}, benchAsOf, SummaryPage{First: 50})
-				if err != nil || len(r.Groups) == 0 {
-					b.Fatal(r, err)
-				}
-			}
-			reportMillis(b, start)
+			benchSummary(b, s, c.c, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{}, 50)
 		})
 	}
 }
@@ -141,50 +147,17 @@ func BenchmarkLicenseSummaryBySKU(b *testing.B) {
 // BenchmarkLicenseSummaryByProgram: a subscription dimension, so the users of each pool are
 // allocated to its subscriptions (window functions over every subscription and pool).
 func BenchmarkLicenseSummaryByProgram(b *testing.B) {
-	s := benchSetup(b)
-	ctx := context.Background()
-	op := Caller{Role: RoleOperator}
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		r, err := s.LicenseSummary(ctx, op, []licensing.SummaryDimension{licensing.SummaryByProgram}, SummaryFilter{}, benchAsOf, SummaryPage{First: 50})
-		if err != nil || len(r.Groups) == 0 {
-			b.Fatal(r, err)
-		}
-	}
-	reportMillis(b, start)
+	benchSummary(b, benchSetup(b), Caller{Role: RoleOperator}, []licensing.SummaryDimension{licensing.SummaryByProgram}, SummaryFilter{}, 50)
 }
 
 // BenchmarkLicenseSummaryByAccountSKU: every pool, one page of 100 groups.
 func BenchmarkLicenseSummaryByAccountSKU(b *testing.B) {
-	s := benchSetup(b)
-	ctx := context.Background()
-	op := Caller{Role: RoleOperator}
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		r, err := s.LicenseSummary(ctx, op, []licensing.SummaryDimension{licensing.SummaryByAccount, licensing.SummaryBySKU}, SummaryFilter{}, benchAsOf, SummaryPage{First: 100})
-		if err != nil || len(r.Groups) == 0 {
-			b.Fatal(r, err)
-		}
-	}
-	reportMillis(b, start)
+	benchSummary(b, benchSetup(b), Caller{Role: RoleOperator}, []licensing.SummaryDimension{licensing.SummaryByAccount, licensing.SummaryBySKU}, SummaryFilter{}, 100)
 }
 
 // BenchmarkLicenseSummaryOneAccount: a filter on one account (a tenant's dashboard).
 func BenchmarkLicenseSummaryOneAccount(b *testing.B) {
-	s := benchSetup(b)
-	ctx := context.Background()
-	op := Caller{Role: RoleOperator}
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		r, err := s.LicenseSummary(ctx, op, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{AccountIDs: []int64{benchLargest}}, benchAsOf, SummaryPage{First: 50})
-		if err != nil || len(r.Groups) == 0 {
-			b.Fatal(r, err)
-		}
-	}
-	reportMillis(b, start)
+	benchSummary(b, benchSetup(b), Caller{Role: RoleOperator}, []licensing.SummaryDimension{licensing.SummaryBySKU}, SummaryFilter{AccountIDs: []int64{benchLargest}}, 50)
 }
 
 // BenchmarkLicenseConflictsOneAccount: AccountHoldings + ConflictsAt for one account

@@ -256,7 +256,7 @@ func (s *Store) changeEndpoint(ctx context.Context, c Caller, id int64, change f
 	var ep *WebhookEndpoint
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
-		if ep, err = tx.lockEndpoint(ctx, c, id, "id"); err != nil {
+		if ep, err = tx.lockEndpoint(ctx, c, id, "endpoint"); err != nil {
 			return err
 		}
 		return change(tx, ep)
@@ -336,7 +336,7 @@ func cut(s string, n int) string {
 // delivery; a rotation during an overlap ends the earlier one.
 func (s *Store) RotateWebhookSecret(ctx context.Context, c Caller, id int64, overlap time.Duration, now time.Time) (*WebhookEndpoint, error) {
 	if overlap < 0 || overlap > MaxSecretOverlap {
-		return nil, refuse(licensing.CodeInvalid, fmt.Sprintf("the overlap is between 0 and %d seconds", int(MaxSecretOverlap.Seconds())), "overlapSeconds")
+		return nil, refuse(licensing.CodeInvalid, fmt.Sprintf("the overlap is between 0 and %d seconds", int(MaxSecretOverlap.Seconds())), "overlap")
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	return s.changeEndpoint(ctx, c, id, func(tx *Store, ep *WebhookEndpoint) error {
@@ -423,12 +423,12 @@ func (s *Store) WebhookAttempts(ctx context.Context, c Caller, f AttemptFilter, 
 func (s *Store) enabledEndpoint(ctx context.Context, c Caller, id int64) (*WebhookEndpoint, error) {
 	ep, err := byID[WebhookEndpoint](ctx, s, c, id)
 	if errors.Is(err, ErrNotFound) {
-		return nil, refuse(licensing.CodeNotFound, "no such webhook endpoint", "endpointId")
+		return nil, refuse(licensing.CodeNotFound, "no such webhook endpoint", "endpoint")
 	} else if err != nil {
 		return nil, err
 	}
 	if ep.Status != WebhookEnabled {
-		return nil, refuse(licensing.CodeInvalid, "the endpoint is disabled; enable it first", "endpointId")
+		return nil, refuse(licensing.CodeInvalid, "the endpoint is disabled; enable it first", "endpoint")
 	}
 	return ep, nil
 }
@@ -444,7 +444,7 @@ func (s *Store) ReplayWebhookEvent(ctx context.Context, c Caller, endpointID, ev
 		}
 		e, err := tx.eventOf(ctx, eventID)
 		if errors.Is(err, ErrNotFound) || (err == nil && e.ResellerID != ep.ResellerID) {
-			return refuse(licensing.CodeNotFound, "no such event", "eventId")
+			return refuse(licensing.CodeNotFound, "no such event", "event")
 		} else if err != nil {
 			return err
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/graph/model"
-	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
 
@@ -37,15 +36,7 @@ func (r *accountResolver) Administrators(ctx context.Context, obj *model.Account
 
 // Users is the resolver for the users field.
 func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.AccountUsers(ctx, c, obj.DBID, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountUserConnection(l), nil
+	return listed(ctx, first, after, obj.DBID, r.Store.AccountUsers, accountUserConnection)
 }
 
 // Customer is the resolver for the customer field.
@@ -56,15 +47,7 @@ func (r *accountResolver) Customer(ctx context.Context, obj *model.Account) (*mo
 
 // Enrollments is the resolver for the enrollments field.
 func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AccountID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return listed(ctx, first, after, models.EnrollmentFilter{AccountID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error) {
@@ -72,28 +55,19 @@ func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf
 	if err != nil {
 		return nil, err
 	}
-	holdings, err := r.Store.AccountHoldings(ctx, c, obj.DBID)
+	licenses, err := r.Store.AccountLicenses(ctx, c, obj.DBID, r.asOf(asOf))
 	if err != nil {
 		return nil, err
 	}
-	at := r.asOf(asOf)
-	out := make([]*model.AccountLicense, len(holdings))
-	for i, h := range holdings {
-		out[i] = mapAccountLicense(h.SKU, licensing.SummaryCellAt(h, at))
+	out := make([]*model.AccountLicense, len(licenses))
+	for i, l := range licenses {
+		out[i] = mapAccountLicense(l.SKU, l.SummaryRow)
 	}
 	return out, nil
 }
 
 func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{AccountID: &obj.DBID}, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return subscriptionConnection(l), nil
+	return listed(ctx, first, after, models.SubscriptionFilter{AccountID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateAccount is the resolver for the createAccount field.
@@ -103,11 +77,11 @@ func (r *mutationResolver) CreateAccount(ctx context.Context, input model.Create
 		return nil, err
 	}
 	var a *models.Account
-	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
+	customerID, err := inputID(input.CustomerID, "Customer", "customer")
 	if err == nil {
-		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input))
+		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateAccountPayload {
+	return respond(createAccountInput, err, func(ue []*model.UserError) *model.CreateAccountPayload {
 		return &model.CreateAccountPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }
@@ -119,30 +93,18 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 		return nil, err
 	}
 	var a *models.Account
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
-		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users))
+		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
+	return respond(addAccountUsersInput, err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
 		return &model.AddAccountUsersPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }
 
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.AccountFilter
-	if filter != nil {
-		f = models.AccountFilter{CustomerID: filterID(filter.CustomerID, "Customer"), Country: filter.Country}
-	}
-	l, err := r.Store.Accounts(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConnection(l), nil
+	return listed(ctx, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

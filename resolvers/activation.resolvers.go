@@ -20,7 +20,7 @@ func (r *mutationResolver) UpdateSubscriptionContact(ctx context.Context, input 
 		return nil, err
 	}
 	u, err := r.Store.UpdateSubscriptionContact(ctx, c, input.EnrollmentNumber, deref(input.OsmName), input.OsmEmail, r.now())
-	return respond(err, func(ue []*model.UserError) *model.UpdateSubscriptionContactPayload {
+	return respond(updateSubscriptionContactInput, err, func(ue []*model.UserError) *model.UpdateSubscriptionContactPayload {
 		if u == nil {
 			return &model.UpdateSubscriptionContactPayload{UserErrors: ue}
 		}
@@ -38,7 +38,7 @@ func (r *mutationResolver) ResendActivationEmail(ctx context.Context, input mode
 		return nil, err
 	}
 	m, err := r.Store.ResendActivationEmail(ctx, c, input.EnrollmentNumber, r.now())
-	return respond(err, func(ue []*model.UserError) *model.ResendActivationEmailPayload {
+	return respond(resendActivationEmailInput, err, func(ue []*model.UserError) *model.ResendActivationEmailPayload {
 		return &model.ResendActivationEmailPayload{Email: mapActivationEmail(m), UserErrors: ue}
 	})
 }
@@ -49,7 +49,7 @@ func (r *mutationResolver) ReenableActivationLink(ctx context.Context, input mod
 		return nil, err
 	}
 	e, err := r.Store.ReenableActivationLink(ctx, c, input.EnrollmentNumber, input.ValidUntil, r.now())
-	return enrollmentPayload(e, err)
+	return enrollmentPayload(reenableActivationLinkInput, e, err)
 }
 
 func (r *mutationResolver) ActivateEnrollment(ctx context.Context, input model.ActivateEnrollmentInput) (*model.EnrollmentPayload, error) {
@@ -59,7 +59,7 @@ func (r *mutationResolver) ActivateEnrollment(ctx context.Context, input model.A
 	}
 	var e *models.Enrollment
 	req := models.ActivationRequest{Token: input.Token}
-	req.AccountID, err = optionalInputID(input.AccountID, "Account", "accountId")
+	req.AccountID, err = optionalInputID(input.AccountID, "Account", "account")
 	if input.NewAccount != nil {
 		d := accountDraft(model.CreateAccountInput{Name: input.NewAccount.Name, Country: input.NewAccount.Country,
 			VerifiedDomains: input.NewAccount.VerifiedDomains, Administrators: input.NewAccount.Administrators})
@@ -68,7 +68,7 @@ func (r *mutationResolver) ActivateEnrollment(ctx context.Context, input model.A
 	if err == nil {
 		e, err = r.Store.ActivateEnrollment(ctx, c, req, r.now())
 	}
-	return enrollmentPayload(e, err)
+	return enrollmentPayload(activateEnrollmentInput, e, err)
 }
 
 func (r *mutationResolver) RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error) {
@@ -77,11 +77,11 @@ func (r *mutationResolver) RemapEnrollment(ctx context.Context, input model.Rema
 		return nil, err
 	}
 	var e *models.Enrollment
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		e, err = r.Store.RemapEnrollment(ctx, c, input.EnrollmentNumber, accountID, r.now())
 	}
-	return enrollmentPayload(e, err)
+	return enrollmentPayload(remapEnrollmentInput, e, err)
 }
 
 func (r *mutationResolver) RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error) {
@@ -90,11 +90,11 @@ func (r *mutationResolver) RedeemProductKey(ctx context.Context, input model.Red
 		return nil, err
 	}
 	var k *models.ProductKey
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		k, err = r.Store.RedeemProductKey(ctx, c, input.ProductKey, accountID, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.RedeemProductKeyPayload {
+	return respond(redeemProductKeyInput, err, func(ue []*model.UserError) *model.RedeemProductKeyPayload {
 		return &model.RedeemProductKeyPayload{ProductKey: mapProductKey(k), UserErrors: ue}
 	})
 }
@@ -109,7 +109,7 @@ func (r *mutationResolver) RenewEnrollment(ctx context.Context, input model.Rene
 		req.Lines = append(req.Lines, licensing.OrderLineDraft{SKU: l.Sku, Quantity: l.Quantity})
 	}
 	ren, err := r.Store.RenewEnrollment(ctx, c, req, r.GracePeriod, r.now())
-	return respond(err, func(ue []*model.UserError) *model.RenewEnrollmentPayload {
+	return respond(renewEnrollmentInput, err, func(ue []*model.UserError) *model.RenewEnrollmentPayload {
 		if ren == nil {
 			return &model.RenewEnrollmentPayload{UserErrors: ue, CarriedSkus: []string{}, ReassignSkus: []string{}}
 		}
@@ -128,9 +128,9 @@ func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber s
 		return nil, err
 	}
 	at := r.asOf(asOf)
-	facts, err := r.Store.ActivationFacts(ctx, c, e, at)
+	st, err := r.Store.ActivationStatus(ctx, c, e, at)
 	if err != nil {
 		return nil, err
 	}
-	return mapActivationStatus(e, at, licensing.ActivationStatusAt(facts, at)), nil
+	return mapActivationStatus(e, at, st), nil
 }

@@ -37,15 +37,7 @@ func (r *agreementResolver) Contacts(ctx context.Context, obj *model.Agreement) 
 
 // Enrollments is the resolver for the enrollments field.
 func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreement, first *int, after *string) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Enrollments(ctx, c, models.EnrollmentFilter{AgreementID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return listed(ctx, first, after, models.EnrollmentFilter{AgreementID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
@@ -57,8 +49,11 @@ func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreemen
 }
 
 func (r *agreementResolver) VolumeDiscountEligible(ctx context.Context, obj *model.Agreement, asOf *time.Time) (bool, error) {
-	seats, err := r.ActiveSeats(ctx, obj, asOf)
-	return licensing.VolumeDiscountEligible(licensing.Program(obj.Program), seats), err
+	c, err := reader(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.Store.VolumeDiscountEligible(ctx, c, obj.DBID, licensing.Program(obj.Program), r.asOf(asOf))
 }
 
 // Reseller is the resolver for the reseller field.
@@ -69,28 +64,12 @@ func (r *customerResolver) Reseller(ctx context.Context, obj *model.Customer) (*
 
 // Agreements is the resolver for the agreements field.
 func (r *customerResolver) Agreements(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AgreementConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Agreements(ctx, c, models.AgreementFilter{CustomerID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return agreementConnection(l), nil
+	return listed(ctx, first, after, models.AgreementFilter{CustomerID: &obj.DBID}, r.Store.Agreements, agreementConnection)
 }
 
 // Accounts is the resolver for the accounts field.
 func (r *customerResolver) Accounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Accounts(ctx, c, models.AccountFilter{CustomerID: &obj.DBID}, p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConnection(l), nil
+	return listed(ctx, first, after, models.AccountFilter{CustomerID: &obj.DBID}, r.Store.Accounts, accountConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -109,15 +88,7 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 }
 
 func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.ActivationEmails(ctx, c, obj.DBID, p)
-	if err != nil {
-		return nil, err
-	}
-	return activationEmailConnection(l), nil
+	return listed(ctx, first, after, obj.DBID, r.Store.ActivationEmails, activationEmailConnection)
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
@@ -137,15 +108,7 @@ func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *
 }
 
 func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Subscriptions(ctx, c, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return subscriptionConnection(l), nil
+	return listed(ctx, first, after, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
@@ -155,12 +118,12 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 		return nil, err
 	}
 	var cu *models.Customer
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
+	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
 	if err == nil {
 		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
-			Language: input.Language})
+			Language: input.Language}, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateCustomerPayload {
+	return respond(createCustomerInput, err, func(ue []*model.UserError) *model.CreateCustomerPayload {
 		return &model.CreateCustomerPayload{Customer: mapCustomer(cu), UserErrors: ue}
 	})
 }
@@ -172,11 +135,11 @@ func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.Crea
 		return nil, err
 	}
 	var a *models.Agreement
-	customerID, err := inputID(input.CustomerID, "Customer", "customerId")
+	customerID, err := inputID(input.CustomerID, "Customer", "customer")
 	if err == nil {
-		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input))
+		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input), r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateAgreementPayload {
+	return respond(createAgreementInput, err, func(ue []*model.UserError) *model.CreateAgreementPayload {
 		return &model.CreateAgreementPayload{Agreement: mapAgreement(a), UserErrors: ue}
 	})
 }
@@ -188,94 +151,39 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 		return nil, err
 	}
 	var e *models.Enrollment
-	agreementID, err := inputID(input.AgreementID, "Agreement", "agreementId")
+	agreementID, err := inputID(input.AgreementID, "Agreement", "agreement")
 	if err == nil {
 		e, err = r.Store.CreateEnrollment(ctx, c, agreementID, licensing.EnrollmentDraft{Number: input.Number, OrganizationName: input.OrganizationName,
-			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate})
+			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate}, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
+	return respond(createEnrollmentInput, err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
 		return &model.CreateEnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 	})
 }
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.CustomerFilter
-	if filter != nil {
-		f = models.CustomerFilter{ResellerID: filterID(filter.ResellerID, "Reseller"), Country: filter.Country, NameLike: filter.NameContains}
-	}
-	l, err := r.Store.Customers(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return customerConnection(l), nil
+	return listed(ctx, first, after, customerFilter(filter), r.Store.Customers, customerConnection)
 }
 
 // Agreements is the resolver for the agreements field.
 func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, filter *model.AgreementFilter) (*model.AgreementConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.AgreementFilter
-	if filter != nil {
-		f.CustomerID = filterID(filter.CustomerID, "Customer")
-		if filter.Program != nil {
-			prog := licensing.Program(*filter.Program)
-			f.Program = &prog
-		}
-	}
-	l, err := r.Store.Agreements(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return agreementConnection(l), nil
+	return listed(ctx, first, after, agreementFilter(filter), r.Store.Agreements, agreementConnection)
 }
 
 // Agreement is the resolver for the agreement field.
 func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Agreement, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a, err := nullIfNotFound(r.Store.AgreementByNumber(ctx, c, number))
-	return mapAgreement(a), err
+	return byNumber(ctx, number, r.Store.AgreementByNumber, mapAgreement)
 }
 
 // Enrollments is the resolver for the enrollments field.
 func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *string, filter *model.EnrollmentFilter) (*model.EnrollmentConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.EnrollmentFilter
-	if filter != nil {
-		f.AgreementID = filterID(filter.AgreementID, "Agreement")
-		f.AccountID = filterID(filter.AccountID, "Account")
-		if filter.Status != nil {
-			st := licensing.EnrollmentStatus(*filter.Status)
-			f.Status = &st
-		}
-	}
-	l, err := r.Store.Enrollments(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentConnection(l), nil
+	return listed(ctx, first, after, enrollmentFilter(filter), r.Store.Enrollments, enrollmentConnection)
 }
 
 // Enrollment is the resolver for the enrollment field.
 func (r *queryResolver) Enrollment(ctx context.Context, number string) (*model.Enrollment, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e, err := nullIfNotFound(r.Store.EnrollmentByNumber(ctx, c, number))
-	return mapEnrollment(e), err
+	return byNumber(ctx, number, r.Store.EnrollmentByNumber, mapEnrollment)
 }
 
 func (r *Resolver) Agreement() graph.AgreementResolver { return &agreementResolver{r} }

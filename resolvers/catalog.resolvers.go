@@ -9,8 +9,6 @@ import (
 	"context"
 
 	"github.com/licensing-api/licensing-api/graph/model"
-	"github.com/licensing-api/licensing-api/licensing"
-	"github.com/licensing-api/licensing-api/models"
 )
 
 // Skus is the resolver for the skus field.
@@ -22,22 +20,7 @@ func (r *queryResolver) Skus(ctx context.Context, first *int, after *string, fil
 	if err != nil {
 		return nil, err
 	}
-	var f models.SKUFilter
-	if filter != nil {
-		if filter.Family != nil {
-			fam := licensing.Family(*filter.Family)
-			f.Family = &fam
-		}
-		if filter.Kind != nil {
-			k := licensing.SKUKind(*filter.Kind)
-			f.Kind = &k
-		}
-	}
-	l, err := r.Store.SKUs(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return skuConnection(l), nil
+	return connected(skuConnection)(r.Store.SKUs(ctx, skuFilter(filter), p))
 }
 
 // Sku is the resolver for the sku field.

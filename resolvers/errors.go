@@ -89,18 +89,14 @@ func RecoverPanic(ctx context.Context, v any) error {
 	return &APIError{Code: CodeInternal, Message: "internal error"}
 }
 
-// payloadErrors splits a store error into userErrors (a refusal: nothing was written) or a
-// GraphQL error (anything else).
-func payloadErrors(err error) ([]*model.UserError, error) {
+// payloadErrors splits a store error into userErrors (a refusal: nothing was written), each on
+// the field path of the mutation's input type in, or a GraphQL error (anything else).
+func payloadErrors(in inputFields, err error) ([]*model.UserError, error) {
 	var problems licensing.Problems
 	if errors.As(err, &problems) {
 		out := make([]*model.UserError, len(problems))
 		for i, p := range problems {
-			field := p.Field
-			if field == nil {
-				field = []string{}
-			}
-			out[i] = &model.UserError{Field: field, Code: model.UserErrorCode(p.Code), Message: p.Message}
+			out[i] = &model.UserError{Field: in.path(p.Input), Code: model.UserErrorCode(p.Code), Message: p.Message}
 		}
 		return out, nil
 	}

@@ -109,17 +109,17 @@ func webhookAttemptConnection(l *models.List[models.WebhookAttempt]) *model.Webh
 }
 
 // endpointAction runs a change on one of the caller's webhook endpoints, named by its global ID.
-func (r *mutationResolver) endpointAction(ctx context.Context, gid string, act func(c models.Caller, id int64) (*models.WebhookEndpoint, error)) (*model.WebhookEndpointPayload, error) {
+func (r *mutationResolver) endpointAction(ctx context.Context, in inputFields, gid string, act func(c models.Caller, id int64) (*models.WebhookEndpoint, error)) (*model.WebhookEndpointPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var ep *models.WebhookEndpoint
-	id, err := inputID(gid, "WebhookEndpoint", "id")
+	id, err := inputID(gid, "WebhookEndpoint", "endpoint")
 	if err == nil {
 		ep, err = act(c, id)
 	}
-	return respond(err, func(ue []*model.UserError) *model.WebhookEndpointPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.WebhookEndpointPayload {
 		return &model.WebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
 	})
 }

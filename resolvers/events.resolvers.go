@@ -19,12 +19,12 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 		return nil, err
 	}
 	var ep *models.WebhookEndpoint
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
+	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
 	if err == nil {
 		ep, err = r.Store.CreateWebhookEndpoint(ctx, c, resellerID, models.WebhookEndpointDraft{URL: input.URL, Topics: storeTopics(input.Topics),
 			Description: deref(input.Description)}, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateWebhookEndpointPayload {
+	return respond(createWebhookEndpointInput, err, func(ue []*model.UserError) *model.CreateWebhookEndpointPayload {
 		out := &model.CreateWebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
 		if ep != nil {
 			out.Secret = &ep.Secret
@@ -34,20 +34,20 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, input model.UpdateWebhookEndpointInput) (*model.WebhookEndpointPayload, error) {
-	return r.endpointAction(ctx, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
+	return r.endpointAction(ctx, updateWebhookEndpointInput, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
 		return r.Store.UpdateWebhookEndpoint(ctx, c, id, models.WebhookEndpointChange{URL: input.URL, Topics: storeTopics(input.Topics),
 			Description: input.Description}, r.now())
 	})
 }
 
 func (r *mutationResolver) DisableWebhookEndpoint(ctx context.Context, input model.WebhookEndpointActionInput) (*model.WebhookEndpointPayload, error) {
-	return r.endpointAction(ctx, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
+	return r.endpointAction(ctx, webhookEndpointActionInput, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
 		return r.Store.SetWebhookEndpointEnabled(ctx, c, id, false, r.now())
 	})
 }
 
 func (r *mutationResolver) EnableWebhookEndpoint(ctx context.Context, input model.WebhookEndpointActionInput) (*model.WebhookEndpointPayload, error) {
-	return r.endpointAction(ctx, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
+	return r.endpointAction(ctx, webhookEndpointActionInput, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
 		return r.Store.SetWebhookEndpointEnabled(ctx, c, id, true, r.now())
 	})
 }
@@ -58,7 +58,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 		return nil, err
 	}
 	var ep *models.WebhookEndpoint
-	id, err := inputID(input.ID, "WebhookEndpoint", "id")
+	id, err := inputID(input.ID, "WebhookEndpoint", "endpoint")
 	if err == nil {
 		overlap := 24 * time.Hour
 		if input.OverlapSeconds != nil {
@@ -66,7 +66,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 		}
 		ep, err = r.Store.RotateWebhookSecret(ctx, c, id, overlap, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.RotateWebhookSecretPayload {
+	return respond(rotateWebhookSecretInput, err, func(ue []*model.UserError) *model.RotateWebhookSecretPayload {
 		out := &model.RotateWebhookSecretPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
 		if ep != nil {
 			out.Secret = &ep.Secret
@@ -76,7 +76,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input model.WebhookEndpointActionInput) (*model.WebhookEndpointPayload, error) {
-	return r.endpointAction(ctx, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
+	return r.endpointAction(ctx, webhookEndpointActionInput, input.ID, func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
 		return r.Store.DeleteWebhookEndpoint(ctx, c, id)
 	})
 }
@@ -87,14 +87,14 @@ func (r *mutationResolver) ReplayWebhookEvent(ctx context.Context, input model.R
 		return nil, err
 	}
 	var d *models.WebhookDelivery
-	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpointId")
+	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpoint")
 	if err == nil {
 		var eventID int64
-		if eventID, err = inputID(input.EventID, "Event", "eventId"); err == nil {
+		if eventID, err = inputID(input.EventID, "Event", "event"); err == nil {
 			d, err = r.Store.ReplayWebhookEvent(ctx, c, endpointID, eventID, r.now())
 		}
 	}
-	return respond(err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
+	return respond(replayWebhookEventInput, err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
 		return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
 	})
 }
@@ -105,11 +105,11 @@ func (r *mutationResolver) SendTestWebhook(ctx context.Context, input model.Send
 		return nil, err
 	}
 	var d *models.WebhookDelivery
-	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpointId")
+	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpoint")
 	if err == nil {
 		d, err = r.Store.SendTestWebhook(ctx, c, endpointID, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
+	return respond(sendTestWebhookInput, err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
 		return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
 	})
 }

@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"strings"
 	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -11,10 +10,10 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 )
 
-// respond builds a mutation payload: userErrors for a refusal (nothing was written), a GraphQL
-// error for anything else, the built payload on success.
-func respond[P any](err error, build func(ue []*model.UserError) P) (P, error) {
-	ue, err := payloadErrors(err)
+// respond builds the payload of a mutation whose input type is in: userErrors for a refusal
+// (nothing was written), a GraphQL error for anything else, the built payload on success.
+func respond[P any](in inputFields, err error, build func(ue []*model.UserError) P) (P, error) {
+	ue, err := payloadErrors(in, err)
 	if err != nil {
 		var zero P
 		return zero, err
@@ -106,22 +105,8 @@ func mapNode(v any) model.Node {
 
 // skuPage reads first/after for the catalog, whose cursor is the SKU code.
 func skuPage(first *int, after *string) (models.SKUPage, error) {
-	p := models.SKUPage{First: 100}
-	if first != nil {
-		if *first < 1 || *first > maxPage {
-			return p, errBadInput("first", "first must be between 1 and 100")
-		}
-		p.First = *first
-	}
-	if after != nil && *after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*after)
-		code, ok := strings.CutPrefix(string(raw), "s:")
-		if err != nil || !ok || code == "" {
-			return p, errBadInput("after", "after is not a cursor returned by this API")
-		}
-		p.After = code
-	}
-	return p, nil
+	n, code, err := pageArgs(first, after, 100, "s:")
+	return models.SKUPage{First: n, After: code}, err
 }
 
 func skuConnection(l *models.List[models.SKU]) *model.SkuConnection {
@@ -156,7 +141,7 @@ func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
 		d.Lines = append(d.Lines, licensing.OrderLineDraft{SKU: l.Sku, Quantity: l.Quantity})
 	}
 	if in.MovesFromSubscriptionID != nil {
-		id, err := inputID(*in.MovesFromSubscriptionID, "Subscription", "movesFromSubscriptionId")
+		id, err := inputID(*in.MovesFromSubscriptionID, "Subscription", "directSubscription")
 		if err != nil {
 			return d, err
 		}
@@ -166,24 +151,26 @@ func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
 }
 
 // orderAction runs processOrder or cancelOrder.
-func (r *Resolver) orderAction(ctx context.Context, c models.Caller, in model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
+func (r *Resolver) orderAction(ctx context.Context, c models.Caller, input model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
 	var o *models.Order
-	id, err := inputID(in.OrderID, "Order", "orderId")
+	id, err := inputID(input.OrderID, "Order", "order")
+	in := orderActionInput
 	if err == nil {
 		o, err = act(ctx, c, id, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.OrderPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.OrderPayload {
 		return &model.OrderPayload{Order: mapOrder(o), UserErrors: ue}
 	})
 }
 
-func (r *Resolver) reservationPermission(ctx context.Context, in model.ReservationPermissionInput, grant bool) (*model.ReservationPermissionPayload, error) {
+func (r *Resolver) reservationPermission(ctx context.Context, input model.ReservationPermissionInput, grant bool) (*model.ReservationPermissionPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Store.SetReservationPermission(ctx, c, in.EnrollmentNumber, in.ActingContactEmail, grant, r.now())
-	return respond(err, func(ue []*model.UserError) *model.ReservationPermissionPayload {
+	e, err := r.Store.SetReservationPermission(ctx, c, input.EnrollmentNumber, input.ActingContactEmail, grant, r.now())
+	in := reservationPermissionInput
+	return respond(in, err, func(ue []*model.UserError) *model.ReservationPermissionPayload {
 		if len(ue) > 0 {
 			return &model.ReservationPermissionPayload{UserErrors: ue}
 		}
@@ -192,34 +179,85 @@ func (r *Resolver) reservationPermission(ctx context.Context, in model.Reservati
 }
 
 // subscriptionAction runs a change on one subscription and answers it as of now.
-func (r *Resolver) subscriptionAction(ctx context.Context, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
+func (r *Resolver) subscriptionAction(ctx context.Context, in inputFields, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var sub *models.Subscription
-	id, err := inputID(gid, "Subscription", "subscriptionId")
+	id, err := inputID(gid, "Subscription", "subscription")
 	if err == nil {
 		sub, err = act(c, id)
 	}
-	return r.subscriptionPayload(ctx, c, sub, err)
+	return r.subscriptionPayload(ctx, in, c, sub, err)
 }
 
-func (r *Resolver) subscriptionPayload(ctx context.Context, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
+func (r *Resolver) subscriptionPayload(ctx context.Context, in inputFields, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
 	var view *models.SubscriptionView
 	if err == nil {
 		view, err = r.Store.SubscriptionAsOf(ctx, c, sub.ID, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.SubscriptionPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.SubscriptionPayload {
 		return &model.SubscriptionPayload{Subscription: mapSubscription(view), UserErrors: ue}
 	})
 }
 
-func enrollmentPayload(e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
-	return respond(err, func(ue []*model.UserError) *model.EnrollmentPayload {
+func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
+	return respond(in, err, func(ue []*model.UserError) *model.EnrollmentPayload {
 		if len(ue) > 0 {
 			return &model.EnrollmentPayload{UserErrors: ue}
 		}
 		return &model.EnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 	})
+}
+
+// listed answers a list field: a reader's key and valid page arguments, then the page of the
+// store's list of what matches by (a filter, the parent's id or an instant), mapped to its
+// connection.
+func listed[B, T, C any](ctx context.Context, first *int, after *string, by B,
+	list func(context.Context, models.Caller, B, models.Page) (*models.List[T], error), to func(*models.List[T]) C) (C, error) {
+	c, p, err := readPage(ctx, first, after)
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return connected(to)(list(ctx, c, by, p))
+}
+
+// unfiltered fits a list without a filter to listed, whose by is then struct{}{}.
+func unfiltered[T any](list func(context.Context, models.Caller, models.Page) (*models.List[T], error)) func(context.Context, models.Caller, struct{}, models.Page) (*models.List[T], error) {
+	return func(ctx context.Context, c models.Caller, _ struct{}, p models.Page) (*models.List[T], error) {
+		return list(ctx, c, p)
+	}
+}
+
+// subscriptionsAsOf fits the store's subscription list at the instant asked for to listed.
+func (r *Resolver) subscriptionsAsOf(asOf *time.Time) func(context.Context, models.Caller, models.SubscriptionFilter, models.Page) (*models.List[models.SubscriptionView], error) {
+	return func(ctx context.Context, c models.Caller, f models.SubscriptionFilter, p models.Page) (*models.List[models.SubscriptionView], error) {
+		return r.Store.Subscriptions(ctx, c, f, r.asOf(asOf), p)
+	}
+}
+
+// connected maps a page the store returns to its connection, or passes the store's error on:
+// connected(skuConnection)(r.Store.SKUs(ctx, f, p)).
+func connected[T, C any](to func(*models.List[T]) C) func(*models.List[T], error) (C, error) {
+	return func(l *models.List[T], err error) (C, error) {
+		if err != nil {
+			var zero C
+			return zero, err
+		}
+		return to(l), nil
+	}
+}
+
+// byNumber answers a lookup by number: a reader's key, the object or null when the caller has
+// no such object, mapped to the API's view.
+func byNumber[T, M any](ctx context.Context, number string, find func(context.Context, models.Caller, string) (*T, error), to func(*T) M) (M, error) {
+	c, err := reader(ctx)
+	if err != nil {
+		var zero M
+		return zero, err
+	}
+	v, err := nullIfNotFound(find(ctx, c, number))
+	return to(v), err
 }

@@ -33,21 +33,22 @@ func parseGlobalID(gid string) (string, int64, bool) {
 }
 
 // inputID reads a global ID of the wanted type from a mutation input. A malformed ID or one of
-// another type is refused like a missing object: NOT_FOUND on that field.
-func inputID(gid, typ string, field ...string) (int64, error) {
+// another type is refused like a missing object: NOT_FOUND on that input, named in the domain's
+// words like every refusal (the input type's map names its field, inputs.go).
+func inputID(gid, typ string, input ...string) (int64, error) {
 	t, id, ok := parseGlobalID(gid)
 	if !ok || t != typ {
-		return 0, licensing.Problems{{Field: field, Code: licensing.CodeNotFound, Message: fmt.Sprintf("no such %s", strings.ToLower(typ))}}
+		return 0, licensing.Problems{{Input: input, Code: licensing.CodeNotFound, Message: fmt.Sprintf("no such %s", strings.ToLower(typ))}}
 	}
 	return id, nil
 }
 
 // optionalInputID is inputID for an optional field.
-func optionalInputID(gid *string, typ string, field ...string) (*int64, error) {
+func optionalInputID(gid *string, typ string, input ...string) (*int64, error) {
 	if gid == nil {
 		return nil, nil
 	}
-	id, err := inputID(*gid, typ, field...)
+	id, err := inputID(*gid, typ, input...)
 	return &id, err
 }
 
@@ -68,23 +69,38 @@ const maxPage = 100
 
 // page reads first/after. first is 1..100; a bad value or cursor is a malformed request.
 func page(first *int, after *string) (models.Page, error) {
-	p := models.Page{First: 20}
+	n, cur, err := pageArgs(first, after, 20, "c:")
+	p := models.Page{First: n}
+	if err == nil && cur != "" {
+		if p.After, err = strconv.ParseInt(cur, 10, 64); err != nil {
+			err = errBadCursor()
+		}
+	}
+	return p, err
+}
+
+// pageArgs reads first, 1..maxPage (def when absent), and what an after cursor made with prefix
+// holds ("" when absent). A bad value or cursor is a malformed request.
+func pageArgs(first *int, after *string, def int, prefix string) (int, string, error) {
+	n := def
 	if first != nil {
 		if *first < 1 || *first > maxPage {
-			return p, errBadInput("first", fmt.Sprintf("first must be between 1 and %d", maxPage))
+			return n, "", errBadInput("first", fmt.Sprintf("first must be between 1 and %d", maxPage))
 		}
-		p.First = *first
+		n = *first
 	}
-	if after != nil && *after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*after)
-		id, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "c:"), 10, 64)
-		if err != nil || perr != nil || !strings.HasPrefix(string(raw), "c:") {
-			return p, errBadInput("after", "after is not a cursor returned by this API")
-		}
-		p.After = id
+	if after == nil || *after == "" {
+		return n, "", nil
 	}
-	return p, nil
+	raw, err := base64.RawURLEncoding.DecodeString(*after)
+	cur, ok := strings.CutPrefix(string(raw), prefix)
+	if err != nil || !ok || cur == "" {
+		return n, "", errBadCursor()
+	}
+	return n, cur, nil
 }
+
+func errBadCursor() error { return errBadInput("after", "after is not a cursor returned by this API") }
 
 func cursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(id, 10)))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
-	"strings"
 
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
@@ -50,17 +49,17 @@ func accountConflictConnection(l *models.List[models.AccountConflictSummary]) *m
 }
 
 // licenseChange runs assignLicenses or removeLicenses.
-func (r *Resolver) licenseChange(ctx context.Context, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
+func (r *Resolver) licenseChange(ctx context.Context, in inputFields, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
 	c, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var res *models.AssignmentResult
-	accountID, err := inputID(accountGID, "Account", "accountId")
+	accountID, err := inputID(accountGID, "Account", "account")
 	if err == nil {
 		res, err = act(c, accountID)
 	}
-	return respond(err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
+	return respond(in, err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
 		if res == nil {
 			return &model.LicenseAssignmentPayload{ChangedUsers: []string{}, UserErrors: ue}
 		}
@@ -72,22 +71,14 @@ func (r *Resolver) licenseChange(ctx context.Context, accountGID string, act fun
 
 // summaryPage reads first/after of licenseSummary; its cursor is an opaque group position.
 func summaryPage(first *int, after *string) (models.SummaryPage, error) {
-	p := models.SummaryPage{First: 100}
-	if first != nil {
-		if *first < 1 || *first > maxPage {
-			return p, errBadInput("first", "first must be between 1 and 100")
+	n, cur, err := pageArgs(first, after, 100, "g:")
+	p := models.SummaryPage{First: n}
+	if err == nil && cur != "" {
+		if p.Offset, err = strconv.Atoi(cur); err != nil || p.Offset < 0 {
+			p.Offset, err = 0, errBadCursor()
 		}
-		p.First = *first
 	}
-	if after != nil && *after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*after)
-		n, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "g:"))
-		if err != nil || perr != nil || n < 0 || !strings.HasPrefix(string(raw), "g:") {
-			return p, errBadInput("after", "after is not a cursor returned by this API")
-		}
-		p.Offset = n
-	}
-	return p, nil
+	return p, err
 }
 
 func summaryFilter(f *model.LicenseSummaryFilter) models.SummaryFilter {
@@ -122,15 +113,7 @@ func summaryConnection(res *models.SummaryResult, p models.SummaryPage) *model.L
 	for i, g := range res.Groups {
 		row := &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
 			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
-			Assigned: g.Assigned, Available: g.Available()}
-		if g.Program != nil {
-			prog := model.Program(*g.Program)
-			row.Program = &prog
-		}
-		if g.Family != nil {
-			fam := model.Family(*g.Family)
-			row.Family = &fam
-		}
+			Assigned: g.Assigned, Available: g.Available(), Program: (*model.Program)(g.Program), Family: (*model.Family)(g.Family)}
 		cursor := base64.RawURLEncoding.EncodeToString([]byte("g:" + strconv.Itoa(p.Offset+i+1)))
 		out.Edges = append(out.Edges, &model.LicenseSummaryEdge{Node: row, Cursor: cursor})
 	}

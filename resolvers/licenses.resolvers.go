@@ -77,13 +77,13 @@ func (r *licenseSummaryRowResolver) Sku(ctx context.Context, obj *model.LicenseS
 }
 
 func (r *mutationResolver) AssignLicenses(ctx context.Context, input model.AssignLicensesInput) (*model.LicenseAssignmentPayload, error) {
-	return r.licenseChange(ctx, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
+	return r.licenseChange(ctx, assignLicensesInput, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
 		return r.Store.AssignLicenses(ctx, c, accountID, input.Sku, input.UserNames, r.now())
 	})
 }
 
 func (r *mutationResolver) RemoveLicenses(ctx context.Context, input model.RemoveLicensesInput) (*model.LicenseAssignmentPayload, error) {
-	return r.licenseChange(ctx, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
+	return r.licenseChange(ctx, removeLicensesInput, input.AccountID, func(c models.Caller, accountID int64) (*models.AssignmentResult, error) {
 		return r.Store.RemoveLicenses(ctx, c, accountID, input.Sku, input.UserNames, input.ConfirmDataLoss, r.now())
 	})
 }
@@ -94,11 +94,11 @@ func (r *mutationResolver) DeleteAccountUser(ctx context.Context, input model.De
 		return nil, err
 	}
 	var del *models.DeletedUser
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		del, err = r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName)
 	}
-	return respond(err, func(ue []*model.UserError) *model.DeleteAccountUserPayload {
+	return respond(deleteAccountUserInput, err, func(ue []*model.UserError) *model.DeleteAccountUserPayload {
 		if del == nil {
 			return &model.DeleteAccountUserPayload{FreedSkus: []string{}, UserErrors: ue}
 		}
@@ -130,15 +130,7 @@ func (r *queryResolver) LicenseConflicts(ctx context.Context, accountID string, 
 }
 
 func (r *queryResolver) AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.AccountsWithConflicts(ctx, c, r.asOf(asOf), p)
-	if err != nil {
-		return nil, err
-	}
-	return accountConflictConnection(l), nil
+	return listed(ctx, first, after, r.asOf(asOf), r.Store.AccountsWithConflicts, accountConflictConnection)
 }
 
 func (r *queryResolver) LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error) {

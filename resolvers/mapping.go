@@ -57,9 +57,8 @@ func mapEnrollment(e *models.Enrollment) *model.Enrollment {
 	if !e.OriginalPurchaseDate.IsZero() {
 		d := e.OriginalPurchaseDate
 		out.OriginalPurchaseDate = &d
-		exp := licensing.LinkExpiresAt(d, e.LinkReenabledUntil)
-		out.ActivationLinkExpiresAt = &exp
 	}
+	out.ActivationLinkExpiresAt = e.ActivationLinkExpiresAt()
 	if e.OSMEmail != "" {
 		out.Osm = &model.OnlineServicesManager{Name: e.OSMName, Email: e.OSMEmail}
 	}
@@ -160,11 +159,7 @@ func mapOrder(o *models.Order) *model.Order {
 	}
 	out := &model.Order{ID: globalID("Order", o.ID), DBID: o.ID, EnrollmentID: o.EnrollmentID, MovesFromSubscriptionID: o.MovesFromSubscriptionID,
 		Number: o.Number, Status: model.OrderStatus(o.Status), PurchaseDate: o.PurchaseDate, UsageStartDate: o.UsageStartDate,
-		IdempotencyKey: o.IdempotencyKey, CreatedAt: o.CreatedAt, ProcessedAt: o.ProcessedAt, CancelledAt: o.CancelledAt}
-	if o.ProcessedAt != nil {
-		at := licensing.PendingUntil(*o.ProcessedAt)
-		out.AvailableAt = &at
-	}
+		IdempotencyKey: o.IdempotencyKey, CreatedAt: o.CreatedAt, ProcessedAt: o.ProcessedAt, CancelledAt: o.CancelledAt, AvailableAt: o.AvailableAt()}
 	return out
 }
 
@@ -174,17 +169,16 @@ func mapReservation(r *models.Reservation) *model.Reservation {
 	}
 	return &model.Reservation{ID: globalID("Reservation", r.ID), DBID: r.ID, EnrollmentID: r.EnrollmentID, SKUCode: r.SKU, Quantity: r.Quantity,
 		Status: model.ReservationStatus(r.Status), ContactEmail: r.ContactEmail, ReservedAt: r.ReservedAt, ProcessedAt: r.ProcessedAt,
-		BillingDate: r.BillingDate, OverdueAt: licensing.OverdueAt(r.ReservedAt), IdempotencyKey: r.IdempotencyKey}
+		BillingDate: r.BillingDate, OverdueAt: r.OverdueAt(), IdempotencyKey: r.IdempotencyKey}
 }
 
 func mapSubscription(v *models.SubscriptionView) *model.Subscription {
 	if v == nil {
 		return nil
 	}
-	licensed := licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 	return &model.Subscription{ID: globalID("Subscription", v.ID), DBID: v.ID, EnrollmentID: v.EnrollmentID, DirectAccountID: v.DirectAccountID,
 		SKUCode: v.SKU, Program: model.Program(v.Program), AsOf: v.AsOf, Status: model.SubscriptionStatus(v.Status), Quantity: v.QuantityAsOf,
-		PendingQuantity: v.PendingQuantity, LicensedQuantity: licensed, EndDate: v.EndDate, AutoRenew: v.AutoRenew,
+		PendingQuantity: v.PendingQuantity, LicensedQuantity: v.LicensedQuantity, EndDate: v.EndDate, AutoRenew: v.AutoRenew,
 		CancelledAt: v.CancelledAt, GraceUntil: v.GraceUntil}
 }
 

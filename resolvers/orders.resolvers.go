@@ -25,7 +25,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	if err == nil {
 		o, err = r.Store.CreateOrder(ctx, c, d, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateOrderPayload {
+	return respond(createOrderInput, err, func(ue []*model.UserError) *model.CreateOrderPayload {
 		return &model.CreateOrderPayload{Order: mapOrder(o), UserErrors: ue}
 	})
 }
@@ -51,9 +51,9 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Store.CreateReservation(ctx, c, models.ReservationRequest{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
+	res, err := r.Store.CreateReservation(ctx, c, licensing.ReservationDraft{EnrollmentNumber: input.EnrollmentNumber, SKU: input.Sku,
 		Quantity: input.Quantity, ContactEmail: input.ContactEmail, IdempotencyKey: input.IdempotencyKey}, r.now())
-	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+	return respond(createReservationInput, err, func(ue []*model.UserError) *model.ReservationPayload {
 		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
 	})
 }
@@ -64,11 +64,11 @@ func (r *mutationResolver) ProcessReservation(ctx context.Context, input model.P
 		return nil, err
 	}
 	var res *models.Reservation
-	id, err := inputID(input.ReservationID, "Reservation", "reservationId")
+	id, err := inputID(input.ReservationID, "Reservation", "reservation")
 	if err == nil {
 		res, err = r.Store.ProcessReservation(ctx, c, id, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.ReservationPayload {
+	return respond(processReservationInput, err, func(ue []*model.UserError) *model.ReservationPayload {
 		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
 	})
 }
@@ -82,25 +82,25 @@ func (r *mutationResolver) RevokeReservationPermission(ctx context.Context, inpu
 }
 
 func (r *mutationResolver) SetSubscriptionQuantity(ctx context.Context, input model.SetSubscriptionQuantityInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setSubscriptionQuantityInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, input.AcceptConflict != nil && *input.AcceptConflict, r.now())
 	})
 }
 
 func (r *mutationResolver) SetAutoRenew(ctx context.Context, input model.SetAutoRenewInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setAutoRenewInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetAutoRenew(ctx, c, id, input.AutoRenew, r.now())
 	})
 }
 
 func (r *mutationResolver) RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.RenewSubscription(ctx, c, id, r.now())
 	})
 }
 
 func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.CancelSubscription(ctx, c, id, r.now())
 	})
 }
@@ -111,12 +111,12 @@ func (r *mutationResolver) CreateDirectSubscription(ctx context.Context, input m
 		return nil, err
 	}
 	var sub *models.Subscription
-	accountID, err := inputID(input.AccountID, "Account", "accountId")
+	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
 		sub, err = r.Store.CreateDirectSubscription(ctx, c, models.DirectSubscriptionRequest{AccountID: accountID, SKU: input.Sku,
 			Quantity: input.Quantity, EndDate: input.EndDate, AutoRenew: input.AutoRenew == nil || *input.AutoRenew}, r.now())
 	}
-	return r.subscriptionPayload(ctx, c, sub, err)
+	return r.subscriptionPayload(ctx, createDirectSubscriptionInput, c, sub, err)
 }
 
 func (r *orderResolver) Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error) {
@@ -183,53 +183,15 @@ func (r *productKeyResolver) RedeemedAccount(ctx context.Context, obj *model.Pro
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.OrderFilter
-	if filter != nil {
-		f = models.OrderFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), PurchasedFrom: filter.PurchasedFrom, PurchasedTo: filter.PurchasedTo}
-		if filter.Status != nil {
-			st := licensing.OrderStatus(*filter.Status)
-			f.Status = &st
-		}
-	}
-	l, err := r.Store.Orders(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return orderConnection(l), nil
+	return listed(ctx, first, after, orderFilter(filter), r.Store.Orders, orderConnection)
 }
 
 func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
-	c, err := reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	o, err := nullIfNotFound(r.Store.OrderByNumber(ctx, c, number))
-	return mapOrder(o), err
+	return byNumber(ctx, number, r.Store.OrderByNumber, mapOrder)
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.ReservationFilter
-	if filter != nil {
-		f = models.ReservationFilter{EnrollmentID: filterID(filter.EnrollmentID, "Enrollment"), ReservedFrom: filter.ReservedFrom,
-			ReservedTo: filter.ReservedTo, NotBilledAsOf: filter.NotBilledAsOf, OverdueAsOf: filter.OverdueAsOf}
-		if filter.Status != nil {
-			st := licensing.ReservationStatus(*filter.Status)
-			f.Status = &st
-		}
-	}
-	l, err := r.Store.Reservations(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return reservationConnection(l), nil
+	return listed(ctx, first, after, reservationFilter(filter), r.Store.Reservations, reservationConnection)
 }
 
 func (r *reservationResolver) Enrollment(ctx context.Context, obj *model.Reservation) (*model.Enrollment, error) {
@@ -242,7 +204,7 @@ func (r *reservationResolver) Sku(ctx context.Context, obj *model.Reservation) (
 }
 
 func (r *reservationResolver) Overdue(ctx context.Context, obj *model.Reservation, asOf *time.Time) (bool, error) {
-	return licensing.ReservationOverdue(licensing.ReservationStatus(obj.Status), obj.ReservedAt, r.asOf(asOf)), nil
+	return models.Reservation{Status: licensing.ReservationStatus(obj.Status), ReservedAt: obj.ReservedAt}.Overdue(r.asOf(asOf)), nil
 }
 
 func (r *subscriptionResolver) Sku(ctx context.Context, obj *model.Subscription) (*model.Sku, error) {

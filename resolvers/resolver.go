@@ -1,5 +1,14 @@
-// Package resolvers maps GraphQL to the store and the licensing rules. Resolvers are thin:
-// authenticate, call models/ (which asks licensing/), map the result.
+// Package resolvers maps GraphQL to the store. Resolvers are thin: authenticate, call models/
+// (which loads the facts, asks licensing/ for the decision and persists it), map the result.
+// A resolver may use licensing's types and constants but never calls one of its functions
+// (layering_test.go).
+//
+// What belongs here: <domain>.resolvers.go, one file per schema file, laid out by gqlgen;
+// mapping.go, store rows to the API's types and connections; filters.go, one function per
+// GraphQL filter input; inputs.go, one map per GraphQL input type from a refusal's input in
+// the domain's words (licensing.Problem.Input) to that type's field path; ids.go, global ids;
+// loaders.go, per-request dataloaders; errors.go, GraphQL error codes and the presenter;
+// helpers.go, what every resolver of a kind shares (listed, respond, byNumber).
 package resolvers
 
 import (

@@ -35,8 +35,8 @@ func (r *mutationResolver) CreateReseller(ctx context.Context, input model.Creat
 	if _, err := operator(ctx); err != nil {
 		return nil, err
 	}
-	res, err := r.Store.CreateReseller(ctx, licensing.ResellerDraft{Name: input.Name})
-	return respond(err, func(ue []*model.UserError) *model.CreateResellerPayload {
+	res, err := r.Store.CreateReseller(ctx, licensing.ResellerDraft{Name: input.Name}, r.now())
+	return respond(createResellerInput, err, func(ue []*model.UserError) *model.CreateResellerPayload {
 		return &model.CreateResellerPayload{Reseller: mapReseller(res), UserErrors: ue}
 	})
 }
@@ -48,11 +48,11 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 		return nil, err
 	}
 	var k *models.NewKey
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "resellerId")
+	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
 	if err == nil {
-		k, err = r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name)
+		k, err = r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.CreateAPIKeyPayload {
+	return respond(createAPIKeyInput, err, func(ue []*model.UserError) *model.CreateAPIKeyPayload {
 		if k == nil {
 			return &model.CreateAPIKeyPayload{UserErrors: ue}
 		}
@@ -67,11 +67,11 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeA
 		return nil, err
 	}
 	var k *models.APIKey
-	id, err := inputID(input.ID, "ApiKey", "id")
+	id, err := inputID(input.ID, "ApiKey", "apiKey")
 	if err == nil {
-		k, err = r.Store.RevokeAPIKey(ctx, c, id)
+		k, err = r.Store.RevokeAPIKey(ctx, c, id, r.now())
 	}
-	return respond(err, func(ue []*model.UserError) *model.RevokeAPIKeyPayload {
+	return respond(revokeAPIKeyInput, err, func(ue []*model.UserError) *model.RevokeAPIKeyPayload {
 		return &model.RevokeAPIKeyPayload{APIKey: mapAPIKey(k), UserErrors: ue}
 	})
 }
@@ -82,12 +82,12 @@ func (r *mutationResolver) SetAPIKeyLimits(ctx context.Context, input model.SetA
 		return nil, err
 	}
 	var k *models.APIKey
-	id, err := inputID(input.ID, "ApiKey", "id")
+	id, err := inputID(input.ID, "ApiKey", "apiKey")
 	if err == nil {
 		l := models.KeyLimits{BucketSize: derefInt(input.BucketSize), RestoreRate: derefInt(input.RestoreRate), MaxInFlight: derefInt(input.MaxInFlight)}
 		k, err = r.Store.SetAPIKeyLimits(ctx, c, id, l, r.MaxQueryCost)
 	}
-	return respond(err, func(ue []*model.UserError) *model.SetAPIKeyLimitsPayload {
+	return respond(setAPIKeyLimitsInput, err, func(ue []*model.UserError) *model.SetAPIKeyLimitsPayload {
 		return &model.SetAPIKeyLimitsPayload{APIKey: mapAPIKey(k), UserErrors: ue}
 	})
 }
@@ -126,28 +126,12 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Resellers is the resolver for the resellers field.
 func (r *queryResolver) Resellers(ctx context.Context, first *int, after *string) (*model.ResellerConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Resellers(ctx, c, p)
-	if err != nil {
-		return nil, err
-	}
-	return resellerConnection(l), nil
+	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.Resellers), resellerConnection)
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.APIKeys(ctx, c, p)
-	if err != nil {
-		return nil, err
-	}
-	return apiKeyConnection(l), nil
+	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.APIKeys), apiKeyConnection)
 }
 
 // Reseller is the resolver for the reseller field.

@@ -48,7 +48,7 @@ func (h *harness) sequence() {
 func TestEventsConnectionPagesAndResumes(t *testing.T) {
 	eachDB(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
-		other, err := h.store.CreateReseller(context.Background(), licensing.ResellerDraft{Name: "Another reseller"})
+		other, err := h.store.CreateReseller(context.Background(), licensing.ResellerDraft{Name: "Another reseller"}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

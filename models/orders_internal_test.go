@@ -19,10 +19,10 @@ import (
 	"gorm.io/gorm"
 )
 
-var ledgerNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+var ordersNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-// ledgerConcurrentStore is MySQL when TEST_MYSQL_DSN is set, SQLite otherwise.
-func ledgerConcurrentStore(t *testing.T) *Store {
+// concurrentStore is MySQL when TEST_MYSQL_DSN is set, SQLite otherwise.
+func concurrentStore(t *testing.T) *Store {
 	if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
 		return mysqlTestStore(t, dsn)
 	}
@@ -30,42 +30,42 @@ func ledgerConcurrentStore(t *testing.T) *Store {
 	return sqliteTestStore(t)
 }
 
-// ledgerSeed makes a reseller with an ENTERPRISE agreement and one enrollment.
-func ledgerSeed(t *testing.T, s *Store) (Caller, *Enrollment) {
+// seedOrders makes a reseller with an ENTERPRISE agreement and one enrollment.
+func seedOrders(t *testing.T, s *Store) (Caller, *Enrollment) {
 	t.Helper()
 	ctx := context.Background()
 	d := func(v string) licensing.Date { x, _ := licensing.ParseDate(v); return x }
-	r, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Contoso"})
+	r, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: "Contoso"}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := Caller{Role: RoleReseller, ResellerID: r.ID}
-	cu, err := s.CreateCustomer(ctx, c, nil, licensing.CustomerDraft{OrganizationName: "Fabrikam", Country: "US"})
+	cu, err := s.CreateCustomer(ctx, c, nil, licensing.CustomerDraft{OrganizationName: "Fabrikam", Country: "US"}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.CreateAgreement(ctx, c, cu.ID, licensing.AgreementDraft{Program: "ENTERPRISE", Number: "EA-1",
 		StartDate: d("2026-01-01"), AnniversaryDate: d("2027-01-01"), Contacts: []licensing.ContactDraft{
-			{Name: "Vic", Email: "vic@fabrikam.com", Roles: []licensing.ContactRole{licensing.RoleVLSCAdministrator}}}})
+			{Name: "Vic", Email: "vic@fabrikam.com", Roles: []licensing.ContactRole{licensing.RoleVLSCAdministrator}}}}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, err := s.CreateEnrollment(ctx, c, a.ID, licensing.EnrollmentDraft{Number: "ENR-1", OrganizationName: "Fabrikam",
-		OSMName: "Olivia", OSMEmail: "olivia@fabrikam.com", StartDate: d("2026-01-01"), EndDate: d("2028-12-31")})
+		OSMName: "Olivia", OSMEmail: "olivia@fabrikam.com", StartDate: d("2026-01-01"), EndDate: d("2028-12-31")}, ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c, e
 }
 
-func ledgerDraft(key string, lines ...licensing.OrderLineDraft) licensing.OrderDraft {
-	d := licensing.DateOf(ledgerNow)
+func orderDraft(key string, lines ...licensing.OrderLineDraft) licensing.OrderDraft {
+	d := licensing.DateOf(ordersNow)
 	return licensing.OrderDraft{EnrollmentNumber: "ENR-1", Lines: lines, PurchaseDate: d, UsageStartDate: d, IdempotencyKey: key}
 }
 
-var ledgerFourLines = []licensing.OrderLineDraft{{SKU: "O365-E1", Quantity: 1}, {SKU: "O365-E3", Quantity: 2}, {SKU: "O365-E5", Quantity: 3}, {SKU: "INTUNE", Quantity: 4}}
+var fourLines = []licensing.OrderLineDraft{{SKU: "O365-E1", Quantity: 1}, {SKU: "O365-E3", Quantity: 2}, {SKU: "O365-E5", Quantity: 3}, {SKU: "INTUNE", Quantity: 4}}
 
-func ledgerCountRows(t *testing.T, s *Store, table string, resellerID int64) int64 {
+func countRows(t *testing.T, s *Store, table string, resellerID int64) int64 {
 	t.Helper()
 	var n int64
 	if err := s.db.Table(table).Where("reseller_id = ?", resellerID).Count(&n).Error; err != nil {
@@ -74,8 +74,8 @@ func ledgerCountRows(t *testing.T, s *Store, table string, resellerID int64) int
 	return n
 }
 
-// ledgerQuantities returns the enrollment's subscription rows' quantities by SKU.
-func ledgerQuantities(t *testing.T, s *Store, e *Enrollment) map[string]int {
+// quantities returns the enrollment's subscription rows' quantities by SKU.
+func quantities(t *testing.T, s *Store, e *Enrollment) map[string]int {
 	t.Helper()
 	var subs []Subscription
 	if err := s.db.Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Find(&subs).Error; err != nil {
@@ -90,9 +90,9 @@ func ledgerQuantities(t *testing.T, s *Store, e *Enrollment) map[string]int {
 
 var errInjected = errors.New("injected failure")
 
-// ledgerFailOn registers a callback on s.db that fails a create or update statement (kind)
+// failOn registers a callback on s.db that fails a create or update statement (kind)
 // when match says so; it is removed when the test ends or when the returned func is called.
-func ledgerFailOn(t *testing.T, s *Store, kind, before string, match func(db *gorm.DB) bool) (remove func()) {
+func failOn(t *testing.T, s *Store, kind, before string, match func(db *gorm.DB) bool) (remove func()) {
 	t.Helper()
 	const name = "ledger_test:fail"
 	fn := func(db *gorm.DB) {
@@ -125,28 +125,28 @@ func TestLedgerAtomicity(t *testing.T) {
 	t.Run("R-ORD-1_failed_third_line_leaves_no_order", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
-			c, _ := ledgerSeed(t, s)
-			remove := ledgerFailOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
+			c, _ := seedOrders(t, s)
+			remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
 				l, ok := db.Statement.Dest.(*OrderLine)
 				return db.Statement.Table == "order_lines" && ok && l.LineNo == 3
 			})
-			o, err := s.CreateOrder(ctx, c, ledgerDraft("k1", ledgerFourLines...), ledgerNow)
+			o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("CreateOrder with a failing third line: order %v, err %v; want the injected error", o, err)
 			}
-			if n := ledgerCountRows(t, s, "orders", c.ResellerID); n != 0 {
+			if n := countRows(t, s, "orders", c.ResellerID); n != 0 {
 				t.Fatalf("%d orders left after a failed create", n)
 			}
-			if n := ledgerCountRows(t, s, "order_lines", c.ResellerID); n != 0 {
+			if n := countRows(t, s, "order_lines", c.ResellerID); n != 0 {
 				t.Fatalf("%d order lines left after a failed create", n)
 			}
 			// The key was not taken: the same call succeeds once the failure is gone.
 			remove()
-			o, err = s.CreateOrder(ctx, c, ledgerDraft("k1", ledgerFourLines...), ledgerNow)
+			o, err = s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
 			if err != nil || o.Status != licensing.OrderPlaced {
 				t.Fatalf("CreateOrder after the failure: %v, %v", o, err)
 			}
-			if n := ledgerCountRows(t, s, "order_lines", c.ResellerID); n != 4 {
+			if n := countRows(t, s, "order_lines", c.ResellerID); n != 4 {
 				t.Fatalf("%d order lines, want 4", n)
 			}
 		})
@@ -155,28 +155,28 @@ func TestLedgerAtomicity(t *testing.T) {
 	t.Run("R-ORD-1_failed_third_subscription_update_leaves_order_placed", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
-			c, e := ledgerSeed(t, s)
+			c, e := seedOrders(t, s)
 			op := Caller{Role: RoleOperator}
-			first, err := s.CreateOrder(ctx, c, ledgerDraft("first", ledgerFourLines...), ledgerNow)
+			first, err := s.CreateOrder(ctx, c, orderDraft("first", fourLines...), ordersNow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.ProcessOrder(ctx, op, first.ID, ledgerNow); err != nil {
+			if _, err := s.ProcessOrder(ctx, op, first.ID, ordersNow); err != nil {
 				t.Fatal(err)
 			}
-			before := ledgerQuantities(t, s, e)
+			before := quantities(t, s, e)
 			if want := map[string]int{"O365-E1": 1, "O365-E3": 2, "O365-E5": 3, "INTUNE": 4}; fmt.Sprint(before) != fmt.Sprint(want) {
 				t.Fatalf("quantities after the first order: %v, want %v", before, want)
 			}
-			changes := ledgerCountRows(t, s, "subscription_changes", c.ResellerID)
-			second, err := s.CreateOrder(ctx, c, ledgerDraft("second", ledgerFourLines...), ledgerNow)
+			changes := countRows(t, s, "subscription_changes", c.ResellerID)
+			second, err := s.CreateOrder(ctx, c, orderDraft("second", fourLines...), ordersNow)
 			if err != nil {
 				t.Fatal(err)
 			}
 
 			var mu sync.Mutex
 			updates := 0
-			remove := ledgerFailOn(t, s, "update", "gorm:update", func(db *gorm.DB) bool {
+			remove := failOn(t, s, "update", "gorm:update", func(db *gorm.DB) bool {
 				m, ok := db.Statement.Dest.(map[string]any)
 				if db.Statement.Table != "subscriptions" || !ok {
 					return false
@@ -189,7 +189,7 @@ func TestLedgerAtomicity(t *testing.T) {
 				updates++
 				return updates == 3
 			})
-			later := ledgerNow.Add(time.Hour)
+			later := ordersNow.Add(time.Hour)
 			if _, err := s.ProcessOrder(ctx, op, second.ID, later); !errors.Is(err, errInjected) {
 				t.Fatalf("ProcessOrder with a failing third update: err %v; want the injected error (updates seen: %d)", err, updates)
 			}
@@ -200,10 +200,10 @@ func TestLedgerAtomicity(t *testing.T) {
 			if o.Status != licensing.OrderPlaced || o.ProcessedAt != nil {
 				t.Fatalf("order after a failed processing: status %s processedAt %v, want PLACED and none", o.Status, o.ProcessedAt)
 			}
-			if after := ledgerQuantities(t, s, e); fmt.Sprint(after) != fmt.Sprint(before) {
+			if after := quantities(t, s, e); fmt.Sprint(after) != fmt.Sprint(before) {
 				t.Fatalf("quantities changed by a failed processing: %v, were %v", after, before)
 			}
-			if n := ledgerCountRows(t, s, "subscription_changes", c.ResellerID); n != changes {
+			if n := countRows(t, s, "subscription_changes", c.ResellerID); n != changes {
 				t.Fatalf("subscription_changes %d after a failed processing, were %d", n, changes)
 			}
 			// Still PLACED, so it can be processed once the failure is gone.
@@ -211,7 +211,7 @@ func TestLedgerAtomicity(t *testing.T) {
 			if _, err := s.ProcessOrder(ctx, op, second.ID, later); err != nil {
 				t.Fatalf("ProcessOrder after the failure: %v", err)
 			}
-			if after, want := ledgerQuantities(t, s, e), map[string]int{"O365-E1": 2, "O365-E3": 4, "O365-E5": 6, "INTUNE": 8}; fmt.Sprint(after) != fmt.Sprint(want) {
+			if after, want := quantities(t, s, e), map[string]int{"O365-E1": 2, "O365-E3": 4, "O365-E5": 6, "INTUNE": 8}; fmt.Sprint(after) != fmt.Sprint(want) {
 				t.Fatalf("quantities after processing: %v, want %v", after, want)
 			}
 		})
@@ -220,14 +220,14 @@ func TestLedgerAtomicity(t *testing.T) {
 	t.Run("R-ORD-1_failed_third_new_subscription_creates_none", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			ctx := context.Background()
-			c, e := ledgerSeed(t, s)
-			o, err := s.CreateOrder(ctx, c, ledgerDraft("k", ledgerFourLines...), ledgerNow)
+			c, e := seedOrders(t, s)
+			o, err := s.CreateOrder(ctx, c, orderDraft("k", fourLines...), ordersNow)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex
 			creates := 0
-			ledgerFailOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
+			failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
 				if db.Statement.Table != "subscriptions" {
 					return false
 				}
@@ -236,13 +236,13 @@ func TestLedgerAtomicity(t *testing.T) {
 				creates++
 				return creates == 3
 			})
-			if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ledgerNow); !errors.Is(err, errInjected) {
+			if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); !errors.Is(err, errInjected) {
 				t.Fatalf("ProcessOrder with a failing third subscription: err %v", err)
 			}
-			if q := ledgerQuantities(t, s, e); len(q) != 0 {
+			if q := quantities(t, s, e); len(q) != 0 {
 				t.Fatalf("subscriptions left by a failed processing: %v", q)
 			}
-			if n := ledgerCountRows(t, s, "subscription_changes", c.ResellerID); n != 0 {
+			if n := countRows(t, s, "subscription_changes", c.ResellerID); n != 0 {
 				t.Fatalf("%d subscription_changes left by a failed processing", n)
 			}
 		})
@@ -257,15 +257,15 @@ func TestLedgerAtomicity(t *testing.T) {
 // stale one), every order adds exactly its quantity, and the row equals the sum (R-SUB-7, R-ORD-1).
 func TestLedgerConcurrencyChangeLog(t *testing.T) {
 	t.Run("R-SUB-7_concurrent_set_and_process_serialize_on_the_row", func(t *testing.T) {
-		s := ledgerConcurrentStore(t)
+		s := concurrentStore(t)
 		ctx := context.Background()
-		c, e := ledgerSeed(t, s)
+		c, e := seedOrders(t, s)
 		op := Caller{Role: RoleOperator}
-		start, err := s.CreateOrder(ctx, c, ledgerDraft("start", licensing.OrderLineDraft{SKU: "O365-E3", Quantity: 10}), ledgerNow)
+		start, err := s.CreateOrder(ctx, c, orderDraft("start", licensing.OrderLineDraft{SKU: "O365-E3", Quantity: 10}), ordersNow)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ProcessOrder(ctx, op, start.ID, ledgerNow); err != nil {
+		if _, err := s.ProcessOrder(ctx, op, start.ID, ordersNow); err != nil {
 			t.Fatal(err)
 		}
 		var sub Subscription
@@ -275,7 +275,7 @@ func TestLedgerConcurrencyChangeLog(t *testing.T) {
 		const n = 25
 		orders := make([]int64, n)
 		for i := range orders {
-			o, err := s.CreateOrder(ctx, c, ledgerDraft(fmt.Sprintf("p%d", i), licensing.OrderLineDraft{SKU: "O365-E3", Quantity: 1}), ledgerNow)
+			o, err := s.CreateOrder(ctx, c, orderDraft(fmt.Sprintf("p%d", i), licensing.OrderLineDraft{SKU: "O365-E3", Quantity: 1}), ordersNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,9 +290,9 @@ func TestLedgerConcurrencyChangeLog(t *testing.T) {
 				defer wg.Done()
 				<-startCh
 				if i < n {
-					_, errs[i] = s.ProcessOrder(ctx, op, orders[i], ledgerNow)
+					_, errs[i] = s.ProcessOrder(ctx, op, orders[i], ordersNow)
 				} else {
-					_, errs[i] = s.SetSubscriptionQuantity(ctx, c, sub.ID, 1000*(i-n+1), false, ledgerNow)
+					_, errs[i] = s.SetSubscriptionQuantity(ctx, c, sub.ID, 1000*(i-n+1), false, ordersNow)
 				}
 			}(i)
 		}

@@ -16,8 +16,8 @@ import (
 	"github.com/licensing-api/licensing-api/testenv"
 )
 
-// ledgerAll runs fn(0..n-1) at once (released together) and returns every error.
-func ledgerAll(n int, fn func(i int) error) []error {
+// allConcurrently runs fn(0..n-1) at once (released together) and returns every error.
+func allConcurrently(n int, fn func(i int) error) []error {
 	var out []error
 	for i, err := range allAtOnce(n, fn) {
 		if err != nil {
@@ -27,7 +27,7 @@ func ledgerAll(n int, fn func(i int) error) []error {
 	return out
 }
 
-func ledgerNoErrors(t *testing.T, errs []error) {
+func noErrors(t *testing.T, errs []error) {
 	t.Helper()
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
@@ -38,8 +38,8 @@ func ledgerNoErrors(t *testing.T, errs []error) {
 	}
 }
 
-// ledgerDBID decodes a global ID (test-only: clients treat IDs as opaque).
-func ledgerDBID(t *testing.T, gid string) int64 {
+// dbID decodes a global ID (test-only: clients treat IDs as opaque).
+func dbID(t *testing.T, gid string) int64 {
 	t.Helper()
 	raw, err := base64.RawURLEncoding.DecodeString(gid)
 	_, num, ok := strings.Cut(string(raw), ":")
@@ -50,11 +50,11 @@ func ledgerDBID(t *testing.T, gid string) int64 {
 	return id
 }
 
-// ledgerRowMatchesLog checks, through the store, that a subscription row's running quantity
+// rowMatchesLog checks, through the store, that a subscription row's running quantity
 // equals the sum of its change log (what subscriptions(asOf:) reports), and returns it.
-func ledgerRowMatchesLog(t *testing.T, e *env, gid string) int {
+func rowMatchesLog(t *testing.T, e *env, gid string) int {
 	t.Helper()
-	v, err := e.Store.SubscriptionAsOf(context.Background(), models.Caller{Role: models.RoleOperator}, ledgerDBID(t, gid), ledgerT0.AddDate(10, 0, 0))
+	v, err := e.Store.SubscriptionAsOf(context.Background(), models.Caller{Role: models.RoleOperator}, dbID(t, gid), t0.AddDate(10, 0, 0))
 	if err != nil {
 		t.Fatalf("SubscriptionAsOf: %v", err)
 	}
@@ -64,16 +64,16 @@ func ledgerRowMatchesLog(t *testing.T, e *env, gid string) int {
 	return v.Quantity
 }
 
-func TestLedgerConcurrency(t *testing.T) {
+func TestOrdersAndSubscriptionsConcurrency(t *testing.T) {
 	t.Run("R-ORD-2_one_key_50_concurrent_creates_make_one_order", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
 			e := newEnv(t, s)
 			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
-			in := ledgerIn(ledgerOrderIn("ENR-1", "one-key", ledgerLines("O365-E3", 10, "INTUNE", 2)))
+			in := vars(orderIn("ENR-1", "one-key", orderLines("O365-E3", 10, "INTUNE", 2)))
 			ids := make([]string, 50)
-			ledgerNoErrors(t, ledgerAll(50, func(i int) error {
-				p, err := c.payload(w.Key, ledgerCreateOrderDoc, in)
+			noErrors(t, allConcurrently(50, func(i int) error {
+				p, err := c.payload(w.Key, createOrderDoc, in)
 				if err == nil {
 					ids[i] = str(p, "order", "id")
 				}
@@ -84,7 +84,7 @@ func TestLedgerConcurrency(t *testing.T) {
 					t.Fatalf("caller %d got order %q, caller 0 got %q", i, id, ids[0])
 				}
 			}
-			if n := e.ledgerOrdersTotal(w.Key); n != 1 {
+			if n := e.ordersTotal(w.Key); n != 1 {
 				t.Fatalf("orders totalCount %d, want 1", n)
 			}
 			o := e.ok(w.Key, `query($f: OrderFilter) { orders(filter: $f) { edges { node { id lines { sku { code } quantity } } } } }`, map[string]any{"f": nil})
@@ -99,10 +99,10 @@ func TestLedgerConcurrency(t *testing.T) {
 			e := newEnv(t, s)
 			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
-			in := ledgerIn(ledgerResIn("ENR-1", "O365-E3", 7, "vic@fabrikam.com", "one-key"))
+			in := vars(reservationIn("ENR-1", "O365-E3", 7, "vic@fabrikam.com", "one-key"))
 			ids := make([]string, 20)
-			ledgerNoErrors(t, ledgerAll(20, func(i int) error {
-				p, err := c.payload(w.Key, ledgerCreateResDoc, in)
+			noErrors(t, allConcurrently(20, func(i int) error {
+				p, err := c.payload(w.Key, createReservationDoc, in)
 				if err == nil {
 					ids[i] = str(p, "reservation", "id")
 				}
@@ -113,12 +113,12 @@ func TestLedgerConcurrency(t *testing.T) {
 					t.Fatalf("caller %d got reservation %q, caller 0 got %q", i, id, ids[0])
 				}
 			}
-			if n := e.ledgerCount(w.Key, ledgerResListDoc, "reservations", map[string]any{"f": nil, "at": nil}); n != 1 {
+			if n := e.totalCount(w.Key, reservationsDoc, "reservations", map[string]any{"f": nil, "at": nil}); n != 1 {
 				t.Fatalf("reservations totalCount %d, want 1", n)
 			}
-			subs, _ := e.ledgerSubs(w.Key, "ENR-1", time.Time{})
-			ledgerWantSub(t, subs["O365-E3"], "ACTIVE", 7, 0, 7)
-			ledgerRowMatchesLog(t, e, str(subs["O365-E3"], "id"))
+			subs, _ := e.subsBySKU(w.Key, "ENR-1", time.Time{})
+			wantSub(t, subs["O365-E3"], "ACTIVE", 7, 0, 7)
+			rowMatchesLog(t, e, str(subs["O365-E3"], "id"))
 		})
 	})
 
@@ -127,27 +127,27 @@ func TestLedgerConcurrency(t *testing.T) {
 			e := newEnv(t, s)
 			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
-			e.ledgerBuy(w.Key, "ENR-1", "start", "O365-E3", 10)
-			subs, _ := e.ledgerSubs(w.Key, "ENR-1", time.Time{})
+			e.buy(w.Key, "ENR-1", "start", t0Day, t0Day, "O365-E3", 10)
+			subs, _ := e.subsBySKU(w.Key, "ENR-1", time.Time{})
 			sub := str(subs["O365-E3"], "id")
 			const n = 20
 			orders := make([]string, n)
 			for i := range orders {
-				orders[i] = str(e.ledgerPlace(w.Key, "ENR-1", fmt.Sprintf("plus-one-%d", i), "O365-E3", 1), "id")
+				orders[i] = str(e.place(w.Key, "ENR-1", fmt.Sprintf("plus-one-%d", i), t0Day, t0Day, "O365-E3", 1), "id")
 			}
 			// Calls 0..n-1 process a +1 order; calls n..2n-1 set the total to 1000, 2000, ... 20000.
-			ledgerNoErrors(t, ledgerAll(2*n, func(i int) error {
+			noErrors(t, allConcurrently(2*n, func(i int) error {
 				if i < n {
-					_, err := c.payload(e.Operator, ledgerProcessOrderDoc, map[string]any{"id": orders[i]})
+					_, err := c.payload(e.Operator, processOrderDoc, map[string]any{"id": orders[i]})
 					return err
 				}
-				_, err := c.payload(w.Key, ledgerSetQtyDoc, map[string]any{"id": sub, "q": 1000 * (i - n + 1)})
+				_, err := c.payload(w.Key, setQuantityDoc, map[string]any{"id": sub, "q": 1000 * (i - n + 1)})
 				return err
 			}))
-			if got := e.ledgerCount(w.Key, ledgerOrdersDoc, "orders", map[string]any{"f": map[string]any{"status": "PROCESSED"}}); got != n+1 {
+			if got := e.totalCount(w.Key, ordersDoc, "orders", map[string]any{"f": map[string]any{"status": "PROCESSED"}}); got != n+1 {
 				t.Fatalf("%d orders PROCESSED, want %d", got, n+1)
 			}
-			subs, count := e.ledgerSubs(w.Key, "ENR-1", ledgerT0.AddDate(0, 0, 1))
+			subs, count := e.subsBySKU(w.Key, "ENR-1", t0.AddDate(0, 0, 1))
 			if count != 1 {
 				t.Fatalf("subscriptions: %v", subs)
 			}
@@ -156,7 +156,7 @@ func TestLedgerConcurrency(t *testing.T) {
 			if q/1000 < 1 || q/1000 > n || q%1000 > n {
 				t.Fatalf("final quantity %d is not a set total plus at most %d later orders", q, n)
 			}
-			if row := ledgerRowMatchesLog(t, e, sub); row != q {
+			if row := rowMatchesLog(t, e, sub); row != q {
 				t.Fatalf("row quantity %d, API quantity %d", row, q)
 			}
 		})
@@ -170,25 +170,25 @@ func TestLedgerConcurrency(t *testing.T) {
 			skus := []string{"O365-E1", "O365-E3", "O365-E5", "INTUNE"}
 			for round := 1; round <= 5; round++ {
 				enr := fmt.Sprintf("ENR-%d", round)
-				e.ledgerEnrollment(w.Key, w.AgreementID, enr, "olivia@fabrikam.com", "2026-01-01", "2028-12-31")
+				e.enrollTerm(w.Key, w.AgreementID, enr, "olivia@fabrikam.com", "2026-01-01", "2028-12-31")
 				// Two orders per SKU, none subscribed yet: 3+5 of each, all processed at once.
 				var orders []string
 				for _, sku := range skus {
 					for j, q := range []int{3, 5} {
-						orders = append(orders, str(e.ledgerPlace(w.Key, enr, fmt.Sprintf("%s-%s-%d", enr, sku, j), sku, q), "id"))
+						orders = append(orders, str(e.place(w.Key, enr, fmt.Sprintf("%s-%s-%d", enr, sku, j), t0Day, t0Day, sku, q), "id"))
 					}
 				}
-				ledgerNoErrors(t, ledgerAll(len(orders), func(i int) error {
-					_, err := c.payload(e.Operator, ledgerProcessOrderDoc, map[string]any{"id": orders[i]})
+				noErrors(t, allConcurrently(len(orders), func(i int) error {
+					_, err := c.payload(e.Operator, processOrderDoc, map[string]any{"id": orders[i]})
 					return err
 				}))
-				subs, count := e.ledgerSubs(w.Key, enr, ledgerT0.AddDate(0, 0, 1))
+				subs, count := e.subsBySKU(w.Key, enr, t0.AddDate(0, 0, 1))
 				if count != len(skus) {
 					t.Fatalf("%s: %d subscriptions, want one per SKU (%d): %v", enr, count, len(skus), subs)
 				}
 				for _, sku := range skus {
-					ledgerWantSub(t, subs[sku], "ACTIVE", 8, 0, 8)
-					ledgerRowMatchesLog(t, e, str(subs[sku], "id"))
+					wantSub(t, subs[sku], "ACTIVE", 8, 0, 8)
+					rowMatchesLog(t, e, str(subs[sku], "id"))
 				}
 			}
 		})

@@ -15,12 +15,12 @@ import (
 func emailLeaseSeed(t *testing.T, s *Store) ActivationEmail {
 	t.Helper()
 	ctx := context.Background()
-	c, _ := ledgerSeed(t, s)
-	o, err := s.CreateOrder(ctx, c, ledgerDraft("k1", ledgerFourLines[1]), ledgerNow)
+	c, _ := seedOrders(t, s)
+	o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines[1]), ordersNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ledgerNow); err != nil {
+	if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); err != nil {
 		t.Fatal(err)
 	}
 	var m []ActivationEmail
@@ -57,8 +57,8 @@ func TestActivationEmailClaimIsOneTransaction(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			m := emailLeaseSeed(t, s)
 			// The database fails after the lease is written, when the link is stored.
-			remove := ledgerFailOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool { return db.Statement.Table == "activation_links" })
-			due, err := s.ClaimDueEmails(ctx, ledgerNow, 10*time.Minute, 10)
+			remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool { return db.Statement.Table == "activation_links" })
+			due, err := s.ClaimDueEmails(ctx, ordersNow, 10*time.Minute, 10)
 			if !errors.Is(err, errInjected) || len(due) != 0 {
 				t.Fatalf("claim with a failing link insert: %d claimed, err %v; want the injected error", len(due), err)
 			}
@@ -66,11 +66,11 @@ func TestActivationEmailClaimIsOneTransaction(t *testing.T) {
 				t.Fatalf("a failed claim left %+v", r)
 			}
 			remove()
-			d := claimOne(t, s, ledgerNow)
+			d := claimOne(t, s, ordersNow)
 			if d == nil || d.Token == "" || d.Attempts != 1 || d.ClaimID == nil {
 				t.Fatalf("claim after the failure: %+v", d)
 			}
-			if r := emailRow(t, s, m.ID); r.SentAt != nil || !r.ClaimedUntil.Equal(ledgerNow.Add(10*time.Minute)) {
+			if r := emailRow(t, s, m.ID); r.SentAt != nil || !r.ClaimedUntil.Equal(ordersNow.Add(10*time.Minute)) {
 				t.Fatalf("claimed row %+v: unsent, leased for 10 minutes", r)
 			}
 		})
@@ -82,25 +82,25 @@ func TestActivationEmailLeaseTakeover(t *testing.T) {
 	t.Run("R-ACT-1_a_claimer_whose_lease_was_taken_over_cannot_release_it", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			m := emailLeaseSeed(t, s)
-			a := claimOne(t, s, ledgerNow)
-			if claimOne(t, s, ledgerNow.Add(10*time.Minute-time.Second)) != nil {
+			a := claimOne(t, s, ordersNow)
+			if claimOne(t, s, ordersNow.Add(10*time.Minute-time.Second)) != nil {
 				t.Fatal("claimed twice while the first lease lives")
 			}
-			b := claimOne(t, s, ledgerNow.Add(10*time.Minute))
+			b := claimOne(t, s, ordersNow.Add(10*time.Minute))
 			if a == nil || b == nil || *a.ClaimID == *b.ClaimID || b.Attempts != 2 {
 				t.Fatalf("claims %+v then %+v", a, b)
 			}
 			// A, back from the dead, reports a failure: B's lease stands.
-			if err := s.ReleaseEmail(ctx, m.ID, *a.ClaimID, ledgerNow.Add(11*time.Minute), "late"); err != nil {
+			if err := s.ReleaseEmail(ctx, m.ID, *a.ClaimID, ordersNow.Add(11*time.Minute), "late"); err != nil {
 				t.Fatal(err)
 			}
 			if r := emailRow(t, s, m.ID); r.ClaimID == nil || *r.ClaimID != *b.ClaimID || r.LastError != "" {
 				t.Fatalf("a stale release changed the row: %+v", r)
 			}
-			if claimOne(t, s, ledgerNow.Add(12*time.Minute)) != nil {
+			if claimOne(t, s, ordersNow.Add(12*time.Minute)) != nil {
 				t.Fatal("claimed while B's lease lives")
 			}
-			sentAt := ledgerNow.Add(13 * time.Minute)
+			sentAt := ordersNow.Add(13 * time.Minute)
 			if err := s.MarkEmailSent(ctx, m.ID, sentAt); err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestActivationEmailLeaseTakeover(t *testing.T) {
 			if r := emailRow(t, s, m.ID); r.SentAt == nil || !r.SentAt.Equal(sentAt) || r.ClaimID != nil || r.ClaimedUntil != nil {
 				t.Fatalf("after sending: %+v", r)
 			}
-			if claimOne(t, s, ledgerNow.Add(time.Hour)) != nil {
+			if claimOne(t, s, ordersNow.Add(time.Hour)) != nil {
 				t.Fatal("a sent email was claimed again")
 			}
 		})
@@ -122,8 +122,8 @@ func TestActivationEmailRelease(t *testing.T) {
 	t.Run("R-ACT-1_a_release_sets_the_next_attempt_and_a_bounded_reason", func(t *testing.T) {
 		eachTestStore(t, func(t *testing.T, s *Store) {
 			m := emailLeaseSeed(t, s)
-			d := claimOne(t, s, ledgerNow)
-			next := ledgerNow.Add(time.Minute)
+			d := claimOne(t, s, ordersNow)
+			next := ordersNow.Add(time.Minute)
 			if err := s.ReleaseEmail(ctx, m.ID, *d.ClaimID, next, strings.Repeat("é", MaxEmailError+100)); err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,17 @@ import (
 	"github.com/licensing-api/licensing-api/testenv"
 )
 
-func licUsers(prefix string, n int) []string {
+// intuneWorld is a provisioned account on fabrikam.com with n users and a direct INTUNE
+// subscription of quantity licenses (sub, its id).
+func intuneWorld(t *testing.T, s *models.Store, n, quantity int) (e *env, w world, users []string, sub string) {
+	e = newEnv(t, s)
+	w = e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+	users = userNames("user", n)
+	e.addUsers(w.Key, w.AccountID, users...)
+	return e, w, users, e.directID(w.Key, w.AccountID, "INTUNE", quantity, "2027-11-22", true)
+}
+
+func userNames(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("%s%03d@fabrikam.com", prefix, i)
@@ -23,18 +33,14 @@ func licUsers(prefix string, n int) []string {
 	return out
 }
 
-func TestLicensesConcurrency(t *testing.T) {
+func TestLicenseAssignmentsConcurrency(t *testing.T) {
 	t.Run("R-LIC-1_concurrent_assignments_never_exceed_licensed_quantity", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.licWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := licUsers("user", 200)
-			e.licAddUsers(w.Key, w.AccountID, users...)
-			e.licDirect(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
+			e, w, users, _ := intuneWorld(t, s, 200, 100)
 			c := newLiveClient(t, e)
 
 			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
-				return c.post(w.Key, licAssignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[i]}})
+				return c.post(w.Key, assignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[i]}})
 			})
 			var granted []string
 			seenAssigned := map[int]string{}
@@ -45,8 +51,8 @@ func TestLicensesConcurrency(t *testing.T) {
 				case o.err != nil:
 					problems = append(problems, fmt.Sprintf("%s: %v", users[i], o.err))
 				case len(o.ue) == 0:
-					changed := licStrings(o.payload["changedUsers"])
-					lic := licLicOf(o.payload["license"])
+					changed := strs(o.payload["changedUsers"])
+					lic := licenseRowOf(o.payload["license"])
 					if len(changed) != 1 || changed[0] != users[i] || lic.Licensed != 100 || lic.Assigned < 1 || lic.Assigned > 100 || lic.Available != 100-lic.Assigned {
 						problems = append(problems, fmt.Sprintf("%s: accepted with changedUsers %v, license %+v", users[i], changed, lic))
 					}
@@ -76,19 +82,19 @@ func TestLicensesConcurrency(t *testing.T) {
 				t.Fatalf("want exactly 100 assigned and 100 refused NOT_ENOUGH_LICENSES, got %d and %d", len(granted), refused)
 			}
 
-			licWantLic(t, e.licLicenses(w.Key, w.AccountID, time.Time{}), "INTUNE", licLic{Licensed: 100, Assigned: 100, Available: 0})
-			if cs := e.licConflicts(w.Key, w.AccountID, time.Time{}); len(cs) != 0 {
+			wantLicense(t, e.licenses(w.Key, w.AccountID, time.Time{}), "INTUNE", licenseRow{Licensed: 100, Assigned: 100, Available: 0})
+			if cs := e.conflicts(w.Key, w.AccountID, time.Time{}); len(cs) != 0 {
 				t.Fatalf("concurrent assignment made a conflict: %+v", cs)
 			}
 			// The holders are exactly the accepted users, and the summary's counter agrees.
-			p := e.licAssign(w.Key, w.AccountID, "INTUNE", granted...)
-			if ch := licStrings(p["changedUsers"]); len(ch) != 0 {
+			p := e.assign(w.Key, w.AccountID, "INTUNE", granted...)
+			if ch := strs(p["changedUsers"]); len(ch) != 0 {
 				t.Fatalf("accepted users who do not hold the license: %v", ch)
 			}
-			if sum := e.licSummary(w.Key, []string{"SKU"}, nil, time.Time{}); sum["INTUNE"] != (licRow{Licensed: 100, Assigned: 100, Available: 0}) {
-				t.Fatalf("summary after concurrent assignment: %s", licFmtRows(sum))
+			if sum := e.summary(w.Key, []string{"SKU"}, nil, time.Time{}); sum["INTUNE"] != (summaryRow{Licensed: 100, Assigned: 100, Available: 0}) {
+				t.Fatalf("summary after concurrent assignment: %s", formatRows(sum))
 			}
-			if _, total := e.licAccountsWithConflicts(w.Key, time.Time{}); total != 0 {
+			if _, total := e.accountsWithConflicts(w.Key, time.Time{}); total != 0 {
 				t.Fatalf("accountsWithConflicts after concurrent assignment: %d", total)
 			}
 		})
@@ -96,16 +102,12 @@ func TestLicensesConcurrency(t *testing.T) {
 
 	t.Run("R-LIC-1_concurrent_assignments_of_shared_users_count_them_once", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.licWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := licUsers("user", 40)
-			e.licAddUsers(w.Key, w.AccountID, users...)
-			e.licDirect(w.Key, w.AccountID, "INTUNE", 10, "2027-11-22", true)
+			e, w, users, _ := intuneWorld(t, s, 40, 10)
 			c := newLiveClient(t, e)
 			// Every call names alice and bob and one user of its own: alice and bob take two
 			// licenses once, so the first call takes 3 and 7 more calls take 1 each: 8 accepted.
 			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
-				return c.post(w.Key, licAssignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE",
+				return c.post(w.Key, assignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE",
 					"u": []string{"alice@fabrikam.com", "bob@fabrikam.com", users[i]}})
 			})
 			ok, refused := 0, 0
@@ -124,35 +126,31 @@ func TestLicensesConcurrency(t *testing.T) {
 			if ok != 8 || refused != 32 {
 				t.Fatalf("want 8 accepted (3 licenses, then 7 x 1) and 32 refused, got %d and %d", ok, refused)
 			}
-			licWantLic(t, e.licLicenses(w.Key, w.AccountID, time.Time{}), "INTUNE", licLic{Licensed: 10, Assigned: 10, Available: 0})
-			if sum := e.licSummary(w.Key, []string{"SKU"}, nil, time.Time{}); sum["INTUNE"].Assigned != 10 {
-				t.Fatalf("summary counter: %s", licFmtRows(sum))
+			wantLicense(t, e.licenses(w.Key, w.AccountID, time.Time{}), "INTUNE", licenseRow{Licensed: 10, Assigned: 10, Available: 0})
+			if sum := e.summary(w.Key, []string{"SKU"}, nil, time.Time{}); sum["INTUNE"].Assigned != 10 {
+				t.Fatalf("summary counter: %s", formatRows(sum))
 			}
 		})
 	})
 
 	t.Run("R-LIC-6_concurrent_lowering_and_assignments_never_make_a_conflict", func(t *testing.T) {
 		testenv.MySQLOnly(t, func(t *testing.T, s *models.Store) {
-			e := newEnv(t, s)
-			w := e.licWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
-			users := licUsers("user", 100)
-			e.licAddUsers(w.Key, w.AccountID, users...)
-			sub := e.licDirect(w.Key, w.AccountID, "INTUNE", 100, "2027-11-22", true)
-			e.licAssign(w.Key, w.AccountID, "INTUNE", users[:50]...)
+			e, w, users, sub := intuneWorld(t, s, 100, 100)
+			e.assign(w.Key, w.AccountID, "INTUNE", users[:50]...)
 			c := newLiveClient(t, e)
 			// 50 assignments, a millisecond apart, and in the middle of them a lowering to 75
 			// without acceptConflict: whichever commits first, no conflict may come out of it.
 			outcomes := allAtOnce(51, func(i int) liveOutcome {
 				if i == 25 {
 					time.Sleep(12 * time.Millisecond)
-					return c.post(w.Key, licSetQtyDoc, map[string]any{"id": sub, "q": 75})
+					return c.post(w.Key, setQuantityDoc, map[string]any{"id": sub, "q": 75})
 				}
 				u := i
 				if i > 25 {
 					u = i - 1
 				}
 				time.Sleep(time.Duration(u) * 500 * time.Microsecond)
-				return c.post(w.Key, licAssignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[50+u]}})
+				return c.post(w.Key, assignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[50+u]}})
 			})
 			lowered := false
 			assignedOK := 0
@@ -178,20 +176,20 @@ func TestLicensesConcurrency(t *testing.T) {
 					t.Fatalf("assignment %d: %+v", i, o.ue)
 				}
 			}
-			lic := e.licLicenses(w.Key, w.AccountID, time.Time{})["INTUNE"]
+			lic := e.licenses(w.Key, w.AccountID, time.Time{})["INTUNE"]
 			if lic.Assigned != 50+assignedOK {
 				t.Fatalf("assigned %d, but %d assignments were accepted on top of 50", lic.Assigned, assignedOK)
 			}
 			if lowered {
 				// The assignments after it fill the 75 exactly.
-				if lic != (licLic{Licensed: 75, Assigned: 75, Available: 0}) {
+				if lic != (licenseRow{Licensed: 75, Assigned: 75, Available: 0}) {
 					t.Fatalf("lowered to 75 but licenses are %+v", lic)
 				}
-			} else if lic != (licLic{Licensed: 100, Assigned: 100, Available: 0}) {
+			} else if lic != (licenseRow{Licensed: 100, Assigned: 100, Available: 0}) {
 				// Refused: only because more than 60 were assigned when it ran.
 				t.Fatalf("lowering refused but licenses are %+v", lic)
 			}
-			if cs := e.licConflicts(w.Key, w.AccountID, time.Time{}); len(cs) != 0 {
+			if cs := e.conflicts(w.Key, w.AccountID, time.Time{}); len(cs) != 0 {
 				t.Fatalf("a conflict without acceptConflict (lowered %v): %+v", lowered, cs)
 			}
 			t.Logf("lowering accepted: %v; assignments accepted: %d", lowered, assignedOK)
