@@ -1,0 +1,287 @@
+// Command readbench measures the API's reads side by side with what they are compared to, in one
+// run on a seeded database (issue 11): a small authenticated query against a plain net/http
+// handler in the same process; the front-end's list page against a hand-written database/sql
+// implementation of the same JSON, at concurrency 1 and 16; the statements one list page costs
+// for first = 10 and 100; every grouping of the license summary. The README's "Reading fast"
+// section has the figures and the command.
+//
+//	readbench -database-url mysql://root@127.0.0.1:3306/bench -duration 5s
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/server"
+)
+
+type bench struct {
+	client   *http.Client
+	key      string
+	duration time.Duration
+}
+
+// post sends a GraphQL document and returns the body.
+func (b *bench) post(url, query string, vars map[string]any) ([]byte, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	res, err := b.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d: %.300s", res.StatusCode, out)
+	}
+	return out, err
+}
+
+// result is one load run: requests per second and latency percentiles.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
+}
+
+// load sends the same request from workers clients for the bench's duration.
+func (b *bench) load(workers int, url, query string, vars map[string]any) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	deadline := time.Now().Add(b.duration)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				if _, err := b.post(url, query, vars); err != nil {
+					errs.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{rps: float64(len(lat)) / b.duration.Seconds(), errors: errs.Load()}
+	if n := len(lat); n > 0 {
+		r.p50, r.p99 = lat[n/2], lat[min(n-1, n*99/100)]
+	}
+	return r
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func main() {
+	dbURL := flag.String("database-url", "mysql://root@127.0.0.1:3306/bench", "a seeded database (licensing-api seed)")
+	duration := flag.Duration("duration", 5*time.Second, "how long each load runs")
+	flag.Parse()
+	if err := run(*dbURL, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "readbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dbURL string, duration time.Duration) error {
+	ctx := context.Background()
+	store, err := models.Open(ctx, models.Config{DatabaseURL: dbURL})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	op := models.Caller{Role: models.RoleOperator}
+	resellers, err := store.Resellers(ctx, op, models.Page{First: 1})
+	if err != nil || len(resellers.Items) == 0 {
+		return fmt.Errorf("no reseller: seed the database first (licensing-api seed): %v", err)
+	}
+	reseller := resellers.Items[0].ID
+	key, err := store.CreateAPIKey(ctx, op, &reseller, models.RoleReader, "readbench", time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	skus, err := store.CatalogSize(ctx)
+	if err != nil {
+		return err
+	}
+	// Generous limits: this measures the work, not the throttle.
+	limits := server.Limits{KeyDefaults: models.KeyLimits{BucketSize: 1 << 30, RestoreRate: 1 << 30, MaxInFlight: 1 << 20}}
+	counter := &statements{}
+	h, err := server.New(server.Config{Store: store, Resolver: &resolvers.Resolver{Store: store}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits: limits, CatalogSize: skus})
+	if err != nil {
+		return err
+	}
+	api := httptest.NewServer(counter.wrap(h))
+	defer api.Close()
+	plainSrv := httptest.NewServer(http.HandlerFunc(plain))
+	defer plainSrv.Close()
+	_, dsn, _ := models.ParseDatabaseURL(dbURL)
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(50)
+	db.SetMaxIdleConns(50)
+	rawSrv := httptest.NewServer(rawList{db: db, reseller: reseller})
+	defer rawSrv.Close()
+
+	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration}
+	fmt.Printf("readbench on %s, %s per load, reseller %d\n\n", redacted(dbURL), duration, reseller)
+	small(b, api.URL+"/graphql", plainSrv.URL)
+	if err := listPage(b, api.URL+"/graphql", rawSrv.URL, counter); err != nil {
+		return err
+	}
+	return summaries(b, api.URL+"/graphql")
+}
+
+func redacted(u string) string {
+	if i := strings.Index(u, "@"); i > 0 && strings.Contains(u[:i], ":") {
+		return u[:strings.Index(u, "://")+3] + "…" + u[i:]
+	}
+	return u
+}
+
+func small(b *bench, api, plainURL string) {
+	const q = `{ viewer { role } }`
+	ours := b.load(32, api, q, nil)
+	base := b.load(32, plainURL, q, nil)
+	fmt.Println("small authenticated query { viewer { role } }, 32 clients")
+	fmt.Printf("  plain net/http handler: %8.0f req/s  p50 %s  p99 %s\n", base.rps, ms(base.p50), ms(base.p99))
+	fmt.Printf("  licensing-api:          %8.0f req/s  p50 %s  p99 %s  (%.0f%% of the plain handler; errors %d)\n\n",
+		ours.rps, ms(ours.p50), ms(ours.p99), 100*ours.rps/base.rps, ours.errors)
+}
+
+func listPage(b *bench, api, raw string, counter *statements) error {
+	vars := map[string]any{"first": 50}
+	if err := sameData(b, api, raw, vars); err != nil {
+		return err
+	}
+	fmt.Println("front-end list page: enrollments(first: 50) with agreement, customer and subscriptions(first: 20)")
+	for _, c := range []int{1, 16} {
+		ours, base := b.load(c, api, listPageQuery, vars), b.load(c, raw, listPageQuery, vars)
+		fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
+			c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors)
+	}
+	for _, first := range []int{10, 100} {
+		n, err := counter.of(func() error {
+			_, err := b.post(api, listPageQuery, map[string]any{"first": first})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  statements per request, first = %3d: %d\n", first, n)
+	}
+	fmt.Println()
+	return nil
+}
+
+// sameData checks that the API and the hand-written version answer the same data.
+func sameData(b *bench, api, raw string, vars map[string]any) error {
+	var ours, theirs struct{ Data any }
+	a, err := b.post(api, listPageQuery, vars)
+	if err != nil {
+		return err
+	}
+	r, err := b.post(raw, listPageQuery, vars)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(a, &ours); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(r, &theirs); err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(ours.Data, theirs.Data) {
+		return fmt.Errorf("the API and the hand-written list page differ:\nAPI: %.600s\nraw: %.600s", a, r)
+	}
+	return nil
+}
+
+func summaries(b *bench, api string) error {
+	fmt.Println("license summary, one request each (median of 3), groups returned")
+	for _, g := range [][]string{{"SKU"}, {"FAMILY"}, {"PROGRAM"}, {"RESELLER"}, {"CUSTOMER"}, {"AGREEMENT"}, {"ENROLLMENT"}, {"ACCOUNT"},
+		{"CUSTOMER", "SKU"}, {"ACCOUNT", "SKU"}, {"PROGRAM", "FAMILY"}} {
+		q := `query($g: [SummaryDimension!]!) { licenseSummary(groupBy: $g, first: 100) { totalCount edges { node { licensed inGrace reservedNotBilled assigned available } } } }`
+		var times []time.Duration
+		var total int
+		for i := 0; i < 3; i++ {
+			start := time.Now()
+			out, err := b.post(api, q, map[string]any{"g": g})
+			if err != nil {
+				return err
+			}
+			times = append(times, time.Since(start))
+			var r struct {
+				Data struct {
+					LicenseSummary struct{ TotalCount int } `json:"licenseSummary"`
+				}
+			}
+			_ = json.Unmarshal(out, &r)
+			total = r.Data.LicenseSummary.TotalCount
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		fmt.Printf("  %-22s %9s  %7d groups\n", strings.Join(g, ", "), ms(times[1]), total)
+	}
+	return nil
+}
+
+// statements counts the SQL statements of the requests it wraps.
+type statements struct {
+	mu      sync.Mutex
+	current *models.StatementCounter
+}
+
+func (s *statements) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		c := s.current
+		s.mu.Unlock()
+		if c != nil {
+			r = r.WithContext(models.CountStatements(r.Context(), c))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// of runs fn with every request counted and returns the statements.
+func (s *statements) of(fn func() error) (int64, error) {
+	c := &models.StatementCounter{}
+	s.mu.Lock()
+	s.current = c
+	s.mu.Unlock()
+	err := fn()
+	s.mu.Lock()
+	s.current = nil
+	s.mu.Unlock()
+	return c.Count(), err
+}
