@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -57,9 +58,23 @@ func byParent[T any](c models.Caller, fetch func(context.Context, models.Caller,
 	}, dataloadgen.WithWait(time.Millisecond))
 }
 
-// WithLoaders attaches fresh loaders for the caller to a request context.
+// lazyLoaders makes a request's loaders on first use: a request that loads nothing related (a
+// small query, a refused one) pays nothing for them.
+type lazyLoaders struct {
+	once  sync.Once
+	store *models.Store
+	c     models.Caller
+	l     *Loaders
+}
+
+// WithLoaders attaches the caller's loaders to a request context; they are made on first use.
 func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.Context {
-	l := &Loaders{
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: s, c: c})
+}
+
+// newLoaders makes fresh loaders for one request of the caller.
+func newLoaders(s *models.Store, c models.Caller) *Loaders {
+	return &Loaders{
 		Reseller:            byID(c, s.ResellersByID, func(r *models.Reseller) int64 { return r.ID }),
 		Customer:            byID(c, s.CustomersByID, func(r *models.Customer) int64 { return r.ID }),
 		Agreement:           byID(c, s.AgreementsByID, func(r *models.Agreement) int64 { return r.ID }),
@@ -80,12 +95,15 @@ func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.
 			return out, err
 		}, dataloadgen.WithWait(time.Millisecond)),
 	}
-	return context.WithValue(ctx, loadersKey{}, l)
 }
 
 func loaders(ctx context.Context) *Loaders {
-	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	return l
+	lazy, _ := ctx.Value(loadersKey{}).(*lazyLoaders)
+	if lazy == nil {
+		return nil
+	}
+	lazy.once.Do(func() { lazy.l = newLoaders(lazy.store, lazy.c) })
+	return lazy.l
 }
 
 // load runs a single-row loader, reading "missing" as models.ErrNotFound.
