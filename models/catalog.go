@@ -87,7 +87,11 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 			Unit: licensing.Unit(e.Unit), BaseSKUs: strings.Join(e.BaseSKUs, ","), Countries: strings.Join(e.Countries, ","),
 			IncompatibleSKUs: strings.Join(incompatible[e.Code], ",")})
 	}
-	return s.ctx(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&rows).Error
+	if err := s.ctx(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&rows).Error; err != nil {
+		return err
+	}
+	s.catalog.Store(nil) // read again on next use
+	return nil
 }
 
 // SKUFilter narrows the catalog.
@@ -126,9 +130,37 @@ func (s *Store) SKUs(ctx context.Context, f SKUFilter, p SKUPage) (*List[SKU], e
 }
 
 // SKUsByCode loads catalog entries by code (unknown codes are simply absent).
+// SKUsByCode returns the catalog entries of codes. The catalog changes only when a release's
+// migration loads it, so it is read once per process and kept: a SKU costs no statement.
 func (s *Store) SKUsByCode(ctx context.Context, codes []string) ([]SKU, error) {
+	all, err := s.catalogSKUs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var rows []SKU
-	return rows, s.ctx(ctx).Where("code IN ?", codes).Find(&rows).Error
+	for _, code := range codes {
+		if k, ok := all[code]; ok {
+			rows = append(rows, k)
+		}
+	}
+	return rows, nil
+}
+
+// catalogSKUs is the whole catalog by code, read on first use.
+func (s *Store) catalogSKUs(ctx context.Context) (map[string]SKU, error) {
+	if m := s.catalog.Load(); m != nil {
+		return *m, nil
+	}
+	var rows []SKU
+	if err := s.ctx(ctx).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	m := make(map[string]SKU, len(rows))
+	for _, k := range rows {
+		m[k.Code] = k
+	}
+	s.catalog.Store(&m)
+	return m, nil
 }
 
 func appendNew(list []string, v string) []string {

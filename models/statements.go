@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -9,7 +10,21 @@ import (
 
 // StatementCounter counts the SQL statements run for a context: the number of statements of a
 // request is a property of its query's shape, and tests and benchmarks assert it (issue 11).
-type StatementCounter struct{ n atomic.Int64 }
+type StatementCounter struct {
+	n atomic.Int64
+	// Keep makes the counter keep each statement's SQL (without its values), for a test or a
+	// benchmark to say which statements a request ran.
+	Keep bool
+	mu   sync.Mutex
+	sql  []string
+}
+
+// Statements returns the SQL kept so far (Keep).
+func (c *StatementCounter) Statements() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sql...)
+}
 
 type counterKey struct{}
 
@@ -25,11 +40,16 @@ func (c *StatementCounter) Count() int64 { return c.n.Load() }
 // one context lookup per statement when nothing is counted.
 func registerStatementCounter(db *gorm.DB) error {
 	count := func(tx *gorm.DB) {
-		if tx.Statement == nil || tx.Statement.Context == nil {
-			return
+		if tx.Statement == nil || tx.Statement.Context == nil || tx.DryRun {
+			return // a dry run only builds SQL (a subquery of another statement)
 		}
 		if c, ok := tx.Statement.Context.Value(counterKey{}).(*StatementCounter); ok {
 			c.n.Add(1)
+			if c.Keep {
+				c.mu.Lock()
+				c.sql = append(c.sql, tx.Statement.SQL.String())
+				c.mu.Unlock()
+			}
 		}
 	}
 	cb := db.Callback()

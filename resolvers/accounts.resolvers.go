@@ -36,7 +36,10 @@ func (r *accountResolver) Administrators(ctx context.Context, obj *model.Account
 
 // Users is the resolver for the users field.
 func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error) {
-	return listed(ctx, first, after, obj.DBID, r.Store.AccountUsers, accountUserConnection)
+	if conn, ok := fromCache(ctx, "Account", "users", obj.DBID, pageArgsOf{first: first, after: after}, accountUserConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, obj.DBID, r.Store.AccountUsers, accountUserConnection)
 }
 
 // Customer is the resolver for the customer field.
@@ -47,7 +50,10 @@ func (r *accountResolver) Customer(ctx context.Context, obj *model.Account) (*mo
 
 // Enrollments is the resolver for the enrollments field.
 func (r *accountResolver) Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error) {
-	return listed(ctx, first, after, models.EnrollmentFilter{AccountID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
+	if conn, ok := fromCache(ctx, "Account", "enrollments", obj.DBID, pageArgsOf{first: first, after: after}, enrollmentConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, models.EnrollmentFilter{AccountID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error) {
@@ -67,7 +73,7 @@ func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf
 }
 
 func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	return listed(ctx, first, after, models.SubscriptionFilter{AccountID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
+	return listed(ctx, r.Resolver, first, after, models.SubscriptionFilter{AccountID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateAccount is the resolver for the createAccount field.
@@ -104,7 +110,7 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error) {
-	return listed(ctx, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
+	return listed(ctx, r.Resolver, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

@@ -37,7 +37,10 @@ func (r *agreementResolver) Contacts(ctx context.Context, obj *model.Agreement) 
 
 // Enrollments is the resolver for the enrollments field.
 func (r *agreementResolver) Enrollments(ctx context.Context, obj *model.Agreement, first *int, after *string) (*model.EnrollmentConnection, error) {
-	return listed(ctx, first, after, models.EnrollmentFilter{AgreementID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
+	if conn, ok := fromCache(ctx, "Agreement", "enrollments", obj.DBID, pageArgsOf{first: first, after: after}, enrollmentConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, models.EnrollmentFilter{AgreementID: &obj.DBID}, r.Store.Enrollments, enrollmentConnection)
 }
 
 func (r *agreementResolver) ActiveSeats(ctx context.Context, obj *model.Agreement, asOf *time.Time) (int, error) {
@@ -64,12 +67,18 @@ func (r *customerResolver) Reseller(ctx context.Context, obj *model.Customer) (*
 
 // Agreements is the resolver for the agreements field.
 func (r *customerResolver) Agreements(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AgreementConnection, error) {
-	return listed(ctx, first, after, models.AgreementFilter{CustomerID: &obj.DBID}, r.Store.Agreements, agreementConnection)
+	if conn, ok := fromCache(ctx, "Customer", "agreements", obj.DBID, pageArgsOf{first: first, after: after}, agreementConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, models.AgreementFilter{CustomerID: &obj.DBID}, r.Store.Agreements, agreementConnection)
 }
 
 // Accounts is the resolver for the accounts field.
 func (r *customerResolver) Accounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountConnection, error) {
-	return listed(ctx, first, after, models.AccountFilter{CustomerID: &obj.DBID}, r.Store.Accounts, accountConnection)
+	if conn, ok := fromCache(ctx, "Customer", "accounts", obj.DBID, pageArgsOf{first: first, after: after}, accountConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, models.AccountFilter{CustomerID: &obj.DBID}, r.Store.Accounts, accountConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -88,7 +97,10 @@ func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment)
 }
 
 func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error) {
-	return listed(ctx, first, after, obj.DBID, r.Store.ActivationEmails, activationEmailConnection)
+	if conn, ok := fromCache(ctx, "Enrollment", "activationEmails", obj.DBID, pageArgsOf{first: first, after: after}, activationEmailConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, obj.DBID, r.Store.ActivationEmails, activationEmailConnection)
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
@@ -108,7 +120,10 @@ func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *
 }
 
 func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrollment, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
-	return listed(ctx, first, after, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
+	if conn, ok := fromCache(ctx, "Enrollment", "subscriptions", obj.DBID, pageArgsOf{first: first, after: after, asOf: asOf}, subscriptionConnection); ok {
+		return conn, nil
+	}
+	return listed(ctx, r.Resolver, first, after, models.SubscriptionFilter{EnrollmentID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
@@ -163,12 +178,12 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error) {
-	return listed(ctx, first, after, customerFilter(filter), r.Store.Customers, customerConnection)
+	return listed(ctx, r.Resolver, first, after, customerFilter(filter), r.Store.Customers, customerConnection)
 }
 
 // Agreements is the resolver for the agreements field.
 func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, filter *model.AgreementFilter) (*model.AgreementConnection, error) {
-	return listed(ctx, first, after, agreementFilter(filter), r.Store.Agreements, agreementConnection)
+	return listed(ctx, r.Resolver, first, after, agreementFilter(filter), r.Store.Agreements, agreementConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -178,7 +193,7 @@ func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Ag
 
 // Enrollments is the resolver for the enrollments field.
 func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *string, filter *model.EnrollmentFilter) (*model.EnrollmentConnection, error) {
-	return listed(ctx, first, after, enrollmentFilter(filter), r.Store.Enrollments, enrollmentConnection)
+	return listed(ctx, r.Resolver, first, after, enrollmentFilter(filter), r.Store.Enrollments, enrollmentConnection)
 }
 
 // Enrollment is the resolver for the enrollment field.

@@ -214,14 +214,28 @@ func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.
 // listed answers a list field: a reader's key and valid page arguments, then the page of the
 // store's list of what matches by (a filter, the parent's id or an instant), mapped to its
 // connection.
-func listed[B, T, C any](ctx context.Context, first *int, after *string, by B,
+func listed[B, T, C any](ctx context.Context, r *Resolver, first *int, after *string, by B,
 	list func(context.Context, models.Caller, B, models.Page) (*models.List[T], error), to func(*models.List[T]) C) (C, error) {
 	c, p, err := readPage(ctx, first, after)
 	if err != nil {
 		var zero C
 		return zero, err
 	}
-	return connected(to)(list(ctx, c, by, p))
+	conn, err := connected(to)(list(ctx, c, by, p))
+	if err == nil {
+		r.prefetchConnection(ctx, conn) // what the query asks below the page, read for the whole page
+	}
+	return conn, err
+}
+
+// fromCache answers a nested connection from the page the prefetch walk read for it, if it did.
+func fromCache[T, C any](ctx context.Context, typ, field string, parent int64, a pageArgsOf, to func(*models.List[T]) C) (C, bool) {
+	l, ok := cachedPage[T](ctx, typ, field, parent, a)
+	if !ok {
+		var zero C
+		return zero, false
+	}
+	return to(l), true
 }
 
 // unfiltered fits a list without a filter to listed, whose by is then struct{}{}.

@@ -130,7 +130,7 @@ func (r *queryResolver) LicenseConflicts(ctx context.Context, accountID string, 
 }
 
 func (r *queryResolver) AccountsWithConflicts(ctx context.Context, asOf *time.Time, first *int, after *string) (*model.AccountConflictConnection, error) {
-	return listed(ctx, first, after, r.asOf(asOf), r.Store.AccountsWithConflicts, accountConflictConnection)
+	return listed(ctx, r.Resolver, first, after, r.asOf(asOf), r.Store.AccountsWithConflicts, accountConflictConnection)
 }
 
 func (r *queryResolver) LicenseSummary(ctx context.Context, groupBy []model.SummaryDimension, filter *model.LicenseSummaryFilter, asOf *time.Time, first *int, after *string) (*model.LicenseSummaryConnection, error) {

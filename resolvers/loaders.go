@@ -25,6 +25,8 @@ type Loaders struct {
 	LinesByOrder        *dataloadgen.Loader[int64, []models.OrderLine]
 	SKU                 *dataloadgen.Loader[string, *models.SKU]
 	KeysByOrder         *dataloadgen.Loader[int64, []models.ProductKey]
+	// pages holds the nested pages the prefetch walk read (prefetch.go), by pageArgsOf.key.
+	pages sync.Map
 }
 
 type loadersKey struct{}

@@ -126,12 +126,12 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Resellers is the resolver for the resellers field.
 func (r *queryResolver) Resellers(ctx context.Context, first *int, after *string) (*model.ResellerConnection, error) {
-	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.Resellers), resellerConnection)
+	return listed(ctx, r.Resolver, first, after, struct{}{}, unfiltered(r.Store.Resellers), resellerConnection)
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (*model.APIKeyConnection, error) {
-	return listed(ctx, first, after, struct{}{}, unfiltered(r.Store.APIKeys), apiKeyConnection)
+	return listed(ctx, r.Resolver, first, after, struct{}{}, unfiltered(r.Store.APIKeys), apiKeyConnection)
 }
 
 // Reseller is the resolver for the reseller field.

@@ -292,7 +292,7 @@ func (s *statements) wrap(next http.Handler) http.Handler {
 
 // of runs fn with every request counted and returns the statements.
 func (s *statements) of(fn func() error) (int64, error) {
-	c := &models.StatementCounter{}
+	c := &models.StatementCounter{Keep: os.Getenv("READBENCH_SQL") != ""}
 	s.mu.Lock()
 	s.current = c
 	s.mu.Unlock()
@@ -300,5 +300,8 @@ func (s *statements) of(fn func() error) (int64, error) {
 	s.mu.Lock()
 	s.current = nil
 	s.mu.Unlock()
+	for _, q := range c.Statements() {
+		fmt.Println("    SQL:", q)
+	}
 	return c.Count(), err
 }

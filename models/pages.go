@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Pages of children for many parents in one statement: the nested connection of a list (each
+// enrollment's subscriptions, each agreement's enrollments) read for the whole list at once, so
+// a request's statements depend on the shape of its query, not on the size of its pages (issue
+// 11). Rows are numbered within their parent by id (window functions, which MariaDB, MySQL 8 and
+// SQLite have), and each carries its parent's count, so the totals come with the pages.
+
+// pagedRow is one row of listsByParent: the child, its parent and its parent's count of children.
+type pagedRow[T any] struct {
+	Row    T     `gorm:"embedded"`
+	Parent int64 `gorm:"column:parent_"`
+	Total  int64 `gorm:"column:total_"`
+}
+
+// listsByParent reads, for each parent, the page p of the rows of q (already scoped and
+// filtered) whose column parent is that parent, ordered by id as list orders them.
+func listsByParent[T any](ctx context.Context, s *Store, q *gorm.DB, parent string, parents []int64, p Page) (map[int64]*List[T], error) {
+	parents = unique(parents)
+	out := make(map[int64]*List[T], len(parents))
+	for _, id := range parents {
+		out[id] = &List[T]{}
+	}
+	if len(parents) == 0 {
+		return out, nil
+	}
+	counted := q.Session(&gorm.Session{}).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
+	numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
+	if p.After != 0 {
+		numbered = numbered.Where("id > ?", p.After)
+	}
+	var rows []pagedRow[T]
+	err := s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	var unseen []int64 // parents with no row past the cursor still have a count
+	for _, r := range rows {
+		l := out[r.Parent]
+		l.Total = r.Total
+		if len(l.Items) == p.First {
+			l.HasNext = true
+			continue
+		}
+		l.Items = append(l.Items, r.Row)
+	}
+	for _, id := range parents {
+		if p.After != 0 && len(out[id].Items) == 0 {
+			unseen = append(unseen, id)
+		}
+	}
+	if len(unseen) == 0 {
+		return out, nil
+	}
+	var counts []struct {
+		Parent int64 `gorm:"column:parent_"`
+		Total  int64 `gorm:"column:total_"`
+	}
+	err = q.Session(&gorm.Session{}).Select(parent+" AS parent_, COUNT(*) AS total_").Where(parent+" IN ?", unseen).Group(parent).Scan(&counts).Error
+	for _, c := range counts {
+		out[c.Parent].Total = c.Total
+	}
+	return out, err
+}
+
+// EnrollmentsByAgreements is Enrollments of each agreement, for a list of agreements.
+func (s *Store) EnrollmentsByAgreements(ctx context.Context, c Caller, agreementIDs []int64, p Page) (map[int64]*List[Enrollment], error) {
+	return listsByParent[Enrollment](ctx, s, c.scope(s.ctx(ctx).Model(&Enrollment{})), "agreement_id", agreementIDs, p)
+}
+
+// EnrollmentsByAccounts is Enrollments of each account, for a list of accounts.
+func (s *Store) EnrollmentsByAccounts(ctx context.Context, c Caller, accountIDs []int64, p Page) (map[int64]*List[Enrollment], error) {
+	return listsByParent[Enrollment](ctx, s, c.scope(s.ctx(ctx).Model(&Enrollment{})), "account_id", accountIDs, p)
+}
+
+// AgreementsByCustomers is Agreements of each customer, for a list of customers.
+func (s *Store) AgreementsByCustomers(ctx context.Context, c Caller, customerIDs []int64, p Page) (map[int64]*List[Agreement], error) {
+	return listsByParent[Agreement](ctx, s, c.scope(s.ctx(ctx).Model(&Agreement{})), "customer_id", customerIDs, p)
+}
+
+// AccountsByCustomers is Accounts of each customer, for a list of customers.
+func (s *Store) AccountsByCustomers(ctx context.Context, c Caller, customerIDs []int64, p Page) (map[int64]*List[Account], error) {
+	return listsByParent[Account](ctx, s, c.scope(s.ctx(ctx).Model(&Account{})), "customer_id", customerIDs, p)
+}
+
+// AccountUsersByAccounts is AccountUsers of each account, for a list of accounts.
+func (s *Store) AccountUsersByAccounts(ctx context.Context, c Caller, accountIDs []int64, p Page) (map[int64]*List[AccountUser], error) {
+	return listsByParent[AccountUser](ctx, s, c.scope(s.ctx(ctx).Model(&AccountUser{})), "account_id", accountIDs, p)
+}
+
+// ActivationEmailsByEnrollments is ActivationEmails of each enrollment, for a list of enrollments.
+func (s *Store) ActivationEmailsByEnrollments(ctx context.Context, c Caller, enrollmentIDs []int64, p Page) (map[int64]*List[ActivationEmail], error) {
+	return listsByParent[ActivationEmail](ctx, s, c.scope(s.ctx(ctx).Model(&ActivationEmail{})), "enrollment_id", enrollmentIDs, p)
+}
+
+// SubscriptionsByEnrollments is Subscriptions of each enrollment as of asOf, for a list of
+// enrollments: the pages in one statement, the quantities of all their subscriptions in one more.
+func (s *Store) SubscriptionsByEnrollments(ctx context.Context, c Caller, enrollmentIDs []int64, asOf time.Time, p Page) (map[int64]*List[SubscriptionView], error) {
+	enrollmentIDs = unique(enrollmentIDs)
+	pages, err := listsByParent[Subscription](ctx, s, c.scope(s.ctx(ctx).Model(&Subscription{})), "enrollment_id", enrollmentIDs, p)
+	if err != nil {
+		return nil, err
+	}
+	var all []Subscription
+	for _, id := range enrollmentIDs {
+		all = append(all, pages[id].Items...)
+	}
+	views, err := s.viewsAsOf(ctx, all, asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*List[SubscriptionView], len(pages))
+	i := 0
+	for _, id := range enrollmentIDs {
+		l := pages[id]
+		out[id] = &List[SubscriptionView]{Items: views[i : i+len(l.Items)], HasNext: l.HasNext, Total: l.Total}
+		i += len(l.Items)
+	}
+	return out, nil
+}
+
+// unique drops repeated ids, keeping the first of each.
+func unique(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
