@@ -136,8 +136,14 @@ type response struct {
 // do POSTs a GraphQL document with a key ("" for none).
 func (e *env) do(key, query string, vars map[string]any) *response {
 	e.t.Helper()
+	return e.doCtx(context.Background(), key, query, vars)
+}
+
+// doCtx is do with the request's context (a statement counter, for one).
+func (e *env) doCtx(ctx context.Context, key, query string, vars map[string]any) *response {
+	e.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
