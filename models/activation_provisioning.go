@@ -99,8 +99,13 @@ func (s *Store) agreementAccount(ctx context.Context, e *Enrollment) (*int64, er
 	return licensing.AgreementAccount(holdings), nil
 }
 
-// associate puts an enrollment onto an account.
+// associate puts an enrollment onto an account. It writes the enrollment's revision too
+// (guard): a second association decided on another cluster node from the same row then fails
+// certification even when it would write the same values.
 func (s *Store) associate(ctx context.Context, e *Enrollment, accountID int64, cause licensing.AssociationCause, now time.Time) error {
+	if err := s.guard(ctx, guardEnrollment, e.ID); err != nil {
+		return err
+	}
 	e.AccountID, e.AssociatedAt, e.AssociationCause = &accountID, &now, cause
 	upd := map[string]any{"account_id": accountID, "associated_at": now, "association_cause": cause, "renewal_needs_activation": false}
 	if !cause.Automatic() {

@@ -95,12 +95,13 @@ func earlierWithKey[T any](ctx context.Context, s *Store, resellerID int64, key,
 	return &first, nil
 }
 
-// insertOnce inserts a row keyed by an idempotency key; a duplicate means a concurrent call with
-// the key committed first, so the transaction runs again and finds its row (earlierWithKey).
+// insertOnce inserts a row that a unique key keeps single (an idempotency key, a grant); a
+// duplicate means a concurrent call committed first, here or on another cluster node, so the
+// transaction runs again and finds its row (earlierWithKey, holdsReservationPermission).
 func (s *Store) insertOnce(ctx context.Context, row any) error {
 	err := s.ctx(ctx).Create(row).Error
 	if err != nil && isDuplicate(err) {
-		return fmt.Errorf("%w: idempotency key used concurrently", errRetry)
+		return fmt.Errorf("%w: unique key taken concurrently", errRetry)
 	}
 	return err
 }
@@ -190,6 +191,9 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		var e *Enrollment
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", o.EnrollmentID).Take(&e).Error; err != nil {
 			return notFound(err)
+		}
+		if err := tx.guard(ctx, guardEnrollment, e.ID); err != nil { // the lock holds on one cluster node only
+			return err
 		}
 		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
 		if err != nil {

@@ -176,7 +176,9 @@ func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollme
 		if held, err := tx.holdsReservationPermission(ctx, e, osm); err != nil || held {
 			return err // granting twice keeps the first grant
 		}
-		return tx.ctx(ctx).Create(&ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now}).Error
+		// The unique key decides between concurrent grants (the enrollment lock holds on one
+		// cluster node only): the loser runs again and finds the first grant.
+		return tx.insertOnce(ctx, &ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now})
 	})
 	return orNil(e, wrap("set reservation permission", err))
 }
