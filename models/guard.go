@@ -16,7 +16,7 @@ import (
 // two nodes, the second to commit then fails certification (1213), and InTx runs it again,
 // reading what the first wrote. On one server the UPDATE takes the row lock as well.
 
-// guarded names the tables with a revision column (migration 0010).
+// guarded names the tables with a revision column (migration 0011).
 type guarded string
 
 const (
