@@ -162,6 +162,10 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err := ps.Err(); err != nil {
 			return err
 		}
+		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID) // removing users may resolve one
+		if err != nil {
+			return err
+		}
 		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
 		if err != nil {
 			return err
@@ -188,7 +192,7 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 			return err
 		}
 		out.Changed, out.Unchanged = nonNil(gone), unchanged(names, gone)
-		return nil
+		return conflicts.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("remove licenses", err)
@@ -205,12 +209,16 @@ type DeletedUser struct {
 }
 
 // DeleteAccountUser deletes a user of an account with all their assignments, in one
-// transaction: deleting a user frees their licenses (R-LIC-5). Unknown account: NOT_FOUND
-// on ["accountId"]; unknown user: NOT_FOUND on ["user"].
-func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string) (*DeletedUser, error) {
+// transaction: deleting a user frees their licenses (R-LIC-5), which may resolve conflicts as of
+// now. Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["user"].
+func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string, now time.Time) (*DeletedUser, error) {
 	var out *DeletedUser
 	err := s.InTx(ctx, func(tx *Store) error {
 		a, err := tx.lockAccount(ctx, c, accountID)
+		if err != nil {
+			return err
+		}
+		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID)
 		if err != nil {
 			return err
 		}
@@ -238,7 +246,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 			return err
 		}
 		out = &DeletedUser{User: u, FreedSKUs: nonNil(skus)}
-		return nil
+		return conflicts.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("delete account user", err)

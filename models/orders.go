@@ -70,8 +70,10 @@ func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraf
 		if o, err = earlierWithKey(ctx, tx, e.ResellerID, d.IdempotencyKey, fingerprint, func(o *Order) string { return o.Fingerprint }); o != nil || err != nil {
 			return err
 		}
-		o, err = tx.placeOrder(ctx, c, e, d, fingerprint, now)
-		return err
+		if o, err = tx.placeOrder(ctx, c, e, d, fingerprint, now); err != nil {
+			return err
+		}
+		return tx.recordOrder(ctx, TopicOrderCreated, o, now)
 	})
 	return orNil(o, wrap("create order", err))
 }
@@ -195,6 +197,11 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		if err := tx.guard(ctx, guardEnrollment, e.ID); err != nil { // the lock holds on one cluster node only
 			return err
 		}
+		// Licenses added on an account may resolve its conflicts (R-LIC-2).
+		conflicts, err := tx.watchConflicts(ctx, e.ResellerID, now, e.AccountID)
+		if err != nil {
+			return err
+		}
 		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
 		if err != nil {
 			return err
@@ -212,6 +219,13 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		if err := tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "processed_at": now}).Error; err != nil {
 			return err
 		}
+		if err := tx.recordOrder(ctx, TopicOrderProcessed, o, now); err != nil {
+			return err
+		}
+		// Recorded before afterOrderProcessed: an association there records its own.
+		if err := conflicts.record(ctx, tx); err != nil {
+			return err
+		}
 		return tx.afterOrderProcessed(ctx, e, a, o, lines, now)
 	})
 	return orNil(o, wrap("process order", err))
@@ -224,7 +238,10 @@ func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Ti
 			return err
 		}
 		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
-		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
+		if err := tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.recordOrder(ctx, TopicOrderCancelled, o, now)
 	})
 }
 

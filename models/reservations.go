@@ -120,6 +120,10 @@ func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, d licensin
 	if err := problem(licensing.MayReserve(actor)); err != nil {
 		return nil, err
 	}
+	conflicts, err := s.watchConflicts(ctx, e.ResellerID, now, e.AccountID) // licenses added at once may resolve one
+	if err != nil {
+		return nil, err
+	}
 	sub, err := s.lockEnrollmentSubscription(ctx, e, a.Program, d.SKU, now)
 	if err != nil {
 		return nil, err
@@ -130,7 +134,10 @@ func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, d licensin
 	if err := s.insertOnce(ctx, &res); err != nil {
 		return nil, err
 	}
-	return &res, s.changeQuantity(ctx, sub, d.Quantity, CauseReservation, nil, &res.ID, now)
+	if err := s.changeQuantity(ctx, sub, d.Quantity, CauseReservation, nil, &res.ID, now); err != nil {
+		return nil, err
+	}
+	return &res, conflicts.record(ctx, s)
 }
 
 // holdsReservationPermission tells whether email holds MANAGE_RESERVATIONS on the enrollment.
