@@ -54,6 +54,8 @@ const (
 	ActivationReasonCodeEmailOverdue ActivationReasonCode = "EMAIL_OVERDUE"
 	// The activation email was sent (R-ACT-1).
 	ActivationReasonCodeEmailSent ActivationReasonCode = "EMAIL_SENT"
+	// The recipient's mail server refused the activation email for good; update the subscription contact.
+	ActivationReasonCodeEmailBounced ActivationReasonCode = "EMAIL_BOUNCED"
 	// An email was already planned by an earlier order (R-ACT-1).
 	ActivationReasonCodeEmailAlreadyPlanned ActivationReasonCode = "EMAIL_ALREADY_PLANNED"
 	// Already on an account: later orders land there without email (R-ACT-3).
@@ -99,6 +101,7 @@ var AllActivationReasonCode = []ActivationReasonCode{
 	ActivationReasonCodeEmailPending,
 	ActivationReasonCodeEmailOverdue,
 	ActivationReasonCodeEmailSent,
+	ActivationReasonCodeEmailBounced,
 	ActivationReasonCodeEmailAlreadyPlanned,
 	ActivationReasonCodeAlreadyAssociated,
 	ActivationReasonCodeNoSubscriptionContact,

@@ -7,8 +7,9 @@ package clustertest
 
 import (
 	"fmt"
-	"os"
 	"testing"
+
+	"github.com/licensing-api/licensing-api/models"
 )
 
 const rounds = 10
@@ -33,6 +34,8 @@ func TestInvariants(t *testing.T) {
 			t.Run(name, func(t *testing.T) { fn(c.with(t), key) })
 		}
 		run("R-LIC-6_lowering_a_quantity_while_assigning_never_oversells", oversell)
+		run("R-LIC-6_two_quantities_of_one_pool_lowered_at_once_never_oversell", twoLowerings)
+		run("R-LIC-5_a_user_deleted_while_assigned_leaves_no_license_behind", deleteWhileAssigning)
 		run("R-ORD-2_one_order_per_idempotency_key", oneOrderPerKey)
 		run("one_subscription_per_SKU_and_orders_processed_once", oneSubscriptionPerSKU)
 		run("R-ACT-13_one_redemption_per_product_key", oneRedemptionPerKey)
@@ -40,17 +43,8 @@ func TestInvariants(t *testing.T) {
 		run("R-RES-1_one_reservation_per_key_processed_once", reservationsOnce)
 		run("R-RES-3_permission_granted_at_once_everywhere_is_one_grant", concurrentGrants)
 		run("R-RES-3_permission_granted_or_revoked_through_one_server_holds_on_the_others", permissionsAcrossServers)
+		run("webhook_endpoints_created_at_once_stay_within_the_cap", endpointCap)
 	})
-}
-
-// knownFailure skips a subtest that fails on the cluster named (every cluster for "") until the
-// write paths of issue 12 part 1 are changed; TEST_CLUSTER_KNOWN_FAILURES=run runs it anyway,
-// to measure or to check a fix.
-func knownFailure(t testing.TB, c *cluster, on, why string) {
-	t.Helper()
-	if (on == "" || c.name == on) && os.Getenv("TEST_CLUSTER_KNOWN_FAILURES") != "run" {
-		t.Skip("issue 12 part 1: " + why + " (TEST_CLUSTER_KNOWN_FAILURES=run runs it)")
-	}
 }
 
 // with is c for another (sub)test.
@@ -68,10 +62,9 @@ func domain(what string) string { return fmt.Sprintf("%s%d.example", what, next(
 func oversell(c *cluster, key string) {
 	t := c.t
 	// Lowering reads the assignments and writes the subscription; assigning reads the
-	// subscription and writes assignments and the pool counter: on two Galera nodes neither
-	// write touches a row the other wrote, so certification lets both commit (SELECT ... FOR
-	// UPDATE locks one node only). One MariaDB passes. The write paths are issue 12 part 1.
-	knownFailure(t, c, "galera", "lowering a quantity and assigning on two nodes both commit (oversold in 8 to 10 of 10 rounds)")
+	// subscription and writes assignments and the pool counter. SELECT ... FOR UPDATE on the
+	// account locks one node only, so both also write the account row (models.guard): on two
+	// Galera nodes the second to commit fails certification and runs again.
 	users := make([]string, 60)
 	violations := 0
 	outcomes := map[string]int{}
@@ -269,11 +262,8 @@ func reservationsOnce(c *cluster, key string) {
 // every call is answered (granting twice keeps the first grant, R-RES-3).
 func concurrentGrants(c *cluster, key string) {
 	t := c.t
-	// Two grants at once: both count no grant, both insert, the second hits the unique key and
-	// is answered INTERNAL_SERVER_ERROR (on one MariaDB too). The write path must treat the
-	// duplicate as "already granted"; it belongs to issue 12 part 1 (write paths, after the
-	// issue 9 refactor).
-	knownFailure(t, c, "", "concurrent grantReservationPermission answers INTERNAL_SERVER_ERROR on the unique key (count-then-insert in SetReservationPermission)")
+	// Two grants at once on two nodes: both count no grant and insert; the second fails
+	// certification or hits the unique key, runs again and finds the first grant.
 	for round := range rounds {
 		dom := domain("grant")
 		d := c.newDeal(key, "ENTERPRISE", dom)
@@ -308,6 +298,104 @@ func permissionsAcrossServers(c *cluster, key string) {
 		}
 		if n := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE enrollment_id = ?", dbID(t, d.enrollment)); n != 1 {
 			t.Errorf("round %d: %d reservations stored, want the one made while granted", round, n)
+		}
+	}
+}
+
+// twoLowerings: two subscriptions of one pool, 100 each with 120 users assigned, each lowered to
+// 50 through another server at once, without acceptConflict. Either alone leaves 150 licensed;
+// both leave 100 on 120 assigned (R-LIC-6). Each writes its own subscription row, so only the
+// account row both write (models.guard) makes the second fail certification on Galera.
+func twoLowerings(c *cluster, key string) {
+	t := c.t
+	users := make([]string, 120)
+	violations := 0
+	for round := range rounds {
+		dom := domain("low")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		acc := c.newAccount(key, d.customer, dom, len(users))
+		for i := range users {
+			users[i] = fmt.Sprintf("u%d@%s", i, dom)
+		}
+		subs := []string{
+			str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id"),
+			str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id"),
+		}
+		c.must(0, key, assignDoc, map[string]any{"a": acc, "u": users})
+		rs := allAtOnce(2, func(j int) result { return c.do(round+j, key, setQuantityDoc, map[string]any{"id": subs[j], "q": 50}) })
+		noFaults(t, "setSubscriptionQuantity", rs)
+		licensed := c.onEveryNode("SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE direct_account_id = ?", dbID(t, acc))
+		assigned := c.onEveryNode("SELECT COUNT(*) FROM license_assignments WHERE account_id = ?", dbID(t, acc))
+		if licensed < assigned {
+			violations++
+			t.Logf("round %d: %d assigned on %d licensed (%v)", round, assigned, licensed, tally(rs))
+		}
+		if ok := tally(rs)["ok"]; licensed != int64(200-50*ok) {
+			t.Errorf("round %d: %d lowerings answered ok, yet %d licensed", round, ok, licensed)
+		}
+	}
+	if violations > 0 {
+		t.Errorf("oversold in %d of %d rounds", violations, rounds)
+	}
+}
+
+// deleteWhileAssigning: a user deleted through one server while assigned a license through
+// another. Deleting first refuses the assignment (NOT_FOUND); assigning first frees the license
+// with the user (R-LIC-5). Never an assignment of a user that no longer exists, and the pool's
+// counter always equals its assignments.
+func deleteWhileAssigning(c *cluster, key string) {
+	t := c.t
+	for round := range rounds {
+		dom := domain("del")
+		d := c.newDeal(key, "ENTERPRISE", dom)
+		acc := c.newAccount(key, d.customer, dom, 2)
+		c.must(0, key, directDoc, map[string]any{"a": acc, "q": 10})
+		c.must(0, key, assignDoc, map[string]any{"a": acc, "u": []string{"u1@" + dom}})
+		rs := allAtOnce(2, func(j int) result {
+			if j == 0 {
+				return c.do(round, key, `mutation($a: ID!, $u: String!) { deleteAccountUser(input: {accountId: $a, userName: $u}) { freedSkus `+ue+` } }`,
+					map[string]any{"a": acc, "u": "u0@" + dom})
+			}
+			return c.do(round+1, key, assignDoc, map[string]any{"a": acc, "u": []string{"u0@" + dom, "u1@" + dom}})
+		})
+		noFaults(t, "deleteAccountUser and assignLicenses", rs)
+		a := dbID(t, acc)
+		orphans := c.onEveryNode(`SELECT COUNT(*) FROM license_assignments la LEFT JOIN account_users u ON u.id = la.user_id
+			WHERE la.account_id = ? AND u.id IS NULL`, a)
+		assigned := c.onEveryNode("SELECT COUNT(*) FROM license_assignments WHERE account_id = ?", a)
+		counted := c.onEveryNode("SELECT COALESCE(SUM(assigned), 0) FROM license_pools WHERE account_id = ?", a)
+		if orphans != 0 || assigned != counted {
+			t.Errorf("round %d: %d licenses of deleted users, %d assignments counted as %d (%v)", round, orphans, assigned, counted, tally(rs))
+		}
+	}
+}
+
+// endpointCap: a reseller with one endpoint short of the cap creates one more through every
+// server at once (twice each): one is created, the others are refused, never above the cap.
+func endpointCap(c *cluster, _ string) {
+	t := c.t
+	const create = `mutation($u: String!) { createWebhookEndpoint(input: {url: $u, topics: [ORDER_CREATED], description: "erp"}) { endpoint { id } ` + ue + ` } }`
+	for round := range rounds {
+		key := c.reseller(fmt.Sprint("Capped ", round))
+		for i := range models.MaxWebhookEndpoints - 1 {
+			c.must(0, key, create, map[string]any{"u": fmt.Sprintf("https://partner.example.com/hooks/%d", i)})
+		}
+		rs := allAtOnce(2*c.n(), func(j int) result {
+			return c.do(j, key, create, map[string]any{"u": fmt.Sprintf("https://partner.example.com/late/%d", j)})
+		})
+		noFaults(t, "createWebhookEndpoint", rs)
+		var id string
+		for _, r := range rs {
+			if r.kind() == "ok" {
+				id = str(r.data, "createWebhookEndpoint", "endpoint", "id")
+			}
+		}
+		if id == "" {
+			t.Fatalf("round %d: no endpoint created (%v)", round, tally(rs))
+		}
+		n := c.onEveryNode("SELECT COUNT(*) FROM webhook_endpoints WHERE reseller_id = (SELECT reseller_id FROM webhook_endpoints WHERE id = ?)", dbID(t, id))
+		if n != models.MaxWebhookEndpoints || tally(rs)["ok"] != 1 {
+			t.Errorf("round %d: %d endpoints stored, want %d (%v)", round, n, models.MaxWebhookEndpoints, tally(rs))
 		}
 	}
 }

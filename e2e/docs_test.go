@@ -5,7 +5,7 @@ package e2e
 
 const (
 	ueSel         = `userErrors { field code message }`
-	emailSel      = `recipient subject trigger scheduledAt dueBy sentAt`
+	emailSel      = `recipient subject trigger scheduledAt dueBy sentAt bouncedAt lastError`
 	productKeySel = `key sku { code } quantity redeemedAt redeemedAccount { id }`
 	orderSel      = `id number status purchaseDate usageStartDate idempotencyKey createdAt processedAt availableAt cancelledAt
 		enrollment { number } lines { sku { code } quantity } movesFromSubscription { id } productKeys { ` + productKeySel + ` }`
@@ -97,3 +97,6 @@ const (
 		edges { cursor node { reseller { id } customer { id } agreement { id } program enrollment { number } account { id } sku { code } family
 			licensed inGrace reservedNotBilled assigned available } } } }`
 )
+
+// Events (issue 13).
+const eventsDoc = `query($after: String) { events(first: 100, after: $after) { edges { node { topicName occurredAt data } cursor } pageInfo { endCursor hasNextPage } } }`

@@ -36,11 +36,12 @@ import (
 type smtpFault int
 
 const (
-	faultNone       smtpFault = iota
-	faultRcpt4xx              // 451 at RCPT TO: try again later
-	faultData5xx              // 554 after the whole message: refused
-	faultDrop                 // the connection is cut in the middle of DATA
-	faultRcptEchoes           // 550 quoting the recipient's address, as real servers do
+	faultNone        smtpFault = iota
+	faultRcpt4xx               // 451 at RCPT TO: try again later
+	faultData5xx               // 554 after the whole message: refused
+	faultDrop                  // the connection is cut in the middle of DATA
+	faultRcptEchoes            // 452 quoting the recipient's address, as real servers do: try again later
+	faultRcptUnknown           // 550 5.1.1 quoting the address: no such mailbox, refused for good
 )
 
 // received is one message the server accepted.
@@ -155,7 +156,9 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	case faultRcpt4xx:
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
 	case faultRcptEchoes:
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: mailbox full"}
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "<" + to + ">: Recipient address rejected: mailbox full"}
+	case faultRcptUnknown:
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: User unknown in virtual mailbox table"}
 	}
 	ss.to = append(ss.to, to)
 	return nil

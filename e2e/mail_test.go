@@ -361,7 +361,7 @@ func TestActivationEmailLogsNoSecrets(t *testing.T) {
 
 		smtpD := e.mailDispatcher(e.Store, smtpSender(t, srv), logs)
 		smtpD.Batch = 1
-		e.dispatchAt(t, smtpD, t0)                  // E-1: 550 quoting the address
+		e.dispatchAt(t, smtpD, t0)                  // E-1: 452 quoting the address
 		e.dispatchAt(t, smtpD, t0.Add(time.Second)) // E-2: 554
 		e.dispatchAt(t, smtpD, t0.Add(time.Hour))   // E-1 accepted
 		e.dispatchAt(t, smtpD, t0.Add(time.Hour))   // E-2 accepted

@@ -1006,6 +1006,14 @@ type ActivationEmail {
   while the activation link is expired, R-ACT-8).
   """
   sentAt: DateTime
+  """
+  When the recipient's mail server refused it for good (a permanent answer such as "no such mailbox");
+  null otherwise. A bounced email is never retried: update the subscription contact (a new email goes to
+  the new contact) or resend it once the mailbox works.
+  """
+  bouncedAt: DateTime
+  "Why the last attempt failed or the email bounced, as the mail server said (addresses and links removed; at most 500 characters); null when none failed."
+  lastError: String
 }
 
 "The one state of an enrollment's activation (R-ACT-12)."
@@ -1060,6 +1068,8 @@ enum ActivationReasonCode {
   EMAIL_OVERDUE
   "The activation email was sent (R-ACT-1)."
   EMAIL_SENT
+  "The recipient's mail server refused the activation email for good; update the subscription contact."
+  EMAIL_BOUNCED
   "An email was already planned by an earlier order (R-ACT-1)."
   EMAIL_ALREADY_PLANNED
   "Already on an account: later orders land there without email (R-ACT-3)."
@@ -3133,6 +3143,10 @@ func (ec *executionContext) childFields_ActivationEmail(ctx context.Context, fie
 		return ec.fieldContext_ActivationEmail_dueBy(ctx, field)
 	case "sentAt":
 		return ec.fieldContext_ActivationEmail_sentAt(ctx, field)
+	case "bouncedAt":
+		return ec.fieldContext_ActivationEmail_bouncedAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ActivationEmail_lastError(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationEmail", field.Name)
 }
@@ -7123,6 +7137,52 @@ func (ec *executionContext) _ActivationEmail_sentAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ActivationEmail_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationEmail_bouncedAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_bouncedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BouncedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_bouncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivationEmail_lastError(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationEmail_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationEmail_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationEmail", field, false, false, "String")
 }
 
 func (ec *executionContext) _ActivationEmailConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ActivationEmailConnection) (ret graphql.Marshaler) {
@@ -23458,6 +23518,16 @@ func (ec *executionContext) _ActivationEmail(ctx context.Context, sel ast.Select
 			}
 		case "sentAt":
 			out.Values[i] = ec._ActivationEmail_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bouncedAt":
+			out.Values[i] = ec._ActivationEmail_bouncedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ActivationEmail_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

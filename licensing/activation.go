@@ -67,6 +67,7 @@ const (
 	ReasonEmailPending              ReasonCode = "EMAIL_PENDING"         // R-ACT-1/4, within 48h
 	ReasonEmailOverdue              ReasonCode = "EMAIL_OVERDUE"         // R-ACT-4, 48h passed
 	ReasonEmailSent                 ReasonCode = "EMAIL_SENT"            // R-ACT-1/7/9
+	ReasonEmailBounced              ReasonCode = "EMAIL_BOUNCED"         // refused for good by the recipient's server
 	ReasonEmailAlreadyPlanned       ReasonCode = "EMAIL_ALREADY_PLANNED" // R-ACT-1: not the first order
 	ReasonAlreadyAssociated         ReasonCode = "ALREADY_ASSOCIATED"    // R-ACT-3 (email planning)
 	ReasonNoSubscriptionContact     ReasonCode = "NO_SUBSCRIPTION_CONTACT"
@@ -169,6 +170,10 @@ type ActivationEmail struct {
 	Trigger     EmailTrigger
 	ScheduledAt time.Time
 	SentAt      *time.Time // nil while only scheduled
+	// BouncedAt: the recipient's mail server refused it for good (never retried); BounceReason
+	// is its answer, addresses and links removed.
+	BouncedAt    *time.Time
+	BounceReason string
 }
 
 func ptr[T any](v T) *T { return &v }

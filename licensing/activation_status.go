@@ -147,11 +147,15 @@ func (b *statusBuilder) activationPath() {
 		return
 	}
 	blocked := true
+	bounced := latestEmailBounced(f.Emails, asOf)
 	switch {
 	case NoSubscriptionContact(f.OSMEmail):
 		b.add(ReasonNoSubscriptionContact, ActionUpdateSubscriptionContact, nil, "The enrollment has no Online Services Manager, so no activation email can be sent; update the subscription contact.")
 	case ConsumerEmail(f.OSMEmail):
 		b.add(ReasonConsumerEmail, ActionUpdateSubscriptionContact, nil, "Activation emails are not sent to consumer outlook.com addresses such as %s; update the subscription contact to a work address.", f.OSMEmail)
+	case bounced != nil:
+		b.add(ReasonEmailBounced, ActionUpdateSubscriptionContact, nil, "The activation email to %s was refused for good by the recipient's mail server on %s (%s); update the subscription contact to an address that receives mail, or resend the email once the mailbox works.",
+			bounced.Recipient, formatInstant(*bounced.BouncedAt), bounced.BounceReason)
 	default:
 		blocked = false
 	}
@@ -257,6 +261,21 @@ func latestSentEmail(es []ActivationEmail, asOf time.Time) *ActivationEmail {
 		}
 	}
 	return best
+}
+
+// latestEmailBounced is the latest email due by asOf (the last recorded: a contact update or a
+// resend makes a new one) when its recipient's server had refused it for good by then.
+func latestEmailBounced(es []ActivationEmail, asOf time.Time) *ActivationEmail {
+	var last *ActivationEmail
+	for i := range es {
+		if !asOf.Before(es[i].ScheduledAt) {
+			last = &es[i]
+		}
+	}
+	if last == nil || last.BouncedAt == nil || asOf.Before(*last.BouncedAt) {
+		return nil
+	}
+	return last
 }
 
 // nextScheduledEmail is the next instant after asOf an email is (or was) due to go out:

@@ -115,6 +115,22 @@ func TestActivationStatusReasons(t *testing.T) {
 			f.Lines[0].Countries = []string{"US", "CA"}
 		}), within, ActivationActivated,
 			[]wantReason{{ReasonActivated, ActionAssignLicenses, ""}, {ReasonSKUNotAvailableInCountry, ActionContactReseller, ""}}},
+		{"R-ACT-12_a_bounced_email_blocks_until_the_contact_is_fixed", mod(func(f *ActivationFacts) {
+			f.Emails = []ActivationEmail{{Recipient: "alice@contoso.com", Trigger: EmailTriggerFirstOrder, ScheduledAt: instant(t, "2025-02-01T00:00:00Z"),
+				BouncedAt: instantPtr(t, "2025-02-01T06:00:00Z"), BounceReason: "550 5.1.1 User unknown"}}
+		}), within, ActivationBlocked,
+			[]wantReason{{ReasonEmailBounced, ActionUpdateSubscriptionContact, ""}}},
+		{"R-ACT-12_before_the_bounce_the_email_is_pending", mod(func(f *ActivationFacts) {
+			f.Emails = []ActivationEmail{{Recipient: "alice@contoso.com", Trigger: EmailTriggerFirstOrder, ScheduledAt: instant(t, "2025-02-01T00:00:00Z"),
+				BouncedAt: instantPtr(t, "2025-02-02T06:00:00Z")}}
+		}), within, ActivationAwaitingEmail,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}}},
+		{"R-ACT-7_a_new_contact's_email_after_a_bounce_is_pending_again", mod(func(f *ActivationFacts) {
+			f.Emails = []ActivationEmail{
+				{Recipient: "alice@contoso.com", Trigger: EmailTriggerFirstOrder, ScheduledAt: instant(t, "2025-02-01T00:00:00Z"), BouncedAt: instantPtr(t, "2025-02-01T06:00:00Z")},
+				{Recipient: "bob@contoso.com", Trigger: EmailTriggerContactUpdated, ScheduledAt: instant(t, "2025-02-01T12:00:00Z")}}
+		}), within, ActivationAwaitingEmail,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T12:00:00Z"}}},
 		{"R-ACT-12_incompatible_skus_block_bound_account", mod(func(f *ActivationFacts) {
 			f.Account = &ActivationAccount{ID: 12, Country: "US", SKUs: []string{"BUSINESS_PREMIUM"}}
 			f.Lines[0].IncompatibleSKUs = []string{"BUSINESS_PREMIUM"}

@@ -6,6 +6,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -29,9 +30,23 @@ type Message struct {
 	Date             time.Time
 }
 
-// Sender delivers a message. A nil error means the mail server accepted it.
+// Sender delivers a message. A nil error means the mail server accepted it; a
+// *PermanentError that it refused the message for good, so that it is not retried.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// PermanentError is a refusal that another attempt cannot change: the recipient's server
+// answered that the mailbox does not exist or takes no mail (an SMTP 5xx to RCPT TO).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent tells whether err, or an error it wraps, is a PermanentError.
+func Permanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
 }
 
 // Defaults of a Dispatcher's zero fields.
@@ -64,7 +79,8 @@ type Dispatcher struct {
 	// Jitter returns a number in [0, 1); nil means math/rand/v2.
 	Jitter func() float64
 	// Counted, when set, hears each email claimed ("due") and its outcome ("sent", accepted by
-	// the mail server, or "failed", released for a retry): the metrics.
+	// the mail server, "failed", released for a retry, or "bounced", refused for good and
+	// parked): the metrics.
 	Counted func(event string)
 }
 
@@ -88,13 +104,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		d.count("due")
-		ok, err := d.deliver(ctx, due[0])
-		if ok {
+		outcome, err := d.deliver(ctx, due[0])
+		if outcome == "sent" {
 			sent++
-			d.count("sent")
-		} else {
-			d.count("failed")
 		}
+		d.count(outcome)
 		if err != nil {
 			return sent, err
 		}
@@ -102,8 +116,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-// deliver sends one claimed email and records the outcome; ok means the server accepted it.
-func (d *Dispatcher) deliver(ctx context.Context, m models.DueEmail) (ok bool, err error) {
+// deliver sends one claimed email and records the outcome: "sent" (the server accepted it),
+// "bounced" (refused for good: parked, never retried) or "failed" (released for a retry).
+func (d *Dispatcher) deliver(ctx context.Context, m models.DueEmail) (outcome string, err error) {
 	link := d.BaseURL + "?token=" + url.QueryEscape(m.Token)
 	attrs := []any{"enrollment", m.EnrollmentNumber, "recipient_domain", recipientDomain(m.Recipient), "trigger", string(m.EmailTrigger), "attempt", m.Attempts}
 	msg, err := Compose(m, link, d.Now().UTC())
@@ -116,20 +131,24 @@ func (d *Dispatcher) deliver(ctx context.Context, m models.DueEmail) (ok bool, e
 	defer cancel()
 	if err != nil {
 		why := Redact(err.Error(), msg)
+		if Permanent(err) && m.ClaimID != nil {
+			d.Log.WarnContext(ctx, "activation email refused for good; parked until the subscription contact is fixed", append(attrs, "err", why)...)
+			return "bounced", d.Store.MarkEmailBounced(rec, m.ID, *m.ClaimID, d.Now().UTC(), why)
+		}
 		next := d.Now().UTC().Add(d.backoff(m.Attempts))
 		d.Log.WarnContext(ctx, "activation email not delivered; will retry", append(attrs, "next_attempt", next, "err", why)...)
 		if m.ClaimID == nil {
-			return false, nil
+			return "failed", nil
 		}
-		return false, d.Store.ReleaseEmail(rec, m.ID, *m.ClaimID, next, why)
+		return "failed", d.Store.ReleaseEmail(rec, m.ID, *m.ClaimID, next, why)
 	}
 	if err := d.Store.MarkEmailSent(rec, m.ID, d.Now().UTC()); err != nil {
 		// Accepted but not recorded: the lease runs out and the email goes again.
 		d.Log.ErrorContext(ctx, "activation email accepted but not marked sent; it will be sent again", append(attrs, "err", Redact(err.Error(), msg))...)
-		return true, err
+		return "sent", err
 	}
 	d.Log.InfoContext(ctx, "activation email sent", attrs...)
-	return true, nil
+	return "sent", nil
 }
 
 func (d *Dispatcher) lease() time.Duration {

@@ -173,7 +173,10 @@ func (s *SMTPSender) client() (*gomail.Client, error) {
 	return c, nil
 }
 
-// Send delivers m; nil means the server accepted it (250 after DATA).
+// Send delivers m; nil means the server accepted it (250 after DATA). A permanent refusal of
+// the recipient (a 5xx answer to RCPT TO: no such mailbox, a domain that takes no mail) is a
+// *PermanentError; everything else (4xx, a refusal of the message itself, a broken connection,
+// our own sender or login refused) is worth a retry.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg, err := m.mime(s.cfg.From)
 	if err != nil {
@@ -183,7 +186,12 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	return c.DialAndSendWithContext(ctx, msg)
+	err = c.DialAndSendWithContext(ctx, msg)
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.Reason == gomail.ErrSMTPRcptTo && !se.IsTemp() && se.ErrorCode() >= 500 {
+		return &PermanentError{Err: err}
+	}
+	return err
 }
 
 // mime builds the multipart/alternative message: text, then HTML.

@@ -31,8 +31,10 @@ type ActivationEmail struct {
 	ClaimedUntil  *time.Time
 	ClaimID       *int64
 	Attempts      int
-	NextAttemptAt *time.Time // nil: waits for support to re-enable an expired link (R-ACT-8)
+	NextAttemptAt *time.Time // nil: waits for support to re-enable an expired link (R-ACT-8), or bounced
 	LastError     string
+	// BouncedAt: the mail server refused it for good (MarkEmailBounced); it is never retried.
+	BouncedAt *time.Time
 }
 
 func (s *Store) recordEmail(ctx context.Context, e *Enrollment, to, subject string, trigger licensing.EmailTrigger, at, dueBy, now time.Time) error {
@@ -165,23 +167,37 @@ func (s *Store) ClaimDueEmails(ctx context.Context, now time.Time, lease time.Du
 		return nil, errors.New("claim activation emails: lease and limit must be positive")
 	}
 	now = now.UTC() // SQLite compares instants as text: one zone for all
-	var ids []int64
-	if err := s.ctx(ctx).Model(&ActivationEmail{}).Where(emailDue, now, now, now).Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
-		return nil, wrap("claim due emails", err)
-	}
 	var out []DueEmail
-	for _, id := range ids {
-		var d *DueEmail
-		err := s.InTx(ctx, func(tx *Store) error {
-			var err error
-			d, err = tx.claimEmail(ctx, id, now, lease)
-			return err
-		})
-		if err != nil {
-			return out, err
+	tried := map[int64]bool{}
+	// A candidate that yields no claim (dropped, held, or taken by another dispatcher) no longer
+	// matches emailDue, so the next look finds the emails after it; tried ends the loop should
+	// one still match.
+	for len(out) < limit {
+		var ids []int64
+		if err := s.ctx(ctx).Model(&ActivationEmail{}).Where(emailDue, now, now, now).Order("next_attempt_at, id").Limit(limit-len(out)).Pluck("id", &ids).Error; err != nil {
+			return out, wrap("claim due emails", err)
 		}
-		if d != nil {
-			out = append(out, *d)
+		fresh := 0
+		for _, id := range ids {
+			if tried[id] {
+				continue
+			}
+			tried[id], fresh = true, fresh+1
+			var d *DueEmail
+			err := s.InTx(ctx, func(tx *Store) error {
+				var err error
+				d, err = tx.claimEmail(ctx, id, now, lease)
+				return err
+			})
+			if err != nil {
+				return out, err
+			}
+			if d != nil {
+				out = append(out, *d)
+			}
+		}
+		if fresh == 0 {
+			break
 		}
 	}
 	return out, nil
@@ -242,12 +258,53 @@ func (s *Store) claimEmail(ctx context.Context, id int64, now time.Time, lease t
 }
 
 // MarkEmailSent records that the mail server accepted a claimed email at now (R-ACT-1) and
-// ends the lease. A server's acceptance is a fact whoever holds the lease now, so the write
-// is guarded only by the email still being unsent; a second acceptance changes nothing.
+// ends the lease, with activation_email.sent in the same transaction. A server's acceptance
+// is a fact whoever holds the lease now, so the write is guarded only by the email still being
+// unsent; a second acceptance changes nothing and records no event.
 func (s *Store) MarkEmailSent(ctx context.Context, id int64, now time.Time) error {
 	now = now.UTC()
-	return wrap("mark activation email sent", s.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
-		Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""}).Error)
+	return wrap("mark activation email sent", s.InTx(ctx, func(tx *Store) error {
+		res := tx.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND sent_at IS NULL", id).
+			Updates(map[string]any{"sent_at": now, "claimed_until": nil, "claim_id": nil, "last_error": ""})
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		return tx.recordEmailEvent(ctx, TopicActivationEmailSent, id, "", now)
+	}))
+}
+
+// MarkEmailBounced parks a claimed email the mail server refused for good (a permanent 5xx
+// answer to its recipient): it is never claimed again (no next attempt, bouncedAt now, why
+// kept as ReleaseEmail keeps it), activationStatus says the contact must be fixed, and
+// activation_email.bounced is recorded, all in one transaction. A new contact
+// (UpdateSubscriptionContact) or a resend makes a new email. Only the claim's own lease is
+// parked, as in ReleaseEmail.
+func (s *Store) MarkEmailBounced(ctx context.Context, id, claimID int64, now time.Time, why string) error {
+	now = now.UTC()
+	if r := []rune(why); len(r) > MaxEmailError {
+		why = string(r[:MaxEmailError])
+	}
+	return wrap("mark activation email bounced", s.InTx(ctx, func(tx *Store) error {
+		res := tx.ctx(ctx).Model(&ActivationEmail{}).Where("id = ? AND claim_id = ? AND sent_at IS NULL", id, claimID).
+			Updates(map[string]any{"claimed_until": nil, "claim_id": nil, "next_attempt_at": nil, "bounced_at": now, "last_error": why})
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		return tx.recordEmailEvent(ctx, TopicActivationEmailBounced, id, why, now)
+	}))
+}
+
+// recordEmailEvent records activation_email.sent or .bounced for an email as now stored.
+func (s *Store) recordEmailEvent(ctx context.Context, topic Topic, id int64, reason string, at time.Time) error {
+	var m ActivationEmail
+	if err := s.ctx(ctx).Where("id = ?", id).Take(&m).Error; err != nil {
+		return err
+	}
+	number, err := s.enrollmentNumber(ctx, m.ResellerID, m.EnrollmentID)
+	if err != nil {
+		return err
+	}
+	return s.RecordEvent(ctx, Event{ResellerID: m.ResellerID, Topic: topic, OccurredAt: at, Data: NewActivationEmailData(&m, number, reason)})
 }
 
 // ReleaseEmail ends the lease of a claim whose send failed: the email is claimed again from

@@ -53,8 +53,9 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 		if err := tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error; err != nil {
 			return err
 		}
-		// The emails held back because the link had expired go now (licensing.DispatchFor).
-		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL", e.ResellerID, e.ID).
+		// The emails held back because the link had expired go now (licensing.DispatchFor);
+		// bounced ones stay parked: their recipient refused them for good.
+		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL AND bounced_at IS NULL", e.ResellerID, e.ID).
 			Updates(map[string]any{"next_attempt_at": now, "last_error": ""}).Error
 	})
 	return orNil(e, wrap("reenable activation link", err))

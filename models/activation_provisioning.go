@@ -99,15 +99,32 @@ func (s *Store) agreementAccount(ctx context.Context, e *Enrollment) (*int64, er
 	return licensing.AgreementAccount(holdings), nil
 }
 
-// associate puts an enrollment onto an account.
+// associate puts an enrollment onto an account: every association passes here (a link, a
+// product key, a support remap, automatically), so here it writes the enrollment's revision
+// (guard: a second association decided on another cluster node from the same row then fails
+// certification even when it would write the same values) and records enrollment.activated or
+// .provisioned, and the conflicts its licenses resolve on the new account or open on the old.
 func (s *Store) associate(ctx context.Context, e *Enrollment, accountID int64, cause licensing.AssociationCause, now time.Time) error {
+	if err := s.guard(ctx, guardEnrollment, e.ID); err != nil {
+		return err
+	}
+	conflicts, err := s.watchConflicts(ctx, e.ResellerID, now, e.AccountID, &accountID)
+	if err != nil {
+		return err
+	}
 	e.AccountID, e.AssociatedAt, e.AssociationCause = &accountID, &now, cause
 	upd := map[string]any{"account_id": accountID, "associated_at": now, "association_cause": cause, "renewal_needs_activation": false}
 	if !cause.Automatic() {
 		e.LastActivatedAt = &now
 		upd["last_activated_at"] = now
 	}
-	return s.ctx(ctx).Model(e).Updates(upd).Error
+	if err := s.ctx(ctx).Model(e).Updates(upd).Error; err != nil {
+		return err
+	}
+	if err := s.recordAssociation(ctx, e, now); err != nil {
+		return err
+	}
+	return conflicts.record(ctx, s)
 }
 
 // afterOrderProcessed runs, in ProcessOrder's transaction, what processing triggers: the
@@ -284,7 +301,10 @@ func (s *Store) RedeemProductKey(ctx context.Context, c Caller, key string, acco
 			}
 		}
 		k.RedeemedAt, k.RedeemedAccountID = &now, &accountID
-		return tx.ctx(ctx).Model(&k).Updates(map[string]any{"redeemed_at": now, "redeemed_account_id": accountID}).Error
+		if err := tx.ctx(ctx).Model(&k).Updates(map[string]any{"redeemed_at": now, "redeemed_account_id": accountID}).Error; err != nil {
+			return err
+		}
+		return tx.RecordEvent(ctx, Event{ResellerID: k.ResellerID, Topic: TopicProductKeyRedeemed, OccurredAt: now, Data: NewProductKeyData(&k, e.Number)})
 	})
 	if err != nil {
 		return nil, wrap("redeem product key", err)

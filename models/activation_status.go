@@ -121,7 +121,8 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		return f, err
 	}
 	for _, m := range emails {
-		f.Emails = append(f.Emails, licensing.ActivationEmail{Recipient: m.Recipient, Trigger: m.EmailTrigger, ScheduledAt: m.ScheduledAt, SentAt: m.SentAt})
+		f.Emails = append(f.Emails, licensing.ActivationEmail{Recipient: m.Recipient, Trigger: m.EmailTrigger, ScheduledAt: m.ScheduledAt, SentAt: m.SentAt,
+			BouncedAt: m.BouncedAt, BounceReason: m.LastError})
 	}
 	if f.Lines, err = s.enrollmentLines(ctx, e, asOf); err != nil {
 		return f, err

@@ -87,8 +87,9 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 	sku = strings.TrimSpace(sku)
 	var out *AssignmentResult
 	err := s.InTx(ctx, func(tx *Store) error {
-		// Locking the account row serializes every assignment change of the account, so the
-		// count below cannot be overtaken between the check and the insert (R-LIC-1).
+		// Locking and writing the account row serializes every assignment change of the account,
+		// on one server and across cluster nodes, so the count below cannot be overtaken between
+		// the check and the insert (R-LIC-1), nor the quantity by a lowering (R-LIC-6).
 		a, users, err := tx.lockPoolAndUsers(ctx, c, accountID, sku, userNames)
 		if err != nil {
 			return err
@@ -118,7 +119,11 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 			rows[i] = LicenseAssignment{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, UserID: ids[name], SKU: sku, AssignedAt: now}
 		}
 		if len(rows) > 0 {
-			if err := tx.ctx(ctx).CreateInBatches(rows, 500).Error; err != nil {
+			if err := tx.ctx(ctx).CreateInBatches(rows, 500).Error; err != nil && isDuplicate(err) {
+				// Only a commit this transaction could not see yet (another node's) holds the key:
+				// run again and see it.
+				return fmt.Errorf("%w: license assigned concurrently", errRetry)
+			} else if err != nil {
 				return err
 			}
 			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, len(rows)); err != nil {
@@ -157,6 +162,10 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 		if err := ps.Err(); err != nil {
 			return err
 		}
+		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID) // removing users may resolve one
+		if err != nil {
+			return err
+		}
 		held, err := tx.assignedAmong(ctx, a.ResellerID, a.ID, sku, users)
 		if err != nil {
 			return err
@@ -183,7 +192,7 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 			return err
 		}
 		out.Changed, out.Unchanged = nonNil(gone), unchanged(names, gone)
-		return nil
+		return conflicts.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("remove licenses", err)
@@ -200,12 +209,16 @@ type DeletedUser struct {
 }
 
 // DeleteAccountUser deletes a user of an account with all their assignments, in one
-// transaction: deleting a user frees their licenses (R-LIC-5). Unknown account: NOT_FOUND
-// on ["accountId"]; unknown user: NOT_FOUND on ["user"].
-func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string) (*DeletedUser, error) {
+// transaction: deleting a user frees their licenses (R-LIC-5), which may resolve conflicts as of
+// now. Unknown account: NOT_FOUND on ["accountId"]; unknown user: NOT_FOUND on ["user"].
+func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64, userName string, now time.Time) (*DeletedUser, error) {
 	var out *DeletedUser
 	err := s.InTx(ctx, func(tx *Store) error {
 		a, err := tx.lockAccount(ctx, c, accountID)
+		if err != nil {
+			return err
+		}
+		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID)
 		if err != nil {
 			return err
 		}
@@ -233,7 +246,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 			return err
 		}
 		out = &DeletedUser{User: u, FreedSKUs: nonNil(skus)}
-		return nil
+		return conflicts.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, wrap("delete account user", err)
@@ -289,11 +302,15 @@ func (s *Store) accountOfSubscription(ctx context.Context, sub *Subscription, lo
 }
 
 // LockLicensePool locks the account row (SELECT ... FOR UPDATE) that serializes assignment
-// changes on the account; call it inside InTx before a write that depends on the assigned
-// count or on the licensed quantity of one of the account's pools.
+// changes on the account, and writes it (guard), so that the change also conflicts with one
+// made through another cluster node; call it inside InTx before a write that depends on the
+// assigned count or on the licensed quantity of one of the account's pools.
 func (s *Store) LockLicensePool(ctx context.Context, resellerID, accountID int64) error {
 	var a Account
-	return s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ?", resellerID, accountID).Take(&a).Error
+	if err := s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ?", resellerID, accountID).Take(&a).Error; err != nil {
+		return err
+	}
+	return s.guard(ctx, guardAccount, a.ID)
 }
 
 // CheckQuantityLowering applies R-LIC-6 to a change of sub's quantity to newQuantity, inside
@@ -388,10 +405,15 @@ func (s *Store) accountSubscriptions(ctx context.Context, resellerID, accountID 
 	return subs, err
 }
 
-// lockAccount locks one of the caller's accounts (the pool lock of every assignment change),
-// or refuses with NOT_FOUND on ["account"].
+// lockAccount locks one of the caller's accounts (the pool lock of every assignment change)
+// and writes it (guard: the lock holds on one cluster node only), or refuses with NOT_FOUND on
+// ["account"].
 func (s *Store) lockAccount(ctx context.Context, c Caller, accountID int64) (*Account, error) {
-	return lockByID[Account](ctx, s, c, accountID, "account", "account")
+	a, err := lockByID[Account](ctx, s, c, accountID, "account", "account")
+	if err != nil {
+		return nil, err
+	}
+	return a, s.guard(ctx, guardAccount, a.ID)
 }
 
 // lockPoolAndUsers checks an assign or remove call and locks its account: the account, the

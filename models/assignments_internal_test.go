@@ -196,7 +196,7 @@ func TestAssignments(t *testing.T) {
 			if err != nil || r.Assigned != 1 || !slices.Equal(r.Changed, userNames(0)) || !slices.Equal(r.Unchanged, userNames(2)) {
 				t.Fatalf("remove: %+v %v", r, err)
 			}
-			d, err := s.DeleteAccountUser(ctx, f.c, a.ID, "U1@x.example")
+			d, err := s.DeleteAccountUser(ctx, f.c, a.ID, "U1@x.example", testNow)
 			if err != nil || !slices.Equal(d.FreedSKUs, []string{"INTUNE", "O365-E3"}) {
 				t.Fatalf("delete user: %+v %v", d, err)
 			}
@@ -205,10 +205,10 @@ func TestAssignments(t *testing.T) {
 					t.Fatalf("a freed license is assignable again: %v", err)
 				}
 			}
-			_, err = s.DeleteAccountUser(ctx, f.c, a.ID, "u1@x.example")
+			_, err = s.DeleteAccountUser(ctx, f.c, a.ID, "u1@x.example", testNow)
 			wantProblem(t, err, licensing.CodeNotFound, "user")
 			other := newFixture(t, s)
-			_, err = s.DeleteAccountUser(ctx, other.c, a.ID, "u0@x.example")
+			_, err = s.DeleteAccountUser(ctx, other.c, a.ID, "u0@x.example", testNow)
 			wantProblem(t, err, licensing.CodeNotFound, "account")
 		})
 		t.Run("R-LIC-6_lowering_below_assigned_needs_acceptance", func(t *testing.T) {

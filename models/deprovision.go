@@ -60,6 +60,11 @@ func (s *Store) deprovision(ctx context.Context, due *Subscription, now time.Tim
 			return false, err
 		}
 	}
+	// Removing the users no longer covered resolves the conflicts the grace period's end opened.
+	conflicts, err := s.watchConflicts(ctx, due.ResellerID, now, accountID)
+	if err != nil {
+		return false, err
+	}
 	var sub Subscription
 	err = s.ctx(ctx).Clauses(lockForUpdate).Where("reseller_id = ? AND id = ? AND deprovisioned_at IS NULL", due.ResellerID, due.ID).Take(&sub).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -73,7 +78,10 @@ func (s *Store) deprovision(ctx context.Context, due *Subscription, now time.Tim
 	if accountID == nil {
 		return true, nil // never activated: no users hold its licenses
 	}
-	return true, s.removeDeprovisionedUsers(ctx, &sub, *accountID, now)
+	if err := s.removeDeprovisionedUsers(ctx, &sub, *accountID, now); err != nil {
+		return false, err
+	}
+	return true, conflicts.record(ctx, s)
 }
 
 // removeDeprovisionedUsers deletes the assignments of sub's SKU that its account no longer covers

@@ -51,7 +51,8 @@ func checkSchemaComplete(t *testing.T, s *Store) {
 			t.Errorf("table %s is missing", table)
 		}
 	}
-	for _, c := range [][2]string{{"enrollments", "renewal_needs_activation"}, {"enrollments", "associated_at"}, {"subscriptions", "deprovisioned_at"}} {
+	for _, c := range [][2]string{{"enrollments", "renewal_needs_activation"}, {"enrollments", "associated_at"}, {"subscriptions", "deprovisioned_at"},
+		{"accounts", "revision"}, {"enrollments", "revision"}, {"resellers", "revision"}, {"activation_emails", "bounced_at"}} {
 		if !m.HasColumn(c[0], c[1]) {
 			t.Errorf("column %s.%s is missing", c[0], c[1])
 		}

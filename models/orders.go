@@ -70,8 +70,10 @@ func (s *Store) CreateOrder(ctx context.Context, c Caller, d licensing.OrderDraf
 		if o, err = earlierWithKey(ctx, tx, e.ResellerID, d.IdempotencyKey, fingerprint, func(o *Order) string { return o.Fingerprint }); o != nil || err != nil {
 			return err
 		}
-		o, err = tx.placeOrder(ctx, c, e, d, fingerprint, now)
-		return err
+		if o, err = tx.placeOrder(ctx, c, e, d, fingerprint, now); err != nil {
+			return err
+		}
+		return tx.recordOrder(ctx, TopicOrderCreated, o, now)
 	})
 	return orNil(o, wrap("create order", err))
 }
@@ -95,12 +97,13 @@ func earlierWithKey[T any](ctx context.Context, s *Store, resellerID int64, key,
 	return &first, nil
 }
 
-// insertOnce inserts a row keyed by an idempotency key; a duplicate means a concurrent call with
-// the key committed first, so the transaction runs again and finds its row (earlierWithKey).
+// insertOnce inserts a row that a unique key keeps single (an idempotency key, a grant); a
+// duplicate means a concurrent call committed first, here or on another cluster node, so the
+// transaction runs again and finds its row (earlierWithKey, holdsReservationPermission).
 func (s *Store) insertOnce(ctx context.Context, row any) error {
 	err := s.ctx(ctx).Create(row).Error
 	if err != nil && isDuplicate(err) {
-		return fmt.Errorf("%w: idempotency key used concurrently", errRetry)
+		return fmt.Errorf("%w: unique key taken concurrently", errRetry)
 	}
 	return err
 }
@@ -191,6 +194,14 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		if err := c.scope(tx.ctx(ctx)).Clauses(lockForUpdate).Where("id = ?", o.EnrollmentID).Take(&e).Error; err != nil {
 			return notFound(err)
 		}
+		if err := tx.guard(ctx, guardEnrollment, e.ID); err != nil { // the lock holds on one cluster node only
+			return err
+		}
+		// Licenses added on an account may resolve its conflicts (R-LIC-2).
+		conflicts, err := tx.watchConflicts(ctx, e.ResellerID, now, e.AccountID)
+		if err != nil {
+			return err
+		}
 		a, err := byID[Agreement](ctx, tx, c, e.AgreementID)
 		if err != nil {
 			return err
@@ -208,6 +219,13 @@ func (s *Store) ProcessOrder(ctx context.Context, c Caller, id int64, now time.T
 		if err := tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "processed_at": now}).Error; err != nil {
 			return err
 		}
+		if err := tx.recordOrder(ctx, TopicOrderProcessed, o, now); err != nil {
+			return err
+		}
+		// Recorded before afterOrderProcessed: an association there records its own.
+		if err := conflicts.record(ctx, tx); err != nil {
+			return err
+		}
 		return tx.afterOrderProcessed(ctx, e, a, o, lines, now)
 	})
 	return orNil(o, wrap("process order", err))
@@ -220,7 +238,10 @@ func (s *Store) CancelOrder(ctx context.Context, c Caller, id int64, now time.Ti
 			return err
 		}
 		o.Status, o.CancelledAt = licensing.OrderCancelled, &now
-		return tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error
+		if err := tx.ctx(ctx).Model(o).Updates(map[string]any{"status": o.Status, "cancelled_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.recordOrder(ctx, TopicOrderCancelled, o, now)
 	})
 }
 

@@ -56,6 +56,10 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		if err := tx.checkRenewalLines(ctx, r, lines); err != nil {
 			return err
 		}
+		conflicts, err := tx.watchConflicts(ctx, old.ResellerID, now, old.AccountID)
+		if err != nil {
+			return err
+		}
 		if out.New, err = tx.createRenewal(ctx, c, old, r, now); err != nil {
 			return err
 		}
@@ -64,6 +68,13 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		}
 		old.Status = licensing.EnrollmentRenewed
 		if err := tx.ctx(ctx).Model(old).Update("status", old.Status).Error; err != nil {
+			return err
+		}
+		if err := tx.recordInGrace(ctx, oldSubs, out.Plan, now); err != nil {
+			return err
+		}
+		// Recorded before associateRenewal: an association there records its own.
+		if err := conflicts.record(ctx, tx); err != nil {
 			return err
 		}
 		out.Old = old

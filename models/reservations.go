@@ -120,6 +120,10 @@ func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, d licensin
 	if err := problem(licensing.MayReserve(actor)); err != nil {
 		return nil, err
 	}
+	conflicts, err := s.watchConflicts(ctx, e.ResellerID, now, e.AccountID) // licenses added at once may resolve one
+	if err != nil {
+		return nil, err
+	}
 	sub, err := s.lockEnrollmentSubscription(ctx, e, a.Program, d.SKU, now)
 	if err != nil {
 		return nil, err
@@ -130,7 +134,10 @@ func (s *Store) reserve(ctx context.Context, c Caller, e *Enrollment, d licensin
 	if err := s.insertOnce(ctx, &res); err != nil {
 		return nil, err
 	}
-	return &res, s.changeQuantity(ctx, sub, d.Quantity, CauseReservation, nil, &res.ID, now)
+	if err := s.changeQuantity(ctx, sub, d.Quantity, CauseReservation, nil, &res.ID, now); err != nil {
+		return nil, err
+	}
+	return &res, conflicts.record(ctx, s)
 }
 
 // holdsReservationPermission tells whether email holds MANAGE_RESERVATIONS on the enrollment.
@@ -176,7 +183,9 @@ func (s *Store) SetReservationPermission(ctx context.Context, c Caller, enrollme
 		if held, err := tx.holdsReservationPermission(ctx, e, osm); err != nil || held {
 			return err // granting twice keeps the first grant
 		}
-		return tx.ctx(ctx).Create(&ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now}).Error
+		// The unique key decides between concurrent grants (the enrollment lock holds on one
+		// cluster node only): the loser runs again and finds the first grant.
+		return tx.insertOnce(ctx, &ReservationPermission{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Email: osm, GrantedBy: actingEmail, GrantedAt: now})
 	})
 	return orNil(e, wrap("set reservation permission", err))
 }

@@ -138,15 +138,29 @@ func (s *Store) VolumeDiscountEligible(ctx context.Context, c Caller, agreementI
 	return licensing.VolumeDiscountEligible(program, seats), err
 }
 
-// updateSubscription runs change on a locked subscription in one transaction (updateLocked).
-func (s *Store) updateSubscription(ctx context.Context, operation string, c Caller, id int64, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
-	return updateLocked(ctx, s, operation, c, id, "subscription", "subscription", change)
+// updateSubscription runs change on a locked subscription in one transaction (updateLocked),
+// and records the conflicts the change opens or resolves on its account as of now (R-LIC-2).
+func (s *Store) updateSubscription(ctx context.Context, operation string, c Caller, id int64, now time.Time, change func(tx *Store, sub *Subscription) error) (*Subscription, error) {
+	return updateLocked(ctx, s, operation, c, id, "subscription", "subscription", func(tx *Store, sub *Subscription) error {
+		account, err := tx.AccountOfSubscription(ctx, sub)
+		if err != nil {
+			return err
+		}
+		conflicts, err := tx.watchConflicts(ctx, sub.ResellerID, now, account)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, sub); err != nil {
+			return err
+		}
+		return conflicts.record(ctx, tx)
+	})
 }
 
 // SetSubscriptionQuantity sets a new total (R-SUB-7: buying 5 more than 100 sends 105).
 // Lowering it below what is assigned on its account needs acceptConflict (R-LIC-6).
 func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64, total int, acceptConflict bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, "set subscription quantity", c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set subscription quantity", c, id, now, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanChangeQuantity(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
@@ -162,27 +176,34 @@ func (s *Store) SetSubscriptionQuantity(ctx context.Context, c Caller, id int64,
 
 // SetAutoRenew switches auto-renewal (R-SUB-5).
 func (s *Store) SetAutoRenew(ctx context.Context, c Caller, id int64, on bool, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, "set auto-renew", c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "set auto-renew", c, id, now, func(tx *Store, sub *Subscription) error {
+		was := sub.Term().StatusAt(now)
 		sub.AutoRenew, sub.UpdatedAt = on, now
-		return tx.ctx(ctx).Model(sub).Updates(map[string]any{"auto_renew": on, "updated_at": now}).Error
+		if err := tx.ctx(ctx).Model(sub).Updates(map[string]any{"auto_renew": on, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.recordTermChange(ctx, sub, was, now)
 	})
 }
 
 // RenewSubscription starts a new one-year term; an EXPIRED subscription is ACTIVE again (R-SUB-5).
 func (s *Store) RenewSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, "renew subscription", c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "renew subscription", c, id, now, func(tx *Store, sub *Subscription) error {
 		if err := problem(licensing.CanRenewSubscription(sub.Term().StatusAt(now), sub.CancelledAt != nil)); err != nil {
 			return err
 		}
 		sub.EndDate, sub.UpdatedAt = licensing.RenewedEndDate(sub.EndDate, now), now
-		return tx.ctx(ctx).Model(sub).Updates(map[string]any{"end_date": sub.EndDate, "updated_at": now}).Error
+		if err := tx.ctx(ctx).Model(sub).Updates(map[string]any{"end_date": sub.EndDate, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.recordSubscription(ctx, TopicSubscriptionRenewed, sub, sub.Term().StatusAt(now), "", now)
 	})
 }
 
 // CancelSubscription cancels at once where the program allows it (R-SUB-6); operators act as
 // support, which cancels MOSP subscriptions.
 func (s *Store) CancelSubscription(ctx context.Context, c Caller, id int64, now time.Time) (*Subscription, error) {
-	return s.updateSubscription(ctx, "cancel subscription", c, id, func(tx *Store, sub *Subscription) error {
+	return s.updateSubscription(ctx, "cancel subscription", c, id, now, func(tx *Store, sub *Subscription) error {
 		if sub.CancelledAt != nil {
 			return nil // cancelling twice keeps the first cancellation
 		}
@@ -190,7 +211,10 @@ func (s *Store) CancelSubscription(ctx context.Context, c Caller, id int64, now 
 			return err
 		}
 		sub.CancelledAt, sub.UpdatedAt = &now, now
-		return tx.ctx(ctx).Model(sub).Updates(map[string]any{"cancelled_at": now, "updated_at": now}).Error
+		if err := tx.ctx(ctx).Model(sub).Updates(map[string]any{"cancelled_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.recordSubscription(ctx, TopicSubscriptionExpired, sub, sub.Term().StatusAt(now), ExpiredCancelled, now)
 	})
 }
 
@@ -222,12 +246,19 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 		if err := ps.Err(); err != nil {
 			return err
 		}
+		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID) // new licenses may resolve a conflict
+		if err != nil {
+			return err
+		}
 		sub = &Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
 			EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
 		if err := tx.ctx(ctx).Create(sub).Error; err != nil {
 			return err
 		}
-		return tx.changeQuantity(ctx, sub, r.Quantity, CauseDirect, nil, nil, now)
+		if err := tx.changeQuantity(ctx, sub, r.Quantity, CauseDirect, nil, nil, now); err != nil {
+			return err
+		}
+		return conflicts.record(ctx, tx)
 	})
 	return orNil(sub, wrap("create direct subscription", err))
 }

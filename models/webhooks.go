@@ -221,9 +221,13 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, c Caller, resellerID 
 		if err != nil {
 			return err
 		}
-		// The reseller's row serializes its endpoint creations, so the cap holds under races.
+		// The reseller's row serializes its endpoint creations, so the cap holds under races:
+		// locked on this node, written (guard) for the others.
 		var r Reseller
 		if err := tx.ctx(ctx).Clauses(lockForUpdate).Where("id = ?", owner).Take(&r).Error; err != nil {
+			return err
+		}
+		if err := tx.guard(ctx, guardReseller, r.ID); err != nil {
 			return err
 		}
 		var n int64

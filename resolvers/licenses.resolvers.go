@@ -96,7 +96,7 @@ func (r *mutationResolver) DeleteAccountUser(ctx context.Context, input model.De
 	var del *models.DeletedUser
 	accountID, err := inputID(input.AccountID, "Account", "account")
 	if err == nil {
-		del, err = r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName)
+		del, err = r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName, r.now())
 	}
 	return respond(deleteAccountUserInput, err, func(ue []*model.UserError) *model.DeleteAccountUserPayload {
 		if del == nil {

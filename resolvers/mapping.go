@@ -216,8 +216,12 @@ func mapActivationEmail(m *models.ActivationEmail) *model.ActivationEmail {
 	if m == nil {
 		return nil
 	}
-	return &model.ActivationEmail{Recipient: m.Recipient, Subject: m.Subject, Trigger: model.EmailTrigger(m.EmailTrigger),
-		ScheduledAt: m.ScheduledAt, DueBy: m.DueBy, SentAt: m.SentAt}
+	out := &model.ActivationEmail{Recipient: m.Recipient, Subject: m.Subject, Trigger: model.EmailTrigger(m.EmailTrigger),
+		ScheduledAt: m.ScheduledAt, DueBy: m.DueBy, SentAt: m.SentAt, BouncedAt: m.BouncedAt}
+	if m.LastError != "" {
+		out.LastError = &m.LastError
+	}
+	return out
 }
 
 func mapProductKey(k *models.ProductKey) *model.ProductKey {

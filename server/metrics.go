@@ -45,7 +45,7 @@ func NewMetrics(store *models.Store) *Metrics {
 	m.cost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_graphql_cost_points_total",
 		Help: "Cost points of executed requests: requested (priced before running) and actual (charged after), by operation."}, []string{"operation", "kind"})
 	m.emails = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_activation_emails_total",
-		Help: "Activation emails: due (claimed to send), sent (accepted by the mail server), failed (to retry later)."}, []string{"event"})
+		Help: "Activation emails: due (claimed to send), sent (accepted by the mail server), failed (to retry later), bounced (refused for good)."}, []string{"event"})
 	m.tasks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_background_runs_total",
 		Help: "Runs of background tasks by task and outcome (ok, error)."}, []string{"task", "outcome"})
 	m.taskItems = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_background_items_total",
@@ -60,8 +60,8 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// ActivationEmail counts one event of the activation email dispatcher: "due", "sent" or
-// "failed" (mail.Dispatcher.Counted).
+// ActivationEmail counts one event of the activation email dispatcher: "due", "sent",
+// "failed" or "bounced" (mail.Dispatcher.Counted).
 func (m *Metrics) ActivationEmail(event string) {
 	if m != nil {
 		m.emails.WithLabelValues(event).Inc()

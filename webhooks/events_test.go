@@ -257,3 +257,52 @@ func TestExpiryRecordsTheConflictItOpens(t *testing.T) {
 		}
 	})
 }
+
+// From a mutation to a signed delivery (issue 13): createOrder and processOrder through the API
+// record order.created and order.processed with their changes (R-ORD-1, R-ORD-5); once
+// sequenced, the worker delivers each to the endpoint that takes them, signed with its secret.
+func TestMutationToSignedDelivery(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		rc := newReceiver(t, nil)
+		_, secret := h.createEndpoint(rc.URL+"/hooks", "ORDER_CREATED", "ORDER_PROCESSED")
+		var placed struct {
+			CreateOrder struct {
+				Order      struct{ ID, Number string }
+				UserErrors userErrors
+			}
+		}
+		h.gql(h.api.ResellerKey, `mutation { createOrder(input: {enrollmentNumber: "ENR-1000001", lines: [{sku: "INTUNE", quantity: 7}],
+			purchaseDate: "2026-11-23", usageStartDate: "2026-11-23", idempotencyKey: "signed-1"}) { order { id number } userErrors { code message } } }`,
+			nil, &placed)
+		var processed struct {
+			ProcessOrder struct{ UserErrors userErrors }
+		}
+		h.gql(h.api.OperatorKey, `mutation($id: ID!) { processOrder(input: {orderId: $id}) { userErrors { code message } } }`,
+			map[string]any{"id": placed.CreateOrder.Order.ID}, &processed)
+		if len(placed.CreateOrder.UserErrors)+len(processed.ProcessOrder.UserErrors) > 0 {
+			t.Fatalf("order: %+v %+v", placed, processed)
+		}
+		h.sequence()
+		if n := h.runOnce(h.worker(h.store, webhooks.Options{AllowPrivateNetworks: true})); n != 2 {
+			t.Fatalf("delivered %d, want 2", n)
+		}
+		got := map[string]models.OrderData{}
+		for _, r := range rc.requests() {
+			if err := webhooks.VerifySignature(secret, r.header.Get(webhooks.HeaderSignature), r.body, 5*time.Minute, h.clock.Now()); err != nil {
+				t.Fatalf("%s: the signature does not verify: %v", r.payload.Topic, err)
+			}
+			var d models.OrderData
+			if err := json.Unmarshal(r.payload.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			got[r.payload.Topic] = d
+		}
+		created, done := got["order.created"], got["order.processed"]
+		if len(got) != 2 || created.Order != placed.CreateOrder.Order.ID || created.Status != "PLACED" || done.Order != created.Order ||
+			done.Status != "PROCESSED" || done.AvailableAt == nil || !done.AvailableAt.Equal(done.ProcessedAt.Add(12*time.Hour)) ||
+			len(done.Lines) != 1 || done.Lines[0] != (models.LineData{SKU: "INTUNE", Quantity: 7}) {
+			t.Fatalf("delivered %+v", got)
+		}
+	})
+}

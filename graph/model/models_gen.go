@@ -211,6 +211,12 @@ type ActivationEmail struct {
 	// When the mail server accepted it; null until then (scheduled, being retried after a refusal, or held
 	// while the activation link is expired, R-ACT-8).
 	SentAt *time.Time `json:"sentAt,omitempty"`
+	// When the recipient's mail server refused it for good (a permanent answer such as "no such mailbox");
+	// null otherwise. A bounced email is never retried: update the subscription contact (a new email goes to
+	// the new contact) or resend it once the mailbox works.
+	BouncedAt *time.Time `json:"bouncedAt,omitempty"`
+	// Why the last attempt failed or the email bounced, as the mail server said (addresses and links removed; at most 500 characters); null when none failed.
+	LastError *string `json:"lastError,omitempty"`
 }
 
 // A page of activation emails, oldest first.
@@ -1772,6 +1778,8 @@ const (
 	ActivationReasonCodeEmailOverdue ActivationReasonCode = "EMAIL_OVERDUE"
 	// The activation email was sent (R-ACT-1).
 	ActivationReasonCodeEmailSent ActivationReasonCode = "EMAIL_SENT"
+	// The recipient's mail server refused the activation email for good; update the subscription contact.
+	ActivationReasonCodeEmailBounced ActivationReasonCode = "EMAIL_BOUNCED"
 	// An email was already planned by an earlier order (R-ACT-1).
 	ActivationReasonCodeEmailAlreadyPlanned ActivationReasonCode = "EMAIL_ALREADY_PLANNED"
 	// Already on an account: later orders land there without email (R-ACT-3).
@@ -1817,6 +1825,7 @@ var AllActivationReasonCode = []ActivationReasonCode{
 	ActivationReasonCodeEmailPending,
 	ActivationReasonCodeEmailOverdue,
 	ActivationReasonCodeEmailSent,
+	ActivationReasonCodeEmailBounced,
 	ActivationReasonCodeEmailAlreadyPlanned,
 	ActivationReasonCodeAlreadyAssociated,
 	ActivationReasonCodeNoSubscriptionContact,
@@ -1839,7 +1848,7 @@ var AllActivationReasonCode = []ActivationReasonCode{
 
 func (e ActivationReasonCode) IsValid() bool {
 	switch e {
-	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus:
+	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailBounced, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus:
 		return true
 	}
 	return false
