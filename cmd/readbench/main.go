@@ -169,7 +169,12 @@ func run(dbURL string, duration time.Duration) error {
 
 	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration}
 	fmt.Printf("readbench on %s, %s per load, reseller %d\n\n", redacted(dbURL), duration, reseller)
-	small(b, api.URL+"/graphql", plainSrv.URL)
+	if os.Getenv("READBENCH_ONLY_LIST") == "" {
+		small(b, api.URL+"/graphql", plainSrv.URL)
+	}
+	if os.Getenv("READBENCH_ONLY_LIST") != "" {
+		return listPage(b, api.URL+"/graphql", rawSrv.URL, counter)
+	}
 	if os.Getenv("READBENCH_ONLY_SMALL") != "" {
 		return nil
 	}
