@@ -368,7 +368,7 @@ func (v *LicenseSummaryPagePageInfo) GetEndCursor() *string { return v.EndCursor
 
 // LicenseSummaryResponse is returned by LicenseSummary on success.
 type LicenseSummaryResponse struct {
-	// Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2).
+	// Licensed, pending, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2).
 	LicenseSummary LicenseSummaryPage `json:"licenseSummary"`
 }
 
@@ -396,7 +396,7 @@ type LicenseSummaryRow struct {
 	Sku *LicenseSummaryRowSku `json:"sku"`
 	// The family, when grouped by FAMILY.
 	Family *Family `json:"family"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted.
 	Licensed int `json:"licensed"`
 	// Quantity of subscriptions in their grace period.
 	InGrace int `json:"inGrace"`

@@ -13,8 +13,8 @@ const (
 	subscriptionSel = `id sku { code } program status quantity pendingQuantity licensedQuantity endDate autoRenew cancelledAt graceUntil asOf enrollment { number }`
 	enrollmentSel   = `id number status organizationName osm { name email } account { id name } associationCause associatedAt
 		originalPurchaseDate activationLinkExpiresAt activationEmails(first: 100) { edges { node { ` + emailSel + ` } } } renewedFrom { number }`
-	licenseSel  = `sku { code } licensed inGrace assigned available`
-	conflictSel = `sku { code } licensed inGrace assigned deficit affectedUsers resolutions { kind newTotal userCount subscriptionIds message }`
+	licenseSel  = `sku { code } licensed pending inGrace assigned available`
+	conflictSel = `sku { code } licensed pending inGrace assigned deficit affectedUsers resolutions { kind newTotal userCount subscriptionIds skus { code } availableAt message }`
 )
 
 // Records: customers, agreements, enrollments, accounts and their users.
@@ -95,5 +95,5 @@ const (
 		licenseSummary(groupBy: $g, filter: $f, asOf: $at, first: $first, after: $after) {
 		totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
 		edges { cursor node { reseller { id } customer { id } agreement { id } program enrollment { number } account { id } sku { code } family
-			licensed inGrace reservedNotBilled assigned available } } } }`
+			licensed pending inGrace reservedNotBilled assigned available } } } }`
 )

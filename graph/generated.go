@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	AccountLicense() AccountLicenseResolver
 	Agreement() AgreementResolver
 	ApiKey() ApiKeyResolver
+	ConflictResolution() ConflictResolutionResolver
 	Customer() CustomerResolver
 	Enrollment() EnrollmentResolver
 	LicenseConflict() LicenseConflictResolver
@@ -86,6 +87,9 @@ type ApiKeyResolver interface {
 	Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error)
 
 	Limits(ctx context.Context, obj *model.APIKey) (*model.APIKeyLimits, error)
+}
+type ConflictResolutionResolver interface {
+	Skus(ctx context.Context, obj *model.ConflictResolution) ([]*model.Sku, error)
 }
 type CustomerResolver interface {
 	Reseller(ctx context.Context, obj *model.Customer) (*model.Reseller, error)
@@ -2236,36 +2240,46 @@ extend type Mutation {
 type AccountLicense {
   "The SKU."
   sku: Sku!
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  "Quantity of ACTIVE subscriptions on the account (R-SUB-1): licenses still pending are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions not yet on the account: licenses of orders processed less than 12 hours ago (R-ORD-5), or of a renewal whose term has not started. They cannot be assigned until available."
+  pending: Int!
   "Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3)."
   inGrace: Int!
   "Users holding the SKU."
   assigned: Int!
-  "Licenses left to assign: licensed less assigned, never below zero."
+  "Licenses left to assign now: licensed less assigned, never below zero; pending licenses are not available yet."
   available: Int!
 }
 
 "How a license conflict can be resolved (R-LIC-4)."
 enum ResolutionKind {
-  "Buy more: set the subscription's new total (R-SUB-7)."
+  "Buy more: set the subscription's new total (R-SUB-7). Not offered for a SKU that a renewal replaced with others and that is no longer sold on the account (see ASSIGN_NEW_SKU)."
   BUY_MORE
   "Remove licenses from that many users (R-LIC-5: their data for it is deleted)."
   REMOVE_LICENSES
   "Renew the expired subscription (R-SUB-5)."
   RENEW_SUBSCRIPTION
+  "After a renewal onto other SKUs (for example O365-E3 renewed as O365-E5), assign one of the new SKUs (` + "`" + `skus` + "`" + `) to the users listed, or they lose access when the grace period ends (R-SUB-4, R-LIC-7)."
+  ASSIGN_NEW_SKU
+  "Licenses already bought are still pending (R-ORD-5); they cover users from ` + "`" + `availableAt` + "`" + `."
+  AWAIT_PENDING
 }
 
 "One way to resolve a license conflict."
 type ConflictResolution {
   "What to do."
   kind: ResolutionKind!
-  "For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards."
+  "For BUY_MORE: the total to set, pending licenses included (R-SUB-7); for RENEW_SUBSCRIPTION and AWAIT_PENDING: the licensed total afterwards."
   newTotal: Int
-  "For REMOVE_LICENSES: from how many users."
+  "For REMOVE_LICENSES: from how many users; for ASSIGN_NEW_SKU: how many users to assign a new SKU (those listed)."
   userCount: Int
   "For RENEW_SUBSCRIPTION: the subscriptions to renew."
   subscriptionIds: [ID!]!
+  "For ASSIGN_NEW_SKU: the SKUs the renewal brought instead; assigning any of them keeps a user's access. Empty otherwise."
+  skus: [Sku!]!
+  "For AWAIT_PENDING: when the last pending licenses become available."
+  availableAt: DateTime
   "The resolution, for a person."
   message: String!
 }
@@ -2274,15 +2288,17 @@ type ConflictResolution {
 type LicenseConflict {
   "The SKU."
   sku: Sku!
-  "Quantity of ACTIVE subscriptions as of the instant asked."
+  "Quantity of ACTIVE subscriptions on the account as of the instant asked; pending licenses are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions still pending (R-ORD-5): bought, not yet on the account, covering no user until available."
+  pending: Int!
   "Quantity in a grace period, keeping users' access until it ends (R-LIC-7)."
   inGrace: Int!
   "Users holding the SKU."
   assigned: Int!
   "Users too many: assigned less licensed and in-grace."
   deficit: Int!
-  "The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned."
+  "The users about to lose access: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned. Users who hold a SKU that replaced this one at a renewal keep access and are not listed (R-SUB-4)."
   affectedUsers: [String!]!
   "Ways to resolve it (R-LIC-4)."
   resolutions: [ConflictResolution!]!
@@ -2374,8 +2390,10 @@ type LicenseSummaryRow {
   sku: Sku
   "The family, when grouped by FAMILY."
   family: Family
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  "Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions still pending (R-ORD-5), reported apart from ` + "`" + `licensed` + "`" + `."
+  pending: Int!
   "Quantity of subscriptions in their grace period."
   inGrace: Int!
   "Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of ` + "`" + `licensed` + "`" + `."
@@ -2473,7 +2491,7 @@ extend type Query {
     "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String @bound(maxLength: 200)
   ): AccountConflictConnection!
-  "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
+  "Licensed, pending, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
   licenseSummary(
     "The dimensions to group by (at most one of each); the rows are the distinct combinations."
     groupBy: [SummaryDimension!]! @bound(maxItems: 8)
@@ -2489,7 +2507,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
+  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1). Licenses still pending (R-ORD-5) are not on the account yet and cannot be assigned."
   assignLicenses(
     "What to do; see the input type for each field and its bounds."
     input: AssignLicensesInput!
@@ -3073,6 +3091,8 @@ func (ec *executionContext) childFields_AccountLicense(ctx context.Context, fiel
 		return ec.fieldContext_AccountLicense_sku(ctx, field)
 	case "licensed":
 		return ec.fieldContext_AccountLicense_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_AccountLicense_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_AccountLicense_inGrace(ctx, field)
 	case "assigned":
@@ -3325,6 +3345,10 @@ func (ec *executionContext) childFields_ConflictResolution(ctx context.Context, 
 		return ec.fieldContext_ConflictResolution_userCount(ctx, field)
 	case "subscriptionIds":
 		return ec.fieldContext_ConflictResolution_subscriptionIds(ctx, field)
+	case "skus":
+		return ec.fieldContext_ConflictResolution_skus(ctx, field)
+	case "availableAt":
+		return ec.fieldContext_ConflictResolution_availableAt(ctx, field)
 	case "message":
 		return ec.fieldContext_ConflictResolution_message(ctx, field)
 	}
@@ -3603,6 +3627,8 @@ func (ec *executionContext) childFields_LicenseConflict(ctx context.Context, fie
 		return ec.fieldContext_LicenseConflict_sku(ctx, field)
 	case "licensed":
 		return ec.fieldContext_LicenseConflict_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_LicenseConflict_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_LicenseConflict_inGrace(ctx, field)
 	case "assigned":
@@ -3659,6 +3685,8 @@ func (ec *executionContext) childFields_LicenseSummaryRow(ctx context.Context, f
 		return ec.fieldContext_LicenseSummaryRow_family(ctx, field)
 	case "licensed":
 		return ec.fieldContext_LicenseSummaryRow_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_LicenseSummaryRow_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_LicenseSummaryRow_inGrace(ctx, field)
 	case "reservedNotBilled":
@@ -6684,6 +6712,29 @@ func (ec *executionContext) fieldContext_AccountLicense_licensed(_ context.Conte
 	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
 }
 
+func (ec *executionContext) _AccountLicense_pending(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AccountLicense_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8581,6 +8632,61 @@ func (ec *executionContext) _ConflictResolution_subscriptionIds(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_ConflictResolution_subscriptionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConflictResolution_skus(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_skus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConflictResolution().Skus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_skus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConflictResolution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConflictResolution_availableAt(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_availableAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_availableAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ConflictResolution_message(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
@@ -10757,6 +10863,29 @@ func (ec *executionContext) fieldContext_LicenseConflict_licensed(_ context.Cont
 	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
 }
 
+func (ec *executionContext) _LicenseConflict_pending(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LicenseConflict_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11281,6 +11410,29 @@ func (ec *executionContext) _LicenseSummaryRow_licensed(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_LicenseSummaryRow_licensed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_pending(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
 }
 
@@ -23259,6 +23411,11 @@ func (ec *executionContext) _AccountLicense(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pending":
+			out.Values[i] = ec._AccountLicense_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inGrace":
 			out.Values[i] = ec._AccountLicense_inGrace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24113,27 +24270,38 @@ func (ec *executionContext) _ConflictResolution(ctx context.Context, sel ast.Sel
 		case "kind":
 			out.Values[i] = ec._ConflictResolution_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "newTotal":
 			out.Values[i] = ec._ConflictResolution_newTotal(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userCount":
 			out.Values[i] = ec._ConflictResolution_userCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subscriptionIds":
 			out.Values[i] = ec._ConflictResolution_subscriptionIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConflictResolution_skus(ctx, field, obj)
+				})
+		case "availableAt":
+			out.Values[i] = ec._ConflictResolution_availableAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ConflictResolution_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25108,6 +25276,11 @@ func (ec *executionContext) _LicenseConflict(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pending":
+			out.Values[i] = ec._LicenseConflict_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inGrace":
 			out.Values[i] = ec._LicenseConflict_inGrace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25290,6 +25463,11 @@ func (ec *executionContext) _LicenseSummaryRow(ctx context.Context, sel ast.Sele
 			}
 		case "licensed":
 			out.Values[i] = ec._LicenseSummaryRow_licensed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pending":
+			out.Values[i] = ec._LicenseSummaryRow_pending(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -29683,6 +29861,22 @@ func (ec *executionContext) unmarshalNSetAutoRenewInput2githubᚗcomᚋlicensing
 func (ec *executionContext) unmarshalNSetSubscriptionQuantityInput2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSetSubscriptionQuantityInput(ctx context.Context, v any) (model.SetSubscriptionQuantityInput, error) {
 	res, err := ec.unmarshalInputSetSubscriptionQuantityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSku2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sku) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx context.Context, sel ast.SelectionSet, v *model.Sku) graphql.Marshaler {

@@ -82,17 +82,41 @@ type HeldSubscription struct {
 	// (R-RES-1); only the license summary (R-BI-1) reads it.
 	ReservedNotBilled int
 	Term              SubscriptionTerm
+	// Changes are the changes of Quantity whose licenses may still be pending (PendingAdded):
+	// at least those that took effect after 12 hours before any instant asked about.
+	Changes []QuantityChange
+}
+
+// PendingAt is how much of the subscription's quantity is not yet on the account as of asOf
+// (R-ORD-5): the pending part (PendingPart) of an ACTIVE subscription; no other status has
+// licenses to come.
+func (s HeldSubscription) PendingAt(asOf time.Time) int {
+	if s.Quantity <= 0 || !s.Term.StatusAt(asOf).Counts() {
+		return 0
+	}
+	return PendingPart(s.Quantity, PendingAdded(s.Changes, asOf))
 }
 
 // R-SUB-1: LicensedQuantityAt is the licensed quantity as of asOf: that of ACTIVE subscriptions
-// only. IN_GRACE, EXPIRED and DEPROVISIONED subscriptions add nothing, so an enrollment and its
+// only, less their licenses still pending (PendingAt: not yet on the account, R-ORD-5).
+// IN_GRACE, EXPIRED and DEPROVISIONED subscriptions add nothing, so an enrollment and its
 // renewal are not a double count.
 func LicensedQuantityAt(subs []HeldSubscription, asOf time.Time) int {
 	n := 0
 	for _, s := range subs {
-		if s.Quantity > 0 && s.Term.StatusAt(asOf).Counts() {
-			n += s.Quantity
+		if s.Quantity > 0 {
+			n += LicensedPart(s.Term.StatusAt(asOf), s.Quantity, s.PendingAt(asOf))
 		}
+	}
+	return n
+}
+
+// pendingQuantityAt is the quantity of ACTIVE subscriptions still pending as of asOf
+// (PendingAt): reported apart from the licensed quantity.
+func pendingQuantityAt(subs []HeldSubscription, asOf time.Time) int {
+	n := 0
+	for _, s := range subs {
+		n += s.PendingAt(asOf)
 	}
 	return n
 }

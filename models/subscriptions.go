@@ -64,6 +64,33 @@ type SubscriptionChange struct {
 	EffectiveAt    time.Time
 }
 
+// quantityChanges loads the changes that added licenses to the subscriptions ids (of the
+// resellers) effective after since (zero: all), by subscription, oldest first: the facts of
+// licensing.PendingAdded, which needs at least those after 12 hours before the instant asked
+// about. lock reads them with FOR UPDATE inside a transaction, like the quantities they qualify.
+func (s *Store) quantityChanges(ctx context.Context, resellerIDs, ids []int64, since time.Time, lock bool) (map[int64][]licensing.QuantityChange, error) {
+	out := map[int64][]licensing.QuantityChange{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := s.ctx(ctx)
+	if lock && s.inTx {
+		q = q.Clauses(lockForUpdate)
+	}
+	q = q.Where("reseller_id IN ? AND subscription_id IN ? AND delta > 0", resellerIDs, ids)
+	if !since.IsZero() { // zero: all of them
+		q = q.Where("effective_at > ?", since.UTC())
+	}
+	var rows []SubscriptionChange
+	if err := q.Order("effective_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, ch := range rows {
+		out[ch.SubscriptionID] = append(out[ch.SubscriptionID], licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt, FromOrder: ch.Cause == CauseOrder})
+	}
+	return out, nil
+}
+
 // activeSKUs returns the SKUs with an ACTIVE subscription on the enrollment as of asOf.
 func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, asOf time.Time) (map[string]bool, error) {
 	var subs []Subscription
@@ -238,7 +265,7 @@ type SubscriptionView struct {
 	AsOf            time.Time
 	Status          licensing.SubscriptionStatus
 	QuantityAsOf    int // the total as of AsOf
-	PendingQuantity int // licenses of processed orders not yet available (R-ORD-5)
+	PendingQuantity int // licenses of processed orders not yet available, of an ACTIVE subscription (R-ORD-5)
 	// LicensedQuantity is what can be used as of AsOf (licensing.LicensedPart): nothing unless
 	// ACTIVE (R-SUB-1), and not the pending licenses (R-ORD-5).
 	LicensedQuantity int
@@ -307,11 +334,9 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	if err != nil {
 		return nil, err
 	}
-	// The order changes that can still be pending as of asOf, those of the pending period before
-	// it (licensing.PendingUntil); licensing.SplitPending decides each.
-	var recent []SubscriptionChange
-	err = s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND cause = ? AND effective_at > ? AND effective_at <= ?",
-		resellerIDs, ids, CauseOrder, asOf.Add(-licensing.OrderPendingPeriod), asOf).Find(&recent).Error
+	// The changes that can still be pending as of asOf (licensing.PendingAdded), among those
+	// effective by then: only orders processed within the pending period.
+	recent, err := s.quantityChanges(ctx, resellerIDs, ids, asOf.Add(-licensing.OrderPendingPeriod), false)
 	if err != nil {
 		return nil, err
 	}
@@ -319,15 +344,16 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	for _, t := range totals {
 		total[t.SubscriptionID] = t.Total
 	}
-	processed := map[int64][]licensing.ProcessedLine{}
-	for _, ch := range recent {
-		processed[ch.SubscriptionID] = append(processed[ch.SubscriptionID], licensing.ProcessedLine{Quantity: ch.Delta, ProcessedAt: ch.EffectiveAt})
-	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
-		_, pending := licensing.SplitPending(processed[sub.ID], asOf)
-		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
-			QuantityAsOf: total[sub.ID], PendingQuantity: licensing.PendingPart(total[sub.ID], pending)}
+		var effective []licensing.QuantityChange // the total as of asOf holds these only
+		for _, ch := range recent[sub.ID] {
+			if !ch.EffectiveAt.After(asOf) {
+				effective = append(effective, ch)
+			}
+		}
+		held := licensing.HeldSubscription{ID: sub.ID, Quantity: total[sub.ID], Term: sub.Term(), Changes: effective}
+		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf), QuantityAsOf: total[sub.ID], PendingQuantity: held.PendingAt(asOf)}
 		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 		out[i] = v
 	}

@@ -156,6 +156,7 @@ type summaryScan struct {
 	GSKU              *string `gorm:"column:g_sku"`
 	GFamily           *string `gorm:"column:g_family"`
 	Licensed          int     `gorm:"column:licensed"`
+	Pending           int     `gorm:"column:pending"`
 	InGrace           int     `gorm:"column:in_grace"`
 	ReservedNotBilled int     `gorm:"column:reserved_not_billed"`
 	Assigned          int     `gorm:"column:assigned"`
@@ -214,7 +215,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		}
 		g := SummaryGroupRow{ResellerID: r.GReseller, CustomerID: r.GCustomer, AgreementID: r.GAgreement, EnrollmentID: r.GEnrollment,
 			AccountID: r.GAccount, SKU: r.GSKU,
-			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
+			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, Pending: r.Pending, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
 				Assigned: r.Assigned, Unassignable: r.Unassignable}}
 		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
@@ -310,32 +311,36 @@ func poolDimension(d licensing.SummaryDimension) bool {
 
 // poolAggregateSQL writes the pools as of asOf, one row each, in the columns
 //
-//	acc, kk, [r,] lic, grace, rsv (0), n
+//	acc, kk, [r,] lic, pend, grace, rsv (0), n
 //
-// acc is the account (-reseller for licenses on no account), lic and grace the ACTIVE and
-// IN_GRACE quantities (R-SUB-1, R-LIC-2), n the users. The subscriptions (their status as
-// of asOf evaluated once each) UNION ALL the counters of license_pools, then one GROUP BY
-// over integer keys: a full outer join of the two without a join. Only what the caller
-// needs travels: r when withReseller, nothing for reservations (reservedRows adds them
-// after, they need no pool).
+// acc is the account (-reseller for licenses on no account), lic, pend and grace the ACTIVE
+// quantity on the account, the ACTIVE quantity still pending and the IN_GRACE quantity (R-SUB-1,
+// R-ORD-5, R-LIC-2), n the users. The subscriptions (their status as of asOf evaluated once
+// each) UNION ALL the counters of license_pools, then one GROUP BY over integer keys: a full
+// outer join of the two without a join. Only what the caller needs travels: r when
+// withReseller, nothing for reservations (reservedRows adds them after, they need no pool).
 func poolAggregateSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, withReseller bool) {
 	r, rMax := "", ""
 	if withReseller {
 		r, rMax = "s.reseller_id AS r, ", "MAX(u.r) AS r, "
 	}
 	st := statusSQL("s", asOf)
-	b.add(`SELECT u.acc, u.kk, `+rMax+`SUM(CASE WHEN u.q > 0 AND u.st = `+stActive+` THEN u.q ELSE 0 END) AS lic,
+	b.add(`SELECT u.acc, u.kk, `+rMax+`SUM(CASE WHEN u.q > 0 AND u.st = `+stActive+` AND u.pq < u.q THEN u.q - u.pq ELSE 0 END) AS lic,
+		SUM(CASE WHEN u.q > 0 AND u.st = `+stActive+` THEN (CASE WHEN u.pq < u.q THEN u.pq ELSE u.q END) ELSE 0 END) AS pend,
 		SUM(CASE WHEN u.q > 0 AND u.st = `+stInGrace+` THEN u.q ELSE 0 END) AS grace, 0 AS rsv, MAX(u.n) AS n
 	FROM (
-	SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id) AS acc, `+cat.kkSQL("s.sku")+` AS kk, `+r+st.sql+` AS st, s.quantity AS q, 0 AS n
-	FROM subscriptions s
+	SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id) AS acc, `+cat.kkSQL("s.sku")+` AS kk, `+r+st.sql+` AS st, s.quantity AS q,
+		COALESCE(pc.pq, 0) AS pq, 0 AS n
+	FROM subscriptions s`, st.args...)
+	pendingJoinSQL(b, c, asOf)
+	b.add(`
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
-	WHERE 1 = 1`, st.args...)
+	WHERE 1 = 1`)
 	b.scope(c, "s.")
 	summaryPushdown(b, cat, f, "s.reseller_id", accountOfSubSQL, "s.sku")
 	b.add(`
 	UNION ALL
-	SELECT p.account_id, ` + cat.kkSQL("p.sku") + `, ` + strings.Replace(r, "s.reseller_id AS r", "p.reseller_id", 1) + `-1, 0, p.assigned
+	SELECT p.account_id, ` + cat.kkSQL("p.sku") + `, ` + strings.Replace(r, "s.reseller_id AS r", "p.reseller_id", 1) + `-1, 0, 0, p.assigned
 	FROM license_pools p WHERE p.assigned > 0`)
 	b.scope(c, "p.")
 	summaryPushdown(b, cat, f, "p.reseller_id", "p.account_id", "p.sku")
@@ -343,8 +348,25 @@ func poolAggregateSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f Summar
 	) u GROUP BY u.acc, u.kk`)
 }
 
+// pendingJoinSQL joins to the subscriptions s their licenses not yet available as of asOf,
+// pc.pq (NULL for none): what orders added within the pending period before asOf and what
+// other changes add from after it (licensing.PendingAdded; QuantityChange.AvailableAt). Those
+// are few recent rows, found by subscription_changes_effective.
+func pendingJoinSQL(b *sqlBuilder, c Caller, asOf time.Time) {
+	asOf = asOf.UTC()
+	b.add(`
+	LEFT JOIN (SELECT reseller_id, subscription_id, SUM(delta) AS pq FROM subscription_changes
+		WHERE effective_at > ? AND delta > 0 AND (cause = ? OR effective_at > ?)`, asOf.Add(-licensing.OrderPendingPeriod), CauseOrder, asOf)
+	b.scope(c, "")
+	b.add(` GROUP BY reseller_id, subscription_id) pc ON pc.reseller_id = s.reseller_id AND pc.subscription_id = s.id`)
+}
+
+// pendingOfSubSQL is the pending part of subscription s (licensing.PendingPart of pc.pq): the
+// licenses it holds that are not yet available; callers apply it to ACTIVE subscriptions only.
+const pendingOfSubSQL = `(CASE WHEN COALESCE(pc.pq, 0) < s.quantity THEN COALESCE(pc.pq, 0) ELSE s.quantity END)`
+
 // reservedRows writes, in the columns of poolAggregateSQL, the reservations billed after
-// asOf's day on ACTIVE subscriptions, at most the subscription's quantity (R-RES-1,
+// asOf's day on ACTIVE subscriptions, at most the subscription's licensed part (R-RES-1,
 // SummaryCellAt). A sum needs no pool, so these few rows join after the pools' GROUP BY.
 func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, withReseller bool) {
 	r := ""
@@ -352,12 +374,14 @@ func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFil
 		r = "s.reseller_id, "
 	}
 	st := statusSQL("s", asOf)
-	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0,
-		CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END, 0
+	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0, 0,
+		CASE WHEN rv.q < s.quantity - `+pendingOfSubSQL+` THEN rv.q ELSE s.quantity - `+pendingOfSubSQL+` END, 0
 	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 	b.scope(c, "")
 	b.add(` GROUP BY reseller_id, subscription_id) rv
-	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id
+	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
+	pendingJoinSQL(b, c, asOf)
+	b.add(`
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
 	WHERE s.quantity > 0 AND `+st.sql+` = `+stActive, st.args...)
 	b.scope(c, "s.")
@@ -417,30 +441,39 @@ func (k cellKeys) columns(b *sqlBuilder, r, cus, agr, prog, enr string) {
 // reservations set, one per subscription with reservations billed after asOf's day
 // (R-RES-1), in the columns
 //
-//	acc, kk, [r, cus, agr, prog, enr,] sid, cls, cap, rsv, n
+//	acc, kk, [r, cus, agr, prog, enr,] sid, cls, cap, pend, rsv, n
 //
 // cls orders a pool's rows for the allocation: 0 ACTIVE, 1 IN_GRACE, 2 other, 3 a
 // reservation row, 9 the pool's users (poolRows). Only ACTIVE and IN_GRACE cover users
-// (cap, R-LIC-2); cap of a cls 0 row is licensed (R-SUB-1), of a cls 1 row in grace.
-// Reservations show on ACTIVE subscriptions, at most their quantity (SummaryCellAt).
+// (cap, R-LIC-2); cap of a cls 0 row is licensed, its quantity less the pending part pend
+// (R-SUB-1, R-ORD-5), of a cls 1 row in grace. Reservations show on ACTIVE subscriptions, at
+// most their licensed part (SummaryCellAt).
 func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time, reservations bool) {
-	st := statusSQL("s", asOf)
+	st := func() string { // statusSQL of s, its arguments added where it is written
+		frag := statusSQL("s", asOf)
+		b.args = append(b.args, frag.args...)
+		return frag.sql
+	}
 	b.add(`SELECT COALESCE(` + accountOfSubSQL + `, -s.reseller_id) AS acc, ` + cat.kkSQL("s.sku") + ` AS kk, `)
 	k.columns(b, "s.reseller_id", "CASE WHEN s.enrollment_id IS NOT NULL THEN g.customer_id ELSE da.customer_id END",
 		"e.agreement_id", programRankSQL("s.program"), "s.enrollment_id")
 	if reservations {
-		b.add(`s.id AS sid, 3 AS cls, 0 AS cap,
-		CASE WHEN s.quantity > 0 AND `+st.sql+` = `+stActive+` THEN (CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END) ELSE 0 END AS rsv, 0 AS n
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, append(st.args, licensing.DateOf(asOf))...)
+		b.add(`s.id AS sid, 3 AS cls, 0 AS cap, 0 AS pend,
+		CASE WHEN s.quantity > 0 AND ` + st() + ` = ` + stActive + ` THEN (CASE WHEN rv.q < s.quantity - ` + pendingOfSubSQL + ` THEN rv.q
+			ELSE s.quantity - ` + pendingOfSubSQL + ` END) ELSE 0 END AS rsv, 0 AS n`)
+		b.add(`
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 		b.scope(c, "")
 		b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
 	} else {
-		st2 := statusSQL("s", asOf)
-		b.add(`s.id AS sid, (CASE `+st.sql+` WHEN `+stActive+` THEN 0 WHEN `+stInGrace+` THEN 1 ELSE 2 END) AS cls,
-		CASE WHEN s.quantity > 0 AND `+st2.sql+` IN (`+stActive+`, `+stInGrace+`) THEN s.quantity ELSE 0 END AS cap, 0 AS rsv, 0 AS n
-	FROM subscriptions s`, append(st.args, st2.args...)...)
+		b.add(`s.id AS sid, (CASE ` + st() + ` WHEN ` + stActive + ` THEN 0 WHEN ` + stInGrace + ` THEN 1 ELSE 2 END) AS cls,
+		CASE WHEN s.quantity <= 0 THEN 0 WHEN ` + st() + ` = ` + stActive + ` THEN s.quantity - ` + pendingOfSubSQL + `
+			WHEN ` + st() + ` = ` + stInGrace + ` THEN s.quantity ELSE 0 END AS cap,
+		CASE WHEN s.quantity > 0 AND ` + st() + ` = ` + stActive + ` THEN ` + pendingOfSubSQL + ` ELSE 0 END AS pend, 0 AS rsv, 0 AS n
+	FROM subscriptions s`)
 	}
+	pendingJoinSQL(b, c, asOf)
 	b.add(`
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id`)
 	if k.customer {
@@ -460,7 +493,7 @@ func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f
 func poolRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter) {
 	b.add(`SELECT p.account_id AS acc, ` + cat.kkSQL("p.sku") + ` AS kk, `)
 	k.columns(b, "p.reseller_id", "a.customer_id", "NULL", "NULL", "NULL")
-	b.add(`0 AS sid, 9 AS cls, 0 AS cap, 0 AS rsv, p.assigned AS n
+	b.add(`0 AS sid, 9 AS cls, 0 AS cap, 0 AS pend, 0 AS rsv, p.assigned AS n
 	FROM license_pools p`)
 	if k.customer {
 		b.add(` LEFT JOIN accounts a ON a.reseller_id = p.reseller_id AND a.id = p.account_id`)
@@ -520,7 +553,8 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 	if byPool {
 		assigned, lic, grace = "c.n", "c.lic", "c.grace"
 	}
-	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
+	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(c.pend), 0) AS pending, COALESCE(SUM(` + grace + `), 0) AS in_grace,
+	COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
 	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
 	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
 FROM (`)

@@ -132,13 +132,15 @@ type AccountFilter struct {
 type AccountLicense struct {
 	// The SKU.
 	Sku *Sku `json:"sku"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1): licenses still pending are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions not yet on the account: licenses of orders processed less than 12 hours ago (R-ORD-5), or of a renewal whose term has not started. They cannot be assigned until available.
+	Pending int `json:"pending"`
 	// Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3).
 	InGrace int `json:"inGrace"`
 	// Users holding the SKU.
 	Assigned int `json:"assigned"`
-	// Licenses left to assign: licensed less assigned, never below zero.
+	// Licenses left to assign now: licensed less assigned, never below zero; pending licenses are not available yet.
 	Available int    `json:"available"`
 	SKUCode   string `json:"-"`
 }
@@ -422,14 +424,19 @@ type AssignLicensesInput struct {
 type ConflictResolution struct {
 	// What to do.
 	Kind ResolutionKind `json:"kind"`
-	// For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards.
+	// For BUY_MORE: the total to set, pending licenses included (R-SUB-7); for RENEW_SUBSCRIPTION and AWAIT_PENDING: the licensed total afterwards.
 	NewTotal *int `json:"newTotal,omitempty"`
-	// For REMOVE_LICENSES: from how many users.
+	// For REMOVE_LICENSES: from how many users; for ASSIGN_NEW_SKU: how many users to assign a new SKU (those listed).
 	UserCount *int `json:"userCount,omitempty"`
 	// For RENEW_SUBSCRIPTION: the subscriptions to renew.
 	SubscriptionIds []string `json:"subscriptionIds"`
+	// For ASSIGN_NEW_SKU: the SKUs the renewal brought instead; assigning any of them keeps a user's access. Empty otherwise.
+	Skus []*Sku `json:"skus"`
+	// For AWAIT_PENDING: when the last pending licenses become available.
+	AvailableAt *time.Time `json:"availableAt,omitempty"`
 	// The resolution, for a person.
-	Message string `json:"message"`
+	Message  string   `json:"message"`
+	SKUCodes []string `json:"-"`
 }
 
 // Input of `createAccount`.
@@ -841,15 +848,17 @@ type LicenseAssignmentPayload struct {
 type LicenseConflict struct {
 	// The SKU.
 	Sku *Sku `json:"sku"`
-	// Quantity of ACTIVE subscriptions as of the instant asked.
+	// Quantity of ACTIVE subscriptions on the account as of the instant asked; pending licenses are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions still pending (R-ORD-5): bought, not yet on the account, covering no user until available.
+	Pending int `json:"pending"`
 	// Quantity in a grace period, keeping users' access until it ends (R-LIC-7).
 	InGrace int `json:"inGrace"`
 	// Users holding the SKU.
 	Assigned int `json:"assigned"`
 	// Users too many: assigned less licensed and in-grace.
 	Deficit int `json:"deficit"`
-	// The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned.
+	// The users about to lose access: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned. Users who hold a SKU that replaced this one at a renewal keep access and are not listed (R-SUB-4).
 	AffectedUsers []string `json:"affectedUsers"`
 	// Ways to resolve it (R-LIC-4).
 	Resolutions []*ConflictResolution `json:"resolutions"`
@@ -912,8 +921,10 @@ type LicenseSummaryRow struct {
 	Sku *Sku `json:"sku,omitempty"`
 	// The family, when grouped by FAMILY.
 	Family *Family `json:"family,omitempty"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions still pending (R-ORD-5), reported apart from `licensed`.
+	Pending int `json:"pending"`
 	// Quantity of subscriptions in their grace period.
 	InGrace int `json:"inGrace"`
 	// Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of `licensed`.
@@ -2703,23 +2714,29 @@ func (e ReservationStatus) MarshalJSON() ([]byte, error) {
 type ResolutionKind string
 
 const (
-	// Buy more: set the subscription's new total (R-SUB-7).
+	// Buy more: set the subscription's new total (R-SUB-7). Not offered for a SKU that a renewal replaced with others and that is no longer sold on the account (see ASSIGN_NEW_SKU).
 	ResolutionKindBuyMore ResolutionKind = "BUY_MORE"
 	// Remove licenses from that many users (R-LIC-5: their data for it is deleted).
 	ResolutionKindRemoveLicenses ResolutionKind = "REMOVE_LICENSES"
 	// Renew the expired subscription (R-SUB-5).
 	ResolutionKindRenewSubscription ResolutionKind = "RENEW_SUBSCRIPTION"
+	// After a renewal onto other SKUs (for example O365-E3 renewed as O365-E5), assign one of the new SKUs (`skus`) to the users listed, or they lose access when the grace period ends (R-SUB-4, R-LIC-7).
+	ResolutionKindAssignNewSku ResolutionKind = "ASSIGN_NEW_SKU"
+	// Licenses already bought are still pending (R-ORD-5); they cover users from `availableAt`.
+	ResolutionKindAwaitPending ResolutionKind = "AWAIT_PENDING"
 )
 
 var AllResolutionKind = []ResolutionKind{
 	ResolutionKindBuyMore,
 	ResolutionKindRemoveLicenses,
 	ResolutionKindRenewSubscription,
+	ResolutionKindAssignNewSku,
+	ResolutionKindAwaitPending,
 }
 
 func (e ResolutionKind) IsValid() bool {
 	switch e {
-	case ResolutionKindBuyMore, ResolutionKindRemoveLicenses, ResolutionKindRenewSubscription:
+	case ResolutionKindBuyMore, ResolutionKindRemoveLicenses, ResolutionKindRenewSubscription, ResolutionKindAssignNewSku, ResolutionKindAwaitPending:
 		return true
 	}
 	return false
