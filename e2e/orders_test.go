@@ -213,6 +213,28 @@ func TestOrders(t *testing.T) {
 		again := orderIn("OV-1", "addon-2", orderLines("D365-ADD-STORAGE", 5))
 		onlyUserError(t, e.refusedPayload(t, w.Key, createOrderDoc, vars(again), "order"), "ADDON_REQUIRES_BASE", "lines.0.sku")
 	})
+	// Clarification R-ORD-3: the add-on rule applies to every way a SKU is bought, direct (MOSP)
+	// purchases included: the base must be subscribed on the account the add-on lands on.
+	ruleCase(t, "R-ORD-3_direct_purchase_addon_needs_its_base_on_the_account", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		other := e.createAccount(w.Key, w.CustomerID, "Fabrikam direct", "US", nil)
+		addOn := func(account, sku string) map[string]any {
+			return vars(map[string]any{"accountId": account, "sku": sku, "quantity": 10, "endDate": "2027-11-22", "autoRenew": true})
+		}
+		onlyUserError(t, e.refusedPayload(t, w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-STORAGE"), "subscription"), "ADDON_REQUIRES_BASE", "sku")
+		if _, n := e.accountSubsBySKU(w.Key, other, time.Time{}); n != 0 {
+			t.Fatalf("a refused direct purchase wrote %d subscriptions", n)
+		}
+		// A base on the account through an enrollment counts.
+		e.buyToday(w.Key, "E-1", "o1", "D365-SALES-PRO", 5)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
+		e.mutate(w.Key, directSubscriptionDoc, addOn(w.AccountID, "D365-ADD-STORAGE"))
+		// So does a direct base; until it is cancelled (support cancels MOSP, R-SUB-6).
+		base := e.directID(w.Key, other, "D365-SALES-PRO", 5, "2027-11-22", true)
+		e.mutate(w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-STORAGE"))
+		e.mutate(e.Operator, cancelSubscriptionDoc, map[string]any{"id": base})
+		onlyUserError(t, e.refusedPayload(t, w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-INSTANCE"), "subscription"), "ADDON_REQUIRES_BASE", "sku")
+	})
 	ruleCase(t, "R-ORD-4_move_from_direct_orders_at_least_its_holdings", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		pro := e.direct(w.Key, w.AccountID, "D365-SALES-PRO", 50, "2027-11-22", true)

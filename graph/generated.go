@@ -1724,7 +1724,7 @@ enum Family {
 enum SkuKind {
   "A product that stands alone."
   BASE
-  "A product that needs one of its base SKUs on the same enrollment (R-ORD-3)."
+  "A product that needs one of its base SKUs where it is bought: on the same enrollment for an order or reservation, on the account for a direct (MOSP) purchase (R-ORD-3)."
   ADD_ON
 }
 
@@ -2875,7 +2875,7 @@ input SubscriptionActionInput {
 input CreateDirectSubscriptionInput {
   "The account the direct (MOSP) purchase is on."
   accountId: ID! @bound(maxLength: 100)
-  "The SKU code."
+  "The SKU code. An add-on needs one of its base SKUs subscribed (ACTIVE) on the account, or it is refused with ADDON_REQUIRES_BASE (R-ORD-3)."
   sku: String! @bound(maxLength: 1000)
   "How many licenses."
   quantity: Int!
@@ -2975,7 +2975,7 @@ extend type Mutation {
     "What to do; see the input type for each field and its bounds."
     input: SubscriptionActionInput!
   ): SubscriptionPayload!
-  "Record a direct (MOSP) purchase on an account."
+  "Record a direct (MOSP) purchase on an account. The add-on rule applies as to orders and reservations (R-ORD-3): an add-on needs its base on the account."
   createDirectSubscription(
     "What to do; see the input type for each field and its bounds."
     input: CreateDirectSubscriptionInput!

@@ -184,7 +184,9 @@ func MoveShortfall(lines []OrderLineDraft, held map[string]int) []string {
 }
 
 // R-ORD-3: AddOnWithoutBase reports an add-on none of whose base SKUs is on the enrollment: in
-// any of the sets given (subscribed, or in the same order). A base SKU never lacks one.
+// any of the sets given (subscribed, or in the same order). A base SKU never lacks one. The rule
+// applies to every way a SKU is bought: orders (ValidateOrder), reservations and direct (MOSP)
+// purchases, whose base must be subscribed on the account they land on (AddOnMissingBase).
 func AddOnWithoutBase(kind SKUKind, bases []string, onEnrollment ...map[string]bool) bool {
 	if kind != KindAddOn {
 		return false

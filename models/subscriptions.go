@@ -106,6 +106,19 @@ func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, 
 	return out, nil
 }
 
+// activeSKUsOnAccount returns the SKUs with an ACTIVE subscription on the account as of asOf:
+// its enrollments' and its direct purchases.
+func (s *Store) activeSKUsOnAccount(ctx context.Context, a *Account, asOf time.Time) (map[string]bool, error) {
+	subs, err := s.accountSubscriptions(ctx, a.ResellerID, a.ID, nil)
+	out := map[string]bool{}
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			out[sub.SKU] = true
+		}
+	}
+	return out, err
+}
+
 // lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
 // it (quantity 0, ending with the enrollment) when there is none yet.
 func (s *Store) lockEnrollmentSubscription(ctx context.Context, e *Enrollment, program licensing.Program, sku string, now time.Time) (*Subscription, error) {
@@ -247,6 +260,16 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 			return err
 		}
 		if err := ps.Err(); err != nil {
+			return err
+		}
+		// An add-on needs its base on the account (R-ORD-3: every way a SKU is bought).
+		onAccount, err := tx.activeSKUsOnAccount(ctx, a, now)
+		if err != nil {
+			return err
+		}
+		k := skus[0]
+		sku := licensing.SKUFacts{Code: k.Code, Family: k.Family, Kind: k.Kind, BaseSKUs: k.BaseList(), Unit: k.Unit}
+		if err := problem(licensing.AddOnMissingBase(sku, onAccount, "the account")); err != nil {
 			return err
 		}
 		sub = &Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,

@@ -532,7 +532,7 @@ type CreateCustomerPayload struct {
 type CreateDirectSubscriptionInput struct {
 	// The account the direct (MOSP) purchase is on.
 	AccountID string `json:"accountId"`
-	// The SKU code.
+	// The SKU code. An add-on needs one of its base SKUs subscribed (ACTIVE) on the account, or it is refused with ADDON_REQUIRES_BASE (R-ORD-3).
 	Sku string `json:"sku"`
 	// How many licenses.
 	Quantity int `json:"quantity"`
@@ -2844,7 +2844,7 @@ type SkuKind string
 const (
 	// A product that stands alone.
 	SkuKindBase SkuKind = "BASE"
-	// A product that needs one of its base SKUs on the same enrollment (R-ORD-3).
+	// A product that needs one of its base SKUs where it is bought: on the same enrollment for an order or reservation, on the account for a direct (MOSP) purchase (R-ORD-3).
 	SkuKindAddOn SkuKind = "ADD_ON"
 )
 
