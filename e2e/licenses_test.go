@@ -404,9 +404,11 @@ func TestLicenseConflicts(t *testing.T) {
 			str(p, "newEnrollment", "account", "id") != w.AccountID {
 			t.Fatalf("renewEnrollment E3 -> E5: %v", p)
 		}
+		// 30 days from the new term's start, 2026-11-23 (clarification R-SUB-3).
+		start := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 		graceEnd, err := time.Parse(time.RFC3339Nano, str(p, "graceUntil"))
-		if err != nil || !graceEnd.Equal(t0.Add(30*day)) {
-			t.Fatalf("graceUntil %q, want renewal + 30 days (%s)", str(p, "graceUntil"), dateTime(t0.Add(30*day)))
+		if err != nil || !graceEnd.Equal(start.Add(30*day)) {
+			t.Fatalf("graceUntil %q, want the new start + 30 days (%s)", str(p, "graceUntil"), dateTime(start.Add(30*day)))
 		}
 
 		// During grace the E3 users keep access: no conflict today, nor just before the end.

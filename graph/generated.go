@@ -1230,9 +1230,9 @@ input RenewEnrollmentInput {
   enrollmentNumber: String! @bound(maxLength: 1000)
   "The new enrollment's number."
   newEnrollmentNumber: String! @bound(maxLength: 1000)
-  "The new enrollment's first day."
+  "The new enrollment's first day; not before the renewed enrollment's first day (it may overlap the old term). The old subscriptions are in grace from the start of this day, and the new ones' licenses are on the account from then (pending before, R-ORD-5)."
   startDate: Date!
-  "The new enrollment's last day."
+  "The new enrollment's last day; after ` + "`" + `startDate` + "`" + `."
   endDate: Date!
   "The new enrollment's lines; default: the old enrollment's active subscriptions."
   lines: [OrderLineInput!] @bound(maxItems: 50)
@@ -1244,7 +1244,7 @@ type RenewEnrollmentPayload {
   oldEnrollment: Enrollment
   "The new enrollment, with ACTIVE subscriptions."
   newEnrollment: Enrollment
-  "When the old subscriptions are deprovisioned (R-SUB-3)."
+  "When the old subscriptions are deprovisioned: the grace period runs from the new enrollment's start date, not from when the renewal was recorded (R-SUB-3); in whole seconds."
   graceUntil: DateTime
   "SKUs renewed as they were: their users' assignments carry over (R-SUB-4)."
   carriedSkus: [String!]!
@@ -2671,7 +2671,7 @@ type Subscription implements Node {
   autoRenew: Boolean!
   "When it was cancelled (R-SUB-6)."
   cancelledAt: DateTime
-  "When the grace period ends, for a subscription of a renewed enrollment (R-SUB-3)."
+  "When the grace period ends, for a subscription of a renewed enrollment: the grace period runs from the new enrollment's start date (R-SUB-3)."
   graceUntil: DateTime
 }
 

@@ -229,6 +229,21 @@ type RenewalSubscription struct {
 	Term     SubscriptionTerm
 }
 
+// CheckRenewalTerm checks the new enrollment's term of a renewal (PlanRenewal): it starts no
+// earlier than the renewed enrollment started (oldStart) and ends after it starts. It may
+// start before the old one ends: the old subscriptions are in grace from the new start. Inputs
+// {"startDate"}, {"endDate"}.
+func CheckRenewalTerm(oldStart, start, end Date) Problems {
+	var ps Problems
+	if !start.IsZero() && !oldStart.IsZero() && start.Before(oldStart) {
+		ps.Add(CodeInvalid, fmt.Sprintf("the renewal starts on %s, before the renewed enrollment started (%s)", start, oldStart), "startDate")
+	}
+	if !start.IsZero() && !end.IsZero() && end.Before(start) {
+		ps.Add(CodeInvalid, fmt.Sprintf("the renewal ends on %s, before it starts (%s)", end, start), "endDate")
+	}
+	return ps
+}
+
 // CanRenewEnrollment: only an ACTIVE enrollment is renewed into a new one (PlanRenewal); a
 // renewed, expired or inactive one is not. Input {"enrollment"}.
 func CanRenewEnrollment(s EnrollmentStatus) *Problem {
@@ -272,8 +287,11 @@ type RenewalSubscriptionChange struct {
 
 // RenewalPlan is the outcome of renewing an enrollment (PlanRenewal).
 type RenewalPlan struct {
-	Old        []RenewalSubscriptionChange
-	New        []RenewalSubscriptionChange
+	Old []RenewalSubscriptionChange
+	New []RenewalSubscriptionChange
+	// GraceFrom is when the old subscriptions go IN_GRACE and the new ones' licenses are on the
+	// account: the start of the new enrollment's first day.
+	GraceFrom  time.Time
 	GraceUntil time.Time
 	// CarriedSKUs: assignments carry over automatically (same SKU old and new, SplitRenewedSKUs).
 	CarriedSKUs []string
@@ -283,17 +301,22 @@ type RenewalPlan struct {
 	NewOnlySKUs  []string
 }
 
-// R-SUB-2: PlanRenewal renews an enrollment into a new one (CanRenewEnrollment, RenewalLines): the
-// old subscriptions go IN_GRACE from renewedAt until renewedAt+grace (grace <= 0 means
-// DefaultGracePeriod; then they are deprovisioned, GraceEndedBy) and the new ones are ACTIVE;
-// IN_GRACE does not count (LicensedQuantityAt), so the pair is no double count. The SKU lists
-// come from SplitRenewedSKUs.
-func PlanRenewal(f RenewalFacts, renewedAt time.Time, grace time.Duration) RenewalPlan {
+// R-SUB-2: PlanRenewal renews an enrollment into a new one starting on newStart
+// (CanRenewEnrollment, CheckRenewalTerm, RenewalLines): the old subscriptions go IN_GRACE from
+// the new enrollment's start date, not from the moment the renewal is recorded (clarification of
+// R-SUB-3), until grace later (grace <= 0 means DefaultGracePeriod; then they are
+// deprovisioned, GraceEndedBy); both instants come from a business date and carry whole
+// seconds. The new ones are ACTIVE, their licenses on the account from that same start (a
+// renewal recorded ahead is pending until then, QuantityChange.AvailableAt); IN_GRACE does not
+// count (LicensedQuantityAt), so the pair is no double count. The SKU lists come from
+// SplitRenewedSKUs.
+func PlanRenewal(f RenewalFacts, newStart Date, grace time.Duration) RenewalPlan {
 	if grace <= 0 {
 		grace = DefaultGracePeriod
 	}
-	until := renewedAt.Add(grace)
-	p := RenewalPlan{GraceUntil: until}
+	renewedAt := newStart.Start()
+	until := renewedAt.Add(grace).Truncate(time.Second)
+	p := RenewalPlan{GraceFrom: renewedAt, GraceUntil: until}
 	var oldSKUs, newSKUs []string
 	for _, s := range f.Old {
 		p.Old = append(p.Old, RenewalSubscriptionChange{SubscriptionID: s.ID, SKU: s.SKU, Status: SubscriptionInGrace, GraceFrom: ptr(renewedAt), GraceUntil: ptr(until)})

@@ -367,12 +367,25 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	for _, t := range totals {
 		total[t.SubscriptionID] = t.Total
 	}
+	// A renewal's lines take effect with the new term but are recorded with the renewal, which
+	// creates the subscription: from then on they show, pending until the term starts.
+	var ahead []SubscriptionChange
+	if err := s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND cause = ? AND effective_at > ?", resellerIDs, ids, CauseRenewal, asOf).
+		Find(&ahead).Error; err != nil {
+		return nil, err
+	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
 		var effective []licensing.QuantityChange // the total as of asOf holds these only
 		for _, ch := range recent[sub.ID] {
 			if !ch.EffectiveAt.After(asOf) {
 				effective = append(effective, ch)
+			}
+		}
+		for _, ch := range ahead {
+			if ch.SubscriptionID == sub.ID && !asOf.Before(sub.CreatedAt) {
+				total[sub.ID] += ch.Delta
+				effective = append(effective, licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt})
 			}
 		}
 		held := licensing.HeldSubscription{ID: sub.ID, Quantity: total[sub.ID], Term: sub.Term(), Changes: effective}

@@ -1161,9 +1161,9 @@ type RenewEnrollmentInput struct {
 	EnrollmentNumber string `json:"enrollmentNumber"`
 	// The new enrollment's number.
 	NewEnrollmentNumber string `json:"newEnrollmentNumber"`
-	// The new enrollment's first day.
+	// The new enrollment's first day; not before the renewed enrollment's first day (it may overlap the old term). The old subscriptions are in grace from the start of this day, and the new ones' licenses are on the account from then (pending before, R-ORD-5).
 	StartDate licensing.Date `json:"startDate"`
-	// The new enrollment's last day.
+	// The new enrollment's last day; after `startDate`.
 	EndDate licensing.Date `json:"endDate"`
 	// The new enrollment's lines; default: the old enrollment's active subscriptions.
 	Lines []*OrderLineInput `json:"lines,omitempty"`
@@ -1175,7 +1175,7 @@ type RenewEnrollmentPayload struct {
 	OldEnrollment *Enrollment `json:"oldEnrollment,omitempty"`
 	// The new enrollment, with ACTIVE subscriptions.
 	NewEnrollment *Enrollment `json:"newEnrollment,omitempty"`
-	// When the old subscriptions are deprovisioned (R-SUB-3).
+	// When the old subscriptions are deprovisioned: the grace period runs from the new enrollment's start date, not from when the renewal was recorded (R-SUB-3); in whole seconds.
 	GraceUntil *time.Time `json:"graceUntil,omitempty"`
 	// SKUs renewed as they were: their users' assignments carry over (R-SUB-4).
 	CarriedSkus []string `json:"carriedSkus"`
@@ -1485,7 +1485,7 @@ type Subscription struct {
 	AutoRenew bool `json:"autoRenew"`
 	// When it was cancelled (R-SUB-6).
 	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
-	// When the grace period ends, for a subscription of a renewed enrollment (R-SUB-3).
+	// When the grace period ends, for a subscription of a renewed enrollment: the grace period runs from the new enrollment's start date (R-SUB-3).
 	GraceUntil      *time.Time `json:"graceUntil,omitempty"`
 	DBID            int64      `json:"-"`
 	DirectAccountID *int64     `json:"-"`
