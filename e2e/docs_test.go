@@ -68,7 +68,8 @@ const (
 
 // Activation (R-ACT, R-ENR).
 const (
-	statusDoc    = `query($n: String!, $at: DateTime) { activationStatus(enrollmentNumber: $n, asOf: $at) { asOf state enrollment { number } reasons { code message action changesAt } } }`
+	statusDoc = `query($n: String!, $at: DateTime) { activationStatus(enrollmentNumber: $n, asOf: $at) { asOf state enrollment { number } requiredAccount { id }
+		reasons { code message action changesAt account { id } } } }`
 	statusNowDoc = `query($n: String!) { activationStatus(enrollmentNumber: $n) { asOf state enrollment { number } reasons { code message action changesAt } } }`
 	activateDoc  = `mutation($in: ActivateEnrollmentInput!) { activateEnrollment(input: $in) { enrollment { ` + enrollmentSel + ` } ` + ueSel + ` } }`
 	contactDoc   = `mutation($in: UpdateSubscriptionContactInput!) { updateSubscriptionContact(input: $in) { enrollment { ` + enrollmentSel + ` }

@@ -34,6 +34,8 @@ type ResolverRoot interface {
 	Account() AccountResolver
 	AccountConflictSummary() AccountConflictSummaryResolver
 	AccountLicense() AccountLicenseResolver
+	ActivationReason() ActivationReasonResolver
+	ActivationStatus() ActivationStatusResolver
 	Agreement() AgreementResolver
 	ApiKey() ApiKeyResolver
 	ConflictResolution() ConflictResolutionResolver
@@ -75,6 +77,12 @@ type AccountConflictSummaryResolver interface {
 }
 type AccountLicenseResolver interface {
 	Sku(ctx context.Context, obj *model.AccountLicense) (*model.Sku, error)
+}
+type ActivationReasonResolver interface {
+	Account(ctx context.Context, obj *model.ActivationReason) (*model.Account, error)
+}
+type ActivationStatusResolver interface {
+	RequiredAccount(ctx context.Context, obj *model.ActivationStatus) (*model.Account, error)
 }
 type AgreementResolver interface {
 	Customer(ctx context.Context, obj *model.Agreement) (*model.Customer, error)
@@ -1022,13 +1030,13 @@ enum ActivationState {
   AWAITING_EMAIL
   "The activation email was sent; someone must follow its link (R-ACT-9)."
   EMAIL_SENT
-  "The activation link expired; only support can re-enable it (R-ACT-8)."
+  "The activation link expired; only support can re-enable it (R-ACT-8). No email goes out with an expired link: one not sent yet waits, and the re-enable sends it."
   LINK_EXPIRED
   "Activated onto an account."
   ACTIVATED
   "Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5)."
   AUTO_PROVISIONED
-  "Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs)."
+  "Cannot progress until data is fixed: no OSM, a consumer address, or the account the enrollment would be provisioned onto automatically cannot take its SKUs (it is then not provisioned; see PROVISIONING_BLOCKED for what happens instead)."
   BLOCKED
   "An Open Value enrollment's yearly online activation is due (R-ACT-11)."
   ACTIVATION_DUE
@@ -1072,7 +1080,7 @@ enum ActivationReasonCode {
   NO_SUBSCRIPTION_CONTACT
   "The OSM is a consumer outlook.com address (R-ACT-5)."
   CONSUMER_EMAIL
-  "The activation link expired (R-ACT-8)."
+  "The activation link expired (R-ACT-8); the message says whether an activation email is waiting for support to re-enable the link (the re-enable sends it)."
   LINK_EXPIRED
   "Activated through the link (R-ACT-3, R-ACT-9)."
   ACTIVATED
@@ -1096,10 +1104,14 @@ enum ActivationReasonCode {
   RESERVATION_OVERDUE
   "An add-on is on the enrollment without its base SKU (R-ORD-3)."
   ADDON_WITHOUT_BASE
-  "A SKU is not available in the account's country."
+  "A SKU is not available in the account's country (` + "`" + `account` + "`" + `). Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED."
   SKU_NOT_AVAILABLE_IN_COUNTRY
-  "The account holds SKUs incompatible with those being activated."
+  "The account (` + "`" + `account` + "`" + `) holds SKUs incompatible with those being activated. Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED."
   INCOMPATIBLE_SKUS
+  "The agreement's Office 365, Microsoft 365 or Intune licenses are on ` + "`" + `account` + "`" + `, so this enrollment's Dynamics 365 licenses must be activated onto it; activating elsewhere is refused (R-ENR-5)."
+  MUST_USE_AGREEMENT_ACCOUNT
+  "Automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put the enrollment onto ` + "`" + `account` + "`" + `, which cannot take its SKUs, so it was not provisioned. Matched by the contact's domain or administrator, or by a renewal: the activation email goes out instead (action ACTIVATE, onto another or a new account). Bound to the agreement's account: no email, since it can be activated nowhere else (action CONTACT_RESELLER)."
+  PROVISIONING_BLOCKED
 }
 
 "One reason in an activation status."
@@ -1112,6 +1124,8 @@ type ActivationReason {
   action: NextAction!
   "When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it."
   changesAt: DateTime
+  "The account the reason concerns: the one the enrollment is on, must be activated onto, or cannot be provisioned onto; null when none."
+  account: Account
 }
 
 "An enrollment's activation as of an instant, with every reason that applies (R-ACT-12)."
@@ -1124,6 +1138,8 @@ type ActivationStatus {
   state: ActivationState!
   "Every reason that applies, most important first."
   reasons: [ActivationReason!]!
+  "The account the enrollment must be activated onto while it is on none: its Enterprise agreement's account, where the agreement's Office 365, Microsoft 365 or Intune licenses are (R-ENR-5); null when it may go onto any account."
+  requiredAccount: Account
 }
 
 "Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
@@ -1162,7 +1178,7 @@ type ResendActivationEmailPayload {
   userErrors: [UserError!]!
 }
 
-"Input of ` + "`" + `reenableActivationLink` + "`" + `."
+"Input of ` + "`" + `reenableActivationLink` + "`" + `. An activation email held back because the link had expired is sent once it works again, with a new 48 hours to arrive (R-ACT-8)."
 input ReenableActivationLinkInput {
   "The enrollment."
   enrollmentNumber: String! @bound(maxLength: 1000)
@@ -3189,6 +3205,8 @@ func (ec *executionContext) childFields_ActivationReason(ctx context.Context, fi
 		return ec.fieldContext_ActivationReason_action(ctx, field)
 	case "changesAt":
 		return ec.fieldContext_ActivationReason_changesAt(ctx, field)
+	case "account":
+		return ec.fieldContext_ActivationReason_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationReason", field.Name)
 }
@@ -3203,6 +3221,8 @@ func (ec *executionContext) childFields_ActivationStatus(ctx context.Context, fi
 		return ec.fieldContext_ActivationStatus_state(ctx, field)
 	case "reasons":
 		return ec.fieldContext_ActivationStatus_reasons(ctx, field)
+	case "requiredAccount":
+		return ec.fieldContext_ActivationStatus_requiredAccount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationStatus", field.Name)
 }
@@ -7410,6 +7430,38 @@ func (ec *executionContext) fieldContext_ActivationReason_changesAt(_ context.Co
 	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ActivationReason_account(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivationReason().Account(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationReason",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ActivationStatus_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7515,6 +7567,38 @@ func (ec *executionContext) fieldContext_ActivationStatus_reasons(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ActivationReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationStatus_requiredAccount(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_requiredAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivationStatus().RequiredAccount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_requiredAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationStatus",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23730,23 +23814,29 @@ func (ec *executionContext) _ActivationReason(ctx context.Context, sel ast.Selec
 		case "code":
 			out.Values[i] = ec._ActivationReason_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ActivationReason_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._ActivationReason_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changesAt":
 			out.Values[i] = ec._ActivationReason_changesAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "account":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationReason_account(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23778,23 +23868,29 @@ func (ec *executionContext) _ActivationStatus(ctx context.Context, sel ast.Selec
 		case "enrollment":
 			out.Values[i] = ec._ActivationStatus_enrollment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "asOf":
 			out.Values[i] = ec._ActivationStatus_asOf(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "state":
 			out.Values[i] = ec._ActivationStatus_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reasons":
 			out.Values[i] = ec._ActivationStatus_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requiredAccount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationStatus_requiredAccount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

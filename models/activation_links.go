@@ -53,9 +53,10 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 		if err := tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error; err != nil {
 			return err
 		}
-		// The emails held back because the link had expired go now (licensing.DispatchFor).
+		// The emails held back because the link had expired go now (licensing.DispatchFor), with
+		// a new 48 hours to arrive: activationStatus then says they are on their way.
 		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL", e.ResellerID, e.ID).
-			Updates(map[string]any{"next_attempt_at": now, "last_error": ""}).Error
+			Updates(map[string]any{"next_attempt_at": now, "scheduled_at": now, "due_by": now.Add(licensing.ActivationEmailWindow), "last_error": ""}).Error
 	})
 	return orNil(e, wrap("reenable activation link", err))
 }

@@ -150,8 +150,16 @@ func (s *Store) associateRenewal(ctx context.Context, a *Agreement, old, renewal
 	if err != nil {
 		return err
 	}
-	assoc := licensing.RenewalAssociation(licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: renewal.OrganizationName,
-		EnrollmentsWithOrganizationName: licensing.SameNameEnrollments(old.OrganizationName, old.ID, others), OldAccountID: old.AccountID, AccountNames: names})
+	f := licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: renewal.OrganizationName,
+		EnrollmentsWithOrganizationName: licensing.SameNameEnrollments(old.OrganizationName, old.ID, others), OldAccountID: old.AccountID, AccountNames: names}
+	// The old account must take the renewal's lines; the old enrollment's SKUs leave with its grace.
+	if f.OldAccount, err = s.oneAccountFacts(ctx, old.ResellerID, old.AccountID, old.ID); err != nil {
+		return err
+	}
+	if f.Lines, err = s.enrollmentLines(ctx, renewal, now); err != nil {
+		return err
+	}
+	assoc := licensing.RenewalAssociation(f)
 	if assoc.AssociateWith != nil {
 		return s.associate(ctx, renewal, *assoc.AssociateWith, licensing.AssociatedByRenewal, now)
 	}

@@ -228,9 +228,11 @@ func mapProductKey(k *models.ProductKey) *model.ProductKey {
 }
 
 func mapActivationStatus(e *models.Enrollment, asOf time.Time, st licensing.ActivationStatus) *model.ActivationStatus {
-	out := &model.ActivationStatus{Enrollment: mapEnrollment(e), AsOf: asOf, State: model.ActivationState(st.State), Reasons: []*model.ActivationReason{}}
+	out := &model.ActivationStatus{Enrollment: mapEnrollment(e), AsOf: asOf, State: model.ActivationState(st.State), Reasons: []*model.ActivationReason{},
+		RequiredAccountID: st.RequiredAccountID}
 	for _, r := range st.Reasons {
-		out.Reasons = append(out.Reasons, &model.ActivationReason{Code: model.ActivationReasonCode(r.Code), Message: r.Message, Action: model.NextAction(r.Action), ChangesAt: r.ChangesAt})
+		out.Reasons = append(out.Reasons, &model.ActivationReason{Code: model.ActivationReasonCode(r.Code), Message: r.Message, Action: model.NextAction(r.Action),
+			ChangesAt: r.ChangesAt, AccountID: r.AccountID})
 	}
 	return out
 }

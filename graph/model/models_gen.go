@@ -243,6 +243,9 @@ type ActivationReason struct {
 	Action NextAction `json:"action"`
 	// When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it.
 	ChangesAt *time.Time `json:"changesAt,omitempty"`
+	// The account the reason concerns: the one the enrollment is on, must be activated onto, or cannot be provisioned onto; null when none.
+	Account   *Account `json:"account,omitempty"`
+	AccountID *int64   `json:"-"`
 }
 
 // An enrollment's activation as of an instant, with every reason that applies (R-ACT-12).
@@ -255,6 +258,9 @@ type ActivationStatus struct {
 	State ActivationState `json:"state"`
 	// Every reason that applies, most important first.
 	Reasons []*ActivationReason `json:"reasons"`
+	// The account the enrollment must be activated onto while it is on none: its Enterprise agreement's account, where the agreement's Office 365, Microsoft 365 or Intune licenses are (R-ENR-5); null when it may go onto any account.
+	RequiredAccount   *Account `json:"requiredAccount,omitempty"`
+	RequiredAccountID *int64   `json:"-"`
 }
 
 // Input of `addAccountUsers`.
@@ -1127,7 +1133,7 @@ type RedeemProductKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// Input of `reenableActivationLink`.
+// Input of `reenableActivationLink`. An activation email held back because the link had expired is sent once it works again, with a new 48 hours to arrive (R-ACT-8).
 type ReenableActivationLinkInput struct {
 	// The enrollment.
 	EnrollmentNumber string `json:"enrollmentNumber"`
@@ -1791,7 +1797,7 @@ const (
 	ActivationReasonCodeNoSubscriptionContact ActivationReasonCode = "NO_SUBSCRIPTION_CONTACT"
 	// The OSM is a consumer outlook.com address (R-ACT-5).
 	ActivationReasonCodeConsumerEmail ActivationReasonCode = "CONSUMER_EMAIL"
-	// The activation link expired (R-ACT-8).
+	// The activation link expired (R-ACT-8); the message says whether an activation email is waiting for support to re-enable the link (the re-enable sends it).
 	ActivationReasonCodeLinkExpired ActivationReasonCode = "LINK_EXPIRED"
 	// Activated through the link (R-ACT-3, R-ACT-9).
 	ActivationReasonCodeActivated ActivationReasonCode = "ACTIVATED"
@@ -1815,10 +1821,14 @@ const (
 	ActivationReasonCodeReservationOverdue ActivationReasonCode = "RESERVATION_OVERDUE"
 	// An add-on is on the enrollment without its base SKU (R-ORD-3).
 	ActivationReasonCodeAddonWithoutBase ActivationReasonCode = "ADDON_WITHOUT_BASE"
-	// A SKU is not available in the account's country.
+	// A SKU is not available in the account's country (`account`). Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeSkuNotAvailableInCountry ActivationReasonCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
-	// The account holds SKUs incompatible with those being activated.
+	// The account (`account`) holds SKUs incompatible with those being activated. Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeIncompatibleSkus ActivationReasonCode = "INCOMPATIBLE_SKUS"
+	// The agreement's Office 365, Microsoft 365 or Intune licenses are on `account`, so this enrollment's Dynamics 365 licenses must be activated onto it; activating elsewhere is refused (R-ENR-5).
+	ActivationReasonCodeMustUseAgreementAccount ActivationReasonCode = "MUST_USE_AGREEMENT_ACCOUNT"
+	// Automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put the enrollment onto `account`, which cannot take its SKUs, so it was not provisioned. Matched by the contact's domain or administrator, or by a renewal: the activation email goes out instead (action ACTIVATE, onto another or a new account). Bound to the agreement's account: no email, since it can be activated nowhere else (action CONTACT_RESELLER).
+	ActivationReasonCodeProvisioningBlocked ActivationReasonCode = "PROVISIONING_BLOCKED"
 )
 
 var AllActivationReasonCode = []ActivationReasonCode{
@@ -1846,11 +1856,13 @@ var AllActivationReasonCode = []ActivationReasonCode{
 	ActivationReasonCodeAddonWithoutBase,
 	ActivationReasonCodeSkuNotAvailableInCountry,
 	ActivationReasonCodeIncompatibleSkus,
+	ActivationReasonCodeMustUseAgreementAccount,
+	ActivationReasonCodeProvisioningBlocked,
 }
 
 func (e ActivationReasonCode) IsValid() bool {
 	switch e {
-	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus:
+	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus, ActivationReasonCodeMustUseAgreementAccount, ActivationReasonCodeProvisioningBlocked:
 		return true
 	}
 	return false
@@ -1903,13 +1915,13 @@ const (
 	ActivationStateAwaitingEmail ActivationState = "AWAITING_EMAIL"
 	// The activation email was sent; someone must follow its link (R-ACT-9).
 	ActivationStateEmailSent ActivationState = "EMAIL_SENT"
-	// The activation link expired; only support can re-enable it (R-ACT-8).
+	// The activation link expired; only support can re-enable it (R-ACT-8). No email goes out with an expired link: one not sent yet waits, and the re-enable sends it.
 	ActivationStateLinkExpired ActivationState = "LINK_EXPIRED"
 	// Activated onto an account.
 	ActivationStateActivated ActivationState = "ACTIVATED"
 	// Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5).
 	ActivationStateAutoProvisioned ActivationState = "AUTO_PROVISIONED"
-	// Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs).
+	// Cannot progress until data is fixed: no OSM, a consumer address, or the account the enrollment would be provisioned onto automatically cannot take its SKUs (it is then not provisioned; see PROVISIONING_BLOCKED for what happens instead).
 	ActivationStateBlocked ActivationState = "BLOCKED"
 	// An Open Value enrollment's yearly online activation is due (R-ACT-11).
 	ActivationStateActivationDue ActivationState = "ACTIVATION_DUE"
