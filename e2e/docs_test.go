@@ -88,6 +88,10 @@ const (
 		account { id } license { ` + licenseSel + ` } changedUsers ` + ueSel + ` } }`
 	deleteUserDoc = `mutation($a: ID!, $u: String!) { deleteAccountUser(input: {accountId: $a, userName: $u}) {
 		account { id users(first: 100) { totalCount edges { node { userName } } } } freedSkus ` + ueSel + ` } }`
+	accountUsersBySKUDoc = `query($id: ID!, $sku: String, $first: Int, $after: String) { node(id: $id) { ... on Account {
+		users(first: $first, after: $after, filter: {sku: $sku}) { totalCount pageInfo { hasNextPage endCursor } edges { node { id userName } } } } } }`
+	userLicensesDoc = `query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on AccountUser { userName
+		licenses(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { sku { code } assignedAt } } } } } }`
 	licensesDoc              = `query($id: ID!, $at: DateTime) { node(id: $id) { ... on Account { licenses(asOf: $at) { ` + licenseSel + ` } } } }`
 	conflictsDoc             = `query($a: ID!, $at: DateTime) { licenseConflicts(accountId: $a, asOf: $at) { ` + conflictSel + ` } }`
 	accountsWithConflictsDoc = `query($at: DateTime, $first: Int, $after: String) { accountsWithConflicts(asOf: $at, first: $first, after: $after) {

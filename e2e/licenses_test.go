@@ -116,6 +116,72 @@ func TestLicenseAssignments(t *testing.T) {
 		want(e.assignRefused(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "bob@fabrikam.com"), "NOT_ENOUGH_LICENSES", "userNames")
 		want(e.assignRefused(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "nobody@fabrikam.com"), "NOT_FOUND", "userNames.1")
 	})
+	// Who holds what (issue 10): the users holding a SKU on an account, and the licenses of a user,
+	// page by page, so an administrator sees whom a conflict or a removal concerns.
+	ruleCase(t, "R-LIC-4_R-LIC-5_who_holds_a_sku_users_by_sku_and_user_licenses", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com", "dave@fabrikam.com")
+		e.directID(w.Key, w.AccountID, "INTUNE", 3, "2027-11-22", true)
+		e.directID(w.Key, w.AccountID, "O365-E1", 2, "2027-11-22", true)
+		e.assign(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com")
+		e.SetNow(t0.Add(hour))
+		e.assign(w.Key, w.AccountID, "O365-E1", "alice@fabrikam.com")
+		holders := func(sku any, first int) ([]string, []string) {
+			var names, ids []string
+			var after any
+			for page := 0; page < 10; page++ {
+				conn := get(e.ok(w.Key, accountUsersBySKUDoc, map[string]any{"id": w.AccountID, "sku": sku, "first": first, "after": after}), "node", "users")
+				for _, ed := range get(conn, "edges").([]any) {
+					names, ids = append(names, str(ed, "node", "userName")), append(ids, str(ed, "node", "id"))
+				}
+				if num(conn, "totalCount") < len(names) || get(conn, "pageInfo", "hasNextPage") != true {
+					break
+				}
+				after = str(conn, "pageInfo", "endCursor")
+			}
+			return names, ids
+		}
+		intune, ids := holders("INTUNE", 2) // in pages of two
+		if !reflect.DeepEqual(intune, []string{"alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com"}) {
+			t.Fatalf("users holding INTUNE: %v", intune)
+		}
+		for sku, want := range map[string][]string{"O365-E1": {"alice@fabrikam.com"}, "M365-E3": nil} {
+			if got, _ := holders(sku, 20); !reflect.DeepEqual(got, want) {
+				t.Errorf("users holding %s: %v, want %v", sku, got, want)
+			}
+		}
+		if all, _ := holders(nil, 20); len(all) != 4 {
+			t.Errorf("users without a filter: %v, want all 4", all)
+		}
+		// Alice's licenses, in the order assigned, one per page.
+		var got []string
+		var after any
+		for page := 0; page < 5; page++ {
+			conn := get(e.ok(w.Key, userLicensesDoc, map[string]any{"id": ids[0], "first": 1, "after": after}), "node", "licenses")
+			if num(conn, "totalCount") != 2 {
+				t.Fatalf("alice's licenses: totalCount %d, want 2", num(conn, "totalCount"))
+			}
+			for _, ed := range get(conn, "edges").([]any) {
+				got = append(got, str(ed, "node", "sku", "code")+"@"+str(ed, "node", "assignedAt"))
+			}
+			if get(conn, "pageInfo", "hasNextPage") != true {
+				break
+			}
+			after = str(conn, "pageInfo", "endCursor")
+		}
+		if want := []string{"INTUNE@" + t0s, "O365-E1@2026-11-23T10:00:00Z"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("alice's licenses %v, want %v", got, want)
+		}
+		// A removal shows at once; another reseller sees no such user.
+		e.mutate(w.Key, removeDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{"alice@fabrikam.com"}, "c": true})
+		if after, _ := holders("INTUNE", 20); !reflect.DeepEqual(after, []string{"bob@fabrikam.com", "carol@fabrikam.com"}) {
+			t.Errorf("users holding INTUNE after removing alice's: %v", after)
+		}
+		other, _ := e.newReseller("Other")
+		if d := e.ok(other, userLicensesDoc, map[string]any{"id": ids[0]}); d["node"] != nil {
+			t.Errorf("another reseller reads alice's licenses: %v", d)
+		}
+	})
 	ruleCase(t, "R-LIC-5_remove_needs_confirmed_data_loss_and_deleting_a_user_frees_licenses", func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
 		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com", "dave@fabrikam.com", "erin@fabrikam.com")

@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	Account() AccountResolver
 	AccountConflictSummary() AccountConflictSummaryResolver
 	AccountLicense() AccountLicenseResolver
+	AccountUser() AccountUserResolver
 	ActivationReason() ActivationReasonResolver
 	ActivationStatus() ActivationStatusResolver
 	Agreement() AgreementResolver
@@ -50,6 +51,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Reservation() ReservationResolver
 	Subscription() SubscriptionResolver
+	UserLicense() UserLicenseResolver
 	Viewer() ViewerResolver
 }
 
@@ -66,7 +68,7 @@ type ComplexityRoot struct {
 type AccountResolver interface {
 	VerifiedDomains(ctx context.Context, obj *model.Account) ([]string, error)
 	Administrators(ctx context.Context, obj *model.Account) ([]*model.AccountAdministrator, error)
-	Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error)
+	Users(ctx context.Context, obj *model.Account, first *int, after *string, filter *model.AccountUserFilter) (*model.AccountUserConnection, error)
 	Customer(ctx context.Context, obj *model.Account) (*model.Customer, error)
 	Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error)
 	Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error)
@@ -77,6 +79,9 @@ type AccountConflictSummaryResolver interface {
 }
 type AccountLicenseResolver interface {
 	Sku(ctx context.Context, obj *model.AccountLicense) (*model.Sku, error)
+}
+type AccountUserResolver interface {
+	Licenses(ctx context.Context, obj *model.AccountUser, first *int, after *string) (*model.UserLicenseConnection, error)
 }
 type ActivationReasonResolver interface {
 	Account(ctx context.Context, obj *model.ActivationReason) (*model.Account, error)
@@ -220,6 +225,9 @@ type SubscriptionResolver interface {
 	Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error)
 	DirectAccount(ctx context.Context, obj *model.Subscription) (*model.Account, error)
 }
+type UserLicenseResolver interface {
+	Sku(ctx context.Context, obj *model.UserLicense) (*model.Sku, error)
+}
 type ViewerResolver interface {
 	Reseller(ctx context.Context, obj *model.Viewer) (*model.Reseller, error)
 }
@@ -250,6 +258,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccountAdministratorInput", ec.unmarshalInputAccountAdministratorInput),
 			graphql.NewInputUnmarshaler("AccountFilter", ec.unmarshalInputAccountFilter),
+			graphql.NewInputUnmarshaler("AccountUserFilter", ec.unmarshalInputAccountUserFilter),
 			graphql.NewInputUnmarshaler("AccountUserInput", ec.unmarshalInputAccountUserInput),
 			graphql.NewInputUnmarshaler("ActivateEnrollmentInput", ec.unmarshalInputActivateEnrollmentInput),
 			graphql.NewInputUnmarshaler("AddAccountUsersInput", ec.unmarshalInputAddAccountUsersInput),
@@ -768,12 +777,14 @@ type Account implements Node {
   verifiedDomains: [String!]!
   "Global and billing administrators."
   administrators: [AccountAdministrator!]!
-  "Users who may hold licenses."
+  "Users who may hold licenses, oldest first; with ` + "`" + `filter.sku` + "`" + `, only those holding that SKU on the account (for example whom a conflict or a removal concerns)."
   users(
     "How many items to return, 1 to 100."
     first: Int = 20 @bound(min: 1, max: 100)
     "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AccountUserFilter
   ): AccountUserConnection!
   "The customer that owns the account."
   customer: Customer!
@@ -822,6 +833,45 @@ type AccountUser implements Node {
   displayName: String!
   "When the user was added."
   createdAt: DateTime!
+  "The licenses the user holds on the account, in the order they were assigned."
+  licenses(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): UserLicenseConnection!
+}
+
+"One license of a SKU held by a user of an account (an assignment, R-LIC-1)."
+type UserLicense {
+  "The SKU."
+  sku: Sku!
+  "When it was assigned to the user."
+  assignedAt: DateTime!
+}
+
+"A page of a user's licenses."
+type UserLicenseConnection {
+  "The items with their cursors."
+  edges: [UserLicenseEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many licenses the user holds, over all pages."
+  totalCount: Int!
+}
+
+"A user's license and its cursor."
+type UserLicenseEdge {
+  "The item."
+  node: UserLicense!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"Filters for ` + "`" + `Account.users` + "`" + `."
+input AccountUserFilter {
+  "Only the users who hold this SKU (code) on the account."
+  sku: String @bound(maxLength: 64)
 }
 
 "A page of accounts."
@@ -3129,6 +3179,8 @@ func (ec *executionContext) childFields_AccountUser(ctx context.Context, field g
 		return ec.fieldContext_AccountUser_displayName(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AccountUser_createdAt(ctx, field)
+	case "licenses":
+		return ec.fieldContext_AccountUser_licenses(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountUser", field.Name)
 }
@@ -4147,6 +4199,38 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
+func (ec *executionContext) childFields_UserLicense(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_UserLicense_sku(ctx, field)
+	case "assignedAt":
+		return ec.fieldContext_UserLicense_assignedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicense", field.Name)
+}
+
+func (ec *executionContext) childFields_UserLicenseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_UserLicenseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_UserLicenseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_UserLicenseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicenseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_UserLicenseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_UserLicenseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_UserLicenseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicenseEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -4453,6 +4537,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AccountUser_licenses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Account_enrollments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4538,6 +4644,14 @@ func (ec *executionContext) field_Account_users_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AccountUserFilter, error) {
+			return ec.unmarshalOAccountUserFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -6025,7 +6139,7 @@ func (ec *executionContext) _Account_users(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Account().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.AccountUserFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountUserConnection) graphql.Marshaler {
@@ -6914,6 +7028,50 @@ func (ec *executionContext) _AccountUser_createdAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AccountUser_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountUser", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountUser_licenses(ctx context.Context, field graphql.CollectedField, obj *model.AccountUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountUser_licenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AccountUser().Licenses(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserLicenseConnection) graphql.Marshaler {
+			return ec.marshalNUserLicenseConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountUser_licenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicenseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AccountUser_licenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AccountUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccountUserConnection) (ret graphql.Marshaler) {
@@ -17667,6 +17825,203 @@ func (ec *executionContext) fieldContext_UserError_message(_ context.Context, fi
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
+func (ec *executionContext) _UserLicense_sku(ctx context.Context, field graphql.CollectedField, obj *model.UserLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicense_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UserLicense().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicense_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicense",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicense_assignedAt(ctx context.Context, field graphql.CollectedField, obj *model.UserLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicense_assignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssignedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicense_assignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicense", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _UserLicenseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserLicenseEdge) graphql.Marshaler {
+			return ec.marshalNUserLicenseEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicenseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicenseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UserLicenseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserLicense) graphql.Marshaler {
+			return ec.marshalNUserLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicense(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicense(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicenseEdge", field, false, false, "String")
+}
+
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20325,6 +20680,48 @@ func (ec *executionContext) unmarshalInputAccountFilter(ctx context.Context, obj
 func UnmarshalAccountFilter(ctx context.Context, raw any) (model.AccountFilter, error) {
 	var out model.AccountFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAccountUserFilter(ctx context.Context, obj any) (model.AccountUserFilter, error) {
+	var it model.AccountUserFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountUserFilter unmarshals raw into the AccountUserFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountUserFilter(ctx context.Context, raw any) (model.AccountUserFilter, error) {
+	var out model.AccountUserFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountUserFilter", raw, &out)
 	return out, err
 }
 
@@ -23546,23 +23943,29 @@ func (ec *executionContext) _AccountUser(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._AccountUser_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userName":
 			out.Values[i] = ec._AccountUser_userName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._AccountUser_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._AccountUser_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "licenses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountUser_licenses(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27588,6 +27991,126 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var userLicenseImplementors = []string{"UserLicense"}
+
+func (ec *executionContext) _UserLicense(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicense) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicense")
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UserLicense_sku(ctx, field, obj)
+				})
+		case "assignedAt":
+			out.Values[i] = ec._UserLicense_assignedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userLicenseConnectionImplementors = []string{"UserLicenseConnection"}
+
+func (ec *executionContext) _UserLicenseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicenseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicenseConnection")
+		case "edges":
+			out.Values[i] = ec._UserLicenseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._UserLicenseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._UserLicenseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userLicenseEdgeImplementors = []string{"UserLicenseEdge"}
+
+func (ec *executionContext) _UserLicenseEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicenseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicenseEdge")
+		case "node":
+			out.Values[i] = ec._UserLicenseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._UserLicenseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
@@ -30233,6 +30756,46 @@ func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋlicensingᚑapi
 	return v
 }
 
+func (ec *executionContext) marshalNUserLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicense(ctx context.Context, sel ast.SelectionSet, v *model.UserLicense) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicense!")
+		return graphql.Null
+	}
+	return ec._UserLicense(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserLicenseConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserLicenseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicenseConnection!")
+		return graphql.Null
+	}
+	return ec._UserLicenseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserLicenseEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserLicenseEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserLicenseEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserLicenseEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdge(ctx context.Context, sel ast.SelectionSet, v *model.UserLicenseEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicenseEdge!")
+		return graphql.Null
+	}
+	return ec._UserLicenseEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
@@ -30591,6 +31154,14 @@ func (ec *executionContext) marshalOAccountLicense2ᚖgithubᚗcomᚋlicensing�
 		return graphql.Null
 	}
 	return ec._AccountLicense(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAccountUserFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserFilter(ctx context.Context, v any) (*model.AccountUserFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAccountUserFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOAccountUserInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserInputᚄ(ctx context.Context, v any) ([]*model.AccountUserInput, error) {

@@ -32,7 +32,7 @@ type Account struct {
 	VerifiedDomains []string `json:"verifiedDomains"`
 	// Global and billing administrators.
 	Administrators []*AccountAdministrator `json:"administrators"`
-	// Users who may hold licenses.
+	// Users who may hold licenses, oldest first; with `filter.sku`, only those holding that SKU on the account (for example whom a conflict or a removal concerns).
 	Users *AccountUserConnection `json:"users"`
 	// The customer that owns the account.
 	Customer *Customer `json:"customer"`
@@ -155,6 +155,9 @@ type AccountUser struct {
 	DisplayName string `json:"displayName"`
 	// When the user was added.
 	CreatedAt time.Time `json:"createdAt"`
+	// The licenses the user holds on the account, in the order they were assigned.
+	Licenses *UserLicenseConnection `json:"licenses"`
+	DBID     int64                  `json:"-"`
 }
 
 func (AccountUser) IsNode() {}
@@ -178,6 +181,12 @@ type AccountUserEdge struct {
 	Node *AccountUser `json:"node"`
 	// Pass as `after` to continue after this item.
 	Cursor string `json:"cursor"`
+}
+
+// Filters for `Account.users`.
+type AccountUserFilter struct {
+	// Only the users who hold this SKU (code) on the account.
+	Sku *string `json:"sku,omitempty"`
 }
 
 // A user to add to an account.
@@ -1578,6 +1587,33 @@ type UserError struct {
 	Code UserErrorCode `json:"code"`
 	// What went wrong, for a person.
 	Message string `json:"message"`
+}
+
+// One license of a SKU held by a user of an account (an assignment, R-LIC-1).
+type UserLicense struct {
+	// The SKU.
+	Sku *Sku `json:"sku"`
+	// When it was assigned to the user.
+	AssignedAt time.Time `json:"assignedAt"`
+	SKUCode    string    `json:"-"`
+}
+
+// A page of a user's licenses.
+type UserLicenseConnection struct {
+	// The items with their cursors.
+	Edges []*UserLicenseEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many licenses the user holds, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A user's license and its cursor.
+type UserLicenseEdge struct {
+	// The item.
+	Node *UserLicense `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
 }
 
 // The holder of the key making this request.
