@@ -296,6 +296,26 @@ func TestRenewal(t *testing.T) {
 // R-SUB-3: the sweep deprovisions subscriptions whose grace period ended and deletes the
 // licenses their users no longer have; before the end it changes nothing.
 func TestDeprovisioningSweep(t *testing.T) {
+	// Licenses bought before the grace end but still pending there (R-ORD-5) keep their users'
+	// data: the sweep deletes only what they do not cover.
+	ruleCase(t, "R-SUB-3_R-ORD-5_sweep_keeps_the_users_of_licenses_still_pending", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com")
+		e.buyOnto(w.Key, "E-1", "o1", w.AccountID, "O365-E3", 3)
+		e.assign(w.Key, w.AccountID, "O365-E3", "alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com")
+		p := e.renew(w.Key, "E-1", "E-1R", "2026-11-23", "2029-11-22", orderLines("O365-E5", 3))
+		graceEnd := parseDateTime(t, p["graceUntil"])
+		e.SetNow(graceEnd.Add(-2 * hour))
+		e.buyToday(w.Key, "E-1R", "o2", "O365-E3", 1) // pending until 10 hours after the grace end
+		if _, err := e.Store.SweepDeprovisioned(context.Background(), graceEnd, 100); err != nil {
+			t.Fatal(err)
+		}
+		wantLicense(t, e.licenses(w.Key, w.AccountID, graceEnd), "O365-E3", licenseRow{Pending: 1, Assigned: 1})
+		oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 1, 1, []string{"alice@fabrikam.com"})
+		if cs := e.conflicts(w.Key, w.AccountID, graceEnd.Add(10*hour)); len(cs) != 0 {
+			t.Fatalf("once the license is available: %+v", cs)
+		}
+	})
 	ruleCase(t, "R-SUB-3_sweep_deletes_licenses_at_grace_end", func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
 		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com")

@@ -355,9 +355,11 @@ func uniqueSorted(xs []string) []string { return slices.Compact(slices.Sorted(sl
 // R-SUB-3: DeprovisionedUsers: when the grace period ends (GraceEndedBy) the ended subscriptions'
 // data is deleted, so the users beyond what the SKU's ACTIVE and still in-grace quantity covers
 // lose their license, the most recently assigned first (AssignedUsers is oldest first). They
-// are the users ConflictsAt listed for that instant beforehand (R-LIC-7).
+// are the users ConflictsAt listed for that instant beforehand (R-LIC-7), but that licenses
+// already bought and still pending (R-ORD-5) keep as many of them: those cover nobody yet, yet a
+// deletion of data is not undone when they arrive; their users stay in conflict until then.
 func DeprovisionedUsers(h SKUHoldings, asOf time.Time) []string {
-	deficit := Deficit(h, asOf)
+	deficit := Deficit(h, asOf) - pendingQuantityAt(h.Subscriptions, asOf)
 	if deficit <= 0 {
 		return nil
 	}

@@ -201,6 +201,18 @@ func TestDeprovisionedUsers(t *testing.T) {
 			t.Fatalf("at grace end: %v, want the two most recently assigned [b c]", got)
 		}
 	})
+	t.Run("R-SUB-3_R-ORD-5_licenses_bought_and_pending_keep_their_users", func(t *testing.T) {
+		renewed := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		end := renewed.Add(DefaultGracePeriod)
+		h := SKUHoldings{SKU: "E3", AssignedUsers: []string{"a", "b", "c"}, Subscriptions: []HeldSubscription{
+			{ID: 1, Quantity: 3, Term: SubscriptionTerm{GraceFrom: &renewed, GraceUntil: &end}},
+			// E3 2: one ACTIVE, one bought two hours before the grace end and still pending.
+			{ID: 2, Quantity: 2, Changes: []QuantityChange{{Delta: 1, EffectiveAt: end.Add(-2 * time.Hour), FromOrder: true}}},
+		}}
+		if got := DeprovisionedUsers(h, end); !reflect.DeepEqual(got, []string{"c"}) {
+			t.Fatalf("at grace end: %v, want only c (3 users on 1 licensed: b keeps the pending license's place)", got)
+		}
+	})
 }
 
 func TestSubscriptionQuantityChanges(t *testing.T) {

@@ -15,14 +15,15 @@ package models
 // and the pool's assigned users are allocated to its subscriptions:
 //
 //   - the pool's subscriptions are ordered ACTIVE first, then IN_GRACE, then the rest, each
-//     by id; users fill them in that order up to their quantity (ACTIVE and IN_GRACE
-//     subscriptions cover users, R-LIC-2; the others cover none);
+//     by id; users fill them in that order up to their licensed part, or their quantity in
+//     grace (ACTIVE and IN_GRACE subscriptions cover users, R-LIC-2; licenses still pending,
+//     R-ORD-5, and the other subscriptions cover none);
 //   - users beyond every cover go to one extra cell of the pool with no subscription (no
 //     enrollment, agreement or program; the account's customer): they are the users in
 //     conflict, covered by no enrollment. The same cell holds a pool's users when it has
 //     no subscription at all.
 //
-// Each cell is then licensing.NewSummaryCell(licensed, inGrace, reserved, allocated). A
+// Each cell is then licensing.NewSummaryCell(licensed, pending, inGrace, reserved, allocated). A
 // pool's cells add up exactly to licensing.SummaryCellAt of the pool, so any grouping, by
 // pool dimensions (reseller, account, SKU, family) or by subscription dimensions (customer,
 // agreement, program, enrollment), sums to the same totals and Available never counts a
@@ -39,7 +40,9 @@ package models
 // they form one pool with no account (ACCOUNT nil), licensed and available, nobody assigned.
 //
 // Quantities are the subscriptions' current quantities (see assignments.go); asOf decides
-// every status, exactly as SubscriptionTerm.StatusAt (statusSQL).
+// every status, exactly as SubscriptionTerm.StatusAt (statusSQL), and which licenses are still
+// pending, as HeldSubscription.PendingAt (pendingSQL: the few recent subscription_changes, whose
+// pending part enters as rows of their own rather than a join to every subscription).
 
 import (
 	"context"
@@ -317,8 +320,9 @@ func poolDimension(d licensing.SummaryDimension) bool {
 // quantity on the account, the ACTIVE quantity still pending and the IN_GRACE quantity (R-SUB-1,
 // R-ORD-5, R-LIC-2), n the users. The subscriptions (their status as of asOf evaluated once
 // each) UNION ALL the counters of license_pools, then one GROUP BY over integer keys: a full
-// outer join of the two without a join. Only what the caller needs travels: r when
-// withReseller, nothing for reservations (reservedRows adds them after, they need no pool).
+// outer join of the two without a join; the pending part of a subscription is a third kind of
+// row (stPendingPart). Only what the caller needs travels: r when withReseller, nothing for
+// reservations (reservedRows adds them after, they need no pool).
 func poolAggregateSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, withReseller bool) {
 	r, rMax := "", ""
 	if withReseller {
