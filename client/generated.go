@@ -64,7 +64,7 @@ const (
 	ActivationReasonCodeNoSubscriptionContact ActivationReasonCode = "NO_SUBSCRIPTION_CONTACT"
 	// The OSM is a consumer outlook.com address (R-ACT-5).
 	ActivationReasonCodeConsumerEmail ActivationReasonCode = "CONSUMER_EMAIL"
-	// The activation link expired (R-ACT-8).
+	// The activation link expired (R-ACT-8); the message says whether an activation email is waiting for support to re-enable the link (the re-enable sends it).
 	ActivationReasonCodeLinkExpired ActivationReasonCode = "LINK_EXPIRED"
 	// Activated through the link (R-ACT-3, R-ACT-9).
 	ActivationReasonCodeActivated ActivationReasonCode = "ACTIVATED"
@@ -88,10 +88,14 @@ const (
 	ActivationReasonCodeReservationOverdue ActivationReasonCode = "RESERVATION_OVERDUE"
 	// An add-on is on the enrollment without its base SKU (R-ORD-3).
 	ActivationReasonCodeAddonWithoutBase ActivationReasonCode = "ADDON_WITHOUT_BASE"
-	// A SKU is not available in the account's country.
+	// A SKU is not available in the account's country (`account`). Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeSkuNotAvailableInCountry ActivationReasonCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
-	// The account holds SKUs incompatible with those being activated.
+	// The account (`account`) holds SKUs incompatible with those being activated. Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeIncompatibleSkus ActivationReasonCode = "INCOMPATIBLE_SKUS"
+	// The agreement's Office 365, Microsoft 365 or Intune licenses are on `account`, so this enrollment's Dynamics 365 licenses must be activated onto it; activating elsewhere is refused (R-ENR-5).
+	ActivationReasonCodeMustUseAgreementAccount ActivationReasonCode = "MUST_USE_AGREEMENT_ACCOUNT"
+	// Automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put the enrollment onto `account`, which cannot take its SKUs, so it was not provisioned. Matched by the contact's domain or administrator, or by a renewal: the activation email goes out instead (action ACTIVATE, onto another or a new account). Bound to the agreement's account: no email, since it can be activated nowhere else (action CONTACT_RESELLER).
+	ActivationReasonCodeProvisioningBlocked ActivationReasonCode = "PROVISIONING_BLOCKED"
 )
 
 var AllActivationReasonCode = []ActivationReasonCode{
@@ -120,6 +124,8 @@ var AllActivationReasonCode = []ActivationReasonCode{
 	ActivationReasonCodeAddonWithoutBase,
 	ActivationReasonCodeSkuNotAvailableInCountry,
 	ActivationReasonCodeIncompatibleSkus,
+	ActivationReasonCodeMustUseAgreementAccount,
+	ActivationReasonCodeProvisioningBlocked,
 }
 
 // The one state of an enrollment's activation (R-ACT-12).
@@ -134,13 +140,13 @@ const (
 	ActivationStateAwaitingEmail ActivationState = "AWAITING_EMAIL"
 	// The activation email was sent; someone must follow its link (R-ACT-9).
 	ActivationStateEmailSent ActivationState = "EMAIL_SENT"
-	// The activation link expired; only support can re-enable it (R-ACT-8).
+	// The activation link expired; only support can re-enable it (R-ACT-8). No email goes out with an expired link: one not sent yet waits, and the re-enable sends it.
 	ActivationStateLinkExpired ActivationState = "LINK_EXPIRED"
 	// Activated onto an account.
 	ActivationStateActivated ActivationState = "ACTIVATED"
 	// Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5).
 	ActivationStateAutoProvisioned ActivationState = "AUTO_PROVISIONED"
-	// Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs).
+	// Cannot progress until data is fixed: no OSM, a consumer address, or the account the enrollment would be provisioned onto automatically cannot take its SKUs (it is then not provisioned; see PROVISIONING_BLOCKED for what happens instead).
 	ActivationStateBlocked ActivationState = "BLOCKED"
 	// An Open Value enrollment's yearly online activation is due (R-ACT-11).
 	ActivationStateActivationDue ActivationState = "ACTIVATION_DUE"
@@ -371,7 +377,7 @@ func (v *LicenseSummaryPagePageInfo) GetEndCursor() *string { return v.EndCursor
 
 // LicenseSummaryResponse is returned by LicenseSummary on success.
 type LicenseSummaryResponse struct {
-	// Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2).
+	// Licensed, pending, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2).
 	LicenseSummary LicenseSummaryPage `json:"licenseSummary"`
 }
 
@@ -399,7 +405,7 @@ type LicenseSummaryRow struct {
 	Sku *LicenseSummaryRowSku `json:"sku"`
 	// The family, when grouped by FAMILY.
 	Family *Family `json:"family"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted.
 	Licensed int `json:"licensed"`
 	// Quantity of subscriptions in their grace period.
 	InGrace int `json:"inGrace"`

@@ -101,13 +101,32 @@ type statusReason struct {
 	Message   string  `json:"message"`
 	Action    string  `json:"action"`
 	ChangesAt *string `json:"changesAt"`
+	Account   *struct {
+		ID string `json:"id"`
+	} `json:"account"`
 }
 
 type statusResult struct {
-	AsOf       string                  `json:"asOf"`
-	State      string                  `json:"state"`
-	Enrollment struct{ Number string } `json:"enrollment"`
-	Reasons    []statusReason          `json:"reasons"`
+	AsOf            string                  `json:"asOf"`
+	State           string                  `json:"state"`
+	Enrollment      struct{ Number string } `json:"enrollment"`
+	RequiredAccount *struct {
+		ID string `json:"id"`
+	} `json:"requiredAccount"`
+	Reasons []statusReason `json:"reasons"`
+}
+
+// reasonAccount is the id of the account a reason of the code concerns ("" for none).
+func reasonAccount(t testing.TB, st statusResult, code string) string {
+	t.Helper()
+	r := reasonOf(st, code)
+	if r == nil {
+		t.Fatalf("no %s reason in %v", code, reasonMessages(st))
+	}
+	if r.Account == nil {
+		return ""
+	}
+	return r.Account.ID
 }
 
 // reason is an expected reason: code, action and changesAt ("" means null).

@@ -273,6 +273,35 @@ func TestActivationLinks(t *testing.T) {
 		wantAssociation(t, e.activate(w.Key, tok, w.AccountID), w.AccountID, "LINK", "2027-04-20T09:00:00Z")
 		e.wantStatusAt(t, w.Key, "E-1", time.Date(2027, 4, 20, 9, 0, 0, 0, time.UTC), "ACTIVATED", reason{"ACTIVATED", "ASSIGN_LICENSES", ""})
 	})
+	// Clarification R-ACT-8: no email goes out with an expired link; the status says so and that
+	// support can re-enable it, and the re-enable sends the email.
+	ruleCase(t, "R-ACT-8_no_email_with_an_expired_link_status_says_why_and_a_reenable_sends_it", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		// Purchased 2026-05-01, processed 2026-11-23: the link expired on 2026-11-01.
+		e.buy(w.Key, "E-1", "o1", "2026-05-01", "2026-05-01", "O365-E3", 10)
+		expired := reason{"LINK_EXPIRED", "CONTACT_SUPPORT", ""}
+		for _, at := range []time.Time{t0.Add(13 * hour), t0.Add(day)} { // 12 hours on, the licenses are no longer pending
+			if msgs := e.dispatch(t, at); len(msgs) != 0 {
+				t.Fatalf("an email with an expired link went out: %+v", msgs)
+			}
+			st := e.wantStatusAt(t, w.Key, "E-1", at, "LINK_EXPIRED", expired)
+			if m := st.Reasons[0].Message; !strings.Contains(m, "was not sent") || !strings.Contains(m, "support can re-enable") {
+				t.Errorf("LINK_EXPIRED message %q: want it to say the email was not sent and that support can re-enable the link", m)
+			}
+		}
+		wantEmail(t, e.wantEmailCount(t, w.Key, "E-1", 1)[0], "olivia@fabrikam.com", "FIRST_ORDER", t0s, t0Plus48h, "")
+		onlyUserError(t, e.refusedPayload(t, w.Key, resendDoc, map[string]any{"n": "E-1"}, "email"), "LINK_EXPIRED", "enrollmentNumber")
+
+		reenabled := t0.Add(2 * day)
+		e.SetNow(reenabled)
+		e.mutate(e.Operator, reenableDoc, map[string]any{"n": "E-1", "u": "2027-01-31T00:00:00Z"})
+		// On its way again, with 48 hours of its own.
+		e.wantStatusAt(t, w.Key, "E-1", reenabled, "AWAITING_EMAIL", reason{"EMAIL_PENDING", "WAIT", dateTime(reenabled.Add(48 * hour))})
+		msgs := e.dispatch(t, reenabled)
+		wantEmail(t, e.wantEmailCount(t, w.Key, "E-1", 1)[0], "olivia@fabrikam.com", "FIRST_ORDER", dateTime(reenabled), dateTime(reenabled.Add(48*hour)), dateTime(reenabled))
+		e.wantStatusAt(t, w.Key, "E-1", reenabled, "EMAIL_SENT", reason{"EMAIL_SENT", "ACTIVATE", "2027-01-31T00:00:00Z"})
+		wantAssociation(t, e.activate(w.Key, tokenFor(t, msgs, "E-1"), w.AccountID), w.AccountID, "LINK", dateTime(reenabled))
+	})
 	ruleCase(t, "R-ACT-8_month_end_purchase_expires_on_last_day_of_month", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
 		e.buy(w.Key, "E-1", "o1", "2026-08-31", "2026-08-31", "O365-E3", 10)
@@ -361,6 +390,75 @@ func TestAutomaticProvisioning(t *testing.T) {
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), adm, "ADMIN_EMAIL", t0s)
 		e.wantEmailCount(t, w.Key, "E-1", 0)
+	})
+	// Clarification R-ACT-2 / R-ACT-12: automatic provisioning makes the checks of the link; an
+	// account that cannot take the enrollment does not get it, and the status says BLOCKED.
+	// Decision: the activation email then goes to the OSM, to activate onto another or a new account.
+	ruleCase(t, "R-ACT-2_R-ACT-12_not_provisioned_onto_an_account_where_a_sku_is_not_sold", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1") // OSM olivia@fabrikam.com
+		br := e.createAccount(w.Key, w.CustomerID, "Fabrikam Brasil", "BR", []string{"fabrikam.com"})
+		e.buyToday(w.Key, "E-1", "o1", "D365-SALES-PRO", 5, "O365-E3", 10)
+		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), "", "", "")
+		if subs, n := e.accountSubsBySKU(w.Key, br, time.Time{}); n != 0 {
+			t.Fatalf("the Brasil account got licenses: %v", subs)
+		}
+		wantEmail(t, e.wantEmailCount(t, w.Key, "E-1", 1)[0], "olivia@fabrikam.com", "FIRST_ORDER", t0s, t0Plus48h, "")
+		blocked := []reason{{"PROVISIONING_BLOCKED", "ACTIVATE", ""}, {"SKU_NOT_AVAILABLE_IN_COUNTRY", "CONTACT_RESELLER", ""}}
+		st := e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "BLOCKED", append([]reason{{"EMAIL_PENDING", "WAIT", t0Plus48h}}, blocked...)...)
+		if reasonAccount(t, st, "PROVISIONING_BLOCKED") != br || reasonAccount(t, st, "SKU_NOT_AVAILABLE_IN_COUNTRY") != br ||
+			!strings.Contains(reasonOf(st, "PROVISIONING_BLOCKED").Message, "another account or a new one") {
+			t.Errorf("reasons must name the Brasil account and say how to go on: %v", reasonMessages(st))
+		}
+		tok := e.sendToken(t, "E-1", t0.Add(13*hour))
+		e.wantStatusAt(t, w.Key, "E-1", t0.Add(14*hour), "BLOCKED", append([]reason{{"EMAIL_SENT", "ACTIVATE", linkExpiryT0}}, blocked...)...)
+		e.refuseActivation(t, w.Key, tok, br, nil, "SKU_NOT_AVAILABLE_IN_COUNTRY", "accountId")
+		e.SetNow(t0.Add(14 * hour))
+		wantAssociation(t, e.activate(w.Key, tok, w.AccountID), w.AccountID, "LINK", "")
+		e.wantStatusAt(t, w.Key, "E-1", t0.Add(14*hour), "ACTIVATED", reason{"ACTIVATED", "ASSIGN_LICENSES", ""})
+	})
+	ruleCase(t, "R-ACT-2_R-ACT-12_not_provisioned_onto_an_account_holding_an_incompatible_sku", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		corp := e.createAccount(w.Key, w.CustomerID, "Fabrikam corp", "US", []string{"fabrikam.com"})
+		e.direct(w.Key, corp, "M365-E3", 5, "2027-11-30", true)
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10) // cannot coexist with M365-E3
+		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), "", "", "")
+		if subs, _ := e.accountSubsBySKU(w.Key, corp, time.Time{}); subs["O365-E3"] != nil {
+			t.Fatalf("O365-E3 landed beside M365-E3: %v", subs)
+		}
+		st := e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "BLOCKED", reason{"EMAIL_PENDING", "WAIT", t0Plus48h},
+			reason{"PROVISIONING_BLOCKED", "ACTIVATE", ""}, reason{"INCOMPATIBLE_SKUS", "CONTACT_RESELLER", ""})
+		if reasonAccount(t, st, "INCOMPATIBLE_SKUS") != corp {
+			t.Errorf("INCOMPATIBLE_SKUS names account %q, want %q", reasonAccount(t, st, "INCOMPATIBLE_SKUS"), corp)
+		}
+		tok := e.sendToken(t, "E-1", t0)
+		e.refuseActivation(t, w.Key, tok, corp, nil, "INCOMPATIBLE_SKUS", "accountId")
+		enr := e.activateNew(w.Key, tok, newAccountIn("Fabrikam Office", "US", nil))
+		wantAssociation(t, enr, str(enr, "account", "id"), "LINK", "")
+	})
+	ruleCase(t, "R-ACT-10_R-ACT-12_renewal_not_joined_to_an_account_that_cannot_take_it", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
+		e.direct(w.Key, w.AccountID, "M365-E3", 5, "2027-11-30", true) // a purchase, not a provisioning: not checked
+		t1 := t0.Add(2 * day)
+		e.SetNow(t1)
+		n := e.renew(w.Key, "E-1", "E-2", "2026-11-25", "2029-11-24", nil)["newEnrollment"].(map[string]any)
+		wantAssociation(t, n, "", "", "")
+		e.wantEmailCount(t, w.Key, "E-2", 1)
+		st := e.wantStatusAt(t, w.Key, "E-2", t1, "BLOCKED", reason{"EMAIL_PENDING", "WAIT", "2026-11-27T09:00:00Z"},
+			reason{"PROVISIONING_BLOCKED", "ACTIVATE", ""}, reason{"INCOMPATIBLE_SKUS", "CONTACT_RESELLER", ""})
+		if reasonAccount(t, st, "PROVISIONING_BLOCKED") != w.AccountID {
+			t.Errorf("reasons must name the old account: %v", reasonMessages(st))
+		}
+	})
+	ruleCase(t, "R-ACT-10_renewal_onto_a_sku_incompatible_with_the_old_one_still_joins", func(t *testing.T, e *env) {
+		// The renewed enrollment's own O365-E3 leaves with its grace period: M365-E3 may join.
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
+		e.SetNow(t0.Add(2 * day))
+		n := e.renew(w.Key, "E-1", "E-2", "2026-11-25", "2029-11-24", orderLines("M365-E3", 10))["newEnrollment"].(map[string]any)
+		wantAssociation(t, n, w.AccountID, "RENEWAL", "")
 	})
 	ruleCase(t, "R-ACT-3_after_activation_later_orders_land_there_without_email", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
@@ -535,6 +633,27 @@ func TestProductKeys(t *testing.T) {
 				t.Errorf("key after redemption %v", k)
 			}
 		}
+	})
+}
+
+// Clarification R-ACT-2 / R-ACT-12 for R-ACT-13: a product key books licenses onto an account only
+// if that account can take the enrollment.
+func TestProductKeysOntoAccounts(t *testing.T) {
+	ruleCase(t, "R-ACT-13_R-ACT-12_a_key_is_not_redeemed_onto_an_account_that_cannot_take_it", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("OPEN_VALUE", "V1000", "OV-1")
+		br := e.createAccount(w.Key, w.CustomerID, "Fabrikam Brasil", "BR", nil)
+		corp := e.createAccount(w.Key, w.CustomerID, "Fabrikam corp", "US", nil)
+		e.direct(w.Key, corp, "M365-E3", 5, "2027-11-30", true)
+		keys, _ := e.buyToday(w.Key, "OV-1", "o1", "D365-SALES-PRO", 5, "O365-E3", 10)["productKeys"].([]any)
+		k := str(keys[0], "key")
+		onlyUserError(t, e.refusedPayload(t, w.Key, redeemDoc, map[string]any{"k": k, "a": br}, "productKey"), "SKU_NOT_AVAILABLE_IN_COUNTRY", "accountId")
+		onlyUserError(t, e.refusedPayload(t, w.Key, redeemDoc, map[string]any{"k": k, "a": corp}, "productKey"), "INCOMPATIBLE_SKUS", "accountId")
+		wantAssociation(t, e.readEnrollment(w.Key, "OV-1"), "", "", "")
+		p := e.mutate(w.Key, redeemDoc, map[string]any{"k": k, "a": w.AccountID})
+		if str(p, "productKey", "redeemedAccount", "id") != w.AccountID {
+			t.Fatalf("redeemed %v", p)
+		}
+		wantAssociation(t, e.readEnrollment(w.Key, "OV-1"), w.AccountID, "PRODUCT_KEY", "")
 	})
 }
 
@@ -718,6 +837,50 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		wantAssociation(t, e.readEnrollment(w.Key, "E-D"), "", "", "")
 		wantAssociation(t, e.activate(w.Key, tok, w.AccountID), w.AccountID, "LINK", "2026-11-23T10:00:00Z")
 	})
+	// Clarification R-ENR-5: while an enrollment must be activated onto its agreement's account,
+	// activationStatus names that account.
+	ruleCase(t, "R-ENR-5_status_names_the_account_it_must_be_activated_onto", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
+		// Both processed before the agreement has an account: both get emails.
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.buyToday(w.Key, "E-D", "o2", "D365-SALES-PRO", 5)
+		msgs := e.dispatch(t, t0)
+		sent := reason{"EMAIL_SENT", "ACTIVATE", linkExpiryT0}
+		if st := e.wantStatusAt(t, w.Key, "E-D", t0.Add(13*hour), "EMAIL_SENT", sent); st.RequiredAccount != nil {
+			t.Fatalf("no agreement account yet, but requiredAccount %v", st.RequiredAccount)
+		}
+		e.SetNow(t0.Add(hour))
+		e.activate(w.Key, tokenFor(t, msgs, "E-1"), w.AccountID)
+		st := e.wantStatusAt(t, w.Key, "E-D", t0.Add(13*hour), "EMAIL_SENT", sent, reason{"MUST_USE_AGREEMENT_ACCOUNT", "ACTIVATE", ""})
+		if st.RequiredAccount == nil || st.RequiredAccount.ID != w.AccountID || reasonAccount(t, st, "MUST_USE_AGREEMENT_ACCOUNT") != w.AccountID ||
+			!strings.Contains(reasonOf(st, "MUST_USE_AGREEMENT_ACCOUNT").Message, `"Fabrikam tenant"`) {
+			t.Fatalf("requiredAccount %v, reasons %v: want the agreement's account %s named", st.RequiredAccount, reasonMessages(st), w.AccountID)
+		}
+		e.activate(w.Key, tokenFor(t, msgs, "E-D"), w.AccountID)
+		if st := e.wantStatusAt(t, w.Key, "E-D", t0.Add(13*hour), "ACTIVATED", reason{"ACTIVATED", "ASSIGN_LICENSES", ""}); st.RequiredAccount != nil {
+			t.Fatalf("activated, but requiredAccount %v", st.RequiredAccount)
+		}
+	})
+	ruleCase(t, "R-ENR-5_R-ACT-12_agreement_account_that_cannot_take_dynamics_blocks_without_email", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		br := e.createAccount(w.Key, w.CustomerID, "Fabrikam Brasil", "BR", nil)
+		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), br) // Office 365 is sold in Brazil, Dynamics 365 is not
+		e.SetNow(t0.Add(hour))
+		e.buyToday(w.Key, "E-D", "o2", "D365-SALES-PRO", 5)
+		wantAssociation(t, e.readEnrollment(w.Key, "E-D"), "", "", "")
+		e.wantEmailCount(t, w.Key, "E-D", 0) // it can be activated nowhere else: no email
+		st := e.wantStatusAt(t, w.Key, "E-D", t0.Add(13*hour), "BLOCKED", reason{"PROVISIONING_BLOCKED", "CONTACT_RESELLER", ""},
+			reason{"SKU_NOT_AVAILABLE_IN_COUNTRY", "CONTACT_RESELLER", ""})
+		if st.RequiredAccount == nil || st.RequiredAccount.ID != br || reasonAccount(t, st, "PROVISIONING_BLOCKED") != br {
+			t.Fatalf("requiredAccount %v, reasons %v: want the Brasil account", st.RequiredAccount, reasonMessages(st))
+		}
+		if msgs := e.dispatch(t, t0.Add(day)); len(msgs) != 0 {
+			t.Errorf("a blocked Dynamics enrollment got an email: %+v", msgs)
+		}
+	})
 	ruleCase(t, "R-ENR-5_only_enterprise_agreements_attach_dynamics", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("MPSA", "M-1", "E-1")
 		y := e.createAccount(w.Key, w.CustomerID, "Fabrikam other", "US", nil)
@@ -874,14 +1037,6 @@ func TestActivationStatus(t *testing.T) {
 		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), "", "", "")
 		wantAssociation(t, e.activate(w.Key, tok, w.AccountID), w.AccountID, "LINK", "")
 	})
-	ruleCase(t, "R-ACT-12_sku_not_available_reason_on_auto_provisioned_account", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		br := e.createAccount(w.Key, w.CustomerID, "Fabrikam Brasil", "BR", []string{"fabrikam.com"})
-		e.buyToday(w.Key, "E-1", "o1", "D365-SALES-PRO", 5, "O365-E3", 10)
-		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), br, "VERIFIED_DOMAIN", t0s)
-		e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "AUTO_PROVISIONED", reason{"AUTO_PROVISIONED_VERIFIED_DOMAIN", "ASSIGN_LICENSES", ""},
-			reason{"SKU_NOT_AVAILABLE_IN_COUNTRY", "CONTACT_RESELLER", ""})
-	})
 	ruleCase(t, "R-ACT-12_incompatible_skus_on_account", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
 		// The world account already holds O365-E3 (a direct purchase); M365-E3 cannot join it.
@@ -892,15 +1047,6 @@ func TestActivationStatus(t *testing.T) {
 		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), "", "", "")
 		enr := e.activateNew(w.Key, tok, newAccountIn("Fabrikam M365", "US", nil))
 		wantAssociation(t, enr, str(enr, "account", "id"), "LINK", "")
-	})
-	ruleCase(t, "R-ACT-12_incompatible_skus_reason_on_auto_provisioned_account", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		corp := e.createAccount(w.Key, w.CustomerID, "Fabrikam corp", "US", []string{"fabrikam.com"})
-		e.direct(w.Key, corp, "O365-E3", 5, "2027-11-30", true)
-		e.buyToday(w.Key, "E-1", "o1", "M365-E3", 10)
-		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), corp, "VERIFIED_DOMAIN", t0s)
-		e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "AUTO_PROVISIONED", reason{"AUTO_PROVISIONED_VERIFIED_DOMAIN", "ASSIGN_LICENSES", ""},
-			reason{"INCOMPATIBLE_SKUS", "CONTACT_RESELLER", ""})
 	})
 	ruleCase(t, "R-ACT-12_incompatible_skus_either_way_round", func(t *testing.T, e *env) {
 		// The account holds M365-E3; the enrollment brings O365-E3. "Cannot coexist on one

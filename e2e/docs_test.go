@@ -13,8 +13,8 @@ const (
 	subscriptionSel = `id sku { code } program status quantity pendingQuantity licensedQuantity endDate autoRenew cancelledAt graceUntil asOf enrollment { number }`
 	enrollmentSel   = `id number status organizationName osm { name email } account { id name } associationCause associatedAt
 		originalPurchaseDate activationLinkExpiresAt activationEmails(first: 100) { edges { node { ` + emailSel + ` } } } renewedFrom { number }`
-	licenseSel  = `sku { code } licensed inGrace assigned available`
-	conflictSel = `sku { code } licensed inGrace assigned deficit affectedUsers resolutions { kind newTotal userCount subscriptionIds message }`
+	licenseSel  = `sku { code } licensed pending inGrace assigned available`
+	conflictSel = `sku { code } licensed pending inGrace assigned deficit affectedUsers resolutions { kind newTotal userCount subscriptionIds skus { code } availableAt message }`
 )
 
 // Records: customers, agreements, enrollments, accounts and their users.
@@ -68,7 +68,8 @@ const (
 
 // Activation (R-ACT, R-ENR).
 const (
-	statusDoc    = `query($n: String!, $at: DateTime) { activationStatus(enrollmentNumber: $n, asOf: $at) { asOf state enrollment { number } reasons { code message action changesAt } } }`
+	statusDoc = `query($n: String!, $at: DateTime) { activationStatus(enrollmentNumber: $n, asOf: $at) { asOf state enrollment { number } requiredAccount { id }
+		reasons { code message action changesAt account { id } } } }`
 	statusNowDoc = `query($n: String!) { activationStatus(enrollmentNumber: $n) { asOf state enrollment { number } reasons { code message action changesAt } } }`
 	activateDoc  = `mutation($in: ActivateEnrollmentInput!) { activateEnrollment(input: $in) { enrollment { ` + enrollmentSel + ` } ` + ueSel + ` } }`
 	contactDoc   = `mutation($in: UpdateSubscriptionContactInput!) { updateSubscriptionContact(input: $in) { enrollment { ` + enrollmentSel + ` }
@@ -87,6 +88,10 @@ const (
 		account { id } license { ` + licenseSel + ` } changedUsers ` + ueSel + ` } }`
 	deleteUserDoc = `mutation($a: ID!, $u: String!) { deleteAccountUser(input: {accountId: $a, userName: $u}) {
 		account { id users(first: 100) { totalCount edges { node { userName } } } } freedSkus ` + ueSel + ` } }`
+	accountUsersBySKUDoc = `query($id: ID!, $sku: String, $first: Int, $after: String) { node(id: $id) { ... on Account {
+		users(first: $first, after: $after, filter: {sku: $sku}) { totalCount pageInfo { hasNextPage endCursor } edges { node { id userName } } } } } }`
+	userLicensesDoc = `query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on AccountUser { userName
+		licenses(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { sku { code } assignedAt } } } } } }`
 	licensesDoc              = `query($id: ID!, $at: DateTime) { node(id: $id) { ... on Account { licenses(asOf: $at) { ` + licenseSel + ` } } } }`
 	conflictsDoc             = `query($a: ID!, $at: DateTime) { licenseConflicts(accountId: $a, asOf: $at) { ` + conflictSel + ` } }`
 	accountsWithConflictsDoc = `query($at: DateTime, $first: Int, $after: String) { accountsWithConflicts(asOf: $at, first: $first, after: $after) {
@@ -95,7 +100,7 @@ const (
 		licenseSummary(groupBy: $g, filter: $f, asOf: $at, first: $first, after: $after) {
 		totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
 		edges { cursor node { reseller { id } customer { id } agreement { id } program enrollment { number } account { id } sku { code } family
-			licensed inGrace reservedNotBilled assigned available } } } }`
+			licensed pending inGrace reservedNotBilled assigned available } } } }`
 )
 
 // Events (issue 13).

@@ -226,9 +226,14 @@ func (e *env) buyToday(key, enrollment, idem string, pairs ...any) map[string]an
 }
 
 // buyOnto buys on t0's day and checks the enrollment landed on wantAccount (R-ACT-2), when given.
+// The order is processed 12 hours before the server clock, so its licenses are on the account
+// now (R-ORD-5: pending licenses cannot be assigned) and the clock is left where it was.
 func (e *env) buyOnto(key, enrollment, idem, wantAccount string, pairs ...any) {
 	e.t.Helper()
+	now := *e.clock.Load()
+	e.SetNow(now.Add(-12 * hour))
 	e.buy(key, enrollment, idem, t0Day, t0Day, pairs...)
+	e.SetNow(now)
 	if wantAccount != "" {
 		d := e.ok(key, enrollmentAccountDoc, map[string]any{"n": enrollment})
 		if got := str(d, "enrollment", "account", "id"); got != wantAccount {

@@ -36,11 +36,12 @@ func (e *env) assignRefused(key, accountID, sku string, users ...string) []userE
 
 // licenseRow is one AccountLicense (or the quantities of a summary row, ReservedNotBilled aside).
 type licenseRow struct {
-	Licensed, InGrace, Assigned, Available int
+	Licensed, InGrace, Assigned, Available, Pending int
 }
 
 func licenseRowOf(v any) licenseRow {
-	return licenseRow{Licensed: num(v, "licensed"), InGrace: num(v, "inGrace"), Assigned: num(v, "assigned"), Available: num(v, "available")}
+	return licenseRow{Licensed: num(v, "licensed"), InGrace: num(v, "inGrace"), Assigned: num(v, "assigned"), Available: num(v, "available"),
+		Pending: num(v, "pending")}
 }
 
 // licenses returns Account.licenses(asOf) by SKU code (asOf zero: the server's now).
@@ -88,7 +89,11 @@ type resolutionRow struct {
 	NewTotal        *int     `json:"newTotal"`
 	UserCount       *int     `json:"userCount"`
 	SubscriptionIDs []string `json:"subscriptionIds"`
-	Message         string   `json:"message"`
+	SKUs            []struct {
+		Code string `json:"code"`
+	} `json:"skus"`
+	AvailableAt *string `json:"availableAt"`
+	Message     string  `json:"message"`
 }
 
 type conflictRow struct {
@@ -96,6 +101,7 @@ type conflictRow struct {
 		Code string `json:"code"`
 	} `json:"sku"`
 	Licensed      int             `json:"licensed"`
+	Pending       int             `json:"pending"`
 	InGrace       int             `json:"inGrace"`
 	Assigned      int             `json:"assigned"`
 	Deficit       int             `json:"deficit"`
@@ -160,6 +166,24 @@ func wantBuyRemove(t testing.TB, c conflictRow, newTotal, userCount int) {
 	}
 	if rm == nil || rm.UserCount == nil || *rm.UserCount != userCount || rm.NewTotal != nil || len(rm.SubscriptionIDs) != 0 || rm.Message == "" {
 		t.Fatalf("REMOVE_LICENSES: want userCount %d, got %+v in %+v", userCount, rm, c.Resolutions)
+	}
+}
+
+// wantSwitched asserts the resolutions of a SKU a renewal replaced with newSKU (R-SUB-4, R-LIC-7):
+// no BUY_MORE of the old SKU, REMOVE_LICENSES from the deficit's users, and ASSIGN_NEW_SKU of
+// newSKU to the listed users.
+func wantSwitched(t testing.TB, c conflictRow, removeCount, assignCount int, newSKU string) {
+	t.Helper()
+	if resolutionOf(c, "BUY_MORE") != nil {
+		t.Fatalf("BUY_MORE of %s offered though a renewal replaced it: %+v", c.SKU.Code, c.Resolutions)
+	}
+	if rm := resolutionOf(c, "REMOVE_LICENSES"); rm == nil || rm.UserCount == nil || *rm.UserCount != removeCount {
+		t.Fatalf("REMOVE_LICENSES: want userCount %d in %+v", removeCount, c.Resolutions)
+	}
+	as := resolutionOf(c, "ASSIGN_NEW_SKU")
+	if as == nil || as.UserCount == nil || *as.UserCount != assignCount || as.NewTotal != nil || len(as.SKUs) != 1 || as.SKUs[0].Code != newSKU ||
+		!strings.Contains(as.Message, newSKU) {
+		t.Fatalf("ASSIGN_NEW_SKU: want %s for %d users, got %+v", newSKU, assignCount, c.Resolutions)
 	}
 }
 
@@ -259,16 +283,17 @@ func hasCode(t testing.TB, ue []userError, code string) userError {
 
 // summaryRow is a summary row's quantities.
 type summaryRow struct {
-	Licensed, InGrace, Reserved, Assigned, Available int
+	Licensed, InGrace, Reserved, Assigned, Available, Pending int
 }
 
 func (r summaryRow) add(o summaryRow) summaryRow {
-	return summaryRow{r.Licensed + o.Licensed, r.InGrace + o.InGrace, r.Reserved + o.Reserved, r.Assigned + o.Assigned, r.Available + o.Available}
+	return summaryRow{r.Licensed + o.Licensed, r.InGrace + o.InGrace, r.Reserved + o.Reserved, r.Assigned + o.Assigned, r.Available + o.Available,
+		r.Pending + o.Pending}
 }
 
 func summaryRowOf(n any) summaryRow {
 	return summaryRow{Licensed: num(n, "licensed"), InGrace: num(n, "inGrace"), Reserved: num(n, "reservedNotBilled"),
-		Assigned: num(n, "assigned"), Available: num(n, "available")}
+		Assigned: num(n, "assigned"), Available: num(n, "available"), Pending: num(n, "pending")}
 }
 
 // groupKeyPaths is where a summary row holds each dimension's value.
@@ -370,7 +395,8 @@ func formatRows(m map[string]summaryRow) string {
 	var b strings.Builder
 	for _, k := range keys {
 		r := m[k]
-		fmt.Fprintf(&b, "\n   %-40s licensed %d inGrace %d reservedNotBilled %d assigned %d available %d", k, r.Licensed, r.InGrace, r.Reserved, r.Assigned, r.Available)
+		fmt.Fprintf(&b, "\n   %-40s licensed %d pending %d inGrace %d reservedNotBilled %d assigned %d available %d", k, r.Licensed, r.Pending, r.InGrace,
+			r.Reserved, r.Assigned, r.Available)
 	}
 	return b.String()
 }
@@ -386,7 +412,8 @@ func (e *env) wantSummaryMatchesLicenses(t testing.TB, key, accountID string, at
 		for k, r := range e.summary(key, g, map[string]any{"accountIds": []string{accountID}}, at) {
 			sku := k[strings.LastIndex(k, "|")+1:]
 			prev := bySKU[sku]
-			bySKU[sku] = licenseRow{prev.Licensed + r.Licensed, prev.InGrace + r.InGrace, prev.Assigned + r.Assigned, prev.Available + r.Available}
+			bySKU[sku] = licenseRow{prev.Licensed + r.Licensed, prev.InGrace + r.InGrace, prev.Assigned + r.Assigned, prev.Available + r.Available,
+				prev.Pending + r.Pending}
 		}
 		if !reflect.DeepEqual(bySKU, lic) {
 			t.Fatalf("asOf %v, summary by %v of account %s: %+v, Account.licenses %+v", at, g, accountID, bySKU, lic)

@@ -5,6 +5,7 @@ package e2e
 // ID, on every engine of the run (SQLite always, MariaDB with TEST_MYSQL_DSN).
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -114,6 +115,72 @@ func TestLicenseAssignments(t *testing.T) {
 		}
 		want(e.assignRefused(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "bob@fabrikam.com"), "NOT_ENOUGH_LICENSES", "userNames")
 		want(e.assignRefused(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "nobody@fabrikam.com"), "NOT_FOUND", "userNames.1")
+	})
+	// Who holds what (issue 10): the users holding a SKU on an account, and the licenses of a user,
+	// page by page, so an administrator sees whom a conflict or a removal concerns.
+	ruleCase(t, "R-LIC-4_R-LIC-5_who_holds_a_sku_users_by_sku_and_user_licenses", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com", "dave@fabrikam.com")
+		e.directID(w.Key, w.AccountID, "INTUNE", 3, "2027-11-22", true)
+		e.directID(w.Key, w.AccountID, "O365-E1", 2, "2027-11-22", true)
+		e.assign(w.Key, w.AccountID, "INTUNE", "alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com")
+		e.SetNow(t0.Add(hour))
+		e.assign(w.Key, w.AccountID, "O365-E1", "alice@fabrikam.com")
+		holders := func(sku any, first int) ([]string, []string) {
+			var names, ids []string
+			var after any
+			for page := 0; page < 10; page++ {
+				conn := get(e.ok(w.Key, accountUsersBySKUDoc, map[string]any{"id": w.AccountID, "sku": sku, "first": first, "after": after}), "node", "users")
+				for _, ed := range get(conn, "edges").([]any) {
+					names, ids = append(names, str(ed, "node", "userName")), append(ids, str(ed, "node", "id"))
+				}
+				if num(conn, "totalCount") < len(names) || get(conn, "pageInfo", "hasNextPage") != true {
+					break
+				}
+				after = str(conn, "pageInfo", "endCursor")
+			}
+			return names, ids
+		}
+		intune, ids := holders("INTUNE", 2) // in pages of two
+		if !reflect.DeepEqual(intune, []string{"alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com"}) {
+			t.Fatalf("users holding INTUNE: %v", intune)
+		}
+		for sku, want := range map[string][]string{"O365-E1": {"alice@fabrikam.com"}, "M365-E3": nil} {
+			if got, _ := holders(sku, 20); !reflect.DeepEqual(got, want) {
+				t.Errorf("users holding %s: %v, want %v", sku, got, want)
+			}
+		}
+		if all, _ := holders(nil, 20); len(all) != 4 {
+			t.Errorf("users without a filter: %v, want all 4", all)
+		}
+		// Alice's licenses, in the order assigned, one per page.
+		var got []string
+		var after any
+		for page := 0; page < 5; page++ {
+			conn := get(e.ok(w.Key, userLicensesDoc, map[string]any{"id": ids[0], "first": 1, "after": after}), "node", "licenses")
+			if num(conn, "totalCount") != 2 {
+				t.Fatalf("alice's licenses: totalCount %d, want 2", num(conn, "totalCount"))
+			}
+			for _, ed := range get(conn, "edges").([]any) {
+				got = append(got, str(ed, "node", "sku", "code")+"@"+str(ed, "node", "assignedAt"))
+			}
+			if get(conn, "pageInfo", "hasNextPage") != true {
+				break
+			}
+			after = str(conn, "pageInfo", "endCursor")
+		}
+		if want := []string{"INTUNE@" + t0s, "O365-E1@2026-11-23T10:00:00Z"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("alice's licenses %v, want %v", got, want)
+		}
+		// A removal shows at once; another reseller sees no such user.
+		e.mutate(w.Key, removeDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{"alice@fabrikam.com"}, "c": true})
+		if after, _ := holders("INTUNE", 20); !reflect.DeepEqual(after, []string{"bob@fabrikam.com", "carol@fabrikam.com"}) {
+			t.Errorf("users holding INTUNE after removing alice's: %v", after)
+		}
+		other, _ := e.newReseller("Other")
+		if d := e.ok(other, userLicensesDoc, map[string]any{"id": ids[0]}); d["node"] != nil {
+			t.Errorf("another reseller reads alice's licenses: %v", d)
+		}
 	})
 	ruleCase(t, "R-LIC-5_remove_needs_confirmed_data_loss_and_deleting_a_user_frees_licenses", func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
@@ -403,9 +470,11 @@ func TestLicenseConflicts(t *testing.T) {
 			str(p, "newEnrollment", "account", "id") != w.AccountID {
 			t.Fatalf("renewEnrollment E3 -> E5: %v", p)
 		}
+		// 30 days from the new term's start, 2026-11-23 (clarification R-SUB-3).
+		start := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 		graceEnd, err := time.Parse(time.RFC3339Nano, str(p, "graceUntil"))
-		if err != nil || !graceEnd.Equal(t0.Add(30*day)) {
-			t.Fatalf("graceUntil %q, want renewal + 30 days (%s)", str(p, "graceUntil"), dateTime(t0.Add(30*day)))
+		if err != nil || !graceEnd.Equal(start.Add(30*day)) {
+			t.Fatalf("graceUntil %q, want the new start + 30 days (%s)", str(p, "graceUntil"), dateTime(start.Add(30*day)))
 		}
 
 		// During grace the E3 users keep access: no conflict today, nor just before the end.
@@ -422,8 +491,9 @@ func TestLicenseConflicts(t *testing.T) {
 		hasCode(t, e.assignRefused(w.Key, w.AccountID, "O365-E3", "dave@fabrikam.com"), "NOT_ENOUGH_LICENSES")
 
 		// Projected to the end of the grace period, the E3 users lose access (R-SUB-3, R-SUB-4).
+		// No E3 is left to buy: the way out is to assign the new SKU (clarification R-SUB-4 / R-LIC-7).
 		c := oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 3, 3, e3Users)
-		wantBuyRemove(t, c, 3, 3)
+		wantSwitched(t, c, 3, 3, "O365-E5")
 		if resolutionOf(c, "RENEW_SUBSCRIPTION") != nil {
 			t.Fatalf("a deprovisioned subscription is not offered for renewal: %+v", c.Resolutions)
 		}
@@ -444,8 +514,10 @@ func TestLicenseConflicts(t *testing.T) {
 			}
 		}
 
-		// The administrator moves alice and bob to E5: only carol is left to lose access.
+		// The administrator moves alice and bob to E5: only carol is left to lose access. Their
+		// E3 licenses still count in the pool's deficit until removed (or the sweep removes them).
 		e.assign(w.Key, w.AccountID, "O365-E5", "alice@fabrikam.com", "bob@fabrikam.com")
+		wantSwitched(t, oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 3, 3, []string{"carol@fabrikam.com"}), 3, 1, "O365-E5")
 		e.mutate(w.Key, removeDoc, map[string]any{"a": w.AccountID, "s": "O365-E3", "u": []string{"alice@fabrikam.com", "bob@fabrikam.com"}, "c": true})
 		oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 1, 1, []string{"carol@fabrikam.com"})
 		if acc, _ := e.accountsWithConflicts(w.Key, graceEnd); acc[w.AccountID] != [2]int{1, 1} {
@@ -454,6 +526,35 @@ func TestLicenseConflicts(t *testing.T) {
 		// Once the grace period has really ended, today's conflicts say the same.
 		e.SetNow(graceEnd.Add(time.Hour))
 		oneConflict(t, e.conflicts(w.Key, w.AccountID, time.Time{}), "O365-E3", 0, 0, 1, 1, []string{"carol@fabrikam.com"})
+	})
+	// Clarification R-SUB-4 / R-LIC-7: after a renewal onto other SKUs, users who already hold a
+	// replacement SKU are not about to lose access and are not listed; the way out for the old
+	// SKU is to assign the new one, not to buy more of a SKU the enrollment no longer has.
+	ruleCase(t, "R-SUB-4_R-LIC-7_switched_sku_lists_only_users_without_the_new_sku", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com", "dave@fabrikam.com", "erin@fabrikam.com")
+		five := []string{"alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com", "dave@fabrikam.com", "erin@fabrikam.com"}
+		e.buyOnto(w.Key, "E-1", "o1", w.AccountID, "O365-E3", 5)
+		e.assign(w.Key, w.AccountID, "O365-E3", five...)
+		p := e.renew(w.Key, "E-1", "E-1R", "2026-11-23", "2029-11-22", orderLines("O365-E5", 5))
+		graceEnd := parseDateTime(t, p["graceUntil"])
+		e.assign(w.Key, w.AccountID, "O365-E5", "alice@fabrikam.com", "bob@fabrikam.com")
+
+		c := oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 5, 5, five[2:])
+		wantSwitched(t, c, 5, 3, "O365-E5")
+		if m := resolutionOf(c, "ASSIGN_NEW_SKU").Message; !strings.Contains(m, "3 users") {
+			t.Errorf("ASSIGN_NEW_SKU message %q does not count the 3 users listed", m)
+		}
+		// At the grace end the sweep deletes every E3 license; alice and bob keep access through E5.
+		if _, err := e.Store.SweepDeprovisioned(context.Background(), graceEnd, 100); err != nil {
+			t.Fatal(err)
+		}
+		lic := e.licenses(w.Key, w.AccountID, graceEnd)
+		wantLicense(t, lic, "O365-E3", licenseRow{Assigned: 0})
+		wantLicense(t, lic, "O365-E5", licenseRow{Licensed: 5, Assigned: 2, Available: 3})
+		if cs := e.conflicts(w.Key, w.AccountID, graceEnd); len(cs) != 0 {
+			t.Fatalf("after the sweep: %+v", cs)
+		}
 	})
 	ruleCase(t, "R-LIC-7_same_sku_renewal_carries_assignments_without_conflict", func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
@@ -573,7 +674,7 @@ func TestLicenseSummary(t *testing.T) {
 			}
 			for sku, l := range lic {
 				r := sum[sku]
-				if (licenseRow{r.Licensed, r.InGrace, r.Assigned, r.Available}) != l {
+				if (licenseRow{r.Licensed, r.InGrace, r.Assigned, r.Available, r.Pending}) != l {
 					t.Fatalf("account %s %s: summary %+v, Account.licenses %+v", acc, sku, r, l)
 				}
 			}
@@ -693,7 +794,7 @@ func TestLicenseSummary(t *testing.T) {
 			sum := e.summary(w.Key, []string{"SKU"}, map[string]any{"accountIds": []string{w.AccountID}}, at)
 			for sku, l := range lic {
 				r := sum[sku]
-				if (licenseRow{r.Licensed, r.InGrace, r.Assigned, r.Available}) != l {
+				if (licenseRow{r.Licensed, r.InGrace, r.Assigned, r.Available, r.Pending}) != l {
 					t.Fatalf("asOf %v %s: summary %+v, Account.licenses %+v", at, sku, r, l)
 				}
 			}

@@ -213,6 +213,28 @@ func TestOrders(t *testing.T) {
 		again := orderIn("OV-1", "addon-2", orderLines("D365-ADD-STORAGE", 5))
 		onlyUserError(t, e.refusedPayload(t, w.Key, createOrderDoc, vars(again), "order"), "ADDON_REQUIRES_BASE", "lines.0.sku")
 	})
+	// Clarification R-ORD-3: the add-on rule applies to every way a SKU is bought, direct (MOSP)
+	// purchases included: the base must be subscribed on the account the add-on lands on.
+	ruleCase(t, "R-ORD-3_direct_purchase_addon_needs_its_base_on_the_account", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		other := e.createAccount(w.Key, w.CustomerID, "Fabrikam direct", "US", nil)
+		addOn := func(account, sku string) map[string]any {
+			return vars(map[string]any{"accountId": account, "sku": sku, "quantity": 10, "endDate": "2027-11-22", "autoRenew": true})
+		}
+		onlyUserError(t, e.refusedPayload(t, w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-STORAGE"), "subscription"), "ADDON_REQUIRES_BASE", "sku")
+		if _, n := e.accountSubsBySKU(w.Key, other, time.Time{}); n != 0 {
+			t.Fatalf("a refused direct purchase wrote %d subscriptions", n)
+		}
+		// A base on the account through an enrollment counts.
+		e.buyToday(w.Key, "E-1", "o1", "D365-SALES-PRO", 5)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
+		e.mutate(w.Key, directSubscriptionDoc, addOn(w.AccountID, "D365-ADD-STORAGE"))
+		// So does a direct base; until it is cancelled (support cancels MOSP, R-SUB-6).
+		base := e.directID(w.Key, other, "D365-SALES-PRO", 5, "2027-11-22", true)
+		e.mutate(w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-STORAGE"))
+		e.mutate(e.Operator, cancelSubscriptionDoc, map[string]any{"id": base})
+		onlyUserError(t, e.refusedPayload(t, w.Key, directSubscriptionDoc, addOn(other, "D365-ADD-INSTANCE"), "subscription"), "ADDON_REQUIRES_BASE", "sku")
+	})
 	ruleCase(t, "R-ORD-4_move_from_direct_orders_at_least_its_holdings", func(t *testing.T, e *env) {
 		w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 		pro := e.direct(w.Key, w.AccountID, "D365-SALES-PRO", 50, "2027-11-22", true)
@@ -304,6 +326,62 @@ func TestOrders(t *testing.T) {
 		e.buy(w.Key, "ENR-1", "o2", t0Day, t0Day, "O365-E3", 5)
 		wantSub(t, at(13*time.Hour), "ACTIVE", 30, 5, 25)
 		wantSub(t, at(18*time.Hour), "ACTIVE", 30, 0, 30)
+	})
+	// Clarification R-ORD-5 / R-LIC-1: licenses still pending are not on the account yet: they
+	// cannot be assigned, and every view reports them as pending, apart from licensed.
+	ruleCase(t, "R-ORD-5_R-LIC-1_pending_licenses_are_not_on_the_account_in_any_view", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.buyOnto(w.Key, "E-1", "o1", w.AccountID, "O365-E3", 2) // processed 12 hours ago: on the account
+		e.assign(w.Key, w.AccountID, "O365-E3", "alice@fabrikam.com", "bob@fabrikam.com")
+		sub := e.subscriptionIDs(w.Key, "E-1")["O365-E3"]
+		if r := e.setQuantity(w.Key, sub, 1, true); len(r.Errors) > 0 {
+			t.Fatalf("lowering with acceptConflict: %s", r.Raw)
+		}
+		// Three more bought now: pending for 12 hours.
+		e.buy(w.Key, "E-1", "o2", t0Day, t0Day, "O365-E3", 3)
+		available := t0.Add(12 * hour)
+		wantSub(t, e.subsAt(w.Key, "E-1", time.Time{})["O365-E3"], "ACTIVE", 4, 3, 1)
+		wantLicense(t, e.licenses(w.Key, w.AccountID, time.Time{}), "O365-E3", licenseRow{Licensed: 1, Pending: 3, Assigned: 2, Available: 0})
+		// Not assignable, and the refusal says why.
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com")
+		ue := e.assignRefused(w.Key, w.AccountID, "O365-E3", "carol@fabrikam.com")
+		onlyUserError(t, ue, "NOT_ENOUGH_LICENSES", "userNames")
+		if !strings.Contains(ue[0].Message, "3 more are still pending") {
+			t.Errorf("refusal message %q does not say 3 licenses are pending", ue[0].Message)
+		}
+		// The conflict counts the pending licenses apart, covering nobody yet: no need to buy.
+		c := oneConflict(t, e.conflicts(w.Key, w.AccountID, time.Time{}), "O365-E3", 1, 0, 2, 1, []string{"bob@fabrikam.com"})
+		if c.Pending != 3 || resolutionOf(c, "BUY_MORE") != nil {
+			t.Fatalf("conflict with licenses pending: %+v", c)
+		}
+		wait := resolutionOf(c, "AWAIT_PENDING")
+		if wait == nil || wait.NewTotal == nil || *wait.NewTotal != 4 || wait.AvailableAt == nil || *wait.AvailableAt != dateTime(available) || wait.Message == "" {
+			t.Fatalf("AWAIT_PENDING: want newTotal 4 at %s, got %+v", dateTime(available), c.Resolutions)
+		}
+		if acc, total := e.accountsWithConflicts(w.Key, time.Time{}); total != 1 || acc[w.AccountID] != [2]int{1, 1} {
+			t.Fatalf("accountsWithConflicts: %v (%d)", acc, total)
+		}
+		// The summary, grouped by pool and by subscription, says the same.
+		want := map[string]summaryRow{"O365-E3": {Licensed: 1, Pending: 3, Assigned: 2}}
+		wantSummary(t, "summary by SKU", e.summary(w.Key, []string{"SKU"}, nil, time.Time{}), want)
+		wantSummary(t, "summary by enrollment and SKU", e.summary(w.Key, []string{"ENROLLMENT", "SKU"}, nil, time.Time{}),
+			map[string]summaryRow{"E-1|O365-E3": {Licensed: 1, Pending: 3, Assigned: 1}, "|O365-E3": {Assigned: 1}})
+		e.wantSummaryMatchesLicenses(t, w.Key, w.AccountID, time.Time{})
+
+		// Twelve hours after processing they are on the account, in every view.
+		wantSub(t, e.subsAt(w.Key, "E-1", available)["O365-E3"], "ACTIVE", 4, 0, 4)
+		wantLicense(t, e.licenses(w.Key, w.AccountID, available), "O365-E3", licenseRow{Licensed: 4, Assigned: 2, Available: 2})
+		if cs := e.conflicts(w.Key, w.AccountID, available); len(cs) != 0 {
+			t.Fatalf("conflicts once available: %+v", cs)
+		}
+		if _, total := e.accountsWithConflicts(w.Key, available); total != 0 {
+			t.Fatalf("accountsWithConflicts once available: %d", total)
+		}
+		wantSummary(t, "summary once available", e.summary(w.Key, []string{"SKU"}, nil, available),
+			map[string]summaryRow{"O365-E3": {Licensed: 4, Assigned: 2, Available: 2}})
+		e.wantSummaryMatchesLicenses(t, w.Key, w.AccountID, available)
+		e.SetNow(available)
+		wantPayloadLicense(t, e.assign(w.Key, w.AccountID, "O365-E3", "carol@fabrikam.com"), "O365-E3", licenseRow{Licensed: 4, Assigned: 3, Available: 1})
 	})
 	ruleCase(t, "R-ORD-5_pending_never_exceeds_the_quantity", func(t *testing.T, e *env) {
 		// 100 processed (pending until T+12h), then the total is set to 50 (R-SUB-7) at once.

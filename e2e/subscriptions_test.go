@@ -176,19 +176,20 @@ func TestRenewal(t *testing.T) {
 		t1 := t0.Add(2 * day)
 		e.SetNow(t1)
 		p := e.renew(w.Key, "E-1", "E-2", "2026-11-25", "2029-11-24", nil)
-		if str(p, "oldEnrollment", "status") != "RENEWED" || str(p, "newEnrollment", "status") != "ACTIVE" || p["graceUntil"] != "2026-12-25T09:00:00Z" {
+		// The grace period runs from the new enrollment's start date (clarification R-SUB-3).
+		if str(p, "oldEnrollment", "status") != "RENEWED" || str(p, "newEnrollment", "status") != "ACTIVE" || p["graceUntil"] != "2026-12-25T00:00:00Z" {
 			t.Errorf("renewal payload: old %v new %v graceUntil %v", get(p, "oldEnrollment", "status"), get(p, "newEnrollment", "status"), p["graceUntil"])
 		}
 		if got := e.readEnrollment(w.Key, "E-1")["status"]; got != "RENEWED" {
 			t.Errorf("old enrollment status %v", got)
 		}
 		wantSubs(t, "old enrollment", e.enrollmentSubs(w.Key, "E-1", t1),
-			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, Licensed: 0, GraceUntil: "2026-12-25T09:00:00Z"})
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, Licensed: 0, GraceUntil: "2026-12-25T00:00:00Z"})
 		wantSubs(t, "new enrollment", e.enrollmentSubs(w.Key, "E-2", t1),
 			subRow{Enrollment: "E-2", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10})
 		acc := e.accountSubs(w.Key, w.AccountID, t1)
 		wantSubs(t, "account", acc,
-			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, Licensed: 0, GraceUntil: "2026-12-25T09:00:00Z"},
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, Licensed: 0, GraceUntil: "2026-12-25T00:00:00Z"},
 			subRow{Enrollment: "E-2", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10})
 		if n := licensedTotal(acc); n != 10 {
 			t.Errorf("account licensed total %d, want 10 (no double count)", n)
@@ -196,15 +197,53 @@ func TestRenewal(t *testing.T) {
 		if n := num(e.ok(w.Key, activeSeatsDoc, map[string]any{"n": "A-1", "at": dateTime(t1)}), "agreement", "activeSeats"); n != 10 {
 			t.Errorf("agreement active seats %d, want 10", n)
 		}
-		// Before the renewal the old one was ACTIVE alone.
-		wantSubs(t, "old enrollment before renewal", e.enrollmentSubs(w.Key, "E-1", t1.Add(-time.Second)),
-			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10, GraceUntil: "2026-12-25T09:00:00Z"})
+		// Before the new term started the old one was ACTIVE alone.
+		start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+		wantSubs(t, "old enrollment before the new term", e.enrollmentSubs(w.Key, "E-1", start.Add(-time.Second)),
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10, GraceUntil: "2026-12-25T00:00:00Z"})
 		// The renewed enrollment takes no more orders nor a second renewal.
 		ue := e.refusedPayload(t, w.Key, createOrderDoc, vars(map[string]any{"enrollmentNumber": "E-1", "lines": orderLines("O365-E3", 1),
 			"purchaseDate": "2026-11-25", "usageStartDate": "2026-11-25", "idempotencyKey": "late"}), "order")
 		hasUserError(t, ue, "ENROLLMENT_NOT_ACTIVE", "enrollmentNumber")
 		onlyUserError(t, e.refusedPayload(t, w.Key, renewEnrollmentDoc, vars(map[string]any{"enrollmentNumber": "E-1", "newEnrollmentNumber": "E-3",
 			"startDate": "2026-11-25", "endDate": "2029-11-24"}), "newEnrollment"), "ENROLLMENT_NOT_ACTIVE", "enrollmentNumber")
+	})
+	// Clarification R-SUB-3: the grace period runs from the new enrollment's start date, not from
+	// the moment the renewal was recorded; instants from business dates carry whole seconds; a
+	// renewal starting before the old enrollment started, or ending before it starts, is refused.
+	ruleCase(t, "R-SUB-3_grace_runs_from_the_new_start_date_and_the_term_is_checked", func(t *testing.T, e *env) {
+		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1") // E-1 runs 2026-01-01..2028-12-31
+		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
+		recorded := t0.Add(2*day + 123456789*time.Nanosecond) // a wall clock with a fraction of a second
+		e.SetNow(recorded)
+		in := map[string]any{"enrollmentNumber": "E-1", "newEnrollmentNumber": "E-2", "startDate": "2025-12-31", "endDate": "2029-11-26"}
+		onlyUserError(t, e.refusedPayload(t, w.Key, renewEnrollmentDoc, vars(in), "newEnrollment"), "INVALID", "startDate")
+		in["startDate"], in["endDate"] = "2026-11-27", "2026-11-26"
+		onlyUserError(t, e.refusedPayload(t, w.Key, renewEnrollmentDoc, vars(in), "newEnrollment"), "INVALID", "endDate")
+		if got := e.readEnrollment(w.Key, "E-1")["status"]; got != "ACTIVE" {
+			t.Fatalf("a refused renewal changed the old enrollment: %v", got)
+		}
+
+		// Recorded two days ahead of its start, overlapping the old term: accepted.
+		p := e.renew(w.Key, "E-1", "E-2", "2026-11-27", "2029-11-26", nil)
+		if p["graceUntil"] != "2026-12-27T00:00:00Z" {
+			t.Fatalf("graceUntil %v, want 30 days from the new start 2026-11-27, in whole seconds", p["graceUntil"])
+		}
+		start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+		// Until the new term starts the old licenses are the ones in use; the new ones are pending.
+		wantSubs(t, "account before the new term", e.accountSubs(w.Key, w.AccountID, recorded),
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10, GraceUntil: "2026-12-27T00:00:00Z"},
+			subRow{Enrollment: "E-2", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Pending: 10})
+		wantLicense(t, e.licenses(w.Key, w.AccountID, recorded), "O365-E3", licenseRow{Licensed: 10, Pending: 10, Available: 10})
+		wantLicense(t, e.licenses(w.Key, w.AccountID, start.Add(-time.Second)), "O365-E3", licenseRow{Licensed: 10, Pending: 10, Available: 10})
+		// From the start: the old in grace, the new licensed; never both counted.
+		wantSubs(t, "account from the new term", e.accountSubs(w.Key, w.AccountID, start),
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, GraceUntil: "2026-12-27T00:00:00Z"},
+			subRow{Enrollment: "E-2", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10})
+		wantLicense(t, e.licenses(w.Key, w.AccountID, start), "O365-E3", licenseRow{Licensed: 10, InGrace: 10, Available: 10})
+		wantSubs(t, "old at the grace end", e.enrollmentSubs(w.Key, "E-1", start.Add(30*day)),
+			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "DEPROVISIONED", Quantity: 10, GraceUntil: "2026-12-27T00:00:00Z"})
 	})
 	ruleCase(t, "R-SUB-3_in_grace_deprovisioned_when_grace_ends", func(t *testing.T, e *env) {
 		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
@@ -213,11 +252,11 @@ func TestRenewal(t *testing.T) {
 		t1 := t0.Add(2 * day)
 		e.SetNow(t1)
 		p := e.renew(w.Key, "E-1", "E-2", "2026-11-25", "2029-11-24", nil)
-		grace := "2026-12-25T09:00:00Z"
+		grace := "2026-12-25T00:00:00Z" // 30 days from the new term's start (clarification R-SUB-3)
 		if p["graceUntil"] != grace {
 			t.Errorf("graceUntil %v", p["graceUntil"])
 		}
-		end := time.Date(2026, 12, 25, 9, 0, 0, 0, time.UTC)
+		end := time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC)
 		wantSubs(t, "old, last second of grace", e.enrollmentSubs(w.Key, "E-1", end.Add(-time.Second)),
 			subRow{Enrollment: "E-1", SKU: "INTUNE", Status: "IN_GRACE", Quantity: 4, GraceUntil: grace},
 			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "IN_GRACE", Quantity: 10, GraceUntil: grace})
@@ -257,6 +296,26 @@ func TestRenewal(t *testing.T) {
 // R-SUB-3: the sweep deprovisions subscriptions whose grace period ended and deletes the
 // licenses their users no longer have; before the end it changes nothing.
 func TestDeprovisioningSweep(t *testing.T) {
+	// Licenses bought before the grace end but still pending there (R-ORD-5) keep their users'
+	// data: the sweep deletes only what they do not cover.
+	ruleCase(t, "R-SUB-3_R-ORD-5_sweep_keeps_the_users_of_licenses_still_pending", func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
+		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com")
+		e.buyOnto(w.Key, "E-1", "o1", w.AccountID, "O365-E3", 3)
+		e.assign(w.Key, w.AccountID, "O365-E3", "alice@fabrikam.com", "bob@fabrikam.com", "carol@fabrikam.com")
+		p := e.renew(w.Key, "E-1", "E-1R", "2026-11-23", "2029-11-22", orderLines("O365-E5", 3))
+		graceEnd := parseDateTime(t, p["graceUntil"])
+		e.SetNow(graceEnd.Add(-2 * hour))
+		e.buyToday(w.Key, "E-1R", "o2", "O365-E3", 1) // pending until 10 hours after the grace end
+		if _, err := e.Store.SweepDeprovisioned(context.Background(), graceEnd, 100); err != nil {
+			t.Fatal(err)
+		}
+		wantLicense(t, e.licenses(w.Key, w.AccountID, graceEnd), "O365-E3", licenseRow{Pending: 1, Assigned: 1})
+		oneConflict(t, e.conflicts(w.Key, w.AccountID, graceEnd), "O365-E3", 0, 0, 1, 1, []string{"alice@fabrikam.com"})
+		if cs := e.conflicts(w.Key, w.AccountID, graceEnd.Add(10*hour)); len(cs) != 0 {
+			t.Fatalf("once the license is available: %+v", cs)
+		}
+	})
 	ruleCase(t, "R-SUB-3_sweep_deletes_licenses_at_grace_end", func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Reseller", "ENTERPRISE", "A-1", "E-1", "fabrikam.com")
 		e.addUsers(w.Key, w.AccountID, "carol@fabrikam.com")

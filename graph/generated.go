@@ -34,8 +34,12 @@ type ResolverRoot interface {
 	Account() AccountResolver
 	AccountConflictSummary() AccountConflictSummaryResolver
 	AccountLicense() AccountLicenseResolver
+	AccountUser() AccountUserResolver
+	ActivationReason() ActivationReasonResolver
+	ActivationStatus() ActivationStatusResolver
 	Agreement() AgreementResolver
 	ApiKey() ApiKeyResolver
+	ConflictResolution() ConflictResolutionResolver
 	Customer() CustomerResolver
 	Enrollment() EnrollmentResolver
 	LicenseConflict() LicenseConflictResolver
@@ -47,6 +51,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Reservation() ReservationResolver
 	Subscription() SubscriptionResolver
+	UserLicense() UserLicenseResolver
 	Viewer() ViewerResolver
 }
 
@@ -63,7 +68,7 @@ type ComplexityRoot struct {
 type AccountResolver interface {
 	VerifiedDomains(ctx context.Context, obj *model.Account) ([]string, error)
 	Administrators(ctx context.Context, obj *model.Account) ([]*model.AccountAdministrator, error)
-	Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error)
+	Users(ctx context.Context, obj *model.Account, first *int, after *string, filter *model.AccountUserFilter) (*model.AccountUserConnection, error)
 	Customer(ctx context.Context, obj *model.Account) (*model.Customer, error)
 	Enrollments(ctx context.Context, obj *model.Account, first *int, after *string) (*model.EnrollmentConnection, error)
 	Licenses(ctx context.Context, obj *model.Account, asOf *time.Time) ([]*model.AccountLicense, error)
@@ -74,6 +79,15 @@ type AccountConflictSummaryResolver interface {
 }
 type AccountLicenseResolver interface {
 	Sku(ctx context.Context, obj *model.AccountLicense) (*model.Sku, error)
+}
+type AccountUserResolver interface {
+	Licenses(ctx context.Context, obj *model.AccountUser, first *int, after *string) (*model.UserLicenseConnection, error)
+}
+type ActivationReasonResolver interface {
+	Account(ctx context.Context, obj *model.ActivationReason) (*model.Account, error)
+}
+type ActivationStatusResolver interface {
+	RequiredAccount(ctx context.Context, obj *model.ActivationStatus) (*model.Account, error)
 }
 type AgreementResolver interface {
 	Customer(ctx context.Context, obj *model.Agreement) (*model.Customer, error)
@@ -86,6 +100,9 @@ type ApiKeyResolver interface {
 	Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error)
 
 	Limits(ctx context.Context, obj *model.APIKey) (*model.APIKeyLimits, error)
+}
+type ConflictResolutionResolver interface {
+	Skus(ctx context.Context, obj *model.ConflictResolution) ([]*model.Sku, error)
 }
 type CustomerResolver interface {
 	Reseller(ctx context.Context, obj *model.Customer) (*model.Reseller, error)
@@ -208,6 +225,9 @@ type SubscriptionResolver interface {
 	Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error)
 	DirectAccount(ctx context.Context, obj *model.Subscription) (*model.Account, error)
 }
+type UserLicenseResolver interface {
+	Sku(ctx context.Context, obj *model.UserLicense) (*model.Sku, error)
+}
 type ViewerResolver interface {
 	Reseller(ctx context.Context, obj *model.Viewer) (*model.Reseller, error)
 }
@@ -238,6 +258,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccountAdministratorInput", ec.unmarshalInputAccountAdministratorInput),
 			graphql.NewInputUnmarshaler("AccountFilter", ec.unmarshalInputAccountFilter),
+			graphql.NewInputUnmarshaler("AccountUserFilter", ec.unmarshalInputAccountUserFilter),
 			graphql.NewInputUnmarshaler("AccountUserInput", ec.unmarshalInputAccountUserInput),
 			graphql.NewInputUnmarshaler("ActivateEnrollmentInput", ec.unmarshalInputActivateEnrollmentInput),
 			graphql.NewInputUnmarshaler("AddAccountUsersInput", ec.unmarshalInputAddAccountUsersInput),
@@ -756,12 +777,14 @@ type Account implements Node {
   verifiedDomains: [String!]!
   "Global and billing administrators."
   administrators: [AccountAdministrator!]!
-  "Users who may hold licenses."
+  "Users who may hold licenses, oldest first; with ` + "`" + `filter.sku` + "`" + `, only those holding that SKU on the account (for example whom a conflict or a removal concerns)."
   users(
     "How many items to return, 1 to 100."
     first: Int = 20 @bound(min: 1, max: 100)
     "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String @bound(maxLength: 200)
+    "Only the items that match every field set in the filter."
+    filter: AccountUserFilter
   ): AccountUserConnection!
   "The customer that owns the account."
   customer: Customer!
@@ -810,6 +833,45 @@ type AccountUser implements Node {
   displayName: String!
   "When the user was added."
   createdAt: DateTime!
+  "The licenses the user holds on the account, in the order they were assigned."
+  licenses(
+    "How many items to return, 1 to 100."
+    first: Int = 20 @bound(min: 1, max: 100)
+    "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
+    after: String @bound(maxLength: 200)
+  ): UserLicenseConnection!
+}
+
+"One license of a SKU held by a user of an account (an assignment, R-LIC-1)."
+type UserLicense {
+  "The SKU."
+  sku: Sku!
+  "When it was assigned to the user."
+  assignedAt: DateTime!
+}
+
+"A page of a user's licenses."
+type UserLicenseConnection {
+  "The items with their cursors."
+  edges: [UserLicenseEdge!]!
+  "Pagination details."
+  pageInfo: PageInfo!
+  "How many licenses the user holds, over all pages."
+  totalCount: Int!
+}
+
+"A user's license and its cursor."
+type UserLicenseEdge {
+  "The item."
+  node: UserLicense!
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this item."
+  cursor: String!
+}
+
+"Filters for ` + "`" + `Account.users` + "`" + `."
+input AccountUserFilter {
+  "Only the users who hold this SKU (code) on the account."
+  sku: String @bound(maxLength: 64)
 }
 
 "A page of accounts."
@@ -1026,13 +1088,13 @@ enum ActivationState {
   AWAITING_EMAIL
   "The activation email was sent; someone must follow its link (R-ACT-9)."
   EMAIL_SENT
-  "The activation link expired; only support can re-enable it (R-ACT-8)."
+  "The activation link expired; only support can re-enable it (R-ACT-8). No email goes out with an expired link: one not sent yet waits, and the re-enable sends it."
   LINK_EXPIRED
   "Activated onto an account."
   ACTIVATED
   "Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5)."
   AUTO_PROVISIONED
-  "Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs)."
+  "Cannot progress until data is fixed: no OSM, a consumer address, or the account the enrollment would be provisioned onto automatically cannot take its SKUs (it is then not provisioned; see PROVISIONING_BLOCKED for what happens instead)."
   BLOCKED
   "An Open Value enrollment's yearly online activation is due (R-ACT-11)."
   ACTIVATION_DUE
@@ -1078,7 +1140,7 @@ enum ActivationReasonCode {
   NO_SUBSCRIPTION_CONTACT
   "The OSM is a consumer outlook.com address (R-ACT-5)."
   CONSUMER_EMAIL
-  "The activation link expired (R-ACT-8)."
+  "The activation link expired (R-ACT-8); the message says whether an activation email is waiting for support to re-enable the link (the re-enable sends it)."
   LINK_EXPIRED
   "Activated through the link (R-ACT-3, R-ACT-9)."
   ACTIVATED
@@ -1102,10 +1164,14 @@ enum ActivationReasonCode {
   RESERVATION_OVERDUE
   "An add-on is on the enrollment without its base SKU (R-ORD-3)."
   ADDON_WITHOUT_BASE
-  "A SKU is not available in the account's country."
+  "A SKU is not available in the account's country (` + "`" + `account` + "`" + `). Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED."
   SKU_NOT_AVAILABLE_IN_COUNTRY
-  "The account holds SKUs incompatible with those being activated."
+  "The account (` + "`" + `account` + "`" + `) holds SKUs incompatible with those being activated. Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED."
   INCOMPATIBLE_SKUS
+  "The agreement's Office 365, Microsoft 365 or Intune licenses are on ` + "`" + `account` + "`" + `, so this enrollment's Dynamics 365 licenses must be activated onto it; activating elsewhere is refused (R-ENR-5)."
+  MUST_USE_AGREEMENT_ACCOUNT
+  "Automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put the enrollment onto ` + "`" + `account` + "`" + `, which cannot take its SKUs, so it was not provisioned. Matched by the contact's domain or administrator, or by a renewal: the activation email goes out instead (action ACTIVATE, onto another or a new account). Bound to the agreement's account: no email, since it can be activated nowhere else (action CONTACT_RESELLER)."
+  PROVISIONING_BLOCKED
 }
 
 "One reason in an activation status."
@@ -1118,6 +1184,8 @@ type ActivationReason {
   action: NextAction!
   "When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it."
   changesAt: DateTime
+  "The account the reason concerns: the one the enrollment is on, must be activated onto, or cannot be provisioned onto; null when none."
+  account: Account
 }
 
 "An enrollment's activation as of an instant, with every reason that applies (R-ACT-12)."
@@ -1130,6 +1198,8 @@ type ActivationStatus {
   state: ActivationState!
   "Every reason that applies, most important first."
   reasons: [ActivationReason!]!
+  "The account the enrollment must be activated onto while it is on none: its Enterprise agreement's account, where the agreement's Office 365, Microsoft 365 or Intune licenses are (R-ENR-5); null when it may go onto any account."
+  requiredAccount: Account
 }
 
 "Input of ` + "`" + `updateSubscriptionContact` + "`" + `."
@@ -1168,7 +1238,7 @@ type ResendActivationEmailPayload {
   userErrors: [UserError!]!
 }
 
-"Input of ` + "`" + `reenableActivationLink` + "`" + `."
+"Input of ` + "`" + `reenableActivationLink` + "`" + `. An activation email held back because the link had expired is sent once it works again, with a new 48 hours to arrive (R-ACT-8)."
 input ReenableActivationLinkInput {
   "The enrollment."
   enrollmentNumber: String! @bound(maxLength: 1000)
@@ -1236,9 +1306,9 @@ input RenewEnrollmentInput {
   enrollmentNumber: String! @bound(maxLength: 1000)
   "The new enrollment's number."
   newEnrollmentNumber: String! @bound(maxLength: 1000)
-  "The new enrollment's first day."
+  "The new enrollment's first day; not before the renewed enrollment's first day (it may overlap the old term). The old subscriptions are in grace from the start of this day, and the new ones' licenses are on the account from then (pending before, R-ORD-5)."
   startDate: Date!
-  "The new enrollment's last day."
+  "The new enrollment's last day; after ` + "`" + `startDate` + "`" + `."
   endDate: Date!
   "The new enrollment's lines; default: the old enrollment's active subscriptions."
   lines: [OrderLineInput!] @bound(maxItems: 50)
@@ -1250,7 +1320,7 @@ type RenewEnrollmentPayload {
   oldEnrollment: Enrollment
   "The new enrollment, with ACTIVE subscriptions."
   newEnrollment: Enrollment
-  "When the old subscriptions are deprovisioned (R-SUB-3)."
+  "When the old subscriptions are deprovisioned: the grace period runs from the new enrollment's start date, not from when the renewal was recorded (R-SUB-3); in whole seconds."
   graceUntil: DateTime
   "SKUs renewed as they were: their users' assignments carry over (R-SUB-4)."
   carriedSkus: [String!]!
@@ -1730,7 +1800,7 @@ enum Family {
 enum SkuKind {
   "A product that stands alone."
   BASE
-  "A product that needs one of its base SKUs on the same enrollment (R-ORD-3)."
+  "A product that needs one of its base SKUs where it is bought: on the same enrollment for an order or reservation, on the account for a direct (MOSP) purchase (R-ORD-3)."
   ADD_ON
 }
 
@@ -2246,36 +2316,46 @@ extend type Mutation {
 type AccountLicense {
   "The SKU."
   sku: Sku!
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  "Quantity of ACTIVE subscriptions on the account (R-SUB-1): licenses still pending are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions not yet on the account: licenses of orders processed less than 12 hours ago (R-ORD-5), or of a renewal whose term has not started. They cannot be assigned until available."
+  pending: Int!
   "Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3)."
   inGrace: Int!
   "Users holding the SKU."
   assigned: Int!
-  "Licenses left to assign: licensed less assigned, never below zero."
+  "Licenses left to assign now: licensed less assigned, never below zero; pending licenses are not available yet."
   available: Int!
 }
 
 "How a license conflict can be resolved (R-LIC-4)."
 enum ResolutionKind {
-  "Buy more: set the subscription's new total (R-SUB-7)."
+  "Buy more: set the subscription's new total (R-SUB-7). Not offered for a SKU that a renewal replaced with others and that is no longer sold on the account (see ASSIGN_NEW_SKU)."
   BUY_MORE
   "Remove licenses from that many users (R-LIC-5: their data for it is deleted)."
   REMOVE_LICENSES
   "Renew the expired subscription (R-SUB-5)."
   RENEW_SUBSCRIPTION
+  "After a renewal onto other SKUs (for example O365-E3 renewed as O365-E5), assign one of the new SKUs (` + "`" + `skus` + "`" + `) to the users listed, or they lose access when the grace period ends (R-SUB-4, R-LIC-7)."
+  ASSIGN_NEW_SKU
+  "Licenses already bought are still pending (R-ORD-5); they cover users from ` + "`" + `availableAt` + "`" + `."
+  AWAIT_PENDING
 }
 
 "One way to resolve a license conflict."
 type ConflictResolution {
   "What to do."
   kind: ResolutionKind!
-  "For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards."
+  "For BUY_MORE: the total to set, pending licenses included (R-SUB-7); for RENEW_SUBSCRIPTION and AWAIT_PENDING: the licensed total afterwards."
   newTotal: Int
-  "For REMOVE_LICENSES: from how many users."
+  "For REMOVE_LICENSES: from how many users; for ASSIGN_NEW_SKU: how many users to assign a new SKU (those listed)."
   userCount: Int
   "For RENEW_SUBSCRIPTION: the subscriptions to renew."
   subscriptionIds: [ID!]!
+  "For ASSIGN_NEW_SKU: the SKUs the renewal brought instead; assigning any of them keeps a user's access. Empty otherwise."
+  skus: [Sku!]!
+  "For AWAIT_PENDING: when the last pending licenses become available."
+  availableAt: DateTime
   "The resolution, for a person."
   message: String!
 }
@@ -2284,15 +2364,17 @@ type ConflictResolution {
 type LicenseConflict {
   "The SKU."
   sku: Sku!
-  "Quantity of ACTIVE subscriptions as of the instant asked."
+  "Quantity of ACTIVE subscriptions on the account as of the instant asked; pending licenses are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions still pending (R-ORD-5): bought, not yet on the account, covering no user until available."
+  pending: Int!
   "Quantity in a grace period, keeping users' access until it ends (R-LIC-7)."
   inGrace: Int!
   "Users holding the SKU."
   assigned: Int!
   "Users too many: assigned less licensed and in-grace."
   deficit: Int!
-  "The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned."
+  "The users about to lose access: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned. Users who hold a SKU that replaced this one at a renewal keep access and are not listed (R-SUB-4)."
   affectedUsers: [String!]!
   "Ways to resolve it (R-LIC-4)."
   resolutions: [ConflictResolution!]!
@@ -2384,8 +2466,10 @@ type LicenseSummaryRow {
   sku: Sku
   "The family, when grouped by FAMILY."
   family: Family
-  "Quantity of ACTIVE subscriptions (R-SUB-1)."
+  "Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted."
   licensed: Int!
+  "Quantity of ACTIVE subscriptions still pending (R-ORD-5), reported apart from ` + "`" + `licensed` + "`" + `."
+  pending: Int!
   "Quantity of subscriptions in their grace period."
   inGrace: Int!
   "Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of ` + "`" + `licensed` + "`" + `."
@@ -2483,7 +2567,7 @@ extend type Query {
     "Return the items after this cursor: the ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String @bound(maxLength: 200)
   ): AccountConflictConnection!
-  "Licensed, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
+  "Licensed, pending, in-grace, reserved-not-billed, assigned and available quantities grouped by the dimensions asked, computed by one aggregation in the database (R-BI-1, R-BI-2)."
   licenseSummary(
     "The dimensions to group by (at most one of each); the rows are the distinct combinations."
     groupBy: [SummaryDimension!]! @bound(maxItems: 8)
@@ -2499,7 +2583,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1)."
+  "Assign a SKU's licenses to users of an account; never past the licensed quantity, also under concurrent calls (R-LIC-1). Licenses still pending (R-ORD-5) are not on the account yet and cannot be assigned."
   assignLicenses(
     "What to do; see the input type for each field and its bounds."
     input: AssignLicensesInput!
@@ -2663,7 +2747,7 @@ type Subscription implements Node {
   autoRenew: Boolean!
   "When it was cancelled (R-SUB-6)."
   cancelledAt: DateTime
-  "When the grace period ends, for a subscription of a renewed enrollment (R-SUB-3)."
+  "When the grace period ends, for a subscription of a renewed enrollment: the grace period runs from the new enrollment's start date (R-SUB-3)."
   graceUntil: DateTime
 }
 
@@ -2867,7 +2951,7 @@ input SubscriptionActionInput {
 input CreateDirectSubscriptionInput {
   "The account the direct (MOSP) purchase is on."
   accountId: ID! @bound(maxLength: 100)
-  "The SKU code."
+  "The SKU code. An add-on needs one of its base SKUs subscribed (ACTIVE) on the account, or it is refused with ADDON_REQUIRES_BASE (R-ORD-3)."
   sku: String! @bound(maxLength: 1000)
   "How many licenses."
   quantity: Int!
@@ -2967,7 +3051,7 @@ extend type Mutation {
     "What to do; see the input type for each field and its bounds."
     input: SubscriptionActionInput!
   ): SubscriptionPayload!
-  "Record a direct (MOSP) purchase on an account."
+  "Record a direct (MOSP) purchase on an account. The add-on rule applies as to orders and reservations (R-ORD-3): an add-on needs its base on the account."
   createDirectSubscription(
     "What to do; see the input type for each field and its bounds."
     input: CreateDirectSubscriptionInput!
@@ -3083,6 +3167,8 @@ func (ec *executionContext) childFields_AccountLicense(ctx context.Context, fiel
 		return ec.fieldContext_AccountLicense_sku(ctx, field)
 	case "licensed":
 		return ec.fieldContext_AccountLicense_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_AccountLicense_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_AccountLicense_inGrace(ctx, field)
 	case "assigned":
@@ -3103,6 +3189,8 @@ func (ec *executionContext) childFields_AccountUser(ctx context.Context, field g
 		return ec.fieldContext_AccountUser_displayName(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AccountUser_createdAt(ctx, field)
+	case "licenses":
+		return ec.fieldContext_AccountUser_licenses(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountUser", field.Name)
 }
@@ -3183,6 +3271,8 @@ func (ec *executionContext) childFields_ActivationReason(ctx context.Context, fi
 		return ec.fieldContext_ActivationReason_action(ctx, field)
 	case "changesAt":
 		return ec.fieldContext_ActivationReason_changesAt(ctx, field)
+	case "account":
+		return ec.fieldContext_ActivationReason_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationReason", field.Name)
 }
@@ -3197,6 +3287,8 @@ func (ec *executionContext) childFields_ActivationStatus(ctx context.Context, fi
 		return ec.fieldContext_ActivationStatus_state(ctx, field)
 	case "reasons":
 		return ec.fieldContext_ActivationStatus_reasons(ctx, field)
+	case "requiredAccount":
+		return ec.fieldContext_ActivationStatus_requiredAccount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationStatus", field.Name)
 }
@@ -3339,6 +3431,10 @@ func (ec *executionContext) childFields_ConflictResolution(ctx context.Context, 
 		return ec.fieldContext_ConflictResolution_userCount(ctx, field)
 	case "subscriptionIds":
 		return ec.fieldContext_ConflictResolution_subscriptionIds(ctx, field)
+	case "skus":
+		return ec.fieldContext_ConflictResolution_skus(ctx, field)
+	case "availableAt":
+		return ec.fieldContext_ConflictResolution_availableAt(ctx, field)
 	case "message":
 		return ec.fieldContext_ConflictResolution_message(ctx, field)
 	}
@@ -3617,6 +3713,8 @@ func (ec *executionContext) childFields_LicenseConflict(ctx context.Context, fie
 		return ec.fieldContext_LicenseConflict_sku(ctx, field)
 	case "licensed":
 		return ec.fieldContext_LicenseConflict_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_LicenseConflict_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_LicenseConflict_inGrace(ctx, field)
 	case "assigned":
@@ -3673,6 +3771,8 @@ func (ec *executionContext) childFields_LicenseSummaryRow(ctx context.Context, f
 		return ec.fieldContext_LicenseSummaryRow_family(ctx, field)
 	case "licensed":
 		return ec.fieldContext_LicenseSummaryRow_licensed(ctx, field)
+	case "pending":
+		return ec.fieldContext_LicenseSummaryRow_pending(ctx, field)
 	case "inGrace":
 		return ec.fieldContext_LicenseSummaryRow_inGrace(ctx, field)
 	case "reservedNotBilled":
@@ -4113,6 +4213,38 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
+func (ec *executionContext) childFields_UserLicense(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_UserLicense_sku(ctx, field)
+	case "assignedAt":
+		return ec.fieldContext_UserLicense_assignedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicense", field.Name)
+}
+
+func (ec *executionContext) childFields_UserLicenseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_UserLicenseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_UserLicenseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_UserLicenseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicenseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_UserLicenseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_UserLicenseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_UserLicenseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserLicenseEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -4419,6 +4551,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AccountUser_licenses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Account_enrollments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4504,6 +4658,14 @@ func (ec *executionContext) field_Account_users_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AccountUserFilter, error) {
+			return ec.unmarshalOAccountUserFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -5991,7 +6153,7 @@ func (ec *executionContext) _Account_users(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Account().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.AccountUserFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountUserConnection) graphql.Marshaler {
@@ -6698,6 +6860,29 @@ func (ec *executionContext) fieldContext_AccountLicense_licensed(_ context.Conte
 	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
 }
 
+func (ec *executionContext) _AccountLicense_pending(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountLicense_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountLicense_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountLicense", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AccountLicense_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.AccountLicense) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6857,6 +7042,50 @@ func (ec *executionContext) _AccountUser_createdAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AccountUser_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountUser", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountUser_licenses(ctx context.Context, field graphql.CollectedField, obj *model.AccountUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountUser_licenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AccountUser().Licenses(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserLicenseConnection) graphql.Marshaler {
+			return ec.marshalNUserLicenseConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountUser_licenses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicenseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AccountUser_licenses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AccountUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccountUserConnection) (ret graphql.Marshaler) {
@@ -7419,6 +7648,38 @@ func (ec *executionContext) fieldContext_ActivationReason_changesAt(_ context.Co
 	return graphql.NewScalarFieldContext("ActivationReason", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ActivationReason_account(ctx context.Context, field graphql.CollectedField, obj *model.ActivationReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationReason_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivationReason().Account(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationReason_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationReason",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ActivationStatus_enrollment(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7524,6 +7785,38 @@ func (ec *executionContext) fieldContext_ActivationStatus_reasons(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ActivationReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationStatus_requiredAccount(ctx context.Context, field graphql.CollectedField, obj *model.ActivationStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationStatus_requiredAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivationStatus().RequiredAccount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationStatus_requiredAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationStatus",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8641,6 +8934,61 @@ func (ec *executionContext) _ConflictResolution_subscriptionIds(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_ConflictResolution_subscriptionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConflictResolution_skus(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_skus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConflictResolution().Skus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_skus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConflictResolution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConflictResolution_availableAt(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConflictResolution_availableAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConflictResolution_availableAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConflictResolution", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ConflictResolution_message(ctx context.Context, field graphql.CollectedField, obj *model.ConflictResolution) (ret graphql.Marshaler) {
@@ -10817,6 +11165,29 @@ func (ec *executionContext) fieldContext_LicenseConflict_licensed(_ context.Cont
 	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
 }
 
+func (ec *executionContext) _LicenseConflict_pending(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseConflict_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseConflict_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseConflict", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LicenseConflict_inGrace(ctx context.Context, field graphql.CollectedField, obj *model.LicenseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11341,6 +11712,29 @@ func (ec *executionContext) _LicenseSummaryRow_licensed(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_LicenseSummaryRow_licensed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseSummaryRow_pending(ctx context.Context, field graphql.CollectedField, obj *model.LicenseSummaryRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseSummaryRow_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseSummaryRow_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LicenseSummaryRow", field, false, false, "Int")
 }
 
@@ -17491,6 +17885,203 @@ func (ec *executionContext) fieldContext_UserError_message(_ context.Context, fi
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
+func (ec *executionContext) _UserLicense_sku(ctx context.Context, field graphql.CollectedField, obj *model.UserLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicense_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UserLicense().Sku(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
+			return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicense_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicense",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sku(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicense_assignedAt(ctx context.Context, field graphql.CollectedField, obj *model.UserLicense) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicense_assignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssignedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicense_assignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicense", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _UserLicenseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserLicenseEdge) graphql.Marshaler {
+			return ec.marshalNUserLicenseEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicenseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicenseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UserLicenseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserLicense) graphql.Marshaler {
+			return ec.marshalNUserLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicense(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserLicenseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserLicense(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserLicenseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserLicenseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserLicenseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserLicenseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserLicenseEdge", field, false, false, "String")
+}
+
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20149,6 +20740,48 @@ func (ec *executionContext) unmarshalInputAccountFilter(ctx context.Context, obj
 func UnmarshalAccountFilter(ctx context.Context, raw any) (model.AccountFilter, error) {
 	var out model.AccountFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAccountUserFilter(ctx context.Context, obj any) (model.AccountUserFilter, error) {
+	var it model.AccountUserFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountUserFilter unmarshals raw into the AccountUserFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountUserFilter(ctx context.Context, raw any) (model.AccountUserFilter, error) {
+	var out model.AccountUserFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountUserFilter", raw, &out)
 	return out, err
 }
 
@@ -23319,6 +23952,11 @@ func (ec *executionContext) _AccountLicense(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pending":
+			out.Values[i] = ec._AccountLicense_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inGrace":
 			out.Values[i] = ec._AccountLicense_inGrace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23365,23 +24003,29 @@ func (ec *executionContext) _AccountUser(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._AccountUser_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userName":
 			out.Values[i] = ec._AccountUser_userName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._AccountUser_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._AccountUser_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "licenses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountUser_licenses(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23643,23 +24287,29 @@ func (ec *executionContext) _ActivationReason(ctx context.Context, sel ast.Selec
 		case "code":
 			out.Values[i] = ec._ActivationReason_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ActivationReason_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._ActivationReason_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changesAt":
 			out.Values[i] = ec._ActivationReason_changesAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "account":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationReason_account(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23691,23 +24341,29 @@ func (ec *executionContext) _ActivationStatus(ctx context.Context, sel ast.Selec
 		case "enrollment":
 			out.Values[i] = ec._ActivationStatus_enrollment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "asOf":
 			out.Values[i] = ec._ActivationStatus_asOf(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "state":
 			out.Values[i] = ec._ActivationStatus_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reasons":
 			out.Values[i] = ec._ActivationStatus_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requiredAccount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationStatus_requiredAccount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24183,27 +24839,38 @@ func (ec *executionContext) _ConflictResolution(ctx context.Context, sel ast.Sel
 		case "kind":
 			out.Values[i] = ec._ConflictResolution_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "newTotal":
 			out.Values[i] = ec._ConflictResolution_newTotal(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userCount":
 			out.Values[i] = ec._ConflictResolution_userCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subscriptionIds":
 			out.Values[i] = ec._ConflictResolution_subscriptionIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConflictResolution_skus(ctx, field, obj)
+				})
+		case "availableAt":
+			out.Values[i] = ec._ConflictResolution_availableAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ConflictResolution_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25178,6 +25845,11 @@ func (ec *executionContext) _LicenseConflict(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pending":
+			out.Values[i] = ec._LicenseConflict_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inGrace":
 			out.Values[i] = ec._LicenseConflict_inGrace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25360,6 +26032,11 @@ func (ec *executionContext) _LicenseSummaryRow(ctx context.Context, sel ast.Sele
 			}
 		case "licensed":
 			out.Values[i] = ec._LicenseSummaryRow_licensed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pending":
+			out.Values[i] = ec._LicenseSummaryRow_pending(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -27364,6 +28041,126 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 			}
 		case "message":
 			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userLicenseImplementors = []string{"UserLicense"}
+
+func (ec *executionContext) _UserLicense(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicense) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicense")
+		case "sku":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UserLicense_sku(ctx, field, obj)
+				})
+		case "assignedAt":
+			out.Values[i] = ec._UserLicense_assignedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userLicenseConnectionImplementors = []string{"UserLicenseConnection"}
+
+func (ec *executionContext) _UserLicenseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicenseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicenseConnection")
+		case "edges":
+			out.Values[i] = ec._UserLicenseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._UserLicenseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._UserLicenseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userLicenseEdgeImplementors = []string{"UserLicenseEdge"}
+
+func (ec *executionContext) _UserLicenseEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserLicenseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userLicenseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserLicenseEdge")
+		case "node":
+			out.Values[i] = ec._UserLicenseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._UserLicenseEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29755,6 +30552,22 @@ func (ec *executionContext) unmarshalNSetSubscriptionQuantityInput2githubᚗcom�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSku2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sku) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx context.Context, sel ast.SelectionSet, v *model.Sku) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Sku!")
@@ -30011,6 +30824,46 @@ func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋlicensingᚑa
 
 func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNUserLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicense(ctx context.Context, sel ast.SelectionSet, v *model.UserLicense) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicense!")
+		return graphql.Null
+	}
+	return ec._UserLicense(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserLicenseConnection2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserLicenseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicenseConnection!")
+		return graphql.Null
+	}
+	return ec._UserLicenseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserLicenseEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserLicenseEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserLicenseEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserLicenseEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdge(ctx context.Context, sel ast.SelectionSet, v *model.UserLicenseEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserLicenseEdge!")
+		return graphql.Null
+	}
+	return ec._UserLicenseEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
@@ -30371,6 +31224,14 @@ func (ec *executionContext) marshalOAccountLicense2ᚖgithubᚗcomᚋlicensing�
 		return graphql.Null
 	}
 	return ec._AccountLicense(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAccountUserFilter2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserFilter(ctx context.Context, v any) (*model.AccountUserFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAccountUserFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOAccountUserInput2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserInputᚄ(ctx context.Context, v any) ([]*model.AccountUserInput, error) {

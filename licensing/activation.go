@@ -86,6 +86,11 @@ const (
 	ReasonAddOnWithoutBase          ReasonCode = "ADDON_WITHOUT_BASE"
 	ReasonSKUNotAvailableInCountry  ReasonCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
 	ReasonIncompatibleSKUsOnAccount ReasonCode = "INCOMPATIBLE_SKUS"
+	// ReasonMustUseAgreementAccount: R-ENR-5, the account the enrollment must be activated onto.
+	ReasonMustUseAgreementAccount ReasonCode = "MUST_USE_AGREEMENT_ACCOUNT"
+	// ReasonProvisioningBlocked: automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put
+	// the enrollment on an account that cannot take its SKUs (AccountMismatches), so it did not.
+	ReasonProvisioningBlocked ReasonCode = "PROVISIONING_BLOCKED"
 )
 
 // ActivationReason is one reason in an activation status.
@@ -96,12 +101,18 @@ type ActivationReason struct {
 	// ChangesAt is when this reason stops holding or changes; nil when only someone's
 	// action (or an unknown future event) changes it.
 	ChangesAt *time.Time
+	// AccountID is the account the reason concerns (the one the enrollment is on, must land on,
+	// or cannot land on); nil when none.
+	AccountID *int64
 }
 
 // ActivationStatus is the answer of activationStatus as of an instant (R-ACT-12).
 type ActivationStatus struct {
 	State   ActivationState
 	Reasons []ActivationReason
+	// RequiredAccountID is the account the enrollment must be activated onto while it is on
+	// none: its agreement's account (R-ENR-5, BoundAccount); nil when it is free to choose.
+	RequiredAccountID *int64
 }
 
 // AssociationCause records how an enrollment came onto its account.
@@ -174,6 +185,56 @@ type ActivationEmail struct {
 	// is its answer, addresses and links removed.
 	BouncedAt    *time.Time
 	BounceReason string
+}
+
+// AccountMismatch is one reason an account cannot take a line of an enrollment
+// (AccountMismatches): the SKU is not sold in the account's country, or it cannot coexist
+// with SKUs the account already holds.
+type AccountMismatch struct {
+	SKU          string
+	Country      string   // set when the SKU is not sold there
+	Incompatible []string // the account's SKUs it cannot coexist with
+}
+
+// AccountMismatches lists why account a cannot take the lines, in line order: each SKU not sold
+// in its country, and each that cannot coexist with a SKU already on it. Every way onto an
+// account makes these checks (clarification of R-ACT-2 and R-ACT-12): the activation link
+// (DecideActivation), automatic provisioning (PlanActivationEmail with ProvisioningAccount and
+// BoundAccount, RenewalAssociation) and a product key (DecideProductKeyRedemption); an
+// enrollment that would land on an account that cannot take it stays where it is, and
+// activationStatus says BLOCKED with these reasons. a.SKUs must not hold the enrollment's own.
+func AccountMismatches(lines []ActivationLine, a ActivationAccount) []AccountMismatch {
+	var out []AccountMismatch
+	for _, l := range lines {
+		if !soldIn(l, a.Country) {
+			out = append(out, AccountMismatch{SKU: l.SKU, Country: a.Country})
+		}
+		if bad := incompatibleOn(l, a.SKUs); len(bad) > 0 {
+			out = append(out, AccountMismatch{SKU: l.SKU, Incompatible: bad})
+		}
+	}
+	return out
+}
+
+// problem is the refusal of a mismatch on the input "account" (DecideActivation, DecideProductKeyRedemption).
+func (m AccountMismatch) problem(a ActivationAccount) Problem {
+	if m.Country != "" {
+		return Problem{Input: []string{"account"}, Code: CodeSKUNotAvailableInCountry, Message: fmt.Sprintf("%s is not available in %s.", m.SKU, m.Country)}
+	}
+	return Problem{Input: []string{"account"}, Code: CodeIncompatibleSKUs, Message: fmt.Sprintf("%s cannot be on account %s together with %s.", m.SKU, a.label(), strings.Join(m.Incompatible, ", "))}
+}
+
+// describe says what a list of mismatches with account a amounts to, in one sentence's words.
+func describeMismatches(ms []AccountMismatch, a ActivationAccount) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		if m.Country != "" {
+			parts[i] = fmt.Sprintf("%s is not available in %s", m.SKU, m.Country)
+		} else {
+			parts[i] = fmt.Sprintf("%s cannot be there together with %s", m.SKU, strings.Join(m.Incompatible, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func ptr[T any](v T) *T { return &v }

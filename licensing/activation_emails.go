@@ -44,9 +44,14 @@ type EmailFacts struct {
 	// Accounts are the accounts ProvisioningAccount may match: those of the same customer.
 	Accounts []ActivationAccount
 	// HasDynamics: the enrollment holds DYNAMICS_365 licenses; AgreementAccountID is the
-	// account holding the agreement's OFFICE_365/MICROSOFT_365/INTUNE licenses (BoundAccount).
+	// account holding the agreement's OFFICE_365/MICROSOFT_365/INTUNE licenses (BoundAccount),
+	// AgreementAccount its facts (nil: not checked).
 	HasDynamics        bool
 	AgreementAccountID *int64
+	AgreementAccount   *ActivationAccount
+	// Lines are the enrollment's: an account it is provisioned onto must take them
+	// (AccountMismatches).
+	Lines []ActivationLine
 	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
 	AccountNames map[int64]string
 }
@@ -73,7 +78,11 @@ type EmailPlan struct {
 // order, bound to the agreement's account (BoundAccount), the OSM identifies an account
 // (ProvisioningAccount: admin email, then verified domain), no OSM (NoSubscriptionContact), a
 // consumer address (ConsumerEmail). ProvisioningAccount comes before ConsumerEmail: an
-// outlook.com address that administers an account still identifies that account.
+// outlook.com address that administers an account still identifies that account. An account
+// that cannot take the enrollment's lines (AccountMismatches) gets no automatic provisioning:
+// the agreement's account then leaves the enrollment unprovisioned and unmailed, since it can
+// be activated nowhere else (R-ENR-5); an account matched by the OSM lets the email go instead,
+// so the OSM can activate it onto another account or a new one.
 func PlanActivationEmail(f EmailFacts) EmailPlan {
 	sched := EmailScheduledAt(f.ProcessedAt, f.UsageStart)
 	due := EmailDueBy(f.ProcessedAt, f.UsageStart)
@@ -90,14 +99,23 @@ func PlanActivationEmail(f EmailFacts) EmailPlan {
 		return plan
 	}
 	if bound := BoundAccount(f.Program, f.HasDynamics, f.AgreementAccountID); bound != nil {
+		if f.AgreementAccount != nil {
+			if ms := AccountMismatches(f.Lines, *f.AgreementAccount); len(ms) > 0 {
+				reason(ReasonProvisioningBlocked, ActionContactReseller, nil, "Dynamics 365 licenses must go to account %s, where the agreement's Office 365, Microsoft 365 or Intune licenses are, but it cannot take them (%s); the enrollment is not provisioned and no activation email is sent.",
+					accountName(f.AccountNames, *bound), describeMismatches(ms, *f.AgreementAccount))
+				plan.Reason.AccountID = bound
+				return plan
+			}
+		}
 		plan.AssociateWith, plan.Cause = bound, AssociatedByAgreementAccount
 		reason(ReasonAutoAgreementAccount, ActionAssignLicenses, nil, "Dynamics 365 licenses attach to account %s, where the agreement's Office 365, Microsoft 365 or Intune licenses are; no activation email is sent.", accountName(f.AccountNames, *bound))
 		return plan
 	}
-	if a, cause := ProvisioningAccount(f.OSMEmail, f.Accounts); a != nil {
-		plan.AssociateWith, plan.Cause = ptr(a.ID), cause
-		code, how := associationReason(cause)
-		reason(code, ActionAssignLicenses, nil, "The enrollment is provisioned onto account %s (%s); no activation email is sent.", a.label(), how)
+	prov := ProvisioningAccount(f.OSMEmail, f.Accounts, f.Lines)
+	if prov.Provisions() {
+		plan.AssociateWith, plan.Cause = ptr(prov.Account.ID), prov.Cause
+		code, how := associationReason(prov.Cause)
+		reason(code, ActionAssignLicenses, nil, "The enrollment is provisioned onto account %s (%s); no activation email is sent.", prov.Account.label(), how)
 		return plan
 	}
 	if NoSubscriptionContact(f.OSMEmail) {
@@ -109,6 +127,12 @@ func PlanActivationEmail(f EmailFacts) EmailPlan {
 		return plan
 	}
 	plan.Send, plan.Recipient, plan.Subject, plan.Trigger = true, strings.TrimSpace(f.OSMEmail), ActivationEmailSubject, EmailTriggerFirstOrder
+	if prov.Account != nil { // matched, but that account cannot take the enrollment
+		reason(ReasonProvisioningBlocked, ActionActivate, nil, "Account %s cannot take the enrollment (%s), so it is not provisioned there; the activation email to %s is sent at %s, to activate it onto another account or a new one.",
+			prov.Account.label(), describeMismatches(prov.Blocked, *prov.Account), plan.Recipient, formatInstant(sched))
+		plan.Reason.AccountID = ptr(prov.Account.ID)
+		return plan
+	}
 	reason(ReasonEmailPending, ActionWait, ptr(sched), "The activation email to %s is sent at %s, by %s at the latest.", plan.Recipient, formatInstant(sched), formatInstant(due))
 	return plan
 }

@@ -69,6 +69,24 @@ func TestPlanActivationEmail(t *testing.T) {
 		{"R-ENR-5_dynamics_attaches_to_agreement_account", base(func(f *EmailFacts) {
 			f.HasDynamics, f.AgreementAccountID = true, ptr(int64(12))
 		}), noEmail(ReasonAutoAgreementAccount, ActionAssignLicenses, 12, AssociatedByAgreementAccount)},
+		// Clarification R-ACT-2 / R-ACT-12: an account that cannot take the enrollment gets no
+		// automatic provisioning. Matched by the OSM: the email goes, to activate elsewhere.
+		{"R-ACT-2_R-ACT-12_matched_account_that_cannot_take_it_is_not_provisioned", base(func(f *EmailFacts) {
+			f.Accounts = append(f.Accounts, ActivationAccount{ID: 4, Country: "BR", VerifiedDomains: []string{"contoso.com"}})
+			f.Lines = []ActivationLine{{SKU: "D365", Family: FamilyDynamics365, Countries: []string{"US"}}}
+		}), want{Send: true, Recipient: "alice@contoso.com", Subject: "Sign in or sign up to start using your new subscription", Trigger: EmailTriggerFirstOrder,
+			ScheduledAt: "2025-01-10T09:00:00Z", DueBy: "2025-01-12T09:00:00Z", Code: ReasonProvisioningBlocked, Action: ActionActivate}},
+		{"R-ACT-2_R-ACT-12_incompatible_sku_on_the_matched_account", base(func(f *EmailFacts) {
+			f.Accounts = append(f.Accounts, ActivationAccount{ID: 4, Country: "US", VerifiedDomains: []string{"contoso.com"}, SKUs: []string{"M365-E3"}})
+			f.Lines = []ActivationLine{{SKU: "O365-E3", Family: FamilyOffice365, IncompatibleSKUs: []string{"M365-E3"}}}
+		}), want{Send: true, Recipient: "alice@contoso.com", Subject: "Sign in or sign up to start using your new subscription", Trigger: EmailTriggerFirstOrder,
+			ScheduledAt: "2025-01-10T09:00:00Z", DueBy: "2025-01-12T09:00:00Z", Code: ReasonProvisioningBlocked, Action: ActionActivate}},
+		// The agreement's account: activation elsewhere is refused (R-ENR-5), so no email either.
+		{"R-ENR-5_R-ACT-12_agreement_account_that_cannot_take_it_no_email", base(func(f *EmailFacts) {
+			f.HasDynamics, f.AgreementAccountID = true, ptr(int64(12))
+			f.AgreementAccount = &ActivationAccount{ID: 12, Country: "BR"}
+			f.Lines = []ActivationLine{{SKU: "D365", Family: FamilyDynamics365, Countries: []string{"US"}}}
+		}), noEmail(ReasonProvisioningBlocked, ActionContactReseller, 0, "")},
 		{"R-ENR-5_only_for_enterprise", base(func(f *EmailFacts) {
 			f.Program, f.HasDynamics, f.AgreementAccountID = ProgramMPSA, true, ptr(int64(12))
 		}), sendAt("2025-01-10T09:00:00Z", "2025-01-12T09:00:00Z")},

@@ -2,7 +2,6 @@ package licensing
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -103,7 +102,8 @@ type ActivationDecision struct {
 // onto f.Target, an existing account, which keeps its settings and data and gets every service
 // of the enrollment, or onto a new, separately administered account (Target nil). It applies
 // OnAnotherAccount, CheckActivationLink, LicensesElsewhere and BoundAccount, and the account's
-// country and SKUs must take every line. Every problem is reported, not only the first.
+// country and SKUs must take every line (AccountMismatches). Every problem is reported, not
+// only the first.
 func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	var ps Problems
 	field := []string{"account"}
@@ -132,19 +132,12 @@ func DecideActivation(f ActivationRequestFacts) (ActivationDecision, Problems) {
 	if bound := BoundAccount(f.Program, HasFamily(f.Lines, FamilyDynamics365), f.AgreementAccountID); bound != nil && (target == nil || *target != *bound) {
 		ps.Add(CodeMustUseAgreementAccount, fmt.Sprintf("The agreement's Office 365, Microsoft 365 or Intune licenses are on account %s; its Dynamics 365 licenses must be activated there.", accountName(f.AccountNames, *bound)), field...)
 	}
-	country := f.NewAccountCountry
+	onto := ActivationAccount{Country: f.NewAccountCountry} // a new account holds nothing yet
 	if f.Target != nil {
-		country = f.Target.Country
+		onto = *f.Target
 	}
-	for _, l := range f.Lines {
-		if !soldIn(l, country) {
-			ps.Add(CodeSKUNotAvailableInCountry, fmt.Sprintf("%s is not available in %s.", l.SKU, country), field...)
-		}
-		if f.Target != nil {
-			if bad := incompatibleOn(l, f.Target.SKUs); len(bad) > 0 {
-				ps.Add(CodeIncompatibleSKUs, fmt.Sprintf("%s cannot be on account %s together with %s.", l.SKU, f.Target.label(), strings.Join(bad, ", ")), field...)
-			}
-		}
+	for _, m := range AccountMismatches(f.Lines, onto) {
+		ps = append(ps, m.problem(onto))
 	}
 	if len(ps) > 0 {
 		return ActivationDecision{}, ps

@@ -10,16 +10,31 @@ import (
 // Provisioning onto an account without the link: automatically (R-ACT-2, R-ACT-10), by support
 // (R-ENR-4) or by product key (R-ACT-13), and what an account can take.
 
+// Provisioning is where R-ACT-2 puts an enrollment automatically (ProvisioningAccount).
+type Provisioning struct {
+	Account *ActivationAccount // nil: no account matches the OSM
+	Cause   AssociationCause   // AssociatedByAdminEmail or AssociatedByVerifiedDomain
+	// Blocked lists why Account cannot take the enrollment's lines (AccountMismatches): then
+	// the enrollment is not provisioned, and the activation email goes to the OSM instead.
+	Blocked []AccountMismatch
+}
+
+// Provisions tells whether the enrollment is provisioned onto Account.
+func (p Provisioning) Provisions() bool { return p.Account != nil && len(p.Blocked) == 0 }
+
 // R-ACT-2: ProvisioningAccount is the account an enrollment is provisioned onto automatically,
 // with no activation email: one where the OSM's email domain is verified, or where the OSM is a
 // global or billing administrator. An admin-email match wins over a domain match (it names the
 // exact person); among equals the lowest account id wins, so the choice does not depend on load
-// order. Nil when none matches. The account must still take the enrollment's SKUs (the
-// caller's activation status says BLOCKED otherwise).
-func ProvisioningAccount(email string, accounts []ActivationAccount) (*ActivationAccount, AssociationCause) {
+// order. No account when none matches. The account must take the enrollment's lines, as for
+// every way onto an account (AccountMismatches): when it cannot, the enrollment is not
+// provisioned there (Blocked, and activationStatus says BLOCKED with the reasons) nor on another
+// match, and the activation email goes to the OSM, who can activate it onto another account or a
+// new one.
+func ProvisioningAccount(email string, accounts []ActivationAccount, lines []ActivationLine) Provisioning {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return nil, ""
+		return Provisioning{}
 	}
 	domain := emailDomain(email)
 	var byAdmin, byDomain *ActivationAccount
@@ -35,13 +50,17 @@ func ProvisioningAccount(email string, accounts []ActivationAccount) (*Activatio
 			byDomain = a
 		}
 	}
-	if byAdmin != nil {
-		return byAdmin, AssociatedByAdminEmail
+	p := Provisioning{}
+	switch {
+	case byAdmin != nil:
+		p.Account, p.Cause = byAdmin, AssociatedByAdminEmail
+	case byDomain != nil:
+		p.Account, p.Cause = byDomain, AssociatedByVerifiedDomain
+	default:
+		return p
 	}
-	if byDomain != nil {
-		return byDomain, AssociatedByVerifiedDomain
-	}
-	return nil, ""
+	p.Blocked = AccountMismatches(lines, *p.Account)
+	return p
 }
 
 // R-ENR-1: OnAnotherAccount tells an enrollment already on an account (current) other than
@@ -171,6 +190,11 @@ type RenewalAssociationFacts struct {
 	// including the renewed (old) one and excluding the new one (SameNameEnrollments).
 	EnrollmentsWithOrganizationName int
 	OldAccountID                    *int64 // nil: the old enrollment was never activated
+	// OldAccount are the facts of that account, its SKUs other than the old enrollment's (which
+	// leave with the grace period), and Lines the renewal's: the account must take them
+	// (AccountMismatches). Nil: not checked.
+	OldAccount *ActivationAccount
+	Lines      []ActivationLine
 	// AccountNames names the accounts the messages mention; an unnamed one reads "#<id>".
 	AccountNames map[int64]string
 }
@@ -183,14 +207,17 @@ type RenewalAssociationPlan struct {
 	// SeveralSameName: it was not associated because the agreement has several enrollments
 	// with its organization name; activationStatus says so (RENEWAL_NEEDS_ACTIVATION).
 	SeveralSameName bool
-	Reason          ActivationReason
+	// Blocked: it was not associated because the old account cannot take its lines.
+	Blocked []AccountMismatch
+	Reason  ActivationReason
 }
 
 // R-ACT-10: RenewalAssociation: renewing with the same organization name associates the new
 // enrollment with the old one's account without an email, unless the agreement has several
 // enrollments with that name (SameNameEnrollments): then each gets an email and must be
 // activated. Organization names compare case-insensitively with surrounding and repeated spaces
-// ignored.
+// ignored. Like every way onto an account, the old account must take the renewal's lines
+// (AccountMismatches); when it cannot, the renewal gets its own activation email instead.
 func RenewalAssociation(f RenewalAssociationFacts) RenewalAssociationPlan {
 	sameName := normalizeName(f.OldOrganizationName) != "" && normalizeName(f.OldOrganizationName) == normalizeName(f.NewOrganizationName)
 	switch {
@@ -204,8 +231,15 @@ func RenewalAssociation(f RenewalAssociationFacts) RenewalAssociationPlan {
 		return RenewalAssociationPlan{SendEmail: true, SeveralSameName: true, Reason: ActivationReason{Code: ReasonRenewalNeedsActivation, Action: ActionActivate,
 			Message: fmt.Sprintf("The agreement has %d enrollments named %q, so each renewal gets its own activation email and must be activated.", f.EnrollmentsWithOrganizationName, strings.TrimSpace(f.NewOrganizationName))}}
 	}
+	if f.OldAccount != nil {
+		if ms := AccountMismatches(f.Lines, *f.OldAccount); len(ms) > 0 {
+			return RenewalAssociationPlan{SendEmail: true, Blocked: ms, Reason: ActivationReason{Code: ReasonProvisioningBlocked, Action: ActionActivate,
+				AccountID: ptr(f.OldAccount.ID), Message: fmt.Sprintf("The renewal would join account %s, but that account cannot take it (%s), so it is activated from its own activation email onto another account or a new one.",
+					accountName(f.AccountNames, *f.OldAccountID), describeMismatches(ms, *f.OldAccount))}}
+		}
+	}
 	return RenewalAssociationPlan{AssociateWith: ptr(*f.OldAccountID), Reason: ActivationReason{Code: ReasonAutoRenewal, Action: ActionAssignLicenses,
-		Message: fmt.Sprintf("The renewal keeps the organization name, so it joins account %s without an activation email.", accountName(f.AccountNames, *f.OldAccountID))}}
+		AccountID: ptr(*f.OldAccountID), Message: fmt.Sprintf("The renewal keeps the organization name, so it joins account %s without an activation email.", accountName(f.AccountNames, *f.OldAccountID))}}
 }
 
 // YieldsProductKeys tells the programs whose processed order lines yield product keys for their
@@ -224,13 +258,19 @@ type KeyFacts struct {
 	// TargetAccountID the account to redeem onto.
 	EnrollmentAccountID *int64
 	TargetAccountID     int64
+	// Target are the facts of that account and Lines the enrollment's: an enrollment landing
+	// there must fit it (AccountMismatches). Nil Target: not checked yet.
+	Target *ActivationAccount
+	Lines  []ActivationLine
 }
 
 // R-ACT-13: DecideProductKeyRedemption checks a key at once: unknown, already redeemed, or
 // belonging to another reseller's order is refused; so is a target account that would split
-// the key's enrollment (LicensesElsewhere). Another reseller's key gets exactly the unknown-key
-// answer, so a caller cannot probe for keys it does not own. An accepted key adds its licenses
-// to the account: its enrollment lands there.
+// the key's enrollment (LicensesElsewhere) or that cannot take the enrollment's lines, as for
+// every way onto an account (AccountMismatches: SKU_NOT_AVAILABLE_IN_COUNTRY,
+// INCOMPATIBLE_SKUS). Another reseller's key gets exactly the unknown-key answer, so a caller
+// cannot probe for keys it does not own. An accepted key adds its licenses to the account: its
+// enrollment lands there.
 func DecideProductKeyRedemption(f KeyFacts) *Problem {
 	field := []string{"productKey"}
 	if !f.Found || f.KeyResellerID != f.CallerResellerID {
@@ -245,6 +285,13 @@ func DecideProductKeyRedemption(f KeyFacts) *Problem {
 	if f.EnrollmentAccountID != nil {
 		if id, split := LicensesElsewhere([]int64{*f.EnrollmentAccountID}, &f.TargetAccountID); split {
 			return &Problem{Input: []string{"account"}, Code: CodeEnrollmentSplit, Message: fmt.Sprintf("this key's enrollment is on account %d; all its licenses stay on one account", id)}
+		}
+		return nil // already there: the account took it
+	}
+	if f.Target != nil {
+		if ms := AccountMismatches(f.Lines, *f.Target); len(ms) > 0 {
+			p := ms[0].problem(*f.Target)
+			return &p
 		}
 	}
 	return nil

@@ -47,6 +47,12 @@ func TestRenewalAssociation(t *testing.T) {
 		{"R-ACT-10_several_enrollments_same_name_each_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso", EnrollmentsWithOrganizationName: 2, OldAccountID: old}, 0, true, ReasonRenewalNeedsActivation},
 		{"R-ACT-10_different_name_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso Europe", EnrollmentsWithOrganizationName: 1, OldAccountID: old}, 0, true, ReasonRenewalNeedsActivation},
 		{"R-ACT-10_old_never_activated_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso", EnrollmentsWithOrganizationName: 1, OldAccountID: nil}, 0, true, ReasonRenewalNeedsActivation},
+		{"R-ACT-10_R-ACT-12_old_account_that_cannot_take_the_renewal_emailed", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso",
+			EnrollmentsWithOrganizationName: 1, OldAccountID: old, OldAccount: &ActivationAccount{ID: 31, Country: "US", SKUs: []string{"M365-E3"}},
+			Lines: []ActivationLine{{SKU: "O365-E3", IncompatibleSKUs: []string{"M365-E3"}}}}, 0, true, ReasonProvisioningBlocked},
+		{"R-ACT-10_old_account_that_takes_the_renewal_joins", RenewalAssociationFacts{OldOrganizationName: "Contoso", NewOrganizationName: "Contoso",
+			EnrollmentsWithOrganizationName: 1, OldAccountID: old, OldAccount: &ActivationAccount{ID: 31, Country: "US"},
+			Lines: []ActivationLine{{SKU: "O365-E3", IncompatibleSKUs: []string{"M365-E3"}}}}, 31, false, ReasonAutoRenewal},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -144,6 +150,18 @@ func TestProvisioningDecisions(t *testing.T) {
 		wantOne(t, DecideProductKeyRedemption(elsewhere), CodeEnrollmentSplit, "account")
 		elsewhere.EnrollmentAccountID = ptr(int64(7))
 		wantOne(t, DecideProductKeyRedemption(elsewhere), "")
+	})
+	t.Run("R-ACT-13_R-ACT-12_the_target_account_must_take_the_enrollment", func(t *testing.T) {
+		key := KeyFacts{Found: true, KeyResellerID: 1, CallerResellerID: 1, TargetAccountID: 7,
+			Lines: []ActivationLine{{SKU: "D365", Countries: []string{"US"}}, {SKU: "O365-E3", IncompatibleSKUs: []string{"M365-E3"}}}}
+		key.Target = &ActivationAccount{ID: 7, Country: "BR"}
+		wantOne(t, DecideProductKeyRedemption(key), CodeSKUNotAvailableInCountry, "account")
+		key.Target = &ActivationAccount{ID: 7, Country: "US", SKUs: []string{"M365-E3"}}
+		wantOne(t, DecideProductKeyRedemption(key), CodeIncompatibleSKUs, "account")
+		key.Target = &ActivationAccount{ID: 7, Country: "US"}
+		wantOne(t, DecideProductKeyRedemption(key), "")
+	})
+	t.Run("R-ACT-13_program", func(t *testing.T) {
 		if !YieldsProductKeys(ProgramOpenValue) || YieldsProductKeys(ProgramEnterprise) {
 			t.Errorf("only OPEN_VALUE orders yield keys")
 		}

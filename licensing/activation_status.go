@@ -19,12 +19,17 @@ type ActivationFacts struct {
 	FirstProcessedAt *time.Time
 	UsageStart       Date // earliest usage start date of the processed orders
 	OriginalPurchase Date // zero: unknown, the link never expires
-	// Account is the associated account from AssociatedAt on; with AssociatedAt nil (or
-	// later than asOf) it is the account the enrollment is bound to land on (R-ENR-5),
-	// used only for the country and compatibility reasons. Nil: none known.
+	// Account is the associated account from AssociatedAt on. Nil: none.
 	Account          *ActivationAccount
 	AssociatedAt     *time.Time
 	AssociationCause AssociationCause
+	// For an enrollment on no account, the accounts it could land on without anyone choosing
+	// (landing): BoundAccount, its agreement's account (R-ENR-5, BoundAccount); RenewedFrom, the
+	// enrollment it renews (R-ACT-10); CustomerAccounts, those the OSM may identify (R-ACT-2,
+	// ProvisioningAccount). Each account's SKUs are others' than this enrollment's.
+	BoundAccount     *ActivationAccount
+	RenewedFrom      *RenewedEnrollment
+	CustomerAccounts []ActivationAccount
 	// LastActivatedAt is the last (yearly) OPEN_VALUE activation; nil means AssociatedAt.
 	LastActivatedAt    *time.Time
 	LinkReenabledUntil *time.Time // support override (R-ACT-8)
@@ -40,16 +45,35 @@ type ActivationFacts struct {
 	AccountNames map[int64]string
 }
 
+// RenewedEnrollment is the enrollment a renewal renews, as activationStatus needs it.
+type RenewedEnrollment struct {
+	OrganizationName string
+	Account          *ActivationAccount // its account, SKUs other than its own; nil: none
+}
+
 // R-ACT-12: ActivationStatusAt explains the enrollment's activation as of asOf: one state and
 // every reason that applies, each with a code, a plain message and the next action, in a fixed
 // order: the activation-path reasons (association, link, email) first, then the renewal,
 // account, line and reservation reasons. BLOCKED means the email cannot go (no OSM,
-// outlook.com) or the account the enrollment is bound to cannot take its SKUs; LINK_EXPIRED
-// wins over BLOCKED because only support can move it on.
+// outlook.com) or the account the enrollment is to land on cannot take its SKUs
+// (AccountMismatches: automatic provisioning did not happen, PROVISIONING_BLOCKED says what
+// then); LINK_EXPIRED wins over BLOCKED because only support can move it on. While the
+// enrollment must be activated onto its agreement's account (R-ENR-5), the status names it
+// (RequiredAccountID, MUST_USE_AGREEMENT_ACCOUNT). An email held because its link expired
+// (R-ACT-8) is said to go once support re-enables the link.
 func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 	b := &statusBuilder{f: f, asOf: asOf}
 	associated := f.Account != nil && f.AssociatedAt != nil && !asOf.Before(*f.AssociatedAt)
 	processed := f.FirstProcessedAt != nil && !asOf.Before(*f.FirstProcessedAt)
+	// Lines come from processed orders: before the first processing (a projection into the
+	// past) they do not exist yet.
+	lines := f.Lines
+	if !processed && !associated {
+		lines = nil
+	}
+	if !associated {
+		b.landing(lines)
+	}
 	switch {
 	case associated:
 		b.associated()
@@ -61,12 +85,7 @@ func ActivationStatusAt(f ActivationFacts, asOf time.Time) ActivationStatus {
 	if f.RenewalNeedsOwnActivation && !associated {
 		b.add(ReasonRenewalNeedsActivation, ActionActivate, nil, "This renewal was not linked to the previous account automatically because the agreement has several enrollments named %q; it must be activated from its own activation email.", f.OrganizationName)
 	}
-	// Lines come from processed orders: before the first processing (a projection into the
-	// past) they do not exist yet.
-	lines := f.Lines
-	if !processed && !associated {
-		lines = nil
-	}
+	b.landingReasons(lines)
 	b.lineReasons(lines, associated)
 	return b.st
 }
@@ -76,10 +95,75 @@ type statusBuilder struct {
 	f    ActivationFacts
 	asOf time.Time
 	st   ActivationStatus
+	// For an enrollment on no account: where it is to land without anyone choosing, why, and
+	// what that account cannot take (landing).
+	target   *ActivationAccount
+	cause    AssociationCause
+	mismatch []AccountMismatch
 }
 
 func (b *statusBuilder) add(code ReasonCode, action NextAction, changesAt *time.Time, format string, args ...any) {
 	b.st.Reasons = append(b.st.Reasons, ActivationReason{Code: code, Message: fmt.Sprintf(format, args...), Action: action, ChangesAt: changesAt})
+}
+
+// about sets the account the last reason added concerns.
+func (b *statusBuilder) about(accountID int64) {
+	b.st.Reasons[len(b.st.Reasons)-1].AccountID = ptr(accountID)
+}
+
+// landing finds the account an enrollment on none is to land on without anyone choosing:
+// its agreement's (R-ENR-5), the renewed enrollment's (R-ACT-10, same organization name and
+// not one of several), or the one the OSM identifies (R-ACT-2); and what it cannot take.
+func (b *statusBuilder) landing(lines []ActivationLine) {
+	f := b.f
+	switch r := f.RenewedFrom; {
+	case f.BoundAccount != nil:
+		b.target, b.cause = f.BoundAccount, AssociatedByAgreementAccount
+		b.st.RequiredAccountID = ptr(f.BoundAccount.ID)
+	case r != nil && r.Account != nil && !f.RenewalNeedsOwnActivation && normalizeName(r.OrganizationName) != "" &&
+		normalizeName(r.OrganizationName) == normalizeName(f.OrganizationName):
+		b.target, b.cause = r.Account, AssociatedByRenewal
+	default:
+		p := ProvisioningAccount(f.OSMEmail, f.CustomerAccounts, lines)
+		b.target, b.cause = p.Account, p.Cause
+	}
+	if b.target != nil {
+		b.mismatch = AccountMismatches(lines, *b.target)
+	}
+}
+
+// blockedBound: the enrollment must land on its agreement's account, which cannot take it, and
+// no email was ever planned (PlanActivationEmail sends none then).
+func (b *statusBuilder) blockedBound() bool {
+	return b.cause == AssociatedByAgreementAccount && len(b.mismatch) > 0 && len(b.f.Emails) == 0
+}
+
+// landingReasons explains the account an enrollment on none is to land on (landing): the
+// agreement's account it must be activated onto (R-ENR-5), or why automatic provisioning did
+// not put it on an account that cannot take it.
+func (b *statusBuilder) landingReasons(lines []ActivationLine) {
+	a := b.target
+	if a == nil || len(lines) == 0 {
+		return
+	}
+	if len(b.mismatch) == 0 {
+		if b.cause == AssociatedByAgreementAccount {
+			b.add(ReasonMustUseAgreementAccount, ActionActivate, nil, "The agreement's Office 365, Microsoft 365 or Intune licenses are on account %s, so this enrollment's Dynamics 365 licenses must be activated onto that account; activating onto another account is refused.", a.label())
+			b.about(a.ID)
+		}
+		return // the account can take it: it was matched after processing, nothing blocks
+	}
+	why := describeMismatches(b.mismatch, *a)
+	switch b.cause {
+	case AssociatedByAgreementAccount:
+		b.add(ReasonProvisioningBlocked, ActionContactReseller, nil, "This enrollment's Dynamics 365 licenses must be on account %s, where the agreement's Office 365, Microsoft 365 or Intune licenses are, and cannot be activated anywhere else, but that account cannot take them (%s); contact your reseller, then resend the activation email.", a.label(), why)
+	case AssociatedByRenewal:
+		b.add(ReasonProvisioningBlocked, ActionActivate, nil, "The renewal would join account %s like the enrollment it renews, but that account cannot take it (%s), so it was not associated automatically; activate it from its activation email onto another account or a new one.", a.label(), why)
+	default:
+		_, how := associationReason(b.cause)
+		b.add(ReasonProvisioningBlocked, ActionActivate, nil, "The enrollment would be %s onto account %s, but that account cannot take it (%s), so it was not provisioned; the activation email goes to the Online Services Manager instead, to activate it onto another account or a new one.", how, a.label(), why)
+	}
+	b.about(a.ID)
 }
 
 // associated explains an enrollment on its account: how it came there, and for OPEN_VALUE when
@@ -98,6 +182,7 @@ func (b *statusBuilder) associated() {
 	code, how := associationReason(f.AssociationCause)
 	// Later orders land here with no further email (EmailObsolete).
 	b.add(code, ActionAssignLicenses, changes, "The enrollment is on account %s (%s). Later orders land there automatically and no further activation email is sent; assign the licenses to users.", f.Account.label(), how)
+	b.about(f.Account.ID)
 	if isDue {
 		last := *f.AssociatedAt
 		if f.LastActivatedAt != nil {
@@ -132,7 +217,12 @@ func (b *statusBuilder) activationPath() {
 	linkExpired := !f.OriginalPurchase.IsZero() && !asOf.Before(expires)
 	if linkExpired {
 		b.st.State = ActivationLinkExpired
-		b.add(ReasonLinkExpired, ActionContactSupport, nil, "The activation link expired on %s, six months after the original purchase date %s; only support can re-enable it.", formatInstant(expires), f.OriginalPurchase)
+		if held := unsentEmail(f.Emails, asOf); held != nil {
+			// DispatchFor holds it: no email goes out with an expired link.
+			b.add(ReasonLinkExpired, ActionContactSupport, nil, "The activation link expired on %s, six months after the original purchase date %s, so the activation email to %s was not sent; only support can re-enable the link, and the email goes out then.", formatInstant(expires), f.OriginalPurchase, held.Recipient)
+		} else {
+			b.add(ReasonLinkExpired, ActionContactSupport, nil, "The activation link expired on %s, six months after the original purchase date %s; only support can re-enable it.", formatInstant(expires), f.OriginalPurchase)
+		}
 	}
 	if sent := latestSentEmail(f.Emails, asOf); sent != nil {
 		if !linkExpired {
@@ -162,9 +252,21 @@ func (b *statusBuilder) activationPath() {
 	if blocked && !linkExpired {
 		b.st.State = ActivationBlocked
 	}
-	if !blocked && !linkExpired { // else timing reasons would promise an email that cannot usefully come
+	if !blocked && !linkExpired && !b.blockedBound() { // else timing reasons would promise an email that cannot usefully come
 		b.emailTiming()
 	}
+}
+
+// unsentEmail is an email scheduled by asOf and not sent by then; nil when there is none.
+func unsentEmail(es []ActivationEmail, asOf time.Time) *ActivationEmail {
+	for i := range es {
+		// A bounced email is not waiting for the link: its recipient refused it for good.
+		bounced := es[i].BouncedAt != nil && !asOf.Before(*es[i].BouncedAt)
+		if e := &es[i]; !bounced && !asOf.Before(e.ScheduledAt) && (e.SentAt == nil || asOf.Before(*e.SentAt)) {
+			return e
+		}
+	}
+	return nil
 }
 
 // emailTiming explains when the activation email comes (EmailScheduledAt, EmailDueBy).
@@ -199,19 +301,21 @@ func (b *statusBuilder) emailTiming() {
 // take them (blocking only before association; afterwards they explain which licenses cannot
 // be used there), an add-on without its base, licenses still pending, and reservations.
 func (b *statusBuilder) lineReasons(lines []ActivationLine, associated bool) {
-	if a := b.f.Account; a != nil {
-		n := len(b.st.Reasons)
-		for _, l := range lines {
-			if !soldIn(l, a.Country) {
-				b.add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %s.", l.SKU, a.Country, a.label())
-			}
-			if bad := incompatibleOn(l, a.SKUs); len(bad) > 0 {
-				b.add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %s together with %s, which the account already holds.", l.SKU, a.label(), strings.Join(bad, ", "))
-			}
+	a, mismatches := b.target, b.mismatch
+	if associated {
+		a = b.f.Account
+		mismatches = AccountMismatches(lines, *a)
+	}
+	for _, m := range mismatches {
+		if m.Country != "" {
+			b.add(ReasonSKUNotAvailableInCountry, ActionContactReseller, nil, "%s is not available in %s, the country of account %s.", m.SKU, m.Country, a.label())
+		} else {
+			b.add(ReasonIncompatibleSKUsOnAccount, ActionContactReseller, nil, "%s cannot be on account %s together with %s, which the account already holds.", m.SKU, a.label(), strings.Join(m.Incompatible, ", "))
 		}
-		if len(b.st.Reasons) > n && !associated && b.st.State != ActivationLinkExpired && b.st.State != ActivationNoOrder {
-			b.st.State = ActivationBlocked
-		}
+		b.about(a.ID)
+	}
+	if len(mismatches) > 0 && !associated && b.st.State != ActivationLinkExpired && b.st.State != ActivationNoOrder {
+		b.st.State = ActivationBlocked
 	}
 	onEnrollment := map[string]bool{}
 	for _, l := range lines {

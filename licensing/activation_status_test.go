@@ -131,13 +131,67 @@ func TestActivationStatusReasons(t *testing.T) {
 				{Recipient: "bob@contoso.com", Trigger: EmailTriggerContactUpdated, ScheduledAt: instant(t, "2025-02-01T12:00:00Z")}}
 		}), within, ActivationAwaitingEmail,
 			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T12:00:00Z"}}},
+		// The agreement's account cannot take the Dynamics licenses: not provisioned, no email
+		// (it can be activated nowhere else).
 		{"R-ACT-12_incompatible_skus_block_bound_account", mod(func(f *ActivationFacts) {
-			f.Account = &ActivationAccount{ID: 12, Country: "US", SKUs: []string{"BUSINESS_PREMIUM"}}
+			f.BoundAccount = &ActivationAccount{ID: 12, Country: "US", SKUs: []string{"BUSINESS_PREMIUM"}}
 			f.Lines[0].IncompatibleSKUs = []string{"BUSINESS_PREMIUM"}
 		}), within, ActivationBlocked,
-			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}, {ReasonIncompatibleSKUsOnAccount, ActionContactReseller, ""}}},
+			[]wantReason{{ReasonProvisioningBlocked, ActionContactReseller, ""}, {ReasonIncompatibleSKUsOnAccount, ActionContactReseller, ""}}},
+		{"R-ENR-5_names_the_account_it_must_be_activated_onto", mod(func(f *ActivationFacts) {
+			f.BoundAccount = &ActivationAccount{ID: 12, Country: "US"}
+		}), within, ActivationAwaitingEmail,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}, {ReasonMustUseAgreementAccount, ActionActivate, ""}}},
+		// The OSM's domain is verified on an account in a country where the SKU is not sold: not
+		// provisioned; the email goes to activate it elsewhere.
+		{"R-ACT-2_R-ACT-12_provisioning_blocked_by_country", mod(func(f *ActivationFacts) {
+			f.CustomerAccounts = []ActivationAccount{{ID: 4, Country: "BR", VerifiedDomains: []string{"contoso.com"}}}
+			f.Lines[0].Countries = []string{"US"}
+		}), within, ActivationBlocked,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}, {ReasonProvisioningBlocked, ActionActivate, ""}, {ReasonSKUNotAvailableInCountry, ActionContactReseller, ""}}},
+		{"R-ACT-2_an_account_that_can_take_it_blocks_nothing", mod(func(f *ActivationFacts) {
+			f.CustomerAccounts = []ActivationAccount{{ID: 4, Country: "US", VerifiedDomains: []string{"contoso.com"}}}
+			f.Lines[0].Countries = []string{"US"}
+		}), within, ActivationAwaitingEmail,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}}},
+		{"R-ACT-10_R-ACT-12_renewal_blocked_by_incompatible_skus", mod(func(f *ActivationFacts) {
+			f.RenewedFrom = &RenewedEnrollment{OrganizationName: " contoso", Account: &ActivationAccount{ID: 5, Country: "US", SKUs: []string{"M365_E3"}}}
+			f.Lines[0].IncompatibleSKUs = []string{"M365_E3"}
+		}), within, ActivationBlocked,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-02-03T00:00:00Z"}, {ReasonProvisioningBlocked, ActionActivate, ""}, {ReasonIncompatibleSKUsOnAccount, ActionContactReseller, ""}}},
 	}
 	runStatusCases(t, cases)
+
+	t.Run("R-ENR-5_R-ACT-12_status_names_the_accounts", func(t *testing.T) {
+		f := mod(func(f *ActivationFacts) {
+			f.BoundAccount = &ActivationAccount{ID: 12, Name: "Fabrikam tenant", Country: "US"}
+		})
+		st := ActivationStatusAt(f, instant(t, within))
+		if st.RequiredAccountID == nil || *st.RequiredAccountID != 12 {
+			t.Fatalf("RequiredAccountID %v, want 12", st.RequiredAccountID)
+		}
+		r := st.Reasons[1]
+		if r.AccountID == nil || *r.AccountID != 12 || !strings.Contains(r.Message, `"Fabrikam tenant"`) {
+			t.Fatalf("MUST_USE_AGREEMENT_ACCOUNT reason %+v: want account 12 named", r)
+		}
+		if st := ActivationStatusAt(baseFacts(t), instant(t, within)); st.RequiredAccountID != nil {
+			t.Fatalf("an enrollment free to choose has a required account: %v", *st.RequiredAccountID)
+		}
+	})
+	t.Run("R-ACT-8_status_says_the_email_waits_for_a_reenabled_link", func(t *testing.T) {
+		f := baseFacts(t)
+		f.Emails = []ActivationEmail{{Recipient: "alice@contoso.com", Trigger: EmailTriggerFirstOrder, ScheduledAt: instant(t, "2025-02-01T00:00:00Z")}}
+		st := ActivationStatusAt(f, instant(t, "2025-07-10T00:00:00Z"))
+		checkStatus(t, st, ActivationLinkExpired, []wantReason{{ReasonLinkExpired, ActionContactSupport, ""}})
+		if m := st.Reasons[0].Message; !strings.Contains(m, "was not sent") || !strings.Contains(m, "re-enable") {
+			t.Fatalf("message %q: want it to say the email was not sent and goes once support re-enables the link", m)
+		}
+		// Re-enabled: the email is rescheduled from then, with its own 48 hours.
+		f.LinkReenabledUntil = instantPtr(t, "2025-09-01T00:00:00Z")
+		f.Emails[0].ScheduledAt = instant(t, "2025-07-15T00:00:00Z")
+		checkStatus(t, ActivationStatusAt(f, instant(t, "2025-07-15T01:00:00Z")), ActivationAwaitingEmail,
+			[]wantReason{{ReasonEmailPending, ActionWait, "2025-07-17T00:00:00Z"}})
+	})
 
 	t.Run("R-ACT-7_status_names_latest_recipient", func(t *testing.T) {
 		f := baseFacts(t)

@@ -18,6 +18,10 @@ type SKUHoldings struct {
 	// AssignedUsers holds each user once, ordered by assignment time ascending (ties by
 	// user id), so that "the most recently assigned" is well defined and output is stable.
 	AssignedUsers []string
+	// Replacements are the SKUs that replaced this one when an enrollment holding it was
+	// renewed onto other SKUs (SplitRenewedSKUs: its newOnly for this reassign SKU), ascending.
+	// A user who holds one of them keeps access when this SKU's grace period ends (R-SUB-4).
+	Replacements []string
 }
 
 // NewAssignees returns the requested users who do not hold the SKU yet, each once, in
@@ -37,11 +41,12 @@ func NewAssignees(requested []string, alreadyAssigned map[string]bool) []string 
 }
 
 // R-LIC-1: DecideAssignment refuses assigning requestedNew more licenses of sku when that would
-// pass licensed, the ACTIVE quantity (LicensedQuantityAt; pending licenses are not yet on the
-// account), naming how many are missing. Count requestedNew with NewAssignees. Under concurrent assignment the model
-// layer must take the count and insert in one serialized step (lock the pool or insert
-// conditionally) so two requests cannot both pass this check. Input {"users"}.
-func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *Problem {
+// pass licensed, the ACTIVE quantity on the account (LicensedQuantityAt), naming how many are
+// missing. Licenses still pending (R-ORD-5) are not on the account yet and cannot be assigned;
+// the message says how many are pending. Count requestedNew with NewAssignees. Under concurrent
+// assignment the model layer must take the count and insert in one serialized step (lock the
+// pool or insert conditionally) so two requests cannot both pass this check. Input {"users"}.
+func DecideAssignment(sku string, licensed, pending, alreadyAssigned, requestedNew int) *Problem {
 	if requestedNew <= 0 {
 		return nil
 	}
@@ -53,9 +58,12 @@ func DecideAssignment(sku string, licensed, alreadyAssigned, requestedNew int) *
 	if missing == 1 {
 		verb = "is"
 	}
-	return &Problem{Input: []string{"users"}, Code: CodeNotEnoughLicenses, Message: fmt.Sprintf(
-		"%d more %s of %s %s needed: %d licensed, %d assigned, %d requested",
-		missing, plural(missing, "license", "licenses"), sku, verb, licensed, alreadyAssigned, requestedNew)}
+	msg := fmt.Sprintf("%d more %s of %s %s needed: %d licensed, %d assigned, %d requested",
+		missing, plural(missing, "license", "licenses"), sku, verb, licensed, alreadyAssigned, requestedNew)
+	if pending > 0 {
+		msg += fmt.Sprintf("; %d more %s still pending and cannot be assigned until available", pending, plural(pending, "is", "are"))
+	}
+	return &Problem{Input: []string{"users"}, Code: CodeNotEnoughLicenses, Message: msg}
 }
 
 // R-LIC-5: DecideRemoval: removing a license deletes the user's data for it, so it needs

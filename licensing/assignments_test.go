@@ -35,10 +35,16 @@ func TestAssignment(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			wantMessage(t, DecideAssignment("E3", c.licensed, c.assigned, c.requested), CodeNotEnoughLicenses, "users", c.wantMsg)
+			wantMessage(t, DecideAssignment("E3", c.licensed, 0, c.assigned, c.requested), CodeNotEnoughLicenses, "users", c.wantMsg)
 		})
 	}
 
+	t.Run("R-ORD-5_R-LIC-1_pending_licenses_are_not_assignable", func(t *testing.T) {
+		// 10 bought, all still pending: nothing to assign yet, and the refusal says why.
+		wantMessage(t, DecideAssignment("E3", 0, 10, 0, 2), CodeNotEnoughLicenses, "users",
+			"2 more licenses of E3 are needed: 0 licensed, 0 assigned, 2 requested; 10 more are still pending and cannot be assigned until available")
+		wantMessage(t, DecideAssignment("E3", 5, 1, 4, 1), CodeNotEnoughLicenses, "users", "")
+	})
 	t.Run("R-LIC-1_reassigning_already_assigned_user_not_counted", func(t *testing.T) {
 		held := map[string]bool{"ann": true, "bob": true}
 		got := NewAssignees([]string{"ann", "bob", "cid", "cid"}, held)
@@ -46,10 +52,10 @@ func TestAssignment(t *testing.T) {
 			t.Fatalf("NewAssignees = %v, want [cid]", got)
 		}
 		// 3 licensed, 2 held: the request of 4 names adds only one user and fits.
-		if p := DecideAssignment("E3", 3, len(held), len(got)); p != nil {
+		if p := DecideAssignment("E3", 3, 0, len(held), len(got)); p != nil {
 			t.Fatalf("refused: %+v", *p)
 		}
-		if p := DecideAssignment("E3", 2, len(held), len(got)); p == nil || p.Message != "1 more license of E3 is needed: 2 licensed, 2 assigned, 1 requested" {
+		if p := DecideAssignment("E3", 2, 0, len(held), len(got)); p == nil || p.Message != "1 more license of E3 is needed: 2 licensed, 2 assigned, 1 requested" {
 			t.Fatalf("got %+v, want missing 1", p)
 		}
 		if got := NewAssignees(nil, held); got == nil || len(got) != 0 {
@@ -70,7 +76,7 @@ func TestAssignment(t *testing.T) {
 		if licensed != 15 {
 			t.Fatalf("licensed = %d, want 15 (10 active + 5 auto-renewed; not 50 in grace, 7 expired, 3 cancelled)", licensed)
 		}
-		if p := DecideAssignment("E3", licensed, 15, 1); p == nil || p.Message != "1 more license of E3 is needed: 15 licensed, 15 assigned, 1 requested" {
+		if p := DecideAssignment("E3", licensed, 0, 15, 1); p == nil || p.Message != "1 more license of E3 is needed: 15 licensed, 15 assigned, 1 requested" {
 			t.Fatalf("got %+v, want refusal", p)
 		}
 	})

@@ -150,27 +150,55 @@ func TestConflictProjection(t *testing.T) {
 	grace := SubscriptionTerm{GraceFrom: &renewedOn, GraceUntil: &graceEnds}
 	fifty := userNames(50)
 
-	// R-SUB-4: renewed from E3 onto E5; the users still hold E3, covered only by grace.
+	// R-SUB-4: renewed from E3 onto E5; the users still hold E3, covered only by grace, and the
+	// administrator has given E5 to the first 20 of them.
 	differentSKU := []SKUHoldings{
-		{SKU: "E3", Subscriptions: []HeldSubscription{{ID: 1, Quantity: 50, Term: grace}}, AssignedUsers: fifty},
-		{SKU: "E5", Subscriptions: []HeldSubscription{{ID: 2, Quantity: 50}}},
+		{SKU: "E3", Subscriptions: []HeldSubscription{{ID: 1, Quantity: 50, Term: grace}}, AssignedUsers: fifty, Replacements: []string{"E5"}},
+		{SKU: "E5", Subscriptions: []HeldSubscription{{ID: 2, Quantity: 50}}, AssignedUsers: fifty[:20]},
 	}
 	t.Run("R-LIC-7_grace_end_projects_conflict_absent_today", func(t *testing.T) {
 		if got := ConflictsAt(differentSKU, today); len(got) != 0 {
 			t.Fatalf("today: %+v, want none while in grace", got)
 		}
-		got := shapeOf(ConflictsAt(differentSKU, graceEnds))
+		// Without a replacement the old SKU's users are all listed and buying more is a way out.
+		noRenewal := []SKUHoldings{{SKU: "E3", Subscriptions: []HeldSubscription{{ID: 1, Quantity: 50, Term: grace}}, AssignedUsers: fifty}}
+		got := shapeOf(ConflictsAt(noRenewal, graceEnds))
 		want := []Conflict{{SKU: "E3", Licensed: 0, Assigned: 50, Deficit: 50, AffectedUsers: fifty,
 			Resolutions: []Resolution{{Kind: ResolutionBuyMore, NewTotal: 50}, {Kind: ResolutionRemoveLicenses, UserCount: 50}}}}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("at grace end got %+v\nwant %+v", got, want)
 		}
 	})
+	t.Run("R-SUB-4_R-LIC-7_switched_sku_lists_users_without_the_new_sku_and_assigns_it", func(t *testing.T) {
+		got := ConflictsAt(differentSKU, graceEnds)
+		want := []Conflict{{SKU: "E3", Licensed: 0, Assigned: 50, Deficit: 50, AffectedUsers: fifty[20:],
+			Resolutions: []Resolution{{Kind: ResolutionRemoveLicenses, UserCount: 50}, {Kind: ResolutionAssignNewSKU, UserCount: 30, SKUs: []string{"E5"}}}}}
+		if g := shapeOf(got); !reflect.DeepEqual(g, want) {
+			t.Fatalf("at grace end got %+v\nwant %+v", g, want)
+		}
+		if m := got[0].Resolutions[1].Message; m != "The renewal replaced E3 with E5: assign E5 to the 30 users listed, or they lose access." {
+			t.Fatalf("message %q", m)
+		}
+		// Everyone moved: still a conflict on the pool (its assignments go at the sweep), nobody listed, nothing to assign.
+		allMoved := []SKUHoldings{differentSKU[0], {SKU: "E5", Subscriptions: differentSKU[1].Subscriptions, AssignedUsers: fifty}}
+		got = shapeOf(ConflictsAt(allMoved, graceEnds))
+		if len(got) != 1 || len(got[0].AffectedUsers) != 0 || len(got[0].Resolutions) != 1 || got[0].Resolutions[0].Kind != ResolutionRemoveLicenses {
+			t.Fatalf("all users on E5: %+v", got)
+		}
+		// A SKU still sold in the pool (a direct purchase) can still be bought more of.
+		stillSold := []SKUHoldings{{SKU: "E3", Subscriptions: []HeldSubscription{{ID: 1, Quantity: 50, Term: grace}, {ID: 3, Quantity: 5}},
+			AssignedUsers: fifty, Replacements: []string{"E5"}}, differentSKU[1]}
+		got = shapeOf(ConflictsAt(stillSold, graceEnds))
+		if len(got) != 1 || got[0].Resolutions[0].Kind != ResolutionBuyMore || got[0].Resolutions[0].NewTotal != 50 ||
+			!reflect.DeepEqual(got[0].AffectedUsers, fifty[20:]) {
+			t.Fatalf("E3 still sold: %+v", got)
+		}
+	})
 	t.Run("R-LIC-7_in_grace_not_licensed_R-SUB-1", func(t *testing.T) {
 		if n := LicensedQuantityAt(differentSKU[0].Subscriptions, today); n != 0 {
 			t.Fatalf("licensed = %d, want 0", n)
 		}
-		if p := DecideAssignment("E3", LicensedQuantityAt(differentSKU[0].Subscriptions, today), 50, 1); p == nil {
+		if p := DecideAssignment("E3", LicensedQuantityAt(differentSKU[0].Subscriptions, today), 0, 50, 1); p == nil {
 			t.Fatal("an in-grace license allowed a new assignment")
 		}
 	})
@@ -201,6 +229,31 @@ func TestConflictProjection(t *testing.T) {
 		}
 	})
 
+	t.Run("R-ORD-5_pending_licenses_cover_nobody_until_available", func(t *testing.T) {
+		processed := today.Add(-2 * time.Hour)
+		skus := []SKUHoldings{{SKU: "E3", Subscriptions: []HeldSubscription{{ID: 1, Quantity: 15,
+			Changes: []QuantityChange{{Delta: 10, EffectiveAt: processed, FromOrder: true}}}}, AssignedUsers: userNames(8)}}
+		got := ConflictsAt(skus, today)
+		available := processed.Add(12 * time.Hour)
+		want := []Conflict{{SKU: "E3", Licensed: 5, Pending: 10, Assigned: 8, Deficit: 3, AffectedUsers: userNames(8)[5:],
+			Resolutions: []Resolution{{Kind: ResolutionRemoveLicenses, UserCount: 3}, {Kind: ResolutionAwaitPending, NewTotal: 15, AvailableAt: &available}}}}
+		if g := shapeOf(got); !reflect.DeepEqual(g, want) {
+			t.Fatalf("got %+v\nwant %+v", g, want)
+		}
+		if c := ConflictChangesAfter(skus, today); !reflect.DeepEqual(c, []time.Time{available}) {
+			t.Fatalf("changes after: %v, want the instant the pending licenses arrive", c)
+		}
+		if got := ConflictsAt(skus, available); len(got) != 0 {
+			t.Fatalf("once available: %+v", got)
+		}
+		// More users than the pending licenses cover: buy what is still missing, as a total.
+		skus[0].AssignedUsers = userNames(17)
+		got = ConflictsAt(skus, today)
+		if len(got) != 1 || got[0].Resolutions[0].Kind != ResolutionBuyMore || got[0].Resolutions[0].NewTotal != 17 ||
+			got[0].Resolutions[0].Message != "Buy 2 more licenses of E3: set the total to 17." {
+			t.Fatalf("short beyond pending: %+v", got)
+		}
+	})
 	t.Run("R-LIC-7_change_instants_grace_end_and_expiry", func(t *testing.T) {
 		skus := append([]SKUHoldings{
 			{SKU: "VISIO", Subscriptions: []HeldSubscription{{ID: 3, Quantity: 2, Term: SubscriptionTerm{EndDate: NewDate(2024, 12, 31)}}}, AssignedUsers: []string{"u01"}},

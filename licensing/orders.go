@@ -184,7 +184,9 @@ func MoveShortfall(lines []OrderLineDraft, held map[string]int) []string {
 }
 
 // R-ORD-3: AddOnWithoutBase reports an add-on none of whose base SKUs is on the enrollment: in
-// any of the sets given (subscribed, or in the same order). A base SKU never lacks one.
+// any of the sets given (subscribed, or in the same order). A base SKU never lacks one. The rule
+// applies to every way a SKU is bought: orders (ValidateOrder), reservations and direct (MOSP)
+// purchases, whose base must be subscribed on the account they land on (AddOnMissingBase).
 func AddOnWithoutBase(kind SKUKind, bases []string, onEnrollment ...map[string]bool) bool {
 	if kind != KindAddOn {
 		return false
@@ -246,8 +248,10 @@ func orderMustBePlaced(s OrderStatus, verb string) *Problem {
 const OrderPendingPeriod = 12 * time.Hour
 
 // R-ORD-5: PendingUntil is when the licenses of an order processed at processedAt become
-// available: 12 hours later (OrderPendingPeriod). Until then every view reports them as
-// pending, separately from licensed (LinePending, SplitPending, PendingPart).
+// available: 12 hours later (OrderPendingPeriod). Until then they are not yet on the account:
+// they cannot be assigned, and every view (subscriptions, account licenses, conflicts,
+// summaries) reports them as pending, separately from licensed (QuantityChange.AvailableAt,
+// PendingAdded, PendingPart, LicensedQuantityAt).
 func PendingUntil(processedAt time.Time) time.Time { return processedAt.Add(OrderPendingPeriod) }
 
 // LinePending tells whether a line processed at processedAt is still pending as of asOf
@@ -256,23 +260,34 @@ func LinePending(processedAt, asOf time.Time) bool {
 	return asOf.Before(PendingUntil(processedAt))
 }
 
-// ProcessedLine is the quantity of one processed order line and when it was processed.
-type ProcessedLine struct {
-	Quantity    int
-	ProcessedAt time.Time
+// QuantityChange is one change of a subscription's quantity, as far as pending goes: what it
+// added, when it took effect, and whether a processed order made it.
+type QuantityChange struct {
+	Delta       int
+	EffectiveAt time.Time // an order's: its processing
+	FromOrder   bool
 }
 
-// SplitPending sums processed lines into available and still-pending quantities as of asOf
-// (LinePending).
-func SplitPending(lines []ProcessedLine, asOf time.Time) (available, pending int) {
-	for _, l := range lines {
-		if LinePending(l.ProcessedAt, asOf) {
-			pending += l.Quantity
-		} else {
-			available += l.Quantity
+// AvailableAt is when the licenses a change adds are on the account: an order's 12 hours after
+// processing (PendingUntil); any other change's when it takes effect (a renewal's at the start
+// of the new term, R-SUB-3).
+func (c QuantityChange) AvailableAt() time.Time {
+	if c.FromOrder {
+		return PendingUntil(c.EffectiveAt)
+	}
+	return c.EffectiveAt
+}
+
+// PendingAdded sums the licenses that changes added and that are not available as of asOf
+// (AvailableAt); PendingPart caps the sum at the subscription's total.
+func PendingAdded(changes []QuantityChange, asOf time.Time) int {
+	n := 0
+	for _, c := range changes {
+		if c.Delta > 0 && asOf.Before(c.AvailableAt()) {
+			n += c.Delta
 		}
 	}
-	return available, pending
+	return n
 }
 
 // CheckEnrollmentOpen refuses adding licenses to an enrollment that is not ACTIVE or whose term

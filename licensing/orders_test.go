@@ -192,11 +192,18 @@ func TestOrderPending(t *testing.T) {
 			}
 		}
 	})
-	t.Run("R-ORD-5_split_pending", func(t *testing.T) {
-		lines := []ProcessedLine{{10, processed}, {5, processed.Add(2 * time.Hour)}, {3, processed.Add(12 * time.Hour)}}
-		avail, pend := SplitPending(lines, processed.Add(12*time.Hour))
-		if avail != 10 || pend != 8 {
-			t.Fatalf("available=%d pending=%d, want 10 and 8", avail, pend)
+	t.Run("R-ORD-5_pending_added", func(t *testing.T) {
+		start := processed.Add(30 * time.Hour)
+		changes := []QuantityChange{{10, processed, true}, {5, processed.Add(2 * time.Hour), true}, {3, processed.Add(12 * time.Hour), true},
+			{-4, processed.Add(13 * time.Hour), false}, {7, start, false}} // a lowering, and a renewal's lines from its start
+		if got := PendingAdded(changes, processed.Add(12*time.Hour)); got != 5+3+7 {
+			t.Fatalf("pending at 12h = %d, want 15 (the 10 are available, a lowering adds nothing pending)", got)
+		}
+		if got := PendingAdded(changes, start.Add(-time.Second)); got != 7 {
+			t.Fatalf("pending just before the renewal's start = %d, want its 7 (the orders are available)", got)
+		}
+		if got := PendingAdded(changes, start); got != 0 {
+			t.Fatalf("pending from the renewal's start: %d, want 0", got)
 		}
 	})
 }

@@ -49,7 +49,7 @@ func ValidateReservation(d ReservationDraft, f ReservationFacts) Problems {
 	}
 	if f.SKU == nil {
 		ps.Add(CodeUnknownSKU, fmt.Sprintf("SKU %q is not in the catalog", d.SKU), "sku")
-	} else if p := AddOnMissingBase(*f.SKU, f.SubscribedSKUs); p != nil {
+	} else if p := AddOnMissingBase(*f.SKU, f.SubscribedSKUs, "the enrollment"); p != nil {
 		ps = append(ps, *p)
 	}
 	return ps
@@ -167,11 +167,12 @@ func ReservationFingerprint(enrollmentNumber, sku string, quantity int, contactE
 	return hex.EncodeToString(sum[:])
 }
 
-// AddOnMissingBase applies AddOnWithoutBase (R-ORD-3) to a single SKU being added (a reservation): an add-on needs
-// one of its base SKUs subscribed on the enrollment. Input {"sku"}.
-func AddOnMissingBase(sku SKUFacts, subscribed map[string]bool) *Problem {
+// AddOnMissingBase applies AddOnWithoutBase (R-ORD-3) to a single SKU being added: an add-on
+// needs one of its base SKUs subscribed where it lands, on the enrollment for a reservation, on
+// the account for a direct (MOSP) purchase (where names it). Input {"sku"}.
+func AddOnMissingBase(sku SKUFacts, subscribed map[string]bool, where string) *Problem {
 	if !AddOnWithoutBase(sku.Kind, sku.BaseSKUs, subscribed) {
 		return nil
 	}
-	return refusal(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on the enrollment", sku.Code, strings.Join(sku.BaseSKUs, ", ")), "sku")
+	return refusal(CodeAddonRequiresBase, fmt.Sprintf("add-on %s needs one of %s subscribed on %s", sku.Code, strings.Join(sku.BaseSKUs, ", "), where), "sku")
 }

@@ -94,9 +94,9 @@ func TestEnrollmentOpen(t *testing.T) {
 func TestReservationAddOn(t *testing.T) {
 	t.Run("R-ORD-3_reserving_an_addon_needs_its_base", func(t *testing.T) {
 		addOn := SKUFacts{Code: "ADD", Kind: KindAddOn, BaseSKUs: []string{"BASE"}}
-		wantOne(t, AddOnMissingBase(addOn, map[string]bool{}), CodeAddonRequiresBase, "sku")
-		wantOne(t, AddOnMissingBase(addOn, map[string]bool{"BASE": true}), "")
-		wantOne(t, AddOnMissingBase(SKUFacts{Code: "BASE", Kind: KindBase}, nil), "")
+		wantOne(t, AddOnMissingBase(addOn, map[string]bool{}, "the enrollment"), CodeAddonRequiresBase, "sku")
+		wantOne(t, AddOnMissingBase(addOn, map[string]bool{"BASE": true}, "the enrollment"), "")
+		wantOne(t, AddOnMissingBase(SKUFacts{Code: "BASE", Kind: KindBase}, nil, "the enrollment"), "")
 	})
 }
 

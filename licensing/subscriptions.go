@@ -82,17 +82,41 @@ type HeldSubscription struct {
 	// (R-RES-1); only the license summary (R-BI-1) reads it.
 	ReservedNotBilled int
 	Term              SubscriptionTerm
+	// Changes are the changes of Quantity whose licenses may still be pending (PendingAdded):
+	// at least those that took effect after 12 hours before any instant asked about.
+	Changes []QuantityChange
+}
+
+// PendingAt is how much of the subscription's quantity is not yet on the account as of asOf
+// (R-ORD-5): the pending part (PendingPart) of an ACTIVE subscription; no other status has
+// licenses to come.
+func (s HeldSubscription) PendingAt(asOf time.Time) int {
+	if s.Quantity <= 0 || !s.Term.StatusAt(asOf).Counts() {
+		return 0
+	}
+	return PendingPart(s.Quantity, PendingAdded(s.Changes, asOf))
 }
 
 // R-SUB-1: LicensedQuantityAt is the licensed quantity as of asOf: that of ACTIVE subscriptions
-// only. IN_GRACE, EXPIRED and DEPROVISIONED subscriptions add nothing, so an enrollment and its
+// only, less their licenses still pending (PendingAt: not yet on the account, R-ORD-5).
+// IN_GRACE, EXPIRED and DEPROVISIONED subscriptions add nothing, so an enrollment and its
 // renewal are not a double count.
 func LicensedQuantityAt(subs []HeldSubscription, asOf time.Time) int {
 	n := 0
 	for _, s := range subs {
-		if s.Quantity > 0 && s.Term.StatusAt(asOf).Counts() {
-			n += s.Quantity
+		if s.Quantity > 0 {
+			n += LicensedPart(s.Term.StatusAt(asOf), s.Quantity, s.PendingAt(asOf))
 		}
+	}
+	return n
+}
+
+// pendingQuantityAt is the quantity of ACTIVE subscriptions still pending as of asOf
+// (PendingAt): reported apart from the licensed quantity.
+func pendingQuantityAt(subs []HeldSubscription, asOf time.Time) int {
+	n := 0
+	for _, s := range subs {
+		n += s.PendingAt(asOf)
 	}
 	return n
 }
@@ -205,6 +229,21 @@ type RenewalSubscription struct {
 	Term     SubscriptionTerm
 }
 
+// CheckRenewalTerm checks the new enrollment's term of a renewal (PlanRenewal): it starts no
+// earlier than the renewed enrollment started (oldStart) and ends after it starts. It may
+// start before the old one ends: the old subscriptions are in grace from the new start. Inputs
+// {"startDate"}, {"endDate"}.
+func CheckRenewalTerm(oldStart, start, end Date) Problems {
+	var ps Problems
+	if !start.IsZero() && !oldStart.IsZero() && start.Before(oldStart) {
+		ps.Add(CodeInvalid, fmt.Sprintf("the renewal starts on %s, before the renewed enrollment started (%s)", start, oldStart), "startDate")
+	}
+	if !start.IsZero() && !end.IsZero() && end.Before(start) {
+		ps.Add(CodeInvalid, fmt.Sprintf("the renewal ends on %s, before it starts (%s)", end, start), "endDate")
+	}
+	return ps
+}
+
 // CanRenewEnrollment: only an ACTIVE enrollment is renewed into a new one (PlanRenewal); a
 // renewed, expired or inactive one is not. Input {"enrollment"}.
 func CanRenewEnrollment(s EnrollmentStatus) *Problem {
@@ -248,8 +287,11 @@ type RenewalSubscriptionChange struct {
 
 // RenewalPlan is the outcome of renewing an enrollment (PlanRenewal).
 type RenewalPlan struct {
-	Old        []RenewalSubscriptionChange
-	New        []RenewalSubscriptionChange
+	Old []RenewalSubscriptionChange
+	New []RenewalSubscriptionChange
+	// GraceFrom is when the old subscriptions go IN_GRACE and the new ones' licenses are on the
+	// account: the start of the new enrollment's first day.
+	GraceFrom  time.Time
 	GraceUntil time.Time
 	// CarriedSKUs: assignments carry over automatically (same SKU old and new, SplitRenewedSKUs).
 	CarriedSKUs []string
@@ -259,17 +301,22 @@ type RenewalPlan struct {
 	NewOnlySKUs  []string
 }
 
-// R-SUB-2: PlanRenewal renews an enrollment into a new one (CanRenewEnrollment, RenewalLines): the
-// old subscriptions go IN_GRACE from renewedAt until renewedAt+grace (grace <= 0 means
-// DefaultGracePeriod; then they are deprovisioned, GraceEndedBy) and the new ones are ACTIVE;
-// IN_GRACE does not count (LicensedQuantityAt), so the pair is no double count. The SKU lists
-// come from SplitRenewedSKUs.
-func PlanRenewal(f RenewalFacts, renewedAt time.Time, grace time.Duration) RenewalPlan {
+// R-SUB-2: PlanRenewal renews an enrollment into a new one starting on newStart
+// (CanRenewEnrollment, CheckRenewalTerm, RenewalLines): the old subscriptions go IN_GRACE from
+// the new enrollment's start date, not from the moment the renewal is recorded (clarification of
+// R-SUB-3), until grace later (grace <= 0 means DefaultGracePeriod; then they are
+// deprovisioned, GraceEndedBy); both instants come from a business date and carry whole
+// seconds. The new ones are ACTIVE, their licenses on the account from that same start (a
+// renewal recorded ahead is pending until then, QuantityChange.AvailableAt); IN_GRACE does not
+// count (LicensedQuantityAt), so the pair is no double count. The SKU lists come from
+// SplitRenewedSKUs.
+func PlanRenewal(f RenewalFacts, newStart Date, grace time.Duration) RenewalPlan {
 	if grace <= 0 {
 		grace = DefaultGracePeriod
 	}
-	until := renewedAt.Add(grace)
-	p := RenewalPlan{GraceUntil: until}
+	renewedAt := newStart.Start()
+	until := renewedAt.Add(grace).Truncate(time.Second)
+	p := RenewalPlan{GraceFrom: renewedAt, GraceUntil: until}
 	var oldSKUs, newSKUs []string
 	for _, s := range f.Old {
 		p.Old = append(p.Old, RenewalSubscriptionChange{SubscriptionID: s.ID, SKU: s.SKU, Status: SubscriptionInGrace, GraceFrom: ptr(renewedAt), GraceUntil: ptr(until)})
@@ -308,9 +355,11 @@ func uniqueSorted(xs []string) []string { return slices.Compact(slices.Sorted(sl
 // R-SUB-3: DeprovisionedUsers: when the grace period ends (GraceEndedBy) the ended subscriptions'
 // data is deleted, so the users beyond what the SKU's ACTIVE and still in-grace quantity covers
 // lose their license, the most recently assigned first (AssignedUsers is oldest first). They
-// are the users ConflictsAt listed for that instant beforehand (R-LIC-7).
+// are the users ConflictsAt listed for that instant beforehand (R-LIC-7), but that licenses
+// already bought and still pending (R-ORD-5) keep as many of them: those cover nobody yet, yet a
+// deletion of data is not undone when they arrive; their users stay in conflict until then.
 func DeprovisionedUsers(h SKUHoldings, asOf time.Time) []string {
-	deficit := Deficit(h, asOf)
+	deficit := Deficit(h, asOf) - pendingQuantityAt(h.Subscriptions, asOf)
 	if deficit <= 0 {
 		return nil
 	}

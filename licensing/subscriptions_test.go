@@ -109,13 +109,14 @@ func TestLicensedPart(t *testing.T) {
 }
 
 func TestPlanRenewal(t *testing.T) {
+	start := NewDate(2025, 6, 1)
 	renewedAt := instant(t, "2025-06-01T00:00:00Z")
 	f := RenewalFacts{
 		Old: []RenewalSubscription{{ID: 1, SKU: "O365_E3"}, {ID: 2, SKU: "EXCHANGE_P1"}, {ID: 3, SKU: "EXTRA_STORAGE"}},
 		New: []RenewalSubscription{{ID: 11, SKU: "O365_E5"}, {ID: 12, SKU: "EXCHANGE_P1"}, {ID: 13, SKU: "EXTRA_STORAGE"}},
 	}
 	t.Run("R-SUB-2_old_in_grace_new_active_no_double_count", func(t *testing.T) {
-		p := PlanRenewal(f, renewedAt, 0)
+		p := PlanRenewal(f, start, 0)
 		if len(p.Old) != 3 || len(p.New) != 3 {
 			t.Fatalf("plan %+v", p)
 		}
@@ -135,7 +136,7 @@ func TestPlanRenewal(t *testing.T) {
 		}
 	})
 	t.Run("R-SUB-3_default_grace_30_days_then_deprovisioned", func(t *testing.T) {
-		p := PlanRenewal(f, renewedAt, 0)
+		p := PlanRenewal(f, start, 0)
 		want := instant(t, "2025-07-01T00:00:00Z")
 		if !p.GraceUntil.Equal(want) || !p.Old[0].GraceUntil.Equal(want) {
 			t.Fatalf("grace until %s, want %s", p.GraceUntil, want)
@@ -148,21 +149,37 @@ func TestPlanRenewal(t *testing.T) {
 			t.Errorf("at the end: %s", got)
 		}
 	})
+	t.Run("R-SUB-3_grace_runs_from_the_new_start_date_in_whole_seconds", func(t *testing.T) {
+		p := PlanRenewal(f, NewDate(2025, 6, 3), 36*time.Hour+500*time.Millisecond)
+		if want := instant(t, "2025-06-03T00:00:00Z"); !p.GraceFrom.Equal(want) || !p.Old[0].GraceFrom.Equal(want) {
+			t.Errorf("grace from %s, want the start of the new term %s", p.GraceFrom, want)
+		}
+		if want := instant(t, "2025-06-04T12:00:00Z"); !p.GraceUntil.Equal(want) {
+			t.Errorf("grace until %s, want %s (whole seconds)", p.GraceUntil, want)
+		}
+	})
+	t.Run("R-SUB-3_renewal_term_starts_no_earlier_than_the_old_and_ends_after_it_starts", func(t *testing.T) {
+		old := NewDate(2026, 1, 1)
+		wantProblems(t, CheckRenewalTerm(old, NewDate(2026, 11, 23), NewDate(2029, 11, 22))) // overlapping the old term is fine
+		wantProblems(t, CheckRenewalTerm(old, old, old))
+		wantProblems(t, CheckRenewalTerm(old, NewDate(2025, 12, 31), NewDate(2029, 11, 22)), prob(CodeInvalid, "startDate"))
+		wantProblems(t, CheckRenewalTerm(old, NewDate(2026, 11, 23), NewDate(2026, 11, 22)), prob(CodeInvalid, "endDate"))
+	})
 	t.Run("R-SUB-3_configured_grace", func(t *testing.T) {
-		p := PlanRenewal(f, renewedAt, 10*24*time.Hour)
+		p := PlanRenewal(f, start, 10*24*time.Hour)
 		if want := instant(t, "2025-06-11T00:00:00Z"); !p.GraceUntil.Equal(want) {
 			t.Errorf("grace until %s, want %s", p.GraceUntil, want)
 		}
 	})
 	t.Run("R-SUB-4_same_skus_carry_over_e3_to_e5_reassigned", func(t *testing.T) {
-		p := PlanRenewal(f, renewedAt, 0)
+		p := PlanRenewal(f, start, 0)
 		if !reflect.DeepEqual(p.CarriedSKUs, []string{"EXCHANGE_P1", "EXTRA_STORAGE"}) ||
 			!reflect.DeepEqual(p.ReassignSKUs, []string{"O365_E3"}) || !reflect.DeepEqual(p.NewOnlySKUs, []string{"O365_E5"}) {
 			t.Errorf("carried %v reassign %v new %v", p.CarriedSKUs, p.ReassignSKUs, p.NewOnlySKUs)
 		}
 	})
 	t.Run("R-SUB-4_identical_renewal_carries_everything", func(t *testing.T) {
-		p := PlanRenewal(RenewalFacts{Old: f.Old, New: []RenewalSubscription{{ID: 21, SKU: "EXTRA_STORAGE"}, {ID: 22, SKU: "O365_E3"}, {ID: 23, SKU: "EXCHANGE_P1"}}}, renewedAt, 0)
+		p := PlanRenewal(RenewalFacts{Old: f.Old, New: []RenewalSubscription{{ID: 21, SKU: "EXTRA_STORAGE"}, {ID: 22, SKU: "O365_E3"}, {ID: 23, SKU: "EXCHANGE_P1"}}}, start, 0)
 		if !reflect.DeepEqual(p.CarriedSKUs, []string{"EXCHANGE_P1", "EXTRA_STORAGE", "O365_E3"}) || p.ReassignSKUs != nil || p.NewOnlySKUs != nil {
 			t.Errorf("carried %v reassign %v new %v", p.CarriedSKUs, p.ReassignSKUs, p.NewOnlySKUs)
 		}
@@ -182,6 +199,18 @@ func TestDeprovisionedUsers(t *testing.T) {
 		}
 		if got := DeprovisionedUsers(h, end); !reflect.DeepEqual(got, []string{"b", "c"}) {
 			t.Fatalf("at grace end: %v, want the two most recently assigned [b c]", got)
+		}
+	})
+	t.Run("R-SUB-3_R-ORD-5_licenses_bought_and_pending_keep_their_users", func(t *testing.T) {
+		renewed := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		end := renewed.Add(DefaultGracePeriod)
+		h := SKUHoldings{SKU: "E3", AssignedUsers: []string{"a", "b", "c"}, Subscriptions: []HeldSubscription{
+			{ID: 1, Quantity: 3, Term: SubscriptionTerm{GraceFrom: &renewed, GraceUntil: &end}},
+			// E3 2: one ACTIVE, one bought two hours before the grace end and still pending.
+			{ID: 2, Quantity: 2, Changes: []QuantityChange{{Delta: 1, EffectiveAt: end.Add(-2 * time.Hour), FromOrder: true}}},
+		}}
+		if got := DeprovisionedUsers(h, end); !reflect.DeepEqual(got, []string{"c"}) {
+			t.Fatalf("at grace end: %v, want only c (3 users on 1 licensed: b keeps the pending license's place)", got)
 		}
 	})
 }

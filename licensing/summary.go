@@ -53,8 +53,11 @@ func ValidateSummaryQuery(groupBy []SummaryDimension, programs []Program, famili
 // SummaryRow is the license summary of one group (R-BI-1). Rows add up with Add; build the
 // smallest ones, one per SKU pool on an account, with NewSummaryCell or SummaryCellAt.
 type SummaryRow struct {
-	Licensed int // ACTIVE quantity (R-SUB-1), including reserved-not-billed licenses
-	InGrace  int // IN_GRACE quantity: shown, never licensed (R-SUB-1, R-SUB-2)
+	Licensed int // ACTIVE quantity on the account (R-SUB-1), including reserved-not-billed licenses
+	// Pending is the ACTIVE quantity not yet on the account (R-ORD-5): neither licensed nor
+	// assignable until it becomes available.
+	Pending int
+	InGrace int // IN_GRACE quantity: shown, never licensed (R-SUB-1, R-SUB-2)
 	// ReservedNotBilled is the part of Licensed that reservations added and that is billed
 	// at the next anniversary (R-RES-1): it counts at once, so it is shown, not added again.
 	ReservedNotBilled int
@@ -66,27 +69,28 @@ type SummaryRow struct {
 }
 
 // NewSummaryCell is the row of one SKU pool on one account.
-func NewSummaryCell(licensed, inGrace, reservedNotBilled, assigned int) SummaryRow {
-	return SummaryRow{Licensed: licensed, InGrace: inGrace, ReservedNotBilled: min(reservedNotBilled, licensed),
+func NewSummaryCell(licensed, pending, inGrace, reservedNotBilled, assigned int) SummaryRow {
+	return SummaryRow{Licensed: licensed, Pending: pending, InGrace: inGrace, ReservedNotBilled: min(reservedNotBilled, licensed),
 		Assigned: assigned, Unassignable: max(assigned-licensed, 0)}
 }
 
 // SummaryCellAt is NewSummaryCell from the facts of one SKU pool as of asOf; reservations
-// show only on ACTIVE subscriptions, the ones whose quantity counts.
+// show only on ACTIVE subscriptions, the ones whose quantity counts, and at most their
+// licensed part (a lowered quantity keeps its pending licenses first, PendingPart).
 func SummaryCellAt(h SKUHoldings, asOf time.Time) SummaryRow {
 	reserved := 0
 	for _, s := range h.Subscriptions {
 		if s.Quantity > 0 && s.Term.StatusAt(asOf).Counts() {
-			reserved += min(max(s.ReservedNotBilled, 0), s.Quantity)
+			reserved += min(max(s.ReservedNotBilled, 0), s.Quantity-s.PendingAt(asOf))
 		}
 	}
-	return NewSummaryCell(LicensedQuantityAt(h.Subscriptions, asOf), inGraceQuantityAt(h.Subscriptions, asOf),
+	return NewSummaryCell(LicensedQuantityAt(h.Subscriptions, asOf), pendingQuantityAt(h.Subscriptions, asOf), inGraceQuantityAt(h.Subscriptions, asOf),
 		reserved, len(distinct(h.AssignedUsers)))
 }
 
 // Add sums two rows.
 func (r SummaryRow) Add(o SummaryRow) SummaryRow {
-	return SummaryRow{Licensed: r.Licensed + o.Licensed, InGrace: r.InGrace + o.InGrace,
+	return SummaryRow{Licensed: r.Licensed + o.Licensed, Pending: r.Pending + o.Pending, InGrace: r.InGrace + o.InGrace,
 		ReservedNotBilled: r.ReservedNotBilled + o.ReservedNotBilled, Assigned: r.Assigned + o.Assigned,
 		Unassignable: r.Unassignable + o.Unassignable}
 }
@@ -107,8 +111,8 @@ type SummaryGroup struct {
 	Row  SummaryRow
 }
 
-// R-BI-1: Summarize aggregates the license summary: licensed (active), in-grace,
-// reserved-not-yet-billed, assigned and available quantities (SummaryRow) of the cells whose
+// R-BI-1: Summarize aggregates the license summary: licensed (active and on the account), pending
+// (R-ORD-5), in-grace, reserved-not-yet-billed, assigned and available quantities (SummaryRow) of the cells whose
 // keys equal every filter value, summed per distinct value of groupBy, sorted by those values in
 // groupBy order. No groupBy gives one total row; no matching cell, an empty list. The store
 // computes the same in the database (R-BI-2); this is the reference its tests compare with.

@@ -151,6 +151,21 @@ func (s *Store) AdminsByAccount(ctx context.Context, c Caller, accountIDs []int6
 }
 
 // AccountUsers pages through the users of one account.
-func (s *Store) AccountUsers(ctx context.Context, c Caller, accountID int64, p Page) (*List[AccountUser], error) {
-	return list[AccountUser](c.scope(s.ctx(ctx).Model(&AccountUser{})).Where("account_id = ?", accountID), p)
+func (s *Store) AccountUsers(ctx context.Context, c Caller, f AccountUserFilter, p Page) (*List[AccountUser], error) {
+	q := c.scope(s.ctx(ctx).Model(&AccountUser{})).Where("account_id = ?", f.AccountID)
+	if f.SKU != nil { // who holds what: the pool's assignments (license_assignments_pool)
+		q = q.Where("id IN (?)", c.scope(s.ctx(ctx).Model(&LicenseAssignment{})).Select("user_id").Where("account_id = ? AND sku = ?", f.AccountID, *f.SKU))
+	}
+	return list[AccountUser](q, p)
+}
+
+// AccountUserFilter selects an account's users: all, or those holding a SKU there.
+type AccountUserFilter struct {
+	AccountID int64
+	SKU       *string
+}
+
+// UserLicenses lists the licenses a user holds, in assignment (id) order.
+func (s *Store) UserLicenses(ctx context.Context, c Caller, userID int64, p Page) (*List[LicenseAssignment], error) {
+	return list[LicenseAssignment](c.scope(s.ctx(ctx).Model(&LicenseAssignment{})).Where("user_id = ?", userID), p)
 }

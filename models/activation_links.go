@@ -53,10 +53,11 @@ func (s *Store) ReenableActivationLink(ctx context.Context, c Caller, number str
 		if err := tx.ctx(ctx).Model(e).Update("link_reenabled_until", until).Error; err != nil {
 			return err
 		}
-		// The emails held back because the link had expired go now (licensing.DispatchFor);
-		// bounced ones stay parked: their recipient refused them for good.
+		// The emails held back because the link had expired go now (licensing.DispatchFor), with
+		// a new 48 hours to arrive: activationStatus then says they are on their way. Bounced
+		// ones stay parked: their recipient refused them for good.
 		return tx.ctx(ctx).Model(&ActivationEmail{}).Where("reseller_id = ? AND enrollment_id = ? AND sent_at IS NULL AND next_attempt_at IS NULL AND bounced_at IS NULL", e.ResellerID, e.ID).
-			Updates(map[string]any{"next_attempt_at": now, "last_error": ""}).Error
+			Updates(map[string]any{"next_attempt_at": now, "scheduled_at": now, "due_by": now.Add(licensing.ActivationEmailWindow), "last_error": ""}).Error
 	})
 	return orNil(e, wrap("reenable activation link", err))
 }

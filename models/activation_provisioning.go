@@ -31,8 +31,9 @@ type ProductKey struct {
 }
 
 // accountFacts loads what activation needs of accounts: country, verified domains,
-// administrators and the SKUs already licensed there.
-func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm.DB) *gorm.DB) ([]licensing.ActivationAccount, error) {
+// administrators and the SKUs already licensed there, but those of the enrollments except
+// (which would land there themselves, or leave).
+func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm.DB) *gorm.DB, except ...int64) ([]licensing.ActivationAccount, error) {
 	var accounts []Account
 	if err := q(s.ctx(ctx).Where("reseller_id = ?", resellerID)).Order("id").Find(&accounts).Error; err != nil || len(accounts) == 0 {
 		return nil, err
@@ -55,10 +56,11 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	}
 	var skus []accountSKU
 	// SKUs on an account: its enrollments' subscriptions and its direct purchases.
+	except = append(except, 0) // never empty: NOT IN () is no SQL
 	err := s.ctx(ctx).Raw(`SELECT e.account_id AS account_id, su.sku AS sku FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
-		WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ?
+		WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
 		UNION SELECT su.direct_account_id, su.sku FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?`,
-		resellerID, resellerID, ids, resellerID, ids).Scan(&skus).Error
+		resellerID, resellerID, ids, except, resellerID, ids).Scan(&skus).Error
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +173,13 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 	if err != nil {
 		return err
 	}
-	plan := licensing.PlanActivationEmail(licensing.EmailFacts{Program: a.Program, ProcessedAt: now, UsageStart: o.UsageStartDate,
+	f := licensing.EmailFacts{Program: a.Program, ProcessedAt: now, UsageStart: o.UsageStartDate,
 		FirstOnlineServiceOrder: earlier == 0, AssociatedAccountID: e.AccountID, OSMEmail: e.OSMEmail, Accounts: accounts,
-		HasDynamics: licensing.HasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount, AccountNames: names})
+		HasDynamics: licensing.HasFamily(elines, licensing.FamilyDynamics365), AgreementAccountID: agreementAccount, AccountNames: names, Lines: elines}
+	if f.AgreementAccount, err = s.oneAccountFacts(ctx, e.ResellerID, agreementAccount); err != nil {
+		return err
+	}
+	plan := licensing.PlanActivationEmail(f)
 	if plan.AssociateWith != nil {
 		return s.associate(ctx, e, *plan.AssociateWith, plan.Cause, now)
 	}
@@ -181,6 +187,19 @@ func (s *Store) afterOrderProcessed(ctx context.Context, e *Enrollment, a *Agree
 		return s.recordEmail(ctx, e, plan.Recipient, plan.Subject, plan.Trigger, plan.ScheduledAt, plan.DueBy, now)
 	}
 	return nil
+}
+
+// oneAccountFacts is accountFacts of one account (nil id or no such account: nil), without the
+// SKUs of the enrollments except.
+func (s *Store) oneAccountFacts(ctx context.Context, resellerID int64, id *int64, except ...int64) (*licensing.ActivationAccount, error) {
+	if id == nil {
+		return nil, nil
+	}
+	accounts, err := s.accountFacts(ctx, resellerID, func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", *id) }, except...)
+	if err != nil || len(accounts) == 0 {
+		return nil, err
+	}
+	return &accounts[0], nil
 }
 
 // newProductKey makes a 25-character key in five groups, from an alphabet without look-alikes.
@@ -291,6 +310,14 @@ func (s *Store) RedeemProductKey(ctx context.Context, c Caller, key string, acco
 				return err
 			}
 			facts.EnrollmentAccountID = e.AccountID
+			if e.AccountID == nil { // it lands there: the account must take it
+				if facts.Target, err = tx.oneAccountFacts(ctx, k.ResellerID, &accountID); err != nil {
+					return err
+				}
+				if facts.Lines, err = tx.enrollmentLines(ctx, &e, now); err != nil {
+					return err
+				}
+			}
 		}
 		if err := problem(licensing.DecideProductKeyRedemption(facts)); err != nil {
 			return err

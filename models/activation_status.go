@@ -127,29 +127,35 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	if f.Lines, err = s.enrollmentLines(ctx, e, asOf); err != nil {
 		return f, err
 	}
-	target := e.AccountID
-	if target == nil {
-		agreementAccount, err := s.agreementAccount(ctx, e)
-		if err != nil {
-			return f, err
-		}
-		target = licensing.BoundAccount(a.Program, licensing.HasFamily(f.Lines, licensing.FamilyDynamics365), agreementAccount)
+	if e.AccountID != nil { // the SKUs "on the account" for compatibility are the others', not its own
+		f.Account, err = s.oneAccountFacts(ctx, e.ResellerID, e.AccountID, e.ID)
+		return f, err
 	}
-	if target != nil {
-		accounts, err := s.accountFacts(ctx, e.ResellerID, func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", *target) })
-		if err != nil {
-			return f, err
+	return f, s.landingFacts(ctx, &f, a, e)
+}
+
+// landingFacts loads, for an enrollment on no account, the accounts it could land on without
+// anyone choosing (licensing.ActivationFacts): its agreement's (R-ENR-5), the renewed
+// enrollment's (R-ACT-10) and the customer's accounts its OSM may identify (R-ACT-2).
+func (s *Store) landingFacts(ctx context.Context, f *licensing.ActivationFacts, a *Agreement, e *Enrollment) error {
+	agreementAccount, err := s.agreementAccount(ctx, e)
+	if err != nil {
+		return err
+	}
+	bound := licensing.BoundAccount(a.Program, licensing.HasFamily(f.Lines, licensing.FamilyDynamics365), agreementAccount)
+	if f.BoundAccount, err = s.oneAccountFacts(ctx, e.ResellerID, bound, e.ID); err != nil {
+		return err
+	}
+	if e.RenewedFromID != nil {
+		var old Enrollment
+		if err := s.ctx(ctx).Where("reseller_id = ? AND id = ?", e.ResellerID, *e.RenewedFromID).Take(&old).Error; err != nil {
+			return err
 		}
-		if len(accounts) == 1 {
-			// The SKUs "on the account" for compatibility are the others', not this enrollment's own.
-			own := map[string]bool{}
-			for _, l := range f.Lines {
-				own[l.SKU] = true
-			}
-			acc := accounts[0]
-			acc.SKUs = slices.DeleteFunc(acc.SKUs, func(k string) bool { return own[k] })
-			f.Account = &acc
+		f.RenewedFrom = &licensing.RenewedEnrollment{OrganizationName: old.OrganizationName}
+		if f.RenewedFrom.Account, err = s.oneAccountFacts(ctx, e.ResellerID, old.AccountID, old.ID, e.ID); err != nil {
+			return err
 		}
 	}
-	return f, nil
+	f.CustomerAccounts, err = s.accountFacts(ctx, e.ResellerID, func(q *gorm.DB) *gorm.DB { return q.Where("customer_id = ?", a.CustomerID) }, e.ID)
+	return err
 }

@@ -19,10 +19,10 @@ import (
 // DecideRemoval and DecideQuantityLowering; this file loads their facts and writes their
 // outcome, serialized per account.
 //
-// Quantities: the licensed quantity of a subscription is its quantity column, which already
-// holds licenses of processed orders still pending (R-ORD-5). They count as licensed for
-// assignment: they are bought, only their provisioning lags, and one quantity keeps
-// assignment, conflicts and the summary consistent.
+// Quantities: a subscription's quantity column holds the licenses of processed orders still
+// pending (R-ORD-5) too. Those are not on the account yet: licensing.LicensedQuantityAt leaves
+// them out, so they are not assignable, and assignment, conflicts and the summary report them
+// apart, as pending, from the same facts (the quantity and its recent changes).
 
 // MaxUsersPerAssignment bounds the users of one assign or remove call, so one call is one
 // short transaction and one bounded IN list.
@@ -44,7 +44,8 @@ func (LicenseAssignment) TableName() string { return "license_assignments" }
 type AssignmentResult struct {
 	AccountID int64
 	SKU       string
-	Licensed  int // ACTIVE quantity as of the call's instant (R-SUB-1)
+	Licensed  int // ACTIVE quantity on the account as of the call's instant (R-SUB-1)
+	Pending   int // ACTIVE quantity not yet on the account then (R-ORD-5): not assignable
 	InGrace   int // IN_GRACE quantity then: covers users, allows no new one (R-LIC-2, R-SUB-4)
 	Assigned  int // users holding the SKU on the account after the call
 	// Changed: the users newly assigned (AssignLicenses) or whose license was removed
@@ -60,13 +61,13 @@ func (r AssignmentResult) Available() int { return max(r.Licensed-r.Assigned, 0)
 
 // Row is the pool's license summary row after the call, as the summary shows it (R-BI-1).
 func (r AssignmentResult) Row() licensing.SummaryRow {
-	return licensing.NewSummaryCell(r.Licensed, r.InGrace, 0, r.Assigned)
+	return licensing.NewSummaryCell(r.Licensed, r.Pending, r.InGrace, 0, r.Assigned)
 }
 
 // poolState reads the pool of sku on the account: its ACTIVE and IN_GRACE quantities as of now
 // and how many users it is assigned to, a result with no change yet.
 func (s *Store) poolState(ctx context.Context, a *Account, sku string, now time.Time) (*AssignmentResult, error) {
-	subs, err := s.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku)
+	subs, err := s.PoolSubscriptions(ctx, a.ResellerID, a.ID, sku, now)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (s *Store) poolState(ctx context.Context, a *Account, sku string, now time.
 		return nil, err
 	}
 	row := licensing.SummaryCellAt(licensing.SKUHoldings{SKU: sku, Subscriptions: subs}, now)
-	return &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: row.Licensed, InGrace: row.InGrace, Assigned: assigned}, nil
+	return &AssignmentResult{AccountID: a.ID, SKU: sku, Licensed: row.Licensed, Pending: row.Pending, InGrace: row.InGrace, Assigned: assigned}, nil
 }
 
 // AssignLicenses assigns a SKU on an account to users (R-LIC-1): refused with
@@ -107,7 +108,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 			names[i] = u.UserName
 		}
 		fresh := licensing.NewAssignees(names, held)
-		if err := problem(licensing.DecideAssignment(sku, pool.Licensed, pool.Assigned, len(fresh))); err != nil {
+		if err := problem(licensing.DecideAssignment(sku, pool.Licensed, pool.Pending, pool.Assigned, len(fresh))); err != nil {
 			return err
 		}
 		ids := map[string]int64{}
@@ -333,7 +334,7 @@ func (s *Store) CheckQuantityLowering(ctx context.Context, sub *Subscription, ne
 	// The pool's other subscriptions are read locked: a concurrent lowering of one of them
 	// has committed by now (it held the account lock), and this sees it even with an older
 	// snapshot. Two lowerings in one pool may deadlock here; InTx runs the loser again.
-	subs, err := s.poolSubscriptions(ctx, sub.ResellerID, *accountID, sub.SKU, true)
+	subs, err := s.poolSubscriptions(ctx, sub.ResellerID, *accountID, sub.SKU, now, true)
 	if err != nil {
 		return err
 	}
@@ -350,12 +351,13 @@ func (s *Store) CheckQuantityLowering(ctx context.Context, sub *Subscription, ne
 }
 
 // PoolSubscriptions are the subscriptions of sku on the account (enrollments activated on it
-// and direct purchases), ascending by id, as licensing facts.
-func (s *Store) PoolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string) ([]licensing.HeldSubscription, error) {
-	return s.poolSubscriptions(ctx, resellerID, accountID, sku, false)
+// and direct purchases), ascending by id, as licensing facts for asOf: with the changes whose
+// licenses may still be pending then (R-ORD-5).
+func (s *Store) PoolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string, asOf time.Time) ([]licensing.HeldSubscription, error) {
+	return s.poolSubscriptions(ctx, resellerID, accountID, sku, asOf, false)
 }
 
-func (s *Store) poolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string, lock bool) ([]licensing.HeldSubscription, error) {
+func (s *Store) poolSubscriptions(ctx context.Context, resellerID, accountID int64, sku string, asOf time.Time, lock bool) ([]licensing.HeldSubscription, error) {
 	var subs []Subscription
 	var err error
 	if lock && s.inTx {
@@ -375,9 +377,23 @@ func (s *Store) poolSubscriptions(ctx context.Context, resellerID, accountID int
 	if err != nil {
 		return nil, err
 	}
+	return s.heldSubscriptions(ctx, resellerID, subs, asOf.Add(-licensing.OrderPendingPeriod), lock)
+}
+
+// heldSubscriptions are subs as licensing facts, with their changes effective after since
+// (quantityChanges).
+func (s *Store) heldSubscriptions(ctx context.Context, resellerID int64, subs []Subscription, since time.Time, lock bool) ([]licensing.HeldSubscription, error) {
+	ids := make([]int64, len(subs))
+	for i, sub := range subs {
+		ids[i] = sub.ID
+	}
+	changes, err := s.quantityChanges(ctx, []int64{resellerID}, ids, since, lock)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]licensing.HeldSubscription, len(subs))
 	for i, sub := range subs {
-		out[i] = licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term()}
+		out[i] = licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term(), Changes: changes[sub.ID]}
 	}
 	return out, nil
 }

@@ -12,10 +12,11 @@ import (
 // License conflicts (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7): the facts of one account for
 // licensing.ConflictsAt, and the accounts in conflict as one SQL aggregation.
 
-// AccountHoldings lists, per SKU on the account (ascending), its subscriptions and its
-// assigned users oldest assignment first (ties by user id): the facts of
-// licensing.ConflictsAt (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7). A SKU appears when it has a
-// subscription or an assignment. ReservedNotBilled is left 0 (only the summary reads it).
+// AccountHoldings lists, per SKU on the account (ascending), its subscriptions with every change
+// that added licenses (their pending part as of any instant, R-ORD-5), its assigned users oldest
+// assignment first (ties by user id) and the SKUs that replaced it at a renewal (R-SUB-4): the
+// facts of licensing.ConflictsAt (R-LIC-2, R-LIC-3, R-LIC-4, R-LIC-7). A SKU appears when it
+// has a subscription or an assignment. ReservedNotBilled is left 0 (only the summary reads it).
 // Another reseller's account is ErrNotFound.
 func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) ([]licensing.SKUHoldings, error) {
 	a, err := s.Account(ctx, c, accountID)
@@ -62,9 +63,20 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 		}
 		return h
 	}
-	for _, sub := range subs {
+	facts, err := s.heldSubscriptions(ctx, a.ResellerID, subs, time.Time{}, false)
+	if err != nil {
+		return nil, err
+	}
+	for i, sub := range subs {
 		h := pool(sub.SKU)
-		h.Subscriptions = append(h.Subscriptions, licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, Term: sub.Term()})
+		h.Subscriptions = append(h.Subscriptions, facts[i])
+	}
+	replaced, err := s.replacements(ctx, a.ResellerID, subs)
+	if err != nil {
+		return nil, err
+	}
+	for sku, by := range replaced {
+		pool(sku).Replacements = by
 	}
 	for _, r := range rows {
 		h := pool(r.SKU)
@@ -75,6 +87,45 @@ func (s *Store) AccountHoldings(ctx context.Context, c Caller, accountID int64) 
 		out = append(out, *h)
 	}
 	slices.SortFunc(out, func(x, y licensing.SKUHoldings) int { return strings.Compare(x.SKU, y.SKU) })
+	return out, nil
+}
+
+// replacements are, per SKU of subs, the SKUs that replaced it when the enrollment holding it
+// was renewed onto other SKUs (licensing.SplitRenewedSKUs), ascending.
+func (s *Store) replacements(ctx context.Context, resellerID int64, subs []Subscription) (map[string][]string, error) {
+	bySKUs := map[int64][]string{} // enrollment -> its SKUs
+	var enrollments []int64
+	for _, sub := range subs {
+		if sub.EnrollmentID != nil {
+			if _, seen := bySKUs[*sub.EnrollmentID]; !seen {
+				enrollments = append(enrollments, *sub.EnrollmentID)
+			}
+			bySKUs[*sub.EnrollmentID] = append(bySKUs[*sub.EnrollmentID], sub.SKU)
+		}
+	}
+	out := map[string][]string{}
+	if len(enrollments) == 0 {
+		return out, nil
+	}
+	var renewed []struct {
+		OldID int64  `gorm:"column:old_id"`
+		SKU   string `gorm:"column:sku"`
+	}
+	err := s.ctx(ctx).Raw(`SELECT n.renewed_from_id AS old_id, su.sku AS sku FROM enrollments n JOIN subscriptions su ON su.reseller_id = n.reseller_id AND su.enrollment_id = n.id
+		WHERE n.reseller_id = ? AND n.renewed_from_id IN ?`, resellerID, enrollments).Scan(&renewed).Error
+	if err != nil {
+		return nil, err
+	}
+	newSKUs := map[int64][]string{}
+	for _, r := range renewed {
+		newSKUs[r.OldID] = append(newSKUs[r.OldID], r.SKU)
+	}
+	for old, skus := range newSKUs {
+		_, reassign, newOnly := licensing.SplitRenewedSKUs(bySKUs[old], skus)
+		for _, sku := range reassign {
+			out[sku] = slices.Compact(slices.Sorted(slices.Values(append(out[sku], newOnly...))))
+		}
+	}
 	return out, nil
 }
 

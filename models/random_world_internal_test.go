@@ -34,14 +34,15 @@ type randomWorld struct {
 	accounts    map[int64]Account
 	users       map[int64]AccountUser
 	subs        []Subscription
-	reserved    map[int64][]Reservation // by subscription
+	reserved    map[int64][]Reservation              // by subscription
+	changes     map[int64][]licensing.QuantityChange // by subscription: some still pending (R-ORD-5)
 	assignments []LicenseAssignment
 	instants    []time.Time // boundaries worth evaluating at
 }
 
 func newRandomWorld(t *testing.T, s *Store, rnd *mrand.Rand) *randomWorld {
 	w := &randomWorld{agreements: map[int64]Agreement{}, enrollments: map[int64]Enrollment{}, accounts: map[int64]Account{},
-		users: map[int64]AccountUser{}, reserved: map[int64][]Reservation{}}
+		users: map[int64]AccountUser{}, reserved: map[int64][]Reservation{}, changes: map[int64][]licensing.QuantityChange{}}
 	skus := []string{"O365-E3", "O365-E5", "M365-E3", "INTUNE", "D365-SALES-PRO"}
 	at := func(maxDays int) time.Time { // an instant around asgNow, microsecond precision (DATETIME(6))
 		return testNow.Add(time.Duration(rnd.IntN(2*maxDays*24*3600)-maxDays*24*3600) * time.Second).Add(time.Duration(rnd.IntN(1e6)) * time.Microsecond)
@@ -91,6 +92,23 @@ func newRandomWorld(t *testing.T, s *Store, rnd *mrand.Rand) *randomWorld {
 				}
 			}
 			w.instants = append(w.instants, sub.EndDate.AddDays(1).Start(), sub.EndDate.AddDays(1).Start().Add(-time.Microsecond))
+			// Changes around now, some still pending: orders (12 hours), and others that take
+			// effect later (a renewal's start) or lowered the quantity.
+			causes := []string{CauseOrder, CauseOrder, CauseRenewal, CauseSetQuantity}
+			for n := rnd.IntN(3); n > 0 && sub.Quantity > 0; n-- {
+				ch := SubscriptionChange{ID: newID(), ResellerID: sub.ResellerID, SubscriptionID: sub.ID, Delta: rnd.IntN(sub.Quantity+2) + 1,
+					Cause: causes[rnd.IntN(len(causes))], EffectiveAt: at(1)}
+				if ch.Cause == CauseSetQuantity && rnd.IntN(2) == 0 {
+					ch.Delta = -ch.Delta
+				}
+				create(t, s, &ch)
+				qc := licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt, FromOrder: ch.Cause == CauseOrder}
+				if qc.Delta > 0 { // the facts are the changes that added licenses, oldest first
+					i, _ := slices.BinarySearchFunc(w.changes[sub.ID], qc, func(a, b licensing.QuantityChange) int { return a.EffectiveAt.Compare(b.EffectiveAt) })
+					w.changes[sub.ID] = slices.Insert(w.changes[sub.ID], i, qc)
+				}
+				w.instants = append(w.instants, qc.AvailableAt(), qc.AvailableAt().Add(-time.Microsecond))
+			}
 			for n := rnd.IntN(3); n > 0 && sub.EnrollmentID != nil; n-- {
 				rv := Reservation{ID: newID(), ResellerID: sub.ResellerID, EnrollmentID: *sub.EnrollmentID, SubscriptionID: sub.ID, SKU: sub.SKU,
 					Quantity: rnd.IntN(4) + 1, Status: licensing.ReservationPending, ContactEmail: "x@y.example", ReservedAt: testNow,
@@ -184,7 +202,8 @@ func (w *randomWorld) holdings(asOf time.Time) map[poolKey]*licensing.SKUHolding
 			}
 		}
 		h := get(poolKey{sub.ResellerID, w.accountOf(sub), sub.SKU})
-		h.Subscriptions = append(h.Subscriptions, licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, ReservedNotBilled: rnb, Term: sub.Term()})
+		h.Subscriptions = append(h.Subscriptions, licensing.HeldSubscription{ID: sub.ID, Quantity: sub.Quantity, ReservedNotBilled: rnb, Term: sub.Term(),
+			Changes: w.changes[sub.ID]})
 	}
 	as := slices.Clone(w.assignments)
 	slices.SortFunc(as, func(a, b LicenseAssignment) int {
@@ -248,7 +267,7 @@ func (w *randomWorld) subscriptionCells(t *testing.T, asOf time.Time) []licensin
 			row := licensing.SummaryCellAt(one, asOf)
 			take := min(left, row.Licensed+row.InGrace)
 			left -= take
-			row = licensing.NewSummaryCell(row.Licensed, row.InGrace, row.ReservedNotBilled, take)
+			row = licensing.NewSummaryCell(row.Licensed, row.Pending, row.InGrace, row.ReservedNotBilled, take)
 			sum = sum.Add(row)
 			keys := map[licensing.SummaryDimension]string{licensing.SummaryByReseller: idKey(k.reseller), licensing.SummaryByAccount: idKey(k.account),
 				licensing.SummaryBySKU: k.sku, licensing.SummaryByFamily: families[k.sku], licensing.SummaryByProgram: string(sub.Program)}
@@ -264,7 +283,7 @@ func (w *randomWorld) subscriptionCells(t *testing.T, asOf time.Time) []licensin
 			out = append(out, licensing.SummaryCell{Keys: keys, Row: row})
 		}
 		if left > 0 {
-			row := licensing.NewSummaryCell(0, 0, 0, left)
+			row := licensing.NewSummaryCell(0, 0, 0, 0, left)
 			sum = sum.Add(row)
 			out = append(out, licensing.SummaryCell{Row: row, Keys: map[licensing.SummaryDimension]string{
 				licensing.SummaryByReseller: idKey(k.reseller), licensing.SummaryByAccount: idKey(k.account), licensing.SummaryBySKU: k.sku,
@@ -295,6 +314,11 @@ func normTerms(hs []licensing.SKUHoldings) []licensing.SKUHoldings {
 		subs := slices.Clone(out[i].Subscriptions)
 		for j := range subs {
 			subs[j].Term.CancelledAt, subs[j].Term.GraceFrom, subs[j].Term.GraceUntil = norm(subs[j].Term.CancelledAt), norm(subs[j].Term.GraceFrom), norm(subs[j].Term.GraceUntil)
+			changes := slices.Clone(subs[j].Changes)
+			for k := range changes {
+				changes[k].EffectiveAt = *norm(&changes[k].EffectiveAt)
+			}
+			subs[j].Changes = changes
 		}
 		out[i].Subscriptions = subs
 	}

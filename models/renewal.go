@@ -40,6 +40,9 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		if err := problem(licensing.CanRenewEnrollment(old.Status)); err != nil {
 			return err
 		}
+		if err := licensing.CheckRenewalTerm(old.StartDate, r.StartDate, r.EndDate).Err(); err != nil {
+			return err
+		}
 		a, err := byID[Agreement](ctx, tx, c, old.AgreementID)
 		if err != nil {
 			return err
@@ -63,7 +66,7 @@ func (s *Store) RenewEnrollment(ctx context.Context, c Caller, r RenewalRequest,
 		if out.New, err = tx.createRenewal(ctx, c, old, r, now); err != nil {
 			return err
 		}
-		if out.Plan, err = tx.renewSubscriptions(ctx, a.Program, out.New, facts, lines, grace, now); err != nil {
+		if out.Plan, err = tx.renewSubscriptions(ctx, a.Program, out.New, facts, lines, r.StartDate, grace, now); err != nil {
 			return err
 		}
 		old.Status = licensing.EnrollmentRenewed
@@ -114,19 +117,29 @@ func (s *Store) createRenewal(ctx context.Context, c Caller, old *Enrollment, r 
 }
 
 // renewSubscriptions creates the new enrollment's subscriptions with the renewal's lines and puts
-// the old ones in grace (licensing.PlanRenewal).
-func (s *Store) renewSubscriptions(ctx context.Context, program licensing.Program, e *Enrollment, facts licensing.RenewalFacts, lines []licensing.OrderLineDraft, grace time.Duration, now time.Time) (licensing.RenewalPlan, error) {
+// the old ones in grace (licensing.PlanRenewal), both from the new term's start.
+func (s *Store) renewSubscriptions(ctx context.Context, program licensing.Program, e *Enrollment, facts licensing.RenewalFacts, lines []licensing.OrderLineDraft,
+	start licensing.Date, grace time.Duration, now time.Time) (licensing.RenewalPlan, error) {
+	var subs []*Subscription
 	for _, l := range lines {
 		sub, err := s.lockEnrollmentSubscription(ctx, e, program, l.SKU, now)
 		if err != nil {
 			return licensing.RenewalPlan{}, err
 		}
-		if err := s.changeQuantity(ctx, sub, l.Quantity, CauseRenewal, nil, nil, now); err != nil {
-			return licensing.RenewalPlan{}, err
-		}
+		subs = append(subs, sub)
 		facts.New = append(facts.New, licensing.RenewalSubscription{ID: sub.ID, SKU: sub.SKU})
 	}
-	plan := licensing.PlanRenewal(facts, now, grace)
+	plan := licensing.PlanRenewal(facts, start, grace)
+	for i, l := range lines {
+		// The new lines' licenses take effect with the new term (pending before it, R-ORD-5).
+		if err := s.changeQuantity(ctx, subs[i], l.Quantity, CauseRenewal, nil, nil, now); err != nil {
+			return licensing.RenewalPlan{}, err
+		}
+		if err := s.ctx(ctx).Model(&SubscriptionChange{}).Where("reseller_id = ? AND subscription_id = ? AND cause = ?", e.ResellerID, subs[i].ID, CauseRenewal).
+			Update("effective_at", plan.GraceFrom).Error; err != nil {
+			return licensing.RenewalPlan{}, err
+		}
+	}
 	for _, ch := range plan.Old {
 		if err := s.ctx(ctx).Model(&Subscription{}).Where("reseller_id = ? AND id = ?", e.ResellerID, ch.SubscriptionID).
 			Updates(map[string]any{"grace_from": ch.GraceFrom, "grace_until": ch.GraceUntil, "updated_at": now}).Error; err != nil {
@@ -148,8 +161,16 @@ func (s *Store) associateRenewal(ctx context.Context, a *Agreement, old, renewal
 	if err != nil {
 		return err
 	}
-	assoc := licensing.RenewalAssociation(licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: renewal.OrganizationName,
-		EnrollmentsWithOrganizationName: licensing.SameNameEnrollments(old.OrganizationName, old.ID, others), OldAccountID: old.AccountID, AccountNames: names})
+	f := licensing.RenewalAssociationFacts{OldOrganizationName: old.OrganizationName, NewOrganizationName: renewal.OrganizationName,
+		EnrollmentsWithOrganizationName: licensing.SameNameEnrollments(old.OrganizationName, old.ID, others), OldAccountID: old.AccountID, AccountNames: names}
+	// The old account must take the renewal's lines; the old enrollment's SKUs leave with its grace.
+	if f.OldAccount, err = s.oneAccountFacts(ctx, old.ResellerID, old.AccountID, old.ID); err != nil {
+		return err
+	}
+	if f.Lines, err = s.enrollmentLines(ctx, renewal, now); err != nil {
+		return err
+	}
+	assoc := licensing.RenewalAssociation(f)
 	if assoc.AssociateWith != nil {
 		return s.associate(ctx, renewal, *assoc.AssociateWith, licensing.AssociatedByRenewal, now)
 	}

@@ -17,6 +17,9 @@ const (
 	stExpired       = "2" // past its end date with auto-renew off (R-SUB-5)
 	stCancelled     = "3" // cancelled (R-SUB-6): EXPIRED too, but not offered for renewal
 	stDeprovisioned = "4"
+	// stPendingPart marks a row of the pool aggregate that carries an ACTIVE subscription's
+	// pending part (R-ORD-5), not a status of its own.
+	stPendingPart = "5"
 )
 
 // accountOfSubSQL is the account a subscription's licenses are on (AccountOfSubscription),

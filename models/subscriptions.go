@@ -64,6 +64,33 @@ type SubscriptionChange struct {
 	EffectiveAt    time.Time
 }
 
+// quantityChanges loads the changes that added licenses to the subscriptions ids (of the
+// resellers) effective after since (zero: all), by subscription, oldest first: the facts of
+// licensing.PendingAdded, which needs at least those after 12 hours before the instant asked
+// about. lock reads them with FOR UPDATE inside a transaction, like the quantities they qualify.
+func (s *Store) quantityChanges(ctx context.Context, resellerIDs, ids []int64, since time.Time, lock bool) (map[int64][]licensing.QuantityChange, error) {
+	out := map[int64][]licensing.QuantityChange{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := s.ctx(ctx)
+	if lock && s.inTx {
+		q = q.Clauses(lockForUpdate)
+	}
+	q = q.Where("reseller_id IN ? AND subscription_id IN ? AND delta > 0", resellerIDs, ids)
+	if !since.IsZero() { // zero: all of them
+		q = q.Where("effective_at > ?", since.UTC())
+	}
+	var rows []SubscriptionChange
+	if err := q.Order("effective_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, ch := range rows {
+		out[ch.SubscriptionID] = append(out[ch.SubscriptionID], licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt, FromOrder: ch.Cause == CauseOrder})
+	}
+	return out, nil
+}
+
 // activeSKUs returns the SKUs with an ACTIVE subscription on the enrollment as of asOf.
 func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, asOf time.Time) (map[string]bool, error) {
 	var subs []Subscription
@@ -77,6 +104,19 @@ func (s *Store) activeSKUs(ctx context.Context, enrollmentID, resellerID int64, 
 		}
 	}
 	return out, nil
+}
+
+// activeSKUsOnAccount returns the SKUs with an ACTIVE subscription on the account as of asOf:
+// its enrollments' and its direct purchases.
+func (s *Store) activeSKUsOnAccount(ctx context.Context, a *Account, asOf time.Time) (map[string]bool, error) {
+	subs, err := s.accountSubscriptions(ctx, a.ResellerID, a.ID, nil)
+	out := map[string]bool{}
+	for _, sub := range subs {
+		if sub.Term().StatusAt(asOf).Counts() {
+			out[sub.SKU] = true
+		}
+	}
+	return out, err
 }
 
 // lockEnrollmentSubscription returns the enrollment's subscription of a SKU, locked, creating
@@ -246,6 +286,16 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 		if err := ps.Err(); err != nil {
 			return err
 		}
+		// An add-on needs its base on the account (R-ORD-3: every way a SKU is bought).
+		onAccount, err := tx.activeSKUsOnAccount(ctx, a, now)
+		if err != nil {
+			return err
+		}
+		k := skus[0]
+		sku := licensing.SKUFacts{Code: k.Code, Family: k.Family, Kind: k.Kind, BaseSKUs: k.BaseList(), Unit: k.Unit}
+		if err := problem(licensing.AddOnMissingBase(sku, onAccount, "the account")); err != nil {
+			return err
+		}
 		conflicts, err := tx.watchConflicts(ctx, a.ResellerID, now, &a.ID) // new licenses may resolve a conflict
 		if err != nil {
 			return err
@@ -269,7 +319,7 @@ type SubscriptionView struct {
 	AsOf            time.Time
 	Status          licensing.SubscriptionStatus
 	QuantityAsOf    int // the total as of AsOf
-	PendingQuantity int // licenses of processed orders not yet available (R-ORD-5)
+	PendingQuantity int // licenses of processed orders not yet available, of an ACTIVE subscription (R-ORD-5)
 	// LicensedQuantity is what can be used as of AsOf (licensing.LicensedPart): nothing unless
 	// ACTIVE (R-SUB-1), and not the pending licenses (R-ORD-5).
 	LicensedQuantity int
@@ -328,37 +378,46 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 			resellerIDs = append(resellerIDs, sub.ResellerID)
 		}
 	}
-	var totals []struct {
-		SubscriptionID int64
-		Total          int
-	}
-	err := s.ctx(ctx).Model(&SubscriptionChange{}).Select("subscription_id, SUM(delta) AS total").
-		Where("reseller_id IN ? AND subscription_id IN ? AND effective_at <= ?", resellerIDs, ids, asOf).
-		Group("subscription_id").Scan(&totals).Error
-	if err != nil {
-		return nil, err
-	}
-	// The order changes that can still be pending as of asOf, those of the pending period before
-	// it (licensing.PendingUntil); licensing.SplitPending decides each.
-	var recent []SubscriptionChange
-	err = s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND cause = ? AND effective_at > ? AND effective_at <= ?",
-		resellerIDs, ids, CauseOrder, asOf.Add(-licensing.OrderPendingPeriod), asOf).Find(&recent).Error
-	if err != nil {
+	// One read of the change log: what is effective by asOf (the total, and the additions that can
+	// still be pending: licensing.PendingAdded looks at those of the pending period), and a
+	// renewal's lines, which take effect with the new term but are recorded with the renewal,
+	// which creates the subscription: from then on they show, pending until the term starts.
+	var changes []SubscriptionChange
+	if err := s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND (effective_at <= ? OR cause = ?)", resellerIDs, ids, asOf, CauseRenewal).
+		Order("effective_at, id").Find(&changes).Error; err != nil {
 		return nil, err
 	}
 	total := map[int64]int{}
-	for _, t := range totals {
-		total[t.SubscriptionID] = t.Total
-	}
-	processed := map[int64][]licensing.ProcessedLine{}
-	for _, ch := range recent {
-		processed[ch.SubscriptionID] = append(processed[ch.SubscriptionID], licensing.ProcessedLine{Quantity: ch.Delta, ProcessedAt: ch.EffectiveAt})
+	recent := map[int64][]licensing.QuantityChange{}
+	var ahead []SubscriptionChange
+	since := asOf.Add(-licensing.OrderPendingPeriod)
+	for _, ch := range changes {
+		switch {
+		case ch.EffectiveAt.After(asOf): // a renewal's line, ahead of its term
+			ahead = append(ahead, ch)
+		default:
+			total[ch.SubscriptionID] += ch.Delta
+			if ch.Delta > 0 && ch.EffectiveAt.After(since) {
+				recent[ch.SubscriptionID] = append(recent[ch.SubscriptionID], licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt, FromOrder: ch.Cause == CauseOrder})
+			}
+		}
 	}
 	out := make([]SubscriptionView, len(subs))
 	for i, sub := range subs {
-		_, pending := licensing.SplitPending(processed[sub.ID], asOf)
-		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf),
-			QuantityAsOf: total[sub.ID], PendingQuantity: licensing.PendingPart(total[sub.ID], pending)}
+		var effective []licensing.QuantityChange // the total as of asOf holds these only
+		for _, ch := range recent[sub.ID] {
+			if !ch.EffectiveAt.After(asOf) {
+				effective = append(effective, ch)
+			}
+		}
+		for _, ch := range ahead {
+			if ch.SubscriptionID == sub.ID && !asOf.Before(sub.CreatedAt) {
+				total[sub.ID] += ch.Delta
+				effective = append(effective, licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt})
+			}
+		}
+		held := licensing.HeldSubscription{ID: sub.ID, Quantity: total[sub.ID], Term: sub.Term(), Changes: effective}
+		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf), QuantityAsOf: total[sub.ID], PendingQuantity: held.PendingAt(asOf)}
 		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 		out[i] = v
 	}

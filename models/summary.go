@@ -15,14 +15,15 @@ package models
 // and the pool's assigned users are allocated to its subscriptions:
 //
 //   - the pool's subscriptions are ordered ACTIVE first, then IN_GRACE, then the rest, each
-//     by id; users fill them in that order up to their quantity (ACTIVE and IN_GRACE
-//     subscriptions cover users, R-LIC-2; the others cover none);
+//     by id; users fill them in that order up to their licensed part, or their quantity in
+//     grace (ACTIVE and IN_GRACE subscriptions cover users, R-LIC-2; licenses still pending,
+//     R-ORD-5, and the other subscriptions cover none);
 //   - users beyond every cover go to one extra cell of the pool with no subscription (no
 //     enrollment, agreement or program; the account's customer): they are the users in
 //     conflict, covered by no enrollment. The same cell holds a pool's users when it has
 //     no subscription at all.
 //
-// Each cell is then licensing.NewSummaryCell(licensed, inGrace, reserved, allocated). A
+// Each cell is then licensing.NewSummaryCell(licensed, pending, inGrace, reserved, allocated). A
 // pool's cells add up exactly to licensing.SummaryCellAt of the pool, so any grouping, by
 // pool dimensions (reseller, account, SKU, family) or by subscription dimensions (customer,
 // agreement, program, enrollment), sums to the same totals and Available never counts a
@@ -39,7 +40,9 @@ package models
 // they form one pool with no account (ACCOUNT nil), licensed and available, nobody assigned.
 //
 // Quantities are the subscriptions' current quantities (see assignments.go); asOf decides
-// every status, exactly as SubscriptionTerm.StatusAt (statusSQL).
+// every status, exactly as SubscriptionTerm.StatusAt (statusSQL), and which licenses are still
+// pending, as HeldSubscription.PendingAt (pendingSQL: the few recent subscription_changes, whose
+// pending part enters as rows of their own rather than a join to every subscription).
 
 import (
 	"context"
@@ -156,6 +159,7 @@ type summaryScan struct {
 	GSKU              *string `gorm:"column:g_sku"`
 	GFamily           *string `gorm:"column:g_family"`
 	Licensed          int     `gorm:"column:licensed"`
+	Pending           int     `gorm:"column:pending"`
 	InGrace           int     `gorm:"column:in_grace"`
 	ReservedNotBilled int     `gorm:"column:reserved_not_billed"`
 	Assigned          int     `gorm:"column:assigned"`
@@ -214,7 +218,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		}
 		g := SummaryGroupRow{ResellerID: r.GReseller, CustomerID: r.GCustomer, AgreementID: r.GAgreement, EnrollmentID: r.GEnrollment,
 			AccountID: r.GAccount, SKU: r.GSKU,
-			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
+			SummaryRow: licensing.SummaryRow{Licensed: r.Licensed, Pending: r.Pending, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
 				Assigned: r.Assigned, Unassignable: r.Unassignable}}
 		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
@@ -310,27 +314,44 @@ func poolDimension(d licensing.SummaryDimension) bool {
 
 // poolAggregateSQL writes the pools as of asOf, one row each, in the columns
 //
-//	acc, kk, [r,] lic, grace, rsv (0), n
+//	acc, kk, [r,] lic, pend, grace, rsv (0), n
 //
-// acc is the account (-reseller for licenses on no account), lic and grace the ACTIVE and
-// IN_GRACE quantities (R-SUB-1, R-LIC-2), n the users. The subscriptions (their status as
-// of asOf evaluated once each) UNION ALL the counters of license_pools, then one GROUP BY
-// over integer keys: a full outer join of the two without a join. Only what the caller
-// needs travels: r when withReseller, nothing for reservations (reservedRows adds them
-// after, they need no pool).
+// acc is the account (-reseller for licenses on no account), lic, pend and grace the ACTIVE
+// quantity on the account, the ACTIVE quantity still pending and the IN_GRACE quantity (R-SUB-1,
+// R-ORD-5, R-LIC-2), n the users. The subscriptions (their status as of asOf evaluated once
+// each) UNION ALL the counters of license_pools, then one GROUP BY over integer keys: a full
+// outer join of the two without a join; the pending part of a subscription is a third kind of
+// row (stPendingPart). Only what the caller needs travels: r when withReseller, nothing for
+// reservations (reservedRows adds them after, they need no pool).
 func poolAggregateSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, withReseller bool) {
 	r, rMax := "", ""
 	if withReseller {
 		r, rMax = "s.reseller_id AS r, ", "MAX(u.r) AS r, "
 	}
 	st := statusSQL("s", asOf)
-	b.add(`SELECT u.acc, u.kk, `+rMax+`SUM(CASE WHEN u.q > 0 AND u.st = `+stActive+` THEN u.q ELSE 0 END) AS lic,
+	b.add(`SELECT u.acc, u.kk, `+rMax+`SUM(CASE WHEN u.q > 0 AND u.st = `+stActive+` THEN u.q WHEN u.st = `+stPendingPart+` THEN -u.q ELSE 0 END) AS lic,
+		SUM(CASE WHEN u.st = `+stPendingPart+` THEN u.q ELSE 0 END) AS pend,
 		SUM(CASE WHEN u.q > 0 AND u.st = `+stInGrace+` THEN u.q ELSE 0 END) AS grace, 0 AS rsv, MAX(u.n) AS n
 	FROM (
 	SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id) AS acc, `+cat.kkSQL("s.sku")+` AS kk, `+r+st.sql+` AS st, s.quantity AS q, 0 AS n
 	FROM subscriptions s
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
 	WHERE 1 = 1`, st.args...)
+	b.scope(c, "s.")
+	summaryPushdown(b, cat, f, "s.reseller_id", accountOfSubSQL, "s.sku")
+	// The pending part of the few ACTIVE subscriptions with licenses not yet available: rows of
+	// their own (status stPendingPart, quantity the pending part), so the scan above needs no
+	// join and no wider rows (R-BI-2).
+	st = statusSQL("s", asOf)
+	b.add(`
+	UNION ALL
+	SELECT COALESCE(` + accountOfSubSQL + `, -s.reseller_id), ` + cat.kkSQL("s.sku") + `, ` + r + stPendingPart + `, ` + pendingOfSubSQL + `, 0
+	FROM (`)
+	pendingSQL(b, c, asOf)
+	b.add(`) pc
+	JOIN subscriptions s ON s.reseller_id = pc.reseller_id AND s.id = pc.subscription_id
+	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
+	WHERE s.quantity > 0 AND `+st.sql+` = `+stActive, st.args...)
 	b.scope(c, "s.")
 	summaryPushdown(b, cat, f, "s.reseller_id", accountOfSubSQL, "s.sku")
 	b.add(`
@@ -343,8 +364,33 @@ func poolAggregateSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f Summar
 	) u GROUP BY u.acc, u.kk`)
 }
 
+// pendingJoinSQL joins to the subscriptions s their licenses not yet available as of asOf,
+// pc.pq (NULL for none): what orders added within the pending period before asOf and what
+// other changes add from after it (licensing.PendingAdded; QuantityChange.AvailableAt). Those
+// are few recent rows, found by subscription_changes_effective.
+func pendingJoinSQL(b *sqlBuilder, c Caller, asOf time.Time) {
+	b.add(`
+	LEFT JOIN (`)
+	pendingSQL(b, c, asOf)
+	b.add(`) pc ON pc.reseller_id = s.reseller_id AND pc.subscription_id = s.id`)
+}
+
+// pendingSQL selects, per subscription with some, the licenses changes added that are not
+// available as of asOf (pendingJoinSQL): reseller_id, subscription_id, pq.
+func pendingSQL(b *sqlBuilder, c Caller, asOf time.Time) {
+	asOf = asOf.UTC()
+	b.add(`SELECT reseller_id, subscription_id, SUM(delta) AS pq FROM subscription_changes
+		WHERE effective_at > ? AND delta > 0 AND (cause = ? OR effective_at > ?)`, asOf.Add(-licensing.OrderPendingPeriod), CauseOrder, asOf)
+	b.scope(c, "")
+	b.add(` GROUP BY reseller_id, subscription_id`)
+}
+
+// pendingOfSubSQL is the pending part of subscription s (licensing.PendingPart of pc.pq): the
+// licenses it holds that are not yet available; callers apply it to ACTIVE subscriptions only.
+const pendingOfSubSQL = `(CASE WHEN COALESCE(pc.pq, 0) < s.quantity THEN COALESCE(pc.pq, 0) ELSE s.quantity END)`
+
 // reservedRows writes, in the columns of poolAggregateSQL, the reservations billed after
-// asOf's day on ACTIVE subscriptions, at most the subscription's quantity (R-RES-1,
+// asOf's day on ACTIVE subscriptions, at most the subscription's licensed part (R-RES-1,
 // SummaryCellAt). A sum needs no pool, so these few rows join after the pools' GROUP BY.
 func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFilter, asOf time.Time, withReseller bool) {
 	r := ""
@@ -352,12 +398,14 @@ func reservedRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryFil
 		r = "s.reseller_id, "
 	}
 	st := statusSQL("s", asOf)
-	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0,
-		CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END, 0
+	b.add(`SELECT COALESCE(`+accountOfSubSQL+`, -s.reseller_id), `+cat.kkSQL("s.sku")+`, `+r+`0, 0, 0,
+		CASE WHEN rv.q < s.quantity - `+pendingOfSubSQL+` THEN rv.q ELSE s.quantity - `+pendingOfSubSQL+` END, 0
 	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 	b.scope(c, "")
 	b.add(` GROUP BY reseller_id, subscription_id) rv
-	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id
+	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
+	pendingJoinSQL(b, c, asOf)
+	b.add(`
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id
 	WHERE s.quantity > 0 AND `+st.sql+` = `+stActive, st.args...)
 	b.scope(c, "s.")
@@ -413,33 +461,57 @@ func (k cellKeys) columns(b *sqlBuilder, r, cus, agr, prog, enr string) {
 	}
 }
 
-// summaryRows writes the cell rows of the subscriptions: one per subscription, or with
-// reservations set, one per subscription with reservations billed after asOf's day
-// (R-RES-1), in the columns
+// rowKind is what summaryRows writes: a row per subscription, per subscription with reservations
+// not yet billed, or per ACTIVE subscription with licenses still pending.
+type rowKind int
+
+const (
+	subscriptionRows rowKind = iota
+	reservationRows
+	pendingRows
+)
+
+// summaryRows writes the cell rows of the subscriptions (rowKind), in the columns
 //
-//	acc, kk, [r, cus, agr, prog, enr,] sid, cls, cap, rsv, n
+//	acc, kk, [r, cus, agr, prog, enr,] sid, cls, part, cap, pend, rsv, n
 //
 // cls orders a pool's rows for the allocation: 0 ACTIVE, 1 IN_GRACE, 2 other, 3 a
 // reservation row, 9 the pool's users (poolRows). Only ACTIVE and IN_GRACE cover users
-// (cap, R-LIC-2); cap of a cls 0 row is licensed (R-SUB-1), of a cls 1 row in grace.
-// Reservations show on ACTIVE subscriptions, at most their quantity (SummaryCellAt).
-func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time, reservations bool) {
-	st := statusSQL("s", asOf)
+// (cap, R-LIC-2); cap of a cls 0 row is its quantity (R-SUB-1), of a cls 1 row in grace. The
+// few ACTIVE subscriptions with licenses still pending (R-ORD-5) have a second row, part 1,
+// right after their own, whose cap is minus the pending part pend: their licensed part is the
+// sum of the two, and the scan of every subscription needs no join (R-BI-2). Reservations show
+// on ACTIVE subscriptions, at most their licensed part (SummaryCellAt).
+func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time, kind rowKind) {
+	st := func() string { // statusSQL of s, its arguments added where it is written
+		frag := statusSQL("s", asOf)
+		b.args = append(b.args, frag.args...)
+		return frag.sql
+	}
 	b.add(`SELECT COALESCE(` + accountOfSubSQL + `, -s.reseller_id) AS acc, ` + cat.kkSQL("s.sku") + ` AS kk, `)
 	k.columns(b, "s.reseller_id", "CASE WHEN s.enrollment_id IS NOT NULL THEN g.customer_id ELSE da.customer_id END",
 		"e.agreement_id", programRankSQL("s.program"), "s.enrollment_id")
-	if reservations {
-		b.add(`s.id AS sid, 3 AS cls, 0 AS cap,
-		CASE WHEN s.quantity > 0 AND `+st.sql+` = `+stActive+` THEN (CASE WHEN rv.q < s.quantity THEN rv.q ELSE s.quantity END) ELSE 0 END AS rsv, 0 AS n
-	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, append(st.args, licensing.DateOf(asOf))...)
+	switch kind {
+	case reservationRows:
+		b.add(`s.id AS sid, 3 AS cls, 0 AS part, 0 AS cap, 0 AS pend,
+		CASE WHEN s.quantity > 0 AND ` + st() + ` = ` + stActive + ` THEN (CASE WHEN rv.q < s.quantity - ` + pendingOfSubSQL + ` THEN rv.q
+			ELSE s.quantity - ` + pendingOfSubSQL + ` END) ELSE 0 END AS rsv, 0 AS n`)
+		b.add(`
+	FROM (SELECT reseller_id, subscription_id, SUM(quantity) AS q FROM reservations WHERE `+notBilledSQL, licensing.DateOf(asOf))
 		b.scope(c, "")
 		b.add(` GROUP BY reseller_id, subscription_id) rv
 	JOIN subscriptions s ON s.reseller_id = rv.reseller_id AND s.id = rv.subscription_id`)
-	} else {
-		st2 := statusSQL("s", asOf)
-		b.add(`s.id AS sid, (CASE `+st.sql+` WHEN `+stActive+` THEN 0 WHEN `+stInGrace+` THEN 1 ELSE 2 END) AS cls,
-		CASE WHEN s.quantity > 0 AND `+st2.sql+` IN (`+stActive+`, `+stInGrace+`) THEN s.quantity ELSE 0 END AS cap, 0 AS rsv, 0 AS n
-	FROM subscriptions s`, append(st.args, st2.args...)...)
+		pendingJoinSQL(b, c, asOf)
+	case pendingRows:
+		b.add(`s.id AS sid, 0 AS cls, 1 AS part, -` + pendingOfSubSQL + ` AS cap, ` + pendingOfSubSQL + ` AS pend, 0 AS rsv, 0 AS n
+	FROM (`)
+		pendingSQL(b, c, asOf)
+		b.add(`) pc
+	JOIN subscriptions s ON s.reseller_id = pc.reseller_id AND s.id = pc.subscription_id`)
+	default:
+		b.add(`s.id AS sid, (CASE ` + st() + ` WHEN ` + stActive + ` THEN 0 WHEN ` + stInGrace + ` THEN 1 ELSE 2 END) AS cls, 0 AS part,
+		CASE WHEN s.quantity > 0 AND ` + st() + ` IN (` + stActive + `, ` + stInGrace + `) THEN s.quantity ELSE 0 END AS cap, 0 AS pend, 0 AS rsv, 0 AS n
+	FROM subscriptions s`)
 	}
 	b.add(`
 	LEFT JOIN enrollments e ON e.reseller_id = s.reseller_id AND e.id = s.enrollment_id`)
@@ -450,6 +522,9 @@ func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f
 	}
 	b.add(`
 	WHERE 1 = 1`)
+	if kind == pendingRows {
+		b.add(` AND s.quantity > 0 AND ` + st() + ` = ` + stActive)
+	}
 	b.scope(c, "s.")
 	summaryPushdown(b, cat, f, "s.reseller_id", accountOfSubSQL, "s.sku")
 }
@@ -460,7 +535,7 @@ func summaryRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f
 func poolRows(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter) {
 	b.add(`SELECT p.account_id AS acc, ` + cat.kkSQL("p.sku") + ` AS kk, `)
 	k.columns(b, "p.reseller_id", "a.customer_id", "NULL", "NULL", "NULL")
-	b.add(`0 AS sid, 9 AS cls, 0 AS cap, 0 AS rsv, p.assigned AS n
+	b.add(`0 AS sid, 9 AS cls, 0 AS part, 0 AS cap, 0 AS pend, 0 AS rsv, p.assigned AS n
 	FROM license_pools p`)
 	if k.customer {
 		b.add(` LEFT JOIN accounts a ON a.reseller_id = p.reseller_id AND a.id = p.account_id`)
@@ -516,12 +591,14 @@ func summarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDi
 	var b sqlBuilder
 	b.add(`SELECT `)
 	keys := summaryGroupColumns(&b, cat, groupBy)
-	assigned, lic, grace := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)"
+	// A pending row (part 1) only lowers its subscription's licensed part: no user is beyond it.
+	assigned, lic, grace, own := "c.asg", "(CASE WHEN c.cls = 0 THEN c.cap ELSE 0 END)", "(CASE WHEN c.cls = 1 THEN c.cap ELSE 0 END)", "c.part = 0 AND "
 	if byPool {
-		assigned, lic, grace = "c.n", "c.lic", "c.grace"
+		assigned, lic, grace, own = "c.n", "c.lic", "c.grace", ""
 	}
-	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(` + grace + `), 0) AS in_grace, COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
-	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
+	b.add(`COALESCE(SUM(` + lic + `), 0) AS licensed, COALESCE(SUM(c.pend), 0) AS pending, COALESCE(SUM(` + grace + `), 0) AS in_grace,
+	COALESCE(SUM(c.rsv), 0) AS reserved_not_billed,
+	COALESCE(SUM(` + assigned + `), 0) AS assigned, COALESCE(SUM(CASE WHEN ` + own + assigned + ` > ` + lic + ` THEN ` + assigned + ` - ` + lic + ` ELSE 0 END), 0) AS unassignable,
 	COUNT(*) AS cells, COUNT(*) OVER () AS total_groups
 FROM (`)
 	if byPool {
@@ -578,20 +655,27 @@ func summaryGroupColumns(b *sqlBuilder, cat *summaryCatalogInfo, groupBy []licen
 // allocatedCells writes the per-subscription cells c, each with its allocated users (asg): the
 // rows of summaryRows and poolRows, the window sums per pool, and the allocation.
 func allocatedCells(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys, f SummaryFilter, asOf time.Time) {
+	// A pending row (part 1, cap -p) follows its subscription's row, which took min(q, left):
+	// it gives back what that took beyond q - p, so the two take min(q - p, left) together.
 	b.add(`SELECT w.*, CASE
 		WHEN w.cls = 9 THEN (CASE WHEN w.pool_n > w.before_n THEN w.pool_n - w.before_n ELSE 0 END)
+		WHEN w.part = 1 THEN (CASE WHEN w.pool_n - w.before_n - w.cap <= 0 THEN 0 WHEN w.pool_n - w.before_n >= 0 THEN w.cap
+			ELSE w.cap - (w.pool_n - w.before_n) END)
 		WHEN w.pool_n <= w.before_n THEN 0
 		WHEN w.pool_n - w.before_n > w.cap THEN w.cap
 		ELSE w.pool_n - w.before_n END AS asg
 	FROM (SELECT u.*, SUM(u.n) OVER (PARTITION BY u.acc, u.kk) AS pool_n,
-		SUM(u.cap) OVER (PARTITION BY u.acc, u.kk ORDER BY u.cls, u.sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - u.cap AS before_n
+		SUM(u.cap) OVER (PARTITION BY u.acc, u.kk ORDER BY u.cls, u.sid, u.part ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - u.cap AS before_n
 	FROM (
 	`)
-	summaryRows(b, c, cat, k, f, asOf, false)
-	b.add(`
+	for i, kind := range []rowKind{subscriptionRows, pendingRows, reservationRows} {
+		if i > 0 {
+			b.add(`
 	UNION ALL
 	`)
-	summaryRows(b, c, cat, k, f, asOf, true)
+		}
+		summaryRows(b, c, cat, k, f, asOf, kind)
+	}
 	b.add(`
 	UNION ALL
 	`)

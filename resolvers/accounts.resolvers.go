@@ -35,11 +35,13 @@ func (r *accountResolver) Administrators(ctx context.Context, obj *model.Account
 }
 
 // Users is the resolver for the users field.
-func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AccountUserConnection, error) {
-	if conn, ok := fromCache(ctx, "Account", "users", obj.DBID, pageArgsOf{first: first, after: after}, accountUserConnection); ok {
-		return conn, nil
+func (r *accountResolver) Users(ctx context.Context, obj *model.Account, first *int, after *string, filter *model.AccountUserFilter) (*model.AccountUserConnection, error) {
+	if filter == nil { // the walk reads unfiltered pages only
+		if conn, ok := fromCache(ctx, "Account", "users", obj.DBID, pageArgsOf{first: first, after: after}, accountUserConnection); ok {
+			return conn, nil
+		}
 	}
-	return listed(ctx, r.Resolver, first, after, obj.DBID, r.Store.AccountUsers, accountUserConnection)
+	return listed(ctx, r.Resolver, first, after, accountUserFilter(obj.DBID, filter), r.Store.AccountUsers, accountUserConnection)
 }
 
 // Customer is the resolver for the customer field.
@@ -74,6 +76,10 @@ func (r *accountResolver) Licenses(ctx context.Context, obj *model.Account, asOf
 
 func (r *accountResolver) Subscriptions(ctx context.Context, obj *model.Account, asOf *time.Time, first *int, after *string) (*model.SubscriptionConnection, error) {
 	return listed(ctx, r.Resolver, first, after, models.SubscriptionFilter{AccountID: &obj.DBID}, r.subscriptionsAsOf(asOf), subscriptionConnection)
+}
+
+func (r *accountUserResolver) Licenses(ctx context.Context, obj *model.AccountUser, first *int, after *string) (*model.UserLicenseConnection, error) {
+	return listed(ctx, r.Resolver, first, after, obj.DBID, r.Store.UserLicenses, userLicenseConnection)
 }
 
 // CreateAccount is the resolver for the createAccount field.
@@ -113,6 +119,18 @@ func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string,
 	return listed(ctx, r.Resolver, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
 }
 
+func (r *userLicenseResolver) Sku(ctx context.Context, obj *model.UserLicense) (*model.Sku, error) {
+	return loadSKU(ctx, obj.SKUCode)
+}
+
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }
 
-type accountResolver struct{ *Resolver }
+func (r *Resolver) AccountUser() graph.AccountUserResolver { return &accountUserResolver{r} }
+
+func (r *Resolver) UserLicense() graph.UserLicenseResolver { return &userLicenseResolver{r} }
+
+type (
+	accountResolver     struct{ *Resolver }
+	accountUserResolver struct{ *Resolver }
+	userLicenseResolver struct{ *Resolver }
+)

@@ -9,10 +9,19 @@ import (
 	"context"
 	"time"
 
+	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
+
+func (r *activationReasonResolver) Account(ctx context.Context, obj *model.ActivationReason) (*model.Account, error) {
+	return loadAccountOrNil(ctx, obj.AccountID)
+}
+
+func (r *activationStatusResolver) RequiredAccount(ctx context.Context, obj *model.ActivationStatus) (*model.Account, error) {
+	return loadAccountOrNil(ctx, obj.RequiredAccountID)
+}
 
 func (r *mutationResolver) UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error) {
 	c, err := writer(ctx)
@@ -134,3 +143,16 @@ func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber s
 	}
 	return mapActivationStatus(e, at, st), nil
 }
+
+func (r *Resolver) ActivationReason() graph.ActivationReasonResolver {
+	return &activationReasonResolver{r}
+}
+
+func (r *Resolver) ActivationStatus() graph.ActivationStatusResolver {
+	return &activationStatusResolver{r}
+}
+
+type (
+	activationReasonResolver struct{ *Resolver }
+	activationStatusResolver struct{ *Resolver }
+)

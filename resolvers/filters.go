@@ -39,6 +39,14 @@ func accountFilter(in *model.AccountFilter) (f models.AccountFilter) {
 	return f
 }
 
+func accountUserFilter(accountID int64, in *model.AccountUserFilter) models.AccountUserFilter {
+	f := models.AccountUserFilter{AccountID: accountID}
+	if in != nil {
+		f.SKU = in.Sku
+	}
+	return f
+}
+
 func orderFilter(in *model.OrderFilter) (f models.OrderFilter) {
 	if in != nil {
 		f = models.OrderFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.OrderStatus)(in.Status),

@@ -13,19 +13,20 @@ import (
 // Mapping and paging for license assignments, conflicts and summaries (R-LIC, R-BI).
 
 func mapAccountLicense(sku string, row licensing.SummaryRow) *model.AccountLicense {
-	return &model.AccountLicense{SKUCode: sku, Licensed: row.Licensed, InGrace: row.InGrace, Assigned: row.Assigned, Available: row.Available()}
+	return &model.AccountLicense{SKUCode: sku, Licensed: row.Licensed, Pending: row.Pending, InGrace: row.InGrace, Assigned: row.Assigned, Available: row.Available()}
 }
 
 func mapConflict(c licensing.Conflict) *model.LicenseConflict {
-	out := &model.LicenseConflict{SKUCode: c.SKU, Licensed: c.Licensed, InGrace: c.InGrace, Assigned: c.Assigned, Deficit: c.Deficit,
+	out := &model.LicenseConflict{SKUCode: c.SKU, Licensed: c.Licensed, Pending: c.Pending, InGrace: c.InGrace, Assigned: c.Assigned, Deficit: c.Deficit,
 		AffectedUsers: nonNil(c.AffectedUsers), Resolutions: []*model.ConflictResolution{}}
 	for _, r := range c.Resolutions {
-		res := &model.ConflictResolution{Kind: model.ResolutionKind(r.Kind), Message: r.Message, SubscriptionIds: []string{}}
+		res := &model.ConflictResolution{Kind: model.ResolutionKind(r.Kind), Message: r.Message, SubscriptionIds: []string{},
+			SKUCodes: r.SKUs, AvailableAt: r.AvailableAt}
 		switch r.Kind {
-		case licensing.ResolutionBuyMore, licensing.ResolutionRenewSubscription:
+		case licensing.ResolutionBuyMore, licensing.ResolutionRenewSubscription, licensing.ResolutionAwaitPending:
 			n := r.NewTotal
 			res.NewTotal = &n
-		case licensing.ResolutionRemoveLicenses:
+		case licensing.ResolutionRemoveLicenses, licensing.ResolutionAssignNewSKU:
 			n := r.UserCount
 			res.UserCount = &n
 		}
@@ -112,7 +113,7 @@ func summaryConnection(res *models.SummaryResult, p models.SummaryPage) *model.L
 	out := &model.LicenseSummaryConnection{Edges: []*model.LicenseSummaryEdge{}, TotalCount: res.TotalGroups, PageInfo: &model.PageInfo{HasNextPage: res.HasNext}}
 	for i, g := range res.Groups {
 		row := &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
-			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
+			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, Pending: g.Pending, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
 			Assigned: g.Assigned, Available: g.Available(), Program: (*model.Program)(g.Program), Family: (*model.Family)(g.Family)}
 		cursor := base64.RawURLEncoding.EncodeToString([]byte("g:" + strconv.Itoa(p.Offset+i+1)))
 		out.Edges = append(out.Edges, &model.LicenseSummaryEdge{Node: row, Cursor: cursor})

@@ -25,6 +25,20 @@ func (r *accountLicenseResolver) Sku(ctx context.Context, obj *model.AccountLice
 	return loadSKU(ctx, obj.SKUCode)
 }
 
+func (r *conflictResolutionResolver) Skus(ctx context.Context, obj *model.ConflictResolution) ([]*model.Sku, error) {
+	out := []*model.Sku{}
+	for _, code := range obj.SKUCodes {
+		k, err := loadSKU(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		if k != nil {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 func (r *licenseConflictResolver) Sku(ctx context.Context, obj *model.LicenseConflict) (*model.Sku, error) {
 	return loadSKU(ctx, obj.SKUCode)
 }
@@ -159,6 +173,10 @@ func (r *Resolver) AccountConflictSummary() graph.AccountConflictSummaryResolver
 
 func (r *Resolver) AccountLicense() graph.AccountLicenseResolver { return &accountLicenseResolver{r} }
 
+func (r *Resolver) ConflictResolution() graph.ConflictResolutionResolver {
+	return &conflictResolutionResolver{r}
+}
+
 func (r *Resolver) LicenseConflict() graph.LicenseConflictResolver {
 	return &licenseConflictResolver{r}
 }
@@ -170,6 +188,7 @@ func (r *Resolver) LicenseSummaryRow() graph.LicenseSummaryRowResolver {
 type (
 	accountConflictSummaryResolver struct{ *Resolver }
 	accountLicenseResolver         struct{ *Resolver }
+	conflictResolutionResolver     struct{ *Resolver }
 	licenseConflictResolver        struct{ *Resolver }
 	licenseSummaryRowResolver      struct{ *Resolver }
 )

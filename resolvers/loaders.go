@@ -125,3 +125,12 @@ func loadSKU(ctx context.Context, code string) (*model.Sku, error) {
 	}
 	return mapSKU(k), err
 }
+
+// loadAccountOrNil loads the account id names, null for none or one the caller cannot see.
+func loadAccountOrNil(ctx context.Context, id *int64) (*model.Account, error) {
+	if id == nil {
+		return nil, nil
+	}
+	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *id))
+	return mapAccount(a), err
+}

@@ -76,7 +76,18 @@ func mapAccountUser(u *models.AccountUser) *model.AccountUser {
 	if u == nil {
 		return nil
 	}
-	return &model.AccountUser{ID: globalID("AccountUser", u.ID), UserName: u.UserName, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
+	return &model.AccountUser{ID: globalID("AccountUser", u.ID), DBID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
+}
+
+func userLicenseConnection(l *models.List[models.LicenseAssignment]) *model.UserLicenseConnection {
+	e, pi, n := connection(l, func(r *models.LicenseAssignment) int64 { return r.ID },
+		func(a *models.LicenseAssignment) *model.UserLicense {
+			return &model.UserLicense{SKUCode: a.SKU, AssignedAt: a.AssignedAt}
+		},
+		func(n *model.UserLicense, c string) *model.UserLicenseEdge {
+			return &model.UserLicenseEdge{Node: n, Cursor: c}
+		})
+	return &model.UserLicenseConnection{Edges: e, PageInfo: pi, TotalCount: n}
 }
 
 func mapSKU(k *models.SKU) *model.Sku {
@@ -232,9 +243,11 @@ func mapProductKey(k *models.ProductKey) *model.ProductKey {
 }
 
 func mapActivationStatus(e *models.Enrollment, asOf time.Time, st licensing.ActivationStatus) *model.ActivationStatus {
-	out := &model.ActivationStatus{Enrollment: mapEnrollment(e), AsOf: asOf, State: model.ActivationState(st.State), Reasons: []*model.ActivationReason{}}
+	out := &model.ActivationStatus{Enrollment: mapEnrollment(e), AsOf: asOf, State: model.ActivationState(st.State), Reasons: []*model.ActivationReason{},
+		RequiredAccountID: st.RequiredAccountID}
 	for _, r := range st.Reasons {
-		out.Reasons = append(out.Reasons, &model.ActivationReason{Code: model.ActivationReasonCode(r.Code), Message: r.Message, Action: model.NextAction(r.Action), ChangesAt: r.ChangesAt})
+		out.Reasons = append(out.Reasons, &model.ActivationReason{Code: model.ActivationReasonCode(r.Code), Message: r.Message, Action: model.NextAction(r.Action),
+			ChangesAt: r.ChangesAt, AccountID: r.AccountID})
 	}
 	return out
 }

@@ -52,6 +52,7 @@ var fieldRules = map[string]fieldRule{
 	"Order.productKeys":                   {listMax: 50}, // one per order line
 	"ActivationStatus.reasons":            {listMax: 50}, // at most one per ActivationReasonCode
 	"LicenseConflict.resolutions":         {listMax: 10}, // at most one per ResolutionKind and subscription
+	"ConflictResolution.skus":             {listMax: perSKU},
 	"UserError.field":                     {},
 }
 

@@ -32,7 +32,7 @@ type Account struct {
 	VerifiedDomains []string `json:"verifiedDomains"`
 	// Global and billing administrators.
 	Administrators []*AccountAdministrator `json:"administrators"`
-	// Users who may hold licenses.
+	// Users who may hold licenses, oldest first; with `filter.sku`, only those holding that SKU on the account (for example whom a conflict or a removal concerns).
 	Users *AccountUserConnection `json:"users"`
 	// The customer that owns the account.
 	Customer *Customer `json:"customer"`
@@ -132,13 +132,15 @@ type AccountFilter struct {
 type AccountLicense struct {
 	// The SKU.
 	Sku *Sku `json:"sku"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1): licenses still pending are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions not yet on the account: licenses of orders processed less than 12 hours ago (R-ORD-5), or of a renewal whose term has not started. They cannot be assigned until available.
+	Pending int `json:"pending"`
 	// Quantity of subscriptions in their grace period: not licensed, but their users keep access until it ends (R-SUB-2, R-SUB-3).
 	InGrace int `json:"inGrace"`
 	// Users holding the SKU.
 	Assigned int `json:"assigned"`
-	// Licenses left to assign: licensed less assigned, never below zero.
+	// Licenses left to assign now: licensed less assigned, never below zero; pending licenses are not available yet.
 	Available int    `json:"available"`
 	SKUCode   string `json:"-"`
 }
@@ -153,6 +155,9 @@ type AccountUser struct {
 	DisplayName string `json:"displayName"`
 	// When the user was added.
 	CreatedAt time.Time `json:"createdAt"`
+	// The licenses the user holds on the account, in the order they were assigned.
+	Licenses *UserLicenseConnection `json:"licenses"`
+	DBID     int64                  `json:"-"`
 }
 
 func (AccountUser) IsNode() {}
@@ -176,6 +181,12 @@ type AccountUserEdge struct {
 	Node *AccountUser `json:"node"`
 	// Pass as `after` to continue after this item.
 	Cursor string `json:"cursor"`
+}
+
+// Filters for `Account.users`.
+type AccountUserFilter struct {
+	// Only the users who hold this SKU (code) on the account.
+	Sku *string `json:"sku,omitempty"`
 }
 
 // A user to add to an account.
@@ -247,6 +258,9 @@ type ActivationReason struct {
 	Action NextAction `json:"action"`
 	// When this reason stops holding or changes by itself (for example when 48 hours pass or the link expires); null when only someone's action changes it.
 	ChangesAt *time.Time `json:"changesAt,omitempty"`
+	// The account the reason concerns: the one the enrollment is on, must be activated onto, or cannot be provisioned onto; null when none.
+	Account   *Account `json:"account,omitempty"`
+	AccountID *int64   `json:"-"`
 }
 
 // An enrollment's activation as of an instant, with every reason that applies (R-ACT-12).
@@ -259,6 +273,9 @@ type ActivationStatus struct {
 	State ActivationState `json:"state"`
 	// Every reason that applies, most important first.
 	Reasons []*ActivationReason `json:"reasons"`
+	// The account the enrollment must be activated onto while it is on none: its Enterprise agreement's account, where the agreement's Office 365, Microsoft 365 or Intune licenses are (R-ENR-5); null when it may go onto any account.
+	RequiredAccount   *Account `json:"requiredAccount,omitempty"`
+	RequiredAccountID *int64   `json:"-"`
 }
 
 // Input of `addAccountUsers`.
@@ -428,14 +445,19 @@ type AssignLicensesInput struct {
 type ConflictResolution struct {
 	// What to do.
 	Kind ResolutionKind `json:"kind"`
-	// For BUY_MORE and RENEW_SUBSCRIPTION: the licensed total afterwards.
+	// For BUY_MORE: the total to set, pending licenses included (R-SUB-7); for RENEW_SUBSCRIPTION and AWAIT_PENDING: the licensed total afterwards.
 	NewTotal *int `json:"newTotal,omitempty"`
-	// For REMOVE_LICENSES: from how many users.
+	// For REMOVE_LICENSES: from how many users; for ASSIGN_NEW_SKU: how many users to assign a new SKU (those listed).
 	UserCount *int `json:"userCount,omitempty"`
 	// For RENEW_SUBSCRIPTION: the subscriptions to renew.
 	SubscriptionIds []string `json:"subscriptionIds"`
+	// For ASSIGN_NEW_SKU: the SKUs the renewal brought instead; assigning any of them keeps a user's access. Empty otherwise.
+	Skus []*Sku `json:"skus"`
+	// For AWAIT_PENDING: when the last pending licenses become available.
+	AvailableAt *time.Time `json:"availableAt,omitempty"`
 	// The resolution, for a person.
-	Message string `json:"message"`
+	Message  string   `json:"message"`
+	SKUCodes []string `json:"-"`
 }
 
 // Input of `createAccount`.
@@ -531,7 +553,7 @@ type CreateCustomerPayload struct {
 type CreateDirectSubscriptionInput struct {
 	// The account the direct (MOSP) purchase is on.
 	AccountID string `json:"accountId"`
-	// The SKU code.
+	// The SKU code. An add-on needs one of its base SKUs subscribed (ACTIVE) on the account, or it is refused with ADDON_REQUIRES_BASE (R-ORD-3).
 	Sku string `json:"sku"`
 	// How many licenses.
 	Quantity int `json:"quantity"`
@@ -847,15 +869,17 @@ type LicenseAssignmentPayload struct {
 type LicenseConflict struct {
 	// The SKU.
 	Sku *Sku `json:"sku"`
-	// Quantity of ACTIVE subscriptions as of the instant asked.
+	// Quantity of ACTIVE subscriptions on the account as of the instant asked; pending licenses are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions still pending (R-ORD-5): bought, not yet on the account, covering no user until available.
+	Pending int `json:"pending"`
 	// Quantity in a grace period, keeping users' access until it ends (R-LIC-7).
 	InGrace int `json:"inGrace"`
 	// Users holding the SKU.
 	Assigned int `json:"assigned"`
 	// Users too many: assigned less licensed and in-grace.
 	Deficit int `json:"deficit"`
-	// The users left without a valid license: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned.
+	// The users about to lose access: all of them when the subscription expired (R-LIC-3), otherwise the most recently assigned. Users who hold a SKU that replaced this one at a renewal keep access and are not listed (R-SUB-4).
 	AffectedUsers []string `json:"affectedUsers"`
 	// Ways to resolve it (R-LIC-4).
 	Resolutions []*ConflictResolution `json:"resolutions"`
@@ -918,8 +942,10 @@ type LicenseSummaryRow struct {
 	Sku *Sku `json:"sku,omitempty"`
 	// The family, when grouped by FAMILY.
 	Family *Family `json:"family,omitempty"`
-	// Quantity of ACTIVE subscriptions (R-SUB-1).
+	// Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions still pending (R-ORD-5), reported apart from `licensed`.
+	Pending int `json:"pending"`
 	// Quantity of subscriptions in their grace period.
 	InGrace int `json:"inGrace"`
 	// Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of `licensed`.
@@ -1122,7 +1148,7 @@ type RedeemProductKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// Input of `reenableActivationLink`.
+// Input of `reenableActivationLink`. An activation email held back because the link had expired is sent once it works again, with a new 48 hours to arrive (R-ACT-8).
 type ReenableActivationLinkInput struct {
 	// The enrollment.
 	EnrollmentNumber string `json:"enrollmentNumber"`
@@ -1156,9 +1182,9 @@ type RenewEnrollmentInput struct {
 	EnrollmentNumber string `json:"enrollmentNumber"`
 	// The new enrollment's number.
 	NewEnrollmentNumber string `json:"newEnrollmentNumber"`
-	// The new enrollment's first day.
+	// The new enrollment's first day; not before the renewed enrollment's first day (it may overlap the old term). The old subscriptions are in grace from the start of this day, and the new ones' licenses are on the account from then (pending before, R-ORD-5).
 	StartDate licensing.Date `json:"startDate"`
-	// The new enrollment's last day.
+	// The new enrollment's last day; after `startDate`.
 	EndDate licensing.Date `json:"endDate"`
 	// The new enrollment's lines; default: the old enrollment's active subscriptions.
 	Lines []*OrderLineInput `json:"lines,omitempty"`
@@ -1170,7 +1196,7 @@ type RenewEnrollmentPayload struct {
 	OldEnrollment *Enrollment `json:"oldEnrollment,omitempty"`
 	// The new enrollment, with ACTIVE subscriptions.
 	NewEnrollment *Enrollment `json:"newEnrollment,omitempty"`
-	// When the old subscriptions are deprovisioned (R-SUB-3).
+	// When the old subscriptions are deprovisioned: the grace period runs from the new enrollment's start date, not from when the renewal was recorded (R-SUB-3); in whole seconds.
 	GraceUntil *time.Time `json:"graceUntil,omitempty"`
 	// SKUs renewed as they were: their users' assignments carry over (R-SUB-4).
 	CarriedSkus []string `json:"carriedSkus"`
@@ -1480,7 +1506,7 @@ type Subscription struct {
 	AutoRenew bool `json:"autoRenew"`
 	// When it was cancelled (R-SUB-6).
 	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
-	// When the grace period ends, for a subscription of a renewed enrollment (R-SUB-3).
+	// When the grace period ends, for a subscription of a renewed enrollment: the grace period runs from the new enrollment's start date (R-SUB-3).
 	GraceUntil      *time.Time `json:"graceUntil,omitempty"`
 	DBID            int64      `json:"-"`
 	DirectAccountID *int64     `json:"-"`
@@ -1567,6 +1593,33 @@ type UserError struct {
 	Code UserErrorCode `json:"code"`
 	// What went wrong, for a person.
 	Message string `json:"message"`
+}
+
+// One license of a SKU held by a user of an account (an assignment, R-LIC-1).
+type UserLicense struct {
+	// The SKU.
+	Sku *Sku `json:"sku"`
+	// When it was assigned to the user.
+	AssignedAt time.Time `json:"assignedAt"`
+	SKUCode    string    `json:"-"`
+}
+
+// A page of a user's licenses.
+type UserLicenseConnection struct {
+	// The items with their cursors.
+	Edges []*UserLicenseEdge `json:"edges"`
+	// Pagination details.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many licenses the user holds, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A user's license and its cursor.
+type UserLicenseEdge struct {
+	// The item.
+	Node *UserLicense `json:"node"`
+	// Pass as `after` to continue after this item.
+	Cursor string `json:"cursor"`
 }
 
 // The holder of the key making this request.
@@ -1788,7 +1841,7 @@ const (
 	ActivationReasonCodeNoSubscriptionContact ActivationReasonCode = "NO_SUBSCRIPTION_CONTACT"
 	// The OSM is a consumer outlook.com address (R-ACT-5).
 	ActivationReasonCodeConsumerEmail ActivationReasonCode = "CONSUMER_EMAIL"
-	// The activation link expired (R-ACT-8).
+	// The activation link expired (R-ACT-8); the message says whether an activation email is waiting for support to re-enable the link (the re-enable sends it).
 	ActivationReasonCodeLinkExpired ActivationReasonCode = "LINK_EXPIRED"
 	// Activated through the link (R-ACT-3, R-ACT-9).
 	ActivationReasonCodeActivated ActivationReasonCode = "ACTIVATED"
@@ -1812,10 +1865,14 @@ const (
 	ActivationReasonCodeReservationOverdue ActivationReasonCode = "RESERVATION_OVERDUE"
 	// An add-on is on the enrollment without its base SKU (R-ORD-3).
 	ActivationReasonCodeAddonWithoutBase ActivationReasonCode = "ADDON_WITHOUT_BASE"
-	// A SKU is not available in the account's country.
+	// A SKU is not available in the account's country (`account`). Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeSkuNotAvailableInCountry ActivationReasonCode = "SKU_NOT_AVAILABLE_IN_COUNTRY"
-	// The account holds SKUs incompatible with those being activated.
+	// The account (`account`) holds SKUs incompatible with those being activated. Before activation, the enrollment is not provisioned there automatically and the state is BLOCKED.
 	ActivationReasonCodeIncompatibleSkus ActivationReasonCode = "INCOMPATIBLE_SKUS"
+	// The agreement's Office 365, Microsoft 365 or Intune licenses are on `account`, so this enrollment's Dynamics 365 licenses must be activated onto it; activating elsewhere is refused (R-ENR-5).
+	ActivationReasonCodeMustUseAgreementAccount ActivationReasonCode = "MUST_USE_AGREEMENT_ACCOUNT"
+	// Automatic provisioning (R-ACT-2, R-ACT-10, R-ENR-5) would put the enrollment onto `account`, which cannot take its SKUs, so it was not provisioned. Matched by the contact's domain or administrator, or by a renewal: the activation email goes out instead (action ACTIVATE, onto another or a new account). Bound to the agreement's account: no email, since it can be activated nowhere else (action CONTACT_RESELLER).
+	ActivationReasonCodeProvisioningBlocked ActivationReasonCode = "PROVISIONING_BLOCKED"
 )
 
 var AllActivationReasonCode = []ActivationReasonCode{
@@ -1844,11 +1901,13 @@ var AllActivationReasonCode = []ActivationReasonCode{
 	ActivationReasonCodeAddonWithoutBase,
 	ActivationReasonCodeSkuNotAvailableInCountry,
 	ActivationReasonCodeIncompatibleSkus,
+	ActivationReasonCodeMustUseAgreementAccount,
+	ActivationReasonCodeProvisioningBlocked,
 }
 
 func (e ActivationReasonCode) IsValid() bool {
 	switch e {
-	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailBounced, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus:
+	case ActivationReasonCodeNoOrderOrReservation, ActivationReasonCodeOrderNotProcessed, ActivationReasonCodeUsageStartInFuture, ActivationReasonCodeEmailPending, ActivationReasonCodeEmailOverdue, ActivationReasonCodeEmailSent, ActivationReasonCodeEmailBounced, ActivationReasonCodeEmailAlreadyPlanned, ActivationReasonCodeAlreadyAssociated, ActivationReasonCodeNoSubscriptionContact, ActivationReasonCodeConsumerEmail, ActivationReasonCodeLinkExpired, ActivationReasonCodeActivated, ActivationReasonCodeAutoProvisionedVerifiedDomain, ActivationReasonCodeAutoProvisionedAdminEmail, ActivationReasonCodeAutoAssociatedRenewal, ActivationReasonCodeAutoAttachedAgreementAccount, ActivationReasonCodeRenewalNeedsActivation, ActivationReasonCodeOpenValueActivationDue, ActivationReasonCodeLicensesPending, ActivationReasonCodeReservationPending, ActivationReasonCodeReservationOverdue, ActivationReasonCodeAddonWithoutBase, ActivationReasonCodeSkuNotAvailableInCountry, ActivationReasonCodeIncompatibleSkus, ActivationReasonCodeMustUseAgreementAccount, ActivationReasonCodeProvisioningBlocked:
 		return true
 	}
 	return false
@@ -1901,13 +1960,13 @@ const (
 	ActivationStateAwaitingEmail ActivationState = "AWAITING_EMAIL"
 	// The activation email was sent; someone must follow its link (R-ACT-9).
 	ActivationStateEmailSent ActivationState = "EMAIL_SENT"
-	// The activation link expired; only support can re-enable it (R-ACT-8).
+	// The activation link expired; only support can re-enable it (R-ACT-8). No email goes out with an expired link: one not sent yet waits, and the re-enable sends it.
 	ActivationStateLinkExpired ActivationState = "LINK_EXPIRED"
 	// Activated onto an account.
 	ActivationStateActivated ActivationState = "ACTIVATED"
 	// Provisioned onto an account automatically, without an email (R-ACT-2, R-ACT-10, R-ENR-5).
 	ActivationStateAutoProvisioned ActivationState = "AUTO_PROVISIONED"
-	// Cannot progress until data is fixed (no OSM, a consumer address, an account that cannot take the SKUs).
+	// Cannot progress until data is fixed: no OSM, a consumer address, or the account the enrollment would be provisioned onto automatically cannot take its SKUs (it is then not provisioned; see PROVISIONING_BLOCKED for what happens instead).
 	ActivationStateBlocked ActivationState = "BLOCKED"
 	// An Open Value enrollment's yearly online activation is due (R-ACT-11).
 	ActivationStateActivationDue ActivationState = "ACTIVATION_DUE"
@@ -2712,23 +2771,29 @@ func (e ReservationStatus) MarshalJSON() ([]byte, error) {
 type ResolutionKind string
 
 const (
-	// Buy more: set the subscription's new total (R-SUB-7).
+	// Buy more: set the subscription's new total (R-SUB-7). Not offered for a SKU that a renewal replaced with others and that is no longer sold on the account (see ASSIGN_NEW_SKU).
 	ResolutionKindBuyMore ResolutionKind = "BUY_MORE"
 	// Remove licenses from that many users (R-LIC-5: their data for it is deleted).
 	ResolutionKindRemoveLicenses ResolutionKind = "REMOVE_LICENSES"
 	// Renew the expired subscription (R-SUB-5).
 	ResolutionKindRenewSubscription ResolutionKind = "RENEW_SUBSCRIPTION"
+	// After a renewal onto other SKUs (for example O365-E3 renewed as O365-E5), assign one of the new SKUs (`skus`) to the users listed, or they lose access when the grace period ends (R-SUB-4, R-LIC-7).
+	ResolutionKindAssignNewSku ResolutionKind = "ASSIGN_NEW_SKU"
+	// Licenses already bought are still pending (R-ORD-5); they cover users from `availableAt`.
+	ResolutionKindAwaitPending ResolutionKind = "AWAIT_PENDING"
 )
 
 var AllResolutionKind = []ResolutionKind{
 	ResolutionKindBuyMore,
 	ResolutionKindRemoveLicenses,
 	ResolutionKindRenewSubscription,
+	ResolutionKindAssignNewSku,
+	ResolutionKindAwaitPending,
 }
 
 func (e ResolutionKind) IsValid() bool {
 	switch e {
-	case ResolutionKindBuyMore, ResolutionKindRemoveLicenses, ResolutionKindRenewSubscription:
+	case ResolutionKindBuyMore, ResolutionKindRemoveLicenses, ResolutionKindRenewSubscription, ResolutionKindAssignNewSku, ResolutionKindAwaitPending:
 		return true
 	}
 	return false
@@ -2836,7 +2901,7 @@ type SkuKind string
 const (
 	// A product that stands alone.
 	SkuKindBase SkuKind = "BASE"
-	// A product that needs one of its base SKUs on the same enrollment (R-ORD-3).
+	// A product that needs one of its base SKUs where it is bought: on the same enrollment for an order or reservation, on the account for a direct (MOSP) purchase (R-ORD-3).
 	SkuKindAddOn SkuKind = "ADD_ON"
 )
 
