@@ -35,7 +35,7 @@ func TestStatementsPerRequest(t *testing.T) {
 			}
 			counts[first] = c.Count()
 			t.Logf("first %d: %d statements", first, c.Count())
-			if c.Count() > 9 {
+			if c.Count() > 8 {
 				t.Errorf("first %d: %d statements:\n%s", first, c.Count(), strings.Join(c.Statements(), "\n"))
 			}
 		}

@@ -54,7 +54,9 @@ func TestListsByParentAreTheOneParentLists(t *testing.T) {
 					func(ids []int64) (map[int64]*List[AccountUser], error) {
 						return s.AccountUsersByAccounts(ctx, c, ids, p)
 					},
-					func(id int64) (*List[AccountUser], error) { return s.AccountUsers(ctx, c, AccountUserFilter{AccountID: id}, p) })
+					func(id int64) (*List[AccountUser], error) {
+						return s.AccountUsers(ctx, c, AccountUserFilter{AccountID: id}, p)
+					})
 				for _, at := range w.instants[:min(3, len(w.instants))] {
 					compareLists(t, fmt.Sprint("subscriptions by enrollment ", p, at), enrollments, p,
 						func(ids []int64) (map[int64]*List[SubscriptionView], error) {
