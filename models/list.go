@@ -33,6 +33,8 @@ var lockForUpdate = clause.Locking{Strength: "UPDATE"}
 type Page struct {
 	First int
 	After int64
+	// WithoutTotal skips counting the rows (List.Total stays 0): the caller did not ask for it.
+	WithoutTotal bool
 }
 
 // List is one page of rows with the total count of the query.
@@ -45,8 +47,10 @@ type List[T any] struct {
 // list runs q (already scoped and filtered) for one page, ordered by id.
 func list[T any](q *gorm.DB, p Page) (*List[T], error) {
 	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return nil, err
+	if !p.WithoutTotal {
+		if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+			return nil, err
+		}
 	}
 	var items []T
 	qq := q.Session(&gorm.Session{})

@@ -132,7 +132,7 @@ func (r *queryResolver) ActivationStatus(ctx context.Context, enrollmentNumber s
 	if err != nil {
 		return nil, err
 	}
-	e, err := nullIfNotFound(r.Store.EnrollmentByNumber(ctx, c, enrollmentNumber))
+	e, err := nullIfNotFound(r.enrollmentByNumber(ctx, c, enrollmentNumber))
 	if e == nil || err != nil {
 		return nil, err
 	}

@@ -198,7 +198,7 @@ func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *stri
 
 // Enrollment is the resolver for the enrollment field.
 func (r *queryResolver) Enrollment(ctx context.Context, number string) (*model.Enrollment, error) {
-	return byNumber(ctx, number, r.Store.EnrollmentByNumber, mapEnrollment)
+	return byNumber(ctx, number, r.enrollmentByNumber, mapEnrollment)
 }
 
 func (r *Resolver) Agreement() graph.AgreementResolver { return &agreementResolver{r} }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
@@ -31,7 +32,22 @@ func readPage(ctx context.Context, first *int, after *string) (models.Caller, mo
 		return c, models.Page{}, err
 	}
 	p, err := page(first, after)
+	p.WithoutTotal = !selected(ctx, "totalCount") // a count is a statement: only when asked for
 	return c, p, err
+}
+
+// selected tells whether the current field's selection asks for a field of that name.
+func selected(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil || !graphql.HasOperationContext(ctx) {
+		return true // not under gqlgen (a direct call): count, to be safe
+	}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func deref(s *string) string {

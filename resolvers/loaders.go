@@ -27,6 +27,27 @@ type Loaders struct {
 	KeysByOrder         *dataloadgen.Loader[int64, []models.ProductKey]
 	// pages holds the nested pages the prefetch walk read (prefetch.go), by pageArgsOf.key.
 	pages sync.Map
+	// enrollments holds the enrollments looked up by number, so a page asking for an enrollment
+	// and its activationStatus reads it once.
+	enrollments sync.Map // number -> *numberLookup
+}
+
+type numberLookup struct {
+	once sync.Once
+	e    *models.Enrollment
+	err  error
+}
+
+// enrollmentByNumber is Store.EnrollmentByNumber, once per number and request.
+func (r *Resolver) enrollmentByNumber(ctx context.Context, c models.Caller, number string) (*models.Enrollment, error) {
+	l := loaders(ctx)
+	if l == nil {
+		return r.Store.EnrollmentByNumber(ctx, c, number)
+	}
+	v, _ := l.enrollments.LoadOrStore(number, &numberLookup{})
+	lookup := v.(*numberLookup)
+	lookup.once.Do(func() { lookup.e, lookup.err = r.Store.EnrollmentByNumber(ctx, c, number) })
+	return lookup.e, lookup.err
 }
 
 type loadersKey struct{}

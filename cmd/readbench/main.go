@@ -175,10 +175,16 @@ func run(dbURL string, duration time.Duration) error {
 	if os.Getenv("READBENCH_ONLY_LIST") != "" {
 		return listPage(b, api.URL+"/graphql", rawSrv.URL, counter)
 	}
+	if os.Getenv("READBENCH_ONLY_DETAIL") != "" {
+		return detailPage(b, api.URL+"/graphql", counter)
+	}
 	if os.Getenv("READBENCH_ONLY_SMALL") != "" {
 		return nil
 	}
 	if err := listPage(b, api.URL+"/graphql", rawSrv.URL, counter); err != nil {
+		return err
+	}
+	if err := detailPage(b, api.URL+"/graphql", counter); err != nil {
 		return err
 	}
 	return summaries(b, api.URL+"/graphql")
@@ -224,6 +230,41 @@ func listPage(b *bench, api, raw string, counter *statements) error {
 	}
 	fmt.Println()
 	return nil
+}
+
+// detailPageQuery is the front-end's enrollment page: the enrollment with its agreement, account,
+// activation emails and subscriptions, and why it is or is not activated (R-ACT-12).
+const detailPageQuery = `query Detail($n: String!) { enrollment(number: $n) { id number organizationName status osm { name email }
+  agreement { number program customer { organizationName } } account { name country }
+  activationEmails(first: 10) { edges { node { recipient trigger scheduledAt sentAt } } }
+  subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity pendingQuantity licensedQuantity } } } }
+  activationStatus(enrollmentNumber: $n) { state reasons { code message action changesAt } } }`
+
+func detailPage(b *bench, api string, counter *statements) error {
+	out, err := b.post(api, `{ enrollments(first: 1) { edges { node { number } } } }`, nil)
+	if err != nil {
+		return err
+	}
+	var first struct {
+		Data struct {
+			Enrollments struct{ Edges []struct{ Node struct{ Number string } } }
+		}
+	}
+	if err := json.Unmarshal(out, &first); err != nil || len(first.Data.Enrollments.Edges) == 0 {
+		return fmt.Errorf("no enrollment for the detail page: %v", err)
+	}
+	vars := map[string]any{"n": first.Data.Enrollments.Edges[0].Node.Number}
+	fmt.Println("front-end detail page: an enrollment with its emails, subscriptions and activationStatus")
+	for _, c := range []int{1, 16} {
+		ours := b.load(c, api, detailPageQuery, vars)
+		fmt.Printf("  concurrency %2d: licensing-api p50 %s p99 %s (errors %d)\n", c, ms(ours.p50), ms(ours.p99), ours.errors)
+	}
+	n, err := counter.of(func() error {
+		_, err := b.post(api, detailPageQuery, vars)
+		return err
+	})
+	fmt.Printf("  statements per request: %d\n\n", n)
+	return err
 }
 
 // sameData checks that the API and the hand-written version answer the same data.
