@@ -247,7 +247,9 @@ func detailPage(b *bench, api string, counter *statements) error {
 	}
 	var first struct {
 		Data struct {
-			Enrollments struct{ Edges []struct{ Node struct{ Number string } } }
+			Enrollments struct {
+				Edges []struct{ Node struct{ Number string } }
+			}
 		}
 	}
 	if err := json.Unmarshal(out, &first); err != nil || len(first.Data.Enrollments.Edges) == 0 {
