@@ -14,13 +14,15 @@ import (
 // every name. Label values come from fixed sets (the schema's root fields, the outcomes below),
 // never from what a client sends, so the number of series is bounded.
 type Metrics struct {
-	reg       *prometheus.Registry
-	requests  *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
-	cost      *prometheus.CounterVec
-	emails    *prometheus.CounterVec
-	tasks     *prometheus.CounterVec
-	taskItems *prometheus.CounterVec
+	reg             *prometheus.Registry
+	requests        *prometheus.CounterVec
+	latency         *prometheus.HistogramVec
+	cost            *prometheus.CounterVec
+	emails          *prometheus.CounterVec
+	tasks           *prometheus.CounterVec
+	taskItems       *prometheus.CounterVec
+	webhooks        *prometheus.CounterVec
+	webhookDuration prometheus.Histogram
 }
 
 // Outcomes of a GraphQL request (the outcome label).
@@ -50,7 +52,11 @@ func NewMetrics(store *models.Store) *Metrics {
 		Help: "Runs of background tasks by task and outcome (ok, error)."}, []string{"task", "outcome"})
 	m.taskItems = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_background_items_total",
 		Help: "Items background tasks handled: subscriptions deprovisioned, emails sent."}, []string{"task"})
-	m.reg.MustRegister(m.requests, m.latency, m.cost, m.emails, m.tasks, m.taskItems, newStoreCollector(store),
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensing_webhook_events_total",
+		Help: "Events and webhook deliveries: events sequenced for delivery (sequenced), attempts delivered, to retry (retry) and given up (gave_up)."}, []string{"outcome"})
+	m.webhookDuration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "licensing_webhook_attempt_duration_seconds",
+		Help: "Time of one webhook delivery attempt, answer included.", Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30}})
+	m.reg.MustRegister(m.requests, m.latency, m.cost, m.emails, m.tasks, m.taskItems, m.webhooks, m.webhookDuration, newStoreCollector(store),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -156,5 +162,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range st.Retries {
 		ch <- prometheus.MustNewConstMetric(c.retries, prometheus.CounterValue, float64(r.Retried), r.Cause)
 		ch <- prometheus.MustNewConstMetric(c.gaveUp, prometheus.CounterValue, float64(r.GaveUp), r.Cause)
+	}
+}
+
+// WebhookEvent counts an event sequenced or a delivery attempt of the webhook worker
+// (webhooks.Worker.Counted); an attempt also records its duration.
+func (m *Metrics) WebhookEvent(outcome string, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(outcome).Inc()
+	if outcome != "sequenced" {
+		m.webhookDuration.Observe(took.Seconds())
 	}
 }

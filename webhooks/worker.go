@@ -70,6 +70,9 @@ type Worker struct {
 	DisableAfter time.Duration
 	// Jitter returns a number in [0, 1); nil means math/rand/v2.
 	Jitter func() float64
+	// Counted, when set, hears of every recorded attempt ("delivered", "retry" or "gave_up", and
+	// how long it took) and of every event sequenced ("sequenced"), for the metrics.
+	Counted func(outcome string, took time.Duration)
 }
 
 // RunOnce sequences the events committed since the last run, then makes every attempt due now,
@@ -79,6 +82,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		n, err := w.Store.SequenceEvents(ctx, w.Now().UTC(), sequenceBatch)
 		if err != nil {
 			return 0, err
+		}
+		for range n {
+			w.count("sequenced", 0)
 		}
 		if n < sequenceBatch {
 			break
@@ -164,13 +170,22 @@ func (w *Worker) deliver(ctx context.Context, d *models.ClaimedDelivery) (bool, 
 	}
 	switch {
 	case r.Succeeded:
+		w.count("delivered", r.Duration)
 		w.Log.InfoContext(ctx, "webhook delivered", attrs...)
 	case r.NextAttemptAt != nil:
+		w.count("retry", r.Duration)
 		w.Log.WarnContext(ctx, "webhook not delivered; will retry", append(attrs, "next_attempt", *r.NextAttemptAt, "err", why)...)
 	default:
+		w.count("gave_up", r.Duration)
 		w.Log.WarnContext(ctx, "webhook not delivered; gave up", append(attrs, "err", why)...)
 	}
 	return r.Succeeded, nil
+}
+
+func (w *Worker) count(outcome string, took time.Duration) {
+	if w.Counted != nil {
+		w.Counted(outcome, took)
+	}
 }
 
 // post sends one attempt; it returns the answer's status (0 for none) and why it failed ("" for
@@ -235,6 +250,8 @@ type Scheduler struct {
 	Store *models.Store
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Ran, when set, hears of every run: the events it recorded, or its error (for the metrics).
+	Ran func(recorded int, err error)
 }
 
 // Run records the due events every interval until ctx ends.
@@ -242,7 +259,11 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.Store.RecordDueEvents(ctx, s.Now()); err != nil && ctx.Err() == nil {
+		n, err := s.Store.RecordDueEvents(ctx, s.Now())
+		if s.Ran != nil && ctx.Err() == nil {
+			s.Ran(n, err)
+		}
+		if err != nil && ctx.Err() == nil {
 			s.Log.ErrorContext(ctx, "recording time-driven events", "err", err)
 		} else if n > 0 {
 			s.Log.InfoContext(ctx, "recorded time-driven events", "count", n)

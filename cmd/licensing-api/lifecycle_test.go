@@ -152,7 +152,7 @@ func testGivesUpWaiting(t *testing.T, bin string) {
 func testBackgroundMetrics(t *testing.T, bin string) {
 	db, key, operator := seededDB(t, bin)
 	addr, mailDir := freeAddrs(t, 1)[0], t.TempDir()
-	p := startProcess(t, bin, []string{"DATABASE_URL=" + db, "LISTEN_ADDR=" + addr, "DISPATCH_INTERVAL=200ms", "MAIL_DIR=" + mailDir, "DRAIN_DELAY=0s"}, "serve")
+	p := startProcess(t, bin, []string{"DATABASE_URL=" + db, "LISTEN_ADDR=" + addr, "DISPATCH_INTERVAL=200ms", "WEBHOOK_INTERVAL=200ms", "MAIL_DIR=" + mailDir, "DRAIN_DELAY=0s"}, "serve")
 	if err := waitHealthy(p, addr, time.Now().Add(time.Minute)); err != nil {
 		t.Fatalf("%v\n%s", err, p.stderr.String())
 	}
@@ -173,15 +173,17 @@ func testBackgroundMetrics(t *testing.T, bin string) {
 		purchaseDate: "`+today+`", usageStartDate: "`+today+`", idempotencyKey: "metrics-1"}) { order { id } userErrors { code message } } }`)
 	id, _ := order["data"].(map[string]any)["createOrder"].(map[string]any)["order"].(map[string]any)["id"].(string)
 	gql(operator, `mutation { processOrder(input: {orderId: "`+id+`"}) { order { status } userErrors { code message } } }`)
-	waitFor(t, "the email sent and counted", func() bool {
+	waitFor(t, "the email sent and counted, the events sequenced", func() bool {
 		m := get(t, "http://"+addr+"/metrics")
-		return strings.Contains(m, `licensing_activation_emails_total{event="due"} 1`) && strings.Contains(m, `licensing_activation_emails_total{event="sent"} 1`)
+		return strings.Contains(m, `licensing_activation_emails_total{event="due"} 1`) && strings.Contains(m, `licensing_activation_emails_total{event="sent"} 1`) &&
+			strings.Contains(m, `licensing_webhook_events_total{outcome="sequenced"}`) // order.created, order.processed, ...
 	})
 	if files, _ := filepath.Glob(filepath.Join(mailDir, "*.eml")); len(files) != 1 {
 		t.Errorf("%d emails in MAIL_DIR, want 1", len(files))
 	}
 	m := get(t, "http://"+addr+"/metrics")
 	for _, want := range []string{`licensing_background_runs_total{outcome="ok",task="deprovision"}`,
+		`licensing_background_runs_total{outcome="ok",task="event_schedule"}`,
 		`licensing_graphql_requests_total{operation="processOrder",outcome="ok",type="mutation"} 1`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics has no %s", want)

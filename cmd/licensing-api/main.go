@@ -364,7 +364,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log, Counted: metrics.ActivationEmail}
 	go dispatcher.Run(work, cfg.dispatchInterval)
 	go sweep(work, store, cfg.dispatchInterval, log, metrics)
-	startWebhooks(work, cfg.webhooks, store, cfg.dispatchInterval, log)
+	startWebhooks(work, cfg.webhooks, store, cfg.dispatchInterval, log, metrics)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", ln.Addr().String(), "store", string(store.Dialect()), "galera", store.Galera(),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/webhooks"
 )
 
@@ -44,12 +45,13 @@ func webhookFlags(fs *flag.FlagSet, getenv func(string) string) func() (webhookC
 
 // startWebhooks runs, until ctx ends, the delivery worker every cfg.interval and the scheduler
 // of time-driven events every scheduleInterval. Every replica runs both.
-func startWebhooks(ctx context.Context, cfg webhookConfig, store *models.Store, scheduleInterval time.Duration, log *slog.Logger) {
+func startWebhooks(ctx context.Context, cfg webhookConfig, store *models.Store, scheduleInterval time.Duration, log *slog.Logger, metrics *server.Metrics) {
 	if cfg.client.AllowPrivateNetworks {
 		log.Warn("webhook deliveries may reach private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS)")
 	}
-	worker := &webhooks.Worker{Store: store, Client: webhooks.NewClient(cfg.client), Now: time.Now, Log: log}
-	scheduler := &webhooks.Scheduler{Store: store, Now: time.Now, Log: log}
+	worker := &webhooks.Worker{Store: store, Client: webhooks.NewClient(cfg.client), Now: time.Now, Log: log, Counted: metrics.WebhookEvent}
+	scheduler := &webhooks.Scheduler{Store: store, Now: time.Now, Log: log,
+		Ran: func(n int, err error) { metrics.TaskRun("event_schedule", n, err) }}
 	go worker.Run(ctx, cfg.interval)
 	go scheduler.Run(ctx, scheduleInterval)
 }
