@@ -23,6 +23,7 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
+	"github.com/licensing-api/licensing-api/testenv/jsonpath"
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
 
@@ -250,25 +251,11 @@ func allAtOnce(n int, fn func(i int) result) []result {
 	return out
 }
 
-// get walks decoded JSON by keys and indexes.
-func get(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func str(v any, path ...any) string { s, _ := get(v, path...).(string); return s }
+// get and str walk decoded JSON by keys and indexes.
+var (
+	get = jsonpath.Get
+	str = jsonpath.Str
+)
 
 // dbID is the row id behind a global ID (base64url "Type:id").
 func dbID(t testing.TB, gid string) int64 {

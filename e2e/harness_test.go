@@ -30,6 +30,7 @@ import (
 	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/jsonpath"
 )
 
 // env is one test's server, store and operator key.
@@ -317,27 +318,12 @@ func rawJSON(t testing.TB, d map[string]any) string {
 	return string(raw)
 }
 
-// get walks a path of map keys and list indexes in decoded JSON.
-func get(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func str(v any, path ...any) string { s, _ := get(v, path...).(string); return s }
-
-func num(v any, path ...any) int { f, _ := get(v, path...).(float64); return int(f) }
+// get, str and num walk a path of map keys and list indexes in decoded JSON.
+var (
+	get = jsonpath.Get
+	str = jsonpath.Str
+	num = jsonpath.Num
+)
 
 // strs reads a JSON list of strings.
 func strs(v any) []string {

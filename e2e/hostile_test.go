@@ -5,7 +5,6 @@ package e2e
 // share; a stalled database is a 503; secrets stay out of responses and logs.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -422,7 +421,7 @@ func TestHostileNonLatinTextOnALatin1Server(t *testing.T) {
 // request goes wrong.
 func TestHostileSecretsStayOutOfLogs(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, s *models.Store) {
-		var buf lockedBuffer
+		var buf testenv.Buffer
 		log := slog.New(server.RedactSecrets(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 		prev := slog.Default()
 		slog.SetDefault(log)
@@ -448,22 +447,4 @@ func TestHostileSecretsStayOutOfLogs(t *testing.T) {
 			}
 		}
 	})
-}
-
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/licensing-api/licensing-api/testenv"
 )
 
 // smtpFault is how one SMTP session fails.
@@ -250,25 +251,14 @@ func mailLink(t testing.TB, m parsedMail) (link, token string) {
 }
 
 // logCapture collects every log line written through its logger.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
+type logCapture struct{ testenv.Buffer }
 
 func (c *logCapture) Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(c, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func (c *logCapture) Lines() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Split(strings.TrimSpace(c.buf.String()), "\n")
+	return strings.Split(strings.TrimSpace(c.String()), "\n")
 }
 
 // testCA makes a self-signed certificate for 127.0.0.1: the server's TLS config and a client

@@ -31,7 +31,7 @@ type api struct {
 	url, reseller, operator string
 	metrics                 *server.Metrics
 	health                  *server.Health
-	logs                    *syncBuffer
+	logs                    *testenv.Buffer
 }
 
 func startAPI(t *testing.T, s *models.Store, tracing bool) *api {
@@ -45,7 +45,7 @@ func startAPI(t *testing.T, s *models.Store, tracing bool) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &api{reseller: demo.Token, operator: op.Token, metrics: server.NewMetrics(s), health: &server.Health{}, logs: &syncBuffer{}}
+	a := &api{reseller: demo.Token, operator: op.Token, metrics: server.NewMetrics(s), health: &server.Health{}, logs: &testenv.Buffer{}}
 	log := slog.New(server.RedactSecrets(server.WithRequestIDs(slog.NewJSONHandler(a.logs, nil))))
 	h, err := server.New(server.Config{Store: s, Resolver: &resolvers.Resolver{Store: s}, Log: log,
 		Metrics: a.metrics, Health: a.health, Tracing: tracing})
@@ -334,21 +334,4 @@ func TestTracesOverOTLP(t *testing.T) {
 			t.Errorf("no span %q in the request's trace: %s", want, joined)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

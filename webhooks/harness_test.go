@@ -47,24 +47,6 @@ func (c *clock) Add(d time.Duration) {
 	c.at = c.at.Add(d)
 }
 
-// syncBuffer collects the workers' log lines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // harness is the API over one database, the demo reseller, and the workers' clock and log.
 type harness struct {
 	t        *testing.T
@@ -73,7 +55,7 @@ type harness struct {
 	store    *models.Store
 	reseller models.Caller
 	clock    *clock
-	logs     *syncBuffer
+	logs     *testenv.Buffer
 }
 
 func newHarness(t *testing.T, url string) *harness {
@@ -84,7 +66,7 @@ func newHarness(t *testing.T, url string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, url: url, api: api, store: s, reseller: c, clock: &clock{at: apitest.Now}, logs: &syncBuffer{}}
+	return &harness{t: t, url: url, api: api, store: s, reseller: c, clock: &clock{at: apitest.Now}, logs: &testenv.Buffer{}}
 }
 
 // worker is a delivery worker over store (the harness's, or a second instance's), with a short

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/testenv/hostile"
+	"github.com/licensing-api/licensing-api/testenv/jsonpath"
 )
 
 type load struct {
@@ -58,43 +59,25 @@ func (l *load) keys(ctx context.Context, operator string) (attacker, attackerRea
 	if err != nil {
 		return
 	}
-	first := dig(d, "data", "resellers", "edges", 0, "node", "id")
+	first := jsonpath.Str(d, "data", "resellers", "edges", 0, "node", "id")
 	_, d, err = l.gql(ctx, operator, `mutation { createReseller(input: {name: "well behaved"}) { reseller { id } } }`, nil)
 	if err != nil {
 		return
 	}
-	second := dig(d, "data", "createReseller", "reseller", "id")
+	second := jsonpath.Str(d, "data", "createReseller", "reseller", "id")
 	key := func(reseller, role string) string {
 		_, d, e := l.gql(ctx, operator, `mutation($r: ID!, $role: Role!) { createApiKey(input: {resellerId: $r, role: $role, name: "hostile-load"}) { token } }`,
 			map[string]any{"r": reseller, "role": role})
 		if e != nil && err == nil {
 			err = e
 		}
-		return dig(d, "data", "createApiKey", "token")
+		return jsonpath.Str(d, "data", "createApiKey", "token")
 	}
 	attacker, attackerReader, bi, good = key(first, "RESELLER"), key(first, "READER"), key(first, "READER"), key(second, "RESELLER")
 	if first == "" || second == "" || attacker == "" || attackerReader == "" || bi == "" || good == "" {
 		err = errors.New("could not create the keys: is the operator key right and the database seeded?")
 	}
 	return
-}
-
-func dig(v any, path ...any) string {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return ""
-			}
-			v = l[k]
-		}
-	}
-	s, _ := v.(string)
-	return s
 }
 
 // tally counts outcomes by a label.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,12 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/testenv"
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
 
@@ -85,7 +84,7 @@ func galeraDatabase(t *testing.T, nodes []string) []string {
 // process is one licensing-api process.
 type process struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr testenv.Buffer
 	done           chan error
 }
 
@@ -233,24 +232,6 @@ func checkMigrated(t *testing.T, dbURL string) {
 	if err != nil || skus.Total == 0 {
 		t.Errorf("the SKU catalog is not loaded: %v", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the process's output copier and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // migrationFiles counts the migrations this build embeds (models/migrations/*.sql).
