@@ -8,12 +8,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/periodic"
 )
 
 // Message is one activation email as it leaves the system.
@@ -158,40 +158,23 @@ func (d *Dispatcher) lease() time.Duration {
 	return DefaultLease
 }
 
-// backoff is the delay before the next attempt after the attempt-th failed: exponential,
-// capped, with "equal jitter" (half fixed, half random) so it is never zero.
+// backoff is the delay before the next attempt after the attempt-th failed one.
 func (d *Dispatcher) backoff(attempt int) time.Duration {
-	base, max := d.BackoffBase, d.BackoffMax
+	base, limit := d.BackoffBase, d.BackoffMax
 	if base <= 0 {
 		base = DefaultBackoffBase
 	}
-	if max <= 0 {
-		max = DefaultBackoffMax
+	if limit <= 0 {
+		limit = DefaultBackoffMax
 	}
-	delay := base
-	for i := 1; i < attempt && delay < max; i++ {
-		delay *= 2
-	}
-	delay = min(delay, max)
-	jitter := rand.Float64
-	if d.Jitter != nil {
-		jitter = d.Jitter
-	}
-	return delay/2 + time.Duration(jitter()*float64(delay/2))
+	return periodic.Backoff(attempt, base, limit, d.Jitter)
 }
 
 // Run calls RunOnce every interval until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
 		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			d.Log.ErrorContext(ctx, "dispatching activation emails", "err", Redact(err.Error(), Message{}))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -389,15 +389,9 @@ type DeliveryFilter struct {
 // WebhookDeliveries lists the caller's deliveries, oldest first.
 func (s *Store) WebhookDeliveries(ctx context.Context, c Caller, f DeliveryFilter, p Page) (*List[WebhookDelivery], error) {
 	q := c.scope(s.ctx(ctx).Model(&WebhookDelivery{}))
-	if f.EndpointID != nil {
-		q = q.Where("endpoint_id = ?", *f.EndpointID)
-	}
-	if f.EventID != nil {
-		q = q.Where("event_id = ?", *f.EventID)
-	}
-	if f.Status != nil {
-		q = q.Where("status = ?", *f.Status)
-	}
+	q = where(q, "endpoint_id = ?", f.EndpointID)
+	q = where(q, "event_id = ?", f.EventID)
+	q = where(q, "status = ?", f.Status)
 	return list[WebhookDelivery](q, p)
 }
 
@@ -411,15 +405,9 @@ type AttemptFilter struct {
 // WebhookAttempts lists the caller's delivery attempts, oldest first.
 func (s *Store) WebhookAttempts(ctx context.Context, c Caller, f AttemptFilter, p Page) (*List[WebhookAttempt], error) {
 	q := c.scope(s.ctx(ctx).Model(&WebhookAttempt{}))
-	if f.EndpointID != nil {
-		q = q.Where("endpoint_id = ?", *f.EndpointID)
-	}
-	if f.DeliveryID != nil {
-		q = q.Where("delivery_id = ?", *f.DeliveryID)
-	}
-	if f.EventID != nil {
-		q = q.Where("event_id = ?", *f.EventID)
-	}
+	q = where(q, "endpoint_id = ?", f.EndpointID)
+	q = where(q, "delivery_id = ?", f.DeliveryID)
+	q = where(q, "event_id = ?", f.EventID)
 	return list[WebhookAttempt](q, p)
 }
 

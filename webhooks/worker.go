@@ -12,13 +12,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/periodic"
 )
 
 // Payload is the JSON body of a delivery.
@@ -212,36 +212,18 @@ func (w *Worker) post(ctx context.Context, d *models.ClaimedDelivery, body []byt
 	return resp.StatusCode, ""
 }
 
-// backoff is the delay after the attempt-th failed attempt: exponential, capped, with "equal
-// jitter" (half fixed, half random) so that it is never zero.
+// backoff is the delay after the attempt-th failed attempt.
 func (w *Worker) backoff(attempt int) time.Duration {
-	base, limit := orDuration(w.BackoffBase, DefaultBackoffBase), orDuration(w.BackoffMax, DefaultBackoffMax)
-	delay := base
-	for i := 1; i < attempt && delay < limit; i++ {
-		delay *= 2
-	}
-	delay = min(delay, limit)
-	jitter := rand.Float64
-	if w.Jitter != nil {
-		jitter = w.Jitter
-	}
-	return delay/2 + time.Duration(jitter()*float64(delay/2))
+	return periodic.Backoff(attempt, orDuration(w.BackoffBase, DefaultBackoffBase), orDuration(w.BackoffMax, DefaultBackoffMax), w.Jitter)
 }
 
 // Run calls RunOnce every interval until ctx ends.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
 		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			w.Log.ErrorContext(ctx, "delivering webhooks", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Scheduler records the time-driven events when they fall due (models.RecordDueEvents).
@@ -256,9 +238,7 @@ type Scheduler struct {
 
 // Run records the due events every interval until ctx ends.
 func (s *Scheduler) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
 		n, err := s.Store.RecordDueEvents(ctx, s.Now())
 		if s.Ran != nil && ctx.Err() == nil {
 			s.Ran(n, err)
@@ -268,12 +248,7 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration) {
 		} else if n > 0 {
 			s.Log.InfoContext(ctx, "recorded time-driven events", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func orInt(v, def int) int {

@@ -39,6 +39,7 @@ import (
 
 	"github.com/licensing-api/licensing-api/mail"
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/periodic"
 	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 )
@@ -405,9 +406,7 @@ func drain(ctx context.Context, sigs <-chan os.Signal, health *server.Health, de
 
 // sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
 func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
 		n, err := store.SweepDeprovisioned(ctx, time.Now(), 200)
 		if ctx.Err() != nil {
 			return
@@ -418,12 +417,7 @@ func sweep(ctx context.Context, store *models.Store, interval time.Duration, log
 		} else if n > 0 {
 			log.InfoContext(ctx, "deprovisioned subscriptions whose grace period ended", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // clusterFlags declares the settings of running several replicas; the returned function reads
