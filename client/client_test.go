@@ -311,6 +311,18 @@ func TestPollActivationAndSummaryPages(t *testing.T) {
 		if licensed["O365-E3"] != 10 || licensed["M365-E5"] != 20 || licensed["INTUNE"] != 30 {
 			t.Fatalf("licensed by SKU: %v", licensed)
 		}
+		soon := apitest.Now.Add(time.Hour) // within the 12 pending hours: bought, not yet licensed (R-ORD-5)
+		var early []LicenseSummaryRow
+		if _, err := reseller.LicenseSummary(ctx, []SummaryDimension{SummaryDimensionSku}, nil, &soon, 100, collect(&early)); err != nil {
+			t.Fatal(err)
+		}
+		pending := map[string][2]int{}
+		for _, r := range early {
+			pending[r.Sku.Code] = [2]int{r.Licensed, r.Pending}
+		}
+		if pending["O365-E3"] != [2]int{0, 10} || pending["M365-E5"] != [2]int{0, 20} || pending["INTUNE"] != [2]int{0, 30} {
+			t.Fatalf("an hour after processing, [licensed pending] by SKU: %v", pending)
+		}
 		if _, err := reseller.LicenseSummary(ctx, nil, nil, nil, 101, collect(&whole)); err == nil {
 			t.Fatal("a page of 101 rows was asked for")
 		}

@@ -407,6 +407,8 @@ type LicenseSummaryRow struct {
 	Family *Family `json:"family"`
 	// Quantity of ACTIVE subscriptions on the account (R-SUB-1); pending licenses are not counted.
 	Licensed int `json:"licensed"`
+	// Quantity of ACTIVE subscriptions still pending (R-ORD-5), reported apart from `licensed`.
+	Pending int `json:"pending"`
 	// Quantity of subscriptions in their grace period.
 	InGrace int `json:"inGrace"`
 	// Reserved licenses not yet billed: billed on a later anniversary (R-RES-1); part of `licensed`.
@@ -443,6 +445,9 @@ func (v *LicenseSummaryRow) GetFamily() *Family { return v.Family }
 
 // GetLicensed returns LicenseSummaryRow.Licensed, and is useful for accessing the field via an interface.
 func (v *LicenseSummaryRow) GetLicensed() int { return v.Licensed }
+
+// GetPending returns LicenseSummaryRow.Pending, and is useful for accessing the field via an interface.
+func (v *LicenseSummaryRow) GetPending() int { return v.Pending }
 
 // GetInGrace returns LicenseSummaryRow.InGrace, and is useful for accessing the field via an interface.
 func (v *LicenseSummaryRow) GetInGrace() int { return v.InGrace }
@@ -1649,6 +1654,7 @@ query LicenseSummary ($groupBy: [SummaryDimension!]!, $filter: LicenseSummaryFil
 				}
 				family
 				licensed
+				pending
 				inGrace
 				reservedNotBilled
 				assigned
