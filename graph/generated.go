@@ -2229,7 +2229,7 @@ type WebhookDeliveryPayload {
 }
 
 extend type Query {
-  "The reseller's events in the order they were recorded (operators: every reseller's). Resume from the last ` + "`" + `endCursor` + "`" + ` you kept; webhooks deliver the same events as they happen."
+  "The reseller's events in the order they were recorded (operators: every reseller's). Resume from the last ` + "`" + `endCursor` + "`" + ` you kept; webhooks deliver the same events as they happen. Events are kept for 30 days (the server's EVENT_RETENTION); after that they, their deliveries and attempts are gone."
   events(
     "How many items to return, 1 to 100."
     first: Int = 20 @bound(min: 1, max: 100)

@@ -69,7 +69,10 @@ func (s *Store) loadClaim(ctx context.Context, id int64) (*ClaimedDelivery, erro
 		return nil, err
 	}
 	e, err := s.eventOf(ctx, d.EventID)
-	if err != nil {
+	if errors.Is(err, ErrNotFound) {
+		// A replay queued as its event was pruned (PruneEvents keeps those with pending deliveries).
+		return nil, s.unsendable(ctx, &d, "the event is past its retention")
+	} else if err != nil {
 		return nil, fmt.Errorf("webhook delivery %d: event %d: %w", d.ID, d.EventID, err)
 	}
 	d.Event = *e
@@ -81,9 +84,14 @@ func (s *Store) loadClaim(ctx context.Context, id int64) (*ClaimedDelivery, erro
 		return &d, nil
 	}
 	// Deleted or disabled between queueing and claiming: nothing is sent.
-	return nil, s.ctx(ctx).Model(&WebhookDelivery{}).Where("id = ? AND claim_id = ?", d.ID, *d.ClaimID).
+	return nil, s.unsendable(ctx, &d, "endpoint disabled or deleted")
+}
+
+// unsendable fails a claimed delivery that cannot be sent, without counting an attempt.
+func (s *Store) unsendable(ctx context.Context, d *ClaimedDelivery, why string) error {
+	return s.ctx(ctx).Model(&WebhookDelivery{}).Where("id = ? AND claim_id = ?", d.ID, *d.ClaimID).
 		Updates(map[string]any{"status": DeliveryFailed, "next_attempt_at": nil, "claimed_until": nil, "claim_id": nil,
-			"attempts": gorm.Expr("attempts - 1"), "last_error": "endpoint disabled or deleted"}).Error
+			"attempts": gorm.Expr("attempts - 1"), "last_error": why}).Error
 }
 
 // WebhookAttemptResult is what one attempt of a claimed delivery came to.

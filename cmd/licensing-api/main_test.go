@@ -57,6 +57,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 		{"malformed_DRAIN_DELAY", map[string]string{"DATABASE_URL": db, "DRAIN_DELAY": "soon"}, []string{"migrate"}, []string{"drain-delay"}, ""},
 		{"negative_db_wait_timeout", nil, []string{"migrate", "-database-url", db, "-db-wait-timeout", "-1s"}, []string{"db-wait-timeout"}, ""},
 		{"zero_SHUTDOWN_TIMEOUT", map[string]string{"DATABASE_URL": db, "SHUTDOWN_TIMEOUT": "0s"}, []string{"migrate"}, []string{"shutdown-timeout"}, ""},
+		{"short_EVENT_RETENTION", map[string]string{"DATABASE_URL": db, "EVENT_RETENTION": "1h"}, nil, []string{"event retention 1h0m0s", "at least 168h0m0s"}, ""},
 		{"WSREP_SYNC_WAIT_out_of_range", map[string]string{"DATABASE_URL": db, "WSREP_SYNC_WAIT": "16"}, []string{"migrate"}, []string{"wsrep-sync-wait 16", "0 to 15"}, ""},
 	}
 	for _, c := range cases {
