@@ -62,9 +62,17 @@ func (s *Store) RecordDueEvents(ctx context.Context, now time.Time) (int, error)
 // recordDue records one time-driven event unless it exists; true when this call wrote it.
 func (s *Store) recordDue(ctx context.Context, resellerID int64, topic Topic, typ string, id int64, at time.Time, data any) (bool, error) {
 	at = at.UTC().Truncate(time.Microsecond)
-	key := fmt.Sprintf("%s:%s:%d:%d", topic, typ, id, at.UnixMicro())
+	key := dueKey(topic, typ, id, at)
 	return s.recordEvent(ctx, &Event{ResellerID: resellerID, Topic: topic, OccurredAt: at, DedupKey: &key, Data: data})
 }
+
+// dueKey names a time-driven event: its topic, object and instant.
+func dueKey(topic Topic, typ string, id int64, at time.Time) string {
+	return fmt.Sprintf("%s:%s:%d:%d", topic, typ, id, at.UTC().Truncate(time.Microsecond).UnixMicro())
+}
+
+// termEnd is the instant a subscription's term ends: the start of the day after its end date.
+func termEnd(sub *Subscription) time.Time { return sub.EndDate.AddDays(1).Start() }
 
 // scanInstants pages through the rows whose col lies in (lo, hi], in (col, id) order, handing
 // each page to each.
@@ -261,7 +269,7 @@ func (s *Store) dueExpired(ctx context.Context, from, to time.Time) (int, error)
 			return n, err
 		}
 		k, err := s.recordSubscriptionDue(ctx, subs, TopicSubscriptionExpired, ExpiredEndOfTerm, func(sub *Subscription) (time.Time, bool) {
-			at := sub.EndDate.AddDays(1).Start()
+			at := termEnd(sub)
 			return at, at.After(from) && !at.After(to) && sub.Term().StatusAt(at) == licensing.SubscriptionExpired &&
 				sub.Term().StatusAt(at.Add(-time.Microsecond)) == licensing.SubscriptionActive
 		})

@@ -59,13 +59,37 @@ func (s *Store) recordSubscription(ctx context.Context, topic Topic, sub *Subscr
 	return s.RecordEvent(ctx, Event{ResellerID: sub.ResellerID, Topic: topic, OccurredAt: at, Data: NewSubscriptionData(sub, status, cause, number)})
 }
 
+// recordTermEnded records subscription.expired (END_OF_TERM) for a term that a change ended in
+// the past (auto-renew turned off after the end date). The scheduler, rescanning a window this
+// change fell in, would find the same expiry at the term's end (dueExpired): the event takes the
+// scheduler's key so that it is recorded once. A later expiry of the same term (auto-renew on and
+// off again) finds the key taken and is recorded without one.
+func (s *Store) recordTermEnded(ctx context.Context, sub *Subscription, at time.Time) error {
+	number := ""
+	if sub.EnrollmentID != nil {
+		var err error
+		if number, err = s.enrollmentNumber(ctx, sub.ResellerID, *sub.EnrollmentID); err != nil {
+			return err
+		}
+	}
+	e := Event{ResellerID: sub.ResellerID, Topic: TopicSubscriptionExpired, OccurredAt: at,
+		Data: NewSubscriptionData(sub, licensing.SubscriptionExpired, ExpiredEndOfTerm, number)}
+	key := dueKey(TopicSubscriptionExpired, "Subscription", sub.ID, termEnd(sub))
+	e.DedupKey = &key
+	if wrote, err := s.recordEvent(ctx, &e); wrote || err != nil {
+		return err
+	}
+	e.DedupKey, e.Payload = nil, ""
+	return s.RecordEvent(ctx, e)
+}
+
 // recordTermChange records what a change of a subscription's term did to its status as of at
 // (was: before the change): a term that ended with auto-renew off is subscription.expired
 // (END_OF_TERM, R-SUB-5), an EXPIRED subscription ACTIVE again is subscription.renewed.
 func (s *Store) recordTermChange(ctx context.Context, sub *Subscription, was licensing.SubscriptionStatus, at time.Time) error {
 	switch is := sub.Term().StatusAt(at); {
 	case was == licensing.SubscriptionActive && is == licensing.SubscriptionExpired:
-		return s.recordSubscription(ctx, TopicSubscriptionExpired, sub, is, ExpiredEndOfTerm, at)
+		return s.recordTermEnded(ctx, sub, at)
 	case was == licensing.SubscriptionExpired && is == licensing.SubscriptionActive:
 		return s.recordSubscription(ctx, TopicSubscriptionRenewed, sub, is, "", at)
 	}

@@ -353,3 +353,53 @@ func TestDueEventsRescanWritesNothingTwice(t *testing.T) {
 		}
 	})
 }
+
+// Auto-renew turned off just after a term's end expires the subscription then (R-SUB-5): the
+// change records subscription.expired, and the scheduler, whose next scan covers the term's end,
+// does not record it again. Turned on and off again, the term expires a second time.
+func TestTermEndedByAChangeIsRecordedOnce(t *testing.T) {
+	ctx := context.Background()
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		c := eventsReseller(t, s, "R")
+		f := seedDue(t, s, c)
+		if _, err := s.RecordDueEvents(ctx, eventsNow); err != nil {
+			t.Fatal(err)
+		}
+		end := f.endDate.AddDays(1).Start()
+		expired := func() int {
+			n := 0
+			for _, e := range allEvents(t, s) {
+				var d SubscriptionData
+				_ = json.Unmarshal([]byte(e.Payload), &d)
+				if e.Topic == TopicSubscriptionExpired && d.Subscription == GlobalID("Subscription", f.renewing) {
+					n++
+				}
+			}
+			return n
+		}
+		setAutoRenew := func(on bool, at time.Time) {
+			t.Helper()
+			if _, err := s.SetAutoRenew(ctx, c, f.renewing, on, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setAutoRenew(false, end.Add(2*time.Minute))
+		if n := expired(); n != 1 {
+			t.Fatalf("after auto-renew off past the end: %d subscription.expired, want 1", n)
+		}
+		if _, err := s.RecordDueEvents(ctx, end.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n := expired(); n != 1 {
+			t.Fatalf("after the scheduler scanned the term's end: %d subscription.expired, want 1", n)
+		}
+		setAutoRenew(true, end.Add(6*time.Minute))
+		setAutoRenew(false, end.Add(7*time.Minute))
+		if _, err := s.RecordDueEvents(ctx, end.Add(8*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n := expired(); n != 2 {
+			t.Fatalf("after auto-renew on and off again: %d subscription.expired, want 2", n)
+		}
+	})
+}
