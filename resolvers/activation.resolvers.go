@@ -16,11 +16,11 @@ import (
 )
 
 func (r *activationReasonResolver) Account(ctx context.Context, obj *model.ActivationReason) (*model.Account, error) {
-	return loadAccountOrNil(ctx, obj.AccountID)
+	return loadOptional(ctx, loaders(ctx).Account, obj.AccountID, mapAccount)
 }
 
 func (r *activationStatusResolver) RequiredAccount(ctx context.Context, obj *model.ActivationStatus) (*model.Account, error) {
-	return loadAccountOrNil(ctx, obj.RequiredAccountID)
+	return loadOptional(ctx, loaders(ctx).Account, obj.RequiredAccountID, mapAccount)
 }
 
 func (r *mutationResolver) UpdateSubscriptionContact(ctx context.Context, input model.UpdateSubscriptionContactInput) (*model.UpdateSubscriptionContactPayload, error) {

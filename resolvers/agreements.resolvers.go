@@ -89,11 +89,7 @@ func (r *enrollmentResolver) Agreement(ctx context.Context, obj *model.Enrollmen
 
 // Account is the resolver for the account field.
 func (r *enrollmentResolver) Account(ctx context.Context, obj *model.Enrollment) (*model.Account, error) {
-	if obj.AccountID == nil {
-		return nil, nil
-	}
-	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.AccountID))
-	return mapAccount(a), err
+	return loadOptional(ctx, loaders(ctx).Account, obj.AccountID, mapAccount)
 }
 
 func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.Enrollment, first *int, after *string) (*model.ActivationEmailConnection, error) {
@@ -104,11 +100,7 @@ func (r *enrollmentResolver) ActivationEmails(ctx context.Context, obj *model.En
 }
 
 func (r *enrollmentResolver) RenewedFrom(ctx context.Context, obj *model.Enrollment) (*model.Enrollment, error) {
-	if obj.RenewedFromID == nil {
-		return nil, nil
-	}
-	e, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.RenewedFromID))
-	return mapEnrollment(e), err
+	return loadOptional(ctx, loaders(ctx).Enrollment, obj.RenewedFromID, mapEnrollment)
 }
 
 func (r *enrollmentResolver) OsmCanManageReservations(ctx context.Context, obj *model.Enrollment) (bool, error) {

@@ -44,43 +44,23 @@ func (r *licenseConflictResolver) Sku(ctx context.Context, obj *model.LicenseCon
 }
 
 func (r *licenseSummaryRowResolver) Reseller(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Reseller, error) {
-	if obj.ResellerID == nil {
-		return nil, nil
-	}
-	v, err := nullIfNotFound(load(ctx, loaders(ctx).Reseller, *obj.ResellerID))
-	return mapReseller(v), err
+	return loadOptional(ctx, loaders(ctx).Reseller, obj.ResellerID, mapReseller)
 }
 
 func (r *licenseSummaryRowResolver) Customer(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Customer, error) {
-	if obj.CustomerID == nil {
-		return nil, nil
-	}
-	v, err := nullIfNotFound(load(ctx, loaders(ctx).Customer, *obj.CustomerID))
-	return mapCustomer(v), err
+	return loadOptional(ctx, loaders(ctx).Customer, obj.CustomerID, mapCustomer)
 }
 
 func (r *licenseSummaryRowResolver) Agreement(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Agreement, error) {
-	if obj.AgreementID == nil {
-		return nil, nil
-	}
-	v, err := nullIfNotFound(load(ctx, loaders(ctx).Agreement, *obj.AgreementID))
-	return mapAgreement(v), err
+	return loadOptional(ctx, loaders(ctx).Agreement, obj.AgreementID, mapAgreement)
 }
 
 func (r *licenseSummaryRowResolver) Enrollment(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Enrollment, error) {
-	if obj.EnrollmentID == nil {
-		return nil, nil
-	}
-	v, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.EnrollmentID))
-	return mapEnrollment(v), err
+	return loadOptional(ctx, loaders(ctx).Enrollment, obj.EnrollmentID, mapEnrollment)
 }
 
 func (r *licenseSummaryRowResolver) Account(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Account, error) {
-	if obj.AccountID == nil {
-		return nil, nil
-	}
-	v, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.AccountID))
-	return mapAccount(v), err
+	return loadOptional(ctx, loaders(ctx).Account, obj.AccountID, mapAccount)
 }
 
 func (r *licenseSummaryRowResolver) Sku(ctx context.Context, obj *model.LicenseSummaryRow) (*model.Sku, error) {

@@ -147,11 +147,12 @@ func loadSKU(ctx context.Context, code string) (*model.Sku, error) {
 	return mapSKU(k), err
 }
 
-// loadAccountOrNil loads the account id names, null for none or one the caller cannot see.
-func loadAccountOrNil(ctx context.Context, id *int64) (*model.Account, error) {
+// loadOptional loads the object id names through l and maps it: null for no id, and for an
+// object the caller cannot see (as if it were missing).
+func loadOptional[T, G any](ctx context.Context, l *dataloadgen.Loader[int64, *T], id *int64, mapf func(*T) *G) (*G, error) {
 	if id == nil {
 		return nil, nil
 	}
-	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *id))
-	return mapAccount(a), err
+	v, err := nullIfNotFound(load(ctx, l, *id))
+	return mapf(v), err
 }

@@ -175,11 +175,7 @@ func (r *productKeyResolver) Sku(ctx context.Context, obj *model.ProductKey) (*m
 }
 
 func (r *productKeyResolver) RedeemedAccount(ctx context.Context, obj *model.ProductKey) (*model.Account, error) {
-	if obj.RedeemedAccountID == nil {
-		return nil, nil
-	}
-	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.RedeemedAccountID))
-	return mapAccount(a), err
+	return loadOptional(ctx, loaders(ctx).Account, obj.RedeemedAccountID, mapAccount)
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
@@ -212,19 +208,11 @@ func (r *subscriptionResolver) Sku(ctx context.Context, obj *model.Subscription)
 }
 
 func (r *subscriptionResolver) Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error) {
-	if obj.EnrollmentID == nil {
-		return nil, nil
-	}
-	e, err := nullIfNotFound(load(ctx, loaders(ctx).Enrollment, *obj.EnrollmentID))
-	return mapEnrollment(e), err
+	return loadOptional(ctx, loaders(ctx).Enrollment, obj.EnrollmentID, mapEnrollment)
 }
 
 func (r *subscriptionResolver) DirectAccount(ctx context.Context, obj *model.Subscription) (*model.Account, error) {
-	if obj.DirectAccountID == nil {
-		return nil, nil
-	}
-	a, err := nullIfNotFound(load(ctx, loaders(ctx).Account, *obj.DirectAccountID))
-	return mapAccount(a), err
+	return loadOptional(ctx, loaders(ctx).Account, obj.DirectAccountID, mapAccount)
 }
 
 func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }

@@ -17,11 +17,7 @@ import (
 
 // Reseller is the resolver for the reseller field.
 func (r *apiKeyResolver) Reseller(ctx context.Context, obj *model.APIKey) (*model.Reseller, error) {
-	if obj.ResellerID == nil {
-		return nil, nil
-	}
-	res, err := nullIfNotFound(load(ctx, loaders(ctx).Reseller, *obj.ResellerID))
-	return mapReseller(res), err
+	return loadOptional(ctx, loaders(ctx).Reseller, obj.ResellerID, mapReseller)
 }
 
 func (r *apiKeyResolver) Limits(ctx context.Context, obj *model.APIKey) (*model.APIKeyLimits, error) {
@@ -136,11 +132,7 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 
 // Reseller is the resolver for the reseller field.
 func (r *viewerResolver) Reseller(ctx context.Context, obj *model.Viewer) (*model.Reseller, error) {
-	if obj.ResellerID == nil {
-		return nil, nil
-	}
-	res, err := nullIfNotFound(load(ctx, loaders(ctx).Reseller, *obj.ResellerID))
-	return mapReseller(res), err
+	return loadOptional(ctx, loaders(ctx).Reseller, obj.ResellerID, mapReseller)
 }
 
 func (r *Resolver) ApiKey() graph.ApiKeyResolver { return &apiKeyResolver{r} }
