@@ -2,8 +2,8 @@
 // run on a seeded database (issue 11): a small authenticated query against a plain net/http
 // handler in the same process; the front-end's list and detail pages against hand-written
 // database/sql implementations of the same JSON, at concurrency 1 and 16; the statements one list
-// page costs for first = 10 and 100, and one detail page; every grouping of the license summary. The README's "Reading fast"
-// section has the figures and the command.
+// page costs for first = 10 and 100, and one detail page; every grouping of the license summary.
+// The README's "Reading fast" section has the figures and the command.
 //
 //	readbench -database-url mysql://root@127.0.0.1:3306/bench -duration 5s
 package main
