@@ -156,20 +156,13 @@ func run(dbURL string, duration time.Duration) error {
 	defer api.Close()
 	plainSrv := httptest.NewServer(http.HandlerFunc(plain))
 	defer plainSrv.Close()
-	_, dsn, _ := models.ParseDatabaseURL(dbURL)
-	db, err := sql.Open("mysql", dsn)
+	db, rd, err := openRaw(ctx, dbURL, reseller)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(50)
-	db.SetMaxIdleConns(50)
 	rawSrv := httptest.NewServer(rawList{db: db, reseller: reseller})
 	defer rawSrv.Close()
-	rd, err := newRawDetail(ctx, db, reseller)
-	if err != nil {
-		return err
-	}
 	rawDetailSrv := httptest.NewServer(rd)
 	defer rawDetailSrv.Close()
 
@@ -194,6 +187,24 @@ func run(dbURL string, duration time.Duration) error {
 		return err
 	}
 	return summaries(b, api.URL+"/graphql")
+}
+
+// openRaw opens the database the hand-written pages read, with the API's DSN (parameters
+// interpolated), and the detail page's handler.
+func openRaw(ctx context.Context, dbURL string, reseller int64) (*sql.DB, *rawDetail, error) {
+	_, dsn, _ := models.ParseDatabaseURL(dbURL)
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxOpenConns(50)
+	db.SetMaxIdleConns(50)
+	rd, err := newRawDetail(ctx, db, reseller)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, rd, nil
 }
 
 func redacted(u string) string {
