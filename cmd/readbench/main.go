@@ -1,9 +1,9 @@
 // Command readbench measures the API's reads side by side with what they are compared to, in one
 // run on a seeded database (issue 11): a small authenticated query against a plain net/http
-// handler in the same process; the front-end's list page against a hand-written database/sql
-// implementation of the same JSON, at concurrency 1 and 16; the statements one list page costs
-// for first = 10 and 100; every grouping of the license summary. The README's "Reading fast"
-// section has the figures and the command.
+// handler in the same process; the front-end's list and detail pages against hand-written
+// database/sql implementations of the same JSON, at concurrency 1 and 16; the statements one list
+// page costs for first = 10 and 100, and one detail page; every grouping of the license summary.
+// The README's "Reading fast" section has the figures and the command.
 //
 //	readbench -database-url mysql://root@127.0.0.1:3306/bench -duration 5s
 package main
@@ -156,27 +156,26 @@ func run(dbURL string, duration time.Duration) error {
 	defer api.Close()
 	plainSrv := httptest.NewServer(http.HandlerFunc(plain))
 	defer plainSrv.Close()
-	_, dsn, _ := models.ParseDatabaseURL(dbURL)
-	db, err := sql.Open("mysql", dsn)
+	db, rd, err := openRaw(ctx, dbURL, reseller)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(50)
-	db.SetMaxIdleConns(50)
 	rawSrv := httptest.NewServer(rawList{db: db, reseller: reseller})
 	defer rawSrv.Close()
+	rawDetailSrv := httptest.NewServer(rd)
+	defer rawDetailSrv.Close()
 
 	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration}
 	fmt.Printf("readbench on %s, %s per load, reseller %d\n\n", redacted(dbURL), duration, reseller)
-	if os.Getenv("READBENCH_ONLY_LIST") == "" {
+	if os.Getenv("READBENCH_ONLY_LIST") == "" && os.Getenv("READBENCH_ONLY_DETAIL") == "" {
 		small(b, api.URL+"/graphql", plainSrv.URL)
 	}
 	if os.Getenv("READBENCH_ONLY_LIST") != "" {
 		return listPage(b, api.URL+"/graphql", rawSrv.URL, counter)
 	}
 	if os.Getenv("READBENCH_ONLY_DETAIL") != "" {
-		return detailPage(b, api.URL+"/graphql", counter)
+		return detailPage(b, api.URL+"/graphql", rawDetailSrv.URL, rd, counter)
 	}
 	if os.Getenv("READBENCH_ONLY_SMALL") != "" {
 		return nil
@@ -184,10 +183,28 @@ func run(dbURL string, duration time.Duration) error {
 	if err := listPage(b, api.URL+"/graphql", rawSrv.URL, counter); err != nil {
 		return err
 	}
-	if err := detailPage(b, api.URL+"/graphql", counter); err != nil {
+	if err := detailPage(b, api.URL+"/graphql", rawDetailSrv.URL, rd, counter); err != nil {
 		return err
 	}
 	return summaries(b, api.URL+"/graphql")
+}
+
+// openRaw opens the database the hand-written pages read, with the API's DSN (parameters
+// interpolated), and the detail page's handler.
+func openRaw(ctx context.Context, dbURL string, reseller int64) (*sql.DB, *rawDetail, error) {
+	_, dsn, _ := models.ParseDatabaseURL(dbURL)
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxOpenConns(50)
+	db.SetMaxIdleConns(50)
+	rd, err := newRawDetail(ctx, db, reseller)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, rd, nil
 }
 
 func redacted(u string) string {
@@ -209,7 +226,7 @@ func small(b *bench, api, plainURL string) {
 
 func listPage(b *bench, api, raw string, counter *statements) error {
 	vars := map[string]any{"first": 50}
-	if err := sameData(b, api, raw, vars); err != nil {
+	if err := sameData(b, listPageQuery, api, raw, vars); err != nil {
 		return err
 	}
 	fmt.Println("front-end list page: enrollments(first: 50) with agreement, customer and subscriptions(first: 20)")
@@ -232,15 +249,7 @@ func listPage(b *bench, api, raw string, counter *statements) error {
 	return nil
 }
 
-// detailPageQuery is the front-end's enrollment page: the enrollment with its agreement, account,
-// activation emails and subscriptions, and why it is or is not activated (R-ACT-12).
-const detailPageQuery = `query Detail($n: String!) { enrollment(number: $n) { id number organizationName status osm { name email }
-  agreement { number program customer { organizationName } } account { name country }
-  activationEmails(first: 10) { edges { node { recipient trigger scheduledAt sentAt } } }
-  subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity pendingQuantity licensedQuantity } } } }
-  activationStatus(enrollmentNumber: $n) { state reasons { code message action changesAt } } }`
-
-func detailPage(b *bench, api string, counter *statements) error {
+func detailPage(b *bench, api, raw string, rd *rawDetail, counter *statements) error {
 	out, err := b.post(api, `{ enrollments(first: 1) { edges { node { number } } } }`, nil)
 	if err != nil {
 		return err
@@ -255,28 +264,47 @@ func detailPage(b *bench, api string, counter *statements) error {
 	if err := json.Unmarshal(out, &first); err != nil || len(first.Data.Enrollments.Edges) == 0 {
 		return fmt.Errorf("no enrollment for the detail page: %v", err)
 	}
-	vars := map[string]any{"n": first.Data.Enrollments.Edges[0].Node.Number}
-	fmt.Println("front-end detail page: an enrollment with its emails, subscriptions and activationStatus")
+	// One instant for both sides and every request, so that they answer the same.
+	asOf := time.Now().UTC().Format(time.RFC3339Nano)
+	vars := map[string]any{"n": first.Data.Enrollments.Edges[0].Node.Number, "asOf": asOf}
+	samples, err := rd.samples(context.Background())
+	if err != nil {
+		return err
+	}
+	for _, n := range append([]string{vars["n"].(string)}, samples...) {
+		if err := sameData(b, detailPageQuery, api, raw, map[string]any{"n": n, "asOf": asOf}); err != nil {
+			return fmt.Errorf("enrollment %s: %w", n, err)
+		}
+	}
+	fmt.Printf("front-end detail page: an enrollment with its emails, subscriptions and activationStatus as of one instant (same data checked on %d enrollments)\n", 1+len(samples))
 	for _, c := range []int{1, 16} {
-		ours := b.load(c, api, detailPageQuery, vars)
-		fmt.Printf("  concurrency %2d: licensing-api p50 %s p99 %s (errors %d)\n", c, ms(ours.p50), ms(ours.p99), ours.errors)
+		ours, base := b.load(c, api, detailPageQuery, vars), b.load(c, raw, detailPageQuery, vars)
+		fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
+			c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors+base.errors)
 	}
 	n, err := counter.of(func() error {
 		_, err := b.post(api, detailPageQuery, vars)
 		return err
 	})
-	fmt.Printf("  statements per request: %d\n\n", n)
-	return err
-}
-
-// sameData checks that the API and the hand-written version answer the same data.
-func sameData(b *bench, api, raw string, vars map[string]any) error {
-	var ours, theirs struct{ Data any }
-	a, err := b.post(api, listPageQuery, vars)
 	if err != nil {
 		return err
 	}
-	r, err := b.post(raw, listPageQuery, vars)
+	before := rd.statements.Load()
+	if _, err := b.post(raw, detailPageQuery, vars); err != nil {
+		return err
+	}
+	fmt.Printf("  statements per request: licensing-api %d, database/sql %d\n\n", n, rd.statements.Load()-before)
+	return nil
+}
+
+// sameData checks that the API and the hand-written version answer the same data to query.
+func sameData(b *bench, query, api, raw string, vars map[string]any) error {
+	var ours, theirs struct{ Data any }
+	a, err := b.post(api, query, vars)
+	if err != nil {
+		return err
+	}
+	r, err := b.post(raw, query, vars)
 	if err != nil {
 		return err
 	}
@@ -286,8 +314,8 @@ func sameData(b *bench, api, raw string, vars map[string]any) error {
 	if err := json.Unmarshal(r, &theirs); err != nil {
 		return err
 	}
-	if !reflect.DeepEqual(ours.Data, theirs.Data) {
-		return fmt.Errorf("the API and the hand-written list page differ:\nAPI: %.600s\nraw: %.600s", a, r)
+	if ours.Data == nil || !reflect.DeepEqual(ours.Data, theirs.Data) {
+		return fmt.Errorf("the API and the hand-written page differ:\nAPI: %.2000s\nraw: %.2000s", a, r)
 	}
 	return nil
 }
