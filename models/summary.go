@@ -67,6 +67,8 @@ type SummaryFilter struct {
 	AccountIDs    []int64
 	SKUs          []string
 	Families      []licensing.Family
+	// pools restricts the cells to these pools (the rollup's refresh, cells.go).
+	pools []cellPool
 }
 
 // SummaryPage pages the groups by position: Offset groups are skipped, First returned.
@@ -188,8 +190,16 @@ func (s *Store) LicenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		return nil, err
 	}
 	var out *SummaryResult
-	err := s.aggregate(ctx, func() (err error) {
-		out, err = s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+	err := s.aggregate(ctx, func() error {
+		fast, err := s.cellsUsable(ctx, c, f, asOf)
+		if err != nil {
+			return err
+		}
+		if fast { // the rollup holds at asOf (cells.go)
+			out, err = s.summaryFromCells(ctx, c, groupBy, f, asOf, p)
+		} else {
+			out, err = s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+		}
 		return err
 	})
 	return out, err
@@ -206,6 +216,20 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	out := summaryResult(rows, groupBy, asOf, p)
+	if len(rows) == 0 && p.Offset > 0 {
+		// Past the last group the windowed total has no row to ride on: count alone.
+		all, err := s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
+		if err != nil {
+			return nil, err
+		}
+		out.TotalGroups = all.TotalGroups
+	}
+	return out, nil
+}
+
+// summaryResult makes the page of the scanned groups (one more than the page: HasNext).
+func summaryResult(rows []summaryScan, groupBy []licensing.SummaryDimension, asOf time.Time, p SummaryPage) *SummaryResult {
 	out := &SummaryResult{GroupBy: slices.Clone(groupBy), AsOf: asOf, Groups: []SummaryGroupRow{}}
 	for i, r := range rows {
 		if r.Cells == 0 { // the total row of an empty selection (no GROUP BY)
@@ -223,15 +247,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
 	}
-	if len(rows) == 0 && p.Offset > 0 {
-		// Past the last group the windowed total has no row to ride on: count alone.
-		all, err := s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
-		if err != nil {
-			return nil, err
-		}
-		out.TotalGroups = all.TotalGroups
-	}
-	return out, nil
+	return out
 }
 
 // ---- SQL ----
@@ -556,6 +572,10 @@ func summaryPushdown(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter, re
 	}
 	if len(f.SKUs) > 0 {
 		b.add(" AND "+sku+" IN ?", f.SKUs)
+	}
+	if len(f.pools) > 0 {
+		b.add(" AND ")
+		poolsSQL(b, f.pools, reseller, "COALESCE("+account+", -"+reseller+")", sku)
 	}
 	if len(f.Families) > 0 {
 		codes := []string{""}
