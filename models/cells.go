@@ -9,7 +9,7 @@ package models
 //
 // Keeping it (cellDirty): every write to a pool's facts touches the pool in its transaction
 // (touchPools, touchSubscriptions); before the commit InTx invalidates the touched pools' rows
-// (cell_no 0: valid_until set to cellsInvalid, revision + 1), so no reader ever sums a cell
+// in license_cell_pools (valid_until set to cellsInvalid, revision + 1), so no reader sums a cell
 // that the write made wrong, and right after the commit recomputes them at the write's
 // instant (refreshPools). Why after, not inside: under REPEATABLE READ a transaction reads the
 // snapshot of its first read, which may predate a concurrent write to the same pool that
@@ -25,6 +25,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -34,8 +35,7 @@ import (
 	"github.com/licensing-api/licensing-api/licensing"
 )
 
-// LicenseCell is a row of license_cells: a summary cell (CellNo ≥ 1) or the pool's own row
-// (CellNo 0: validity and revision, no numbers).
+// LicenseCell is a row of license_cells: one summary cell of a pool, numbered from 1.
 type LicenseCell struct {
 	ResellerID        int64  `gorm:"primaryKey;autoIncrement:false"`
 	AccountKey        int64  `gorm:"primaryKey;autoIncrement:false"` // the account, or -ResellerID for no account
@@ -52,12 +52,26 @@ type LicenseCell struct {
 	ReservedNotBilled int
 	Assigned          int
 	Unassignable      int
-	Revision          int64
-	ValidFrom         time.Time
-	ValidUntil        time.Time
 }
 
 func (LicenseCell) TableName() string { return "license_cells" }
+
+// LicenseCellPool is a pool's row of license_cell_pools: the instants its cells hold for, and
+// the revision every change of the pool writes.
+type LicenseCellPool struct {
+	ResellerID int64  `gorm:"primaryKey;autoIncrement:false"`
+	AccountKey int64  `gorm:"primaryKey;autoIncrement:false"`
+	SKU        string `gorm:"column:sku;primaryKey"`
+	Revision   int64
+	ValidFrom  time.Time
+	ValidUntil time.Time
+}
+
+func (LicenseCellPool) TableName() string { return "license_cell_pools" }
+
+func (k cellPool) where(db *gorm.DB) *gorm.DB {
+	return db.Where("reseller_id = ? AND account_key = ? AND sku = ?", k.ResellerID, k.Account, k.SKU)
+}
 
 // cellsBuilt is license_cells_built's one row: the backfill ran (RebuildLicenseCells).
 type cellsBuilt struct {
@@ -200,13 +214,12 @@ func (s *Store) invalidateCells(ctx context.Context, d *cellDirty) error {
 		}
 	}
 	for _, p := range sortedPools(d.pools) {
-		res := s.ctx(ctx).Model(&LicenseCell{}).Where("reseller_id = ? AND account_key = ? AND sku = ? AND cell_no = 0", p.ResellerID, p.Account, p.SKU).
-			Updates(map[string]any{"valid_until": cellsInvalid, "revision": gorm.Expr("revision + 1")})
+		res := p.where(s.ctx(ctx).Model(&LicenseCellPool{})).Updates(map[string]any{"valid_until": cellsInvalid, "revision": gorm.Expr("revision + 1")})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 { // a new pool: its row says it has no valid cells yet
-			row := LicenseCell{ResellerID: p.ResellerID, AccountKey: p.Account, SKU: p.SKU, ValidFrom: cellsInvalid, ValidUntil: cellsInvalid}
+			row := LicenseCellPool{ResellerID: p.ResellerID, AccountKey: p.Account, SKU: p.SKU, ValidFrom: cellsInvalid, ValidUntil: cellsInvalid}
 			if err := s.ctx(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 				return err
 			}
@@ -240,8 +253,7 @@ func (s *Store) refreshDirty(ctx context.Context, d *cellDirty) {
 func (s *Store) refreshPools(ctx context.Context, pools []cellPool, now time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		for _, p := range pools {
-			if err := tx.ctx(ctx).Model(&LicenseCell{}).Where("reseller_id = ? AND account_key = ? AND sku = ? AND cell_no = 0", p.ResellerID, p.Account, p.SKU).
-				Update("revision", gorm.Expr("revision + 1")).Error; err != nil {
+			if err := p.where(tx.ctx(ctx).Model(&LicenseCellPool{})).Update("revision", gorm.Expr("revision + 1")).Error; err != nil {
 				return err
 			}
 		}
@@ -255,14 +267,16 @@ func (s *Store) refreshPools(ctx context.Context, pools []cellPool, now time.Tim
 			}
 		}
 		for chunk := range slices.Chunk(pools, 100) {
-			var b sqlBuilder
-			b.add("DELETE FROM license_cells WHERE ")
-			poolsSQL(&b, chunk, "reseller_id", "account_key", "sku")
-			if err := tx.ctx(ctx).Exec(b.String(), b.args...).Error; err != nil {
-				return err
+			for _, table := range []string{"license_cells", "license_cell_pools"} {
+				var b sqlBuilder
+				b.add("DELETE FROM " + table + " WHERE ")
+				poolsSQL(&b, chunk, "reseller_id", "account_key", "sku")
+				if err := tx.ctx(ctx).Exec(b.String(), b.args...).Error; err != nil {
+					return err
+				}
 			}
 		}
-		return tx.writeCells(ctx, cells)
+		return tx.writeCells(ctx, cells, now)
 	})
 }
 
@@ -297,6 +311,7 @@ func (s *Store) computeCells(ctx context.Context, f SummaryFilter, now time.Time
 	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	cat.name(rows)
 	out := map[cellPool]*computedPool{}
 	for _, r := range rows {
 		if r.Cells == 0 || r.GReseller == nil || r.GSKU == nil {
@@ -330,22 +345,25 @@ func (s *Store) computeCells(ctx context.Context, f SummaryFilter, now time.Time
 
 // writeCells inserts the pools' rows and cells (their old rows deleted by the caller). A nil
 // entry is a pool with no cell left, valid from now on.
-func (s *Store) writeCells(ctx context.Context, cells map[cellPool]*computedPool) error {
+func (s *Store) writeCells(ctx context.Context, cells map[cellPool]*computedPool, now time.Time) error {
+	var pools []LicenseCellPool
 	var rows []LicenseCell
 	for k, p := range cells {
 		if p == nil {
-			continue
+			p = &computedPool{validFrom: now.UTC(), validUntil: cellsForever}
 		}
-		rows = append(rows, LicenseCell{ResellerID: k.ResellerID, AccountKey: k.Account, SKU: k.SKU, ValidFrom: p.validFrom, ValidUntil: p.validUntil})
-		for _, c := range p.cells {
-			c.ValidFrom, c.ValidUntil = p.validFrom, p.validUntil
-			rows = append(rows, c)
+		pools = append(pools, LicenseCellPool{ResellerID: k.ResellerID, AccountKey: k.Account, SKU: k.SKU, ValidFrom: p.validFrom, ValidUntil: p.validUntil})
+		rows = append(rows, p.cells...)
+	}
+	if len(pools) > 0 {
+		if err := s.ctx(ctx).CreateInBatches(pools, 500).Error; err != nil {
+			return err
 		}
 	}
-	if len(rows) == 0 {
-		return nil
+	if len(rows) > 0 {
+		return s.ctx(ctx).CreateInBatches(rows, 500).Error
 	}
-	return s.ctx(ctx).CreateInBatches(rows, 500).Error
+	return nil
 }
 
 // poolValidity bounds the validity of the cells of the pools f selects, computed at now: per
@@ -367,7 +385,7 @@ func (s *Store) poolValidity(ctx context.Context, f SummaryFilter, now time.Time
 	for _, sub := range subs {
 		resellers[sub.ResellerID] = true
 	}
-	changes, billing, err := s.dueFacts(ctx, slices.Collect(mapsKeys(resellers)), now)
+	changes, billing, err := s.dueFacts(ctx, slices.Collect(maps.Keys(resellers)), now)
 	if err != nil {
 		return nil, err
 	}
@@ -385,16 +403,6 @@ func (s *Store) poolValidity(ctx context.Context, f SummaryFilter, now time.Time
 		}
 	}
 	return out, nil
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // dueFacts reads, for the resellers, the changes whose licenses are still pending at now or
@@ -435,14 +443,16 @@ func (s *Store) RebuildLicenseCells(ctx context.Context, now time.Time) error {
 	}
 	for _, r := range resellers {
 		err := s.InTx(ctx, func(tx *Store) error {
-			if err := tx.ctx(ctx).Where("reseller_id = ?", r).Delete(&LicenseCell{}).Error; err != nil {
-				return err
+			for _, row := range []any{&LicenseCellPool{}, &LicenseCell{}} {
+				if err := tx.ctx(ctx).Where("reseller_id = ?", r).Delete(row).Error; err != nil {
+					return err
+				}
 			}
 			cells, err := tx.computeCells(ctx, SummaryFilter{ResellerIDs: []int64{r}}, now)
 			if err != nil {
 				return err
 			}
-			return tx.writeCells(ctx, cells)
+			return tx.writeCells(ctx, cells, now)
 		})
 		if err != nil {
 			return wrap("rebuild license cells", err)
@@ -462,8 +472,8 @@ func (s *Store) licenseCellsBuilt(ctx context.Context) (bool, error) {
 // (valid_until reached: a term ended, licenses became available... or a refresh after a write
 // failed), a few pools per transaction, most overdue first. It returns how many it refreshed.
 func (s *Store) SweepLicenseCells(ctx context.Context, now time.Time, limit int) (int, error) {
-	var due []LicenseCell
-	if err := s.ctx(ctx).Select("reseller_id", "account_key", "sku").Where("cell_no = 0 AND valid_until <= ?", now.UTC()).
+	var due []LicenseCellPool
+	if err := s.ctx(ctx).Select("reseller_id", "account_key", "sku").Where("valid_until <= ?", s.instant(now)).
 		Order("valid_until").Limit(limit).Find(&due).Error; err != nil {
 		return 0, err
 	}
@@ -522,15 +532,18 @@ func (s *Store) checkReseller(ctx context.Context, r int64, now time.Time, examp
 	if err := s.ctx(ctx).Where("reseller_id = ?", r).Order("account_key, sku, cell_no").Find(&stored).Error; err != nil {
 		return err
 	}
+	var pools []LicenseCellPool
+	if err := s.ctx(ctx).Where("reseller_id = ?", r).Find(&pools).Error; err != nil {
+		return err
+	}
 	have := map[cellPool][]LicenseCell{}
 	valid := map[cellPool]bool{}
 	for _, c := range stored {
 		k := cellPool{ResellerID: c.ResellerID, Account: c.AccountKey, SKU: c.SKU}
-		if c.CellNo == 0 {
-			valid[k] = !c.ValidFrom.After(now) && c.ValidUntil.After(now)
-			continue
-		}
 		have[k] = append(have[k], c)
+	}
+	for _, p := range pools {
+		valid[cellPool{ResellerID: p.ResellerID, Account: p.AccountKey, SKU: p.SKU}] = !p.ValidFrom.After(now) && p.ValidUntil.After(now)
 	}
 	seen := map[cellPool]bool{}
 	for k := range fresh {

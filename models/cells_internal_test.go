@@ -403,8 +403,8 @@ func TestLicenseCellsExpireAndTheSweepRefreshes(t *testing.T) {
 			h.step(t)
 		}
 		h.compare(t, "before")
-		var next LicenseCell
-		err := s.db.Where("reseller_id = ? AND cell_no = 0 AND valid_until > ? AND valid_until < ?", h.reseller, h.now, cellsForever).Order("valid_until").Take(&next).Error
+		var next LicenseCellPool
+		err := s.db.Where("reseller_id = ? AND valid_until > ? AND valid_until < ?", h.reseller, h.now, cellsForever).Order("valid_until").Take(&next).Error
 		must(t, err)
 		ctx := context.Background()
 		f := SummaryFilter{ResellerIDs: []int64{h.reseller}}
@@ -438,7 +438,7 @@ func TestLicenseCellsCheckAndRepair(t *testing.T) {
 		}
 		h.compare(t, "before")
 		var c LicenseCell
-		must(t, s.db.Where("reseller_id = ? AND cell_no > 0", h.reseller).Order("account_key, sku, cell_no").Take(&c).Error)
+		must(t, s.db.Where("reseller_id = ?", h.reseller).Order("account_key, sku, cell_no").Take(&c).Error)
 		must(t, s.db.Model(&LicenseCell{}).Where("reseller_id = ? AND account_key = ? AND sku = ? AND cell_no = ?", c.ResellerID, c.AccountKey, c.SKU, c.CellNo).
 			Update("assigned", c.Assigned+3).Error)
 		ctx := context.Background()
