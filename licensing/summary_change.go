@@ -2,9 +2,9 @@ package licensing
 
 import "time"
 
-// R-BI-1, R-BI-2: NextSummaryChange is the first instant after asOf at which SummaryCellAt of a
-// pool holding subs (with the billing dates of their reservations) may change with no write to
-// the pool: a cancellation taking effect (R-SUB-6), grace starting at a renewal (R-SUB-2) or
+// NextSummaryChange is, for the license summary's rollup (R-BI-1, R-BI-2), the first instant
+// after asOf at which SummaryCellAt of a pool holding subs (their reservations billed on
+// billingDates) may change with no write to the pool: a cancellation taking effect (R-SUB-6), grace starting at a renewal (R-SUB-2) or
 // ending (R-SUB-3), a term ending with auto-renew off (R-SUB-5), licenses becoming available
 // (R-ORD-5, QuantityChange.AvailableAt), a reservation billed (R-RES-1, NotYetBilled). Between
 // asOf and that instant every status, pending part and unbilled reservation stays as it is, so

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// R-BI-1, R-BI-2: between asOf and NextSummaryChange a pool's summary cell does not move, and it
+// Between asOf and NextSummaryChange a pool's summary cell does not move, and it
 // may move right at that instant (the bound is the first such instant, not a later one).
 func TestNextSummaryChangeBoundsTheCell(t *testing.T) {
 	base := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)

@@ -257,7 +257,11 @@ func (s *Store) refreshPools(ctx context.Context, pools []cellPool, now time.Tim
 				return err
 			}
 		}
-		cells, err := tx.computeCells(ctx, SummaryFilter{pools: pools}, now)
+		subs, err := tx.subscriptionsOfPools(ctx, pools)
+		if err != nil {
+			return err
+		}
+		cells, err := tx.computeCells(ctx, SummaryFilter{pools: pools, poolSubs: subs}, now)
 		if err != nil {
 			return err
 		}
@@ -278,6 +282,35 @@ func (s *Store) refreshPools(ctx context.Context, pools []cellPool, now time.Tim
 		}
 		return tx.writeCells(ctx, cells, now)
 	})
+}
+
+// subscriptionsOfPools lists the ids of the pools' subscriptions, through the indexes on
+// enrollments' accounts and on subscriptions' enrollments and direct accounts, so that a refresh
+// reads its pools' subscriptions only, not its reseller's.
+func (s *Store) subscriptionsOfPools(ctx context.Context, pools []cellPool) ([]int64, error) {
+	var out []int64
+	for _, p := range pools {
+		var ids []int64
+		var err error
+		if p.Account > 0 {
+			var subs []Subscription
+			subs, err = s.accountSubscriptions(ctx, p.ResellerID, p.Account, &p.SKU)
+			for _, sub := range subs {
+				ids = append(ids, sub.ID)
+			}
+		} else { // the enrollments not activated, and any subscription on no account at all
+			err = s.ctx(ctx).Raw(`SELECT s.id FROM enrollments e JOIN subscriptions s ON s.reseller_id = ? AND s.enrollment_id = e.id AND s.sku = ?
+				WHERE e.reseller_id = ? AND e.account_id IS NULL
+				UNION ALL
+				SELECT s.id FROM subscriptions s WHERE s.reseller_id = ? AND s.direct_account_id IS NULL AND s.enrollment_id IS NULL AND s.sku = ?`,
+				p.ResellerID, p.SKU, p.ResellerID, p.ResellerID, p.SKU).Scan(&ids).Error
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
 }
 
 // poolsSQL is the condition "one of pools" on the pool's columns.
@@ -306,7 +339,11 @@ func (s *Store) computeCells(ctx context.Context, f SummaryFilter, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	sqlText, args := summarySQL(Caller{Role: RoleOperator}, cat, licensing.SummaryDimensions, f, now, SummaryPage{First: 1 << 30}, true)
+	c := Caller{Role: RoleOperator}
+	if rs := cellResellers(f); len(rs) == 1 { // one reseller's pools: its scope narrows every scan
+		c = Caller{Role: RoleReader, ResellerID: rs[0]}
+	}
+	sqlText, args := summarySQL(c, cat, licensing.SummaryDimensions, f, now, SummaryPage{First: 1 << 30}, true)
 	var rows []summaryScan
 	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -341,6 +378,17 @@ func (s *Store) computeCells(ctx context.Context, f SummaryFilter, now time.Time
 		}
 	}
 	return out, nil
+}
+
+// cellResellers are the resellers a refresh's filter names.
+func cellResellers(f SummaryFilter) []int64 {
+	out := slices.Clone(f.ResellerIDs)
+	for _, p := range f.pools {
+		if !slices.Contains(out, p.ResellerID) {
+			out = append(out, p.ResellerID)
+		}
+	}
+	return out
 }
 
 // writeCells inserts the pools' rows and cells (their old rows deleted by the caller). A nil
@@ -385,7 +433,11 @@ func (s *Store) poolValidity(ctx context.Context, f SummaryFilter, now time.Time
 	for _, sub := range subs {
 		resellers[sub.ResellerID] = true
 	}
-	changes, billing, err := s.dueFacts(ctx, slices.Collect(maps.Keys(resellers)), now)
+	var ids []int64 // a refresh's few subscriptions; none: the resellers' (a rebuild)
+	if len(f.pools) > 0 {
+		ids = f.poolSubs
+	}
+	changes, billing, err := s.dueFacts(ctx, slices.Collect(maps.Keys(resellers)), ids, now)
 	if err != nil {
 		return nil, err
 	}
@@ -405,23 +457,31 @@ func (s *Store) poolValidity(ctx context.Context, f SummaryFilter, now time.Time
 	return out, nil
 }
 
-// dueFacts reads, for the resellers, the changes whose licenses are still pending at now or
-// later (R-ORD-5) and the billing dates of reservations not billed by now (R-RES-1), by
-// subscription: few recent rows (subscription_changes_effective, reservations_subscription).
-func (s *Store) dueFacts(ctx context.Context, resellers []int64, now time.Time) (map[int64][]licensing.QuantityChange, map[int64][]licensing.Date, error) {
+// dueFacts reads, for the resellers (and only the subscriptions ids, if any), the changes whose
+// licenses are still pending at now or later (R-ORD-5) and the billing dates of reservations
+// not billed by now (R-RES-1), by subscription: few recent rows (subscription_changes_effective
+// or _sub, reservations_subscription).
+func (s *Store) dueFacts(ctx context.Context, resellers, ids []int64, now time.Time) (map[int64][]licensing.QuantityChange, map[int64][]licensing.Date, error) {
 	changes, billing := map[int64][]licensing.QuantityChange{}, map[int64][]licensing.Date{}
 	if len(resellers) == 0 {
 		return changes, billing, nil
 	}
+	onSubs := func(q *gorm.DB) *gorm.DB {
+		if ids != nil {
+			return q.Where("subscription_id IN ?", append([]int64{0}, ids...))
+		}
+		return q
+	}
 	var chs []SubscriptionChange
-	if err := s.ctx(ctx).Where("effective_at > ? AND reseller_id IN ? AND delta > 0", now.UTC().Add(-licensing.OrderPendingPeriod), resellers).Find(&chs).Error; err != nil {
+	if err := onSubs(s.ctx(ctx).Where("effective_at > ? AND reseller_id IN ? AND delta > 0", s.instant(now.Add(-licensing.OrderPendingPeriod)), resellers)).
+		Find(&chs).Error; err != nil {
 		return nil, nil, err
 	}
 	for _, ch := range chs {
 		changes[ch.SubscriptionID] = append(changes[ch.SubscriptionID], licensing.QuantityChange{Delta: ch.Delta, EffectiveAt: ch.EffectiveAt, FromOrder: ch.Cause == CauseOrder})
 	}
 	var rs []Reservation
-	if err := s.ctx(ctx).Select("subscription_id", "billing_date").Where("reseller_id IN ? AND "+notBilledSQL, resellers, licensing.DateOf(now)).Find(&rs).Error; err != nil {
+	if err := onSubs(s.ctx(ctx).Select("subscription_id", "billing_date").Where("reseller_id IN ? AND "+notBilledSQL, resellers, licensing.DateOf(now))).Find(&rs).Error; err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rs {

@@ -67,8 +67,10 @@ type SummaryFilter struct {
 	AccountIDs    []int64
 	SKUs          []string
 	Families      []licensing.Family
-	// pools restricts the cells to these pools (the rollup's refresh, cells.go).
-	pools []cellPool
+	// pools restricts the cells to these pools (the rollup's refresh, cells.go), whose
+	// subscriptions are poolSubs: scans of subscriptions read those by id.
+	pools    []cellPool
+	poolSubs []int64
 }
 
 // SummaryPage pages the groups by position: Offset groups are skipped, First returned.
@@ -598,8 +600,12 @@ func summaryPushdown(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter, re
 		b.add(" AND "+sku+" IN ?", f.SKUs)
 	}
 	if len(f.pools) > 0 {
+		if account == accountOfSubSQL { // a scan of subscriptions: by id, then exactly
+			b.add(" AND s.id IN ?", append([]int64{0}, f.poolSubs...))
+			account = "COALESCE(" + account + ", -" + reseller + ")"
+		}
 		b.add(" AND ")
-		poolsSQL(b, f.pools, reseller, "COALESCE("+account+", -"+reseller+")", sku)
+		poolsSQL(b, f.pools, reseller, account, sku)
 	}
 	if len(f.Families) > 0 {
 		codes := []string{""}
