@@ -331,8 +331,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 		})
 		cause := retryCause(err)
 		if cause == causeNone {
-			if err == nil {
-				s.refreshDirty(ctx, dirty)
+			if err == nil { // committed: recompute what it changed, even if its caller has gone
+				s.refreshDirty(context.WithoutCancel(ctx), dirty)
 			}
 			return err
 		}
