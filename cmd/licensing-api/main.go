@@ -100,19 +100,23 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// subcommand splits the command's name (serve by default; two words for migrate status and
+// rollup check|repair) from its flags.
+func subcommand(args []string) (string, []string) {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if len(args) > 0 && (cmd == "migrate" && args[0] == "status" || cmd == "rollup" && (args[0] == "check" || args[0] == "repair")) {
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
+	return cmd, args
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, args := subcommand(args)
 	if cmd == "help" {
 		cmd, args, stderr = "serve", []string{"-h"}, stdout // asked for: the usage goes to stdout
-	}
-	if cmd == "migrate" && len(args) > 0 && args[0] == "status" {
-		cmd, args = "migrate status", args[1:]
-	}
-	if cmd == "rollup" && len(args) > 0 && (args[0] == "check" || args[0] == "repair") {
-		cmd, args = "rollup "+args[0], args[1:]
 	}
 	cfg, err := parseConfig(cmd, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
