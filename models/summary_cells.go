@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +105,15 @@ FROM (SELECT l.reseller_id AS r, l.customer_id AS cus, l.agreement_id AS agr, ` 
 	in("l.enrollment_id", f.EnrollmentIDs, len(f.EnrollmentIDs))
 	in("l.account_key", f.AccountIDs, len(f.AccountIDs))
 	in("l.sku", f.SKUs, len(f.SKUs))
-	in("l.family", f.Families, len(f.Families))
+	if len(f.Families) > 0 { // through the catalog, as the grouping: a SKU's family is the catalog's
+		codes := []string{""}
+		for i, fam := range cat.families {
+			if slices.Contains(f.Families, licensing.Family(fam)) {
+				codes = append(codes, cat.codes[i])
+			}
+		}
+		b.add(" AND l.sku IN ?", codes)
+	}
 	b.add(`) c`)
 	if len(keys) > 0 {
 		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
