@@ -6,6 +6,7 @@ package clustertest
 // (the client retries) is fine; a state the rules forbid is a violation.
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -44,7 +45,24 @@ func TestInvariants(t *testing.T) {
 		run("R-RES-3_permission_granted_at_once_everywhere_is_one_grant", concurrentGrants)
 		run("R-RES-3_permission_granted_or_revoked_through_one_server_holds_on_the_others", permissionsAcrossServers)
 		run("webhook_endpoints_created_at_once_stay_within_the_cap", endpointCap)
+		// Last: every write above, through every server at once, kept the summary's rollup.
+		run("R-BI-1_R-BI-2_the_summary_rollup_matches_the_ledger_on_every_node", rollupMatchesLedger)
 	})
+}
+
+// rollupMatchesLedger: after the rounds above, each node's rollup (license_cells) equals what
+// the slow path recomputes from the ledger for every pool that claims to hold at the servers'
+// instant (models.CheckLicenseCells; a pool left invalid is not used and not drift).
+func rollupMatchesLedger(c *cluster, _ string) {
+	for i, s := range c.stores {
+		d, err := s.CheckLicenseCells(context.Background(), now, 3)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if !d.Built || d.Drifted > 0 || d.Pools == 0 {
+			c.t.Errorf("node %d: %+v", i+1, d)
+		}
+	}
 }
 
 // with is c for another (sub)test.

@@ -2573,7 +2573,17 @@ extend type Query {
     groupBy: [SummaryDimension!]! @bound(maxItems: 8)
     "Only the items that match every field set in the filter."
     filter: LicenseSummaryFilter
-    "The instant the answer is evaluated at; default now."
+    """
+    The instant the answer is evaluated at; default now. Any instant gives the same answer, but not
+    at the same speed. Now is fast: the summary is read from a rollup kept with every change, which
+    holds from the last change of each license pool until the next instant at which one of its
+    quantities moves by itself (a term ending, a grace period starting or ending, licenses becoming
+    available 12 hours after processing, a reservation billed); a background sweep refreshes it
+    then, within the server's dispatch interval. An ` + "`" + `asOf` + "`" + ` in the past (before the rollup was last
+    computed for a pool in scope) or in the future (after the next such instant of any pool in
+    scope), and the moments right after such an instant before the sweep, take the slower path
+    that computes the summary from every subscription.
+    """
     asOf: DateTime
     "How many items to return, 1 to 100."
     first: Int = 100 @bound(min: 1, max: 100)

@@ -114,6 +114,10 @@ func (s *Store) associate(ctx context.Context, e *Enrollment, accountID int64, c
 	if err != nil {
 		return err
 	}
+	// Its subscriptions move from the pools on no account (or the old account) to the new one.
+	if err := s.touchEnrollment(ctx, now, e.ResellerID, e.ID); err != nil {
+		return err
+	}
 	e.AccountID, e.AssociatedAt, e.AssociationCause = &accountID, &now, cause
 	upd := map[string]any{"account_id": accountID, "associated_at": now, "association_cause": cause, "renewal_needs_activation": false}
 	if !cause.Automatic() {

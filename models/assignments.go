@@ -127,7 +127,7 @@ func (s *Store) AssignLicenses(ctx context.Context, c Caller, accountID int64, s
 			} else if err != nil {
 				return err
 			}
-			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, len(rows)); err != nil {
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, len(rows), now); err != nil {
 				return err
 			}
 		}
@@ -185,7 +185,7 @@ func (s *Store) RemoveLicenses(ctx context.Context, c Caller, accountID int64, s
 				Delete(&LicenseAssignment{}).Error; err != nil {
 				return err
 			}
-			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -len(goneIDs)); err != nil {
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -len(goneIDs), now); err != nil {
 				return err
 			}
 		}
@@ -239,7 +239,7 @@ func (s *Store) DeleteAccountUser(ctx context.Context, c Caller, accountID int64
 			return err
 		}
 		for _, sku := range skus {
-			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -1); err != nil {
+			if err := tx.adjustPool(ctx, a.ResellerID, a.ID, sku, -1, now); err != nil {
 				return err
 			}
 		}
@@ -508,10 +508,13 @@ func (s *Store) assignedAmong(ctx context.Context, resellerID, accountID int64, 
 // adjustPool adds delta to the pool's assigned count in license_pools, in the transaction
 // that changed the assignments and under its account lock, so no two writers race on the
 // row and the plain update-or-insert needs no dialect-specific upsert. A pool back to zero
-// users is dropped.
-func (s *Store) adjustPool(ctx context.Context, resellerID, accountID int64, sku string, delta int) error {
+// users is dropped. The pool's summary cells follow (touchPools).
+func (s *Store) adjustPool(ctx context.Context, resellerID, accountID int64, sku string, delta int, now time.Time) error {
 	if delta == 0 {
 		return nil
+	}
+	if err := s.touchPools(ctx, now, cellPool{ResellerID: resellerID, Account: accountID, SKU: sku}); err != nil {
+		return err
 	}
 	q := s.ctx(ctx).Model(&LicensePool{}).Where("reseller_id = ? AND account_id = ? AND sku = ?", resellerID, accountID, sku)
 	res := q.Session(&gorm.Session{}).Update("assigned", gorm.Expr("assigned + ?", delta))
@@ -544,13 +547,18 @@ func (LicensePool) TableName() string { return "license_pools" }
 // a repair tool for operators, and the step after writing assignments in bulk (Seed, tests).
 // The summary and the conflict list read the counters; assignment decisions do not.
 func (s *Store) RebuildLicensePools(ctx context.Context) error {
-	return wrap("rebuild license pools", s.InTx(ctx, func(tx *Store) error {
+	err := wrap("rebuild license pools", s.InTx(ctx, func(tx *Store) error {
 		if err := tx.ctx(ctx).Exec("DELETE FROM license_pools").Error; err != nil {
 			return err
 		}
 		return tx.ctx(ctx).Exec(`INSERT INTO license_pools (reseller_id, account_id, sku, assigned)
 			SELECT reseller_id, account_id, sku, COUNT(*) FROM license_assignments GROUP BY reseller_id, account_id, sku`).Error
 	}))
+	if err != nil {
+		return err
+	}
+	// Bulk writes bypass the rollup: recompute it too (RebuildLicenseCells).
+	return s.RebuildLicenseCells(ctx, time.Now())
 }
 
 // normalizeUserName matches insertUsers, which stores user names in lower case.

@@ -108,7 +108,7 @@ func (s *Store) removeDeprovisionedUsers(ctx context.Context, sub *Subscription,
 			Delete(&LicenseAssignment{}).Error; err != nil {
 			return err
 		}
-		return s.adjustPool(ctx, sub.ResellerID, accountID, sub.SKU, -len(userIDs))
+		return s.adjustPool(ctx, sub.ResellerID, accountID, sub.SKU, -len(userIDs), now)
 	}
 	return nil
 }

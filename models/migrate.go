@@ -55,7 +55,28 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.migrate(ctx, files)
+	if err := s.migrate(ctx, files); err != nil {
+		return err
+	}
+	return s.backfillLicenseCells(ctx)
+}
+
+// backfillLicenseCells fills the summary's rollup once, after the migration that made it
+// (0013): the first replica to start takes the migration lock and builds it, the others wait,
+// then find license_cells_built and go on. Until it is built the summary takes the slow path.
+func (s *Store) backfillLicenseCells(ctx context.Context) error {
+	return s.withMigrationLock(ctx, func(ctx context.Context) error {
+		built, err := s.licenseCellsBuilt(ctx)
+		if err != nil || built {
+			return err
+		}
+		start := time.Now()
+		if err := s.RebuildLicenseCells(ctx, start); err != nil {
+			return err
+		}
+		s.logger().InfoContext(ctx, "built the license summary rollup", "duration", time.Since(start).String())
+		return nil
+	})
 }
 
 // migrate is Migrate over any set of migration files (tests use broken ones).

@@ -141,6 +141,9 @@ func (s *Store) renewSubscriptions(ctx context.Context, program licensing.Progra
 		}
 	}
 	for _, ch := range plan.Old {
+		if err := s.touchSubscriptions(ctx, now, e.ResellerID, ch.SubscriptionID); err != nil {
+			return licensing.RenewalPlan{}, err
+		}
 		if err := s.ctx(ctx).Model(&Subscription{}).Where("reseller_id = ? AND id = ?", e.ResellerID, ch.SubscriptionID).
 			Updates(map[string]any{"grace_from": ch.GraceFrom, "grace_until": ch.GraceUntil, "updated_at": now}).Error; err != nil {
 			return licensing.RenewalPlan{}, err

@@ -53,6 +53,7 @@ type Store struct {
 	txSpan  trace.Span                      // the span of the transaction of a Store made by InTx, when tracing
 	keys    *keyCache                       // API keys checked recently (keycache.go)
 	catalog *atomic.Pointer[map[string]SKU] // the SKU catalog, read once (catalog.go)
+	cells   *cellDirty                      // the pools a transaction of InTx changed (cells.go)
 }
 
 // Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
@@ -318,13 +319,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) (err error) 
 	attempt := 0
 	defer func() { end(attempt, err) }()
 	for attempt = 1; ; attempt++ {
+		var dirty *cellDirty
 		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 			tx := *s
-			tx.db, tx.inTx, tx.txSpan = gtx, true, span
-			return fn(&tx)
+			tx.db, tx.inTx, tx.txSpan, tx.cells = gtx, true, span, newCellDirty()
+			if err := fn(&tx); err != nil {
+				return err
+			}
+			dirty = tx.cells
+			return tx.invalidateCells(ctx, dirty) // the rollup's rows of what fn changed (cells.go)
 		})
 		cause := retryCause(err)
 		if cause == causeNone {
+			if err == nil { // committed: recompute what it changed, even if its caller has gone
+				s.refreshDirty(context.WithoutCancel(ctx), dirty)
+			}
 			return err
 		}
 		if attempt == txAttempts {

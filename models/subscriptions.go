@@ -131,6 +131,9 @@ func (s *Store) lockEnrollmentSubscription(ctx context.Context, e *Enrollment, p
 		return nil, err
 	}
 	sub = Subscription{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: &e.ID, Program: program, SKU: sku, EndDate: e.EndDate, CreatedAt: now, UpdatedAt: now}
+	if err := s.touchSubscriptions(ctx, now, sub.ResellerID, sub.ID); err != nil {
+		return nil, err
+	}
 	if err := s.ctx(ctx).Create(&sub).Error; err != nil {
 		if isDuplicate(err) {
 			return nil, fmt.Errorf("%w: subscription created concurrently", errRetry)
@@ -146,6 +149,9 @@ func (s *Store) changeQuantity(ctx context.Context, sub *Subscription, delta int
 		return nil
 	}
 	ch := SubscriptionChange{ID: newID(), ResellerID: sub.ResellerID, SubscriptionID: sub.ID, Delta: delta, Cause: cause, OrderID: orderID, ReservationID: reservationID, EffectiveAt: now}
+	if err := s.touchSubscriptions(ctx, now, sub.ResellerID, sub.ID); err != nil {
+		return err
+	}
 	if err := s.ctx(ctx).Create(&ch).Error; err != nil {
 		return err
 	}
@@ -191,6 +197,9 @@ func (s *Store) updateSubscription(ctx context.Context, operation string, c Call
 			return err
 		}
 		if err := change(tx, sub); err != nil {
+			return err
+		}
+		if err := tx.touchSubscriptions(ctx, now, sub.ResellerID, sub.ID); err != nil {
 			return err
 		}
 		return conflicts.record(ctx, tx)
@@ -302,6 +311,9 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 		}
 		sub = &Subscription{ID: newID(), ResellerID: a.ResellerID, DirectAccountID: &a.ID, Program: licensing.ProgramMOSP, SKU: r.SKU,
 			EndDate: r.EndDate, AutoRenew: r.AutoRenew, CreatedAt: now, UpdatedAt: now}
+		if err := tx.touchSubscriptions(ctx, now, sub.ResellerID, sub.ID); err != nil {
+			return err
+		}
 		if err := tx.ctx(ctx).Create(sub).Error; err != nil {
 			return err
 		}

@@ -67,6 +67,10 @@ type SummaryFilter struct {
 	AccountIDs    []int64
 	SKUs          []string
 	Families      []licensing.Family
+	// pools restricts the cells to these pools (the rollup's refresh, cells.go), whose
+	// subscriptions are poolSubs: scans of subscriptions read those by id.
+	pools    []cellPool
+	poolSubs []int64
 }
 
 // SummaryPage pages the groups by position: Offset groups are skipped, First returned.
@@ -142,22 +146,25 @@ var summaryAliases = map[licensing.SummaryDimension]string{
 	licensing.SummaryByReseller:   "g_reseller",
 	licensing.SummaryByCustomer:   "g_customer",
 	licensing.SummaryByAgreement:  "g_agreement",
-	licensing.SummaryByProgram:    "g_program",
+	licensing.SummaryByProgram:    "g_program_rank",
 	licensing.SummaryByEnrollment: "g_enrollment",
 	licensing.SummaryByAccount:    "g_account",
-	licensing.SummaryBySKU:        "g_sku",
-	licensing.SummaryByFamily:     "g_family",
+	licensing.SummaryBySKU:        "g_sku_rank",
+	licensing.SummaryByFamily:     "g_family_rank",
 }
 
 type summaryScan struct {
 	GReseller         *int64  `gorm:"column:g_reseller"`
 	GCustomer         *int64  `gorm:"column:g_customer"`
 	GAgreement        *int64  `gorm:"column:g_agreement"`
-	GProgram          *string `gorm:"column:g_program"`
+	GProgram          *string `gorm:"-"` // named from GProgramRank (summaryCatalogInfo.name)
+	GProgramRank      *int    `gorm:"column:g_program_rank"`
 	GEnrollment       *int64  `gorm:"column:g_enrollment"`
 	GAccount          *int64  `gorm:"column:g_account"`
-	GSKU              *string `gorm:"column:g_sku"`
-	GFamily           *string `gorm:"column:g_family"`
+	GSKU              *string `gorm:"-"`
+	GSKURank          *int    `gorm:"column:g_sku_rank"`
+	GFamily           *string `gorm:"-"`
+	GFamilyRank       *int    `gorm:"column:g_family_rank"`
 	Licensed          int     `gorm:"column:licensed"`
 	Pending           int     `gorm:"column:pending"`
 	InGrace           int     `gorm:"column:in_grace"`
@@ -188,8 +195,16 @@ func (s *Store) LicenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		return nil, err
 	}
 	var out *SummaryResult
-	err := s.aggregate(ctx, func() (err error) {
-		out, err = s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+	err := s.aggregate(ctx, func() error {
+		fast, err := s.cellsUsable(ctx, c, f, asOf)
+		if err != nil {
+			return err
+		}
+		if fast { // the rollup holds at asOf (cells.go)
+			out, err = s.summaryFromCells(ctx, c, groupBy, f, asOf, p)
+		} else {
+			out, err = s.licenseSummary(ctx, c, groupBy, f, asOf, p, false)
+		}
 		return err
 	})
 	return out, err
@@ -206,6 +221,21 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	cat.name(rows)
+	out := summaryResult(rows, groupBy, asOf, p)
+	if len(rows) == 0 && p.Offset > 0 {
+		// Past the last group the windowed total has no row to ride on: count alone.
+		all, err := s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
+		if err != nil {
+			return nil, err
+		}
+		out.TotalGroups = all.TotalGroups
+	}
+	return out, nil
+}
+
+// summaryResult makes the page of the scanned groups (one more than the page: HasNext).
+func summaryResult(rows []summaryScan, groupBy []licensing.SummaryDimension, asOf time.Time, p SummaryPage) *SummaryResult {
 	out := &SummaryResult{GroupBy: slices.Clone(groupBy), AsOf: asOf, Groups: []SummaryGroupRow{}}
 	for i, r := range rows {
 		if r.Cells == 0 { // the total row of an empty selection (no GROUP BY)
@@ -223,15 +253,7 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		g.Program, g.Family = (*licensing.Program)(r.GProgram), (*licensing.Family)(r.GFamily)
 		out.Groups = append(out.Groups, g)
 	}
-	if len(rows) == 0 && p.Offset > 0 {
-		// Past the last group the windowed total has no row to ride on: count alone.
-		all, err := s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
-		if err != nil {
-			return nil, err
-		}
-		out.TotalGroups = all.TotalGroups
-	}
-	return out, nil
+	return out
 }
 
 // ---- SQL ----
@@ -245,8 +267,35 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 // summaryCatalogInfo maps SKU codes to their rank kk (1-based, in code order, so ordering by
 // kk is ordering by code) and families.
 type summaryCatalogInfo struct {
-	codes    []string // by kk-1
-	families []string // by kk-1
+	codes       []string // by kk-1
+	families    []string // by kk-1
+	familyNames []string // distinct, sorted: a family's rank is its index + 1
+}
+
+// name fills the SKU, program and family of scanned groups from the ranks the SQL returns:
+// integers keep the groups' temporary tables small (R-BI-2).
+func (cat *summaryCatalogInfo) name(rows []summaryScan) {
+	at := func(names []string, rank *int) *string {
+		if rank == nil || *rank < 1 || *rank > len(names) {
+			return nil
+		}
+		return &names[*rank-1]
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.GSKU, r.GProgram, r.GFamily = at(cat.codes, r.GSKURank), at(summaryPrograms, r.GProgramRank), at(cat.familyNames, r.GFamilyRank)
+	}
+}
+
+// familyRankSQL is the rank in familyNames of the family of the SKU rank col.
+func (cat *summaryCatalogInfo) familyRankSQL(col string) string {
+	var b strings.Builder
+	b.WriteString("(CASE " + col)
+	for i, f := range cat.families {
+		fmt.Fprintf(&b, " WHEN %d THEN %d", i+1, slices.Index(cat.familyNames, f)+1)
+	}
+	b.WriteString(" END)")
+	return b.String()
 }
 
 // summaryCatalog reads the catalog (a handful of rows). Every stored SKU is in it: orders,
@@ -261,7 +310,11 @@ func (s *Store) summaryCatalog(ctx context.Context) (*summaryCatalogInfo, error)
 	for _, k := range rows {
 		out.codes = append(out.codes, k.Code)
 		out.families = append(out.families, string(k.Family))
+		if !slices.Contains(out.familyNames, string(k.Family)) {
+			out.familyNames = append(out.familyNames, string(k.Family))
+		}
 	}
+	slices.Sort(out.familyNames)
 	return out, nil
 }
 
@@ -275,17 +328,6 @@ func (cat *summaryCatalogInfo) kkSQL(col string) string {
 		fmt.Fprintf(&b, " WHEN %s THEN %d", sqlQuote(code), i+1)
 	}
 	b.WriteString(" ELSE 0 END)")
-	return b.String()
-}
-
-// nameSQL maps a rank column back to the SKU code or its family.
-func (cat *summaryCatalogInfo) nameSQL(col string, names []string) string {
-	var b strings.Builder
-	b.WriteString("(CASE " + col)
-	for i, n := range names {
-		fmt.Fprintf(&b, " WHEN %d THEN %s", i+1, sqlQuote(n))
-	}
-	b.WriteString(" END)")
 	return b.String()
 }
 
@@ -557,6 +599,14 @@ func summaryPushdown(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter, re
 	if len(f.SKUs) > 0 {
 		b.add(" AND "+sku+" IN ?", f.SKUs)
 	}
+	if len(f.pools) > 0 {
+		if account == accountOfSubSQL { // a scan of subscriptions: by id, then exactly
+			b.add(" AND s.id IN ?", append([]int64{0}, f.poolSubs...))
+			account = "COALESCE(" + account + ", -" + reseller + ")"
+		}
+		b.add(" AND ")
+		poolsSQL(b, f.pools, reseller, account, sku)
+	}
 	if len(f.Families) > 0 {
 		codes := []string{""}
 		for i, fam := range cat.families {
@@ -624,7 +674,7 @@ FROM (`)
 // each groups and orders by.
 func summaryGroupColumns(b *sqlBuilder, cat *summaryCatalogInfo, groupBy []licensing.SummaryDimension) []string {
 	acc := `(CASE WHEN c.acc < 0 THEN NULL ELSE c.acc END)`
-	family := cat.nameSQL("c.kk", cat.families)
+	family := cat.familyRankSQL("c.kk")
 	var keys []string
 	for _, d := range groupBy {
 		group, show := "", ""
@@ -636,13 +686,13 @@ func summaryGroupColumns(b *sqlBuilder, cat *summaryCatalogInfo, groupBy []licen
 		case licensing.SummaryByAgreement:
 			group, show = "c.agr", "c.agr"
 		case licensing.SummaryByProgram:
-			group, show = "c.prog", cat.nameSQL("c.prog", summaryPrograms)
+			group, show = "c.prog", "c.prog"
 		case licensing.SummaryByEnrollment:
 			group, show = "c.enr", "c.enr"
 		case licensing.SummaryByAccount:
 			group, show = acc, acc
 		case licensing.SummaryBySKU:
-			group, show = "c.kk", cat.nameSQL("c.kk", cat.codes)
+			group, show = "c.kk", "c.kk"
 		case licensing.SummaryByFamily:
 			group, show = family, family
 		}

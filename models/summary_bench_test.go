@@ -199,3 +199,49 @@ func BenchmarkAccountsWithConflicts(b *testing.B) {
 	}
 	reportMillis(b, start)
 }
+
+// BenchmarkLicenseSummaryRollup: every grouping of issue 11 as of now, from the rollup
+// (license_cells, when every pool holds now: after the seed's backfill or a sweep) and by the
+// slow path (the per-pool or per-subscription SQL over the ledger), for the operator (every
+// reseller) and for the largest account's reseller.
+func BenchmarkLicenseSummaryRollup(b *testing.B) {
+	s := benchSetup(b)
+	ctx := context.Background()
+	asOf := time.Now()
+	d := func(ds ...licensing.SummaryDimension) []licensing.SummaryDimension { return ds }
+	groupings := []struct {
+		name string
+		dims []licensing.SummaryDimension
+	}{{"SKU", d(licensing.SummaryBySKU)}, {"Program", d(licensing.SummaryByProgram)},
+		{"CustomerSKU", d(licensing.SummaryByCustomer, licensing.SummaryBySKU)}, {"AccountSKU", d(licensing.SummaryByAccount, licensing.SummaryBySKU)},
+		{"Enrollment", d(licensing.SummaryByEnrollment)}}
+	callers := []struct {
+		name string
+		c    Caller
+	}{{"operator", Caller{Role: RoleOperator}}, {"reseller", Caller{Role: RoleReader, ResellerID: benchReseller}}}
+	for _, c := range callers {
+		if ok, err := s.cellsUsable(ctx, c.c, SummaryFilter{}, asOf); err != nil || !ok {
+			b.Fatalf("the rollup does not hold now (%v): run licensing-api rollup repair, or wait for the sweep", err)
+		}
+		for _, g := range groupings {
+			b.Run(c.name+"/"+g.name+"/rollup", func(b *testing.B) {
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if r, err := s.LicenseSummary(ctx, c.c, g.dims, SummaryFilter{}, asOf, SummaryPage{First: 100}); err != nil || len(r.Groups) == 0 {
+						b.Fatal(r, err)
+					}
+				}
+				reportMillis(b, start)
+			})
+			b.Run(c.name+"/"+g.name+"/slow", func(b *testing.B) {
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if r, err := s.licenseSummary(ctx, c.c, g.dims, SummaryFilter{}, asOf, SummaryPage{First: 100}, false); err != nil || len(r.Groups) == 0 {
+						b.Fatal(r, err)
+					}
+				}
+				reportMillis(b, start)
+			})
+		}
+	}
+}

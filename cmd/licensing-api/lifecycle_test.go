@@ -183,7 +183,7 @@ func testBackgroundMetrics(t *testing.T, bin string) {
 	}
 	m := get(t, "http://"+addr+"/metrics")
 	for _, want := range []string{`licensing_background_runs_total{outcome="ok",task="deprovision"}`,
-		`licensing_background_runs_total{outcome="ok",task="event_schedule"}`,
+		`licensing_background_runs_total{outcome="ok",task="event_schedule"}`, `licensing_background_runs_total{outcome="ok",task="license_cells"}`,
 		`licensing_graphql_requests_total{operation="processOrder",outcome="ok",type="mutation"} 1`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics has no %s", want)

@@ -83,6 +83,8 @@ var commands = []struct{ name, help string }{
 	{"create-operator-key", "create the first OPERATOR key of a database and print it (-export: as a shell export line)"},
 	{"seed-demo", "fill an empty database with demo data and print its RESELLER key (-export: as a shell export line)"},
 	{"seed", "generate a large data set for benchmarks (R-BI-2); see -assignments"},
+	{"rollup check", "recompute the license summary's rollup from the ledger and report drift (exit status 1 on drift)"},
+	{"rollup repair", "recompute the license summary's rollup from the ledger and rewrite it, reporting the drift it clears"},
 	{"help", "list the commands and flags (also -h)"},
 }
 
@@ -98,16 +100,23 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// subcommand splits the command's name (serve by default; two words for migrate status and
+// rollup check|repair) from its flags.
+func subcommand(args []string) (string, []string) {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	if len(args) > 0 && (cmd == "migrate" && args[0] == "status" || cmd == "rollup" && (args[0] == "check" || args[0] == "repair")) {
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
+	return cmd, args
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, args := subcommand(args)
 	if cmd == "help" {
 		cmd, args, stderr = "serve", []string{"-h"}, stdout // asked for: the usage goes to stdout
-	}
-	if cmd == "migrate" && len(args) > 0 && args[0] == "status" {
-		cmd, args = "migrate status", args[1:]
 	}
 	cfg, err := parseConfig(cmd, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -119,9 +128,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	slog.SetDefault(log)
 
 	switch cmd {
-	case "serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed":
+	case "serve", "migrate", "migrate status", "create-operator-key", "seed-demo", "seed", "rollup check", "rollup repair":
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, help; see -h)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, migrate status, create-operator-key, seed-demo, seed, rollup check, rollup repair, help; see -h)", cmd)
 	}
 	if cmd == "serve" {
 		var stopTracing func(context.Context) error
@@ -147,6 +156,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
+	case "rollup check", "rollup repair":
+		return rollup(ctx, store, cmd == "rollup repair", stdout)
 	case "create-operator-key":
 		k, err := store.CreateFirstOperatorKey(ctx, "first operator key")
 		if errors.Is(err, models.ErrOperatorKeyExists) {
@@ -365,6 +376,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log, Counted: metrics.ActivationEmail}
 	go dispatcher.Run(work, cfg.dispatchInterval)
 	go sweep(work, store, cfg.dispatchInterval, log, metrics)
+	go sweepCells(work, store, cfg.dispatchInterval, log, metrics)
 	startWebhooks(work, cfg.webhooks, store, cfg.dispatchInterval, log, metrics)
 	errc := make(chan error, 1)
 	go func() {
@@ -402,6 +414,46 @@ func drain(ctx context.Context, sigs <-chan os.Signal, health *server.Health, de
 	case <-sigs:
 	case <-ctx.Done():
 	}
+}
+
+// rollup checks the license summary's rollup against the ledger (models.CheckLicenseCells) and,
+// for repair, rewrites it (RebuildLicenseCells). check fails on drift, so scripts can alert.
+func rollup(ctx context.Context, store *models.Store, repair bool, stdout io.Writer) error {
+	now := time.Now()
+	drift, err := store.CheckLicenseCells(ctx, now, 5)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rollup built: %v; pools checked: %d; drifted: %d\n", drift.Built, drift.Pools, drift.Drifted)
+	for _, e := range drift.Examples {
+		fmt.Fprintln(stdout, "  "+e)
+	}
+	if repair {
+		if err := store.RebuildLicenseCells(ctx, now); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "rollup rewritten from the ledger")
+		return nil
+	}
+	if drift.Drifted > 0 || !drift.Built {
+		return fmt.Errorf("the rollup drifted from the ledger in %d pools (built: %v): run rollup repair", drift.Drifted, drift.Built)
+	}
+	return nil
+}
+
+// sweepCells refreshes the license summary's cells whose validity ended (a term ended, licenses
+// became available, a reservation was billed) or whose refresh after a write failed.
+func sweepCells(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
+		n, err := store.SweepLicenseCells(ctx, time.Now(), 2000)
+		if ctx.Err() != nil {
+			return
+		}
+		metrics.TaskRun("license_cells", n, err)
+		if err != nil {
+			log.ErrorContext(ctx, "refreshing the license summary's rollup", "err", err)
+		}
+	})
 }
 
 // sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
