@@ -61,6 +61,13 @@ func (b *sqlBuilder) add(sql string, args ...any) {
 	b.args = append(b.args, args...)
 }
 
+// inList keeps the rows whose col is one of vals, when vals is not empty (a filter's list).
+func inList[T any](b *sqlBuilder, col string, vals []T) {
+	if len(vals) > 0 {
+		b.add(" AND "+col+" IN ?", vals)
+	}
+}
+
 // scope is Caller.scope for raw SQL: the caller's reseller on the column prefix+reseller_id.
 func (b *sqlBuilder) scope(c Caller, prefix string) {
 	if !c.AllResellers() {

@@ -737,14 +737,9 @@ func allocatedCells(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, k cellKeys
 
 // summaryFilterSQL keeps the cells that match the filter on every dimension it names.
 func summaryFilterSQL(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter) {
-	in := func(col string, vals any, n int) {
-		if n > 0 {
-			b.add(" AND "+col+" IN ?", vals)
-		}
-	}
-	in("c.r", f.ResellerIDs, len(f.ResellerIDs))
-	in("c.cus", f.CustomerIDs, len(f.CustomerIDs))
-	in("c.agr", f.AgreementIDs, len(f.AgreementIDs))
+	inList(b, "c.r", f.ResellerIDs)
+	inList(b, "c.cus", f.CustomerIDs)
+	inList(b, "c.agr", f.AgreementIDs)
 	if len(f.Programs) > 0 {
 		ranks := []int{-1}
 		for i, p := range summaryPrograms {
@@ -754,8 +749,8 @@ func summaryFilterSQL(b *sqlBuilder, cat *summaryCatalogInfo, f SummaryFilter) {
 		}
 		b.add(" AND c.prog IN ?", ranks)
 	}
-	in("c.enr", f.EnrollmentIDs, len(f.EnrollmentIDs))
-	in("c.acc", f.AccountIDs, len(f.AccountIDs))
+	inList(b, "c.enr", f.EnrollmentIDs)
+	inList(b, "c.acc", f.AccountIDs)
 	if len(f.SKUs) > 0 || len(f.Families) > 0 {
 		b.add(" AND c.kk IN ?", cat.ranks(func(code, fam string) bool {
 			return (len(f.SKUs) == 0 || slices.Contains(f.SKUs, code)) && (len(f.Families) == 0 || slices.Contains(f.Families, licensing.Family(fam)))

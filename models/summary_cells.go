@@ -93,18 +93,13 @@ FROM (SELECT l.reseller_id AS r, l.customer_id AS cus, l.agreement_id AS agr, ` 
 	l.account_key AS acc, ` + cat.kkSQL("l.sku") + ` AS kk, l.licensed, l.pending, l.in_grace, l.reserved_not_billed, l.assigned, l.unassignable
 	FROM license_cells l WHERE 1 = 1`)
 	b.scope(c, "l.")
-	in := func(col string, vals any, n int) {
-		if n > 0 {
-			b.add(" AND "+col+" IN ?", vals)
-		}
-	}
-	in("l.reseller_id", f.ResellerIDs, len(f.ResellerIDs))
-	in("l.customer_id", f.CustomerIDs, len(f.CustomerIDs))
-	in("l.agreement_id", f.AgreementIDs, len(f.AgreementIDs))
-	in("l.program", f.Programs, len(f.Programs))
-	in("l.enrollment_id", f.EnrollmentIDs, len(f.EnrollmentIDs))
-	in("l.account_key", f.AccountIDs, len(f.AccountIDs))
-	in("l.sku", f.SKUs, len(f.SKUs))
+	inList(&b, "l.reseller_id", f.ResellerIDs)
+	inList(&b, "l.customer_id", f.CustomerIDs)
+	inList(&b, "l.agreement_id", f.AgreementIDs)
+	inList(&b, "l.program", f.Programs)
+	inList(&b, "l.enrollment_id", f.EnrollmentIDs)
+	inList(&b, "l.account_key", f.AccountIDs)
+	inList(&b, "l.sku", f.SKUs)
 	if len(f.Families) > 0 { // through the catalog, as the grouping: a SKU's family is the catalog's
 		codes := []string{""}
 		for i, fam := range cat.families {

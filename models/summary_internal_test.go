@@ -113,24 +113,7 @@ func TestLicenseSummaryMatchesTheRules(t *testing.T) {
 							continue
 						}
 						f := only
-						switch d {
-						case licensing.SummaryByReseller:
-							f.ResellerIDs = []int64{parseID(v)}
-						case licensing.SummaryByCustomer:
-							f.CustomerIDs = []int64{parseID(v)}
-						case licensing.SummaryByAgreement:
-							f.AgreementIDs = []int64{parseID(v)}
-						case licensing.SummaryByProgram:
-							f.Programs = []licensing.Program{licensing.Program(v)}
-						case licensing.SummaryByEnrollment:
-							f.EnrollmentIDs = []int64{parseID(v)}
-						case licensing.SummaryByAccount:
-							f.AccountIDs = []int64{parseID(v)}
-						case licensing.SummaryBySKU:
-							f.SKUs = []string{v}
-						case licensing.SummaryByFamily:
-							f.Families = []licensing.Family{licensing.Family(v)}
-						}
+						setFilter(&f, d, v)
 						g := []licensing.SummaryDimension{licensing.SummaryBySKU, licensing.SummaryByEnrollment}
 						sameGroups(t, fmt.Sprintf("filter %s=%s as of %s", d, v, asOf), summaryAll(t, s, op, g, f, asOf),
 							licensing.Summarize(cells, g, map[licensing.SummaryDimension]string{d: v}))
