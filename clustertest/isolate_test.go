@@ -3,6 +3,7 @@ package clustertest
 import (
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,12 @@ import (
 // are answered 503 with Retry-After rather than INTERNAL_SERVER_ERROR. Once the node is back,
 // the same server is ready and serves.
 func TestIsolatedNodeIsNotReady(t *testing.T) {
+	// Only on a cluster of its own, like the node kill: cutting node 3 off fails whatever else
+	// uses the cluster at that moment (go test runs packages in parallel: .ci/run runs the
+	// node-failure tests alone, after the others).
+	if os.Getenv("TEST_GALERA_DIR") == "" {
+		t.Skip("TEST_GALERA_DIR is not set (a cluster the node-failure tests may cut node 3 off from)")
+	}
 	c := newGalera(t)
 	key := c.reseller("Contoso")
 	const query = `{ customers(first: 1) { totalCount } }`
