@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -324,6 +325,7 @@ func (h *cellsHistory) compare(t *testing.T, what string) {
 		want := licensing.Summarize(cells, g, nil)
 		sameGroups(t, fmt.Sprintf("%s: slow path by %v", what, g), summaryAll(t, h.s, h.op, g, only, h.now), want)
 		sameGroups(t, fmt.Sprintf("%s: rollup by %v", what, g), rollupGroups(t, h.s, h.op, g, only, h.now), want)
+		h.samePages(t, fmt.Sprintf("%s: rollup pages by %v", what, g), g, only)
 	}
 	for _, d := range licensing.SummaryDimensions {
 		if len(cells) == 0 {
@@ -345,6 +347,35 @@ func (h *cellsHistory) compare(t *testing.T, what string) {
 	must(t, err)
 	if drift.Drifted != 0 || !drift.Built {
 		t.Fatalf("%s: check found drift: %+v", what, drift)
+	}
+}
+
+// samePages checks that the rollup orders its groups as the slow path does (ids numerically,
+// no value first) and pages through them (three at a time) to the same groups and total.
+func (h *cellsHistory) samePages(t *testing.T, what string, g []licensing.SummaryDimension, f SummaryFilter) {
+	t.Helper()
+	ctx := context.Background()
+	slow, err := h.s.licenseSummary(ctx, h.op, g, f, h.now, SummaryPage{First: 100000}, false)
+	must(t, err)
+	paged := []SummaryGroupRow{}
+	for off := 0; ; off += 3 {
+		p, err := h.s.summaryFromCells(ctx, h.op, g, f, h.now, SummaryPage{First: 3, Offset: off})
+		must(t, err)
+		if p.TotalGroups != slow.TotalGroups {
+			t.Fatalf("%s: total %d on the page at %d, want %d", what, p.TotalGroups, off, slow.TotalGroups)
+		}
+		paged = append(paged, p.Groups...)
+		if !p.HasNext {
+			break
+		}
+	}
+	if !reflect.DeepEqual(paged, slow.Groups) {
+		t.Fatalf("%s: pages differ from the slow path's order:\n%+v\n%+v", what, paged, slow.Groups)
+	}
+	past, err := h.s.summaryFromCells(ctx, h.op, g, f, h.now, SummaryPage{First: 3, Offset: len(slow.Groups) + 3})
+	must(t, err)
+	if len(past.Groups) != 0 || past.HasNext || past.TotalGroups != slow.TotalGroups {
+		t.Fatalf("%s: past the end: %d groups, total %d, want %d", what, len(past.Groups), past.TotalGroups, slow.TotalGroups)
 	}
 }
 
