@@ -132,7 +132,6 @@ func cellsFilterSQL(b *sqlBuilder, c Caller, cat *summaryCatalogInfo, f SummaryF
 // them, a page reads its groups in an index's order (the primary key; migration 0014) and stops
 // at its end, instead of grouping and sorting every cell in scope (R-BI-2).
 func storedGroups(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilter) ([]string, bool) {
-	oneReseller := !c.AllResellers() || len(f.ResellerIDs) == 1
 	var cols []string
 	for _, d := range groupBy {
 		switch {
@@ -146,7 +145,7 @@ func storedGroups(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilte
 			cols = append(cols, "l.enrollment_id")
 		case d == licensing.SummaryBySKU:
 			cols = append(cols, "l.sku")
-		case d == licensing.SummaryByAccount && oneReseller:
+		case d == licensing.SummaryByAccount && oneReseller(c, f):
 			cols = append(cols, "l.account_key")
 		default: // program and family sort by rank, not by their stored text
 			return nil, false
@@ -154,6 +153,9 @@ func storedGroups(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilte
 	}
 	return cols, len(cols) > 0
 }
+
+// oneReseller tells a summary's scope is one reseller: the caller's, or one in the filter.
+func oneReseller(c Caller, f SummaryFilter) bool { return !c.AllResellers() || len(f.ResellerIDs) == 1 }
 
 // summaryFromStoredGroups is summaryFromCells grouped on stored columns (storedGroups): the
 // page alone, then the number of groups counted apart only when the page does not tell it.
@@ -174,7 +176,15 @@ func (s *Store) summaryFromStoredGroups(ctx context.Context, c Caller, cat *summ
 	b.add(`COALESCE(SUM(l.licensed), 0) AS licensed, COALESCE(SUM(l.pending), 0) AS pending, COALESCE(SUM(l.in_grace), 0) AS in_grace,
 	COALESCE(SUM(l.reserved_not_billed), 0) AS reserved_not_billed, COALESCE(SUM(l.assigned), 0) AS assigned,
 	COALESCE(SUM(l.unassignable), 0) AS unassignable, COUNT(*) AS cells
-FROM license_cells l WHERE 1 = 1`)
+FROM license_cells l`)
+	onIndex := len(f.CustomerIDs)+len(f.AgreementIDs)+len(f.Programs)+len(f.EnrollmentIDs)+len(f.AccountIDs) == 0
+	if s.dialect == MySQL && len(cols) == 1 && cols[0] == "l.sku" && oneReseller(c, f) && onIndex {
+		// Every cell is read: from the covering index in SKU order (migration 0014), which
+		// MariaDB does not pick by itself (measured at 1M: 60-70 ms, 110-160 ms without). A
+		// filter on a column outside the index keeps the table's own order.
+		b.add(" FORCE INDEX (license_cells_sku_totals)")
+	}
+	b.add(" WHERE 1 = 1")
 	cellsFilterSQL(&b, c, cat, f)
 	group := " GROUP BY " + strings.Join(cols, ", ")
 	b.add(group+" ORDER BY "+strings.Join(cols, ", ")+" LIMIT ? OFFSET ?", p.First+1, p.Offset)
