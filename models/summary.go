@@ -217,6 +217,15 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 		return nil, err
 	}
 	sqlText, args := summarySQL(c, cat, groupBy, f, asOf, p, cells)
+	return s.summaryPage(ctx, cat, sqlText, args, groupBy, asOf, p, func() (*SummaryResult, error) {
+		return s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
+	})
+}
+
+// summaryPage reads one page of groups with a windowed total (summarySQL, cellsSummarySQL).
+// Past the last group the total has no row to ride on: all counts them alone.
+func (s *Store) summaryPage(ctx context.Context, cat *summaryCatalogInfo, sqlText string, args []any, groupBy []licensing.SummaryDimension,
+	asOf time.Time, p SummaryPage, all func() (*SummaryResult, error)) (*SummaryResult, error) {
 	var rows []summaryScan
 	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -224,12 +233,11 @@ func (s *Store) licenseSummary(ctx context.Context, c Caller, groupBy []licensin
 	cat.name(rows)
 	out := summaryResult(rows, groupBy, asOf, p)
 	if len(rows) == 0 && p.Offset > 0 {
-		// Past the last group the windowed total has no row to ride on: count alone.
-		all, err := s.licenseSummary(ctx, c, groupBy, f, asOf, SummaryPage{First: 0}, cells)
+		whole, err := all()
 		if err != nil {
 			return nil, err
 		}
-		out.TotalGroups = all.TotalGroups
+		out.TotalGroups = whole.TotalGroups
 	}
 	return out, nil
 }

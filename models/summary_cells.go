@@ -65,20 +65,9 @@ func (s *Store) summaryFromCells(ctx context.Context, c Caller, groupBy []licens
 		return s.summaryFromStoredGroups(ctx, c, cat, cols, groupBy, f, asOf, p)
 	}
 	sqlText, args := cellsSummarySQL(c, cat, groupBy, f, p)
-	var rows []summaryScan
-	if err := s.ctx(ctx).Raw(sqlText, args...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	cat.name(rows)
-	out := summaryResult(rows, groupBy, asOf, p)
-	if len(rows) == 0 && p.Offset > 0 {
-		all, err := s.summaryFromCells(ctx, c, groupBy, f, asOf, SummaryPage{First: 0})
-		if err != nil {
-			return nil, err
-		}
-		out.TotalGroups = all.TotalGroups
-	}
-	return out, nil
+	return s.summaryPage(ctx, cat, sqlText, args, groupBy, asOf, p, func() (*SummaryResult, error) {
+		return s.summaryFromCells(ctx, c, groupBy, f, asOf, SummaryPage{First: 0})
+	})
 }
 
 // cellsSummarySQL groups the stored cells like summarySQL, through the same group columns
