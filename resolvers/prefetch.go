@@ -57,30 +57,12 @@ var prefetchers = map[string]prefetcher{
 		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, a pageArgsOf, p models.Page) (map[int64]*models.List[models.SubscriptionView], error) {
 			return r.Store.SubscriptionsByEnrollments(ctx, c, ids, r.asOf(a.asOf), p)
 		}),
-	"Enrollment.activationEmails": nestedPages(func(e *model.Enrollment) int64 { return e.DBID }, "ActivationEmail", mapActivationEmail,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.ActivationEmail], error) {
-			return r.Store.ActivationEmailsByEnrollments(ctx, c, ids, p)
-		}),
-	"Agreement.enrollments": nestedPages(func(a *model.Agreement) int64 { return a.DBID }, "Enrollment", mapEnrollment,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.Enrollment], error) {
-			return r.Store.EnrollmentsByAgreements(ctx, c, ids, p)
-		}),
-	"Account.enrollments": nestedPages(func(a *model.Account) int64 { return a.DBID }, "Enrollment", mapEnrollment,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.Enrollment], error) {
-			return r.Store.EnrollmentsByAccounts(ctx, c, ids, p)
-		}),
-	"Account.users": nestedPages(func(a *model.Account) int64 { return a.DBID }, "AccountUser", mapAccountUser,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.AccountUser], error) {
-			return r.Store.AccountUsersByAccounts(ctx, c, ids, p)
-		}),
-	"Customer.agreements": nestedPages(func(cu *model.Customer) int64 { return cu.DBID }, "Agreement", mapAgreement,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.Agreement], error) {
-			return r.Store.AgreementsByCustomers(ctx, c, ids, p)
-		}),
-	"Customer.accounts": nestedPages(func(cu *model.Customer) int64 { return cu.DBID }, "Account", mapAccount,
-		func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[models.Account], error) {
-			return r.Store.AccountsByCustomers(ctx, c, ids, p)
-		}),
+	"Enrollment.activationEmails": nestedPages(func(e *model.Enrollment) int64 { return e.DBID }, "ActivationEmail", mapActivationEmail, byParents((*models.Store).ActivationEmailsByEnrollments)),
+	"Agreement.enrollments":       nestedPages(func(a *model.Agreement) int64 { return a.DBID }, "Enrollment", mapEnrollment, byParents((*models.Store).EnrollmentsByAgreements)),
+	"Account.enrollments":         nestedPages(func(a *model.Account) int64 { return a.DBID }, "Enrollment", mapEnrollment, byParents((*models.Store).EnrollmentsByAccounts)),
+	"Account.users":               nestedPages(func(a *model.Account) int64 { return a.DBID }, "AccountUser", mapAccountUser, byParents((*models.Store).AccountUsersByAccounts)),
+	"Customer.agreements":         nestedPages(func(cu *model.Customer) int64 { return cu.DBID }, "Agreement", mapAgreement, byParents((*models.Store).AgreementsByCustomers)),
+	"Customer.accounts":           nestedPages(func(cu *model.Customer) int64 { return cu.DBID }, "Account", mapAccount, byParents((*models.Store).AccountsByCustomers)),
 }
 
 // prefetch walks sel, the selection of the objects objs of GraphQL type typ, and reads every
@@ -294,6 +276,14 @@ func toInt64(v any) int64 {
 		return i
 	}
 	return 0
+}
+
+// byParents is the fetch of nestedPages for a store method that takes no argument of the field
+// but its page.
+func byParents[T any](read func(*models.Store, context.Context, models.Caller, []int64, models.Page) (map[int64]*models.List[T], error)) func(context.Context, *Resolver, models.Caller, []int64, pageArgsOf, models.Page) (map[int64]*models.List[T], error) {
+	return func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ pageArgsOf, p models.Page) (map[int64]*models.List[T], error) {
+		return read(r.Store, ctx, c, ids, p)
+	}
 }
 
 // nestedPages prefetches a connection of every parent (one page each, in one statement) into the
