@@ -46,8 +46,7 @@ func mapEvent(e *models.Event) *model.Event {
 
 // eventConnection pages events by their reading order (seq): the cursor is the seq.
 func eventConnection(l *models.List[models.Event]) *model.EventConnection {
-	e, pi, _ := connection(l, func(e *models.Event) int64 { return *e.Seq }, mapEvent,
-		func(n *model.Event, c string) *model.EventEdge { return &model.EventEdge{Node: n, Cursor: c} })
+	e, pi := edges[model.EventEdge](l.Items, mapEvent, func(_ int, e *models.Event) string { return cursor(*e.Seq) }, l.HasNext)
 	return &model.EventConnection{Edges: e, PageInfo: pi}
 }
 
@@ -68,13 +67,7 @@ func mapWebhookEndpoint(ep *models.WebhookEndpoint) *model.WebhookEndpoint {
 	return out
 }
 
-func webhookEndpointConnection(l *models.List[models.WebhookEndpoint]) *model.WebhookEndpointConnection {
-	e, pi, n := connection(l, func(r *models.WebhookEndpoint) int64 { return r.ID }, mapWebhookEndpoint,
-		func(n *model.WebhookEndpoint, c string) *model.WebhookEndpointEdge {
-			return &model.WebhookEndpointEdge{Node: n, Cursor: c}
-		})
-	return &model.WebhookEndpointConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
+var webhookEndpointConnection = pager[model.WebhookEndpointConnection, model.WebhookEndpointEdge](func(r *models.WebhookEndpoint) int64 { return r.ID }, mapWebhookEndpoint)
 
 func mapWebhookDelivery(d *models.WebhookDelivery) *model.WebhookDelivery {
 	if d == nil {
@@ -86,13 +79,7 @@ func mapWebhookDelivery(d *models.WebhookDelivery) *model.WebhookDelivery {
 		LastError: optionalString(d.LastError), DeliveredAt: d.DeliveredAt, CreatedAt: d.CreatedAt}
 }
 
-func webhookDeliveryConnection(l *models.List[models.WebhookDelivery]) *model.WebhookDeliveryConnection {
-	e, pi, n := connection(l, func(r *models.WebhookDelivery) int64 { return r.ID }, mapWebhookDelivery,
-		func(n *model.WebhookDelivery, c string) *model.WebhookDeliveryEdge {
-			return &model.WebhookDeliveryEdge{Node: n, Cursor: c}
-		})
-	return &model.WebhookDeliveryConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
+var webhookDeliveryConnection = pager[model.WebhookDeliveryConnection, model.WebhookDeliveryEdge](func(r *models.WebhookDelivery) int64 { return r.ID }, mapWebhookDelivery)
 
 func mapWebhookAttempt(a *models.WebhookAttempt) *model.WebhookAttempt {
 	return &model.WebhookAttempt{ID: globalID("WebhookAttempt", a.ID), DeliveryID: globalID("WebhookDelivery", a.DeliveryID),
@@ -100,13 +87,7 @@ func mapWebhookAttempt(a *models.WebhookAttempt) *model.WebhookAttempt {
 		DurationMs: a.DurationMS, StatusCode: a.StatusCode, Error: optionalString(a.Error), Succeeded: a.Succeeded, NextAttemptAt: a.NextAttemptAt}
 }
 
-func webhookAttemptConnection(l *models.List[models.WebhookAttempt]) *model.WebhookAttemptConnection {
-	e, pi, n := connection(l, func(r *models.WebhookAttempt) int64 { return r.ID }, mapWebhookAttempt,
-		func(n *model.WebhookAttempt, c string) *model.WebhookAttemptEdge {
-			return &model.WebhookAttemptEdge{Node: n, Cursor: c}
-		})
-	return &model.WebhookAttemptConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
+var webhookAttemptConnection = pager[model.WebhookAttemptConnection, model.WebhookAttemptEdge](func(r *models.WebhookAttempt) int64 { return r.ID }, mapWebhookAttempt)
 
 // endpointAction runs a change on one of the caller's webhook endpoints, named by its global ID.
 func (r *mutationResolver) endpointAction(ctx context.Context, in inputFields, gid string, act func(c models.Caller, id int64) (*models.WebhookEndpoint, error)) (*model.WebhookEndpointPayload, error) {

@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"encoding/base64"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -125,15 +124,12 @@ func skuPage(first *int, after *string) (models.SKUPage, error) {
 	return models.SKUPage{First: n, After: code}, err
 }
 
+// skuConnection pages the catalog by SKU code, the cursor.
 func skuConnection(l *models.List[models.SKU]) *model.SkuConnection {
-	out := &model.SkuConnection{PageInfo: &model.PageInfo{HasNextPage: l.HasNext}, TotalCount: int(l.Total), Edges: []*model.SkuEdge{}}
-	for i := range l.Items {
-		out.Edges = append(out.Edges, &model.SkuEdge{Node: mapSKU(&l.Items[i]), Cursor: base64.RawURLEncoding.EncodeToString([]byte("s:" + l.Items[i].Code))})
-	}
-	if n := len(out.Edges); n > 0 {
-		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
-	}
-	return out
+	e, pi := edges[model.SkuEdge](l.Items, mapSKU, func(_ int, k *models.SKU) string {
+		return encodeCursor("s:", k.Code)
+	}, l.HasNext)
+	return toConnection[model.SkuConnection](e, pi, int(l.Total))
 }
 
 // asOf is the instant a time-dependent field is evaluated at: the caller's, or now.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/licensing"
 	"github.com/licensing-api/licensing-api/models"
 )
@@ -102,16 +101,10 @@ func pageArgs(first *int, after *string, def int, prefix string) (int, string, e
 
 func errBadCursor() error { return errBadInput("after", "after is not a cursor returned by this API") }
 
-func cursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(id, 10)))
-}
+// cursor is the cursor of a row of a list ordered by id (or another number).
+func cursor(id int64) string { return encodeCursor("c:", strconv.FormatInt(id, 10)) }
 
-// pageInfo builds PageInfo from a page's ids.
-func pageInfo(ids []int64, hasNext bool) *model.PageInfo {
-	pi := &model.PageInfo{HasNextPage: hasNext}
-	if len(ids) > 0 {
-		s, e := cursor(ids[0]), cursor(ids[len(ids)-1])
-		pi.StartCursor, pi.EndCursor = &s, &e
-	}
-	return pi
+// encodeCursor makes an opaque cursor from its kind's prefix and its value, as pageArgs reads it.
+func encodeCursor(prefix, value string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + value))
 }

@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"encoding/base64"
 	"strconv"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -38,16 +37,12 @@ func mapConflict(c licensing.Conflict) *model.LicenseConflict {
 	return out
 }
 
-func accountConflictConnection(l *models.List[models.AccountConflictSummary]) *model.AccountConflictConnection {
-	e, pi, n := connection(l, func(r *models.AccountConflictSummary) int64 { return r.AccountID },
-		func(r *models.AccountConflictSummary) *model.AccountConflictSummary {
-			return &model.AccountConflictSummary{AccountID: r.AccountID, SkusInConflict: r.SKUsInConflict, Deficit: r.Deficit}
-		},
-		func(n *model.AccountConflictSummary, c string) *model.AccountConflictEdge {
-			return &model.AccountConflictEdge{Node: n, Cursor: c}
-		})
-	return &model.AccountConflictConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
+// accountConflictConnection pages by account, the order the store lists conflicts in.
+var accountConflictConnection = pager[model.AccountConflictConnection, model.AccountConflictEdge](
+	func(r *models.AccountConflictSummary) int64 { return r.AccountID },
+	func(r *models.AccountConflictSummary) *model.AccountConflictSummary {
+		return &model.AccountConflictSummary{AccountID: r.AccountID, SkusInConflict: r.SKUsInConflict, Deficit: r.Deficit}
+	})
 
 // licenseChange runs assignLicenses or removeLicenses.
 func (r *Resolver) licenseChange(ctx context.Context, in inputFields, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
@@ -109,17 +104,16 @@ func summaryFilter(f *model.LicenseSummaryFilter) models.SummaryFilter {
 	return out
 }
 
+// summaryConnection pages by position: the cursor is the group's offset in the summary's order.
 func summaryConnection(res *models.SummaryResult, p models.SummaryPage) *model.LicenseSummaryConnection {
-	out := &model.LicenseSummaryConnection{Edges: []*model.LicenseSummaryEdge{}, TotalCount: res.TotalGroups, PageInfo: &model.PageInfo{HasNextPage: res.HasNext}}
-	for i, g := range res.Groups {
-		row := &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
-			AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, Pending: g.Pending, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
-			Assigned: g.Assigned, Available: g.Available(), Program: (*model.Program)(g.Program), Family: (*model.Family)(g.Family)}
-		cursor := base64.RawURLEncoding.EncodeToString([]byte("g:" + strconv.Itoa(p.Offset+i+1)))
-		out.Edges = append(out.Edges, &model.LicenseSummaryEdge{Node: row, Cursor: cursor})
-	}
-	if n := len(out.Edges); n > 0 {
-		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
-	}
-	return out
+	e, pi := edges[model.LicenseSummaryEdge](res.Groups, mapSummaryRow, func(i int, _ *models.SummaryGroupRow) string {
+		return encodeCursor("g:", strconv.Itoa(p.Offset+i+1))
+	}, res.HasNext)
+	return toConnection[model.LicenseSummaryConnection](e, pi, res.TotalGroups)
+}
+
+func mapSummaryRow(g *models.SummaryGroupRow) *model.LicenseSummaryRow {
+	return &model.LicenseSummaryRow{ResellerID: g.ResellerID, CustomerID: g.CustomerID, AgreementID: g.AgreementID, EnrollmentID: g.EnrollmentID,
+		AccountID: g.AccountID, SKUCode: g.SKU, Licensed: g.Licensed, Pending: g.Pending, InGrace: g.InGrace, ReservedNotBilled: g.ReservedNotBilled,
+		Assigned: g.Assigned, Available: g.Available(), Program: (*model.Program)(g.Program), Family: (*model.Family)(g.Family)}
 }

@@ -17,12 +17,16 @@ func mapReseller(r *models.Reseller) *model.Reseller {
 	return &model.Reseller{ID: globalID("Reseller", r.ID), DBID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
+var resellerConnection = pager[model.ResellerConnection, model.ResellerEdge](func(r *models.Reseller) int64 { return r.ID }, mapReseller)
+
 func mapAPIKey(k *models.APIKey) *model.APIKey {
 	if k == nil {
 		return nil
 	}
 	return &model.APIKey{ID: globalID("ApiKey", k.ID), Name: k.Name, Role: model.Role(k.Role), ResellerID: k.ResellerID, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, KeyLimits: k.Limits}
 }
+
+var apiKeyConnection = pager[model.APIKeyConnection, model.APIKeyEdge](func(r *models.APIKey) int64 { return r.ID }, mapAPIKey)
 
 func mapCustomer(c *models.Customer) *model.Customer {
 	if c == nil {
@@ -32,6 +36,8 @@ func mapCustomer(c *models.Customer) *model.Customer {
 		Language: string(c.Language), CreatedAt: c.CreatedAt}
 }
 
+var customerConnection = pager[model.CustomerConnection, model.CustomerEdge](func(r *models.Customer) int64 { return r.ID }, mapCustomer)
+
 func mapAgreement(a *models.Agreement) *model.Agreement {
 	if a == nil {
 		return nil
@@ -39,6 +45,8 @@ func mapAgreement(a *models.Agreement) *model.Agreement {
 	return &model.Agreement{ID: globalID("Agreement", a.ID), DBID: a.ID, CustomerID: a.CustomerID, Program: model.Program(a.Program), Number: a.Number,
 		StartDate: a.StartDate, AnniversaryDate: a.AnniversaryDate, CreatedAt: a.CreatedAt}
 }
+
+var agreementConnection = pager[model.AgreementConnection, model.AgreementEdge](func(r *models.Agreement) int64 { return r.ID }, mapAgreement)
 
 func mapEnrollment(e *models.Enrollment) *model.Enrollment {
 	if e == nil {
@@ -65,12 +73,16 @@ func mapEnrollment(e *models.Enrollment) *model.Enrollment {
 	return out
 }
 
+var enrollmentConnection = pager[model.EnrollmentConnection, model.EnrollmentEdge](func(r *models.Enrollment) int64 { return r.ID }, mapEnrollment)
+
 func mapAccount(a *models.Account) *model.Account {
 	if a == nil {
 		return nil
 	}
 	return &model.Account{ID: globalID("Account", a.ID), DBID: a.ID, CustomerID: a.CustomerID, Name: a.Name, Country: a.Country, CreatedAt: a.CreatedAt}
 }
+
+var accountConnection = pager[model.AccountConnection, model.AccountEdge](func(r *models.Account) int64 { return r.ID }, mapAccount)
 
 func mapAccountUser(u *models.AccountUser) *model.AccountUser {
 	if u == nil {
@@ -79,15 +91,62 @@ func mapAccountUser(u *models.AccountUser) *model.AccountUser {
 	return &model.AccountUser{ID: globalID("AccountUser", u.ID), DBID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
 }
 
-func userLicenseConnection(l *models.List[models.LicenseAssignment]) *model.UserLicenseConnection {
-	e, pi, n := connection(l, func(r *models.LicenseAssignment) int64 { return r.ID },
-		func(a *models.LicenseAssignment) *model.UserLicense {
-			return &model.UserLicense{SKUCode: a.SKU, AssignedAt: a.AssignedAt}
-		},
-		func(n *model.UserLicense, c string) *model.UserLicenseEdge {
-			return &model.UserLicenseEdge{Node: n, Cursor: c}
-		})
-	return &model.UserLicenseConnection{Edges: e, PageInfo: pi, TotalCount: n}
+var accountUserConnection = pager[model.AccountUserConnection, model.AccountUserEdge](func(r *models.AccountUser) int64 { return r.ID }, mapAccountUser)
+
+var userLicenseConnection = pager[model.UserLicenseConnection, model.UserLicenseEdge](func(r *models.LicenseAssignment) int64 { return r.ID },
+	func(a *models.LicenseAssignment) *model.UserLicense {
+		return &model.UserLicense{SKUCode: a.SKU, AssignedAt: a.AssignedAt}
+	})
+
+// The connection mapper: gqlgen generates an edge and a connection type per node type, all of
+// the same shape, so one generic mapper converts to each instead of a mapper per type.
+
+type edgeShape[N any] = struct {
+	Node   *N     `json:"node"`
+	Cursor string `json:"cursor"`
+}
+
+type connectionShape[E any] = struct {
+	Edges      []*E            `json:"edges"`
+	PageInfo   *model.PageInfo `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+// edgeOf is any generated edge type whose node is N.
+type edgeOf[N any] interface{ ~edgeShape[N] }
+
+// connectionOf is any generated connection type (with a total count) whose edges are E.
+type connectionOf[E any] interface{ ~connectionShape[E] }
+
+// edges maps rows to edges of type E, each with its cursor, and the page info they make.
+func edges[E edgeOf[N], T, N any](rows []T, node func(*T) *N, cursorOf func(i int, row *T) string, hasNext bool) ([]*E, *model.PageInfo) {
+	out := make([]*E, len(rows))
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	for i := range rows {
+		c := cursorOf(i, &rows[i])
+		e := E(edgeShape[N]{Node: node(&rows[i]), Cursor: c})
+		out[i] = &e
+		if i == 0 {
+			pi.StartCursor = &c
+		}
+		pi.EndCursor = &c
+	}
+	return out, pi
+}
+
+// toConnection makes a connection of type C from its edges.
+func toConnection[C connectionOf[E], E any](edges []*E, pi *model.PageInfo, total int) *C {
+	c := C(connectionShape[E]{Edges: edges, PageInfo: pi, TotalCount: total})
+	return &c
+}
+
+// pager is the mapper of a store's page of rows ordered by key (the cursor) to the connection C of
+// edges E, e.g. pager[model.OrderConnection, model.OrderEdge](func(o *models.Order) int64 { return o.ID }, mapOrder).
+func pager[C connectionOf[E], E edgeOf[N], T, N any](key func(*T) int64, node func(*T) *N) func(*models.List[T]) *C {
+	return func(l *models.List[T]) *C {
+		e, pi := edges[E](l.Items, node, func(_ int, r *T) string { return cursor(key(r)) }, l.HasNext)
+		return toConnection[C](e, pi, int(l.Total))
+	}
 }
 
 func mapSKU(k *models.SKU) *model.Sku {
@@ -105,65 +164,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// connection maps one page of rows to a connection's parts.
-func connection[T any, N any, E any](l *models.List[T], id func(*T) int64, node func(*T) N, edge func(N, string) E) ([]E, *model.PageInfo, int) {
-	edges := make([]E, len(l.Items))
-	ids := make([]int64, len(l.Items))
-	for i := range l.Items {
-		ids[i] = id(&l.Items[i])
-		edges[i] = edge(node(&l.Items[i]), cursor(ids[i]))
-	}
-	return edges, pageInfo(ids, l.HasNext), int(l.Total)
-}
-
-func customerConnection(l *models.List[models.Customer]) *model.CustomerConnection {
-	e, pi, n := connection(l, func(r *models.Customer) int64 { return r.ID }, mapCustomer,
-		func(n *model.Customer, c string) *model.CustomerEdge { return &model.CustomerEdge{Node: n, Cursor: c} })
-	return &model.CustomerConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func agreementConnection(l *models.List[models.Agreement]) *model.AgreementConnection {
-	e, pi, n := connection(l, func(r *models.Agreement) int64 { return r.ID }, mapAgreement,
-		func(n *model.Agreement, c string) *model.AgreementEdge {
-			return &model.AgreementEdge{Node: n, Cursor: c}
-		})
-	return &model.AgreementConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func enrollmentConnection(l *models.List[models.Enrollment]) *model.EnrollmentConnection {
-	e, pi, n := connection(l, func(r *models.Enrollment) int64 { return r.ID }, mapEnrollment,
-		func(n *model.Enrollment, c string) *model.EnrollmentEdge {
-			return &model.EnrollmentEdge{Node: n, Cursor: c}
-		})
-	return &model.EnrollmentConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func accountConnection(l *models.List[models.Account]) *model.AccountConnection {
-	e, pi, n := connection(l, func(r *models.Account) int64 { return r.ID }, mapAccount,
-		func(n *model.Account, c string) *model.AccountEdge { return &model.AccountEdge{Node: n, Cursor: c} })
-	return &model.AccountConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func accountUserConnection(l *models.List[models.AccountUser]) *model.AccountUserConnection {
-	e, pi, n := connection(l, func(r *models.AccountUser) int64 { return r.ID }, mapAccountUser,
-		func(n *model.AccountUser, c string) *model.AccountUserEdge {
-			return &model.AccountUserEdge{Node: n, Cursor: c}
-		})
-	return &model.AccountUserConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func resellerConnection(l *models.List[models.Reseller]) *model.ResellerConnection {
-	e, pi, n := connection(l, func(r *models.Reseller) int64 { return r.ID }, mapReseller,
-		func(n *model.Reseller, c string) *model.ResellerEdge { return &model.ResellerEdge{Node: n, Cursor: c} })
-	return &model.ResellerConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func apiKeyConnection(l *models.List[models.APIKey]) *model.APIKeyConnection {
-	e, pi, n := connection(l, func(r *models.APIKey) int64 { return r.ID }, mapAPIKey,
-		func(n *model.APIKey, c string) *model.APIKeyEdge { return &model.APIKeyEdge{Node: n, Cursor: c} })
-	return &model.APIKeyConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
 func mapOrder(o *models.Order) *model.Order {
 	if o == nil {
 		return nil
@@ -174,6 +174,8 @@ func mapOrder(o *models.Order) *model.Order {
 	return out
 }
 
+var orderConnection = pager[model.OrderConnection, model.OrderEdge](func(r *models.Order) int64 { return r.ID }, mapOrder)
+
 func mapReservation(r *models.Reservation) *model.Reservation {
 	if r == nil {
 		return nil
@@ -182,6 +184,8 @@ func mapReservation(r *models.Reservation) *model.Reservation {
 		Status: model.ReservationStatus(r.Status), ContactEmail: r.ContactEmail, ReservedAt: r.ReservedAt, ProcessedAt: r.ProcessedAt,
 		BillingDate: r.BillingDate, OverdueAt: r.OverdueAt(), IdempotencyKey: r.IdempotencyKey}
 }
+
+var reservationConnection = pager[model.ReservationConnection, model.ReservationEdge](func(r *models.Reservation) int64 { return r.ID }, mapReservation)
 
 func mapSubscription(v *models.SubscriptionView) *model.Subscription {
 	if v == nil {
@@ -193,35 +197,7 @@ func mapSubscription(v *models.SubscriptionView) *model.Subscription {
 		CancelledAt: v.CancelledAt, GraceUntil: v.GraceUntil}
 }
 
-func orderConnection(l *models.List[models.Order]) *model.OrderConnection {
-	e, pi, n := connection(l, func(r *models.Order) int64 { return r.ID }, mapOrder,
-		func(n *model.Order, c string) *model.OrderEdge { return &model.OrderEdge{Node: n, Cursor: c} })
-	return &model.OrderConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func reservationConnection(l *models.List[models.Reservation]) *model.ReservationConnection {
-	e, pi, n := connection(l, func(r *models.Reservation) int64 { return r.ID }, mapReservation,
-		func(n *model.Reservation, c string) *model.ReservationEdge {
-			return &model.ReservationEdge{Node: n, Cursor: c}
-		})
-	return &model.ReservationConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func subscriptionConnection(l *models.List[models.SubscriptionView]) *model.SubscriptionConnection {
-	e, pi, n := connection(l, func(r *models.SubscriptionView) int64 { return r.ID }, mapSubscription,
-		func(n *model.Subscription, c string) *model.SubscriptionEdge {
-			return &model.SubscriptionEdge{Node: n, Cursor: c}
-		})
-	return &model.SubscriptionConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
-
-func activationEmailConnection(l *models.List[models.ActivationEmail]) *model.ActivationEmailConnection {
-	e, pi, n := connection(l, func(r *models.ActivationEmail) int64 { return r.ID }, mapActivationEmail,
-		func(n *model.ActivationEmail, c string) *model.ActivationEmailEdge {
-			return &model.ActivationEmailEdge{Node: n, Cursor: c}
-		})
-	return &model.ActivationEmailConnection{Edges: e, PageInfo: pi, TotalCount: n}
-}
+var subscriptionConnection = pager[model.SubscriptionConnection, model.SubscriptionEdge](func(r *models.SubscriptionView) int64 { return r.ID }, mapSubscription)
 
 func mapActivationEmail(m *models.ActivationEmail) *model.ActivationEmail {
 	if m == nil {
@@ -234,6 +210,8 @@ func mapActivationEmail(m *models.ActivationEmail) *model.ActivationEmail {
 	}
 	return out
 }
+
+var activationEmailConnection = pager[model.ActivationEmailConnection, model.ActivationEmailEdge](func(r *models.ActivationEmail) int64 { return r.ID }, mapActivationEmail)
 
 func mapProductKey(k *models.ProductKey) *model.ProductKey {
 	if k == nil {
