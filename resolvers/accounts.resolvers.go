@@ -84,32 +84,18 @@ func (r *accountUserResolver) Licenses(ctx context.Context, obj *model.AccountUs
 
 // CreateAccount is the resolver for the createAccount field.
 func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.CreateAccountPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var a *models.Account
-	customerID, err := inputID(input.CustomerID, "Customer", "customer")
-	if err == nil {
-		a, err = r.Store.CreateAccount(ctx, c, customerID, accountDraft(input), r.now())
-	}
-	return respond(createAccountInput, err, func(ue []*model.UserError) *model.CreateAccountPayload {
+	return actOn(ctx, writer, createAccountInput, idRef{input.CustomerID, "Customer", "customer"}, func(c models.Caller, customerID int64) (*models.Account, error) {
+		return r.Store.CreateAccount(ctx, c, customerID, accountDraft(input), r.now())
+	}, func(a *models.Account, ue []*model.UserError) *model.CreateAccountPayload {
 		return &model.CreateAccountPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }
 
 // AddAccountUsers is the resolver for the addAccountUsers field.
 func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddAccountUsersInput) (*model.AddAccountUsersPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var a *models.Account
-	accountID, err := inputID(input.AccountID, "Account", "account")
-	if err == nil {
-		a, err = r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users), r.now())
-	}
-	return respond(addAccountUsersInput, err, func(ue []*model.UserError) *model.AddAccountUsersPayload {
+	return actOn(ctx, writer, addAccountUsersInput, accountRef(input.AccountID), func(c models.Caller, accountID int64) (*models.Account, error) {
+		return r.Store.AddAccountUsers(ctx, c, accountID, userDrafts(input.Users), r.now())
+	}, func(a *models.Account, ue []*model.UserError) *model.AddAccountUsersPayload {
 		return &model.AddAccountUsersPayload{Account: mapAccount(a), UserErrors: ue}
 	})
 }

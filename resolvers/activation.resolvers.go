@@ -81,29 +81,15 @@ func (r *mutationResolver) ActivateEnrollment(ctx context.Context, input model.A
 }
 
 func (r *mutationResolver) RemapEnrollment(ctx context.Context, input model.RemapEnrollmentInput) (*model.EnrollmentPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var e *models.Enrollment
-	accountID, err := inputID(input.AccountID, "Account", "account")
-	if err == nil {
-		e, err = r.Store.RemapEnrollment(ctx, c, input.EnrollmentNumber, accountID, r.now())
-	}
-	return enrollmentPayload(remapEnrollmentInput, e, err)
+	return actOn(ctx, operator, remapEnrollmentInput, accountRef(input.AccountID), func(c models.Caller, accountID int64) (*models.Enrollment, error) {
+		return r.Store.RemapEnrollment(ctx, c, input.EnrollmentNumber, accountID, r.now())
+	}, enrollmentPayloadOf)
 }
 
 func (r *mutationResolver) RedeemProductKey(ctx context.Context, input model.RedeemProductKeyInput) (*model.RedeemProductKeyPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var k *models.ProductKey
-	accountID, err := inputID(input.AccountID, "Account", "account")
-	if err == nil {
-		k, err = r.Store.RedeemProductKey(ctx, c, input.ProductKey, accountID, r.now())
-	}
-	return respond(redeemProductKeyInput, err, func(ue []*model.UserError) *model.RedeemProductKeyPayload {
+	return actOn(ctx, writer, redeemProductKeyInput, accountRef(input.AccountID), func(c models.Caller, accountID int64) (*models.ProductKey, error) {
+		return r.Store.RedeemProductKey(ctx, c, input.ProductKey, accountID, r.now())
+	}, func(k *models.ProductKey, ue []*model.UserError) *model.RedeemProductKeyPayload {
 		return &model.RedeemProductKeyPayload{ProductKey: mapProductKey(k), UserErrors: ue}
 	})
 }

@@ -137,33 +137,19 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 
 // CreateAgreement is the resolver for the createAgreement field.
 func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.CreateAgreementInput) (*model.CreateAgreementPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var a *models.Agreement
-	customerID, err := inputID(input.CustomerID, "Customer", "customer")
-	if err == nil {
-		a, err = r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input), r.now())
-	}
-	return respond(createAgreementInput, err, func(ue []*model.UserError) *model.CreateAgreementPayload {
+	return actOn(ctx, writer, createAgreementInput, idRef{input.CustomerID, "Customer", "customer"}, func(c models.Caller, customerID int64) (*models.Agreement, error) {
+		return r.Store.CreateAgreement(ctx, c, customerID, agreementDraft(input), r.now())
+	}, func(a *models.Agreement, ue []*model.UserError) *model.CreateAgreementPayload {
 		return &model.CreateAgreementPayload{Agreement: mapAgreement(a), UserErrors: ue}
 	})
 }
 
 // CreateEnrollment is the resolver for the createEnrollment field.
 func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.CreateEnrollmentInput) (*model.CreateEnrollmentPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var e *models.Enrollment
-	agreementID, err := inputID(input.AgreementID, "Agreement", "agreement")
-	if err == nil {
-		e, err = r.Store.CreateEnrollment(ctx, c, agreementID, licensing.EnrollmentDraft{Number: input.Number, OrganizationName: input.OrganizationName,
+	return actOn(ctx, writer, createEnrollmentInput, idRef{input.AgreementID, "Agreement", "agreement"}, func(c models.Caller, agreementID int64) (*models.Enrollment, error) {
+		return r.Store.CreateEnrollment(ctx, c, agreementID, licensing.EnrollmentDraft{Number: input.Number, OrganizationName: input.OrganizationName,
 			OSMName: deref(input.OsmName), OSMEmail: deref(input.OsmEmail), StartDate: input.StartDate, EndDate: input.EndDate}, r.now())
-	}
-	return respond(createEnrollmentInput, err, func(ue []*model.UserError) *model.CreateEnrollmentPayload {
+	}, func(e *models.Enrollment, ue []*model.UserError) *model.CreateEnrollmentPayload {
 		return &model.CreateEnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 	})
 }

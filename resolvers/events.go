@@ -89,18 +89,13 @@ func mapWebhookAttempt(a *models.WebhookAttempt) *model.WebhookAttempt {
 
 var webhookAttemptConnection = pager[model.WebhookAttemptConnection, model.WebhookAttemptEdge](func(r *models.WebhookAttempt) int64 { return r.ID }, mapWebhookAttempt)
 
+func deliveryPayload(d *models.WebhookDelivery, ue []*model.UserError) *model.WebhookDeliveryPayload {
+	return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
+}
+
 // endpointAction runs a change on one of the caller's webhook endpoints, named by its global ID.
 func (r *mutationResolver) endpointAction(ctx context.Context, in inputFields, gid string, act func(c models.Caller, id int64) (*models.WebhookEndpoint, error)) (*model.WebhookEndpointPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ep *models.WebhookEndpoint
-	id, err := inputID(gid, "WebhookEndpoint", "endpoint")
-	if err == nil {
-		ep, err = act(c, id)
-	}
-	return respond(in, err, func(ue []*model.UserError) *model.WebhookEndpointPayload {
+	return actOn(ctx, writer, in, endpointRef(gid), act, func(ep *models.WebhookEndpoint, ue []*model.UserError) *model.WebhookEndpointPayload {
 		return &model.WebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
 	})
 }

@@ -53,20 +53,13 @@ func (r *mutationResolver) EnableWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.RotateWebhookSecretInput) (*model.RotateWebhookSecretPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
+	overlap := 24 * time.Hour
+	if input.OverlapSeconds != nil {
+		overlap = time.Duration(*input.OverlapSeconds) * time.Second
 	}
-	var ep *models.WebhookEndpoint
-	id, err := inputID(input.ID, "WebhookEndpoint", "endpoint")
-	if err == nil {
-		overlap := 24 * time.Hour
-		if input.OverlapSeconds != nil {
-			overlap = time.Duration(*input.OverlapSeconds) * time.Second
-		}
-		ep, err = r.Store.RotateWebhookSecret(ctx, c, id, overlap, r.now())
-	}
-	return respond(rotateWebhookSecretInput, err, func(ue []*model.UserError) *model.RotateWebhookSecretPayload {
+	return actOn(ctx, writer, rotateWebhookSecretInput, endpointRef(input.ID), func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
+		return r.Store.RotateWebhookSecret(ctx, c, id, overlap, r.now())
+	}, func(ep *models.WebhookEndpoint, ue []*model.UserError) *model.RotateWebhookSecretPayload {
 		out := &model.RotateWebhookSecretPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
 		if ep != nil {
 			out.Secret = &ep.Secret
@@ -82,95 +75,33 @@ func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) ReplayWebhookEvent(ctx context.Context, input model.ReplayWebhookEventInput) (*model.WebhookDeliveryPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var d *models.WebhookDelivery
-	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpoint")
-	if err == nil {
-		var eventID int64
-		if eventID, err = inputID(input.EventID, "Event", "event"); err == nil {
-			d, err = r.Store.ReplayWebhookEvent(ctx, c, endpointID, eventID, r.now())
+	return actOn(ctx, writer, replayWebhookEventInput, endpointRef(input.EndpointID), func(c models.Caller, endpointID int64) (*models.WebhookDelivery, error) {
+		eventID, err := inputID(input.EventID, "Event", "event")
+		if err != nil {
+			return nil, err
 		}
-	}
-	return respond(replayWebhookEventInput, err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
-		return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
-	})
+		return r.Store.ReplayWebhookEvent(ctx, c, endpointID, eventID, r.now())
+	}, deliveryPayload)
 }
 
 func (r *mutationResolver) SendTestWebhook(ctx context.Context, input model.SendTestWebhookInput) (*model.WebhookDeliveryPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var d *models.WebhookDelivery
-	endpointID, err := inputID(input.EndpointID, "WebhookEndpoint", "endpoint")
-	if err == nil {
-		d, err = r.Store.SendTestWebhook(ctx, c, endpointID, r.now())
-	}
-	return respond(sendTestWebhookInput, err, func(ue []*model.UserError) *model.WebhookDeliveryPayload {
-		return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
-	})
+	return actOn(ctx, writer, sendTestWebhookInput, endpointRef(input.EndpointID), func(c models.Caller, endpointID int64) (*models.WebhookDelivery, error) {
+		return r.Store.SendTestWebhook(ctx, c, endpointID, r.now())
+	}, deliveryPayload)
 }
 
 func (r *queryResolver) Events(ctx context.Context, first *int, after *string, topics []model.EventTopic) (*model.EventConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.Events(ctx, c, models.EventFilter{Topics: storeTopics(topics)}, p)
-	if err != nil {
-		return nil, err
-	}
-	return eventConnection(l), nil
+	return listed(ctx, r.Resolver, first, after, models.EventFilter{Topics: storeTopics(topics)}, r.Store.Events, eventConnection)
 }
 
 func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after *string) (*model.WebhookEndpointConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.Store.WebhookEndpoints(ctx, c, p)
-	if err != nil {
-		return nil, err
-	}
-	return webhookEndpointConnection(l), nil
+	return listed(ctx, r.Resolver, first, after, struct{}{}, unfiltered(r.Store.WebhookEndpoints), webhookEndpointConnection)
 }
 
 func (r *queryResolver) WebhookDeliveries(ctx context.Context, first *int, after *string, filter *model.WebhookDeliveryFilter) (*model.WebhookDeliveryConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.DeliveryFilter
-	if filter != nil {
-		f.EndpointID, f.EventID = filterID(filter.EndpointID, "WebhookEndpoint"), filterID(filter.EventID, "Event")
-		if filter.Status != nil {
-			st := models.DeliveryStatus(*filter.Status)
-			f.Status = &st
-		}
-	}
-	l, err := r.Store.WebhookDeliveries(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return webhookDeliveryConnection(l), nil
+	return listed(ctx, r.Resolver, first, after, deliveryFilter(filter), r.Store.WebhookDeliveries, webhookDeliveryConnection)
 }
 
 func (r *queryResolver) WebhookAttempts(ctx context.Context, first *int, after *string, filter *model.WebhookAttemptFilter) (*model.WebhookAttemptConnection, error) {
-	c, p, err := readPage(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	var f models.AttemptFilter
-	if filter != nil {
-		f.EndpointID, f.DeliveryID = filterID(filter.EndpointID, "WebhookEndpoint"), filterID(filter.DeliveryID, "WebhookDelivery")
-		f.EventID = filterID(filter.EventID, "Event")
-	}
-	l, err := r.Store.WebhookAttempts(ctx, c, f, p)
-	if err != nil {
-		return nil, err
-	}
-	return webhookAttemptConnection(l), nil
+	return listed(ctx, r.Resolver, first, after, attemptFilter(filter), r.Store.WebhookAttempts, webhookAttemptConnection)
 }

@@ -69,3 +69,19 @@ func skuFilter(in *model.SkuFilter) (f models.SKUFilter) {
 	}
 	return f
 }
+
+func deliveryFilter(in *model.WebhookDeliveryFilter) (f models.DeliveryFilter) {
+	if in != nil {
+		f = models.DeliveryFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), EventID: filterID(in.EventID, "Event"),
+			Status: (*models.DeliveryStatus)(in.Status)}
+	}
+	return f
+}
+
+func attemptFilter(in *model.WebhookAttemptFilter) (f models.AttemptFilter) {
+	if in != nil {
+		f = models.AttemptFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), DeliveryID: filterID(in.DeliveryID, "WebhookDelivery"),
+			EventID: filterID(in.EventID, "Event")}
+	}
+	return f
+}

@@ -162,15 +162,34 @@ func orderDraft(in model.CreateOrderInput) (licensing.OrderDraft, error) {
 	return d, nil
 }
 
-// orderAction runs processOrder or cancelOrder.
-func (r *Resolver) orderAction(ctx context.Context, c models.Caller, input model.OrderActionInput, act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
-	var o *models.Order
-	id, err := inputID(input.OrderID, "Order", "order")
-	in := orderActionInput
-	if err == nil {
-		o, err = act(ctx, c, id, r.now())
+// idRef is how a mutation's input names the object it acts on: a global ID, the type it must be
+// of, and the input field a refusal points to.
+type idRef struct{ gid, typ, field string }
+
+// actOn answers a mutation on one object named by a global ID: the caller's key in the role the
+// mutation needs (writer or operator), the ID read (a refusal when it names nothing of its type),
+// act on it, and the payload built from what act returned, or with the refusal.
+func actOn[T, P any](ctx context.Context, role func(context.Context) (models.Caller, error), in inputFields, ref idRef,
+	act func(models.Caller, int64) (T, error), build func(T, []*model.UserError) P) (P, error) {
+	c, err := role(ctx)
+	if err != nil {
+		var zero P
+		return zero, err
 	}
-	return respond(in, err, func(ue []*model.UserError) *model.OrderPayload {
+	var v T
+	id, err := inputID(ref.gid, ref.typ, ref.field)
+	if err == nil {
+		v, err = act(c, id)
+	}
+	return respond(in, err, func(ue []*model.UserError) P { return build(v, ue) })
+}
+
+// orderAction runs processOrder or cancelOrder, with the caller in the role each needs.
+func (r *Resolver) orderAction(ctx context.Context, role func(context.Context) (models.Caller, error), input model.OrderActionInput,
+	act func(context.Context, models.Caller, int64, time.Time) (*models.Order, error)) (*model.OrderPayload, error) {
+	return actOn(ctx, role, orderActionInput, idRef{input.OrderID, "Order", "order"}, func(c models.Caller, id int64) (*models.Order, error) {
+		return act(ctx, c, id, r.now())
+	}, func(o *models.Order, ue []*model.UserError) *model.OrderPayload {
 		return &model.OrderPayload{Order: mapOrder(o), UserErrors: ue}
 	})
 }
@@ -190,37 +209,29 @@ func (r *Resolver) reservationPermission(ctx context.Context, input model.Reserv
 	})
 }
 
-// subscriptionAction runs a change on one subscription and answers it as of now.
-func (r *Resolver) subscriptionAction(ctx context.Context, in inputFields, gid string, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub *models.Subscription
-	id, err := inputID(gid, "Subscription", "subscription")
-	if err == nil {
-		sub, err = act(c, id)
-	}
-	return r.subscriptionPayload(ctx, in, c, sub, err)
-}
-
-func (r *Resolver) subscriptionPayload(ctx context.Context, in inputFields, c models.Caller, sub *models.Subscription, err error) (*model.SubscriptionPayload, error) {
-	var view *models.SubscriptionView
-	if err == nil {
-		view, err = r.Store.SubscriptionAsOf(ctx, c, sub.ID, r.now())
-	}
-	return respond(in, err, func(ue []*model.UserError) *model.SubscriptionPayload {
-		return &model.SubscriptionPayload{Subscription: mapSubscription(view), UserErrors: ue}
+// subscriptionAction runs a change that makes or changes one subscription, acting on the object
+// ref names (the subscription, or the account of a new one), and answers the subscription as of now.
+func (r *Resolver) subscriptionAction(ctx context.Context, in inputFields, ref idRef, act func(models.Caller, int64) (*models.Subscription, error)) (*model.SubscriptionPayload, error) {
+	return actOn(ctx, writer, in, ref, func(c models.Caller, id int64) (*models.SubscriptionView, error) {
+		sub, err := act(c, id)
+		if err != nil {
+			return nil, err
+		}
+		return r.Store.SubscriptionAsOf(ctx, c, sub.ID, r.now())
+	}, func(v *models.SubscriptionView, ue []*model.UserError) *model.SubscriptionPayload {
+		return &model.SubscriptionPayload{Subscription: mapSubscription(v), UserErrors: ue}
 	})
 }
 
 func enrollmentPayload(in inputFields, e *models.Enrollment, err error) (*model.EnrollmentPayload, error) {
-	return respond(in, err, func(ue []*model.UserError) *model.EnrollmentPayload {
-		if len(ue) > 0 {
-			return &model.EnrollmentPayload{UserErrors: ue}
-		}
-		return &model.EnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
-	})
+	return respond(in, err, func(ue []*model.UserError) *model.EnrollmentPayload { return enrollmentPayloadOf(e, ue) })
+}
+
+func enrollmentPayloadOf(e *models.Enrollment, ue []*model.UserError) *model.EnrollmentPayload {
+	if len(ue) > 0 {
+		return &model.EnrollmentPayload{UserErrors: ue}
+	}
+	return &model.EnrollmentPayload{Enrollment: mapEnrollment(e), UserErrors: ue}
 }
 
 // listed answers a list field: a reader's key and valid page arguments, then the page of the

@@ -42,6 +42,11 @@ func inputID(gid, typ string, input ...string) (int64, error) {
 	return id, nil
 }
 
+// The objects most mutations act on, named as their inputs name them.
+func accountRef(gid string) idRef      { return idRef{gid, "Account", "account"} }
+func subscriptionRef(gid string) idRef { return idRef{gid, "Subscription", "subscription"} }
+func endpointRef(gid string) idRef     { return idRef{gid, "WebhookEndpoint", "endpoint"} }
+
 // optionalInputID is inputID for an optional field.
 func optionalInputID(gid *string, typ string, input ...string) (*int64, error) {
 	if gid == nil {

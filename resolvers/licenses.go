@@ -46,23 +46,33 @@ var accountConflictConnection = pager[model.AccountConflictConnection, model.Acc
 
 // licenseChange runs assignLicenses or removeLicenses.
 func (r *Resolver) licenseChange(ctx context.Context, in inputFields, accountGID string, act func(models.Caller, int64) (*models.AssignmentResult, error)) (*model.LicenseAssignmentPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var res *models.AssignmentResult
-	accountID, err := inputID(accountGID, "Account", "account")
-	if err == nil {
-		res, err = act(c, accountID)
-	}
-	return respond(in, err, func(ue []*model.UserError) *model.LicenseAssignmentPayload {
+	return accountChange(ctx, r, in, accountGID, act, func(res *models.AssignmentResult, a *models.Account, ue []*model.UserError) *model.LicenseAssignmentPayload {
 		if res == nil {
 			return &model.LicenseAssignmentPayload{ChangedUsers: []string{}, UserErrors: ue}
 		}
-		a, _ := r.Store.Account(ctx, c, accountID)
 		lic := mapAccountLicense(res.SKU, res.Row())
 		return &model.LicenseAssignmentPayload{Account: mapAccount(a), License: lic, ChangedUsers: nonNil(res.Changed), UserErrors: ue}
 	})
+}
+
+// changedAccount is what a change to an account's users or licenses made, and the account after it.
+type changedAccount[T any] struct {
+	res     *T
+	account *models.Account
+}
+
+// accountChange runs a change to the users or licenses of the account the input names; its
+// payload shows the account after the change.
+func accountChange[T, P any](ctx context.Context, r *Resolver, in inputFields, accountGID string, act func(models.Caller, int64) (*T, error),
+	build func(*T, *models.Account, []*model.UserError) P) (P, error) {
+	return actOn(ctx, writer, in, accountRef(accountGID), func(c models.Caller, accountID int64) (changedAccount[T], error) {
+		res, err := act(c, accountID)
+		ch := changedAccount[T]{res: res}
+		if res != nil {
+			ch.account, _ = r.Store.Account(ctx, c, accountID) // shown when readable; the change stands anyway
+		}
+		return ch, err
+	}, func(ch changedAccount[T], ue []*model.UserError) P { return build(ch.res, ch.account, ue) })
 }
 
 // summaryPage reads first/after of licenseSummary; its cursor is an opaque group position.

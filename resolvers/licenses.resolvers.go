@@ -83,20 +83,12 @@ func (r *mutationResolver) RemoveLicenses(ctx context.Context, input model.Remov
 }
 
 func (r *mutationResolver) DeleteAccountUser(ctx context.Context, input model.DeleteAccountUserInput) (*model.DeleteAccountUserPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var del *models.DeletedUser
-	accountID, err := inputID(input.AccountID, "Account", "account")
-	if err == nil {
-		del, err = r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName, r.now())
-	}
-	return respond(deleteAccountUserInput, err, func(ue []*model.UserError) *model.DeleteAccountUserPayload {
+	return accountChange(ctx, r.Resolver, deleteAccountUserInput, input.AccountID, func(c models.Caller, accountID int64) (*models.DeletedUser, error) {
+		return r.Store.DeleteAccountUser(ctx, c, accountID, input.UserName, r.now())
+	}, func(del *models.DeletedUser, a *models.Account, ue []*model.UserError) *model.DeleteAccountUserPayload {
 		if del == nil {
 			return &model.DeleteAccountUserPayload{FreedSkus: []string{}, UserErrors: ue}
 		}
-		a, _ := r.Store.Account(ctx, c, accountID)
 		return &model.DeleteAccountUserPayload{Account: mapAccount(a), FreedSkus: nonNil(del.FreedSKUs), UserErrors: ue}
 	})
 }

@@ -31,19 +31,11 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 }
 
 func (r *mutationResolver) ProcessOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return r.orderAction(ctx, c, input, r.Store.ProcessOrder)
+	return r.orderAction(ctx, operator, input, r.Store.ProcessOrder)
 }
 
 func (r *mutationResolver) CancelOrder(ctx context.Context, input model.OrderActionInput) (*model.OrderPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return r.orderAction(ctx, c, input, r.Store.CancelOrder)
+	return r.orderAction(ctx, writer, input, r.Store.CancelOrder)
 }
 
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*model.ReservationPayload, error) {
@@ -59,18 +51,13 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 }
 
 func (r *mutationResolver) ProcessReservation(ctx context.Context, input model.ProcessReservationInput) (*model.ReservationPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var res *models.Reservation
-	id, err := inputID(input.ReservationID, "Reservation", "reservation")
-	if err == nil {
-		res, err = r.Store.ProcessReservation(ctx, c, id, r.now())
-	}
-	return respond(processReservationInput, err, func(ue []*model.UserError) *model.ReservationPayload {
-		return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
-	})
+	return actOn(ctx, operator, processReservationInput, idRef{input.ReservationID, "Reservation", "reservation"},
+		func(c models.Caller, id int64) (*models.Reservation, error) {
+			return r.Store.ProcessReservation(ctx, c, id, r.now())
+		},
+		func(res *models.Reservation, ue []*model.UserError) *model.ReservationPayload {
+			return &model.ReservationPayload{Reservation: mapReservation(res), UserErrors: ue}
+		})
 }
 
 func (r *mutationResolver) GrantReservationPermission(ctx context.Context, input model.ReservationPermissionInput) (*model.ReservationPermissionPayload, error) {
@@ -82,41 +69,34 @@ func (r *mutationResolver) RevokeReservationPermission(ctx context.Context, inpu
 }
 
 func (r *mutationResolver) SetSubscriptionQuantity(ctx context.Context, input model.SetSubscriptionQuantityInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, setSubscriptionQuantityInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setSubscriptionQuantityInput, subscriptionRef(input.SubscriptionID), func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetSubscriptionQuantity(ctx, c, id, input.Quantity, input.AcceptConflict != nil && *input.AcceptConflict, r.now())
 	})
 }
 
 func (r *mutationResolver) SetAutoRenew(ctx context.Context, input model.SetAutoRenewInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, setAutoRenewInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, setAutoRenewInput, subscriptionRef(input.SubscriptionID), func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.SetAutoRenew(ctx, c, id, input.AutoRenew, r.now())
 	})
 }
 
 func (r *mutationResolver) RenewSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, subscriptionRef(input.SubscriptionID), func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.RenewSubscription(ctx, c, id, r.now())
 	})
 }
 
 func (r *mutationResolver) CancelSubscription(ctx context.Context, input model.SubscriptionActionInput) (*model.SubscriptionPayload, error) {
-	return r.subscriptionAction(ctx, subscriptionActionInput, input.SubscriptionID, func(c models.Caller, id int64) (*models.Subscription, error) {
+	return r.subscriptionAction(ctx, subscriptionActionInput, subscriptionRef(input.SubscriptionID), func(c models.Caller, id int64) (*models.Subscription, error) {
 		return r.Store.CancelSubscription(ctx, c, id, r.now())
 	})
 }
 
 func (r *mutationResolver) CreateDirectSubscription(ctx context.Context, input model.CreateDirectSubscriptionInput) (*model.SubscriptionPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sub *models.Subscription
-	accountID, err := inputID(input.AccountID, "Account", "account")
-	if err == nil {
-		sub, err = r.Store.CreateDirectSubscription(ctx, c, models.DirectSubscriptionRequest{AccountID: accountID, SKU: input.Sku,
+	return r.subscriptionAction(ctx, createDirectSubscriptionInput, accountRef(input.AccountID), func(c models.Caller, accountID int64) (*models.Subscription, error) {
+		return r.Store.CreateDirectSubscription(ctx, c, models.DirectSubscriptionRequest{AccountID: accountID, SKU: input.Sku,
 			Quantity: input.Quantity, EndDate: input.EndDate, AutoRenew: input.AutoRenew == nil || *input.AutoRenew}, r.now())
-	}
-	return r.subscriptionPayload(ctx, createDirectSubscriptionInput, c, sub, err)
+	})
 }
 
 func (r *orderResolver) Enrollment(ctx context.Context, obj *model.Order) (*model.Enrollment, error) {

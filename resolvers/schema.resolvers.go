@@ -58,32 +58,18 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 
 // RevokeAPIKey is the resolver for the revokeApiKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var k *models.APIKey
-	id, err := inputID(input.ID, "ApiKey", "apiKey")
-	if err == nil {
-		k, err = r.Store.RevokeAPIKey(ctx, c, id, r.now())
-	}
-	return respond(revokeAPIKeyInput, err, func(ue []*model.UserError) *model.RevokeAPIKeyPayload {
+	return actOn(ctx, operator, revokeAPIKeyInput, idRef{input.ID, "ApiKey", "apiKey"}, func(c models.Caller, id int64) (*models.APIKey, error) {
+		return r.Store.RevokeAPIKey(ctx, c, id, r.now())
+	}, func(k *models.APIKey, ue []*model.UserError) *model.RevokeAPIKeyPayload {
 		return &model.RevokeAPIKeyPayload{APIKey: mapAPIKey(k), UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) SetAPIKeyLimits(ctx context.Context, input model.SetAPIKeyLimitsInput) (*model.SetAPIKeyLimitsPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var k *models.APIKey
-	id, err := inputID(input.ID, "ApiKey", "apiKey")
-	if err == nil {
+	return actOn(ctx, operator, setAPIKeyLimitsInput, idRef{input.ID, "ApiKey", "apiKey"}, func(c models.Caller, id int64) (*models.APIKey, error) {
 		l := models.KeyLimits{BucketSize: derefInt(input.BucketSize), RestoreRate: derefInt(input.RestoreRate), MaxInFlight: derefInt(input.MaxInFlight)}
-		k, err = r.Store.SetAPIKeyLimits(ctx, c, id, l, r.MaxQueryCost)
-	}
-	return respond(setAPIKeyLimitsInput, err, func(ue []*model.UserError) *model.SetAPIKeyLimitsPayload {
+		return r.Store.SetAPIKeyLimits(ctx, c, id, l, r.MaxQueryCost)
+	}, func(k *models.APIKey, ue []*model.UserError) *model.SetAPIKeyLimitsPayload {
 		return &model.SetAPIKeyLimitsPayload{APIKey: mapAPIKey(k), UserErrors: ue}
 	})
 }
