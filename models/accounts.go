@@ -64,10 +64,7 @@ type AccountFilter struct {
 }
 
 func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page) (*List[Account], error) {
-	q := c.scope(s.ctx(ctx).Model(&Account{}))
-	q = where(q, "customer_id = ?", f.CustomerID)
-	q = where(q, "country = ?", f.Country)
-	return list[Account](q, p)
+	return filtered[Account](ctx, s, c, p, is("customer_id = ?", f.CustomerID), is("country = ?", f.Country))
 }
 
 // CreateAccount stores an account with its domains, administrators and users, in one transaction.

@@ -213,14 +213,14 @@ type CustomerFilter struct {
 }
 
 func (s *Store) Customers(ctx context.Context, c Caller, f CustomerFilter, p Page) (*List[Customer], error) {
-	q := c.scope(s.ctx(ctx).Model(&Customer{}))
-	q = where(q, "reseller_id = ?", f.ResellerID)
-	q = where(q, "country = ?", f.Country)
+	var like *string
 	if f.NameLike != nil {
-		// '!' escapes: a backslash in ESCAPE means one character on MySQL and two on SQLite.
-		q = q.Where("LOWER(organization_name) LIKE ? ESCAPE '!'", "%"+strings.ToLower(escapeLike(*f.NameLike))+"%")
+		pattern := "%" + strings.ToLower(escapeLike(*f.NameLike)) + "%"
+		like = &pattern
 	}
-	return list[Customer](q, p)
+	// '!' escapes: a backslash in ESCAPE means one character on MySQL and two on SQLite.
+	return filtered[Customer](ctx, s, c, p, is("reseller_id = ?", f.ResellerID), is("country = ?", f.Country),
+		is("LOWER(organization_name) LIKE ? ESCAPE '!'", like))
 }
 
 func escapeLike(s string) string {
@@ -234,10 +234,7 @@ type AgreementFilter struct {
 }
 
 func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p Page) (*List[Agreement], error) {
-	q := c.scope(s.ctx(ctx).Model(&Agreement{}))
-	q = where(q, "customer_id = ?", f.CustomerID)
-	q = where(q, "program = ?", f.Program)
-	return list[Agreement](q, p)
+	return filtered[Agreement](ctx, s, c, p, is("customer_id = ?", f.CustomerID), is("program = ?", f.Program))
 }
 
 // CreateAgreement stores an agreement with its contacts for one of the caller's customers.
@@ -293,11 +290,7 @@ type EnrollmentFilter struct {
 }
 
 func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p Page) (*List[Enrollment], error) {
-	q := c.scope(s.ctx(ctx).Model(&Enrollment{}))
-	q = where(q, "agreement_id = ?", f.AgreementID)
-	q = where(q, "account_id = ?", f.AccountID)
-	q = where(q, "status = ?", f.Status)
-	return list[Enrollment](q, p)
+	return filtered[Enrollment](ctx, s, c, p, is("agreement_id = ?", f.AgreementID), is("account_id = ?", f.AccountID), is("status = ?", f.Status))
 }
 
 // CreateEnrollment stores an enrollment under one of the caller's agreements.

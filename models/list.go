@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 
 	"gorm.io/gorm"
@@ -24,6 +25,22 @@ func where[T any](q *gorm.DB, cond string, v *T) *gorm.DB {
 		return q
 	}
 	return q.Where(cond, *v)
+}
+
+// A cond is one condition of a list's filter: it narrows the query, or keeps it as it is when
+// the filter leaves the condition unset.
+type cond func(*gorm.DB) *gorm.DB
+
+// is is the condition sql on the value v of a filter's field, unset when v is nil.
+func is[V any](sql string, v *V) cond { return func(q *gorm.DB) *gorm.DB { return where(q, sql, v) } }
+
+// filtered lists one page, by id, of the caller's rows of T that meet every condition.
+func filtered[T any](ctx context.Context, s *Store, c Caller, p Page, conds ...cond) (*List[T], error) {
+	q := c.scope(s.ctx(ctx).Model(new(T)))
+	for _, narrow := range conds {
+		q = narrow(q)
+	}
+	return list[T](q, p)
 }
 
 // lockForUpdate marks a read that a write in the same transaction depends on.

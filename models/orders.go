@@ -254,12 +254,8 @@ type OrderFilter struct {
 }
 
 func (s *Store) Orders(ctx context.Context, c Caller, f OrderFilter, p Page) (*List[Order], error) {
-	q := c.scope(s.ctx(ctx).Model(&Order{}))
-	q = where(q, "enrollment_id = ?", f.EnrollmentID)
-	q = where(q, "status = ?", f.Status)
-	q = where(q, "purchase_date >= ?", f.PurchasedFrom)
-	q = where(q, "purchase_date <= ?", f.PurchasedTo)
-	return list[Order](q, p)
+	return filtered[Order](ctx, s, c, p, is("enrollment_id = ?", f.EnrollmentID), is("status = ?", f.Status),
+		is("purchase_date >= ?", f.PurchasedFrom), is("purchase_date <= ?", f.PurchasedTo))
 }
 
 // OrderByNumber finds an order by number within the caller's scope.

@@ -20,9 +20,10 @@ type pagedRow[T any] struct {
 	Total  int64 `gorm:"column:total_"`
 }
 
-// listsByParent reads, for each parent, the page p of the rows of q (already scoped and
-// filtered) whose column parent is that parent, ordered by id as list orders them.
-func listsByParent[T any](ctx context.Context, s *Store, q *gorm.DB, parent string, parents []int64, p Page) (map[int64]*List[T], error) {
+// listsByParent reads, for each parent, the page p of the caller's rows of T whose column parent
+// is that parent, ordered by id as list orders them.
+func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string, parents []int64, p Page) (map[int64]*List[T], error) {
+	q := c.scope(s.ctx(ctx).Model(new(T)))
 	parents = unique(parents)
 	out := make(map[int64]*List[T], len(parents))
 	for _, id := range parents {
@@ -72,39 +73,39 @@ func listsByParent[T any](ctx context.Context, s *Store, q *gorm.DB, parent stri
 
 // EnrollmentsByAgreements is Enrollments of each agreement, for a list of agreements.
 func (s *Store) EnrollmentsByAgreements(ctx context.Context, c Caller, agreementIDs []int64, p Page) (map[int64]*List[Enrollment], error) {
-	return listsByParent[Enrollment](ctx, s, c.scope(s.ctx(ctx).Model(&Enrollment{})), "agreement_id", agreementIDs, p)
+	return listsByParent[Enrollment](ctx, s, c, "agreement_id", agreementIDs, p)
 }
 
 // EnrollmentsByAccounts is Enrollments of each account, for a list of accounts.
 func (s *Store) EnrollmentsByAccounts(ctx context.Context, c Caller, accountIDs []int64, p Page) (map[int64]*List[Enrollment], error) {
-	return listsByParent[Enrollment](ctx, s, c.scope(s.ctx(ctx).Model(&Enrollment{})), "account_id", accountIDs, p)
+	return listsByParent[Enrollment](ctx, s, c, "account_id", accountIDs, p)
 }
 
 // AgreementsByCustomers is Agreements of each customer, for a list of customers.
 func (s *Store) AgreementsByCustomers(ctx context.Context, c Caller, customerIDs []int64, p Page) (map[int64]*List[Agreement], error) {
-	return listsByParent[Agreement](ctx, s, c.scope(s.ctx(ctx).Model(&Agreement{})), "customer_id", customerIDs, p)
+	return listsByParent[Agreement](ctx, s, c, "customer_id", customerIDs, p)
 }
 
 // AccountsByCustomers is Accounts of each customer, for a list of customers.
 func (s *Store) AccountsByCustomers(ctx context.Context, c Caller, customerIDs []int64, p Page) (map[int64]*List[Account], error) {
-	return listsByParent[Account](ctx, s, c.scope(s.ctx(ctx).Model(&Account{})), "customer_id", customerIDs, p)
+	return listsByParent[Account](ctx, s, c, "customer_id", customerIDs, p)
 }
 
 // AccountUsersByAccounts is AccountUsers of each account, for a list of accounts.
 func (s *Store) AccountUsersByAccounts(ctx context.Context, c Caller, accountIDs []int64, p Page) (map[int64]*List[AccountUser], error) {
-	return listsByParent[AccountUser](ctx, s, c.scope(s.ctx(ctx).Model(&AccountUser{})), "account_id", accountIDs, p)
+	return listsByParent[AccountUser](ctx, s, c, "account_id", accountIDs, p)
 }
 
 // ActivationEmailsByEnrollments is ActivationEmails of each enrollment, for a list of enrollments.
 func (s *Store) ActivationEmailsByEnrollments(ctx context.Context, c Caller, enrollmentIDs []int64, p Page) (map[int64]*List[ActivationEmail], error) {
-	return listsByParent[ActivationEmail](ctx, s, c.scope(s.ctx(ctx).Model(&ActivationEmail{})), "enrollment_id", enrollmentIDs, p)
+	return listsByParent[ActivationEmail](ctx, s, c, "enrollment_id", enrollmentIDs, p)
 }
 
 // SubscriptionsByEnrollments is Subscriptions of each enrollment as of asOf, for a list of
 // enrollments: the pages in one statement, the quantities of all their subscriptions in one more.
 func (s *Store) SubscriptionsByEnrollments(ctx context.Context, c Caller, enrollmentIDs []int64, asOf time.Time, p Page) (map[int64]*List[SubscriptionView], error) {
 	enrollmentIDs = unique(enrollmentIDs)
-	pages, err := listsByParent[Subscription](ctx, s, c.scope(s.ctx(ctx).Model(&Subscription{})), "enrollment_id", enrollmentIDs, p)
+	pages, err := listsByParent[Subscription](ctx, s, c, "enrollment_id", enrollmentIDs, p)
 	if err != nil {
 		return nil, err
 	}

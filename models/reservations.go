@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/licensing"
+	"gorm.io/gorm"
 )
 
 // Reservations (R-RES): reserving, processing and the MANAGE_RESERVATIONS permission.
@@ -218,18 +219,17 @@ type ReservationFilter struct {
 }
 
 func (s *Store) Reservations(ctx context.Context, c Caller, f ReservationFilter, p Page) (*List[Reservation], error) {
-	q := c.scope(s.ctx(ctx).Model(&Reservation{}))
-	q = where(q, "enrollment_id = ?", f.EnrollmentID)
-	q = where(q, "status = ?", f.Status)
-	q = where(q, "reserved_at >= ?", f.ReservedFrom)
-	q = where(q, "reserved_at <= ?", f.ReservedTo)
 	// Two filters a page needs in SQL: notBilledSQL and overdueSQL mirror the rules, and
 	// TestReservationFiltersFollowTheRules compares them on random data.
-	if f.NotBilledAsOf != nil {
-		q = q.Where(notBilledSQL, licensing.DateOf(*f.NotBilledAsOf))
+	rules := func(q *gorm.DB) *gorm.DB {
+		if f.NotBilledAsOf != nil {
+			q = q.Where(notBilledSQL, licensing.DateOf(*f.NotBilledAsOf))
+		}
+		if f.OverdueAsOf != nil {
+			q = q.Where(overdueSQL, licensing.ReservationPending, f.OverdueAsOf.Add(-licensing.ReservationOverdueAfter))
+		}
+		return q
 	}
-	if f.OverdueAsOf != nil {
-		q = q.Where(overdueSQL, licensing.ReservationPending, f.OverdueAsOf.Add(-licensing.ReservationOverdueAfter))
-	}
-	return list[Reservation](q, p)
+	return filtered[Reservation](ctx, s, c, p, is("enrollment_id = ?", f.EnrollmentID), is("status = ?", f.Status),
+		is("reserved_at >= ?", f.ReservedFrom), is("reserved_at <= ?", f.ReservedTo), rules)
 }

@@ -388,11 +388,7 @@ type DeliveryFilter struct {
 
 // WebhookDeliveries lists the caller's deliveries, oldest first.
 func (s *Store) WebhookDeliveries(ctx context.Context, c Caller, f DeliveryFilter, p Page) (*List[WebhookDelivery], error) {
-	q := c.scope(s.ctx(ctx).Model(&WebhookDelivery{}))
-	q = where(q, "endpoint_id = ?", f.EndpointID)
-	q = where(q, "event_id = ?", f.EventID)
-	q = where(q, "status = ?", f.Status)
-	return list[WebhookDelivery](q, p)
+	return filtered[WebhookDelivery](ctx, s, c, p, is("endpoint_id = ?", f.EndpointID), is("event_id = ?", f.EventID), is("status = ?", f.Status))
 }
 
 // AttemptFilter narrows the attempts listed.
@@ -404,11 +400,7 @@ type AttemptFilter struct {
 
 // WebhookAttempts lists the caller's delivery attempts, oldest first.
 func (s *Store) WebhookAttempts(ctx context.Context, c Caller, f AttemptFilter, p Page) (*List[WebhookAttempt], error) {
-	q := c.scope(s.ctx(ctx).Model(&WebhookAttempt{}))
-	q = where(q, "endpoint_id = ?", f.EndpointID)
-	q = where(q, "delivery_id = ?", f.DeliveryID)
-	q = where(q, "event_id = ?", f.EventID)
-	return list[WebhookAttempt](q, p)
+	return filtered[WebhookAttempt](ctx, s, c, p, is("endpoint_id = ?", f.EndpointID), is("delivery_id = ?", f.DeliveryID), is("event_id = ?", f.EventID))
 }
 
 // enabledEndpoint loads one of the caller's endpoints for a new delivery: it must be enabled.
