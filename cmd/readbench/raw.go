@@ -72,14 +72,16 @@ type (
 		} `json:"subscriptions"`
 	}
 	subEdge struct {
-		Node struct {
-			ID  string `json:"id"`
-			Sku struct {
-				Code string `json:"code"`
-			} `json:"sku"`
-			Status   string `json:"status"`
-			Quantity int    `json:"quantity"`
-		} `json:"node"`
+		Node subNode `json:"node"`
+	}
+	// subNode is what both raw handlers answer of a subscription (the detail adds its parts).
+	subNode struct {
+		ID  string `json:"id"`
+		Sku struct {
+			Code string `json:"code"`
+		} `json:"sku"`
+		Status   string `json:"status"`
+		Quantity int    `json:"quantity"`
 	}
 )
 

@@ -116,14 +116,9 @@ type (
 	}
 	detailSubEdge struct {
 		Node struct {
-			ID  string `json:"id"`
-			Sku struct {
-				Code string `json:"code"`
-			} `json:"sku"`
-			Status           string `json:"status"`
-			Quantity         int    `json:"quantity"`
-			PendingQuantity  int    `json:"pendingQuantity"`
-			LicensedQuantity int    `json:"licensedQuantity"`
+			subNode
+			PendingQuantity  int `json:"pendingQuantity"`
+			LicensedQuantity int `json:"licensedQuantity"`
 		} `json:"node"`
 	}
 	detailStatus struct {
