@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
@@ -54,35 +55,15 @@ func DefaultLimits() Limits {
 	}
 }
 
-// orDefaults fills every zero limit from DefaultLimits.
+// orDefaults fills every zero limit from DefaultLimits: each number (counts, sizes, timeouts) not
+// above zero takes its default, so a limit added to Limits needs no line here.
 func (l Limits) orDefaults() Limits {
 	d := DefaultLimits()
-	fill := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
+	v, def := reflect.ValueOf(&l).Elem(), reflect.ValueOf(d)
+	for i := range v.NumField() {
+		if f := v.Field(i); f.CanInt() && f.Int() <= 0 {
+			f.Set(def.Field(i))
 		}
-	}
-	fill(&l.MaxQueryBytes, d.MaxQueryBytes)
-	fill(&l.MaxTokens, d.MaxTokens)
-	fill(&l.MaxFields, d.MaxFields)
-	fill(&l.MaxAliases, d.MaxAliases)
-	fill(&l.MaxFragmentSpreads, d.MaxFragmentSpreads)
-	fill(&l.MaxDirectives, d.MaxDirectives)
-	fill(&l.MaxDepth, d.MaxDepth)
-	fill(&l.MaxRepeated, d.MaxRepeated)
-	fill(&l.MaxVariableValues, d.MaxVariableValues)
-	fill(&l.MaxVariableString, d.MaxVariableString)
-	fill(&l.MaxErrors, d.MaxErrors)
-	fill(&l.MaxAggregations, d.MaxAggregations)
-	fill(&l.MaxCost, d.MaxCost)
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if l.RequestTimeout <= 0 {
-		l.RequestTimeout = d.RequestTimeout
-	}
-	if l.AggregationTimeout <= 0 {
-		l.AggregationTimeout = d.AggregationTimeout
 	}
 	l.KeyDefaults = l.KeyDefaults.Or(d.KeyDefaults)
 	return l
