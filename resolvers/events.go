@@ -89,6 +89,14 @@ func mapWebhookAttempt(a *models.WebhookAttempt) *model.WebhookAttempt {
 
 var webhookAttemptConnection = pager[model.WebhookAttemptConnection, model.WebhookAttemptEdge](func(r *models.WebhookAttempt) int64 { return r.ID }, mapWebhookAttempt)
 
+// endpointSecret is the secret a payload shows once, when the endpoint is made or its secret rotated.
+func endpointSecret(ep *models.WebhookEndpoint) *string {
+	if ep == nil {
+		return nil
+	}
+	return &ep.Secret
+}
+
 func deliveryPayload(d *models.WebhookDelivery, ue []*model.UserError) *model.WebhookDeliveryPayload {
 	return &model.WebhookDeliveryPayload{Delivery: mapWebhookDelivery(d), UserErrors: ue}
 }

@@ -25,11 +25,7 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input mode
 			Description: deref(input.Description)}, r.now())
 	}
 	return respond(createWebhookEndpointInput, err, func(ue []*model.UserError) *model.CreateWebhookEndpointPayload {
-		out := &model.CreateWebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
-		if ep != nil {
-			out.Secret = &ep.Secret
-		}
-		return out
+		return &model.CreateWebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), Secret: endpointSecret(ep), UserErrors: ue}
 	})
 }
 
@@ -60,11 +56,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input model.
 	return actOn(ctx, writer, rotateWebhookSecretInput, endpointRef(input.ID), func(c models.Caller, id int64) (*models.WebhookEndpoint, error) {
 		return r.Store.RotateWebhookSecret(ctx, c, id, overlap, r.now())
 	}, func(ep *models.WebhookEndpoint, ue []*model.UserError) *model.RotateWebhookSecretPayload {
-		out := &model.RotateWebhookSecretPayload{Endpoint: mapWebhookEndpoint(ep), UserErrors: ue}
-		if ep != nil {
-			out.Secret = &ep.Secret
-		}
-		return out
+		return &model.RotateWebhookSecretPayload{Endpoint: mapWebhookEndpoint(ep), Secret: endpointSecret(ep), UserErrors: ue}
 	})
 }
 

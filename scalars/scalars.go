@@ -29,6 +29,19 @@ var (
 
 func inRange(t time.Time) bool { return !t.Before(earliest) && t.Before(latest) }
 
+// text is the string a scalar's value must be, of at most maxLen bytes: notString and tooLong say
+// what the value must be when it is not a string, or a longer one.
+func text(v any, maxLen int, notString, tooLong string) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", invalid{fmt.Sprintf("%s, not %T", notString, v)}
+	}
+	if len(s) > maxLen {
+		return "", invalid{tooLong}
+	}
+	return s, nil
+}
+
 // MarshalDate writes a licensing.Date as "YYYY-MM-DD".
 func MarshalDate(d licensing.Date) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
@@ -38,12 +51,9 @@ func MarshalDate(d licensing.Date) graphql.Marshaler {
 
 // UnmarshalDate reads "YYYY-MM-DD".
 func UnmarshalDate(v any) (licensing.Date, error) {
-	s, ok := v.(string)
-	if !ok {
-		return licensing.Date{}, invalid{fmt.Sprintf("a Date is a string YYYY-MM-DD, not %T", v)}
-	}
-	if len(s) > 10 {
-		return licensing.Date{}, invalid{"a Date is a string YYYY-MM-DD"}
+	s, err := text(v, 10, "a Date is a string YYYY-MM-DD", "a Date is a string YYYY-MM-DD")
+	if err != nil {
+		return licensing.Date{}, err
 	}
 	d, err := licensing.ParseDate(s)
 	if err != nil {
@@ -64,12 +74,9 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 
 // UnmarshalDateTime reads an RFC 3339 instant (any offset) and returns it in UTC.
 func UnmarshalDateTime(v any) (time.Time, error) {
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}, invalid{fmt.Sprintf("a DateTime is an RFC 3339 string, not %T", v)}
-	}
-	if len(s) > 64 {
-		return time.Time{}, invalid{"a DateTime is an RFC 3339 instant such as 2026-11-23T09:30:00Z"}
+	s, err := text(v, 64, "a DateTime is an RFC 3339 string", "a DateTime is an RFC 3339 instant such as 2026-11-23T09:30:00Z")
+	if err != nil {
+		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {

@@ -444,12 +444,9 @@ func rollup(ctx context.Context, store *models.Store, repair bool, stdout io.Wri
 // sweepCells refreshes the license summary's cells whose validity ended (a term ended, licenses
 // became available, a reservation was billed) or whose refresh after a write failed.
 func sweepCells(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
-	periodic.Every(ctx, interval, func(ctx context.Context) {
-		n, err := store.SweepLicenseCells(ctx, time.Now(), 2000)
-		if ctx.Err() != nil {
-			return
-		}
-		metrics.TaskRun("license_cells", n, err)
+	everySweep(ctx, interval, metrics, "license_cells", func(ctx context.Context) (int, error) {
+		return store.SweepLicenseCells(ctx, time.Now(), 2000)
+	}, func(ctx context.Context, n int, err error) {
 		if err != nil {
 			log.ErrorContext(ctx, "refreshing the license summary's rollup", "err", err)
 		}
@@ -458,17 +455,28 @@ func sweepCells(ctx context.Context, store *models.Store, interval time.Duration
 
 // sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
 func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
-	periodic.Every(ctx, interval, func(ctx context.Context) {
-		n, err := store.SweepDeprovisioned(ctx, time.Now(), 200)
-		if ctx.Err() != nil {
-			return
-		}
-		metrics.TaskRun("deprovision", n, err)
+	everySweep(ctx, interval, metrics, "deprovision", func(ctx context.Context) (int, error) {
+		return store.SweepDeprovisioned(ctx, time.Now(), 200)
+	}, func(ctx context.Context, n int, err error) {
 		if err != nil {
 			log.ErrorContext(ctx, "deprovisioning ended grace periods", "err", err)
 		} else if n > 0 {
 			log.InfoContext(ctx, "deprovisioned subscriptions whose grace period ended", "count", n)
 		}
+	})
+}
+
+// everySweep runs a sweep every interval and counts each run as task; report logs its outcome.
+// A run cut short by shutdown is neither counted nor reported.
+func everySweep(ctx context.Context, interval time.Duration, metrics *server.Metrics, task string, run func(context.Context) (int, error),
+	report func(ctx context.Context, n int, err error)) {
+	periodic.Every(ctx, interval, func(ctx context.Context) {
+		n, err := run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		metrics.TaskRun(task, n, err)
+		report(ctx, n, err)
 	})
 }
 
