@@ -18,7 +18,7 @@ import (
 // and two transactions commit: this test logs how often, and fails if it happens with the
 // store's own connection settings.
 func TestGaleraAbortsConflictingTransactions(t *testing.T) {
-	nodes := galeraNodes(t)
+	nodes := testdb.GaleraNodes(t)
 	const rounds = 200
 	store := doubleCommits(t, nodes, rounds, false)
 	prepared := doubleCommits(t, nodes, rounds, true)

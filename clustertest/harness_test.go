@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,31 +44,9 @@ type cluster struct {
 	op      string // operator key
 }
 
-// galeraNodes returns the node URLs of TEST_GALERA_DSNS, or skips.
-func galeraNodes(t testing.TB) []string {
-	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
-	if len(nodes) != 3 || nodes[0] == "" {
-		t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
-	}
-	return nodes
-}
-
 // newGalera serves a fresh database with one server per Galera node.
 func newGalera(t testing.TB) *cluster {
-	nodes := galeraNodes(t)
-	first, err := url.Parse(testdb.MySQL(t, strings.TrimSpace(nodes[0])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var urls []string
-	for _, n := range nodes {
-		u, err := url.Parse(strings.TrimSpace(n))
-		if err != nil {
-			t.Fatalf("TEST_GALERA_DSNS: %v", err)
-		}
-		u.Path = first.Path
-		urls = append(urls, u.String())
-	}
+	urls := testdb.Galera(t, testdb.GaleraNodes(t))
 	syncWait := 0
 	if os.Getenv("TEST_GALERA_SYNC_WAIT") == "off" {
 		syncWait = models.SyncWaitOff

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +13,39 @@ import (
 
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
+
+// race has every locker try the lock at once and returns the index of the one that took it,
+// failing the test unless exactly one did.
+func race(t *testing.T, ctx context.Context, round int, lockers []*migrationLock) int {
+	t.Helper()
+	took := make([]bool, len(lockers))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, l := range lockers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			ok, err := l.tryAcquire(ctx)
+			if err != nil {
+				t.Errorf("locker %d: %v", i, err)
+			}
+			took[i] = ok
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var winners []int
+	for i, ok := range took {
+		if ok {
+			winners = append(winners, i)
+		}
+	}
+	if len(winners) != 1 {
+		t.Fatalf("round %d: lockers %v hold the lock, want exactly one", round, winners)
+	}
+	return winners[0]
+}
 
 // testLock is a migration lock over a pool of its own (another process, as far as the database
 // can tell), with short timings.
@@ -33,33 +64,7 @@ func TestMigrationLockOneOfManyTakesIt(t *testing.T) {
 		ctx := context.Background()
 		lockers := []*migrationLock{testLock(t, s, url, time.Minute), testLock(t, s, url, time.Minute), testLock(t, s, url, time.Minute)}
 		for round := 0; round < 5; round++ {
-			took := make([]bool, len(lockers))
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i, l := range lockers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					ok, err := l.tryAcquire(ctx)
-					if err != nil {
-						t.Errorf("locker %d: %v", i, err)
-					}
-					took[i] = ok
-				}()
-			}
-			close(start)
-			wg.Wait()
-			var winners []int
-			for i, ok := range took {
-				if ok {
-					winners = append(winners, i)
-				}
-			}
-			if len(winners) != 1 {
-				t.Fatalf("round %d: lockers %v hold the lock, want exactly one", round, winners)
-			}
-			if err := lockers[winners[0]].release(ctx); err != nil {
+			if err := lockers[race(t, ctx, round, lockers)].release(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -221,23 +226,10 @@ func TestMigrationLockWaitIsBounded(t *testing.T) {
 // On Galera, lockers on different nodes race through certification: exactly one must win each
 // round, the losers seeing 1213 or a row already taken.
 func TestMigrationLockAcrossGaleraNodes(t *testing.T) {
-	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
-	if len(nodes) != 3 || nodes[0] == "" {
-		t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
-	}
-	first, err := url.Parse(testdb.MySQL(t, nodes[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	var lockers []*migrationLock
-	for _, n := range nodes {
-		u, err := url.Parse(strings.TrimSpace(n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = first.Path
-		_, dsn, err := ParseDatabaseURL(u.String())
+	for _, u := range testdb.Galera(t, testdb.GaleraNodes(t)) {
+		_, dsn, err := ParseDatabaseURL(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,43 +245,18 @@ func TestMigrationLockAcrossGaleraNodes(t *testing.T) {
 		lockers = append(lockers, l)
 	}
 	for round := 0; round < 20; round++ {
-		took := make([]bool, len(lockers))
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i, l := range lockers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				ok, err := l.tryAcquire(ctx)
-				if err != nil {
-					t.Errorf("node %d: %v", i+1, err)
-				}
-				took[i] = ok
-			}()
-		}
-		close(start)
-		wg.Wait()
-		var winners []int
-		for i, ok := range took {
-			if ok {
-				winners = append(winners, i+1)
-			}
-		}
-		if len(winners) != 1 {
-			t.Fatalf("round %d: the lockers on nodes %v hold the lock, want exactly one", round, winners)
-		}
+		winner := race(t, ctx, round, lockers) // locker i is on node i+1
 		// Once the winner's lease has reached their nodes, the others are refused there too.
 		time.Sleep(20 * time.Millisecond)
 		for i, l := range lockers {
-			if i+1 == winners[0] {
+			if i == winner {
 				continue
 			}
 			if ok, err := l.tryAcquire(ctx); ok || err != nil {
-				t.Fatalf("round %d: node %d took the lock held through node %d: %v, %v", round, i+1, winners[0], ok, err)
+				t.Fatalf("round %d: node %d took the lock held through node %d: %v, %v", round, i+1, winner+1, ok, err)
 			}
 		}
-		if err := lockers[winners[0]-1].release(ctx); err != nil {
+		if err := lockers[winner].release(ctx); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond) // let the release reach the other nodes

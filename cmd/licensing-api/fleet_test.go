@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,41 +43,20 @@ func TestFleet(t *testing.T) {
 		})
 	}
 	t.Run("galera", func(t *testing.T) {
-		nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
-		if len(nodes) != 3 || nodes[0] == "" {
-			t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
-		}
+		nodes := testdb.GaleraNodes(t)
 		for round := 1; round <= 3; round++ {
-			urls := galeraDatabase(t, nodes)
+			urls := testdb.Galera(t, nodes)
 			fleetMigrate(t, bin, urls)
 			for _, u := range urls {
 				checkMigrated(t, u+"?wsrep_sync_wait=1")
 			}
 		}
-		urls := galeraDatabase(t, nodes)
+		urls := testdb.Galera(t, nodes)
 		fleetServe(t, bin, urls)
 		for _, u := range urls {
 			checkMigrated(t, u+"?wsrep_sync_wait=1")
 		}
 	})
-}
-
-// galeraDatabase creates a fresh database through the first node and returns its URL on each node.
-func galeraDatabase(t *testing.T, nodes []string) []string {
-	first, err := url.Parse(testdb.MySQL(t, nodes[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, n := range nodes {
-		u, err := url.Parse(strings.TrimSpace(n))
-		if err != nil {
-			t.Fatalf("TEST_GALERA_DSNS: %v", err)
-		}
-		u.Path = first.Path
-		out = append(out, u.String())
-	}
-	return out
 }
 
 // process is one licensing-api process.

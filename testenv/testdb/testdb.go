@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -68,4 +69,33 @@ func MySQLWithCharset(t testing.TB, dsn, charset string) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// GaleraNodes returns the node URLs of TEST_GALERA_DSNS, or skips the test.
+func GaleraNodes(t testing.TB) []string {
+	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
+	if len(nodes) != 3 || nodes[0] == "" {
+		t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
+	}
+	return nodes
+}
+
+// Galera creates a fresh database through the first of the Galera nodes and returns its URL on
+// each node.
+func Galera(t testing.TB, nodes []string) []string {
+	t.Helper()
+	first, err := url.Parse(MySQL(t, strings.TrimSpace(nodes[0])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range nodes {
+		u, err := url.Parse(strings.TrimSpace(n))
+		if err != nil {
+			t.Fatalf("TEST_GALERA_DSNS: %v", err)
+		}
+		u.Path = first.Path
+		out = append(out, u.String())
+	}
+	return out
 }
