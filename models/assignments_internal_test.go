@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -283,13 +282,7 @@ func TestAssignments(t *testing.T) {
 // 100 through.
 func TestAssignmentsConcurrent(t *testing.T) {
 	t.Run("R-LIC-1_concurrent_assignments_never_pass_the_licensed_quantity", func(t *testing.T) {
-		var s *Store
-		if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-			s = mysqlTestStore(t, dsn)
-		} else {
-			t.Log("TEST_MYSQL_DSN not set: running on SQLite, where writers are serialized; CI runs this on MariaDB")
-			s = sqliteTestStore(t)
-		}
+		s := concurrentStore(t) // CI runs this on MariaDB
 		ctx := context.Background()
 		f := newFixture(t, s)
 		a, e := f.account(200)

@@ -208,19 +208,27 @@ func TestOpenWhenReadyWaitsABoundedTime(t *testing.T) {
 	}
 }
 
-// A refused password will not get better by waiting: OpenWhenReady fails at once.
-func TestOpenWhenReadyDoesNotWaitForAWrongPassword(t *testing.T) {
+// mysqlDatabase makes a fresh database on the MySQL server of TEST_MYSQL_DSN, or skips the test
+// that needs one (why); it returns the database's URL and the server's.
+func mysqlDatabase(t *testing.T, why string) (*url.URL, string) {
+	t.Helper()
 	dsn := testdb.MySQLDSN()
 	if dsn == "" {
-		t.Skip("TEST_MYSQL_DSN is not set: this needs a MySQL server to refuse a password")
+		t.Skip("TEST_MYSQL_DSN is not set: " + why)
 	}
 	u, err := url.Parse(testdb.MySQL(t, dsn))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return u, dsn
+}
+
+// A refused password will not get better by waiting: OpenWhenReady fails at once.
+func TestOpenWhenReadyDoesNotWaitForAWrongPassword(t *testing.T) {
+	u, _ := mysqlDatabase(t, "this needs a MySQL server to refuse a password")
 	u.User = url.UserPassword("no_such_user", "wrong")
 	start := time.Now()
-	_, err = OpenWhenReady(context.Background(), Config{DatabaseURL: u.String()}, time.Minute)
+	_, err := OpenWhenReady(context.Background(), Config{DatabaseURL: u.String()}, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "Access denied") || time.Since(start) > 5*time.Second {
 		t.Fatalf("wrong password: %v after %s, want a prompt failure", err, time.Since(start))
 	}
@@ -229,14 +237,7 @@ func TestOpenWhenReadyDoesNotWaitForAWrongPassword(t *testing.T) {
 // A database that is not there yet may be on its way (created through another cluster node):
 // OpenWhenReady waits for it, and opens it once it is there.
 func TestOpenWhenReadyWaitsForTheDatabaseToExist(t *testing.T) {
-	dsn := testdb.MySQLDSN()
-	if dsn == "" {
-		t.Skip("TEST_MYSQL_DSN is not set: this needs a MySQL server")
-	}
-	u, err := url.Parse(testdb.MySQL(t, dsn))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, dsn := mysqlDatabase(t, "this needs a MySQL server")
 	later := "lt_later_" + strings.TrimPrefix(u.Path, "/lt_")
 	_, admin, _ := ParseDatabaseURL(dsn)
 	db, err := sql.Open("mysql", admin)

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"os"
 	"testing"
 )
 
@@ -10,12 +9,7 @@ import (
 // conflict list and the seed's own plan.
 func TestSeedSmall(t *testing.T) {
 	t.Run("R-BI-2_seed_and_summary_agree", func(t *testing.T) {
-		var s *Store
-		if dsn := os.Getenv("TEST_MYSQL_DSN"); dsn != "" {
-			s = mysqlTestStore(t, dsn)
-		} else {
-			s = sqliteTestStore(t)
-		}
+		s := concurrentStore(t)
 		ctx := context.Background()
 		var lines []string
 		rep, err := Seed(ctx, s, SeedOptions{Resellers: 2, Subscriptions: 400, Assignments: 5000, BatchSize: 300, Now: testNow, RandSeed: 7,

@@ -10,13 +10,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${1:-60s}
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/workdir.sh
+source "$root/scripts/workdir.sh"
 
 if [ -z "${DATABASE_URL:-}" ]; then
   mysql --protocol=tcp -h127.0.0.1 -uroot -e 'DROP DATABASE IF EXISTS hostile_load; CREATE DATABASE hostile_load'

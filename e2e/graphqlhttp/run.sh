@@ -6,13 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/workdir.sh
+source "$root/scripts/workdir.sh"
 
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 (cd "$root" && go build -o "$work/licensing-api" ./cmd/licensing-api)
