@@ -83,16 +83,10 @@ func oversell(c *cluster, key string) {
 	// subscription and writes assignments and the pool counter. SELECT ... FOR UPDATE on the
 	// account locks one node only, so both also write the account row (models.guard): on two
 	// Galera nodes the second to commit fails certification and runs again.
-	users := make([]string, 60)
 	violations := 0
 	outcomes := map[string]int{}
 	for round := range rounds {
-		dom := domain("over")
-		d := c.newDeal(key, "ENTERPRISE", dom)
-		acc := c.newAccount(key, d.customer, dom, len(users))
-		for i := range users {
-			users[i] = fmt.Sprintf("u%d@%s", i, dom)
-		}
+		acc, users := c.accountWithUsers(key, "over", 60)
 		sub := str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id")
 		rs := allAtOnce(2, func(j int) result {
 			if j == 0 {
@@ -320,21 +314,28 @@ func permissionsAcrossServers(c *cluster, key string) {
 	}
 }
 
+// accountWithUsers makes a new ENTERPRISE deal in a domain of its own (named by prefix) and an
+// account of its customer with n users, whose names it returns.
+func (c *cluster) accountWithUsers(key, prefix string, n int) (string, []string) {
+	dom := domain(prefix)
+	d := c.newDeal(key, "ENTERPRISE", dom)
+	acc := c.newAccount(key, d.customer, dom, n)
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("u%d@%s", i, dom)
+	}
+	return acc, users
+}
+
 // twoLowerings: two subscriptions of one pool, 100 each with 120 users assigned, each lowered to
 // 50 through another server at once, without acceptConflict. Either alone leaves 150 licensed;
 // both leave 100 on 120 assigned (R-LIC-6). Each writes its own subscription row, so only the
 // account row both write (models.guard) makes the second fail certification on Galera.
 func twoLowerings(c *cluster, key string) {
 	t := c.t
-	users := make([]string, 120)
 	violations := 0
 	for round := range rounds {
-		dom := domain("low")
-		d := c.newDeal(key, "ENTERPRISE", dom)
-		acc := c.newAccount(key, d.customer, dom, len(users))
-		for i := range users {
-			users[i] = fmt.Sprintf("u%d@%s", i, dom)
-		}
+		acc, users := c.accountWithUsers(key, "low", 120)
 		subs := []string{
 			str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id"),
 			str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id"),

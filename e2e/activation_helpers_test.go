@@ -198,12 +198,7 @@ func reasonMessages(st statusResult) []string {
 
 // reasonOf returns the first reason with the code, or nil.
 func reasonOf(st statusResult, code string) *statusReason {
-	for i := range st.Reasons {
-		if st.Reasons[i].Code == code {
-			return &st.Reasons[i]
-		}
-	}
-	return nil
+	return firstWhere(st.Reasons, func(r *statusReason) bool { return r.Code == code })
 }
 
 // outbox captures what the dispatcher sends.

@@ -352,3 +352,13 @@ func (e *env) totalCount(key, doc, list string, vars map[string]any) int {
 	e.t.Helper()
 	return num(e.ok(key, doc, vars), list, "totalCount")
 }
+
+// firstWhere returns the first item that matches, or nil.
+func firstWhere[T any](items []T, match func(*T) bool) *T {
+	for i := range items {
+		if match(&items[i]) {
+			return &items[i]
+		}
+	}
+	return nil
+}

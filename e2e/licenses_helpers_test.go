@@ -142,12 +142,7 @@ func oneConflict(t testing.TB, cs []conflictRow, sku string, licensed, inGrace, 
 
 // resolutionOf returns the resolution of kind, or nil.
 func resolutionOf(c conflictRow, kind string) *resolutionRow {
-	for i := range c.Resolutions {
-		if c.Resolutions[i].Kind == kind {
-			return &c.Resolutions[i]
-		}
-	}
-	return nil
+	return firstWhere(c.Resolutions, func(r *resolutionRow) bool { return r.Kind == kind })
 }
 
 func intOrNil(p *int) string {

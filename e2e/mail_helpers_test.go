@@ -236,6 +236,14 @@ func parseMail(t testing.TB, data []byte) parsedMail {
 
 var linkPattern = regexp.MustCompile(`https://portal\.example\.com/activate\?token=[0-9a-f]+`)
 
+// activateByMail activates the world's enrollment onto its account with the link of the email
+// m, and checks that it was associated by the LINK at associatedAt.
+func (e *env) activateByMail(t testing.TB, w world, m parsedMail, associatedAt string) {
+	t.Helper()
+	_, token := mailLink(t, m)
+	wantAssociation(t, e.activate(w.Key, token, w.AccountID), w.AccountID, "LINK", associatedAt)
+}
+
 // mailLink is the one activation link of the text part (the HTML part must carry the same).
 func mailLink(t testing.TB, m parsedMail) (link, token string) {
 	t.Helper()

@@ -27,6 +27,26 @@ func allConcurrently(n int, fn func(i int) error) []error {
 	return out
 }
 
+// oneObject sends the same mutation n times at once, none refused, and checks that every caller
+// got the same object (the payload's field), whose ids it returns.
+func oneObject(t *testing.T, c *liveClient, key string, n int, doc string, in map[string]any, field string) []string {
+	t.Helper()
+	ids := make([]string, n)
+	noErrors(t, allConcurrently(n, func(i int) error {
+		p, err := c.payload(key, doc, in)
+		if err == nil {
+			ids[i] = str(p, field, "id")
+		}
+		return err
+	}))
+	for i, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Fatalf("caller %d got %s %q, caller 0 got %q", i, field, id, ids[0])
+		}
+	}
+	return ids
+}
+
 func noErrors(t *testing.T, errs []error) {
 	t.Helper()
 	if len(errs) > 0 {
@@ -71,19 +91,7 @@ func TestOrdersAndSubscriptionsConcurrency(t *testing.T) {
 			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			in := vars(orderIn("ENR-1", "one-key", orderLines("O365-E3", 10, "INTUNE", 2)))
-			ids := make([]string, 50)
-			noErrors(t, allConcurrently(50, func(i int) error {
-				p, err := c.payload(w.Key, createOrderDoc, in)
-				if err == nil {
-					ids[i] = str(p, "order", "id")
-				}
-				return err
-			}))
-			for i, id := range ids {
-				if id == "" || id != ids[0] {
-					t.Fatalf("caller %d got order %q, caller 0 got %q", i, id, ids[0])
-				}
-			}
+			ids := oneObject(t, c, w.Key, 50, createOrderDoc, in, "order")
 			if n := e.ordersTotal(w.Key); n != 1 {
 				t.Fatalf("orders totalCount %d, want 1", n)
 			}
@@ -100,19 +108,7 @@ func TestOrdersAndSubscriptionsConcurrency(t *testing.T) {
 			c := newLiveClient(t, e)
 			w := e.newWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1")
 			in := vars(reservationIn("ENR-1", "O365-E3", 7, "vic@fabrikam.com", "one-key"))
-			ids := make([]string, 20)
-			noErrors(t, allConcurrently(20, func(i int) error {
-				p, err := c.payload(w.Key, createReservationDoc, in)
-				if err == nil {
-					ids[i] = str(p, "reservation", "id")
-				}
-				return err
-			}))
-			for i, id := range ids {
-				if id == "" || id != ids[0] {
-					t.Fatalf("caller %d got reservation %q, caller 0 got %q", i, id, ids[0])
-				}
-			}
+			oneObject(t, c, w.Key, 20, createReservationDoc, in, "reservation")
 			if n := e.totalCount(w.Key, reservationsDoc, "reservations", map[string]any{"f": nil, "at": nil}); n != 1 {
 				t.Fatalf("reservations totalCount %d, want 1", n)
 			}

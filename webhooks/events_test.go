@@ -116,27 +116,8 @@ func TestLicensesAvailableTwelveHoursAfterProcessing(t *testing.T) {
 	eachDB(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		second := testenv.Open(t, url)
-		var placed struct {
-			CreateOrder struct {
-				Order      struct{ ID, Number string }
-				UserErrors userErrors
-			}
-		}
-		h.gql(h.api.ResellerKey, `mutation { createOrder(input: {enrollmentNumber: "ENR-1000001", lines: [{sku: "O365-E3", quantity: 25}],
-			purchaseDate: "2026-11-23", usageStartDate: "2026-11-23", idempotencyKey: "webhooks-1"}) { order { id number } userErrors { code message } } }`,
-			nil, &placed)
-		var processed struct {
-			ProcessOrder struct {
-				Order      struct{ ProcessedAt, AvailableAt time.Time }
-				UserErrors userErrors
-			}
-		}
-		h.gql(h.api.OperatorKey, `mutation($id: ID!) { processOrder(input: {orderId: $id}) { order { processedAt availableAt } userErrors { code message } } }`,
-			map[string]any{"id": placed.CreateOrder.Order.ID}, &processed)
-		if len(placed.CreateOrder.UserErrors)+len(processed.ProcessOrder.UserErrors) > 0 {
-			t.Fatalf("order: %+v %+v", placed, processed)
-		}
-		availableAt := processed.ProcessOrder.Order.AvailableAt
+		placed := h.placeAndProcess(t, "O365-E3", 25, "webhooks-1")
+		availableAt := placed.AvailableAt
 		run := func(at time.Time) {
 			var wg sync.WaitGroup
 			for _, s := range []*models.Store{h.store, second} {
@@ -163,8 +144,8 @@ func TestLicensesAvailableTwelveHoursAfterProcessing(t *testing.T) {
 			t.Fatalf("licenses.available recorded %d times", len(got.Events.Edges))
 		}
 		var data models.LicensesAvailableData
-		if err := json.Unmarshal([]byte(got.Events.Edges[0].Node.Data), &data); err != nil || data.Order != placed.CreateOrder.Order.ID ||
-			data.Number != placed.CreateOrder.Order.Number || !data.AvailableAt.Equal(availableAt) || data.EnrollmentNumber != "ENR-1000001" ||
+		if err := json.Unmarshal([]byte(got.Events.Edges[0].Node.Data), &data); err != nil || data.Order != placed.ID ||
+			data.Number != placed.Number || !data.AvailableAt.Equal(availableAt) || data.EnrollmentNumber != "ENR-1000001" ||
 			len(data.Lines) != 1 || data.Lines[0].Quantity != 25 {
 			t.Fatalf("data %s: %v", got.Events.Edges[0].Node.Data, err)
 		}
@@ -266,23 +247,7 @@ func TestMutationToSignedDelivery(t *testing.T) {
 		h := newHarness(t, url)
 		rc := newReceiver(t, nil)
 		_, secret := h.createEndpoint(rc.URL+"/hooks", "ORDER_CREATED", "ORDER_PROCESSED")
-		var placed struct {
-			CreateOrder struct {
-				Order      struct{ ID, Number string }
-				UserErrors userErrors
-			}
-		}
-		h.gql(h.api.ResellerKey, `mutation { createOrder(input: {enrollmentNumber: "ENR-1000001", lines: [{sku: "INTUNE", quantity: 7}],
-			purchaseDate: "2026-11-23", usageStartDate: "2026-11-23", idempotencyKey: "signed-1"}) { order { id number } userErrors { code message } } }`,
-			nil, &placed)
-		var processed struct {
-			ProcessOrder struct{ UserErrors userErrors }
-		}
-		h.gql(h.api.OperatorKey, `mutation($id: ID!) { processOrder(input: {orderId: $id}) { userErrors { code message } } }`,
-			map[string]any{"id": placed.CreateOrder.Order.ID}, &processed)
-		if len(placed.CreateOrder.UserErrors)+len(processed.ProcessOrder.UserErrors) > 0 {
-			t.Fatalf("order: %+v %+v", placed, processed)
-		}
+		placed := h.placeAndProcess(t, "INTUNE", 7, "signed-1")
 		h.sequence()
 		if n := h.runOnce(h.worker(h.store, webhooks.Options{AllowPrivateNetworks: true})); n != 2 {
 			t.Fatalf("delivered %d, want 2", n)
@@ -299,7 +264,7 @@ func TestMutationToSignedDelivery(t *testing.T) {
 			got[r.payload.Topic] = d
 		}
 		created, done := got["order.created"], got["order.processed"]
-		if len(got) != 2 || created.Order != placed.CreateOrder.Order.ID || created.Status != "PLACED" || done.Order != created.Order ||
+		if len(got) != 2 || created.Order != placed.ID || created.Status != "PLACED" || done.Order != created.Order ||
 			done.Status != "PROCESSED" || done.AvailableAt == nil || !done.AvailableAt.Equal(done.ProcessedAt.Add(12*time.Hour)) ||
 			len(done.Lines) != 1 || done.Lines[0] != (models.LineData{SKU: "INTUNE", Quantity: 7}) {
 			t.Fatalf("delivered %+v", got)

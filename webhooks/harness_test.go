@@ -265,3 +265,37 @@ func (rc *receiver) requests() []received {
 	defer rc.mu.Unlock()
 	return append([]received(nil), rc.got...)
 }
+
+// processedOrder is an order placed and processed through the API.
+type processedOrder struct {
+	ID, Number               string
+	ProcessedAt, AvailableAt time.Time
+}
+
+// placeAndProcess places an order of one line on ENR-1000001 with the reseller's key and
+// processes it with the operator's, both without refusal.
+func (h *harness) placeAndProcess(t *testing.T, sku string, quantity int, idempotencyKey string) processedOrder {
+	t.Helper()
+	var placed struct {
+		CreateOrder struct {
+			Order      struct{ ID, Number string }
+			UserErrors userErrors
+		}
+	}
+	h.gql(h.api.ResellerKey, `mutation($sku: String!, $q: Int!, $k: String!) { createOrder(input: {enrollmentNumber: "ENR-1000001",
+		lines: [{sku: $sku, quantity: $q}], purchaseDate: "2026-11-23", usageStartDate: "2026-11-23", idempotencyKey: $k}) {
+		order { id number } userErrors { code message } } }`, map[string]any{"sku": sku, "q": quantity, "k": idempotencyKey}, &placed)
+	var processed struct {
+		ProcessOrder struct {
+			Order      struct{ ProcessedAt, AvailableAt time.Time }
+			UserErrors userErrors
+		}
+	}
+	h.gql(h.api.OperatorKey, `mutation($id: ID!) { processOrder(input: {orderId: $id}) { order { processedAt availableAt } userErrors { code message } } }`,
+		map[string]any{"id": placed.CreateOrder.Order.ID}, &processed)
+	if len(placed.CreateOrder.UserErrors)+len(processed.ProcessOrder.UserErrors) > 0 {
+		t.Fatalf("order: %+v %+v", placed, processed)
+	}
+	o := processed.ProcessOrder.Order
+	return processedOrder{ID: placed.CreateOrder.Order.ID, Number: placed.CreateOrder.Order.Number, ProcessedAt: o.ProcessedAt, AvailableAt: o.AvailableAt}
+}

@@ -135,20 +135,27 @@ func query(t *testing.T, path, key, q string) map[string]any {
 	return r.Data
 }
 
-func TestCreateOperatorKey(t *testing.T) {
-	db := tempDB(t)
-	out, err := runCmd(t, nil, "create-operator-key", "-database-url", db)
+// firstKey runs a command that makes the first key of a new database, and returns the
+// database, the command's output and the key it printed.
+func firstKey(t *testing.T, command string) (db, out, key string) {
+	t.Helper()
+	db = tempDB(t)
+	out, err := runCmd(t, nil, command, "-database-url", db)
 	if err != nil {
-		t.Fatalf("create-operator-key: %v", err)
+		t.Fatalf("%s: %v", command, err)
 	}
-	key := tokenIn(t, out)
+	return db, out, tokenIn(t, out)
+}
+
+func TestCreateOperatorKey(t *testing.T) {
+	db, out, key := firstKey(t, "create-operator-key")
 	if strings.Count(out, key) != 1 {
 		t.Errorf("the key is printed %d times", strings.Count(out, key))
 	}
 	if d := query(t, db, key, `{ viewer { role } resellers { totalCount } }`); d["viewer"].(map[string]any)["role"] != "OPERATOR" {
 		t.Fatalf("the printed key: %v", d)
 	}
-	out, err = runCmd(t, nil, "create-operator-key", "-database-url", db)
+	out, err := runCmd(t, nil, "create-operator-key", "-database-url", db)
 	if err == nil || !strings.Contains(err.Error(), "already has an operator key") || strings.Contains(out, "lk_") {
 		t.Fatalf("second create-operator-key: err %v, stdout %q", err, out)
 	}
@@ -181,12 +188,7 @@ func followHint(t *testing.T, db, operatorKey string, err error, resellerID stri
 }
 
 func TestSeedDemo(t *testing.T) {
-	db := tempDB(t)
-	out, err := runCmd(t, nil, "seed-demo", "-database-url", db)
-	if err != nil {
-		t.Fatalf("seed-demo: %v", err)
-	}
-	key := tokenIn(t, out)
+	db, _, key := firstKey(t, "seed-demo")
 	d := query(t, db, key, `{ viewer { role reseller { id name } } customers { totalCount edges { node { organizationName } } }
 		agreements { totalCount } enrollments { totalCount } accounts { totalCount } }`)
 	if role := d["viewer"].(map[string]any)["role"]; role != "RESELLER" {
@@ -197,7 +199,7 @@ func TestSeedDemo(t *testing.T) {
 			t.Errorf("demo %s: %v, want %v", list, got, want)
 		}
 	}
-	out, err = runCmd(t, nil, "seed-demo", "-database-url", db)
+	out, err := runCmd(t, nil, "seed-demo", "-database-url", db)
 	if err == nil || !strings.Contains(err.Error(), "already has resellers") || strings.Contains(out, "lk_") {
 		t.Fatalf("second seed-demo: err %v, stdout %q", err, out)
 	}
