@@ -69,41 +69,34 @@ func (s *Store) Accounts(ctx context.Context, c Caller, f AccountFilter, p Page)
 
 // CreateAccount stores an account with its domains, administrators and users, in one transaction.
 func (s *Store) CreateAccount(ctx context.Context, c Caller, customerID int64, d licensing.AccountDraft, now time.Time) (*Account, error) {
-	if err := d.Validate().Err(); err != nil {
-		return nil, wrap("create account", err)
-	}
-	var a Account
-	err := s.InTx(ctx, func(tx *Store) error {
-		// Plain reads: customers are never deleted; unique indexes keep domains and user names single.
-		cu, err := findFor[Customer](ctx, tx, c, customerID, "customer")
-		if err != nil {
-			return err
-		}
-		a = Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
+	// Unique indexes keep domains and user names single.
+	return createUnder(ctx, s, c, "create account", d.Validate(), customerID, "customer", func(tx *Store, cu *Customer) (Account, error) {
+		a := Account{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Name: strings.TrimSpace(d.Name), Country: d.Country, CreatedAt: now}
 		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
+			return a, err
+		}
+		return a, tx.addAccountParts(ctx, a, d, now)
+	})
+}
+
+// addAccountParts stores the domains, administrators and users of a new account.
+func (s *Store) addAccountParts(ctx context.Context, a Account, d licensing.AccountDraft, now time.Time) error {
+	for i, dom := range d.Domains {
+		row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
+		if err := s.ctx(ctx).Create(&row).Error; err != nil {
+			if isDuplicate(err) {
+				return licensing.Problems{{Input: []string{"domains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
+			}
 			return err
 		}
-		for i, dom := range d.Domains {
-			row := AccountDomain{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Domain: strings.ToLower(dom)}
-			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
-				if isDuplicate(err) {
-					return licensing.Problems{{Input: []string{"domains", fmt.Sprint(i)}, Code: licensing.CodeTaken, Message: fmt.Sprintf("domain %q is already verified on another account", dom)}}
-				}
-				return err
-			}
-		}
-		for _, ad := range d.Admins {
-			row := AccountAdmin{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Name: strings.TrimSpace(ad.Name), Email: ad.Email, Role: ad.Role}
-			if err := tx.ctx(ctx).Create(&row).Error; err != nil {
-				return err
-			}
-		}
-		return tx.insertUsers(ctx, a, d.Users, now)
-	})
-	if err != nil {
-		return nil, wrap("create account", err)
 	}
-	return &a, nil
+	for _, ad := range d.Admins {
+		row := AccountAdmin{ID: newID(), ResellerID: a.ResellerID, AccountID: a.ID, Name: strings.TrimSpace(ad.Name), Email: ad.Email, Role: ad.Role}
+		if err := s.ctx(ctx).Create(&row).Error; err != nil {
+			return err
+		}
+	}
+	return s.insertUsers(ctx, a, d.Users, now)
 }
 
 func (s *Store) insertUsers(ctx context.Context, a Account, users []licensing.UserDraft, now time.Time) error {

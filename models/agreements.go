@@ -239,40 +239,29 @@ func (s *Store) Agreements(ctx context.Context, c Caller, f AgreementFilter, p P
 
 // CreateAgreement stores an agreement with its contacts for one of the caller's customers.
 func (s *Store) CreateAgreement(ctx context.Context, c Caller, customerID int64, d licensing.AgreementDraft, now time.Time) (*Agreement, error) {
-	if err := d.Validate().Err(); err != nil {
-		return nil, wrap("create agreement", err)
-	}
-	var a Agreement
-	err := s.InTx(ctx, func(tx *Store) error {
-		// A plain read: customers are never deleted; the unique index keeps numbers single.
-		cu, err := findFor[Customer](ctx, tx, c, customerID, "customer")
-		if err != nil {
-			return err
-		}
-		a = Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
+	return createUnder(ctx, s, c, "create agreement", d.Validate(), customerID, "customer", func(tx *Store, cu *Customer) (Agreement, error) {
+		a := Agreement{ID: newID(), ResellerID: cu.ResellerID, CustomerID: cu.ID, Program: licensing.Program(d.Program),
 			Number: licensing.NormalizeNumber(d.Number), StartDate: d.StartDate, AnniversaryDate: d.AnniversaryDate, CreatedAt: now}
-		if err := tx.ctx(ctx).Create(&a).Error; err != nil {
-			if isDuplicate(err) { // the unique index decides (licensing.NumberTaken)
-				return licensing.Problems{licensing.NumberTaken("agreement", a.Number)}
-			}
+		if err := tx.createNumbered(ctx, &a, "agreement", a.Number); err != nil {
+			return a, err
+		}
+		return a, tx.addContacts(ctx, a, d.Contacts)
+	})
+}
+
+// addContacts stores the contacts of a new agreement.
+func (s *Store) addContacts(ctx context.Context, a Agreement, contacts []licensing.ContactDraft) error {
+	for _, cd := range contacts {
+		roles := make([]string, len(cd.Roles))
+		for i, r := range cd.Roles {
+			roles[i] = string(r)
+		}
+		ct := AgreementContact{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Name: strings.TrimSpace(cd.Name), Email: cd.Email, Roles: strings.Join(roles, ",")}
+		if err := s.ctx(ctx).Create(&ct).Error; err != nil {
 			return err
 		}
-		for _, cd := range d.Contacts {
-			roles := make([]string, len(cd.Roles))
-			for i, r := range cd.Roles {
-				roles[i] = string(r)
-			}
-			ct := AgreementContact{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Name: strings.TrimSpace(cd.Name), Email: cd.Email, Roles: strings.Join(roles, ",")}
-			if err := tx.ctx(ctx).Create(&ct).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("create agreement", err)
 	}
-	return &a, nil
+	return nil
 }
 
 // ContactsByAgreement loads the contacts of many agreements at once (for dataloaders).
@@ -295,29 +284,43 @@ func (s *Store) Enrollments(ctx context.Context, c Caller, f EnrollmentFilter, p
 
 // CreateEnrollment stores an enrollment under one of the caller's agreements.
 func (s *Store) CreateEnrollment(ctx context.Context, c Caller, agreementID int64, d licensing.EnrollmentDraft, now time.Time) (*Enrollment, error) {
-	if err := d.Validate().Err(); err != nil {
-		return nil, wrap("create enrollment", err)
+	return createUnder(ctx, s, c, "create enrollment", d.Validate(), agreementID, "agreement", func(tx *Store, a *Agreement) (Enrollment, error) {
+		e := Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: licensing.NormalizeNumber(d.Number),
+			OrganizationName: strings.TrimSpace(d.OrganizationName), OSMName: strings.TrimSpace(d.OSMName), OSMEmail: strings.TrimSpace(d.OSMEmail),
+			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: now}
+		return e, tx.createNumbered(ctx, &e, "enrollment", e.Number)
+	})
+}
+
+// createUnder makes an object under one of the caller's parents (an agreement under a customer,
+// an enrollment under an agreement): the draft's problems refuse it; otherwise one transaction
+// reads the parent and runs create with it. A plain read: parents are never deleted.
+func createUnder[P, T any](ctx context.Context, s *Store, c Caller, op string, problems licensing.Problems, parentID int64, parent string,
+	create func(tx *Store, p *P) (T, error)) (*T, error) {
+	if err := problems.Err(); err != nil {
+		return nil, wrap(op, err)
 	}
-	var e Enrollment
+	var out T
 	err := s.InTx(ctx, func(tx *Store) error {
-		// A plain read: agreements are never deleted; the unique index keeps numbers single.
-		a, err := findFor[Agreement](ctx, tx, c, agreementID, "agreement")
+		p, err := findFor[P](ctx, tx, c, parentID, parent)
 		if err != nil {
 			return err
 		}
-		e = Enrollment{ID: newID(), ResellerID: a.ResellerID, AgreementID: a.ID, Number: licensing.NormalizeNumber(d.Number),
-			OrganizationName: strings.TrimSpace(d.OrganizationName), OSMName: strings.TrimSpace(d.OSMName), OSMEmail: strings.TrimSpace(d.OSMEmail),
-			StartDate: d.StartDate, EndDate: d.EndDate, Status: licensing.EnrollmentActive, CreatedAt: now}
-		if err := tx.ctx(ctx).Create(&e).Error; err != nil {
-			if isDuplicate(err) { // the unique index decides (licensing.NumberTaken)
-				return licensing.Problems{licensing.NumberTaken("enrollment", e.Number)}
-			}
-			return err
-		}
-		return nil
+		out, err = create(tx, p)
+		return err
 	})
 	if err != nil {
-		return nil, wrap("create enrollment", err)
+		return nil, wrap(op, err)
 	}
-	return &e, nil
+	return &out, nil
+}
+
+// createNumbered inserts a row whose number the unique index keeps single: a duplicate is the
+// number taken (licensing.NumberTaken).
+func (s *Store) createNumbered(ctx context.Context, row any, what, number string) error {
+	err := s.ctx(ctx).Create(row).Error
+	if err != nil && isDuplicate(err) {
+		return licensing.Problems{licensing.NumberTaken(what, number)}
+	}
+	return err
 }

@@ -120,17 +120,10 @@ func (r *enrollmentResolver) Subscriptions(ctx context.Context, obj *model.Enrol
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CreateCustomerPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var cu *models.Customer
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
-	if err == nil {
-		cu, err = r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
+	return forReseller(ctx, writer, createCustomerInput, input.ResellerID, func(c models.Caller, resellerID *int64) (*models.Customer, error) {
+		return r.Store.CreateCustomer(ctx, c, resellerID, licensing.CustomerDraft{OrganizationName: input.OrganizationName, Country: input.Country,
 			Language: input.Language}, r.now())
-	}
-	return respond(createCustomerInput, err, func(ue []*model.UserError) *model.CreateCustomerPayload {
+	}, func(cu *models.Customer, ue []*model.UserError) *model.CreateCustomerPayload {
 		return &model.CreateCustomerPayload{Customer: mapCustomer(cu), UserErrors: ue}
 	})
 }

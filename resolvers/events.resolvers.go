@@ -14,17 +14,10 @@ import (
 )
 
 func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error) {
-	c, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ep *models.WebhookEndpoint
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
-	if err == nil {
-		ep, err = r.Store.CreateWebhookEndpoint(ctx, c, resellerID, models.WebhookEndpointDraft{URL: input.URL, Topics: storeTopics(input.Topics),
+	return forReseller(ctx, writer, createWebhookEndpointInput, input.ResellerID, func(c models.Caller, resellerID *int64) (*models.WebhookEndpoint, error) {
+		return r.Store.CreateWebhookEndpoint(ctx, c, resellerID, models.WebhookEndpointDraft{URL: input.URL, Topics: storeTopics(input.Topics),
 			Description: deref(input.Description)}, r.now())
-	}
-	return respond(createWebhookEndpointInput, err, func(ue []*model.UserError) *model.CreateWebhookEndpointPayload {
+	}, func(ep *models.WebhookEndpoint, ue []*model.UserError) *model.CreateWebhookEndpointPayload {
 		return &model.CreateWebhookEndpointPayload{Endpoint: mapWebhookEndpoint(ep), Secret: endpointSecret(ep), UserErrors: ue}
 	})
 }

@@ -171,13 +171,26 @@ type idRef struct{ gid, typ, field string }
 // act on it, and the payload built from what act returned, or with the refusal.
 func actOn[T, P any](ctx context.Context, role func(context.Context) (models.Caller, error), in inputFields, ref idRef,
 	act func(models.Caller, int64) (T, error), build func(T, []*model.UserError) P) (P, error) {
+	return mutate(ctx, role, in, func() (int64, error) { return inputID(ref.gid, ref.typ, ref.field) }, act, build)
+}
+
+// forReseller is actOn for what an operator makes for the reseller its input names, or a
+// reseller's key for its own reseller (no reseller named: nil).
+func forReseller[T, P any](ctx context.Context, role func(context.Context) (models.Caller, error), in inputFields, resellerGID *string,
+	act func(models.Caller, *int64) (T, error), build func(T, []*model.UserError) P) (P, error) {
+	return mutate(ctx, role, in, func() (*int64, error) { return optionalInputID(resellerGID, "Reseller", "reseller") }, act, build)
+}
+
+// mutate is actOn with the ID read by readID.
+func mutate[I, T, P any](ctx context.Context, role func(context.Context) (models.Caller, error), in inputFields, readID func() (I, error),
+	act func(models.Caller, I) (T, error), build func(T, []*model.UserError) P) (P, error) {
 	c, err := role(ctx)
 	if err != nil {
 		var zero P
 		return zero, err
 	}
 	var v T
-	id, err := inputID(ref.gid, ref.typ, ref.field)
+	id, err := readID()
 	if err == nil {
 		v, err = act(c, id)
 	}

@@ -39,16 +39,9 @@ func (r *mutationResolver) CreateReseller(ctx context.Context, input model.Creat
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	c, err := operator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var k *models.NewKey
-	resellerID, err := optionalInputID(input.ResellerID, "Reseller", "reseller")
-	if err == nil {
-		k, err = r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name, r.now())
-	}
-	return respond(createAPIKeyInput, err, func(ue []*model.UserError) *model.CreateAPIKeyPayload {
+	return forReseller(ctx, operator, createAPIKeyInput, input.ResellerID, func(c models.Caller, resellerID *int64) (*models.NewKey, error) {
+		return r.Store.CreateAPIKey(ctx, c, resellerID, models.Role(input.Role), input.Name, r.now())
+	}, func(k *models.NewKey, ue []*model.UserError) *model.CreateAPIKeyPayload {
 		if k == nil {
 			return &model.CreateAPIKeyPayload{UserErrors: ue}
 		}

@@ -588,23 +588,21 @@ func limitFlags(fs *flag.FlagSet, getenv func(string) string) func() (server.Lim
 // envInt and envDuration read a default from the environment; a malformed value is kept as a
 // sentinel that the flag check refuses.
 func envInt(getenv func(string) string, key string, def int) int {
-	if v := getenv(key); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return -1
-		}
-		return n
-	}
-	return def
+	return envValue(getenv, key, def, strconv.Atoi)
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
-	if v := getenv(key); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return -1
-		}
-		return d
+	return envValue(getenv, key, def, time.ParseDuration)
+}
+
+func envValue[T int | time.Duration](getenv func(string) string, key string, def T, parse func(string) (T, error)) T {
+	v := getenv(key)
+	if v == "" {
+		return def
 	}
-	return def
+	n, err := parse(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
