@@ -375,8 +375,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	defer stopWork()
 	dispatcher := &mail.Dispatcher{Store: store, Sender: sender, BaseURL: cfg.activationURL, Now: time.Now, Log: log, Counted: metrics.ActivationEmail}
 	go dispatcher.Run(work, cfg.dispatchInterval)
-	go sweep(work, store, cfg.dispatchInterval, log, metrics)
-	go sweepCells(work, store, cfg.dispatchInterval, log, metrics)
+	startSweeps(work, store, cfg.dispatchInterval, log, metrics)
 	startWebhooks(work, cfg.webhooks, store, cfg.dispatchInterval, log, metrics)
 	errc := make(chan error, 1)
 	go func() {
@@ -441,42 +440,35 @@ func rollup(ctx context.Context, store *models.Store, repair bool, stdout io.Wri
 	return nil
 }
 
-// sweepCells refreshes the license summary's cells whose validity ended (a term ended, licenses
-// became available, a reservation was billed) or whose refresh after a write failed.
-func sweepCells(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
-	everySweep(ctx, interval, metrics, "license_cells", func(ctx context.Context) (int, error) {
-		return store.SweepLicenseCells(ctx, time.Now(), 2000)
-	}, func(ctx context.Context, n int, err error) {
-		if err != nil {
-			log.ErrorContext(ctx, "refreshing the license summary's rollup", "err", err)
-		}
-	})
+// startSweeps starts the store's periodic sweeps: deprovisioning the subscriptions whose grace
+// period has ended (R-SUB-3), and refreshing the license summary's cells whose validity ended (a
+// term ended, licenses became available, a reservation was billed) or whose refresh after a
+// write failed.
+func startSweeps(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
+	go everySweep(ctx, interval, log, metrics, "deprovision", "deprovisioning ended grace periods",
+		"deprovisioned subscriptions whose grace period ended", func(ctx context.Context) (int, error) {
+			return store.SweepDeprovisioned(ctx, time.Now(), 200)
+		})
+	go everySweep(ctx, interval, log, metrics, "license_cells", "refreshing the license summary's rollup", "",
+		func(ctx context.Context) (int, error) { return store.SweepLicenseCells(ctx, time.Now(), 2000) })
 }
 
-// sweep deprovisions subscriptions whose grace period has ended (R-SUB-3) every interval.
-func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger, metrics *server.Metrics) {
-	everySweep(ctx, interval, metrics, "deprovision", func(ctx context.Context) (int, error) {
-		return store.SweepDeprovisioned(ctx, time.Now(), 200)
-	}, func(ctx context.Context, n int, err error) {
-		if err != nil {
-			log.ErrorContext(ctx, "deprovisioning ended grace periods", "err", err)
-		} else if n > 0 {
-			log.InfoContext(ctx, "deprovisioned subscriptions whose grace period ended", "count", n)
-		}
-	})
-}
-
-// everySweep runs a sweep every interval and counts each run as task; report logs its outcome.
-// A run cut short by shutdown is neither counted nor reported.
-func everySweep(ctx context.Context, interval time.Duration, metrics *server.Metrics, task string, run func(context.Context) (int, error),
-	report func(ctx context.Context, n int, err error)) {
+// everySweep runs a sweep every interval and counts each run as task; a failure is logged as
+// failed, and a run that changed something as did (unless did is ""). A run cut short by
+// shutdown is neither counted nor logged.
+func everySweep(ctx context.Context, interval time.Duration, log *slog.Logger, metrics *server.Metrics, task, failed, did string,
+	run func(context.Context) (int, error)) {
 	periodic.Every(ctx, interval, func(ctx context.Context) {
 		n, err := run(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		metrics.TaskRun(task, n, err)
-		report(ctx, n, err)
+		if err != nil {
+			log.ErrorContext(ctx, failed, "err", err)
+		} else if n > 0 && did != "" {
+			log.InfoContext(ctx, did, "count", n)
+		}
 	})
 }
 
