@@ -3,11 +3,11 @@ package clustertest
 import (
 	"database/sql"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/testenv/concurrent"
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
 
@@ -64,19 +64,7 @@ func doubleCommits(t *testing.T, nodes []string, rounds int, prepared bool) int 
 		if _, err := dbs[0].Exec("INSERT INTO e VALUES (?, NULL)", round); err != nil {
 			t.Fatal(err)
 		}
-		committed := make([]bool, len(dbs))
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for j, db := range dbs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				committed[j] = associate(db, round, j+1)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		committed := concurrent.AllAtOnce(len(dbs), func(j int) bool { return associate(dbs[j], round, j+1) })
 		n := 0
 		for _, c := range committed {
 			if c {

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -205,27 +204,6 @@ func (c *cluster) must(i int, key, query string, vars map[string]any) map[string
 		c.t.Fatalf("server %d: %s\n%s", i%c.n()+1, r.kind(), r.raw)
 	}
 	return r.data
-}
-
-// allAtOnce runs fn(0..n-1) in goroutines released together, and returns their results.
-func allAtOnce(n int, fn func(i int) result) []result {
-	out := make([]result, n)
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		ready.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			ready.Done()
-			<-start
-			out[i] = fn(i)
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-	return out
 }
 
 // get and str walk decoded JSON by keys and indexes.

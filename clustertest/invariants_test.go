@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/licensing-api/licensing-api/models"
+	"github.com/licensing-api/licensing-api/testenv/concurrent"
 )
 
 const rounds = 10
@@ -88,7 +89,7 @@ func oversell(c *cluster, key string) {
 	for round := range rounds {
 		acc, users := c.accountWithUsers(key, "over", 60)
 		sub := str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id")
-		rs := allAtOnce(2, func(j int) result {
+		rs := concurrent.AllAtOnce(2, func(j int) result {
 			if j == 0 {
 				return c.do(round, key, setQuantityDoc, map[string]any{"id": sub, "q": 50})
 			}
@@ -118,7 +119,7 @@ func oneOrderPerKey(c *cluster, key string) {
 	for round := range rounds {
 		d := c.newDeal(key, "ENTERPRISE", domain("idem"))
 		idem := fmt.Sprint("idem-", round)
-		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, createOrderDoc, orderInput(d.number, idem, "INTUNE", 10)) })
+		rs := concurrent.AllAtOnce(2*c.n(), func(j int) result { return c.do(j, key, createOrderDoc, orderInput(d.number, idem, "INTUNE", 10)) })
 		noFaults(t, "createOrder", rs)
 		ids := map[string]bool{}
 		for _, r := range rs {
@@ -143,7 +144,7 @@ func oneSubscriptionPerSKU(c *cluster, key string) {
 		for j := range orders {
 			orders[j] = c.order(0, key, d.number, fmt.Sprintf("sku-%d-%d", round, j), "INTUNE", 10)
 		}
-		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processOrderDoc, map[string]any{"id": orders[j/2]}) })
+		rs := concurrent.AllAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processOrderDoc, map[string]any{"id": orders[j/2]}) })
 		noFaults(t, "processOrder", rs)
 		enr := dbID(t, d.enrollment)
 		subs := c.onEveryNode("SELECT COUNT(*) FROM subscriptions WHERE enrollment_id = ? AND sku = 'INTUNE'", enr)
@@ -173,7 +174,7 @@ func oneRedemptionPerKey(c *cluster, key string) {
 		for j := range accounts {
 			accounts[j] = c.newAccount(key, d.customer, domain("acc"), 1)
 		}
-		rs := allAtOnce(c.n(), func(j int) result { return c.do(j, key, redeemDoc, map[string]any{"k": pk, "a": accounts[j]}) })
+		rs := concurrent.AllAtOnce(c.n(), func(j int) result { return c.do(j, key, redeemDoc, map[string]any{"k": pk, "a": accounts[j]}) })
 		noFaults(t, "redeemProductKey", rs)
 		winner := -1
 		for j, r := range rs {
@@ -212,7 +213,7 @@ func oneActivationPerEnrollment(c *cluster, key string) {
 		for j := range accounts {
 			accounts[j] = c.newAccount(key, d.customer, domain("acc"), 1)
 		}
-		rs := allAtOnce(c.n(), func(j int) result { return c.do(j, key, activateDoc, map[string]any{"t": token, "a": accounts[j]}) })
+		rs := concurrent.AllAtOnce(c.n(), func(j int) result { return c.do(j, key, activateDoc, map[string]any{"t": token, "a": accounts[j]}) })
 		noFaults(t, "activateEnrollment", rs)
 		var won []int
 		for j, r := range rs {
@@ -243,7 +244,7 @@ func reservationsOnce(c *cluster, key string) {
 		d := c.newDeal(key, "ENTERPRISE", dom)
 		in := map[string]any{"in": map[string]any{"enrollmentNumber": d.number, "sku": "INTUNE", "quantity": 7, "contactEmail": "vic@" + dom,
 			"idempotencyKey": fmt.Sprint("res-", round)}}
-		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, reserveDoc, in) })
+		rs := concurrent.AllAtOnce(2*c.n(), func(j int) result { return c.do(j, key, reserveDoc, in) })
 		noFaults(t, "createReservation", rs)
 		enr := dbID(t, d.enrollment)
 		stored := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE enrollment_id = ?", enr)
@@ -261,7 +262,7 @@ func reservationsOnce(c *cluster, key string) {
 		if id == "" {
 			continue // every call answered 503, yet one stored: a client retry would return it
 		}
-		ps := allAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processResDoc, map[string]any{"id": id}) })
+		ps := concurrent.AllAtOnce(2*c.n(), func(j int) result { return c.do(j, c.op, processResDoc, map[string]any{"id": id}) })
 		noFaults(t, "processReservation", ps)
 		effective := c.onEveryNode("SELECT COUNT(*) FROM reservations WHERE id = ? AND status = 'EFFECTIVE'", dbID(t, id))
 		if n := tally(ps)["ok"]; n > 1 || (n == 1) != (effective == 1) {
@@ -279,7 +280,7 @@ func concurrentGrants(c *cluster, key string) {
 	for round := range rounds {
 		dom := domain("grant")
 		d := c.newDeal(key, "ENTERPRISE", dom)
-		rs := allAtOnce(2*c.n(), func(j int) result { return c.do(j, key, grantDoc, map[string]any{"n": d.number, "by": "ana@" + dom}) })
+		rs := concurrent.AllAtOnce(2*c.n(), func(j int) result { return c.do(j, key, grantDoc, map[string]any{"n": d.number, "by": "ana@" + dom}) })
 		noFaults(t, "grantReservationPermission", rs)
 		if n := c.onEveryNode("SELECT COUNT(*) FROM reservation_permissions WHERE enrollment_id = ?", dbID(t, d.enrollment)); n != 1 {
 			t.Errorf("round %d: %d grants stored, want 1 (%v)", round, n, tally(rs))
@@ -341,7 +342,7 @@ func twoLowerings(c *cluster, key string) {
 			str(c.must(0, key, directDoc, map[string]any{"a": acc, "q": 100}), "createDirectSubscription", "subscription", "id"),
 		}
 		c.must(0, key, assignDoc, map[string]any{"a": acc, "u": users})
-		rs := allAtOnce(2, func(j int) result { return c.do(round+j, key, setQuantityDoc, map[string]any{"id": subs[j], "q": 50}) })
+		rs := concurrent.AllAtOnce(2, func(j int) result { return c.do(round+j, key, setQuantityDoc, map[string]any{"id": subs[j], "q": 50}) })
 		noFaults(t, "setSubscriptionQuantity", rs)
 		licensed := c.onEveryNode("SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE direct_account_id = ?", dbID(t, acc))
 		assigned := c.onEveryNode("SELECT COUNT(*) FROM license_assignments WHERE account_id = ?", dbID(t, acc))
@@ -370,7 +371,7 @@ func deleteWhileAssigning(c *cluster, key string) {
 		acc := c.newAccount(key, d.customer, dom, 2)
 		c.must(0, key, directDoc, map[string]any{"a": acc, "q": 10})
 		c.must(0, key, assignDoc, map[string]any{"a": acc, "u": []string{"u1@" + dom}})
-		rs := allAtOnce(2, func(j int) result {
+		rs := concurrent.AllAtOnce(2, func(j int) result {
 			if j == 0 {
 				return c.do(round, key, `mutation($a: ID!, $u: String!) { deleteAccountUser(input: {accountId: $a, userName: $u}) { freedSkus `+ue+` } }`,
 					map[string]any{"a": acc, "u": "u0@" + dom})
@@ -399,7 +400,7 @@ func endpointCap(c *cluster, _ string) {
 		for i := range models.MaxWebhookEndpoints - 1 {
 			c.must(0, key, create, map[string]any{"u": fmt.Sprintf("https://partner.example.com/hooks/%d", i)})
 		}
-		rs := allAtOnce(2*c.n(), func(j int) result {
+		rs := concurrent.AllAtOnce(2*c.n(), func(j int) result {
 			return c.do(j, key, create, map[string]any{"u": fmt.Sprintf("https://partner.example.com/late/%d", j)})
 		})
 		noFaults(t, "createWebhookEndpoint", rs)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/concurrent"
 )
 
 // intuneWorld is a provisioned account on fabrikam.com with n users and a direct INTUNE
@@ -39,7 +40,7 @@ func TestLicenseAssignmentsConcurrency(t *testing.T) {
 			e, w, users, _ := intuneWorld(t, s, 200, 100)
 			c := newLiveClient(t, e)
 
-			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
+			outcomes := concurrent.AllAtOnce(len(users), func(i int) liveOutcome {
 				return c.post(w.Key, assignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE", "u": []string{users[i]}})
 			})
 			var granted []string
@@ -106,7 +107,7 @@ func TestLicenseAssignmentsConcurrency(t *testing.T) {
 			c := newLiveClient(t, e)
 			// Every call names alice and bob and one user of its own: alice and bob take two
 			// licenses once, so the first call takes 3 and 7 more calls take 1 each: 8 accepted.
-			outcomes := allAtOnce(len(users), func(i int) liveOutcome {
+			outcomes := concurrent.AllAtOnce(len(users), func(i int) liveOutcome {
 				return c.post(w.Key, assignDoc, map[string]any{"a": w.AccountID, "s": "INTUNE",
 					"u": []string{"alice@fabrikam.com", "bob@fabrikam.com", users[i]}})
 			})
@@ -140,7 +141,7 @@ func TestLicenseAssignmentsConcurrency(t *testing.T) {
 			c := newLiveClient(t, e)
 			// 50 assignments, a millisecond apart, and in the middle of them a lowering to 75
 			// without acceptConflict: whichever commits first, no conflict may come out of it.
-			outcomes := allAtOnce(51, func(i int) liveOutcome {
+			outcomes := concurrent.AllAtOnce(51, func(i int) liveOutcome {
 				if i == 25 {
 					time.Sleep(12 * time.Millisecond)
 					return c.post(w.Key, setQuantityDoc, map[string]any{"id": sub, "q": 75})

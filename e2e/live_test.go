@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 )
@@ -66,22 +65,4 @@ func (c *liveClient) payload(key, query string, vars map[string]any) (map[string
 		return nil, fmt.Errorf("userErrors: %+v", o.ue)
 	}
 	return o.payload, o.err
-}
-
-// allAtOnce runs fn(0..n-1) in goroutines released together and returns their results.
-func allAtOnce[T any](n int, fn func(i int) T) []T {
-	start := make(chan struct{})
-	out := make([]T, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = fn(i)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
-	return out
 }

@@ -14,12 +14,13 @@ import (
 
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/concurrent"
 )
 
 // allConcurrently runs fn(0..n-1) at once (released together) and returns every error.
 func allConcurrently(n int, fn func(i int) error) []error {
 	var out []error
-	for i, err := range allAtOnce(n, fn) {
+	for i, err := range concurrent.AllAtOnce(n, fn) {
 		if err != nil {
 			out = append(out, fmt.Errorf("call %d: %w", i, err))
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensing-api/licensing-api/testenv/concurrent"
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 )
 
@@ -18,23 +19,13 @@ import (
 // failing the test unless exactly one did.
 func race(t *testing.T, ctx context.Context, round int, lockers []*migrationLock) int {
 	t.Helper()
-	took := make([]bool, len(lockers))
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i, l := range lockers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			ok, err := l.tryAcquire(ctx)
-			if err != nil {
-				t.Errorf("locker %d: %v", i, err)
-			}
-			took[i] = ok
-		}()
-	}
-	close(start)
-	wg.Wait()
+	took := concurrent.AllAtOnce(len(lockers), func(i int) bool {
+		ok, err := lockers[i].tryAcquire(ctx)
+		if err != nil {
+			t.Errorf("locker %d: %v", i, err)
+		}
+		return ok
+	})
 	var winners []int
 	for i, ok := range took {
 		if ok {
