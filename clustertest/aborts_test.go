@@ -46,12 +46,7 @@ func doubleCommits(t *testing.T, nodes []string, rounds int, prepared bool) int 
 		if prepared {
 			cfg.InterpolateParams = false
 		}
-		db, err := sql.Open("mysql", cfg.FormatDSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		dbs = append(dbs, db)
+		dbs = append(dbs, testdb.OpenSQL(t, "mysql", cfg.FormatDSN()))
 	}
 	for _, stmt := range []string{"CREATE TABLE e (id BIGINT PRIMARY KEY, account BIGINT NULL)", "CREATE TABLE o (id BIGINT PRIMARY KEY, v BIGINT)",
 		"INSERT INTO o VALUES (1, 1)"} {

@@ -124,12 +124,8 @@ func checkDB(t testing.TB, dbURL string) *sql.DB {
 	if on == "ON" {
 		cfg.Params["wsrep_sync_wait"] = "1"
 	}
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testdb.OpenSQL(t, "mysql", cfg.FormatDSN())
 	db.SetMaxOpenConns(4)
-	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
 

@@ -322,10 +322,5 @@ func lockerDB(t *testing.T, s *Store, url string) *sql.DB {
 		}
 		driver = "mysql"
 	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
+	return testdb.OpenSQL(t, driver, dsn)
 }

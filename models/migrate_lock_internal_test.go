@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
@@ -224,12 +223,7 @@ func TestMigrationLockAcrossGaleraNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db, err := sql.Open("mysql", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		l := newMigrationLock(db, MySQL, slog.New(slog.DiscardHandler))
+		l := newMigrationLock(testdb.OpenSQL(t, "mysql", dsn), MySQL, slog.New(slog.DiscardHandler))
 		if err := l.ensureTable(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -71,6 +71,18 @@ func MySQLWithCharset(t testing.TB, dsn, charset string) string {
 	return u.String()
 }
 
+// OpenSQL opens a pool on the database of dsn for driver (a DSN of the driver's own form),
+// closed when the test ends.
+func OpenSQL(t testing.TB, driver, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // GaleraNodes returns the node URLs of TEST_GALERA_DSNS, or skips the test.
 func GaleraNodes(t testing.TB) []string {
 	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
