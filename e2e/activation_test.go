@@ -765,9 +765,8 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		hasUserError(t, ue, "INVALID", "newAccount.country")
 	})
 	ruleCase(t, "R-ENR-4_remap_is_support_only_and_keeps_dynamics_with_online_services", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		w := e.dynamicsWorld("ENTERPRISE", "A-1")
 		y := e.createAccount(w.Key, w.CustomerID, "Fabrikam other", "US", nil)
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
 		e.buyToday(w.Key, "E-D", "o2", "D365-SALES-PRO", 5)
@@ -805,8 +804,7 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		e.wantStatusAt(t, w.Key, "E-X", at, "ACTIVATED", reason{"ACTIVATED", "ASSIGN_LICENSES", ""})
 	})
 	ruleCase(t, "R-ENR-5_dynamics_attaches_to_the_agreement_account", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
+		w := e.dynamicsWorld("ENTERPRISE", "A-1")
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
 		e.SetNow(t0.Add(hour))
@@ -819,9 +817,8 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		}
 	})
 	ruleCase(t, "R-ENR-5_dynamics_activation_elsewhere_refused", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		w := e.dynamicsWorld("ENTERPRISE", "A-1")
 		y := e.createAccount(w.Key, w.CustomerID, "Fabrikam other", "US", nil)
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
 		// Both processed before the agreement has an account: both get emails.
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.buyToday(w.Key, "E-D", "o2", "D365-SALES-PRO", 5)
@@ -840,8 +837,7 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 	// Clarification R-ENR-5: while an enrollment must be activated onto its agreement's account,
 	// activationStatus names that account.
 	ruleCase(t, "R-ENR-5_status_names_the_account_it_must_be_activated_onto", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
+		w := e.dynamicsWorld("ENTERPRISE", "A-1")
 		// Both processed before the agreement has an account: both get emails.
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.buyToday(w.Key, "E-D", "o2", "D365-SALES-PRO", 5)
@@ -863,9 +859,8 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		}
 	})
 	ruleCase(t, "R-ENR-5_R-ACT-12_agreement_account_that_cannot_take_dynamics_blocks_without_email", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+		w := e.dynamicsWorld("ENTERPRISE", "A-1")
 		br := e.createAccount(w.Key, w.CustomerID, "Fabrikam Brasil", "BR", nil)
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.activate(w.Key, e.sendToken(t, "E-1", t0), br) // Office 365 is sold in Brazil, Dynamics 365 is not
 		e.SetNow(t0.Add(hour))
@@ -882,9 +877,8 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		}
 	})
 	ruleCase(t, "R-ENR-5_only_enterprise_agreements_attach_dynamics", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("MPSA", "M-1", "E-1")
+		w := e.dynamicsWorld("MPSA", "M-1")
 		y := e.createAccount(w.Key, w.CustomerID, "Fabrikam other", "US", nil)
-		e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
 		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		e.activate(w.Key, e.sendToken(t, "E-1", t0), w.AccountID)
 		e.SetNow(t0.Add(hour))

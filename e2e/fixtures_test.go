@@ -63,6 +63,15 @@ func (e *env) fabrikamWorld(program, agreementNumber, enrollmentNumber string) w
 	return e.newWorld("Fabrikam reseller", program, agreementNumber, enrollmentNumber)
 }
 
+// dynamicsWorld is a Fabrikam world with enrollment E-1 and, under the same agreement, E-D for
+// Dynamics 365 (contact dan@fabrikam.com); neither has an account yet.
+func (e *env) dynamicsWorld(program, agreementNumber string) world {
+	e.t.Helper()
+	w := e.fabrikamWorld(program, agreementNumber, "E-1")
+	e.enroll(w.Key, w.AgreementID, "E-D", "Fabrikam", "dan@fabrikam.com")
+	return w
+}
+
 // provisionedCustomer creates, for the reseller of key, a customer with an agreement (Ana agreement
 // administrator, Vic VLSC administrator, anniversary 2027-01-01), an enrollment whose OSM is
 // olivia@domain, and an account with domain verified and the given users. The domain is

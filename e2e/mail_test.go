@@ -195,17 +195,25 @@ func TestActivationEmailRetries(t *testing.T) {
 	})
 }
 
+// claimedEmail is a world whose customer writes in lang, with one activation email due at t0
+// and claimed there for lease by a dispatcher that does no more, and an SMTP server to send to.
+func (e *env) claimedEmail(t *testing.T, lang string, lease time.Duration) (*smtpServer, world, []models.DueEmail) {
+	t.Helper()
+	srv := startSMTP(t, &smtpServer{}, nil, false)
+	w := e.mailWorld(lang)
+	e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
+	claimed, err := e.Store.ClaimDueEmails(context.Background(), t0, lease, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %d claimed", err, len(claimed))
+	}
+	return srv, w, claimed
+}
+
 func TestActivationEmailCrash(t *testing.T) {
 	const lease = 10 * time.Minute
 	ruleCase(t, "R-ACT-1_a_claim_abandoned_before_sending_is_sent_once_after_its_lease", func(t *testing.T, e *env) {
-		srv := startSMTP(t, &smtpServer{}, nil, false)
-		w := e.mailWorld("de")
-		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
 		// A dispatcher claims the email and dies before sending: nothing sent, nothing released.
-		claimed, err := e.Store.ClaimDueEmails(context.Background(), t0, lease, 10)
-		if err != nil || len(claimed) != 1 {
-			t.Fatalf("claim: %v, %d claimed", err, len(claimed))
-		}
+		srv, w, _ := e.claimedEmail(t, "de", lease)
 		d := e.mailDispatcher(e.Store, smtpSender(t, srv), nil)
 		if n := e.dispatchAt(t, d, t0.Add(lease-time.Second)); n != 0 || srv.Sessions() != 0 {
 			t.Fatalf("sent while the dead dispatcher's lease lives: %d sent, %d sessions", n, srv.Sessions())
@@ -226,13 +234,7 @@ func TestActivationEmailCrash(t *testing.T) {
 	})
 
 	ruleCase(t, "R-ACT-1_a_crash_after_the_server_accepted_sends_again_at_least_once", func(t *testing.T, e *env) {
-		srv := startSMTP(t, &smtpServer{}, nil, false)
-		w := e.mailWorld("da")
-		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
-		claimed, err := e.Store.ClaimDueEmails(context.Background(), t0, lease, 10)
-		if err != nil || len(claimed) != 1 {
-			t.Fatalf("claim: %v, %d claimed", err, len(claimed))
-		}
+		srv, w, claimed := e.claimedEmail(t, "da", lease)
 		// The server accepts, then the dispatcher dies before marking the email sent.
 		msg, err := mail.Compose(claimed[0], mailBaseURL+"?token="+claimed[0].Token, t0)
 		if err != nil {
