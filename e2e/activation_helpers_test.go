@@ -214,6 +214,15 @@ func (o *outbox) Send(_ context.Context, m mail.Message) error {
 	return nil
 }
 
+// wantNoEmails dispatches at the instant and fails the test if any email went out (what says
+// which must not have).
+func (e *env) wantNoEmails(t testing.TB, at time.Time, what string) {
+	t.Helper()
+	if msgs := e.dispatch(t, at); len(msgs) != 0 {
+		t.Fatalf("%s: %+v", what, msgs)
+	}
+}
+
 // dispatch runs the mail dispatcher once with its clock at `at` and returns the messages it sent.
 func (e *env) dispatch(t testing.TB, at time.Time) []mail.Message {
 	t.Helper()

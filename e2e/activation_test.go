@@ -79,9 +79,7 @@ func TestActivationEmails(t *testing.T) {
 		e.wantStatusAt(t, w.Key, "E-1", time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), "AWAITING_EMAIL", reason{"EMAIL_OVERDUE", "CONTACT_SUPPORT", ""})
 
 		// The dispatcher sends nothing before the usage start.
-		if msgs := e.dispatch(t, time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC)); len(msgs) != 0 {
-			t.Fatalf("email sent before the usage start: %+v", msgs)
-		}
+		e.wantNoEmails(t, time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC), "email sent before the usage start")
 		e.SetNow(time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC))
 		msgs := e.dispatch(t, time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC))
 		if len(msgs) != 1 || msgs[0].To != "olivia@fabrikam.com" {
@@ -116,9 +114,7 @@ func TestActivationEmails(t *testing.T) {
 		wantEmail(t, p["email"].(map[string]any), "nina@fabrikam.com", "CONTACT_UPDATED", "2026-12-01T00:00:00Z", "2026-12-03T00:00:00Z", "")
 		e.SetNow(t0.Add(2 * hour))
 		wantEmail(t, e.resend(w.Key, "E-1"), "nina@fabrikam.com", "ADMIN_RESEND", "2026-12-01T00:00:00Z", "2026-12-03T00:00:00Z", "")
-		if msgs := e.dispatch(t, time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)); len(msgs) != 0 {
-			t.Fatalf("emails sent before the usage start: %+v", msgs)
-		}
+		e.wantNoEmails(t, time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), "emails sent before the usage start")
 		msgs := e.dispatch(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 		if got := recipients(msgs); !reflect.DeepEqual(got, []string{"nina@fabrikam.com", "nina@fabrikam.com", "olivia@fabrikam.com"}) {
 			t.Errorf("recipients %v", got)
@@ -134,9 +130,7 @@ func TestActivationEmails(t *testing.T) {
 		e.wantStatusAt(t, w.Key, "E-2", t0.Add(13*hour), "BLOCKED", consumer)
 		e.wantStatusAt(t, w.Key, "E-2", t0.Add(10*day), "BLOCKED", consumer)
 		onlyUserError(t, e.refusedPayload(t, w.Key, resendDoc, map[string]any{"n": "E-2"}, "email"), "CONSUMER_EMAIL", "enrollmentNumber")
-		if msgs := e.dispatch(t, t0.Add(3*day)); len(msgs) != 0 {
-			t.Errorf("email sent: %+v", msgs)
-		}
+		e.wantNoEmails(t, t0.Add(3*day), "email sent")
 
 		// Changing the contact to an outlook.com address sends nothing either; the update stands.
 		e.buyToday(w.Key, "E-1", "o2", "O365-E3", 5)
@@ -281,9 +275,7 @@ func TestActivationLinks(t *testing.T) {
 		e.buy(w.Key, "E-1", "o1", "2026-05-01", "2026-05-01", "O365-E3", 10)
 		expired := reason{"LINK_EXPIRED", "CONTACT_SUPPORT", ""}
 		for _, at := range []time.Time{t0.Add(13 * hour), t0.Add(day)} { // 12 hours on, the licenses are no longer pending
-			if msgs := e.dispatch(t, at); len(msgs) != 0 {
-				t.Fatalf("an email with an expired link went out: %+v", msgs)
-			}
+			e.wantNoEmails(t, at, "an email with an expired link went out")
 			st := e.wantStatusAt(t, w.Key, "E-1", at, "LINK_EXPIRED", expired)
 			if m := st.Reasons[0].Message; !strings.Contains(m, "was not sent") || !strings.Contains(m, "support can re-enable") {
 				t.Errorf("LINK_EXPIRED message %q: want it to say the email was not sent and that support can re-enable the link", m)
@@ -358,9 +350,7 @@ func TestAutomaticProvisioning(t *testing.T) {
 		wantAssociation(t, enr, corp, "VERIFIED_DOMAIN", t0s)
 		e.wantEmailCount(t, w.Key, "E-1", 0)
 		e.wantStatusAt(t, w.Key, "E-1", t0.Add(13*hour), "AUTO_PROVISIONED", reason{"AUTO_PROVISIONED_VERIFIED_DOMAIN", "ASSIGN_LICENSES", ""})
-		if msgs := e.dispatch(t, t0.Add(3*day)); len(msgs) != 0 {
-			t.Errorf("auto-provisioned enrollment got an email: %+v", msgs)
-		}
+		e.wantNoEmails(t, t0.Add(3*day), "auto-provisioned enrollment got an email")
 		wantSubs(t, "account", e.accountSubs(w.Key, corp, t0.Add(13*hour)),
 			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10})
 		wantSubs(t, "world account", e.accountSubs(w.Key, w.AccountID, t0.Add(13*hour)))
@@ -470,9 +460,7 @@ func TestAutomaticProvisioning(t *testing.T) {
 		e.SetNow(t0.Add(2 * hour))
 		e.buyToday(w.Key, "E-1", "o2", "INTUNE", 5)
 		e.wantEmailCount(t, w.Key, "E-1", 1)
-		if msgs := e.dispatch(t, t0.Add(3*hour)); len(msgs) != 0 {
-			t.Errorf("an email went after activation: %+v", msgs)
-		}
+		e.wantNoEmails(t, t0.Add(3*hour), "an email went after activation")
 		wantSubs(t, "account", e.accountSubs(w.Key, w.AccountID, t0.Add(day)),
 			subRow{Enrollment: "E-1", SKU: "INTUNE", Status: "ACTIVE", Quantity: 5, Licensed: 5},
 			subRow{Enrollment: "E-1", SKU: "O365-E3", Status: "ACTIVE", Quantity: 10, Licensed: 10})
@@ -504,9 +492,7 @@ func TestAutomaticProvisioning(t *testing.T) {
 			t.Errorf("new enrollment %v", n)
 		}
 		e.wantEmailCount(t, w.Key, "E-2", 0)
-		if msgs := e.dispatch(t, t1.Add(day)); len(msgs) != 0 {
-			t.Errorf("renewal sent email: %+v", msgs)
-		}
+		e.wantNoEmails(t, t1.Add(day), "renewal sent email")
 		e.wantStatusAt(t, w.Key, "E-2", t1, "AUTO_PROVISIONED", reason{"AUTO_ASSOCIATED_RENEWAL", "ASSIGN_LICENSES", ""})
 	})
 	ruleCase(t, "R-ACT-10_several_enrollments_with_the_name_each_renewal_emails_and_activates", func(t *testing.T, e *env) {
@@ -812,9 +798,7 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		wantAssociation(t, e.readEnrollment(w.Key, "E-D"), w.AccountID, "AGREEMENT_ACCOUNT", "2026-11-23T10:00:00Z")
 		e.wantEmailCount(t, w.Key, "E-D", 0)
 		e.wantStatusAt(t, w.Key, "E-D", t0.Add(13*hour), "AUTO_PROVISIONED", reason{"AUTO_ATTACHED_AGREEMENT_ACCOUNT", "ASSIGN_LICENSES", ""})
-		if msgs := e.dispatch(t, t0.Add(day)); len(msgs) != 0 {
-			t.Errorf("attached Dynamics enrollment got an email: %+v", msgs)
-		}
+		e.wantNoEmails(t, t0.Add(day), "attached Dynamics enrollment got an email")
 	})
 	ruleCase(t, "R-ENR-5_dynamics_activation_elsewhere_refused", func(t *testing.T, e *env) {
 		w := e.dynamicsWorld("ENTERPRISE", "A-1")
@@ -872,9 +856,7 @@ func TestEnrollmentsAndAccounts(t *testing.T) {
 		if st.RequiredAccount == nil || st.RequiredAccount.ID != br || reasonAccount(t, st, "PROVISIONING_BLOCKED") != br {
 			t.Fatalf("requiredAccount %v, reasons %v: want the Brasil account", st.RequiredAccount, reasonMessages(st))
 		}
-		if msgs := e.dispatch(t, t0.Add(day)); len(msgs) != 0 {
-			t.Errorf("a blocked Dynamics enrollment got an email: %+v", msgs)
-		}
+		e.wantNoEmails(t, t0.Add(day), "a blocked Dynamics enrollment got an email")
 	})
 	ruleCase(t, "R-ENR-5_only_enterprise_agreements_attach_dynamics", func(t *testing.T, e *env) {
 		w := e.dynamicsWorld("MPSA", "M-1")

@@ -37,6 +37,16 @@ func race(t *testing.T, ctx context.Context, round int, lockers []*migrationLock
 	return winners[0]
 }
 
+// heldLock is a testLock that has taken the lock.
+func heldLock(t *testing.T, s *Store, url string, lease time.Duration) *migrationLock {
+	t.Helper()
+	l := testLock(t, s, url, lease)
+	if ok, err := l.tryAcquire(context.Background()); !ok || err != nil {
+		t.Fatalf("take: %v, %v", ok, err)
+	}
+	return l
+}
+
 // testLock is a migration lock over a pool of its own (another process, as far as the database
 // can tell), with short timings.
 func testLock(t *testing.T, s *Store, url string, lease time.Duration) *migrationLock {
@@ -94,10 +104,7 @@ func TestMigrationLockHoldersTakeTurns(t *testing.T) {
 func TestMigrationLockStaleLeaseExpires(t *testing.T) {
 	eachEmptyStore(t, func(t *testing.T, s *Store, url string) {
 		ctx := context.Background()
-		crashed := testLock(t, s, url, 800*time.Millisecond)
-		if ok, err := crashed.tryAcquire(ctx); !ok || err != nil {
-			t.Fatalf("first locker: %v, %v", ok, err)
-		}
+		crashed := heldLock(t, s, url, 800*time.Millisecond)
 		taken := time.Now()
 		// It "crashes": no renewal, no release.
 		next := testLock(t, s, url, 800*time.Millisecond)
@@ -125,10 +132,7 @@ func TestMigrationLockStaleLeaseExpires(t *testing.T) {
 func TestMigrateTakesOverAStaleLease(t *testing.T) {
 	eachEmptyStore(t, func(t *testing.T, s *Store, url string) {
 		ctx := context.Background()
-		crashed := testLock(t, s, url, time.Minute)
-		if ok, err := crashed.tryAcquire(ctx); !ok || err != nil {
-			t.Fatalf("take: %v, %v", ok, err)
-		}
+		crashed := heldLock(t, s, url, time.Minute)
 		if err := s.db.Exec("UPDATE schema_lock SET lease_expires_ms = lease_expires_ms - 120000").Error; err != nil {
 			t.Fatal(err) // its lease ended a minute ago
 		}
@@ -200,10 +204,7 @@ func TestMigrationLockLostLeaseStopsTheMigration(t *testing.T) {
 func TestMigrationLockWaitIsBounded(t *testing.T) {
 	eachEmptyStore(t, func(t *testing.T, s *Store, url string) {
 		ctx := context.Background()
-		first := testLock(t, s, url, time.Minute)
-		if ok, err := first.tryAcquire(ctx); !ok || err != nil {
-			t.Fatalf("take: %v, %v", ok, err)
-		}
+		first := heldLock(t, s, url, time.Minute)
 		second := testLock(t, s, url, time.Minute)
 		second.wait = 300 * time.Millisecond
 		err := second.acquire(ctx)
