@@ -56,3 +56,32 @@ func TestStatementsPerRequest(t *testing.T) {
 		}
 	})
 }
+
+// The front-end's detail page (the query cmd/readbench measures): an enrollment on its account
+// with its emails, subscriptions and activationStatus (R-ACT-12) costs a fixed number of
+// statements on both stores: the page's fields read as for a list's items (a nested page and
+// its count in one statement), and the status's facts in five (orders with reservations, emails,
+// subscriptions with their order lines, the account, its domains, administrators and SKUs in one).
+func TestStatementsPerDetailPage(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.provisionedWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1", "fabrikam.com")
+		e.buyToday(w.Key, "ENR-1", "o1", "O365-E3", 10, "INTUNE", 5)
+		const detail = `query($n: String!) { enrollment(number: $n) { id number organizationName status osm { name email }
+			agreement { number program customer { organizationName } } account { name country }
+			activationEmails(first: 10) { edges { node { recipient trigger scheduledAt sentAt } } }
+			subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity pendingQuantity licensedQuantity } } } }
+			activationStatus(enrollmentNumber: $n) { state reasons { code message action changesAt } } }`
+		c := &models.StatementCounter{Keep: true}
+		r := e.doCtx(models.CountStatements(context.Background(), c), w.Key, detail, map[string]any{"n": "ENR-1"})
+		if len(r.Errors) > 0 {
+			t.Fatalf("detail page: %s", r.Raw)
+		}
+		if get(r.Data, "enrollment", "account") == nil {
+			t.Fatalf("the enrollment is not on its account: %s", r.Raw)
+		}
+		t.Logf("detail page: %d statements", c.Count())
+		if c.Count() > 13 {
+			t.Errorf("detail page: %d statements, at most 13:\n%s", c.Count(), strings.Join(c.Statements(), "\n"))
+		}
+	})
+}

@@ -220,8 +220,6 @@ type ReservationResolver interface {
 	Overdue(ctx context.Context, obj *model.Reservation, asOf *time.Time) (bool, error)
 }
 type SubscriptionResolver interface {
-	Sku(ctx context.Context, obj *model.Subscription) (*model.Sku, error)
-
 	Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error)
 	DirectAccount(ctx context.Context, obj *model.Subscription) (*model.Account, error)
 }
@@ -17184,7 +17182,7 @@ func (ec *executionContext) _Subscription_sku(ctx context.Context, field graphql
 			return ec.fieldContext_Subscription_sku(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Subscription().Sku(ctx, obj)
+			return obj.Sku, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Sku) graphql.Marshaler {
@@ -17198,8 +17196,8 @@ func (ec *executionContext) fieldContext_Subscription_sku(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "Subscription",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Sku(ctx, field)
 		},
@@ -27777,11 +27775,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sku":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Subscription_sku(ctx, field, obj)
-				})
+			out.Values[i] = ec._Subscription_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "program":
 			out.Values[i] = ec._Subscription_program(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

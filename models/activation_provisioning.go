@@ -42,48 +42,55 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	for i, a := range accounts {
 		ids[i] = a.ID
 	}
-	var domains []AccountDomain
-	var admins []AccountAdmin
-	if err := s.ctx(ctx).Where("reseller_id = ? AND account_id IN ?", resellerID, ids).Find(&domains).Error; err != nil {
-		return nil, err
-	}
-	if err := s.ctx(ctx).Where("reseller_id = ? AND account_id IN ?", resellerID, ids).Find(&admins).Error; err != nil {
-		return nil, err
-	}
-	type accountSKU struct {
-		AccountID int64
-		SKU       string
-	}
-	var skus []accountSKU
-	// SKUs on an account: its enrollments' subscriptions and its direct purchases.
-	except = append(except, 0) // never empty: NOT IN () is no SQL
-	err := s.ctx(ctx).Raw(`SELECT e.account_id AS account_id, su.sku AS sku FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
-		WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
-		UNION SELECT su.direct_account_id, su.sku FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?`,
-		resellerID, resellerID, ids, except, resellerID, ids).Scan(&skus).Error
+	facts, err := s.accountFactRows(ctx, resellerID, ids, except)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]licensing.ActivationAccount, len(accounts))
+	at := make(map[int64]int, len(accounts))
 	for i, a := range accounts {
-		out[i] = licensing.ActivationAccount{ID: a.ID, Name: a.Name, Country: a.Country}
-		for _, d := range domains {
-			if d.AccountID == a.ID {
-				out[i].VerifiedDomains = append(out[i].VerifiedDomains, d.Domain)
-			}
-		}
-		for _, ad := range admins {
-			if ad.AccountID == a.ID {
-				out[i].Admins = append(out[i].Admins, licensing.AccountAdmin{Email: ad.Email, Role: ad.Role})
-			}
-		}
-		for _, k := range skus {
-			if k.AccountID == a.ID && !slices.Contains(out[i].SKUs, k.SKU) {
-				out[i].SKUs = append(out[i].SKUs, k.SKU)
+		out[i], at[a.ID] = licensing.ActivationAccount{ID: a.ID, Name: a.Name, Country: a.Country}, i
+	}
+	for _, f := range facts {
+		a := &out[at[f.AccountID]]
+		switch f.Kind {
+		case "D":
+			a.VerifiedDomains = append(a.VerifiedDomains, f.Value)
+		case "A":
+			a.Admins = append(a.Admins, licensing.AccountAdmin{Email: f.Value, Role: licensing.AdminRole(f.Role)})
+		default:
+			if !slices.Contains(a.SKUs, f.Value) {
+				a.SKUs = append(a.SKUs, f.Value)
 			}
 		}
 	}
 	return out, nil
+}
+
+// accountFact is one verified domain (D), administrator (A) or SKU licensed (S) of an account.
+type accountFact struct {
+	Kind      string
+	AccountID int64
+	Value     string
+	Role      string
+}
+
+// accountFactRows reads the domains, administrators and SKUs of accounts in one statement (one
+// round trip for every activation check), domains and administrators in id order. The SKUs
+// are its enrollments' subscriptions, but those of the enrollments except, and its direct
+// purchases (by code).
+func (s *Store) accountFactRows(ctx context.Context, resellerID int64, ids, except []int64) ([]accountFact, error) {
+	except = append(except, 0) // never empty: NOT IN () is no SQL
+	var facts []accountFact
+	err := s.ctx(ctx).Raw(`SELECT kind, account_id, value, role FROM (
+		SELECT 'D' AS kind, account_id, id, domain AS value, '' AS role FROM account_domains WHERE reseller_id = ? AND account_id IN ?
+		UNION ALL SELECT 'A', account_id, id, email, role FROM account_admins WHERE reseller_id = ? AND account_id IN ?
+		UNION ALL SELECT 'S', e.account_id, 0, su.sku, '' FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
+			WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
+		UNION ALL SELECT 'S', su.direct_account_id, 0, su.sku, '' FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?
+		) f ORDER BY kind, id, value`,
+		resellerID, ids, resellerID, ids, resellerID, resellerID, ids, except, resellerID, ids).Scan(&facts).Error
+	return facts, err
 }
 
 // agreementAccount is the account where another enrollment of e's agreement holds Office 365,

@@ -16,37 +16,33 @@ import (
 // cancelled or expired subscription is no line: R-SUB-1), with catalog facts and when their
 // latest processed licenses stop being pending (R-ORD-5).
 func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Time) ([]licensing.ActivationLine, error) {
-	var subs []Subscription
-	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Order("sku").Find(&subs).Error; err != nil {
+	// One statement: the subscriptions, each with the processing instants of the enrollment's
+	// processed orders that bought its SKU (one row per such line, none: NULL).
+	var rows []struct {
+		Subscription
+		LineProcessedAt *time.Time
+	}
+	err := s.ctx(ctx).Raw(`SELECT su.*, p.processed_at AS line_processed_at FROM subscriptions su
+		LEFT JOIN (SELECT l.sku AS sku, o.processed_at AS processed_at FROM order_lines l JOIN orders o ON o.id = l.order_id
+			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ?) p ON p.sku = su.sku
+		WHERE su.reseller_id = ? AND su.enrollment_id = ? ORDER BY su.sku`,
+		e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed, e.ResellerID, e.ID).Scan(&rows).Error
+	if err != nil {
 		return nil, err
 	}
 	var codes []string
-	for _, sub := range subs {
-		if sub.Term().StatusAt(asOf).Counts() {
-			codes = append(codes, sub.SKU)
+	latest := map[string]time.Time{}
+	for _, r := range rows {
+		if r.Term().StatusAt(asOf).Counts() && !slices.Contains(codes, r.SKU) {
+			codes = append(codes, r.SKU)
+		}
+		if at := r.LineProcessedAt; at != nil && at.After(latest[r.SKU]) {
+			latest[r.SKU] = *at
 		}
 	}
 	catalog, err := s.SKUsByCode(ctx, codes)
 	if err != nil {
 		return nil, err
-	}
-	type processedLine struct {
-		SKU         string
-		ProcessedAt time.Time
-	}
-	var processed []processedLine
-	// Plain columns, not MAX(): SQLite returns an aggregate of a time column as text.
-	err = s.ctx(ctx).Raw(`SELECT l.sku AS sku, o.processed_at AS processed_at FROM order_lines l JOIN orders o ON o.id = l.order_id
-		WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ?`,
-		e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed).Scan(&processed).Error
-	if err != nil {
-		return nil, err
-	}
-	latest := map[string]time.Time{}
-	for _, p := range processed {
-		if p.ProcessedAt.After(latest[p.SKU]) {
-			latest[p.SKU] = p.ProcessedAt
-		}
 	}
 	var out []licensing.ActivationLine
 	for _, k := range catalog {
@@ -84,37 +80,8 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		return f, err
 	}
 	f.Program = a.Program
-	var orders []Order
-	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ? AND status <> ?", e.ResellerID, e.ID, licensing.OrderCancelled).Order("id").Find(&orders).Error; err != nil {
+	if err := s.orderFacts(ctx, &f, e); err != nil {
 		return f, err
-	}
-	var reservations []Reservation
-	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Order("reserved_at").Find(&reservations).Error; err != nil {
-		return f, err
-	}
-	f.HasOrderOrReservation = len(orders) > 0 || len(reservations) > 0
-	for _, o := range orders {
-		if o.Status != licensing.OrderProcessed {
-			continue
-		}
-		if f.FirstProcessedAt == nil || o.ProcessedAt.Before(*f.FirstProcessedAt) {
-			f.FirstProcessedAt = o.ProcessedAt
-		}
-		if f.UsageStart.IsZero() || o.UsageStartDate.Before(f.UsageStart) {
-			f.UsageStart = o.UsageStartDate
-		}
-	}
-	if f.FirstProcessedAt == nil && e.RenewedFromID != nil {
-		// A renewal is created with its lines already licensed: its creation is its first
-		// processing, and its term starts the usage (R-SUB-2, R-ACT-10).
-		f.HasOrderOrReservation, f.FirstProcessedAt, f.UsageStart = true, &e.CreatedAt, e.StartDate
-	}
-	for _, r := range reservations {
-		if r.Status == licensing.ReservationPending {
-			at := licensing.OverdueAt(r.ReservedAt)
-			f.ReservationOverdueAt = &at
-			break
-		}
 	}
 	var emails []ActivationEmail
 	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Order("id").Find(&emails).Error; err != nil {
@@ -132,6 +99,52 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		return f, err
 	}
 	return f, s.landingFacts(ctx, &f, a, e)
+}
+
+// orderFacts loads what activation needs of an enrollment's orders and reservations, in one
+// statement: whether it has any (a cancelled order is none), its first processing and usage
+// start, when its oldest pending reservation is overdue (R-RES-4).
+func (s *Store) orderFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment) error {
+	var rows []struct {
+		Kind       string
+		Status     string
+		At         *time.Time
+		UsageStart licensing.Date
+	}
+	err := s.ctx(ctx).Raw(`SELECT 'O' AS kind, status, processed_at AS at, usage_start_date AS usage_start FROM orders
+			WHERE reseller_id = ? AND enrollment_id = ? AND status <> ?
+		UNION ALL SELECT 'R', status, reserved_at, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?`,
+		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID).Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	f.HasOrderOrReservation = len(rows) > 0
+	var oldestPending *time.Time
+	for _, r := range rows {
+		switch {
+		case r.Kind == "O" && r.Status == string(licensing.OrderProcessed) && r.At != nil:
+			if f.FirstProcessedAt == nil || r.At.Before(*f.FirstProcessedAt) {
+				f.FirstProcessedAt = r.At
+			}
+			if f.UsageStart.IsZero() || r.UsageStart.Before(f.UsageStart) {
+				f.UsageStart = r.UsageStart
+			}
+		case r.Kind == "R" && r.Status == string(licensing.ReservationPending) && r.At != nil:
+			if oldestPending == nil || r.At.Before(*oldestPending) {
+				oldestPending = r.At
+			}
+		}
+	}
+	if oldestPending != nil {
+		at := licensing.OverdueAt(*oldestPending)
+		f.ReservationOverdueAt = &at
+	}
+	if f.FirstProcessedAt == nil && e.RenewedFromID != nil {
+		// A renewal is created with its lines already licensed: its creation is its first
+		// processing, and its term starts the usage (R-SUB-2, R-ACT-10).
+		f.HasOrderOrReservation, f.FirstProcessedAt, f.UsageStart = true, &e.CreatedAt, e.StartDate
+	}
+	return nil
 }
 
 // landingFacts loads, for an enrollment on no account, the accounts it could land on without

@@ -140,14 +140,15 @@ func (s *Store) SKUsByCode(ctx context.Context, codes []string) ([]SKU, error) {
 	var rows []SKU
 	for _, code := range codes {
 		if k, ok := all[code]; ok {
-			rows = append(rows, k)
+			rows = append(rows, *k)
 		}
 	}
 	return rows, nil
 }
 
-// catalogSKUs is the whole catalog by code, read on first use.
-func (s *Store) catalogSKUs(ctx context.Context) (map[string]SKU, error) {
+// catalogSKUs is the whole catalog by code, read on first use. Its entries are shared: read
+// only. A reload makes new ones, so a pointer also names the catalog it came from.
+func (s *Store) catalogSKUs(ctx context.Context) (map[string]*SKU, error) {
 	if m := s.catalog.Load(); m != nil {
 		return *m, nil
 	}
@@ -155,9 +156,9 @@ func (s *Store) catalogSKUs(ctx context.Context) (map[string]SKU, error) {
 	if err := s.ctx(ctx).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	m := make(map[string]SKU, len(rows))
-	for _, k := range rows {
-		m[k.Code] = k
+	m := make(map[string]*SKU, len(rows))
+	for i := range rows {
+		m[rows[i].Code] = &rows[i]
 	}
 	s.catalog.Store(&m)
 	return m, nil

@@ -48,12 +48,12 @@ type Store struct {
 	readPool *sql.DB
 	// probe is a one-connection pool without wsrep_sync_wait, for readiness (see Ready).
 	probe   *sql.DB
-	stats   *storeStats                     // shared by the Stores InTx makes
-	tracing bool                            // Config.TraceSQL
-	txSpan  trace.Span                      // the span of the transaction of a Store made by InTx, when tracing
-	keys    *keyCache                       // API keys checked recently (keycache.go)
-	catalog *atomic.Pointer[map[string]SKU] // the SKU catalog, read once (catalog.go)
-	cells   *cellDirty                      // the pools a transaction of InTx changed (cells.go)
+	stats   *storeStats                      // shared by the Stores InTx makes
+	tracing bool                             // Config.TraceSQL
+	txSpan  trace.Span                       // the span of the transaction of a Store made by InTx, when tracing
+	keys    *keyCache                        // API keys checked recently (keycache.go)
+	catalog *atomic.Pointer[map[string]*SKU] // the SKU catalog, read once (catalog.go)
+	cells   *cellDirty                       // the pools a transaction of InTx changed (cells.go)
 }
 
 // Config says where the store is. DatabaseURL is a mysql://user:pass@host:port/db URL or a
@@ -169,7 +169,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{dialect: dialect, log: cfg.Logger, aggregations: make(chan struct{}, cfg.AggregationConcurrency),
 		stats: &storeStats{}, tracing: cfg.TraceSQL, keys: newKeyCache(cfg.KeyCacheTTL),
-		catalog: &atomic.Pointer[map[string]SKU]{}}
+		catalog: &atomic.Pointer[map[string]*SKU]{}}
 	var probeDSN string
 	if dialect == MySQL {
 		var set session

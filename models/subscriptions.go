@@ -328,6 +328,9 @@ func (s *Store) CreateDirectSubscription(ctx context.Context, c Caller, r Direct
 // SubscriptionView is a subscription as of an instant: its status and quantities then.
 type SubscriptionView struct {
 	Subscription
+	// Catalog is the subscription's SKU in the catalog (shared: read only), nil for a code the
+	// catalog does not know.
+	Catalog         *SKU
 	AsOf            time.Time
 	Status          licensing.SubscriptionStatus
 	QuantityAsOf    int // the total as of AsOf
@@ -380,6 +383,10 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	if len(subs) == 0 {
 		return nil, nil
 	}
+	catalog, err := s.catalogSKUs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int64, len(subs))
 	resellers := map[int64]bool{}
 	var resellerIDs []int64
@@ -429,7 +436,7 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 			}
 		}
 		held := licensing.HeldSubscription{ID: sub.ID, Quantity: total[sub.ID], Term: sub.Term(), Changes: effective}
-		v := SubscriptionView{Subscription: sub, AsOf: asOf, Status: sub.Term().StatusAt(asOf), QuantityAsOf: total[sub.ID], PendingQuantity: held.PendingAt(asOf)}
+		v := SubscriptionView{Subscription: sub, Catalog: catalog[sub.SKU], AsOf: asOf, Status: sub.Term().StatusAt(asOf), QuantityAsOf: total[sub.ID], PendingQuantity: held.PendingAt(asOf)}
 		v.LicensedQuantity = licensing.LicensedPart(v.Status, v.QuantityAsOf, v.PendingQuantity)
 		out[i] = v
 	}

@@ -159,7 +159,7 @@ func (r *queryResolver) Agreements(ctx context.Context, first *int, after *strin
 
 // Agreement is the resolver for the agreement field.
 func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Agreement, error) {
-	return byNumber(ctx, number, r.Store.AgreementByNumber, mapAgreement)
+	return byNumber(ctx, r.Resolver, number, r.Store.AgreementByNumber, mapAgreement)
 }
 
 // Enrollments is the resolver for the enrollments field.
@@ -169,7 +169,7 @@ func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *stri
 
 // Enrollment is the resolver for the enrollment field.
 func (r *queryResolver) Enrollment(ctx context.Context, number string) (*model.Enrollment, error) {
-	return byNumber(ctx, number, r.enrollmentByNumber, mapEnrollment)
+	return byNumber(ctx, r.Resolver, number, r.enrollmentByNumber, mapEnrollment)
 }
 
 func (r *Resolver) Agreement() graph.AgreementResolver { return &agreementResolver{r} }

@@ -302,12 +302,16 @@ func connected[T, C any](to func(*models.List[T]) C) func(*models.List[T], error
 
 // byNumber answers a lookup by number: a reader's key, the object or null when the caller has
 // no such object, mapped to the API's view.
-func byNumber[T, M any](ctx context.Context, number string, find func(context.Context, models.Caller, string) (*T, error), to func(*T) M) (M, error) {
+func byNumber[T, M any](ctx context.Context, r *Resolver, number string, find func(context.Context, models.Caller, string) (*T, error), to func(*T) M) (M, error) {
 	c, err := reader(ctx)
 	if err != nil {
 		var zero M
 		return zero, err
 	}
 	v, err := nullIfNotFound(find(ctx, c, number))
-	return to(v), err
+	m := to(v)
+	if v != nil && err == nil {
+		r.prefetchObject(ctx, m) // what the query asks below it, as for a list's items
+	}
+	return m, err
 }

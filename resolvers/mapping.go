@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"sync"
 	"time"
 
 	"github.com/licensing-api/licensing-api/graph/model"
@@ -157,6 +158,24 @@ func mapSKU(k *models.SKU) *model.Sku {
 		BaseSkus: nonNil(k.BaseList()), Countries: nonNil(k.CountryList()), IncompatibleSkus: nonNil(k.IncompatibleList())}
 }
 
+// mappedSKUs holds the GraphQL form of catalog entries (*models.SKU → *model.Sku), made once
+// per entry and shared by every object that names the SKU: read only. A subscription's sku is
+// then a plain field, which gqlgen resolves in line instead of in a goroutine per object (a list
+// page has a thousand of them).
+var mappedSKUs sync.Map
+
+// catalogSKU is k's GraphQL form, shared (mappedSKUs); nil for nil.
+func catalogSKU(k *models.SKU) *model.Sku {
+	if k == nil {
+		return nil
+	}
+	if v, ok := mappedSKUs.Load(k); ok {
+		return v.(*model.Sku)
+	}
+	v, _ := mappedSKUs.LoadOrStore(k, mapSKU(k))
+	return v.(*model.Sku)
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -192,7 +211,7 @@ func mapSubscription(v *models.SubscriptionView) *model.Subscription {
 		return nil
 	}
 	return &model.Subscription{ID: globalID("Subscription", v.ID), DBID: v.ID, EnrollmentID: v.EnrollmentID, DirectAccountID: v.DirectAccountID,
-		SKUCode: v.SKU, Program: model.Program(v.Program), AsOf: v.AsOf, Status: model.SubscriptionStatus(v.Status), Quantity: v.QuantityAsOf,
+		SKUCode: v.SKU, Sku: catalogSKU(v.Catalog), Program: model.Program(v.Program), AsOf: v.AsOf, Status: model.SubscriptionStatus(v.Status), Quantity: v.QuantityAsOf,
 		PendingQuantity: v.PendingQuantity, LicensedQuantity: v.LicensedQuantity, EndDate: v.EndDate, AutoRenew: v.AutoRenew,
 		CancelledAt: v.CancelledAt, GraceUntil: v.GraceUntil}
 }

@@ -163,7 +163,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 }
 
 func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
-	return byNumber(ctx, number, r.Store.OrderByNumber, mapOrder)
+	return byNumber(ctx, r.Resolver, number, r.Store.OrderByNumber, mapOrder)
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
@@ -181,10 +181,6 @@ func (r *reservationResolver) Sku(ctx context.Context, obj *model.Reservation) (
 
 func (r *reservationResolver) Overdue(ctx context.Context, obj *model.Reservation, asOf *time.Time) (bool, error) {
 	return models.Reservation{Status: licensing.ReservationStatus(obj.Status), ReservedAt: obj.ReservedAt}.Overdue(r.asOf(asOf)), nil
-}
-
-func (r *subscriptionResolver) Sku(ctx context.Context, obj *model.Subscription) (*model.Sku, error) {
-	return loadSKU(ctx, obj.SKUCode)
 }
 
 func (r *subscriptionResolver) Enrollment(ctx context.Context, obj *model.Subscription) (*model.Enrollment, error) {

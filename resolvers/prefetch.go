@@ -97,6 +97,16 @@ func (r *Resolver) prefetchConnection(ctx context.Context, conn any) {
 	r.prefetch(ctx, typ, connectionNodes(conn), sel)
 }
 
+// prefetchObject prefetches below the object the current field returned (a single object's
+// nested pages are then one statement each, their counts included, as for a list's items).
+func (r *Resolver) prefetchObject(ctx context.Context, obj any) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return
+	}
+	r.prefetch(ctx, fc.Field.Definition.Type.Name(), []any{obj}, fc.Field.Selections)
+}
+
 // nodeSelection is what a connection's selection asks of its nodes (edges { node { ... } }),
 // with the nodes' type.
 func nodeSelection(ctx context.Context, connType string, sel ast.SelectionSet) (string, ast.SelectionSet) {

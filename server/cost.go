@@ -310,19 +310,23 @@ func (costMeter) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (c costMeter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
-	m, _ := ctx.Value(meterKey{}).(*meter)
-	if m == nil {
-		return res, err
-	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
 		return res, err
 	}
-	ch, ok := c.model.charges[fc.Field.Definition]
-	if !ok {
-		if n := fc.Field.Name; n == "__schema" || n == "__type" {
-			m.points.Add(introspectionWeight)
-		}
+	// Most fields cost nothing: settle them before looking for the meter (a walk up the
+	// context, as deep as the field is nested).
+	ch, charged := c.model.charges[fc.Field.Definition]
+	introspection := !charged && (fc.Field.Name == "__schema" || fc.Field.Name == "__type")
+	if !charged && !introspection {
+		return res, err
+	}
+	m, _ := ctx.Value(meterKey{}).(*meter)
+	if m == nil {
+		return res, err
+	}
+	if introspection {
+		m.points.Add(introspectionWeight)
 		return res, err
 	}
 	n := ch.weight

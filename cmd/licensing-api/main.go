@@ -94,6 +94,7 @@ const keyHint = `get a new key with the createApiKey mutation, sent with an oper
 (role: OPERATOR without resellerId makes another operator key), or use a new database (-database-url, DATABASE_URL)`
 
 func main() {
+	server.TuneGC(os.Getenv) // the binary's defaults; tests running run() keep Go's
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "licensing-api:", err)
 		os.Exit(1)

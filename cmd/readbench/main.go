@@ -21,11 +21,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
@@ -62,6 +64,23 @@ type result struct {
 	rps      float64
 	p50, p99 time.Duration
 	errors   int64
+	// cpu and allocs are this process's CPU time and heap allocations per request (client and
+	// server both run here): steadier than latency when other work shares the machine.
+	cpu    time.Duration
+	allocs uint64
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var u syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
 
 // load sends the same request from workers clients for the bench's duration.
@@ -70,6 +89,7 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 	var lat []time.Duration
 	var errs atomic.Int64
 	deadline := time.Now().Add(b.duration)
+	cpu0, allocs0 := processCPU(), mallocs()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -90,10 +110,12 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 		}()
 	}
 	wg.Wait()
+	cpu, allocs := processCPU()-cpu0, mallocs()-allocs0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := result{rps: float64(len(lat)) / b.duration.Seconds(), errors: errs.Load()}
 	if n := len(lat); n > 0 {
 		r.p50, r.p99 = lat[n/2], lat[min(n-1, n*99/100)]
+		r.cpu, r.allocs = cpu/time.Duration(n), allocs/uint64(n)
 	}
 	return r
 }
@@ -104,7 +126,10 @@ func main() {
 	dbURL := flag.String("database-url", "mysql://root@127.0.0.1:3306/bench", "a seeded database (licensing-api seed)")
 	duration := flag.Duration("duration", 5*time.Second, "how long each load runs")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
+	// As the server binary runs (licensing-api main): both sides of every comparison share it.
+	gcPercent, memLimit := server.TuneGC(os.Getenv)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -116,10 +141,26 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile)
+	}
+	fmt.Printf("GOGC %d, GOMEMLIMIT %d MiB\n", gcPercent, memLimit>>20)
 	if err := run(*dbURL, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "readbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
+	}
+}
+
+// writeHeapProfile writes the allocations made so far (pprof -sample_index=alloc_objects).
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		_ = f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "readbench:", err)
 	}
 }
 
@@ -224,6 +265,14 @@ func small(b *bench, api, plainURL string) {
 		ours.rps, ms(ours.p50), ms(ours.p99), 100*ours.rps/base.rps, ours.errors)
 }
 
+// compare prints one concurrency's loads of a page, ours beside the hand-written one.
+func compare(c int, ours, base result) {
+	fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
+		c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors+base.errors)
+	fmt.Printf("                  this process per request: database/sql %s CPU, %d allocations | licensing-api %s CPU, %d allocations\n",
+		ms(base.cpu), base.allocs, ms(ours.cpu), ours.allocs)
+}
+
 func listPage(b *bench, api, raw string, counter *statements) error {
 	vars := map[string]any{"first": 50}
 	if err := sameData(b, listPageQuery, api, raw, vars); err != nil {
@@ -231,9 +280,7 @@ func listPage(b *bench, api, raw string, counter *statements) error {
 	}
 	fmt.Println("front-end list page: enrollments(first: 50) with agreement, customer and subscriptions(first: 20)")
 	for _, c := range []int{1, 16} {
-		ours, base := b.load(c, api, listPageQuery, vars), b.load(c, raw, listPageQuery, vars)
-		fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
-			c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors)
+		compare(c, b.load(c, api, listPageQuery, vars), b.load(c, raw, listPageQuery, vars))
 	}
 	for _, first := range []int{10, 100} {
 		n, err := counter.of(func() error {
@@ -278,9 +325,7 @@ func detailPage(b *bench, api, raw string, rd *rawDetail, counter *statements) e
 	}
 	fmt.Printf("front-end detail page: an enrollment with its emails, subscriptions and activationStatus as of one instant (same data checked on %d enrollments)\n", 1+len(samples))
 	for _, c := range []int{1, 16} {
-		ours, base := b.load(c, api, detailPageQuery, vars), b.load(c, raw, detailPageQuery, vars)
-		fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
-			c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors+base.errors)
+		compare(c, b.load(c, api, detailPageQuery, vars), b.load(c, raw, detailPageQuery, vars))
 	}
 	n, err := counter.of(func() error {
 		_, err := b.post(api, detailPageQuery, vars)
