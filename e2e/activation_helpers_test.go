@@ -341,3 +341,16 @@ func (e *env) renew(key, old, newNumber, start, end string, lines []any) map[str
 	}
 	return e.mutate(key, renewEnrollmentDoc, vars(in))
 }
+
+// incompatibleActivation is a world whose account holds the SKU held (a direct purchase) and
+// whose enrollment E-1 brings the SKU brought: activating E-1 onto the account is refused with
+// INCOMPATIBLE_SKUS. It returns the world and the enrollment's activation token.
+func (e *env) incompatibleActivation(t *testing.T, held, brought string) (world, string) {
+	t.Helper()
+	w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
+	e.direct(w.Key, w.AccountID, held, 5, "2027-11-30", true)
+	e.buyToday(w.Key, "E-1", "o1", brought, 10)
+	tok := e.sendToken(t, "E-1", t0)
+	e.refuseActivation(t, w.Key, tok, w.AccountID, nil, "INCOMPATIBLE_SKUS", "accountId")
+	return w, tok
+}

@@ -1014,12 +1014,8 @@ func TestActivationStatus(t *testing.T) {
 		wantAssociation(t, e.activate(w.Key, tok, w.AccountID), w.AccountID, "LINK", "")
 	})
 	ruleCase(t, "R-ACT-12_incompatible_skus_on_account", func(t *testing.T, e *env) {
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
 		// The world account already holds O365-E3 (a direct purchase); M365-E3 cannot join it.
-		e.direct(w.Key, w.AccountID, "O365-E3", 5, "2027-11-30", true)
-		e.buyToday(w.Key, "E-1", "o1", "M365-E3", 10)
-		tok := e.sendToken(t, "E-1", t0)
-		e.refuseActivation(t, w.Key, tok, w.AccountID, nil, "INCOMPATIBLE_SKUS", "accountId")
+		w, tok := e.incompatibleActivation(t, "O365-E3", "M365-E3")
 		wantAssociation(t, e.readEnrollment(w.Key, "E-1"), "", "", "")
 		enr := e.activateNew(w.Key, tok, newAccountIn("Fabrikam M365", "US", nil))
 		wantAssociation(t, enr, str(enr, "account", "id"), "LINK", "")
@@ -1027,10 +1023,6 @@ func TestActivationStatus(t *testing.T) {
 	ruleCase(t, "R-ACT-12_incompatible_skus_either_way_round", func(t *testing.T, e *env) {
 		// The account holds M365-E3; the enrollment brings O365-E3. "Cannot coexist on one
 		// account" is symmetric, although only M365-E3's catalog entry names the other.
-		w := e.fabrikamWorld("ENTERPRISE", "A-1", "E-1")
-		e.direct(w.Key, w.AccountID, "M365-E3", 5, "2027-11-30", true)
-		e.buyToday(w.Key, "E-1", "o1", "O365-E3", 10)
-		tok := e.sendToken(t, "E-1", t0)
-		e.refuseActivation(t, w.Key, tok, w.AccountID, nil, "INCOMPATIBLE_SKUS", "accountId")
+		e.incompatibleActivation(t, "M365-E3", "O365-E3")
 	})
 }
