@@ -53,50 +53,44 @@ func TestWriteEventsRollBackWithTheirChange(t *testing.T) {
 
 func TestActivationEmailOutcomesAreEvents(t *testing.T) {
 	ctx := context.Background()
-	t.Run("R-ACT-1_accepted_twice_is_one_activation_email.sent", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			m := emailLeaseSeed(t, s)
-			claimOne(t, s, ordersNow)
-			for i := range 2 {
-				if err := s.MarkEmailSent(ctx, m.ID, ordersNow.Add(time.Duration(i)*time.Minute)); err != nil {
-					t.Fatal(err)
-				}
+	emailCase(t, "R-ACT-1_accepted_twice_is_one_activation_email.sent", func(t *testing.T, s *Store, m ActivationEmail) {
+		claimOne(t, s, ordersNow)
+		for i := range 2 {
+			if err := s.MarkEmailSent(ctx, m.ID, ordersNow.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
 			}
-			got := topicsRecorded(t, s, m.ResellerID)
-			if n := len(slices.DeleteFunc(got, func(tp Topic) bool { return tp != TopicActivationEmailSent })); n != 1 {
-				t.Fatalf("%d activation_email.sent events for one email", n)
-			}
-		})
+		}
+		got := topicsRecorded(t, s, m.ResellerID)
+		if n := len(slices.DeleteFunc(got, func(tp Topic) bool { return tp != TopicActivationEmailSent })); n != 1 {
+			t.Fatalf("%d activation_email.sent events for one email", n)
+		}
 	})
 
-	t.Run("a_bounced_email_is_parked_for_good_with_one_event", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			m := emailLeaseSeed(t, s)
-			d := claimOne(t, s, ordersNow)
-			if err := s.MarkEmailBounced(ctx, m.ID, *d.ClaimID+1, ordersNow, "550 no such user"); err != nil { // not this claim's lease
-				t.Fatal(err)
-			}
-			if r := emailRow(t, s, m.ID); r.BouncedAt != nil {
-				t.Fatalf("another claim's bounce parked the email: %+v", r)
-			}
-			if err := s.MarkEmailBounced(ctx, m.ID, *d.ClaimID, ordersNow.Add(time.Minute), strings.Repeat("x", MaxEmailError+10)); err != nil {
-				t.Fatal(err)
-			}
-			r := emailRow(t, s, m.ID)
-			if r.BouncedAt == nil || !r.BouncedAt.Equal(ordersNow.Add(time.Minute)) || r.NextAttemptAt != nil || r.ClaimID != nil || len(r.LastError) != MaxEmailError {
-				t.Fatalf("bounced row %+v", r)
-			}
-			// Support re-enabling the link releases held emails, not bounced ones.
-			if _, err := s.ReenableActivationLink(ctx, Caller{Role: RoleOperator}, "ENR-1", ordersNow.Add(48*time.Hour), ordersNow.Add(2*time.Minute)); err != nil {
-				t.Fatal(err)
-			}
-			if claimOne(t, s, ordersNow.Add(time.Hour)) != nil {
-				t.Fatal("a bounced email was claimed again")
-			}
-			if got := topicsRecorded(t, s, m.ResellerID); got[len(got)-1] != TopicActivationEmailBounced || slices.Contains(got, TopicActivationEmailSent) {
-				t.Fatalf("events %v", got)
-			}
-		})
+	emailCase(t, "a_bounced_email_is_parked_for_good_with_one_event", func(t *testing.T, s *Store, m ActivationEmail) {
+		d := claimOne(t, s, ordersNow)
+		if err := s.MarkEmailBounced(ctx, m.ID, *d.ClaimID+1, ordersNow, "550 no such user"); err != nil { // not this claim's lease
+			t.Fatal(err)
+		}
+		if r := emailRow(t, s, m.ID); r.BouncedAt != nil {
+			t.Fatalf("another claim's bounce parked the email: %+v", r)
+		}
+		if err := s.MarkEmailBounced(ctx, m.ID, *d.ClaimID, ordersNow.Add(time.Minute), strings.Repeat("x", MaxEmailError+10)); err != nil {
+			t.Fatal(err)
+		}
+		r := emailRow(t, s, m.ID)
+		if r.BouncedAt == nil || !r.BouncedAt.Equal(ordersNow.Add(time.Minute)) || r.NextAttemptAt != nil || r.ClaimID != nil || len(r.LastError) != MaxEmailError {
+			t.Fatalf("bounced row %+v", r)
+		}
+		// Support re-enabling the link releases held emails, not bounced ones.
+		if _, err := s.ReenableActivationLink(ctx, Caller{Role: RoleOperator}, "ENR-1", ordersNow.Add(48*time.Hour), ordersNow.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if claimOne(t, s, ordersNow.Add(time.Hour)) != nil {
+			t.Fatal("a bounced email was claimed again")
+		}
+		if got := topicsRecorded(t, s, m.ResellerID); got[len(got)-1] != TopicActivationEmailBounced || slices.Contains(got, TopicActivationEmailSent) {
+			t.Fatalf("events %v", got)
+		}
 	})
 
 	// The dispatcher claims one email at a time: an email dropped at its claim (its enrollment
