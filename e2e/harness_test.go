@@ -27,9 +27,9 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 	"github.com/licensing-api/licensing-api/testenv/jsonpath"
 )
 
@@ -58,17 +58,12 @@ func newEnvWith(t testing.TB, s *models.Store, limits server.Limits) *env {
 func newEnvLogged(t testing.TB, s *models.Store, limits server.Limits, log *slog.Logger) *env {
 	t.Helper()
 	e := &env{t: t, Store: s}
-	res := &resolvers.Resolver{Store: s, Now: func() time.Time { return *e.clock.Load() }}
 	e.SetNow(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	skus, err := s.CatalogSize(context.Background())
 	if err != nil {
 		t.Fatalf("catalog: %v", err)
 	}
-	h, err := server.New(server.Config{Store: s, Resolver: res, Log: log, Limits: limits, CatalogSize: skus})
-	if err != nil {
-		t.Fatalf("server: %v", err)
-	}
-	e.Handler = h
+	e.Handler = apitest.Handler(t, s, func() time.Time { return *e.clock.Load() }, server.Config{Log: log, Limits: limits, CatalogSize: skus})
 	k, err := s.CreateFirstOperatorKey(context.Background(), "test operator")
 	if err != nil {
 		t.Fatalf("operator key: %v", err)

@@ -3,19 +3,16 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 )
 
 func TestParseAllowedOrigins(t *testing.T) {
@@ -129,12 +126,7 @@ func TestCORSAroundTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := &resolvers.Resolver{Store: s, Now: time.Now}
-		h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			AllowedOrigins: []string{"http://localhost:3000"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := apitest.Handler(t, s, nil, server.Config{AllowedOrigins: []string{"http://localhost:3000"}})
 
 		pre := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
 		pre.Header.Set("Origin", "http://localhost:3000")

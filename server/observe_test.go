@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 	"github.com/licensing-api/licensing-api/testenv/testdb"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -47,14 +47,7 @@ func startAPI(t *testing.T, s *models.Store, tracing bool) *api {
 	}
 	a := &api{reseller: demo.Token, operator: op.Token, metrics: server.NewMetrics(s), health: &server.Health{}, logs: &testenv.Buffer{}}
 	log := slog.New(server.RedactSecrets(server.WithRequestIDs(slog.NewJSONHandler(a.logs, nil))))
-	h, err := server.New(server.Config{Store: s, Resolver: &resolvers.Resolver{Store: s}, Log: log,
-		Metrics: a.metrics, Health: a.health, Tracing: tracing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	a.url = srv.URL
+	a.url = apitest.Serve(t, s, nil, server.Config{Log: log, Metrics: a.metrics, Health: a.health, Tracing: tracing})
 	return a
 }
 
@@ -214,13 +207,7 @@ func TestBIQueriesReadTheReplica(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = same.Close() })
-		h, err := server.New(server.Config{Store: same, Resolver: &resolvers.Resolver{Store: same}, Log: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
-		onPrimary := &api{url: srv.URL}
+		onPrimary := &api{url: apitest.Serve(t, same, nil, server.Config{})}
 		count := func(a *api, query, path string) float64 {
 			t.Helper()
 			_, out := a.post(t, a.operatorOr(onPrimary), query)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,8 +18,8 @@ import (
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 )
 
 // runCmd runs the binary's run with args and an environment; it returns stdout and the error.
@@ -115,10 +114,7 @@ func query(t *testing.T, path, key, q string) map[string]any {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	h, err := server.New(server.Config{Store: s, Resolver: &resolvers.Resolver{Store: s}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := apitest.Handler(t, s, nil, server.Config{})
 	body, _ := json.Marshal(map[string]any{"query": q})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -3,17 +3,14 @@ package explorer_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 )
 
 // demoServer serves the real handler on 127.0.0.1 over a migrated store with the demo data;
@@ -24,14 +21,7 @@ func demoServer(t *testing.T, s *models.Store) (string, string) {
 	if err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
-	res := &resolvers.Resolver{Store: s, Now: time.Now}
-	h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL, demo.Token
+	return apitest.Serve(t, s, nil, server.Config{}), demo.Token
 }
 
 // The explorer renders in a browser that can reach 127.0.0.1 only, opens on the example tabs

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,14 +15,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/licensing-api/licensing-api/graph"
 	"github.com/licensing-api/licensing-api/models"
-	"github.com/licensing-api/licensing-api/resolvers"
 	"github.com/licensing-api/licensing-api/server"
 	"github.com/licensing-api/licensing-api/server/explorer"
 	"github.com/licensing-api/licensing-api/testenv"
+	"github.com/licensing-api/licensing-api/testenv/apitest"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -31,12 +29,7 @@ import (
 // handler is the real server's handler, so the routes of server.go are tested too.
 func handler(t *testing.T, s *models.Store) http.Handler {
 	t.Helper()
-	res := &resolvers.Resolver{Store: s, Now: time.Now}
-	h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return apitest.Handler(t, s, nil, server.Config{})
 }
 
 func get(t *testing.T, h http.Handler, path string, header ...string) *httptest.ResponseRecorder {

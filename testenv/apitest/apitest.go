@@ -1,10 +1,10 @@
-// Package apitest serves the real API over HTTP for tests of clients: server.New over a test's
-// store, in process, with the demo data of seed-demo and an operator key.
+// Package apitest serves the real API for tests: the real server's handler over a test's store
+// (Handler, Serve), and for tests of clients the API over HTTP, in process, with the demo data of
+// seed-demo and an operator key (Start).
 package apitest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -40,15 +40,37 @@ func Start(t testing.TB, s *models.Store, wrap func(http.Handler) http.Handler) 
 	if err != nil {
 		t.Fatalf("operator key: %v", err)
 	}
-	res := &resolvers.Resolver{Store: s, Now: func() time.Time { return Now }}
-	h, err := server.New(server.Config{Store: s, Resolver: res, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatalf("server: %v", err)
-	}
+	h := Handler(t, s, func() time.Time { return Now }, server.Config{})
 	if wrap != nil {
 		h = wrap(h)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &API{URL: srv.URL + "/graphql", ResellerKey: demo.Token, OperatorKey: op.Token, Store: s}
+}
+
+// Handler is the real server's handler over s, as configured by cfg: a resolver over s on the
+// clock now (nil: the wall clock) unless cfg has one, and no log unless cfg has one.
+func Handler(t testing.TB, s *models.Store, now func() time.Time, cfg server.Config) http.Handler {
+	t.Helper()
+	cfg.Store = s
+	if cfg.Resolver == nil {
+		cfg.Resolver = &resolvers.Resolver{Store: s, Now: now}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	h, err := server.New(cfg)
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	return h
+}
+
+// Serve serves Handler until the test ends and returns its base URL.
+func Serve(t testing.TB, s *models.Store, now func() time.Time, cfg server.Config) string {
+	t.Helper()
+	srv := httptest.NewServer(Handler(t, s, now, cfg))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
