@@ -25,29 +25,26 @@ func topicsRecorded(t *testing.T, s *Store, resellerID int64) []Topic {
 // An event exists if and only if its change does: a processing that fails after it recorded
 // order.processed (at the activation email, written last) leaves neither.
 func TestWriteEventsRollBackWithTheirChange(t *testing.T) {
-	t.Run("R-ORD-1_a_processing_that_fails_after_its_event_leaves_no_event", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			ctx := context.Background()
-			c, _ := seedOrders(t, s)
-			o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines[1]), ordersNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool { return db.Statement.Table == "activation_emails" })
-			if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); !errors.Is(err, errInjected) {
-				t.Fatalf("ProcessOrder with a failing email insert: %v", err)
-			}
-			if got := topicsRecorded(t, s, c.ResellerID); !slices.Equal(got, []Topic{TopicOrderCreated}) {
-				t.Fatalf("events after the failed processing: %v", got)
-			}
-			remove()
-			if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); err != nil {
-				t.Fatal(err)
-			}
-			if got := topicsRecorded(t, s, c.ResellerID); !slices.Equal(got, []Topic{TopicOrderCreated, TopicOrderProcessed}) {
-				t.Fatalf("events after processing: %v", got)
-			}
-		})
+	ordersCase(t, "R-ORD-1_a_processing_that_fails_after_its_event_leaves_no_event", func(t *testing.T, s *Store, c Caller, _ *Enrollment) {
+		ctx := context.Background()
+		o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines[1]), ordersNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool { return db.Statement.Table == "activation_emails" })
+		if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); !errors.Is(err, errInjected) {
+			t.Fatalf("ProcessOrder with a failing email insert: %v", err)
+		}
+		if got := topicsRecorded(t, s, c.ResellerID); !slices.Equal(got, []Topic{TopicOrderCreated}) {
+			t.Fatalf("events after the failed processing: %v", got)
+		}
+		remove()
+		if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); err != nil {
+			t.Fatal(err)
+		}
+		if got := topicsRecorded(t, s, c.ResellerID); !slices.Equal(got, []Topic{TopicOrderCreated, TopicOrderProcessed}) {
+			t.Fatalf("events after processing: %v", got)
+		}
 	})
 }
 

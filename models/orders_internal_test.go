@@ -30,6 +30,17 @@ func concurrentStore(t *testing.T) *Store {
 	return sqliteTestStore(t)
 }
 
+// ordersCase runs fn as the subtest name on every store, each with seedOrders' reseller (its
+// caller) and enrollment.
+func ordersCase(t *testing.T, name string, fn func(t *testing.T, s *Store, c Caller, e *Enrollment)) {
+	t.Run(name, func(t *testing.T) {
+		eachTestStore(t, func(t *testing.T, s *Store) {
+			c, e := seedOrders(t, s)
+			fn(t, s, c, e)
+		})
+	})
+}
+
 // seedOrders makes a reseller with an ENTERPRISE agreement and one enrollment.
 func seedOrders(t *testing.T, s *Store) (Caller, *Enrollment) {
 	t.Helper()
@@ -122,130 +133,121 @@ func failOn(t *testing.T, s *Store, kind, before string, match func(db *gorm.DB)
 }
 
 func TestLedgerAtomicity(t *testing.T) {
-	t.Run("R-ORD-1_failed_third_line_leaves_no_order", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			ctx := context.Background()
-			c, _ := seedOrders(t, s)
-			remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
-				l, ok := db.Statement.Dest.(*OrderLine)
-				return db.Statement.Table == "order_lines" && ok && l.LineNo == 3
-			})
-			o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
-			if !errors.Is(err, errInjected) {
-				t.Fatalf("CreateOrder with a failing third line: order %v, err %v; want the injected error", o, err)
-			}
-			if n := countRows(t, s, "orders", c.ResellerID); n != 0 {
-				t.Fatalf("%d orders left after a failed create", n)
-			}
-			if n := countRows(t, s, "order_lines", c.ResellerID); n != 0 {
-				t.Fatalf("%d order lines left after a failed create", n)
-			}
-			// The key was not taken: the same call succeeds once the failure is gone.
-			remove()
-			o, err = s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
-			if err != nil || o.Status != licensing.OrderPlaced {
-				t.Fatalf("CreateOrder after the failure: %v, %v", o, err)
-			}
-			if n := countRows(t, s, "order_lines", c.ResellerID); n != 4 {
-				t.Fatalf("%d order lines, want 4", n)
-			}
+	ordersCase(t, "R-ORD-1_failed_third_line_leaves_no_order", func(t *testing.T, s *Store, c Caller, _ *Enrollment) {
+		ctx := context.Background()
+		remove := failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
+			l, ok := db.Statement.Dest.(*OrderLine)
+			return db.Statement.Table == "order_lines" && ok && l.LineNo == 3
 		})
+		o, err := s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
+		if !errors.Is(err, errInjected) {
+			t.Fatalf("CreateOrder with a failing third line: order %v, err %v; want the injected error", o, err)
+		}
+		if n := countRows(t, s, "orders", c.ResellerID); n != 0 {
+			t.Fatalf("%d orders left after a failed create", n)
+		}
+		if n := countRows(t, s, "order_lines", c.ResellerID); n != 0 {
+			t.Fatalf("%d order lines left after a failed create", n)
+		}
+		// The key was not taken: the same call succeeds once the failure is gone.
+		remove()
+		o, err = s.CreateOrder(ctx, c, orderDraft("k1", fourLines...), ordersNow)
+		if err != nil || o.Status != licensing.OrderPlaced {
+			t.Fatalf("CreateOrder after the failure: %v, %v", o, err)
+		}
+		if n := countRows(t, s, "order_lines", c.ResellerID); n != 4 {
+			t.Fatalf("%d order lines, want 4", n)
+		}
 	})
 
-	t.Run("R-ORD-1_failed_third_subscription_update_leaves_order_placed", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			ctx := context.Background()
-			c, e := seedOrders(t, s)
-			op := Caller{Role: RoleOperator}
-			first, err := s.CreateOrder(ctx, c, orderDraft("first", fourLines...), ordersNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.ProcessOrder(ctx, op, first.ID, ordersNow); err != nil {
-				t.Fatal(err)
-			}
-			before := quantities(t, s, e)
-			if want := map[string]int{"O365-E1": 1, "O365-E3": 2, "O365-E5": 3, "INTUNE": 4}; fmt.Sprint(before) != fmt.Sprint(want) {
-				t.Fatalf("quantities after the first order: %v, want %v", before, want)
-			}
-			changes := countRows(t, s, "subscription_changes", c.ResellerID)
-			second, err := s.CreateOrder(ctx, c, orderDraft("second", fourLines...), ordersNow)
-			if err != nil {
-				t.Fatal(err)
-			}
+	ordersCase(t, "R-ORD-1_failed_third_subscription_update_leaves_order_placed", func(t *testing.T, s *Store, c Caller, e *Enrollment) {
+		ctx := context.Background()
+		op := Caller{Role: RoleOperator}
+		first, err := s.CreateOrder(ctx, c, orderDraft("first", fourLines...), ordersNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ProcessOrder(ctx, op, first.ID, ordersNow); err != nil {
+			t.Fatal(err)
+		}
+		before := quantities(t, s, e)
+		if want := map[string]int{"O365-E1": 1, "O365-E3": 2, "O365-E5": 3, "INTUNE": 4}; fmt.Sprint(before) != fmt.Sprint(want) {
+			t.Fatalf("quantities after the first order: %v, want %v", before, want)
+		}
+		changes := countRows(t, s, "subscription_changes", c.ResellerID)
+		second, err := s.CreateOrder(ctx, c, orderDraft("second", fourLines...), ordersNow)
+		if err != nil {
+			t.Fatal(err)
+		}
 
-			var mu sync.Mutex
-			updates := 0
-			remove := failOn(t, s, "update", "gorm:update", func(db *gorm.DB) bool {
-				m, ok := db.Statement.Dest.(map[string]any)
-				if db.Statement.Table != "subscriptions" || !ok {
-					return false
-				}
-				if _, ok := m["quantity"]; !ok {
-					return false
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				updates++
-				return updates == 3
-			})
-			later := ordersNow.Add(time.Hour)
-			if _, err := s.ProcessOrder(ctx, op, second.ID, later); !errors.Is(err, errInjected) {
-				t.Fatalf("ProcessOrder with a failing third update: err %v; want the injected error (updates seen: %d)", err, updates)
+		var mu sync.Mutex
+		updates := 0
+		remove := failOn(t, s, "update", "gorm:update", func(db *gorm.DB) bool {
+			m, ok := db.Statement.Dest.(map[string]any)
+			if db.Statement.Table != "subscriptions" || !ok {
+				return false
 			}
-			var o Order
-			if err := s.db.Where("id = ?", second.ID).Take(&o).Error; err != nil {
-				t.Fatal(err)
+			if _, ok := m["quantity"]; !ok {
+				return false
 			}
-			if o.Status != licensing.OrderPlaced || o.ProcessedAt != nil {
-				t.Fatalf("order after a failed processing: status %s processedAt %v, want PLACED and none", o.Status, o.ProcessedAt)
-			}
-			if after := quantities(t, s, e); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Fatalf("quantities changed by a failed processing: %v, were %v", after, before)
-			}
-			if n := countRows(t, s, "subscription_changes", c.ResellerID); n != changes {
-				t.Fatalf("subscription_changes %d after a failed processing, were %d", n, changes)
-			}
-			// Still PLACED, so it can be processed once the failure is gone.
-			remove()
-			if _, err := s.ProcessOrder(ctx, op, second.ID, later); err != nil {
-				t.Fatalf("ProcessOrder after the failure: %v", err)
-			}
-			if after, want := quantities(t, s, e), map[string]int{"O365-E1": 2, "O365-E3": 4, "O365-E5": 6, "INTUNE": 8}; fmt.Sprint(after) != fmt.Sprint(want) {
-				t.Fatalf("quantities after processing: %v, want %v", after, want)
-			}
+			mu.Lock()
+			defer mu.Unlock()
+			updates++
+			return updates == 3
 		})
+		later := ordersNow.Add(time.Hour)
+		if _, err := s.ProcessOrder(ctx, op, second.ID, later); !errors.Is(err, errInjected) {
+			t.Fatalf("ProcessOrder with a failing third update: err %v; want the injected error (updates seen: %d)", err, updates)
+		}
+		var o Order
+		if err := s.db.Where("id = ?", second.ID).Take(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != licensing.OrderPlaced || o.ProcessedAt != nil {
+			t.Fatalf("order after a failed processing: status %s processedAt %v, want PLACED and none", o.Status, o.ProcessedAt)
+		}
+		if after := quantities(t, s, e); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("quantities changed by a failed processing: %v, were %v", after, before)
+		}
+		if n := countRows(t, s, "subscription_changes", c.ResellerID); n != changes {
+			t.Fatalf("subscription_changes %d after a failed processing, were %d", n, changes)
+		}
+		// Still PLACED, so it can be processed once the failure is gone.
+		remove()
+		if _, err := s.ProcessOrder(ctx, op, second.ID, later); err != nil {
+			t.Fatalf("ProcessOrder after the failure: %v", err)
+		}
+		if after, want := quantities(t, s, e), map[string]int{"O365-E1": 2, "O365-E3": 4, "O365-E5": 6, "INTUNE": 8}; fmt.Sprint(after) != fmt.Sprint(want) {
+			t.Fatalf("quantities after processing: %v, want %v", after, want)
+		}
 	})
 
-	t.Run("R-ORD-1_failed_third_new_subscription_creates_none", func(t *testing.T) {
-		eachTestStore(t, func(t *testing.T, s *Store) {
-			ctx := context.Background()
-			c, e := seedOrders(t, s)
-			o, err := s.CreateOrder(ctx, c, orderDraft("k", fourLines...), ordersNow)
-			if err != nil {
-				t.Fatal(err)
+	ordersCase(t, "R-ORD-1_failed_third_new_subscription_creates_none", func(t *testing.T, s *Store, c Caller, e *Enrollment) {
+		ctx := context.Background()
+		o, err := s.CreateOrder(ctx, c, orderDraft("k", fourLines...), ordersNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		creates := 0
+		failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
+			if db.Statement.Table != "subscriptions" {
+				return false
 			}
-			var mu sync.Mutex
-			creates := 0
-			failOn(t, s, "create", "gorm:create", func(db *gorm.DB) bool {
-				if db.Statement.Table != "subscriptions" {
-					return false
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				creates++
-				return creates == 3
-			})
-			if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); !errors.Is(err, errInjected) {
-				t.Fatalf("ProcessOrder with a failing third subscription: err %v", err)
-			}
-			if q := quantities(t, s, e); len(q) != 0 {
-				t.Fatalf("subscriptions left by a failed processing: %v", q)
-			}
-			if n := countRows(t, s, "subscription_changes", c.ResellerID); n != 0 {
-				t.Fatalf("%d subscription_changes left by a failed processing", n)
-			}
+			mu.Lock()
+			defer mu.Unlock()
+			creates++
+			return creates == 3
 		})
+		if _, err := s.ProcessOrder(ctx, Caller{Role: RoleOperator}, o.ID, ordersNow); !errors.Is(err, errInjected) {
+			t.Fatalf("ProcessOrder with a failing third subscription: err %v", err)
+		}
+		if q := quantities(t, s, e); len(q) != 0 {
+			t.Fatalf("subscriptions left by a failed processing: %v", q)
+		}
+		if n := countRows(t, s, "subscription_changes", c.ResellerID); n != 0 {
+			t.Fatalf("%d subscription_changes left by a failed processing", n)
+		}
 	})
 }
 
