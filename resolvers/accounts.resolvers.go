@@ -102,7 +102,7 @@ func (r *mutationResolver) AddAccountUsers(ctx context.Context, input model.AddA
 
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, filter *model.AccountFilter) (*model.AccountConnection, error) {
-	return listed(ctx, r.Resolver, first, after, accountFilter(filter), r.Store.Accounts, accountConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, accountFilter), r.Store.Accounts, accountConnection)
 }
 
 func (r *userLicenseResolver) Sku(ctx context.Context, obj *model.UserLicense) (*model.Sku, error) {

@@ -149,12 +149,12 @@ func (r *mutationResolver) CreateEnrollment(ctx context.Context, input model.Cre
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error) {
-	return listed(ctx, r.Resolver, first, after, customerFilter(filter), r.Store.Customers, customerConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, customerFilter), r.Store.Customers, customerConnection)
 }
 
 // Agreements is the resolver for the agreements field.
 func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, filter *model.AgreementFilter) (*model.AgreementConnection, error) {
-	return listed(ctx, r.Resolver, first, after, agreementFilter(filter), r.Store.Agreements, agreementConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, agreementFilter), r.Store.Agreements, agreementConnection)
 }
 
 // Agreement is the resolver for the agreement field.
@@ -164,7 +164,7 @@ func (r *queryResolver) Agreement(ctx context.Context, number string) (*model.Ag
 
 // Enrollments is the resolver for the enrollments field.
 func (r *queryResolver) Enrollments(ctx context.Context, first *int, after *string, filter *model.EnrollmentFilter) (*model.EnrollmentConnection, error) {
-	return listed(ctx, r.Resolver, first, after, enrollmentFilter(filter), r.Store.Enrollments, enrollmentConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, enrollmentFilter), r.Store.Enrollments, enrollmentConnection)
 }
 
 // Enrollment is the resolver for the enrollment field.

@@ -20,7 +20,7 @@ func (r *queryResolver) Skus(ctx context.Context, first *int, after *string, fil
 	if err != nil {
 		return nil, err
 	}
-	return connected(skuConnection)(r.Store.SKUs(ctx, skuFilter(filter), p))
+	return connected(skuConnection)(r.Store.SKUs(ctx, optional(filter, skuFilter), p))
 }
 
 // Sku is the resolver for the sku field.

@@ -84,9 +84,9 @@ func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after 
 }
 
 func (r *queryResolver) WebhookDeliveries(ctx context.Context, first *int, after *string, filter *model.WebhookDeliveryFilter) (*model.WebhookDeliveryConnection, error) {
-	return listed(ctx, r.Resolver, first, after, deliveryFilter(filter), r.Store.WebhookDeliveries, webhookDeliveryConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, deliveryFilter), r.Store.WebhookDeliveries, webhookDeliveryConnection)
 }
 
 func (r *queryResolver) WebhookAttempts(ctx context.Context, first *int, after *string, filter *model.WebhookAttemptFilter) (*model.WebhookAttemptConnection, error) {
-	return listed(ctx, r.Resolver, first, after, attemptFilter(filter), r.Store.WebhookAttempts, webhookAttemptConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, attemptFilter), r.Store.WebhookAttempts, webhookAttemptConnection)
 }

@@ -6,37 +6,35 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 )
 
-// One function per GraphQL filter input type: the store's filter it stands for. No filter is
-// the zero filter, which keeps every row the caller may see. A GraphQL enum and its domain type
-// have the same values, so an optional one converts as a pointer.
+// One function per GraphQL filter input type: the store's filter it stands for, given through
+// optional. A GraphQL enum and its domain type have the same values, so an optional one
+// converts as a pointer.
 
-func customerFilter(in *model.CustomerFilter) (f models.CustomerFilter) {
-	if in != nil {
-		f = models.CustomerFilter{ResellerID: filterID(in.ResellerID, "Reseller"), Country: in.Country, NameLike: in.NameContains}
+// optional is the store's filter for an optional filter argument: no filter is the zero filter,
+// which keeps every row the caller may see.
+func optional[I, F any](in *I, filter func(I) F) F {
+	if in == nil {
+		var none F
+		return none
 	}
-	return f
+	return filter(*in)
 }
 
-func agreementFilter(in *model.AgreementFilter) (f models.AgreementFilter) {
-	if in != nil {
-		f = models.AgreementFilter{CustomerID: filterID(in.CustomerID, "Customer"), Program: (*licensing.Program)(in.Program)}
-	}
-	return f
+func customerFilter(in model.CustomerFilter) models.CustomerFilter {
+	return models.CustomerFilter{ResellerID: filterID(in.ResellerID, "Reseller"), Country: in.Country, NameLike: in.NameContains}
 }
 
-func enrollmentFilter(in *model.EnrollmentFilter) (f models.EnrollmentFilter) {
-	if in != nil {
-		f = models.EnrollmentFilter{AgreementID: filterID(in.AgreementID, "Agreement"), AccountID: filterID(in.AccountID, "Account"),
-			Status: (*licensing.EnrollmentStatus)(in.Status)}
-	}
-	return f
+func agreementFilter(in model.AgreementFilter) models.AgreementFilter {
+	return models.AgreementFilter{CustomerID: filterID(in.CustomerID, "Customer"), Program: (*licensing.Program)(in.Program)}
 }
 
-func accountFilter(in *model.AccountFilter) (f models.AccountFilter) {
-	if in != nil {
-		f = models.AccountFilter{CustomerID: filterID(in.CustomerID, "Customer"), Country: in.Country}
-	}
-	return f
+func enrollmentFilter(in model.EnrollmentFilter) models.EnrollmentFilter {
+	return models.EnrollmentFilter{AgreementID: filterID(in.AgreementID, "Agreement"), AccountID: filterID(in.AccountID, "Account"),
+		Status: (*licensing.EnrollmentStatus)(in.Status)}
+}
+
+func accountFilter(in model.AccountFilter) models.AccountFilter {
+	return models.AccountFilter{CustomerID: filterID(in.CustomerID, "Customer"), Country: in.Country}
 }
 
 func accountUserFilter(accountID int64, in *model.AccountUserFilter) models.AccountUserFilter {
@@ -47,41 +45,26 @@ func accountUserFilter(accountID int64, in *model.AccountUserFilter) models.Acco
 	return f
 }
 
-func orderFilter(in *model.OrderFilter) (f models.OrderFilter) {
-	if in != nil {
-		f = models.OrderFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.OrderStatus)(in.Status),
-			PurchasedFrom: in.PurchasedFrom, PurchasedTo: in.PurchasedTo}
-	}
-	return f
+func orderFilter(in model.OrderFilter) models.OrderFilter {
+	return models.OrderFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.OrderStatus)(in.Status),
+		PurchasedFrom: in.PurchasedFrom, PurchasedTo: in.PurchasedTo}
 }
 
-func reservationFilter(in *model.ReservationFilter) (f models.ReservationFilter) {
-	if in != nil {
-		f = models.ReservationFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.ReservationStatus)(in.Status),
-			ReservedFrom: in.ReservedFrom, ReservedTo: in.ReservedTo, NotBilledAsOf: in.NotBilledAsOf, OverdueAsOf: in.OverdueAsOf}
-	}
-	return f
+func reservationFilter(in model.ReservationFilter) models.ReservationFilter {
+	return models.ReservationFilter{EnrollmentID: filterID(in.EnrollmentID, "Enrollment"), Status: (*licensing.ReservationStatus)(in.Status),
+		ReservedFrom: in.ReservedFrom, ReservedTo: in.ReservedTo, NotBilledAsOf: in.NotBilledAsOf, OverdueAsOf: in.OverdueAsOf}
 }
 
-func skuFilter(in *model.SkuFilter) (f models.SKUFilter) {
-	if in != nil {
-		f = models.SKUFilter{Family: (*licensing.Family)(in.Family), Kind: (*licensing.SKUKind)(in.Kind)}
-	}
-	return f
+func skuFilter(in model.SkuFilter) models.SKUFilter {
+	return models.SKUFilter{Family: (*licensing.Family)(in.Family), Kind: (*licensing.SKUKind)(in.Kind)}
 }
 
-func deliveryFilter(in *model.WebhookDeliveryFilter) (f models.DeliveryFilter) {
-	if in != nil {
-		f = models.DeliveryFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), EventID: filterID(in.EventID, "Event"),
-			Status: (*models.DeliveryStatus)(in.Status)}
-	}
-	return f
+func deliveryFilter(in model.WebhookDeliveryFilter) models.DeliveryFilter {
+	return models.DeliveryFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), EventID: filterID(in.EventID, "Event"),
+		Status: (*models.DeliveryStatus)(in.Status)}
 }
 
-func attemptFilter(in *model.WebhookAttemptFilter) (f models.AttemptFilter) {
-	if in != nil {
-		f = models.AttemptFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), DeliveryID: filterID(in.DeliveryID, "WebhookDelivery"),
-			EventID: filterID(in.EventID, "Event")}
-	}
-	return f
+func attemptFilter(in model.WebhookAttemptFilter) models.AttemptFilter {
+	return models.AttemptFilter{EndpointID: filterID(in.EndpointID, "WebhookEndpoint"), DeliveryID: filterID(in.DeliveryID, "WebhookDelivery"),
+		EventID: filterID(in.EventID, "Event")}
 }

@@ -159,7 +159,7 @@ func (r *productKeyResolver) RedeemedAccount(ctx context.Context, obj *model.Pro
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
-	return listed(ctx, r.Resolver, first, after, orderFilter(filter), r.Store.Orders, orderConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, orderFilter), r.Store.Orders, orderConnection)
 }
 
 func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order, error) {
@@ -167,7 +167,7 @@ func (r *queryResolver) Order(ctx context.Context, number string) (*model.Order,
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, first *int, after *string, filter *model.ReservationFilter) (*model.ReservationConnection, error) {
-	return listed(ctx, r.Resolver, first, after, reservationFilter(filter), r.Store.Reservations, reservationConnection)
+	return listed(ctx, r.Resolver, first, after, optional(filter, reservationFilter), r.Store.Reservations, reservationConnection)
 }
 
 func (r *reservationResolver) Enrollment(ctx context.Context, obj *model.Reservation) (*model.Enrollment, error) {
