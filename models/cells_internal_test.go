@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -337,9 +338,13 @@ func (h *cellsHistory) compare(t *testing.T, what string) {
 		}
 		f := only
 		setFilter(&f, d, v)
-		g := []licensing.SummaryDimension{licensing.SummaryBySKU, licensing.SummaryByEnrollment}
-		sameGroups(t, fmt.Sprintf("%s: rollup filtered on %s=%s", what, d, v), rollupGroups(t, h.s, h.op, g, f, h.now),
-			licensing.Summarize(cells, g, map[licensing.SummaryDimension]string{d: v}))
+		// By SKU and enrollment from the cells; by program and family, and by account and SKU, from
+		// the sums when the filter allows (fewSums, sumsSource).
+		for _, g := range [][]licensing.SummaryDimension{{licensing.SummaryBySKU, licensing.SummaryByEnrollment},
+			{licensing.SummaryByProgram, licensing.SummaryByFamily}, {licensing.SummaryByAccount, licensing.SummaryBySKU}} {
+			sameGroups(t, fmt.Sprintf("%s: rollup by %v filtered on %s=%s", what, g, d, v), rollupGroups(t, h.s, h.op, g, f, h.now),
+				licensing.Summarize(cells, g, map[licensing.SummaryDimension]string{d: v}))
+		}
 	}
 	g := []licensing.SummaryDimension{licensing.SummaryByAccount, licensing.SummaryByProgram}
 	sameGroups(t, what+": rollup in the reseller's scope", rollupGroups(t, h.s, h.c, g, SummaryFilter{}, h.now), licensing.Summarize(cells, g, nil))
@@ -475,11 +480,34 @@ func TestLicenseCellsCheckAndRepair(t *testing.T) {
 		ctx := context.Background()
 		drift, err := s.CheckLicenseCells(ctx, h.now, 3)
 		must(t, err)
-		if drift.Drifted != 1 || len(drift.Examples) != 1 {
+		if drift.Drifted != 2 || len(drift.Examples) != 2 { // the pool, and the reseller's sums no longer its cells'
 			t.Fatalf("after corrupting one cell: %+v", drift)
 		}
 		must(t, s.RebuildLicenseCells(ctx, h.now))
 		h.compare(t, "after the repair")
+		// A sum row alone: the cells are right, the sums (and the summaries read from them) are not.
+		var sum LicenseCellSum
+		must(t, s.db.Where("reseller_id = ? AND dim = ? AND cells > 0", h.reseller, sumByProgramSKU).Order("program, sku, shard").Take(&sum).Error)
+		must(t, s.db.Model(&LicenseCellSum{}).Where("reseller_id = ? AND dim = ? AND program = ? AND sku = ? AND shard = ?", sum.ResellerID, sum.Dim, sum.Program, sum.SKU, sum.Shard).
+			Update("licensed", sum.Licensed+5).Error)
+		drift, err = s.CheckLicenseCells(ctx, h.now, 3)
+		must(t, err)
+		if drift.Drifted != 1 || len(drift.Examples) != 1 || !strings.Contains(drift.Examples[0], "sums differ") {
+			t.Fatalf("after corrupting one sum: %+v", drift)
+		}
+		only := SummaryFilter{ResellerIDs: []int64{h.reseller}}
+		licensed := func(groups []licensing.SummaryGroup) (n int) {
+			for _, g := range groups {
+				n += g.Row.Licensed
+			}
+			return n
+		}
+		bySKU := []licensing.SummaryDimension{licensing.SummaryBySKU}
+		if got, want := licensed(rollupGroups(t, s, h.op, bySKU, only, h.now)), licensed(summaryAll(t, s, h.op, bySKU, only, h.now))+5; got != want {
+			t.Fatalf("by SKU with one sum corrupted: licensed %d, want %d (read from the sums)", got, want)
+		}
+		must(t, s.RebuildLicenseCells(ctx, h.now))
+		h.compare(t, "after the second repair")
 	})
 }
 
