@@ -140,7 +140,7 @@ func (s *Store) addCellSums(ctx context.Context, changes map[cellSumKey]*cellSum
 	if s.dialect != MySQL {
 		conflict = " ON CONFLICT (reseller_id, dim, group_key, program, sku, shard) DO UPDATE SET "
 	}
-	for chunk := range slices.Chunk(keys, 200) {
+	for chunk := range slices.Chunk(keys, 500) {
 		var b sqlBuilder
 		b.add("INSERT INTO license_cell_sums (reseller_id, dim, group_key, program, sku, shard, " + strings.Join(values, ", ") + ") VALUES ")
 		for i, k := range chunk {
