@@ -89,6 +89,9 @@ func cellsSummarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.Summ
 	if sums { // no column but reseller, program and SKU is read (fewSums)
 		from = `NULL AS cus, NULL AS agr, ` + programRankSQL("l.program") + ` AS prog, NULL AS enr, NULL AS acc, l.cells
 	FROM license_cell_sums l WHERE l.dim = ` + fmt.Sprint(sumByProgramSKU) + ` AND l.cells > 0`
+		if c.AllResellers() && len(f.ResellerIDs) == 0 { // every reseller's rows by their key, not a scan of every dimension's
+			from += ` AND l.reseller_id IN (SELECT id FROM resellers)`
+		}
 	}
 	b.add(`COALESCE(SUM(c.licensed), 0) AS licensed, COALESCE(SUM(c.pending), 0) AS pending, COALESCE(SUM(c.in_grace), 0) AS in_grace,
 	COALESCE(SUM(c.reserved_not_billed), 0) AS reserved_not_billed, COALESCE(SUM(c.assigned), 0) AS assigned,
@@ -158,9 +161,9 @@ func storedGroups(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilte
 func oneReseller(c Caller, f SummaryFilter) bool { return !c.AllResellers() || len(f.ResellerIDs) == 1 }
 
 // fewSums tells the summary can read the cells' sums by program and SKU (license_cell_sums,
-// dim 0) for the cells: grouped and filtered on reseller, program, SKU and family only, within
-// named resellers (the sums' key starts with the reseller). A few rows per reseller, whatever
-// the number of cells (R-BI-2).
+// dim 0) for the cells: grouped and filtered on reseller, program, SKU and family only. A few
+// rows per reseller, whatever the number of cells (R-BI-2); for every reseller, each one's rows
+// through the key that starts with it (resellers are never deleted: every cell's is there).
 func fewSums(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilter) bool {
 	for _, d := range groupBy {
 		switch d {
@@ -169,7 +172,7 @@ func fewSums(c Caller, groupBy []licensing.SummaryDimension, f SummaryFilter) bo
 			return false
 		}
 	}
-	return (!c.AllResellers() || len(f.ResellerIDs) > 0) && len(f.CustomerIDs)+len(f.AgreementIDs)+len(f.EnrollmentIDs)+len(f.AccountIDs) == 0
+	return len(f.CustomerIDs)+len(f.AgreementIDs)+len(f.EnrollmentIDs)+len(f.AccountIDs) == 0
 }
 
 // storedSource is where summaryFromStoredGroups reads groups: license_cells, or the sums of
