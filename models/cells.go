@@ -19,7 +19,8 @@ package models
 // pool before, and a write after it invalidates again and refreshes again. On Galera the pool
 // row is the certification key: two refreshes, or a refresh and a write, of one pool on two
 // nodes cannot both commit. A refresh that fails leaves the pool invalid: the sweep
-// (SweepLicenseCells) retries it, with the pools whose valid_until has passed.
+// (SweepLicenseCells) retries it, with the pools whose valid_until has passed. Each
+// transaction that rewrites cells adds their change to the sums by dimension (cells_sums.go).
 
 import (
 	"cmp"

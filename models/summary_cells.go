@@ -13,7 +13,9 @@ import (
 // The license summary read from the rollup (cells.go): the stored cells of the pools in scope,
 // filtered and grouped exactly as summarySQL groups the cells it computes, when every one of
 // those pools is valid at asOf (cellsUsable). One GROUP BY over one row per cell, no window
-// over subscriptions (R-BI-2).
+// over subscriptions (R-BI-2); or, for the groupings the cells' sums hold (cells_sums.go:
+// fewSums, sumsSource), over those sums, so that the work follows the groups read, not the
+// cells in scope.
 
 // cellsUsable tells whether the rollup answers the summary as of asOf for the caller's scope:
 // it is built, and no pool of the resellers in scope is invalid at asOf (valid_until reached,
