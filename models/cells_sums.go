@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/licensing-api/licensing-api/licensing"
 )
 
 // The dimensions of license_cell_sums.dim.
@@ -34,19 +36,14 @@ const cellSumShards = 16
 
 // LicenseCellSum is a row of license_cell_sums.
 type LicenseCellSum struct {
-	ResellerID        int64  `gorm:"primaryKey;autoIncrement:false"`
-	Dim               int    `gorm:"primaryKey;autoIncrement:false"`
-	GroupKey          int64  `gorm:"primaryKey;autoIncrement:false"`
-	Program           string `gorm:"primaryKey"`
-	SKU               string `gorm:"column:sku;primaryKey"`
-	Shard             int    `gorm:"primaryKey;autoIncrement:false"`
-	Licensed          int
-	Pending           int
-	InGrace           int
-	ReservedNotBilled int
-	Assigned          int
-	Unassignable      int
-	Cells             int
+	ResellerID           int64  `gorm:"primaryKey;autoIncrement:false"`
+	Dim                  int    `gorm:"primaryKey;autoIncrement:false"`
+	GroupKey             int64  `gorm:"primaryKey;autoIncrement:false"`
+	Program              string `gorm:"primaryKey"`
+	SKU                  string `gorm:"column:sku;primaryKey"`
+	Shard                int    `gorm:"primaryKey;autoIncrement:false"`
+	licensing.SummaryRow `gorm:"embedded"`
+	Cells                int
 }
 
 func (LicenseCellSum) TableName() string { return "license_cell_sums" }
@@ -63,13 +60,8 @@ type cellSumKey struct {
 
 // cellSumValues are a row's sums.
 type cellSumValues struct {
-	Licensed          int
-	Pending           int
-	InGrace           int
-	ReservedNotBilled int
-	Assigned          int
-	Unassignable      int
-	Cells             int
+	licensing.SummaryRow
+	Cells int
 }
 
 func compareSumKeys(a, b cellSumKey) int {
@@ -187,8 +179,7 @@ func (s *Store) sumsDiff(ctx context.Context, r int64, cells []LicenseCell, exam
 	have := map[cellSumKey]cellSumValues{}
 	for _, r := range stored {
 		k := cellSumKey{ResellerID: r.ResellerID, Dim: r.Dim, GroupKey: r.GroupKey, Program: r.Program, SKU: r.SKU, Shard: r.Shard}
-		v := cellSumValues{Licensed: r.Licensed, Pending: r.Pending, InGrace: r.InGrace, ReservedNotBilled: r.ReservedNotBilled,
-			Assigned: r.Assigned, Unassignable: r.Unassignable, Cells: r.Cells}
+		v := cellSumValues{SummaryRow: r.SummaryRow, Cells: r.Cells}
 		if v != (cellSumValues{}) {
 			have[k] = v
 		}
