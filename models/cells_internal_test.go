@@ -357,8 +357,8 @@ func (h *cellsHistory) compare(t *testing.T, what string) {
 }
 
 // sumsAsCells checks that, for the operator over every reseller (the store's other resellers,
-// from earlier seeds, may hold cells no longer valid: both read what is stored), the groupings
-// read from the sums by program and SKU give what the same groupings give from the cells.
+// from earlier seeds, may hold cells no longer valid: both sides read what is stored), the
+// groupings read from the sums or in an index's order give what one GROUP BY over the cells gives.
 func (h *cellsHistory) sumsAsCells(t *testing.T, what string) {
 	t.Helper()
 	ctx := context.Background()
@@ -378,6 +378,18 @@ func (h *cellsHistory) sumsAsCells(t *testing.T, what string) {
 		}
 		if !reflect.DeepEqual(got[0], got[1]) {
 			t.Fatalf("%s: every reseller by %v: from the cells %+v, from the sums %+v", what, g, got[0], got[1])
+		}
+	}
+	// Every grouping as summaryFromCells reads it for the operator (each reseller named in the
+	// filter, then the sums or an index's order) against one GROUP BY over every stored cell.
+	for _, g := range cellGroupings() {
+		sqlText, args := cellsSummarySQL(h.op, cat, g, SummaryFilter{}, SummaryPage{First: 100000}, false)
+		want, err := h.s.summaryPage(ctx, cat, sqlText, args, g, h.now, SummaryPage{First: 100000}, nil)
+		must(t, err)
+		got, err := h.s.summaryFromCells(ctx, h.op, g, SummaryFilter{}, h.now, SummaryPage{First: 100000})
+		must(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: every reseller by %v: %+v, from every cell %+v", what, g, got, want)
 		}
 	}
 }

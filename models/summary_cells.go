@@ -64,6 +64,19 @@ func (s *Store) summaryFromCells(ctx context.Context, c Caller, groupBy []licens
 	if err != nil {
 		return nil, err
 	}
+	if c.AllResellers() && len(f.ResellerIDs) == 0 {
+		// Every reseller is a filter on each of them: every cell's reseller is one (resellers are
+		// never deleted), and a filter lets the reads below go through keys that start with the
+		// reseller (one reseller, as a seeded store or a single-tenant one: every plan of a
+		// reseller's own summary). Past a thousand resellers, the scans without it.
+		var ids []int64
+		if err := s.ctx(ctx).Model(&Reseller{}).Order("id").Limit(maxSummaryResellers+1).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+		if len(ids) <= maxSummaryResellers {
+			f.ResellerIDs = ids
+		}
+	}
 	if src, ok := sumsSource(c, groupBy, f); ok {
 		return s.summaryFromStoredGroups(ctx, c, cat, src, groupBy, f, asOf, p)
 	}
@@ -76,6 +89,9 @@ func (s *Store) summaryFromCells(ctx context.Context, c Caller, groupBy []licens
 		return s.summaryFromCells(ctx, c, groupBy, f, asOf, SummaryPage{First: 0})
 	})
 }
+
+// maxSummaryResellers bounds the resellers an operator's summary names in its filter.
+const maxSummaryResellers = 1000
 
 // cellsSummarySQL groups the stored cells like summarySQL, through the same group columns
 // (summaryGroupColumns): every key travels as an integer (SKU as its catalog rank, program as
