@@ -19,7 +19,8 @@ package models
 // pool before, and a write after it invalidates again and refreshes again. On Galera the pool
 // row is the certification key: two refreshes, or a refresh and a write, of one pool on two
 // nodes cannot both commit. A refresh that fails leaves the pool invalid: the sweep
-// (SweepLicenseCells) retries it, with the pools whose valid_until has passed.
+// (SweepLicenseCells) retries it, with the pools whose valid_until has passed. Each
+// transaction that rewrites cells adds their change to the sums by dimension (cells_sums.go).
 
 import (
 	"cmp"
@@ -265,10 +266,21 @@ func (s *Store) refreshPools(ctx context.Context, pools []cellPool, now time.Tim
 		if err != nil {
 			return err
 		}
+		old, err := tx.storedCellsOf(ctx, pools) // read after the locks: the latest (see the file comment)
+		if err != nil {
+			return err
+		}
+		sums := map[cellSumKey]*cellSumValues{}
+		cellSums(sums, old, -1)
 		for _, p := range pools {
-			if _, ok := cells[p]; !ok {
+			if c, ok := cells[p]; !ok {
 				cells[p] = nil // no cell left: only its row, valid
+			} else {
+				cellSums(sums, c.cells, 1)
 			}
+		}
+		if err := tx.addCellSums(ctx, sums); err != nil {
+			return err
 		}
 		for chunk := range slices.Chunk(pools, 100) {
 			for _, table := range []string{"license_cells", "license_cell_pools"} {
@@ -503,13 +515,20 @@ func (s *Store) RebuildLicenseCells(ctx context.Context, now time.Time) error {
 	}
 	for _, r := range resellers {
 		err := s.InTx(ctx, func(tx *Store) error {
-			for _, row := range []any{&LicenseCellPool{}, &LicenseCell{}} {
+			for _, row := range []any{&LicenseCellPool{}, &LicenseCell{}, &LicenseCellSum{}} {
 				if err := tx.ctx(ctx).Where("reseller_id = ?", r).Delete(row).Error; err != nil {
 					return err
 				}
 			}
 			cells, err := tx.computeCells(ctx, SummaryFilter{ResellerIDs: []int64{r}}, now)
 			if err != nil {
+				return err
+			}
+			sums := map[cellSumKey]*cellSumValues{}
+			for _, p := range cells {
+				cellSums(sums, p.cells, 1)
+			}
+			if err := tx.addCellSums(ctx, sums); err != nil {
 				return err
 			}
 			return tx.writeCells(ctx, cells, now)
@@ -556,7 +575,7 @@ func (s *Store) SweepLicenseCells(ctx context.Context, now time.Time, limit int)
 // instant but differ from the ledger's.
 type CellsDrift struct {
 	Pools    int      // pools checked
-	Drifted  int      // of them, differing
+	Drifted  int      // of them, differing; and one per reseller whose sums (cells_sums.go) differ from its cells
 	Examples []string // a few, described
 	Built    bool     // the backfill ran
 }
@@ -604,6 +623,16 @@ func (s *Store) checkReseller(ctx context.Context, r int64, now time.Time, examp
 	}
 	for _, p := range pools {
 		valid[cellPool{ResellerID: p.ResellerID, Account: p.AccountKey, SKU: p.SKU}] = !p.ValidFrom.After(now) && p.ValidUntil.After(now)
+	}
+	diff, err := s.sumsDiff(ctx, r, stored, examples)
+	if err != nil {
+		return err
+	}
+	if diff != "" {
+		out.Drifted++
+		if len(out.Examples) < examples {
+			out.Examples = append(out.Examples, fmt.Sprintf("reseller %d: %s", r, diff))
+		}
 	}
 	seen := map[cellPool]bool{}
 	for k := range fresh {

@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -337,16 +338,59 @@ func (h *cellsHistory) compare(t *testing.T, what string) {
 		}
 		f := only
 		setFilter(&f, d, v)
-		g := []licensing.SummaryDimension{licensing.SummaryBySKU, licensing.SummaryByEnrollment}
-		sameGroups(t, fmt.Sprintf("%s: rollup filtered on %s=%s", what, d, v), rollupGroups(t, h.s, h.op, g, f, h.now),
-			licensing.Summarize(cells, g, map[licensing.SummaryDimension]string{d: v}))
+		// By SKU and enrollment from the cells; by program and family, and by account and SKU, from
+		// the sums when the filter allows (fewSums, sumsSource).
+		for _, g := range [][]licensing.SummaryDimension{{licensing.SummaryBySKU, licensing.SummaryByEnrollment},
+			{licensing.SummaryByProgram, licensing.SummaryByFamily}, {licensing.SummaryByAccount, licensing.SummaryBySKU}} {
+			sameGroups(t, fmt.Sprintf("%s: rollup by %v filtered on %s=%s", what, g, d, v), rollupGroups(t, h.s, h.op, g, f, h.now),
+				licensing.Summarize(cells, g, map[licensing.SummaryDimension]string{d: v}))
+		}
 	}
 	g := []licensing.SummaryDimension{licensing.SummaryByAccount, licensing.SummaryByProgram}
 	sameGroups(t, what+": rollup in the reseller's scope", rollupGroups(t, h.s, h.c, g, SummaryFilter{}, h.now), licensing.Summarize(cells, g, nil))
+	h.sumsAsCells(t, what)
 	drift, err := h.s.CheckLicenseCells(ctx, h.now, 3)
 	must(t, err)
 	if drift.Drifted != 0 || !drift.Built {
 		t.Fatalf("%s: check found drift: %+v", what, drift)
+	}
+}
+
+// sumsAsCells checks that, for the operator over every reseller (the store's other resellers,
+// from earlier seeds, may hold cells no longer valid: both sides read what is stored), the
+// groupings read from the sums or in an index's order give what one GROUP BY over the cells gives.
+func (h *cellsHistory) sumsAsCells(t *testing.T, what string) {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := h.s.summaryCatalog(ctx)
+	must(t, err)
+	d := func(ds ...licensing.SummaryDimension) []licensing.SummaryDimension { return ds }
+	for _, g := range [][]licensing.SummaryDimension{nil, d(licensing.SummaryByReseller), d(licensing.SummaryByProgram, licensing.SummaryByFamily),
+		d(licensing.SummaryByReseller, licensing.SummaryBySKU)} {
+		if !fewSums(h.op, g, SummaryFilter{}) {
+			t.Fatalf("by %v: not from the sums", g)
+		}
+		var got [2]*SummaryResult
+		for i, sums := range []bool{false, true} {
+			sqlText, args := cellsSummarySQL(h.op, cat, g, SummaryFilter{}, SummaryPage{First: 100000}, sums)
+			got[i], err = h.s.summaryPage(ctx, cat, sqlText, args, g, h.now, SummaryPage{First: 100000}, nil)
+			must(t, err)
+		}
+		if !reflect.DeepEqual(got[0], got[1]) {
+			t.Fatalf("%s: every reseller by %v: from the cells %+v, from the sums %+v", what, g, got[0], got[1])
+		}
+	}
+	// Every grouping as summaryFromCells reads it for the operator (each reseller named in the
+	// filter, then the sums or an index's order) against one GROUP BY over every stored cell.
+	for _, g := range cellGroupings() {
+		sqlText, args := cellsSummarySQL(h.op, cat, g, SummaryFilter{}, SummaryPage{First: 100000}, false)
+		want, err := h.s.summaryPage(ctx, cat, sqlText, args, g, h.now, SummaryPage{First: 100000}, nil)
+		must(t, err)
+		got, err := h.s.summaryFromCells(ctx, h.op, g, SummaryFilter{}, h.now, SummaryPage{First: 100000})
+		must(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: every reseller by %v: %+v, from every cell %+v", what, g, got, want)
+		}
 	}
 }
 
@@ -475,11 +519,34 @@ func TestLicenseCellsCheckAndRepair(t *testing.T) {
 		ctx := context.Background()
 		drift, err := s.CheckLicenseCells(ctx, h.now, 3)
 		must(t, err)
-		if drift.Drifted != 1 || len(drift.Examples) != 1 {
+		if drift.Drifted != 2 || len(drift.Examples) != 2 { // the pool, and the reseller's sums no longer its cells'
 			t.Fatalf("after corrupting one cell: %+v", drift)
 		}
 		must(t, s.RebuildLicenseCells(ctx, h.now))
 		h.compare(t, "after the repair")
+		// A sum row alone: the cells are right, the sums (and the summaries read from them) are not.
+		var sum LicenseCellSum
+		must(t, s.db.Where("reseller_id = ? AND dim = ? AND cells > 0", h.reseller, sumByProgramSKU).Order("program, sku, shard").Take(&sum).Error)
+		must(t, s.db.Model(&LicenseCellSum{}).Where("reseller_id = ? AND dim = ? AND program = ? AND sku = ? AND shard = ?", sum.ResellerID, sum.Dim, sum.Program, sum.SKU, sum.Shard).
+			Update("licensed", sum.Licensed+5).Error)
+		drift, err = s.CheckLicenseCells(ctx, h.now, 3)
+		must(t, err)
+		if drift.Drifted != 1 || len(drift.Examples) != 1 || !strings.Contains(drift.Examples[0], "sums differ") {
+			t.Fatalf("after corrupting one sum: %+v", drift)
+		}
+		only := SummaryFilter{ResellerIDs: []int64{h.reseller}}
+		licensed := func(groups []licensing.SummaryGroup) (n int) {
+			for _, g := range groups {
+				n += g.Row.Licensed
+			}
+			return n
+		}
+		bySKU := []licensing.SummaryDimension{licensing.SummaryBySKU}
+		if got, want := licensed(rollupGroups(t, s, h.op, bySKU, only, h.now)), licensed(summaryAll(t, s, h.op, bySKU, only, h.now))+5; got != want {
+			t.Fatalf("by SKU with one sum corrupted: licensed %d, want %d (read from the sums)", got, want)
+		}
+		must(t, s.RebuildLicenseCells(ctx, h.now))
+		h.compare(t, "after the second repair")
 	})
 }
 

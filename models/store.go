@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -448,6 +449,35 @@ func IsUnavailable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "database is closed") || strings.Contains(msg, "SQLITE_BUSY") ||
 		strings.Contains(msg, "database is locked") || strings.Contains(msg, "interrupted")
+}
+
+// concurrently runs independent reads at the same time, each on its own connection, and
+// returns the first error. In a transaction (one connection) they run one after the other.
+func (s *Store) concurrently(reads ...func() error) error {
+	if s.inTx {
+		for _, read := range reads {
+			if err := read(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { // outside any request's recovery: a panic must not end the process
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("read %d panicked: %v", i, p)
+				}
+			}()
+			errs[i] = read()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // aggregate runs a scan of many rows once one of the few aggregation places is free, waiting no

@@ -245,3 +245,33 @@ func BenchmarkLicenseSummaryRollup(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLicenseCellsRefresh: what a write adds after its commit, the recomputation of its
+// pools (refreshPools: the slow path over the pool, its cells and sums rewritten), for one pool
+// of a typical account and for the reseller's pool of licenses on no account (its enrollments
+// not activated).
+func BenchmarkLicenseCellsRefresh(b *testing.B) {
+	s := benchSetup(b)
+	ctx := context.Background()
+	var pools []LicenseCellPool
+	err := s.ctx(ctx).Where("reseller_id = ? AND account_key IN ?", benchReseller, []int64{benchTypical, -benchReseller}).Order("account_key DESC, sku").Find(&pools).Error
+	if err != nil || len(pools) < 2 {
+		b.Fatalf("pools of account %d and of no account: %v %v", benchTypical, pools, err)
+	}
+	for _, p := range []LicenseCellPool{pools[0], pools[len(pools)-1]} {
+		pool := cellPool{ResellerID: p.ResellerID, Account: p.AccountKey, SKU: p.SKU}
+		name := "account/" + p.SKU
+		if p.AccountKey < 0 {
+			name = "noaccount/" + p.SKU
+		}
+		b.Run(name, func(b *testing.B) {
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				if err := s.refreshPools(ctx, []cellPool{pool}, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportMillis(b, start)
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -66,24 +67,44 @@ var prefetchers = map[string]prefetcher{
 }
 
 // prefetch walks sel, the selection of the objects objs of GraphQL type typ, and reads every
-// field it knows for all of them, then the next level below what it read.
+// field it knows for all of them, then the next level below what it read. The fields of one
+// level are read at the same time (each on its own connection), so a page waits for as many
+// round trips as its query is deep, not for one per field.
 func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast.SelectionSet) {
 	c := CallerFrom(ctx)
 	if c == nil || len(objs) == 0 || len(sel) == 0 || !graphql.HasOperationContext(ctx) {
 		return
 	}
 	op := graphql.GetOperationContext(ctx)
+	var fields []graphql.CollectedField
 	for _, f := range graphql.CollectFields(op, sel, []string{typ}) {
-		fetch := prefetchers[typ+"."+f.Name]
-		if fetch == nil {
-			continue
+		if prefetchers[typ+"."+f.Name] != nil {
+			fields = append(fields, f)
 		}
-		next, nextType, nextSel, err := fetch(ctx, r, *c, objs, f)
-		if err != nil {
-			continue // the field's resolver reads it itself and reports its error
-		}
-		r.prefetch(ctx, nextType, next, nextSel)
 	}
+	var wg sync.WaitGroup
+	for i, f := range fields {
+		walk := func() {
+			next, nextType, nextSel, err := prefetchers[typ+"."+f.Name](ctx, r, *c, objs, f)
+			if err != nil {
+				return // the field's resolver reads it itself and reports its error
+			}
+			r.prefetch(ctx, nextType, next, nextSel)
+		}
+		if i == len(fields)-1 {
+			walk() // the last on this goroutine
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Outside gqlgen's recovery: a panic here would end the process. What the walk did
+			// not read, the field's resolver reads itself, under gqlgen's recovery.
+			defer func() { _ = recover() }()
+			walk()
+		}()
+	}
+	wg.Wait()
 }
 
 // prefetchConnection prefetches below the items of a connection the current field returned.
