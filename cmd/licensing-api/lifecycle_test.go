@@ -232,7 +232,9 @@ func pipe(c net.Conn, target string) {
 		return
 	}
 	defer up.Close()
-	go func() { _, _ = io.Copy(up, c) }()
+	// The server's side closing (the process stopped) closes the database's side too: a session
+	// left open would keep its locks, and the test's DROP DATABASE would wait for them.
+	go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
 	_, _ = io.Copy(c, up)
 }
 
