@@ -452,7 +452,8 @@ func IsUnavailable(err error) bool {
 }
 
 // concurrently runs independent reads at the same time, each on its own connection, and
-// returns the first error. In a transaction (one connection) they run one after the other.
+// returns their errors joined (nil if none). In a transaction (one connection) they run one
+// after the other and the first error stops them.
 func (s *Store) concurrently(reads ...func() error) error {
 	if s.inTx {
 		for _, read := range reads {
