@@ -1,4 +1,4 @@
 // Package licensingapi holds the go:generate directive that regenerates graph/ from schema.graphqls and gqlgen.yml.
 package licensingapi
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run ./tools/graphgen

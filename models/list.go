@@ -69,12 +69,12 @@ func list[T any](q *gorm.DB, p Page) (*List[T], error) {
 			return nil, err
 		}
 	}
-	var items []T
 	qq := q.Session(&gorm.Session{})
 	if p.After != 0 {
 		qq = qq.Where("id > ?", p.After)
 	}
-	if err := qq.Order("id").Limit(p.First + 1).Find(&items).Error; err != nil {
+	items, err := scanAll[T](qq.Order("id").Limit(p.First + 1))
+	if err != nil {
 		return nil, err
 	}
 	out := &List[T]{Total: total}

@@ -61,9 +61,7 @@ func updateLocked[T any](ctx context.Context, s *Store, operation string, c Call
 
 // byIDs loads tenant rows by ids within the caller's scope (for dataloaders).
 func byIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64) ([]T, error) {
-	var rows []T
-	err := c.scope(s.ctx(ctx)).Where("id IN ?", ids).Find(&rows).Error
-	return rows, err
+	return scanAll[T](c.scope(s.ctx(ctx).Model(new(T))).Where("id IN ?", ids))
 }
 
 // Node loads any tenant object by its type name and id, within the caller's scope.

@@ -37,8 +37,7 @@ func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string
 	if p.After != 0 {
 		numbered = numbered.Where("id > ?", p.After)
 	}
-	var rows []pagedRow[T]
-	err := s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id").Scan(&rows).Error
+	rows, err := scanAll[pagedRow[T]](s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id"))
 	if err != nil {
 		return nil, err
 	}

@@ -401,9 +401,10 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	// still be pending: licensing.PendingAdded looks at those of the pending period), and a
 	// renewal's lines, which take effect with the new term but are recorded with the renewal,
 	// which creates the subscription: from then on they show, pending until the term starts.
-	var changes []SubscriptionChange
-	if err := s.ctx(ctx).Where("reseller_id IN ? AND subscription_id IN ? AND (effective_at <= ? OR cause = ?)", resellerIDs, ids, asOf, CauseRenewal).
-		Order("effective_at, id").Find(&changes).Error; err != nil {
+	changes, err := scanAll[SubscriptionChange](s.ctx(ctx).Model(new(SubscriptionChange)).
+		Where("reseller_id IN ? AND subscription_id IN ? AND (effective_at <= ? OR cause = ?)", resellerIDs, ids, asOf, CauseRenewal).
+		Order("effective_at, id"))
+	if err != nil {
 		return nil, err
 	}
 	total := map[int64]int{}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licensing-api/licensing-api/execution"
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/vikstrous/dataloadgen"
@@ -91,7 +92,9 @@ type lazyLoaders struct {
 }
 
 // WithLoaders attaches the caller's loaders to a request context; they are made on first use.
+// The context also records what the prefetch walk read (execution.MarkPrefetched).
 func WithLoaders(ctx context.Context, s *models.Store, c models.Caller) context.Context {
+	ctx = execution.WithPrefetch(ctx)
 	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: s, c: c})
 }
 

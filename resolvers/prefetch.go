@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/licensing-api/licensing-api/execution"
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/scalars"
@@ -89,6 +90,9 @@ func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast
 			if err != nil {
 				return // the field's resolver reads it itself and reports its error
 			}
+			// Its resolvers now find their values in memory: gqlgen need not give them a
+			// goroutine each (package execution).
+			execution.MarkPrefetched(ctx, f.Field)
 			r.prefetch(ctx, nextType, next, nextSel)
 		}
 		if i == len(fields)-1 {

@@ -334,7 +334,7 @@ func (e *endpoint) run(ctx context.Context, res *responder, r *http.Request, key
 		status = http.StatusServiceUnavailable
 		res.w.Header().Set("Retry-After", fmt.Sprint(retryAfterUnavailableSecs))
 	}
-	res.write(status, out)
+	res.writeResponse(status, out)
 	return nil
 }
 

@@ -39,6 +39,9 @@ type bench struct {
 	client   *http.Client
 	key      string
 	duration time.Duration
+	// rounds is how many times each page's pair of loads runs, ours and the hand-written one
+	// one after the other, so that a slow moment of the machine falls on both.
+	rounds int
 }
 
 // post sends a GraphQL document and returns the body.
@@ -125,6 +128,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 func main() {
 	dbURL := flag.String("database-url", "mysql://root@127.0.0.1:3306/bench", "a seeded database (licensing-api seed)")
 	duration := flag.Duration("duration", 5*time.Second, "how long each load runs")
+	rounds := flag.Int("rounds", 3, "how many times each page's pair of loads runs (medians are reported)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
@@ -145,7 +149,10 @@ func main() {
 		defer writeHeapProfile(*memProfile)
 	}
 	fmt.Printf("GOGC %d, GOMEMLIMIT %d MiB\n", gcPercent, memLimit>>20)
-	if err := run(*dbURL, *duration); err != nil {
+	if *rounds < 1 {
+		*rounds = 1
+	}
+	if err := run(*dbURL, *duration, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "readbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -164,7 +171,7 @@ func writeHeapProfile(path string) {
 	}
 }
 
-func run(dbURL string, duration time.Duration) error {
+func run(dbURL string, duration time.Duration, rounds int) error {
 	ctx := context.Background()
 	store, err := models.Open(ctx, models.Config{DatabaseURL: dbURL})
 	if err != nil {
@@ -207,8 +214,8 @@ func run(dbURL string, duration time.Duration) error {
 	rawDetailSrv := httptest.NewServer(rd)
 	defer rawDetailSrv.Close()
 
-	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration}
-	fmt.Printf("readbench on %s, %s per load, reseller %d\n\n", redacted(dbURL), duration, reseller)
+	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration, rounds: rounds}
+	fmt.Printf("readbench on %s, %s per load, %d rounds per page and concurrency, reseller %d\n\n", redacted(dbURL), duration, rounds, reseller)
 	if os.Getenv("READBENCH_ONLY_SUMMARY") != "" { // the license summary's groupings alone
 		return summaries(b, api.URL+"/graphql")
 	}
@@ -268,12 +275,53 @@ func small(b *bench, api, plainURL string) {
 		ours.rps, ms(ours.p50), ms(ours.p99), 100*ours.rps/base.rps, ours.errors)
 }
 
-// compare prints one concurrency's loads of a page, ours beside the hand-written one.
-func compare(c int, ours, base result) {
-	fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50; errors %d)\n",
-		c, ms(base.p50), ms(base.p99), ms(ours.p50), ms(ours.p99), float64(ours.p50)/float64(base.p50), ours.errors+base.errors)
+// compare runs a page's loads at concurrency c, ours and the hand-written one in turn for the
+// bench's rounds, and prints the medians over the rounds with the median of the rounds' ratios.
+func (b *bench) compare(c int, api, raw, query string, vars map[string]any) {
+	var ours, base []result
+	var ratios []float64
+	for range b.rounds {
+		o, r := b.load(c, api, query, vars), b.load(c, raw, query, vars)
+		ours, base = append(ours, o), append(base, r)
+		ratios = append(ratios, float64(o.p50)/float64(r.p50))
+	}
+	o, r := medianResult(ours), medianResult(base)
+	sort.Float64s(ratios)
+	fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50, median of %d rounds %s; errors %d)\n",
+		c, ms(r.p50), ms(r.p99), ms(o.p50), ms(o.p99), ratios[len(ratios)/2], len(ratios), ratioList(ratios), o.errors+r.errors)
 	fmt.Printf("                  this process per request: database/sql %s CPU, %d allocations | licensing-api %s CPU, %d allocations\n",
-		ms(base.cpu), base.allocs, ms(ours.cpu), ours.allocs)
+		ms(r.cpu), r.allocs, ms(o.cpu), o.allocs)
+}
+
+// medianResult is the median of each figure over rounds (errors summed).
+func medianResult(rs []result) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	out := result{
+		rps:    pick(func(r result) float64 { return r.rps }),
+		p50:    time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
+		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+		cpu:    time.Duration(pick(func(r result) float64 { return float64(r.cpu) })),
+		allocs: uint64(pick(func(r result) float64 { return float64(r.allocs) })),
+	}
+	for _, r := range rs {
+		out.errors += r.errors
+	}
+	return out
+}
+
+func ratioList(sorted []float64) string {
+	parts := make([]string, len(sorted))
+	for i, v := range sorted {
+		parts[i] = fmt.Sprintf("%.2f", v)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 func listPage(b *bench, api, raw string, counter *statements) error {
@@ -283,7 +331,7 @@ func listPage(b *bench, api, raw string, counter *statements) error {
 	}
 	fmt.Println("front-end list page: enrollments(first: 50) with agreement, customer and subscriptions(first: 20)")
 	for _, c := range []int{1, 16} {
-		compare(c, b.load(c, api, listPageQuery, vars), b.load(c, raw, listPageQuery, vars))
+		b.compare(c, api, raw, listPageQuery, vars)
 	}
 	for _, first := range []int{10, 100} {
 		n, err := counter.of(func() error {
@@ -328,7 +376,7 @@ func detailPage(b *bench, api, raw string, rd *rawDetail, counter *statements) e
 	}
 	fmt.Printf("front-end detail page: an enrollment with its emails, subscriptions and activationStatus as of one instant (same data checked on %d enrollments)\n", 1+len(samples))
 	for _, c := range []int{1, 16} {
-		compare(c, b.load(c, api, detailPageQuery, vars), b.load(c, raw, detailPageQuery, vars))
+		b.compare(c, api, raw, detailPageQuery, vars)
 	}
 	n, err := counter.of(func() error {
 		_, err := b.post(api, detailPageQuery, vars)
