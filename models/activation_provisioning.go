@@ -38,6 +38,11 @@ func (s *Store) accountFacts(ctx context.Context, resellerID int64, q func(*gorm
 	if err := q(s.ctx(ctx).Where("reseller_id = ?", resellerID)).Order("id").Find(&accounts).Error; err != nil || len(accounts) == 0 {
 		return nil, err
 	}
+	return s.factsOfAccounts(ctx, resellerID, accounts, except)
+}
+
+// factsOfAccounts is accountFacts of the accounts read.
+func (s *Store) factsOfAccounts(ctx context.Context, resellerID int64, accounts []Account, except []int64) ([]licensing.ActivationAccount, error) {
 	ids := make([]int64, len(accounts))
 	for i, a := range accounts {
 		ids[i] = a.ID
@@ -206,8 +211,13 @@ func (s *Store) oneAccountFacts(ctx context.Context, resellerID int64, id *int64
 	if id == nil {
 		return nil, nil
 	}
-	accounts, err := s.accountFacts(ctx, resellerID, func(q *gorm.DB) *gorm.DB { return q.Where("id = ?", *id) }, except...)
-	if err != nil || len(accounts) == 0 {
+	// The account row through byIDs: a query request that also shows the account reads it once.
+	rows, err := byIDs[Account](ctx, s, Caller{Role: RoleReseller, ResellerID: resellerID}, []int64{*id})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	accounts, err := s.factsOfAccounts(ctx, resellerID, rows, except)
+	if err != nil {
 		return nil, err
 	}
 	return &accounts[0], nil

@@ -12,13 +12,16 @@ import (
 
 // Lookups shared by every concept: one row by id in the caller's scope, and node(id:).
 
-// byID loads one tenant row by id within the caller's scope.
+// byID loads one tenant row by id within the caller's scope (shared within a query request).
 func byID[T any](ctx context.Context, s *Store, c Caller, id int64) (*T, error) {
-	var row T
-	if err := c.scope(s.ctx(ctx)).Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, notFound(err)
+	rows, err := byIDs[T](ctx, s, c, []int64{id})
+	if err != nil {
+		return nil, err
 	}
-	return &row, nil
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return &rows[0], nil
 }
 
 // findFor reads one of the caller's rows that a new record hangs under (what, on input: "account"
@@ -59,9 +62,12 @@ func updateLocked[T any](ctx context.Context, s *Store, operation string, c Call
 	return orNil(row, wrap(operation, err))
 }
 
-// byIDs loads tenant rows by ids within the caller's scope (for dataloaders).
+// byIDs loads tenant rows by ids within the caller's scope (for dataloaders; shared within a
+// query request, see memo.go).
 func byIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64) ([]T, error) {
-	return scanAll[T](c.scope(s.ctx(ctx).Model(new(T))).Where("id IN ?", ids))
+	return sharedByIDs(ctx, s, c, ids, func(ids []int64) ([]T, error) {
+		return scanAll[T](c.scope(s.ctx(ctx).Model(new(T))).Where("id IN ?", ids))
+	})
 }
 
 // Node loads any tenant object by its type name and id, within the caller's scope.

@@ -402,6 +402,7 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	// renewal's lines, which take effect with the new term but are recorded with the renewal,
 	// which creates the subscription: from then on they show, pending until the term starts.
 	changes, err := scanAll[SubscriptionChange](s.ctx(ctx).Model(new(SubscriptionChange)).
+		Select("subscription_id, delta, cause, effective_at"). // what is read below
 		Where("reseller_id IN ? AND subscription_id IN ? AND (effective_at <= ? OR cause = ?)", resellerIDs, ids, asOf, CauseRenewal).
 		Order("effective_at, id"))
 	if err != nil {

@@ -317,6 +317,9 @@ func (e *endpoint) run(ctx context.Context, res *responder, r *http.Request, key
 	ctx, span := startOperationSpan(ctx, opCtx, p.cost)
 	m := &meter{}
 	ctx = withMeter(ctx, m)
+	if opCtx.Operation.Operation == ast.Query {
+		ctx = models.WithReadMemo(ctx) // a query's parts share their reads by id (not a mutation's)
+	}
 	responses, ctx := e.exec.DispatchOperation(ctx, opCtx)
 	out := responses(ctx)
 	actual := min(int(m.points.Load()), p.cost)

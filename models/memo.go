@@ -1,0 +1,112 @@
+package models
+
+import (
+	"context"
+	"reflect"
+	"sync"
+)
+
+// A query request's reads by id, shared: when two parts of one request need the same row (the
+// detail page's `enrollment` and `activationStatus` both read the enrollment's agreement and
+// account), the second waits for the first's statement instead of sending its own. Unlike a
+// loader, nothing waits for a batch window: the first reader reads at once what no one is
+// reading yet, and a later one waits only for the rows already on their way. Only query requests
+// share (WithReadMemo); a transaction's reads never do.
+
+type readMemo struct {
+	mu   sync.Mutex
+	rows map[memoKey]*memoRow
+}
+
+type memoKey struct {
+	typ      reflect.Type // the row's struct
+	reseller int64        // the reads' scope; 0 for an operator's (every reseller)
+	id       int64
+}
+
+type memoRow struct {
+	ready chan struct{} // closed once row and err are set
+	row   any           // a *T of its own, nil when there is no such row
+	err   error
+}
+
+type memoCtxKey struct{}
+
+// WithReadMemo lets the reads by id of one query request share their rows. A mutation's request
+// must not: its reads after a write would see the rows as they were before.
+func WithReadMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoCtxKey{}, &readMemo{rows: map[memoKey]*memoRow{}})
+}
+
+// sharedByIDs returns the rows of T with the given ids in the caller's scope, reading with read
+// those that no earlier read of the request holds or is reading. Rows come in no set order.
+func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, read func(ids []int64) ([]T, error)) ([]T, error) {
+	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
+	if m == nil || s.inTx {
+		return read(ids)
+	}
+	typ := reflect.TypeFor[T]()
+	scope := c.ResellerID
+	if c.AllResellers() {
+		scope = 0
+	}
+	var missing []int64
+	var waiting []*memoRow
+	mine := map[int64]*memoRow{}
+	m.mu.Lock()
+	for _, id := range unique(ids) {
+		k := memoKey{typ: typ, reseller: scope, id: id}
+		if r, ok := m.rows[k]; ok {
+			waiting = append(waiting, r)
+			continue
+		}
+		r := &memoRow{ready: make(chan struct{})}
+		m.rows[k], mine[id] = r, r
+		missing = append(missing, id)
+	}
+	m.mu.Unlock()
+
+	var out []T
+	if len(missing) > 0 {
+		rows, err := read(missing)
+		idField := idIndex(typ)
+		for i := range rows {
+			id := reflect.ValueOf(&rows[i]).Elem().FieldByIndex(idField).Int()
+			if r := mine[id]; r != nil {
+				row := rows[i] // a copy: the caller may change its own
+				r.row = &row
+			}
+		}
+		for _, r := range mine {
+			r.err = err
+			close(r.ready)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	for _, r := range waiting {
+		select {
+		case <-r.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		if r.row != nil {
+			out = append(out, *r.row.(*T))
+		}
+	}
+	return out, nil
+}
+
+// idIndex is the index of the ID field of the row struct t.
+func idIndex(t reflect.Type) []int {
+	f, ok := t.FieldByName("ID")
+	if !ok {
+		panic("models: " + t.String() + " has no ID field") // a programming error, caught by any test reading it
+	}
+	return f.Index
+}
