@@ -26456,7 +26456,7 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋlicensingᚑapiᚋ
 }
 
 func (ec *executionContext) marshalNAccountAdministrator2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountAdministratorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountAdministrator) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountAdministrator2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountAdministrator(ctx, sel, v[i])
@@ -26493,7 +26493,7 @@ func (ec *executionContext) marshalNAccountConflictConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNAccountConflictEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountConflictEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountConflictEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountConflictEdge(ctx, sel, v[i])
@@ -26533,7 +26533,7 @@ func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋlicensin
 }
 
 func (ec *executionContext) marshalNAccountEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountEdge(ctx, sel, v[i])
@@ -26557,7 +26557,7 @@ func (ec *executionContext) marshalNAccountEdge2ᚖgithubᚗcomᚋlicensingᚑap
 }
 
 func (ec *executionContext) marshalNAccountLicense2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicenseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountLicense) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountLicense2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountLicense(ctx, sel, v[i])
@@ -26597,7 +26597,7 @@ func (ec *executionContext) marshalNAccountUserConnection2ᚖgithubᚗcomᚋlice
 }
 
 func (ec *executionContext) marshalNAccountUserEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountUserEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountUserEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAccountUserEdge(ctx, sel, v[i])
@@ -26661,7 +26661,7 @@ func (ec *executionContext) marshalNActivationEmailConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNActivationEmailEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationEmailEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivationEmailEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationEmailEdge(ctx, sel, v[i])
@@ -26685,7 +26685,7 @@ func (ec *executionContext) marshalNActivationEmailEdge2ᚖgithubᚗcomᚋlicens
 }
 
 func (ec *executionContext) marshalNActivationReason2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivationReason) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivationReason2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐActivationReason(ctx, sel, v[i])
@@ -26768,7 +26768,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋlicens
 }
 
 func (ec *executionContext) marshalNAgreementContact2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreementContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgreementContact) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementContact2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreementContact(ctx, sel, v[i])
@@ -26797,7 +26797,7 @@ func (ec *executionContext) unmarshalNAgreementContactInput2ᚖgithubᚗcomᚋli
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgreementEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAgreementEdge(ctx, sel, v[i])
@@ -26837,7 +26837,7 @@ func (ec *executionContext) marshalNApiKeyConnection2ᚖgithubᚗcomᚋlicensing
 }
 
 func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAPIKeyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKeyEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐAPIKeyEdge(ctx, sel, v[i])
@@ -26888,7 +26888,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNConflictResolution2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConflictResolution) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConflictResolution2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐConflictResolution(ctx, sel, v[i])
@@ -26936,7 +26936,7 @@ func (ec *executionContext) unmarshalNContactRole2ᚕgithubᚗcomᚋlicensingᚑ
 }
 
 func (ec *executionContext) marshalNContactRole2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐContactRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ContactRole) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContactRole2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐContactRole(ctx, sel, v[i])
@@ -27082,7 +27082,7 @@ func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋlicensi
 }
 
 func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
@@ -27173,7 +27173,7 @@ func (ec *executionContext) marshalNEnrollmentConnection2ᚖgithubᚗcomᚋlicen
 }
 
 func (ec *executionContext) marshalNEnrollmentEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnrollmentEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrollmentEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEnrollmentEdge(ctx, sel, v[i])
@@ -27231,7 +27231,7 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋlicensing�
 }
 
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEventEdge(ctx, sel, v[i])
@@ -27279,7 +27279,7 @@ func (ec *executionContext) unmarshalNEventTopic2ᚕgithubᚗcomᚋlicensingᚑa
 }
 
 func (ec *executionContext) marshalNEventTopic2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEventTopicᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EventTopic) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventTopic2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEventTopic(ctx, sel, v[i])
@@ -27386,7 +27386,7 @@ func (ec *executionContext) marshalNLicenseSummaryConnection2ᚖgithubᚗcomᚋl
 }
 
 func (ec *executionContext) marshalNLicenseSummaryEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LicenseSummaryEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLicenseSummaryEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseSummaryEdge(ctx, sel, v[i])
@@ -27449,7 +27449,7 @@ func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋlicensing�
 }
 
 func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
@@ -27473,7 +27473,7 @@ func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋlicensingᚑapi�
 }
 
 func (ec *executionContext) marshalNOrderLine2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderLine) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderLine2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐOrderLine(ctx, sel, v[i])
@@ -27547,7 +27547,7 @@ func (ec *executionContext) unmarshalNProcessReservationInput2githubᚗcomᚋlic
 }
 
 func (ec *executionContext) marshalNProductKey2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductKey) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductKey2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProductKey(ctx, sel, v[i])
@@ -27643,7 +27643,7 @@ func (ec *executionContext) marshalNResellerConnection2ᚖgithubᚗcomᚋlicensi
 }
 
 func (ec *executionContext) marshalNResellerEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResellerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResellerEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNResellerEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐResellerEdge(ctx, sel, v[i])
@@ -27696,7 +27696,7 @@ func (ec *executionContext) marshalNReservationConnection2ᚖgithubᚗcomᚋlice
 }
 
 func (ec *executionContext) marshalNReservationEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReservationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReservationEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReservationEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐReservationEdge(ctx, sel, v[i])
@@ -27825,7 +27825,7 @@ func (ec *executionContext) unmarshalNSetSubscriptionQuantityInput2githubᚗcom�
 }
 
 func (ec *executionContext) marshalNSku2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sku) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSku2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSku(ctx, sel, v[i])
@@ -27857,7 +27857,7 @@ func (ec *executionContext) marshalNSkuConnection2ᚖgithubᚗcomᚋlicensingᚑ
 }
 
 func (ec *executionContext) marshalNSkuEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkuEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSkuEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSkuEdge(ctx, sel, v[i])
@@ -27955,7 +27955,7 @@ func (ec *executionContext) marshalNSubscriptionConnection2ᚖgithubᚗcomᚋlic
 }
 
 func (ec *executionContext) marshalNSubscriptionEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSubscriptionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubscriptionEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSubscriptionEdge(ctx, sel, v[i])
@@ -28021,7 +28021,7 @@ func (ec *executionContext) unmarshalNSummaryDimension2ᚕgithubᚗcomᚋlicensi
 }
 
 func (ec *executionContext) marshalNSummaryDimension2ᚕgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SummaryDimension) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSummaryDimension2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐSummaryDimension(ctx, sel, v[i])
@@ -28065,7 +28065,7 @@ func (ec *executionContext) unmarshalNUpdateWebhookEndpointInput2githubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
@@ -28115,7 +28115,7 @@ func (ec *executionContext) marshalNUserLicenseConnection2ᚖgithubᚗcomᚋlice
 }
 
 func (ec *executionContext) marshalNUserLicenseEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserLicenseEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserLicenseEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐUserLicenseEdge(ctx, sel, v[i])
@@ -28163,7 +28163,7 @@ func (ec *executionContext) marshalNWebhookAttemptConnection2ᚖgithubᚗcomᚋl
 }
 
 func (ec *executionContext) marshalNWebhookAttemptEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookAttemptEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookAttemptEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookAttemptEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookAttemptEdge(ctx, sel, v[i])
@@ -28203,7 +28203,7 @@ func (ec *executionContext) marshalNWebhookDeliveryConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookDeliveryEdge(ctx, sel, v[i])
@@ -28276,7 +28276,7 @@ func (ec *executionContext) marshalNWebhookEndpointConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNWebhookEndpointEdge2ᚕᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookEndpointEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookEndpointEdge) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookEndpointEdge2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐWebhookEndpointEdge(ctx, sel, v[i])
@@ -28322,7 +28322,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -28366,7 +28366,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -28394,7 +28394,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -28422,7 +28422,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -28725,7 +28725,7 @@ func (ec *executionContext) marshalOEventTopic2ᚕgithubᚗcomᚋlicensingᚑapi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventTopic2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐEventTopic(ctx, sel, v[i])
@@ -28761,7 +28761,7 @@ func (ec *executionContext) marshalOFamily2ᚕgithubᚗcomᚋlicensingᚑapiᚋl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFamily2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐFamily(ctx, sel, v[i])
@@ -28867,7 +28867,7 @@ func (ec *executionContext) marshalOLicenseConflict2ᚕᚖgithubᚗcomᚋlicensi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLicenseConflict2ᚖgithubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐLicenseConflict(ctx, sel, v[i])
@@ -28988,7 +28988,7 @@ func (ec *executionContext) marshalOProgram2ᚕgithubᚗcomᚋlicensingᚑapiᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgram2githubᚗcomᚋlicensingᚑapiᚋlicensingᚑapiᚋgraphᚋmodelᚐProgram(ctx, sel, v[i])
@@ -29198,7 +29198,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -29217,7 +29217,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -29236,7 +29236,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -29255,7 +29255,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := execution.MarshalList(ctx, resolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

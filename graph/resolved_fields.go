@@ -4,8 +4,8 @@ package graph
 
 import "github.com/licensing-api/licensing-api/execution"
 
-// resolvedFields are the fields resolved concurrently, by object (execution.MarshalList).
-var resolvedFields = execution.Resolved{
+// ResolvedFields are the fields gqlgen resolves concurrently, by object: the ones an item may wait on (execution.MarshalList).
+var ResolvedFields = execution.Resolved{
 	"Account":                {"administrators": true, "customer": true, "enrollments": true, "licenses": true, "subscriptions": true, "users": true, "verifiedDomains": true},
 	"AccountConflictSummary": {"account": true},
 	"AccountLicense":         {"sku": true},

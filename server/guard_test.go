@@ -220,3 +220,22 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// The executor reads plain fields (a scalar or an enum, no resolver) straight from their struct,
+// past the field middleware (tools/graphgen): the cost meter would not see them, so none may be
+// charged. A charged scalar must have a resolver.
+func TestChargedScalarsHaveResolvers(t *testing.T) {
+	s := schema(t)
+	m, err := newCostModel(s, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range s.Types {
+		for _, f := range typ.Fields {
+			if _, charged := m.charges[f]; charged && f.Type.Elem == nil && m.leaf(f.Type.Name()) &&
+				!graph.ResolvedFields[typ.Name][f.Name] {
+				t.Errorf("%s.%s is charged but read as a plain field: give it a resolver in gqlgen.yml", typ.Name, f.Name)
+			}
+		}
+	}
+}
