@@ -3,6 +3,7 @@ package execution
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -122,5 +123,16 @@ func TestDeferredGroupOnlyWhenDeferred(t *testing.T) {
 	deferred := []graphql.CollectedField{{Field: &ast.Field{Name: "id"}, Deferrables: []*graphql.Deferrable{{Label: "x"}}}}
 	if g := DeferredGroup(context.Background(), deferred); g.FieldSet == nil || g.Defers == nil {
 		t.Fatal("no group for an object with a deferred field")
+	}
+}
+
+func TestObjectWritesFieldsInOrder(t *testing.T) {
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "id", Name: "id"}}, {Field: &ast.Field{Alias: "n", Name: "number"}}}
+	out := graphql.NewFieldSet(fields)
+	out.Values[0], out.Values[1] = graphql.MarshalID("E1"), graphql.MarshalString(`a "quoted" <name>`)
+	var b strings.Builder
+	Object(fields, out).MarshalGQL(&b)
+	if want := `{"id":"E1","n":"a \"quoted\" <name>"}`; b.String() != want {
+		t.Fatalf("wrote %s, want %s", b.String(), want)
 	}
 }

@@ -20951,7 +20951,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountAdministratorImplementors = []string{"AccountAdministrator"}
@@ -20994,7 +20994,7 @@ func (ec *executionContext) _AccountAdministrator(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountConflictConnectionImplementors = []string{"AccountConflictConnection"}
@@ -21037,7 +21037,7 @@ func (ec *executionContext) _AccountConflictConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountConflictEdgeImplementors = []string{"AccountConflictEdge"}
@@ -21075,7 +21075,7 @@ func (ec *executionContext) _AccountConflictEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountConflictSummaryImplementors = []string{"AccountConflictSummary"}
@@ -21119,7 +21119,7 @@ func (ec *executionContext) _AccountConflictSummary(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountConnectionImplementors = []string{"AccountConnection"}
@@ -21162,7 +21162,7 @@ func (ec *executionContext) _AccountConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountEdgeImplementors = []string{"AccountEdge"}
@@ -21200,7 +21200,7 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountLicenseImplementors = []string{"AccountLicense"}
@@ -21259,7 +21259,7 @@ func (ec *executionContext) _AccountLicense(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountUserImplementors = []string{"AccountUser", "Node"}
@@ -21313,7 +21313,7 @@ func (ec *executionContext) _AccountUser(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountUserConnectionImplementors = []string{"AccountUserConnection"}
@@ -21356,7 +21356,7 @@ func (ec *executionContext) _AccountUserConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var accountUserEdgeImplementors = []string{"AccountUserEdge"}
@@ -21394,7 +21394,7 @@ func (ec *executionContext) _AccountUserEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var activationEmailImplementors = []string{"ActivationEmail"}
@@ -21462,7 +21462,7 @@ func (ec *executionContext) _ActivationEmail(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var activationEmailConnectionImplementors = []string{"ActivationEmailConnection"}
@@ -21505,7 +21505,7 @@ func (ec *executionContext) _ActivationEmailConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var activationEmailEdgeImplementors = []string{"ActivationEmailEdge"}
@@ -21543,7 +21543,7 @@ func (ec *executionContext) _ActivationEmailEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var activationReasonImplementors = []string{"ActivationReason"}
@@ -21597,7 +21597,7 @@ func (ec *executionContext) _ActivationReason(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var activationStatusImplementors = []string{"ActivationStatus"}
@@ -21651,7 +21651,7 @@ func (ec *executionContext) _ActivationStatus(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var addAccountUsersPayloadImplementors = []string{"AddAccountUsersPayload"}
@@ -21689,7 +21689,7 @@ func (ec *executionContext) _AddAccountUsersPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var agreementImplementors = []string{"Agreement", "Node"}
@@ -21777,7 +21777,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var agreementConnectionImplementors = []string{"AgreementConnection"}
@@ -21820,7 +21820,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var agreementContactImplementors = []string{"AgreementContact"}
@@ -21863,7 +21863,7 @@ func (ec *executionContext) _AgreementContact(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var agreementEdgeImplementors = []string{"AgreementEdge"}
@@ -21901,7 +21901,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var apiKeyImplementors = []string{"ApiKey", "Node"}
@@ -21966,7 +21966,7 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var apiKeyConnectionImplementors = []string{"ApiKeyConnection"}
@@ -22009,7 +22009,7 @@ func (ec *executionContext) _ApiKeyConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var apiKeyEdgeImplementors = []string{"ApiKeyEdge"}
@@ -22047,7 +22047,7 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var apiKeyLimitsImplementors = []string{"ApiKeyLimits"}
@@ -22095,7 +22095,7 @@ func (ec *executionContext) _ApiKeyLimits(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var conflictResolutionImplementors = []string{"ConflictResolution"}
@@ -22159,7 +22159,7 @@ func (ec *executionContext) _ConflictResolution(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createAccountPayloadImplementors = []string{"CreateAccountPayload"}
@@ -22197,7 +22197,7 @@ func (ec *executionContext) _CreateAccountPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createAgreementPayloadImplementors = []string{"CreateAgreementPayload"}
@@ -22235,7 +22235,7 @@ func (ec *executionContext) _CreateAgreementPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
@@ -22278,7 +22278,7 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createCustomerPayloadImplementors = []string{"CreateCustomerPayload"}
@@ -22316,7 +22316,7 @@ func (ec *executionContext) _CreateCustomerPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createEnrollmentPayloadImplementors = []string{"CreateEnrollmentPayload"}
@@ -22354,7 +22354,7 @@ func (ec *executionContext) _CreateEnrollmentPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createOrderPayloadImplementors = []string{"CreateOrderPayload"}
@@ -22392,7 +22392,7 @@ func (ec *executionContext) _CreateOrderPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createResellerPayloadImplementors = []string{"CreateResellerPayload"}
@@ -22430,7 +22430,7 @@ func (ec *executionContext) _CreateResellerPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var createWebhookEndpointPayloadImplementors = []string{"CreateWebhookEndpointPayload"}
@@ -22473,7 +22473,7 @@ func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var customerImplementors = []string{"Customer", "Node"}
@@ -22544,7 +22544,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
@@ -22587,7 +22587,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var customerEdgeImplementors = []string{"CustomerEdge"}
@@ -22625,7 +22625,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var deleteAccountUserPayloadImplementors = []string{"DeleteAccountUserPayload"}
@@ -22668,7 +22668,7 @@ func (ec *executionContext) _DeleteAccountUserPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var enrollmentImplementors = []string{"Enrollment", "Node"}
@@ -22792,7 +22792,7 @@ func (ec *executionContext) _Enrollment(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var enrollmentConnectionImplementors = []string{"EnrollmentConnection"}
@@ -22835,7 +22835,7 @@ func (ec *executionContext) _EnrollmentConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var enrollmentEdgeImplementors = []string{"EnrollmentEdge"}
@@ -22873,7 +22873,7 @@ func (ec *executionContext) _EnrollmentEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var enrollmentPayloadImplementors = []string{"EnrollmentPayload"}
@@ -22911,7 +22911,7 @@ func (ec *executionContext) _EnrollmentPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var eventImplementors = []string{"Event"}
@@ -22969,7 +22969,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var eventConnectionImplementors = []string{"EventConnection"}
@@ -23007,7 +23007,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var eventEdgeImplementors = []string{"EventEdge"}
@@ -23045,7 +23045,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var licenseAssignmentPayloadImplementors = []string{"LicenseAssignmentPayload"}
@@ -23093,7 +23093,7 @@ func (ec *executionContext) _LicenseAssignmentPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var licenseConflictImplementors = []string{"LicenseConflict"}
@@ -23162,7 +23162,7 @@ func (ec *executionContext) _LicenseConflict(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var licenseSummaryConnectionImplementors = []string{"LicenseSummaryConnection"}
@@ -23205,7 +23205,7 @@ func (ec *executionContext) _LicenseSummaryConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var licenseSummaryEdgeImplementors = []string{"LicenseSummaryEdge"}
@@ -23243,7 +23243,7 @@ func (ec *executionContext) _LicenseSummaryEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var licenseSummaryRowImplementors = []string{"LicenseSummaryRow"}
@@ -23347,7 +23347,7 @@ func (ec *executionContext) _LicenseSummaryRow(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -23656,7 +23656,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var onlineServicesManagerImplementors = []string{"OnlineServicesManager"}
@@ -23694,7 +23694,7 @@ func (ec *executionContext) _OnlineServicesManager(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var orderImplementors = []string{"Order", "Node"}
@@ -23796,7 +23796,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -23839,7 +23839,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
@@ -23877,7 +23877,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var orderLineImplementors = []string{"OrderLine"}
@@ -23916,7 +23916,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var orderPayloadImplementors = []string{"OrderPayload"}
@@ -23954,7 +23954,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -24002,7 +24002,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var productKeyImplementors = []string{"ProductKey"}
@@ -24058,7 +24058,7 @@ func (ec *executionContext) _ProductKey(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -24246,7 +24246,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var redeemProductKeyPayloadImplementors = []string{"RedeemProductKeyPayload"}
@@ -24284,7 +24284,7 @@ func (ec *executionContext) _RedeemProductKeyPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var renewEnrollmentPayloadImplementors = []string{"RenewEnrollmentPayload"}
@@ -24342,7 +24342,7 @@ func (ec *executionContext) _RenewEnrollmentPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var resellerImplementors = []string{"Reseller", "Node"}
@@ -24385,7 +24385,7 @@ func (ec *executionContext) _Reseller(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var resellerConnectionImplementors = []string{"ResellerConnection"}
@@ -24428,7 +24428,7 @@ func (ec *executionContext) _ResellerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var resellerEdgeImplementors = []string{"ResellerEdge"}
@@ -24466,7 +24466,7 @@ func (ec *executionContext) _ResellerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var resendActivationEmailPayloadImplementors = []string{"ResendActivationEmailPayload"}
@@ -24504,7 +24504,7 @@ func (ec *executionContext) _ResendActivationEmailPayload(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var reservationImplementors = []string{"Reservation", "Node"}
@@ -24595,7 +24595,7 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var reservationConnectionImplementors = []string{"ReservationConnection"}
@@ -24638,7 +24638,7 @@ func (ec *executionContext) _ReservationConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var reservationEdgeImplementors = []string{"ReservationEdge"}
@@ -24676,7 +24676,7 @@ func (ec *executionContext) _ReservationEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var reservationPayloadImplementors = []string{"ReservationPayload"}
@@ -24714,7 +24714,7 @@ func (ec *executionContext) _ReservationPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var reservationPermissionPayloadImplementors = []string{"ReservationPermissionPayload"}
@@ -24752,7 +24752,7 @@ func (ec *executionContext) _ReservationPermissionPayload(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var revokeApiKeyPayloadImplementors = []string{"RevokeApiKeyPayload"}
@@ -24790,7 +24790,7 @@ func (ec *executionContext) _RevokeApiKeyPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var rotateWebhookSecretPayloadImplementors = []string{"RotateWebhookSecretPayload"}
@@ -24833,7 +24833,7 @@ func (ec *executionContext) _RotateWebhookSecretPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var setApiKeyLimitsPayloadImplementors = []string{"SetApiKeyLimitsPayload"}
@@ -24871,7 +24871,7 @@ func (ec *executionContext) _SetApiKeyLimitsPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var skuImplementors = []string{"Sku"}
@@ -24939,7 +24939,7 @@ func (ec *executionContext) _Sku(ctx context.Context, sel ast.SelectionSet, obj 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var skuConnectionImplementors = []string{"SkuConnection"}
@@ -24982,7 +24982,7 @@ func (ec *executionContext) _SkuConnection(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var skuEdgeImplementors = []string{"SkuEdge"}
@@ -25020,7 +25020,7 @@ func (ec *executionContext) _SkuEdge(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var subscriptionImplementors = []string{"Subscription", "Node"}
@@ -25120,7 +25120,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var subscriptionConnectionImplementors = []string{"SubscriptionConnection"}
@@ -25163,7 +25163,7 @@ func (ec *executionContext) _SubscriptionConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var subscriptionEdgeImplementors = []string{"SubscriptionEdge"}
@@ -25201,7 +25201,7 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var subscriptionPayloadImplementors = []string{"SubscriptionPayload"}
@@ -25239,7 +25239,7 @@ func (ec *executionContext) _SubscriptionPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var updateSubscriptionContactPayloadImplementors = []string{"UpdateSubscriptionContactPayload"}
@@ -25287,7 +25287,7 @@ func (ec *executionContext) _UpdateSubscriptionContactPayload(ctx context.Contex
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -25330,7 +25330,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var userLicenseImplementors = []string{"UserLicense"}
@@ -25369,7 +25369,7 @@ func (ec *executionContext) _UserLicense(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var userLicenseConnectionImplementors = []string{"UserLicenseConnection"}
@@ -25412,7 +25412,7 @@ func (ec *executionContext) _UserLicenseConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var userLicenseEdgeImplementors = []string{"UserLicenseEdge"}
@@ -25450,7 +25450,7 @@ func (ec *executionContext) _UserLicenseEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -25489,7 +25489,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookAttemptImplementors = []string{"WebhookAttempt"}
@@ -25572,7 +25572,7 @@ func (ec *executionContext) _WebhookAttempt(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookAttemptConnectionImplementors = []string{"WebhookAttemptConnection"}
@@ -25615,7 +25615,7 @@ func (ec *executionContext) _WebhookAttemptConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookAttemptEdgeImplementors = []string{"WebhookAttemptEdge"}
@@ -25653,7 +25653,7 @@ func (ec *executionContext) _WebhookAttemptEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookDeliveryImplementors = []string{"WebhookDelivery"}
@@ -25741,7 +25741,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
@@ -25784,7 +25784,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
@@ -25822,7 +25822,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookDeliveryPayloadImplementors = []string{"WebhookDeliveryPayload"}
@@ -25860,7 +25860,7 @@ func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookEndpointImplementors = []string{"WebhookEndpoint"}
@@ -25963,7 +25963,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookEndpointConnectionImplementors = []string{"WebhookEndpointConnection"}
@@ -26006,7 +26006,7 @@ func (ec *executionContext) _WebhookEndpointConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookEndpointEdgeImplementors = []string{"WebhookEndpointEdge"}
@@ -26044,7 +26044,7 @@ func (ec *executionContext) _WebhookEndpointEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var webhookEndpointPayloadImplementors = []string{"WebhookEndpointPayload"}
@@ -26082,7 +26082,7 @@ func (ec *executionContext) _WebhookEndpointPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -26135,7 +26135,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -26183,7 +26183,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -26241,7 +26241,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -26299,7 +26299,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -26357,7 +26357,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -26440,7 +26440,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return execution.Object(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -21,15 +21,17 @@ import (
 	"github.com/99designs/gqlgen/codegen/config"
 )
 
-// rewrites are the generated calls replaced, each with how many times it must be found at least
-// (a gqlgen upgrade that changes them fails the generation instead of silently losing the rewrite).
-var rewrites = []struct{ old, new string }{
+// rewrites are the generated calls replaced; each must be found (a gqlgen upgrade that changes
+// them fails the generation instead of silently losing the rewrite), and where "each" is set,
+// exactly as many times as that other text (one per generated object function, say).
+var rewrites = []struct{ old, new, each string }{
 	{"graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(",
-		"execution.MarshalList(ctx, ResolvedFields, sel, len(v), func("},
+		"execution.MarshalList(ctx, ResolvedFields, sel, len(v), func(", ""},
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,",
-		"execution.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,"},
+		"execution.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,", ""},
+	{"\treturn out\n}\n", "\treturn execution.Object(fields, out)\n}\n", "out := graphql.NewFieldSet(fields)"},
 	{"deferred := graphql.NewDeferredGroup(ctx)",
-		"deferred := execution.DeferredGroup(ctx, fields)"},
+		"deferred := execution.DeferredGroup(ctx, fields)", "out := graphql.NewFieldSet(fields)"},
 }
 
 func main() {
@@ -59,8 +61,9 @@ func rewrite(path, pkg string) error {
 		return err
 	}
 	for _, r := range rewrites {
-		if !bytes.Contains(src, []byte(r.old)) {
-			return fmt.Errorf("%s: %q not found: gqlgen's output changed, update tools/graphgen", path, r.old)
+		n := bytes.Count(src, []byte(r.old))
+		if n == 0 || (r.each != "" && n != bytes.Count(src, []byte(r.each))) {
+			return fmt.Errorf("%s: %q found %d times: gqlgen's output changed, update tools/graphgen", path, r.old, n)
 		}
 		src = bytes.ReplaceAll(src, []byte(r.old), []byte(r.new))
 	}
