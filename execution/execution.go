@@ -1,10 +1,10 @@
-// Package execution holds what graph/'s generated executor calls in place of two of gqlgen's
+// Package execution holds what graph/'s generated executor calls in place of some of gqlgen's
 // generic helpers, where a cheaper path gives the same response (issue 11):
 //
-//   - a list whose items' selection reaches no resolver is marshalled item after item on the
-//     calling goroutine: gqlgen starts a goroutine per item, which only pays off when an item
-//     waits (on a resolver, its loader or the database); for plain fields it costs a goroutine,
-//     a stack that grows and is copied, and a context per item;
+//   - a list whose items' selection reaches no resolver is marshalled on the calling goroutine
+//     (a long one shared among the cores in stretches): gqlgen starts a goroutine per item,
+//     which only pays off when an item waits (on a resolver, its loader or the database); for
+//     plain fields it costs a goroutine, a stack that grows and is copied, and a context per item;
 //   - a resolved field whose values the request has already read for every object at its place in
 //     the query (resolvers' prefetch walk, MarkPrefetched) is resolved on the calling goroutine,
 //     and does not make its list concurrent: its resolver finds its value in memory;
@@ -13,8 +13,9 @@
 //   - an object is written from its collected fields and values (Object), without the map and
 //     copies gqlgen's field set makes to write one.
 //
-// tools/graphgen rewrites gqlgen's output to call these and writes the table of resolved fields
-// they consult; graph/ stays generated (`go generate ./...`).
+// tools/graphgen rewrites gqlgen's output to call these (and to read plain scalar fields straight
+// from their structs) and writes the table of resolved fields they consult; graph/ stays
+// generated (`go generate ./...`).
 package execution
 
 import (

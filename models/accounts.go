@@ -146,7 +146,7 @@ func (s *Store) AccountUsers(ctx context.Context, c Caller, f AccountUserFilter,
 	if f.SKU != nil { // who holds what: the pool's assignments (license_assignments_pool)
 		q = q.Where("id IN (?)", c.scope(s.ctx(ctx).Model(&LicenseAssignment{})).Select("user_id").Where("account_id = ? AND sku = ?", f.AccountID, *f.SKU))
 	}
-	return list[AccountUser](q, p)
+	return list[AccountUser](s, q, p)
 }
 
 // AccountUserFilter selects an account's users: all, or those holding a SKU there.
@@ -157,5 +157,5 @@ type AccountUserFilter struct {
 
 // UserLicenses lists the licenses a user holds, in assignment (id) order.
 func (s *Store) UserLicenses(ctx context.Context, c Caller, userID int64, p Page) (*List[LicenseAssignment], error) {
-	return list[LicenseAssignment](c.scope(s.ctx(ctx).Model(&LicenseAssignment{})).Where("user_id = ?", userID), p)
+	return list[LicenseAssignment](s, c.scope(s.ctx(ctx).Model(&LicenseAssignment{})).Where("user_id = ?", userID), p)
 }

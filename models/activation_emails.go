@@ -45,7 +45,7 @@ func (s *Store) recordEmail(ctx context.Context, e *Enrollment, to, subject stri
 
 // ActivationEmails lists an enrollment's activation emails, oldest first (R-ACT-1, R-ACT-7).
 func (s *Store) ActivationEmails(ctx context.Context, c Caller, enrollmentID int64, p Page) (*List[ActivationEmail], error) {
-	return list[ActivationEmail](c.scope(s.ctx(ctx).Model(&ActivationEmail{})).Where("enrollment_id = ?", enrollmentID), p)
+	return list[ActivationEmail](s, c.scope(s.ctx(ctx).Model(&ActivationEmail{})).Where("enrollment_id = ?", enrollmentID), p)
 }
 
 // resendFacts are the facts of a resend for an enrollment.

@@ -111,7 +111,7 @@ func (s *Store) Resellers(ctx context.Context, c Caller, p Page) (*List[Reseller
 	if !c.AllResellers() {
 		q = q.Where("id = ?", c.ResellerID)
 	}
-	return list[Reseller](q, p)
+	return list[Reseller](s, q, p)
 }
 
 // ownerFor decides which reseller a new record belongs to: the caller's own, or for an

@@ -208,7 +208,7 @@ func (s *Store) CreateFirstOperatorKey(ctx context.Context, name string) (*NewKe
 
 // APIKeys lists the keys the caller may see (operators: all; others: their reseller's).
 func (s *Store) APIKeys(ctx context.Context, c Caller, p Page) (*List[APIKey], error) {
-	return list[APIKey](c.scope(s.ctx(ctx).Model(&APIKey{})), p)
+	return list[APIKey](s, c.scope(s.ctx(ctx).Model(&APIKey{})), p)
 }
 
 // RevokeAPIKey revokes a key; revoking twice keeps the first time.

@@ -40,7 +40,7 @@ func filtered[T any](ctx context.Context, s *Store, c Caller, p Page, conds ...c
 	for _, narrow := range conds {
 		q = narrow(q)
 	}
-	return list[T](q, p)
+	return list[T](s, q, p)
 }
 
 // lockForUpdate marks a read that a write in the same transaction depends on.
@@ -61,20 +61,24 @@ type List[T any] struct {
 	Total   int64
 }
 
-// list runs q (already scoped and filtered) for one page, ordered by id.
-func list[T any](q *gorm.DB, p Page) (*List[T], error) {
+// list runs q (already scoped and filtered) for one page, ordered by id. The count and the page
+// are read at the same time (one after the other in a transaction): a page waits for one round
+// trip, not two.
+func list[T any](s *Store, q *gorm.DB, p Page) (*List[T], error) {
 	var total int64
-	if !p.WithoutTotal {
-		if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-			return nil, err
+	var items []T
+	read := []func() error{func() (err error) {
+		qq := q.Session(&gorm.Session{})
+		if p.After != 0 {
+			qq = qq.Where("id > ?", p.After)
 		}
+		items, err = scanAll[T](qq.Order("id").Limit(p.First + 1))
+		return err
+	}}
+	if !p.WithoutTotal {
+		read = append(read, func() error { return q.Session(&gorm.Session{}).Count(&total).Error })
 	}
-	qq := q.Session(&gorm.Session{})
-	if p.After != 0 {
-		qq = qq.Where("id > ?", p.After)
-	}
-	items, err := scanAll[T](qq.Order("id").Limit(p.First + 1))
-	if err != nil {
+	if err := s.concurrently(read...); err != nil {
 		return nil, err
 	}
 	out := &List[T]{Total: total}

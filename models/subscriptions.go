@@ -355,7 +355,7 @@ func (s *Store) Subscriptions(ctx context.Context, c Caller, f SubscriptionFilte
 		q = q.Where("direct_account_id = ? OR enrollment_id IN (?)", *f.AccountID,
 			c.scope(s.ctx(ctx).Model(&Enrollment{})).Select("id").Where("account_id = ?", *f.AccountID))
 	}
-	l, err := list[Subscription](q, p)
+	l, err := list[Subscription](s, q, p)
 	if err != nil {
 		return nil, err
 	}

@@ -371,7 +371,7 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, c Caller, id int64) (
 
 // WebhookEndpoints lists the caller's endpoints, oldest first.
 func (s *Store) WebhookEndpoints(ctx context.Context, c Caller, p Page) (*List[WebhookEndpoint], error) {
-	return list[WebhookEndpoint](c.scope(s.ctx(ctx).Model(&WebhookEndpoint{})), p)
+	return list[WebhookEndpoint](s, c.scope(s.ctx(ctx).Model(&WebhookEndpoint{})), p)
 }
 
 // WebhookEndpoint loads one of the caller's endpoints.
