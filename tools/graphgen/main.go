@@ -1,8 +1,10 @@
-// Command graphgen generates graph/: it runs gqlgen on gqlgen.yml, then points two calls of the
-// generated executor at package execution (lists of plain items marshalled without a goroutine
-// each, prefetched fields resolved without one, deferred groups built only where something is
-// deferred) and writes the table of resolved
-// fields those calls consult. Run through `go generate ./...`; CI checks graph/ is current.
+// Command graphgen generates graph/: it runs gqlgen on gqlgen.yml, then rewrites the generated
+// executor to call package execution where a cheaper path gives the same response (lists of
+// plain or prefetched items without a goroutine each, prefetched fields resolved in place,
+// objects written without gqlgen's per-object map, deferred groups only where something is
+// deferred), reads plain scalar fields straight from their structs, and writes the table of
+// resolved fields execution consults. Run through `go generate ./...`; CI checks graph/ is
+// current.
 package main
 
 import (
@@ -44,7 +46,7 @@ func main() {
 	if err := api.Generate(cfg, api.AddPlugin(table)); err != nil {
 		log.Fatalf("graphgen: gqlgen: %v", err)
 	}
-	if err := rewrite(cfg.Exec.Filename, cfg.Exec.Package); err != nil {
+	if err := rewrite(cfg.Exec.Filename); err != nil {
 		log.Fatalf("graphgen: %v", err)
 	}
 	out := filepath.Join(filepath.Dir(cfg.Exec.Filename), "resolved_fields.go")
@@ -55,7 +57,7 @@ func main() {
 
 // rewrite replaces the calls of rewrites in the executor, reads plain fields directly
 // (plainFields) and imports package execution.
-func rewrite(path, pkg string) error {
+func rewrite(path string) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
