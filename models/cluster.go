@@ -37,11 +37,11 @@ const (
 var ErrNotReady = errors.New("database node not ready")
 
 // session is what sessionSettings found: the DSN every pooled connection uses, the DSN of the
-// readiness probe (no causal wait: it must answer on a node cut off from the cluster), and
-// whether the server runs Galera.
+// readiness probe (no causal wait: it must answer on a node cut off from the cluster), the DSN
+// of migrations (no statement time limit), and whether the server runs Galera.
 type session struct {
-	dsn, probeDSN string
-	galera        bool
+	dsn, probeDSN, migrateDSN string
+	galera                    bool
 }
 
 // sessionSettings asks the server what it is and sets, on every connection of the DSN:
@@ -91,6 +91,14 @@ func sessionSettings(ctx context.Context, dsn string, timeout time.Duration, syn
 		cfg.Params["wsrep_sync_wait"] = strconv.Itoa(syncWait)
 	}
 	out.dsn = cfg.FormatDSN()
+	// Migrations keep the causal wait but not the time limit: on Galera a DDL statement waits
+	// for its turn in the cluster's total order behind every write in flight, and rebuilding a
+	// large table takes as long as it takes. A limit would leave a half-applied migration.
+	mig := cfg.Clone()
+	delete(mig.Params, "max_statement_time")
+	delete(mig.Params, "max_execution_time")
+	mig.ReadTimeout = 0
+	out.migrateDSN = mig.FormatDSN()
 	return out, nil
 }
 

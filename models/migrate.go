@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
 )
 
 //go:embed migrations/*.sql
@@ -55,10 +56,37 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.migrate(ctx, files); err != nil {
+	m, done, err := s.forMigrations()
+	if err != nil {
 		return err
 	}
-	return s.backfillLicenseCells(ctx)
+	defer done()
+	if err := m.migrate(ctx, files); err != nil {
+		return err
+	}
+	return m.backfillLicenseCells(ctx)
+}
+
+// forMigrations is this store on a pool of its own without the statement time limit
+// (migrateDSN), and the func that closes that pool; a store without one (SQLite) is itself.
+// The catalog and the rollup's state are shared with s, so that s sees what Migrate loads.
+func (s *Store) forMigrations() (*Store, func(), error) {
+	if s.migrateDSN == "" {
+		return s, func() {}, nil
+	}
+	pool, err := sql.Open("mysql", s.migrateDSN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the migrations' pool: %w", err)
+	}
+	pool.SetMaxOpenConns(4)
+	db, err := gorm.Open(dialector(s.dialect, "", pool), gormConfig())
+	if err != nil {
+		_ = pool.Close()
+		return nil, nil, fmt.Errorf("open the migrations' pool: %w", err)
+	}
+	m := *s
+	m.db = db
+	return &m, func() { _ = pool.Close() }, nil
 }
 
 // backfillLicenseCells fills the summary's rollup once, after the migration that made it

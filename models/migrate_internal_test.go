@@ -324,3 +324,36 @@ func lockerDB(t *testing.T, s *Store, url string) *sql.DB {
 	}
 	return testdb.OpenSQL(t, driver, dsn)
 }
+
+// TestMigrationsOutliveTheStatementTimeout: a migration statement that runs longer than the
+// store's statement time limit (as a DDL waiting for its turn on a busy Galera cluster does)
+// completes, while the same statement on the store's own pool is cut off at the limit.
+func TestMigrationsOutliveTheStatementTimeout(t *testing.T) {
+	dsn := testdb.MySQLDSN()
+	if dsn == "" {
+		t.Skip("TEST_MYSQL_DSN is not set: the statement time limit is MariaDB's")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DatabaseURL: testdb.MySQL(t, dsn), StatementTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	slow := fstest.MapFS{}
+	for _, e := range mustReadDir(t, migrationFS(t)) {
+		body, _ := fs.ReadFile(migrationFS(t), e.Name())
+		slow[e.Name()] = &fstest.MapFile{Data: body}
+	}
+	slow["9999_slow.sql"] = &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT SLEEP(2);\n\n-- +goose Down\nSELECT 1;\n")}
+	if err := s.migrate(ctx, slow); err == nil || !strings.Contains(err.Error(), "max_statement_time") {
+		t.Fatalf("a 2 s statement on the store's pool (1 s limit): %v, want max_statement_time exceeded (else this test proves nothing)", err)
+	}
+	m, done, err := s.forMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if err := m.migrate(ctx, slow); err != nil {
+		t.Fatalf("a 2 s migration statement on the migrations' pool: %v", err)
+	}
+}

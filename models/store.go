@@ -40,6 +40,9 @@ type Store struct {
 	log     *slog.Logger // nil: discard (migrations log through it)
 	// sqliteDSN is the driver DSN of a SQLite store, for the migration lock's own connection.
 	sqliteDSN string
+	// migrateDSN is the driver DSN migrations run on (MySQL): the pool's without its statement
+	// time limit (see sessionSettings).
+	migrateDSN string
 	// aggregations admits the scans of many rows (summaries, conflicts, activation status) a few at
 	// a time, so that they can never hold every connection of the pool (see aggregate).
 	aggregations chan struct{}
@@ -177,7 +180,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if set, err = sessionSettings(ctx, dsn, cfg.StatementTimeout, cfg.SyncWait); err != nil {
 			return nil, err
 		}
-		dsn, probeDSN, s.galera = set.dsn, set.probeDSN, set.galera
+		dsn, probeDSN, s.migrateDSN, s.galera = set.dsn, set.probeDSN, set.migrateDSN, set.galera
 	} else {
 		dsn = sqlitePragmas(dsn)
 		s.sqliteDSN = dsn

@@ -5,12 +5,15 @@ package testdb
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -83,13 +86,55 @@ func OpenSQL(t testing.TB, driver, dsn string) *sql.DB {
 	return db
 }
 
-// GaleraNodes returns the node URLs of TEST_GALERA_DSNS, or skips the test.
+// GaleraNodes returns the node URLs of TEST_GALERA_DSNS, or skips the test. The test holds the
+// cluster until it ends (see holdCluster).
 func GaleraNodes(t testing.TB) []string {
 	nodes := strings.Split(os.Getenv("TEST_GALERA_DSNS"), ",")
 	if len(nodes) != 3 || nodes[0] == "" {
 		t.Skip("TEST_GALERA_DSNS is not set (three mysql:// URLs, one per Galera node, separated by commas)")
 	}
+	holdCluster(t)
 	return nodes
+}
+
+// The test cluster is one shared machine-wide resource, and `go test ./...` runs packages in
+// parallel: a package running its migrations three times over (each DDL statement pauses the
+// whole cluster while it is applied in total order) beside another's heavy concurrent writes
+// starved a 2-core machine's three nodes for over 40 s. So tests of different packages take
+// turns: the first holder in a process takes an exclusive flock on a file named after the
+// cluster, the last to end releases it; tests of one process share the hold.
+var cluster struct {
+	sync.Mutex
+	holders int
+	lock    *os.File
+}
+
+func holdCluster(t testing.TB) {
+	t.Helper()
+	cluster.Lock()
+	defer cluster.Unlock()
+	if cluster.holders == 0 {
+		sum := sha256.Sum256([]byte(os.Getenv("TEST_GALERA_DSNS")))
+		name := filepath.Join(os.TempDir(), "licensing-api-galera-"+hex.EncodeToString(sum[:6])+".lock")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o666)
+		if err != nil {
+			t.Fatalf("the Galera test cluster's lock file: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			_ = f.Close()
+			t.Fatalf("take the Galera test cluster's lock %s: %v", name, err)
+		}
+		cluster.lock = f
+	}
+	cluster.holders++
+	t.Cleanup(func() {
+		cluster.Lock()
+		defer cluster.Unlock()
+		if cluster.holders--; cluster.holders == 0 {
+			_ = cluster.lock.Close() // closing the file releases the flock
+			cluster.lock = nil
+		}
+	})
 }
 
 // Galera creates a fresh database through the first of the Galera nodes and returns its URL on
