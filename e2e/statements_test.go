@@ -20,18 +20,19 @@ func TestStatementsPerRequest(t *testing.T) {
 			e.enroll(w.Key, w.AgreementID, number, "Fabrikam", "olivia@fabrikam.com")
 			e.buyToday(w.Key, number, "o"+number, "O365-E3", 10+i, "INTUNE", 5)
 		}
-		// The issue's list page (cmd/readbench measures the same query) within 6 statements, and a
-		// deeper one, with a nested connection under the customer, within 8.
+		// The issue's list page (cmd/readbench measures the same query) within 5 statements (the
+		// issue asks for 6: the agreements and their customers are one joined read), and a deeper
+		// one, with a nested connection under the customer, within 7.
 		pages := []struct {
 			name, query string
 			ceiling     int64
 		}{
 			{"list page", `query($first: Int!) { enrollments(first: $first) { totalCount edges { cursor node { id number organizationName status
 				agreement { id number program customer { id organizationName } }
-				subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity } } } } } } }`, 6},
+				subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity } } } } } } }`, 5},
 			{"deeper list page", `query($first: Int!) { enrollments(first: $first) { totalCount edges { cursor node { id number status
 				agreement { number customer { organizationName agreements(first: 5) { totalCount edges { node { number } } } } }
-				subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity licensedQuantity enrollment { number } } } } } } } }`, 8},
+				subscriptions(first: 20) { totalCount edges { node { id sku { code } status quantity licensedQuantity enrollment { number } } } } } } } }`, 7},
 		}
 		for _, page := range pages {
 			counts := map[int]int64{}
@@ -60,9 +61,10 @@ func TestStatementsPerRequest(t *testing.T) {
 // The front-end's detail page (the query cmd/readbench measures): an enrollment on its account
 // with its emails, subscriptions and activationStatus (R-ACT-12) costs a fixed number of
 // statements on both stores: the page's fields read as for a list's items (a nested page and
-// its count in one statement), and the status's facts in five (orders with reservations, emails,
-// subscriptions with their order lines, the account, its domains, administrators and SKUs in one).
-// The two root fields read the agreement and the account once between them (models/memo.go).
+// its count in one statement), and the status's facts in four (orders, reservations and emails in
+// one; subscriptions with their order lines; the account; its domains, administrators and SKUs).
+// The two root fields read the agreement with its customer (one joined statement) and the account
+// once between them (models/memo.go).
 func TestStatementsPerDetailPage(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		w := e.provisionedWorld("Contoso", "ENTERPRISE", "EA-1", "ENR-1", "fabrikam.com")
@@ -81,8 +83,8 @@ func TestStatementsPerDetailPage(t *testing.T) {
 			t.Fatalf("the enrollment is not on its account: %s", r.Raw)
 		}
 		t.Logf("detail page: %d statements", c.Count())
-		if c.Count() > 11 {
-			t.Errorf("detail page: %d statements, at most 11:\n%s", c.Count(), strings.Join(c.Statements(), "\n"))
+		if c.Count() > 9 {
+			t.Errorf("detail page: %d statements, at most 9:\n%s", c.Count(), strings.Join(c.Statements(), "\n"))
 		}
 	})
 }

@@ -77,11 +77,22 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
 	var a *Agreement
 	// Independent reads, each filling its own facts, at the same time: a status waits for one
-	// round trip, not five.
+	// round trip, not four.
 	err := s.concurrently(
-		func() (err error) { a, err = byID[Agreement](ctx, s, c, e.AgreementID); return err },
-		func() error { return s.orderFacts(ctx, &f, e) },
-		func() (err error) { f.Emails, err = s.emailFacts(ctx, e); return err },
+		func() (err error) {
+			// With its customer, although the status needs only the agreement: read in the shape
+			// of a page showing the enrollment's agreement and customer, one statement serves
+			// both within a request (memo.go).
+			agreements, _, err := s.AgreementsWithCustomers(ctx, c, []int64{e.AgreementID})
+			if err == nil && len(agreements) == 0 {
+				err = ErrNotFound
+			}
+			if err == nil {
+				a = &agreements[0]
+			}
+			return err
+		},
+		func() error { return s.orderAndEmailFacts(ctx, &f, e) },
 		func() (err error) { f.Lines, err = s.enrollmentLines(ctx, e, asOf); return err },
 		func() (err error) {
 			// the SKUs "on the account" for compatibility are the others', not its own
@@ -98,51 +109,79 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	return f, s.landingFacts(ctx, &f, a, e)
 }
 
-// emailFacts is what activation needs of an enrollment's activation emails, in id order.
-func (s *Store) emailFacts(ctx context.Context, e *Enrollment) ([]licensing.ActivationEmail, error) {
-	var emails []ActivationEmail
-	if err := s.ctx(ctx).Where("reseller_id = ? AND enrollment_id = ?", e.ResellerID, e.ID).Order("id").Find(&emails).Error; err != nil {
-		return nil, err
-	}
-	var out []licensing.ActivationEmail
-	for _, m := range emails {
-		out = append(out, licensing.ActivationEmail{Recipient: m.Recipient, Trigger: m.EmailTrigger, ScheduledAt: m.ScheduledAt, SentAt: m.SentAt,
-			BouncedAt: m.BouncedAt, BounceReason: m.LastError})
-	}
-	return out, nil
+// statusRow is a row of activationFacts' read of an enrollment's orders, reservations and
+// activation emails (orderAndEmailFacts); Kind (O, R or E) says what its columns hold.
+type statusRow struct {
+	Kind  string
+	ID    int64
+	Text1 string         // O, R: status; E: recipient
+	Text2 string         // E: trigger
+	Text3 string         // E: last error (the bounce reason)
+	At1   *time.Time     // O: processed; R: reserved; E: scheduled
+	At2   *time.Time     // E: sent
+	At3   *time.Time     // E: bounced
+	Day   licensing.Date // O: usage start
 }
 
-// orderFacts loads what activation needs of an enrollment's orders and reservations, in one
-// statement: whether it has any (a cancelled order is none), its first processing and usage
-// start, when its oldest pending reservation is overdue (R-RES-4).
-func (s *Store) orderFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment) error {
-	var rows []struct {
-		Kind       string
-		Status     string
-		At         *time.Time
-		UsageStart licensing.Date
-	}
-	err := s.ctx(ctx).Raw(`SELECT 'O' AS kind, status, processed_at AS at, usage_start_date AS usage_start FROM orders
-			WHERE reseller_id = ? AND enrollment_id = ? AND status <> ?
-		UNION ALL SELECT 'R', status, reserved_at, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?`,
-		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID).Scan(&rows).Error
+// orderAndEmailFacts loads, in one statement, what activation needs of an enrollment's orders,
+// reservations and activation emails (see orderFacts and emailFacts).
+func (s *Store) orderAndEmailFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment) error {
+	// Each time column's first part names a DATETIME column (the orders' at2 and at3 repeat
+	// processed_at, unused): SQLite types a UNION's column by its first part, and a NULL there
+	// would leave the emails' instants as text.
+	rows, err := scanAll[statusRow](s.ctx(ctx).Raw(`SELECT 'O' AS kind, id, status AS text1, '' AS text2, '' AS text3,
+			processed_at AS at1, processed_at AS at2, processed_at AS at3, usage_start_date AS day
+			FROM orders WHERE reseller_id = ? AND enrollment_id = ? AND status <> ?
+		UNION ALL SELECT 'R', id, status, '', '', reserved_at, NULL, NULL, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?
+		UNION ALL SELECT 'E', id, recipient, email_trigger, last_error, scheduled_at, sent_at, bounced_at, NULL
+			FROM activation_emails WHERE reseller_id = ? AND enrollment_id = ?
+		ORDER BY kind, id`,
+		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID))
 	if err != nil {
 		return err
 	}
+	// Kind E sorts first: the emails, then the orders and reservations.
+	i := slices.IndexFunc(rows, func(r statusRow) bool { return r.Kind != "E" })
+	if i < 0 {
+		i = len(rows)
+	}
+	f.Emails = emailFacts(rows[:i])
+	orderFacts(f, e, rows[i:])
+	return nil
+}
+
+// emailFacts is what activation needs of an enrollment's activation emails (rows of kind E, in
+// id order).
+func emailFacts(rows []statusRow) []licensing.ActivationEmail {
+	var out []licensing.ActivationEmail
+	for _, r := range rows {
+		m := licensing.ActivationEmail{Recipient: r.Text1, Trigger: licensing.EmailTrigger(r.Text2), SentAt: r.At2, BouncedAt: r.At3, BounceReason: r.Text3}
+		if r.At1 != nil { // scheduled_at is NOT NULL
+			m.ScheduledAt = *r.At1
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// orderFacts is what activation needs of an enrollment's orders and reservations (rows of kind O
+// and R): whether it has any (a cancelled order is none), its first processing and usage start,
+// when its oldest pending reservation is overdue (R-RES-4).
+func orderFacts(f *licensing.ActivationFacts, e *Enrollment, rows []statusRow) {
 	f.HasOrderOrReservation = len(rows) > 0
 	var oldestPending *time.Time
 	for _, r := range rows {
 		switch {
-		case r.Kind == "O" && r.Status == string(licensing.OrderProcessed) && r.At != nil:
-			if f.FirstProcessedAt == nil || r.At.Before(*f.FirstProcessedAt) {
-				f.FirstProcessedAt = r.At
+		case r.Kind == "O" && r.Text1 == string(licensing.OrderProcessed) && r.At1 != nil:
+			if f.FirstProcessedAt == nil || r.At1.Before(*f.FirstProcessedAt) {
+				f.FirstProcessedAt = r.At1
 			}
-			if f.UsageStart.IsZero() || r.UsageStart.Before(f.UsageStart) {
-				f.UsageStart = r.UsageStart
+			if f.UsageStart.IsZero() || r.Day.Before(f.UsageStart) {
+				f.UsageStart = r.Day
 			}
-		case r.Kind == "R" && r.Status == string(licensing.ReservationPending) && r.At != nil:
-			if oldestPending == nil || r.At.Before(*oldestPending) {
-				oldestPending = r.At
+		case r.Kind == "R" && r.Text1 == string(licensing.ReservationPending) && r.At1 != nil:
+			if oldestPending == nil || r.At1.Before(*oldestPending) {
+				oldestPending = r.At1
 			}
 		}
 	}
@@ -155,7 +194,6 @@ func (s *Store) orderFacts(ctx context.Context, f *licensing.ActivationFacts, e 
 		// processing, and its term starts the usage (R-SUB-2, R-ACT-10).
 		f.HasOrderOrReservation, f.FirstProcessedAt, f.UsageStart = true, &e.CreatedAt, e.StartDate
 	}
-	return nil
 }
 
 // landingFacts loads, for an enrollment on no account, the accounts it could land on without

@@ -170,6 +170,55 @@ func (s *Store) AgreementsByID(ctx context.Context, c Caller, ids []int64) ([]Ag
 	return byIDs[Agreement](ctx, s, c, ids)
 }
 
+// AgreementsWithCustomers reads agreements by id and their customers in one statement (a page
+// that shows an enrollment's agreement and its customer reads two levels at once), shared with
+// the request's other reads by id: a later read of those customers sends no statement. The
+// customers come once each, in no set order.
+func (s *Store) AgreementsWithCustomers(ctx context.Context, c Caller, ids []int64) ([]Agreement, []Customer, error) {
+	var joined []Customer
+	agreements, err := sharedByIDs(ctx, s, c, ids, func(ids []int64) ([]Agreement, error) {
+		q := s.ctx(ctx).Table("agreements a").Select("a.*, 0 AS "+pairSplit+", cu.*").
+			Joins("JOIN customers cu ON cu.reseller_id = a.reseller_id AND cu.id = a.customer_id").Where("a.id IN ?", ids)
+		if !c.AllResellers() {
+			q = q.Where("a.reseller_id = ?", c.ResellerID)
+		}
+		a, cu, err := scanPairs[Agreement, Customer](q)
+		if err == nil {
+			shareRows(ctx, s, c, cu)
+			joined = cu
+		}
+		return a, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The customers of agreements another read of the request brought are read by id (shared:
+	// none, when that read was joined too).
+	seen := map[int64]bool{}
+	var customers []Customer
+	for _, cu := range joined {
+		if !seen[cu.ID] {
+			seen[cu.ID] = true
+			customers = append(customers, cu)
+		}
+	}
+	var missing []int64
+	for _, a := range agreements {
+		if !seen[a.CustomerID] {
+			seen[a.CustomerID] = true
+			missing = append(missing, a.CustomerID)
+		}
+	}
+	if len(missing) > 0 {
+		more, err := byIDs[Customer](ctx, s, c, missing)
+		if err != nil {
+			return nil, nil, err
+		}
+		customers = append(customers, more...)
+	}
+	return agreements, customers, nil
+}
+
 func (s *Store) Enrollment(ctx context.Context, c Caller, id int64) (*Enrollment, error) {
 	return byID[Enrollment](ctx, s, c, id)
 }

@@ -102,6 +102,35 @@ func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, re
 	return out, nil
 }
 
+// shareRows adds to the request's shared reads rows of T that a joined read brought besides the
+// rows it was asked for (the customers of agreements: AgreementsWithCustomers), so that a later
+// read of them by id sends no statement. A row already held or on its way is left as it is.
+func shareRows[T any](ctx context.Context, s *Store, c Caller, rows []T) {
+	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
+	if m == nil || s.inTx || len(rows) == 0 {
+		return
+	}
+	typ := reflect.TypeFor[T]()
+	scope := c.ResellerID
+	if c.AllResellers() {
+		scope = 0
+	}
+	idField := idIndex(typ)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range rows {
+		id := reflect.ValueOf(&rows[i]).Elem().FieldByIndex(idField).Int()
+		k := memoKey{typ: typ, reseller: scope, id: id}
+		if _, ok := m.rows[k]; ok {
+			continue
+		}
+		row := rows[i]
+		r := &memoRow{ready: make(chan struct{}), row: &row}
+		close(r.ready)
+		m.rows[k] = r
+	}
+}
+
 // idIndex is the index of the ID field of the row struct t.
 func idIndex(t reflect.Type) []int {
 	f, ok := t.FieldByName("ID")

@@ -98,3 +98,80 @@ func TestReadMemoSharesReadsByID(t *testing.T) {
 		}
 	})
 }
+
+// AgreementsWithCustomers reads agreements and their customers in one statement, scoped to the
+// caller (another reseller's agreement is missing, and so is its customer), and shares the
+// customers with the request's later reads by id; a read sharing an agreement another read
+// brought still gets its customer.
+func TestAgreementsWithCustomersJoinedAndShared(t *testing.T) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		now := time.Now()
+		ctx := context.Background()
+		type world struct {
+			c          Caller
+			customer   *Customer
+			agreements []int64
+		}
+		var worlds []world
+		for _, name := range []string{"A", "B"} {
+			r, err := s.CreateReseller(ctx, licensing.ResellerDraft{Name: name}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := world{c: Caller{Role: RoleReseller, ResellerID: r.ID}}
+			if w.customer, err = s.CreateCustomer(ctx, w.c, nil, licensing.CustomerDraft{OrganizationName: "Contoso " + name, Country: "US"}, now); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []string{"EA-1", "EA-2"} {
+				a, err := s.CreateAgreement(ctx, w.c, w.customer.ID, licensing.AgreementDraft{Program: "ENTERPRISE", Number: n,
+					StartDate: licensing.DateOf(now), AnniversaryDate: licensing.DateOf(now.AddDate(1, 0, 0)), Contacts: []licensing.ContactDraft{
+						{Name: "Vic", Email: "vic@contoso.com", Roles: []licensing.ContactRole{licensing.RoleVLSCAdministrator}}}}, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.agreements = append(w.agreements, a.ID)
+			}
+			worlds = append(worlds, w)
+		}
+		a, b := worlds[0], worlds[1]
+
+		var c StatementCounter
+		counted := CountStatements(WithReadMemo(ctx), &c)
+		agreements, customers, err := s.AgreementsWithCustomers(counted, a.c, append(a.agreements, b.agreements...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(agreements) != 2 || len(customers) != 1 || customers[0].ID != a.customer.ID || customers[0].OrganizationName != "Contoso A" || customers[0].ResellerID != a.c.ResellerID {
+			t.Fatalf("reseller A's read of both resellers' agreements: %+v with customers %+v; want A's two agreements and A's customer once", agreements, customers)
+		}
+		for _, ag := range agreements {
+			if ag.ResellerID != a.c.ResellerID || ag.CustomerID != a.customer.ID || ag.Program != licensing.ProgramEnterprise {
+				t.Fatalf("agreement scanned wrongly from the joined row: %+v", ag)
+			}
+		}
+		if c.Count() != 1 {
+			t.Fatalf("%d statements, want 1 (the joined read)", c.Count())
+		}
+		if cu, err := byID[Customer](counted, s, a.c, a.customer.ID); err != nil || cu.OrganizationName != "Contoso A" || c.Count() != 1 {
+			t.Fatalf("the customer read by id after the joined read: %+v, %v, %d statements; want it shared (1 statement)", cu, err, c.Count())
+		}
+		if _, err := byID[Customer](counted, s, a.c, b.customer.ID); err != ErrNotFound {
+			t.Fatalf("another reseller's customer: %v, want ErrNotFound", err)
+		}
+
+		// An agreement another read of the request brought without its customer: the joined read
+		// shares the agreement and reads only the customer.
+		var d StatementCounter
+		fresh := CountStatements(WithReadMemo(ctx), &d)
+		if _, err := byID[Agreement](fresh, s, b.c, b.agreements[0]); err != nil {
+			t.Fatal(err)
+		}
+		agreements, customers, err = s.AgreementsWithCustomers(fresh, b.c, b.agreements[:1])
+		if err != nil || len(agreements) != 1 || len(customers) != 1 || customers[0].ID != b.customer.ID {
+			t.Fatalf("joined read of a shared agreement: %+v, %+v, %v", agreements, customers, err)
+		}
+		if d.Count() != 2 {
+			t.Fatalf("%d statements, want 2 (the agreement, then its customer)", d.Count())
+		}
+	})
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -36,19 +37,68 @@ func scanAll[T any](q *gorm.DB) ([]T, error) {
 	var discard any
 	for rows.Next() {
 		out = append(out, *new(T))
-		row := reflect.ValueOf(&out[len(out)-1]).Elem()
-		for i, path := range index {
-			if path == nil {
-				dest[i] = &discard // a column the struct does not hold (a window's row number)
-				continue
-			}
-			dest[i] = row.FieldByIndex(path).Addr().Interface()
-		}
+		bind(dest, index, reflect.ValueOf(&out[len(out)-1]).Elem(), &discard)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 	}
 	return out, rows.Err()
+}
+
+// pairSplit names the column between the two rows of a joined read (scanPairs).
+const pairSplit = "pair_split_"
+
+// scanPairs runs q, whose columns are A's, then one named pairSplit, then B's (SELECT a.*, 0 AS
+// pair_split_, b.* FROM a JOIN b ...), and scans each row into an A and a B: two objects in one
+// statement, although their tables share column names.
+func scanPairs[A, B any](q *gorm.DB) ([]A, []B, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	split := slices.Index(columns, pairSplit)
+	if split < 0 {
+		return nil, nil, fmt.Errorf("scan pairs: no %s column among %v", pairSplit, columns)
+	}
+	indexA, err := fieldIndex(reflect.TypeFor[A](), columns[:split], q.NamingStrategy)
+	if err != nil {
+		return nil, nil, err
+	}
+	indexB, err := fieldIndex(reflect.TypeFor[B](), columns[split+1:], q.NamingStrategy)
+	if err != nil {
+		return nil, nil, err
+	}
+	var as []A
+	var bs []B
+	dest := make([]any, len(columns))
+	var discard any
+	dest[split] = &discard
+	for rows.Next() {
+		as, bs = append(as, *new(A)), append(bs, *new(B))
+		bind(dest[:split], indexA, reflect.ValueOf(&as[len(as)-1]).Elem(), &discard)
+		bind(dest[split+1:], indexB, reflect.ValueOf(&bs[len(bs)-1]).Elem(), &discard)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+	}
+	return as, bs, rows.Err()
+}
+
+// bind points dest at the fields of row that index gives for each column; a column the struct
+// does not hold (a window's row number) is scanned into discard.
+func bind(dest []any, index [][]int, row reflect.Value, discard *any) {
+	for i, path := range index {
+		if path == nil {
+			dest[i] = discard
+			continue
+		}
+		dest[i] = row.FieldByIndex(path).Addr().Interface()
+	}
 }
 
 // columnIndexes caches, by struct type and column list, the field each column is scanned into.

@@ -172,7 +172,7 @@ func connectionNodes(conn any) []any {
 
 // objectField prefetches an object field read by id: the ids of every parent in one statement,
 // primed into the loader its resolver uses.
-func objectField[P any](id func(*P) *int64, typ string, rows func(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error)) prefetcher {
+func objectField[P any](id func(*P) *int64, typ string, rows func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, sel ast.SelectionSet) ([]any, error)) prefetcher {
 	return func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
 		seen := map[int64]bool{}
 		var ids []int64
@@ -187,7 +187,7 @@ func objectField[P any](id func(*P) *int64, typ string, rows func(ctx context.Co
 		if len(ids) == 0 {
 			return nil, "", nil, nil
 		}
-		next, err := rows(ctx, r, c, ids)
+		next, err := rows(ctx, r, c, ids, f.Selections)
 		return next, typ, f.Selections, err
 	}
 }
@@ -207,23 +207,51 @@ func primed[T any, M any](ctx context.Context, fetch func(context.Context, model
 	return out, nil
 }
 
-func agreementRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error) {
-	return primed(ctx, r.Store.AgreementsByID, c, ids, loaders(ctx).Agreement, func(a *models.Agreement) int64 { return a.ID }, mapAgreement)
+// agreementRows reads agreements by id; with their customers in the same statement when the
+// selection asks for them (the customers' level of the walk then finds them read: no statement).
+func agreementRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64, sel ast.SelectionSet) ([]any, error) {
+	if !asks(ctx, sel, "Agreement", "customer") {
+		return primed(ctx, r.Store.AgreementsByID, c, ids, loaders(ctx).Agreement, func(a *models.Agreement) int64 { return a.ID }, mapAgreement)
+	}
+	agreements, customers, err := r.Store.AgreementsWithCustomers(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
+	l := loaders(ctx)
+	for i := range customers {
+		l.Customer.Prime(customers[i].ID, &customers[i])
+	}
+	out := make([]any, len(agreements))
+	for i := range agreements {
+		l.Agreement.Prime(agreements[i].ID, &agreements[i])
+		out[i] = mapAgreement(&agreements[i])
+	}
+	return out, nil
 }
 
-func accountRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error) {
+// asks tells whether sel, the selection of an object of GraphQL type typ, selects field.
+func asks(ctx context.Context, sel ast.SelectionSet, typ, field string) bool {
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), sel, []string{typ}) {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
+}
+
+func accountRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ ast.SelectionSet) ([]any, error) {
 	return primed(ctx, r.Store.AccountsByID, c, ids, loaders(ctx).Account, func(a *models.Account) int64 { return a.ID }, mapAccount)
 }
 
-func enrollmentRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error) {
+func enrollmentRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ ast.SelectionSet) ([]any, error) {
 	return primed(ctx, r.Store.EnrollmentsByID, c, ids, loaders(ctx).Enrollment, func(e *models.Enrollment) int64 { return e.ID }, mapEnrollment)
 }
 
-func customerRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error) {
+func customerRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ ast.SelectionSet) ([]any, error) {
 	return primed(ctx, r.Store.CustomersByID, c, ids, loaders(ctx).Customer, func(cu *models.Customer) int64 { return cu.ID }, mapCustomer)
 }
 
-func resellerRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64) ([]any, error) {
+func resellerRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64, _ ast.SelectionSet) ([]any, error) {
 	return primed(ctx, r.Store.ResellersByID, c, ids, loaders(ctx).Reseller, func(re *models.Reseller) int64 { return re.ID }, mapReseller)
 }
 
