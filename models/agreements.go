@@ -245,13 +245,38 @@ func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) 
 	return &a, nil
 }
 
-// EnrollmentByNumber finds an enrollment by its number within the caller's scope.
+// EnrollmentByNumber finds an enrollment by its number within the caller's scope. Within a query
+// request it reads the enrollment's agreement and customer in the same statement and shares them
+// with the request's reads by id (memo.go): a page showing an enrollment shows them too.
 func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string) (*Enrollment, error) {
-	var e Enrollment
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&e).Error; err != nil {
-		return nil, notFound(err)
+	number = licensing.NormalizeNumber(number)
+	if !sharing(ctx, s) {
+		var e Enrollment
+		if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&e).Error; err != nil {
+			return nil, notFound(err)
+		}
+		return &e, nil
 	}
-	return &e, nil
+	q := s.ctx(ctx).Table("enrollments e").Select("e.*, 0 AS "+pairSplit+", a.*, 0 AS "+pairSplit+", cu.*").
+		Joins("JOIN agreements a ON a.reseller_id = e.reseller_id AND a.id = e.agreement_id").
+		Joins("JOIN customers cu ON cu.reseller_id = e.reseller_id AND cu.id = a.customer_id").
+		Where("e.number = ?", number).Order("e.id").Limit(1)
+	if !c.AllResellers() {
+		q = q.Where("e.reseller_id = ?", c.ResellerID)
+	}
+	var enrollments []Enrollment
+	var agreements []Agreement
+	var customers []Customer
+	if err := scanParts(q, &enrollments, &agreements, &customers); err != nil {
+		return nil, err
+	}
+	if len(enrollments) == 0 {
+		return nil, ErrNotFound
+	}
+	shareRows(ctx, s, c, enrollments)
+	shareRows(ctx, s, c, agreements)
+	shareRows(ctx, s, c, customers)
+	return &enrollments[0], nil
 }
 
 // CustomerFilter narrows a customer list.

@@ -102,6 +102,12 @@ func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, re
 	return out, nil
 }
 
+// sharing tells whether s's reads under ctx share their rows within a query request.
+func sharing(ctx context.Context, s *Store) bool {
+	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
+	return m != nil && !s.inTx
+}
+
 // shareRows adds to the request's shared reads rows of T that a joined read brought besides the
 // rows it was asked for (the customers of agreements: AgreementsWithCustomers), so that a later
 // read of them by id sends no statement. A row already held or on its way is left as it is.

@@ -102,7 +102,8 @@ func TestReadMemoSharesReadsByID(t *testing.T) {
 // AgreementsWithCustomers reads agreements and their customers in one statement, scoped to the
 // caller (another reseller's agreement is missing, and so is its customer), and shares the
 // customers with the request's later reads by id; a read sharing an agreement another read
-// brought still gets its customer.
+// brought still gets its customer. EnrollmentByNumber reads the enrollment's agreement and
+// customer with it in the same way.
 func TestAgreementsWithCustomersJoinedAndShared(t *testing.T) {
 	eachTestStore(t, func(t *testing.T, s *Store) {
 		now := time.Now()
@@ -172,6 +173,34 @@ func TestAgreementsWithCustomersJoinedAndShared(t *testing.T) {
 		}
 		if d.Count() != 2 {
 			t.Fatalf("%d statements, want 2 (the agreement, then its customer)", d.Count())
+		}
+
+		// An enrollment by number comes with its agreement and customer in one statement within
+		// a query request, scoped like the plain read.
+		e, err := s.CreateEnrollment(ctx, a.c, a.agreements[1], licensing.EnrollmentDraft{Number: "ENR-1", OrganizationName: "Contoso",
+			OSMName: "Olivia", OSMEmail: "olivia@contoso.com", StartDate: licensing.DateOf(now), EndDate: licensing.DateOf(now.AddDate(2, 0, 0))}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n StatementCounter
+		request := CountStatements(WithReadMemo(ctx), &n)
+		got, err := s.EnrollmentByNumber(request, a.c, " enr-1")
+		if err != nil || got.ID != e.ID || got.AgreementID != a.agreements[1] || got.OSMEmail != "olivia@contoso.com" {
+			t.Fatalf("enrollment by number with its parents: %+v, %v; want %+v", got, err, e)
+		}
+		ag, err := byID[Agreement](request, s, a.c, got.AgreementID)
+		if err != nil || ag.Number != "EA-2" {
+			t.Fatalf("its agreement: %+v, %v", ag, err)
+		}
+		agreements, customers, err = s.AgreementsWithCustomers(request, a.c, []int64{got.AgreementID})
+		if err != nil || len(agreements) != 1 || len(customers) != 1 || customers[0].OrganizationName != "Contoso A" || n.Count() != 1 {
+			t.Fatalf("its agreement and customer after the joined read: %+v, %+v, %v, %d statements; want them shared (1 statement)", agreements, customers, err, n.Count())
+		}
+		if _, err := s.EnrollmentByNumber(request, b.c, "ENR-1"); err != ErrNotFound {
+			t.Fatalf("another reseller's enrollment by number: %v, want ErrNotFound", err)
+		}
+		if _, err := s.EnrollmentByNumber(ctx, b.c, "ENR-1"); err != ErrNotFound {
+			t.Fatalf("another reseller's enrollment by number, outside a request: %v, want ErrNotFound", err)
 		}
 	})
 }

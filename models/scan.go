@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 
@@ -45,48 +44,80 @@ func scanAll[T any](q *gorm.DB) ([]T, error) {
 	return out, rows.Err()
 }
 
-// pairSplit names the column between the two rows of a joined read (scanPairs).
+// pairSplit names the column between two rows of a joined read (scanParts).
 const pairSplit = "pair_split_"
 
 // scanPairs runs q, whose columns are A's, then one named pairSplit, then B's (SELECT a.*, 0 AS
 // pair_split_, b.* FROM a JOIN b ...), and scans each row into an A and a B: two objects in one
 // statement, although their tables share column names.
 func scanPairs[A, B any](q *gorm.DB) ([]A, []B, error) {
+	var as []A
+	var bs []B
+	err := scanParts(q, &as, &bs)
+	return as, bs, err
+}
+
+// scanParts runs q, whose columns are those of several row structs in turn with a pairSplit
+// column between two of them, and appends each row's parts to the slices parts points to
+// (*[]A, *[]B, ... in the order of the columns).
+func scanParts(q *gorm.DB, parts ...any) error {
 	rows, err := q.Rows()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer rows.Close()
 	columns, err := rows.Columns()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	split := slices.Index(columns, pairSplit)
-	if split < 0 {
-		return nil, nil, fmt.Errorf("scan pairs: no %s column among %v", pairSplit, columns)
-	}
-	indexA, err := fieldIndex(reflect.TypeFor[A](), columns[:split], q.NamingStrategy)
-	if err != nil {
-		return nil, nil, err
-	}
-	indexB, err := fieldIndex(reflect.TypeFor[B](), columns[split+1:], q.NamingStrategy)
-	if err != nil {
-		return nil, nil, err
-	}
-	var as []A
-	var bs []B
-	dest := make([]any, len(columns))
-	var discard any
-	dest[split] = &discard
-	for rows.Next() {
-		as, bs = append(as, *new(A)), append(bs, *new(B))
-		bind(dest[:split], indexA, reflect.ValueOf(&as[len(as)-1]).Elem(), &discard)
-		bind(dest[split+1:], indexB, reflect.ValueOf(&bs[len(bs)-1]).Elem(), &discard)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
+	var splits []int
+	for i, c := range columns {
+		if c == pairSplit {
+			splits = append(splits, i)
 		}
 	}
-	return as, bs, rows.Err()
+	if len(splits) != len(parts)-1 {
+		return fmt.Errorf("scan parts: %d %s columns among %v for %d parts", len(splits), pairSplit, columns, len(parts))
+	}
+	type part struct {
+		slice      reflect.Value // the []T parts[i] points to
+		from, to   int           // its columns
+		fieldIndex [][]int
+	}
+	ps := make([]part, len(parts))
+	for i, p := range parts {
+		v := reflect.ValueOf(p)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Slice {
+			return fmt.Errorf("scan parts: part %d is a %T, not a pointer to a slice", i, p)
+		}
+		from, to := 0, len(columns)
+		if i > 0 {
+			from = splits[i-1] + 1
+		}
+		if i < len(splits) {
+			to = splits[i]
+		}
+		index, err := fieldIndex(v.Elem().Type().Elem(), columns[from:to], q.NamingStrategy)
+		if err != nil {
+			return err
+		}
+		ps[i] = part{slice: v.Elem(), from: from, to: to, fieldIndex: index}
+	}
+	dest := make([]any, len(columns))
+	var discard any
+	for _, i := range splits {
+		dest[i] = &discard
+	}
+	for rows.Next() {
+		for _, p := range ps {
+			p.slice.Set(reflect.Append(p.slice, reflect.Zero(p.slice.Type().Elem())))
+			bind(dest[p.from:p.to], p.fieldIndex, p.slice.Index(p.slice.Len()-1), &discard)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // bind points dest at the fields of row that index gives for each column; a column the struct
