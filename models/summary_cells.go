@@ -100,7 +100,7 @@ const maxSummaryResellers = 1000
 // (license_cell_sums, dim 0; fewSums) stand for the cells, a few rows per reseller.
 func cellsSummarySQL(c Caller, cat *summaryCatalogInfo, groupBy []licensing.SummaryDimension, f SummaryFilter, p SummaryPage, sums bool) (string, []any) {
 	var b sqlBuilder
-	b.add(`SELECT `)
+	b.add(`SELECT * FROM (SELECT `)
 	keys := summaryGroupColumns(&b, cat, groupBy)
 	from := `l.customer_id AS cus, l.agreement_id AS agr, ` + programRankSQL("l.program") + ` AS prog, l.enrollment_id AS enr, l.account_key AS acc, 1 AS cells
 	FROM license_cells l WHERE 1 = 1`
@@ -118,10 +118,7 @@ FROM (SELECT l.reseller_id AS r, ` + cat.kkSQL("l.sku") + ` AS kk, l.licensed, l
 	` + from)
 	cellsFilterSQL(&b, c, cat, f)
 	b.add(`) c`)
-	if len(keys) > 0 {
-		b.add(" GROUP BY " + strings.Join(keys, ", ") + " ORDER BY " + strings.Join(keys, ", "))
-	}
-	b.add(" LIMIT ? OFFSET ?", p.First+1, p.Offset)
+	groupsInOrder(&b, groupBy, keys, p)
 	return b.String(), b.args
 }
 

@@ -244,3 +244,52 @@ func TestLicenseSummaryMatchesTheRules(t *testing.T) {
 		})
 	})
 }
+
+// R-BI-1: a summary's groups come in the order of their keys, and its pages in turn, whatever
+// order the groups' aggregates would put them in. On MariaDB the stored cells' grouping read the
+// groups in the primary key's order and then sorted them by their number of cells for the
+// window function of the total, unless the order is taken outside the grouping (groupsInOrder).
+func TestSummaryGroupsComeInKeyOrder(t *testing.T) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		// Resellers 100, 200 and 300 with 3, 1 and 2 cells: by cells 200, 300, 100.
+		cells := map[int64]int{100: 3, 200: 1, 300: 2}
+		for r, n := range cells {
+			for i := 0; i < n; i++ {
+				err := s.db.Exec(`INSERT INTO license_cells (reseller_id, account_key, sku, cell_no, licensed, pending, in_grace,
+					reserved_not_billed, assigned, unassignable) VALUES (?, ?, 'INTUNE', 1, ?, 0, 0, 0, 0, 0)`, r, i+1, r/100).Error
+				must(t, err)
+			}
+		}
+		cat, err := s.summaryCatalog(ctx)
+		must(t, err)
+		op := Caller{Role: RoleOperator}
+		byReseller := []licensing.SummaryDimension{licensing.SummaryByReseller}
+		read := func(p SummaryPage) []int64 {
+			sqlText, args := cellsSummarySQL(op, cat, byReseller, SummaryFilter{}, p, false)
+			res, err := s.summaryPage(ctx, cat, sqlText, args, byReseller, time.Now(), p, nil)
+			must(t, err)
+			if res.TotalGroups != 3 {
+				t.Fatalf("page %+v: %d groups in all, want 3", p, res.TotalGroups)
+			}
+			var ids []int64
+			for _, g := range res.Groups {
+				ids = append(ids, *g.ResellerID)
+				if want := int(*g.ResellerID/100) * cells[*g.ResellerID]; g.Licensed != want {
+					t.Fatalf("reseller %d: licensed %d, want %d", *g.ResellerID, g.Licensed, want)
+				}
+			}
+			return ids
+		}
+		if got := read(SummaryPage{First: 10}); !slices.Equal(got, []int64{100, 200, 300}) {
+			t.Fatalf("groups by reseller in the order %v, want 100, 200, 300", got)
+		}
+		var paged []int64
+		for off := 0; off < 3; off++ {
+			paged = append(paged, read(SummaryPage{First: 1, Offset: off})...)
+		}
+		if !slices.Equal(paged, []int64{100, 200, 300}) {
+			t.Fatalf("pages of one group by reseller: %v, want 100, 200, 300", paged)
+		}
+	})
+}
