@@ -41,15 +41,12 @@ func WithReadMemo(ctx context.Context) context.Context {
 // sharedByIDs returns the rows of T with the given ids in the caller's scope, reading with read
 // those that no earlier read of the request holds or is reading. Rows come in no set order.
 func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, read func(ids []int64) ([]T, error)) ([]T, error) {
-	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
-	if m == nil || s.inTx {
+	m := memoOf(ctx, s)
+	if m == nil {
 		return read(ids)
 	}
 	typ := reflect.TypeFor[T]()
-	scope := c.ResellerID
-	if c.AllResellers() {
-		scope = 0
-	}
+	scope := memoScope(c)
 	var missing []int64
 	var waiting []*memoRow
 	mine := map[int64]*memoRow{}
@@ -102,25 +99,37 @@ func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, re
 	return out, nil
 }
 
-// sharing tells whether s's reads under ctx share their rows within a query request.
-func sharing(ctx context.Context, s *Store) bool {
+// memoOf is the memo s's reads under ctx share, nil when they share none (not a query request,
+// or in a transaction).
+func memoOf(ctx context.Context, s *Store) *readMemo {
 	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
-	return m != nil && !s.inTx
+	if s.inTx {
+		return nil
+	}
+	return m
+}
+
+// sharing tells whether s's reads under ctx share their rows within a query request.
+func sharing(ctx context.Context, s *Store) bool { return memoOf(ctx, s) != nil }
+
+// memoScope is the scope of c's shared reads: its reseller, or 0 for every reseller's.
+func memoScope(c Caller) int64 {
+	if c.AllResellers() {
+		return 0
+	}
+	return c.ResellerID
 }
 
 // shareRows adds to the request's shared reads rows of T that a joined read brought besides the
 // rows it was asked for (the customers of agreements: AgreementsWithCustomers), so that a later
 // read of them by id sends no statement. A row already held or on its way is left as it is.
 func shareRows[T any](ctx context.Context, s *Store, c Caller, rows []T) {
-	m, _ := ctx.Value(memoCtxKey{}).(*readMemo)
-	if m == nil || s.inTx || len(rows) == 0 {
+	m := memoOf(ctx, s)
+	if m == nil || len(rows) == 0 {
 		return
 	}
 	typ := reflect.TypeFor[T]()
-	scope := c.ResellerID
-	if c.AllResellers() {
-		scope = 0
-	}
+	scope := memoScope(c)
 	idField := idIndex(typ)
 	m.mu.Lock()
 	defer m.mu.Unlock()
