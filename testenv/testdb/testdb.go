@@ -98,9 +98,10 @@ func GaleraNodes(t testing.TB) []string {
 }
 
 // The test cluster is one shared machine-wide resource, and `go test ./...` runs packages in
-// parallel: a package running its migrations three times over (each DDL statement pauses the
-// whole cluster while it is applied in total order) beside another's heavy concurrent writes
-// starved a 2-core machine's three nodes for over 40 s. So tests of different packages take
+// parallel: one package running its migrations three times over (each DDL statement pauses the
+// whole cluster while it is applied in total order) beside another's heavy concurrent writes is
+// the likely cause of a 40 s stall of a 2-core machine's three nodes seen in CI (not reproduced
+// here with the two packages alone). So tests of different packages take
 // turns: the first holder in a process takes an exclusive flock on a file named after the
 // cluster, the last to end releases it; tests of one process share the hold.
 var cluster struct {
