@@ -30,14 +30,30 @@ func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Ti
 	if err != nil {
 		return nil, err
 	}
-	var codes []string
+	subs := make([]skuTerm, len(rows))
 	latest := map[string]time.Time{}
-	for _, r := range rows {
-		if r.Term().StatusAt(asOf).Counts() && !slices.Contains(codes, r.SKU) {
-			codes = append(codes, r.SKU)
-		}
+	for i, r := range rows {
+		subs[i] = skuTerm{r.SKU, r.Term()}
 		if at := r.LineProcessedAt; at != nil && at.After(latest[r.SKU]) {
 			latest[r.SKU] = *at
+		}
+	}
+	return s.activationLines(ctx, subs, latest, asOf)
+}
+
+// skuTerm is what activation needs of a subscription: its SKU and the facts of its status.
+type skuTerm struct {
+	sku  string
+	term licensing.SubscriptionTerm
+}
+
+// activationLines are the lines of subscriptions subs as of asOf, in SKU order, with catalog
+// facts and when the licenses processed at latest (by SKU) stop being pending (R-ORD-5).
+func (s *Store) activationLines(ctx context.Context, subs []skuTerm, latest map[string]time.Time, asOf time.Time) ([]licensing.ActivationLine, error) {
+	var codes []string
+	for _, sub := range subs {
+		if sub.term.StatusAt(asOf).Counts() && !slices.Contains(codes, sub.sku) {
+			codes = append(codes, sub.sku)
 		}
 	}
 	catalog, err := s.SKUsByCode(ctx, codes)
@@ -77,7 +93,7 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
 	var a *Agreement
 	// Independent reads, each filling its own facts, at the same time: a status waits for one
-	// round trip, not four.
+	// round trip, not three.
 	err := s.concurrently(
 		func() (err error) {
 			// With its customer, although the status needs only the agreement: read in the shape
@@ -92,8 +108,7 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 			}
 			return err
 		},
-		func() error { return s.orderAndEmailFacts(ctx, &f, e) },
-		func() (err error) { f.Lines, err = s.enrollmentLines(ctx, e, asOf); return err },
+		func() error { return s.statusFacts(ctx, &f, e, asOf) },
 		func() (err error) {
 			// the SKUs "on the account" for compatibility are the others', not its own
 			f.Account, err = s.oneAccountFacts(ctx, e.ResellerID, e.AccountID, e.ID)
@@ -109,23 +124,25 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	return f, s.landingFacts(ctx, &f, a, e)
 }
 
-// statusRow is a row of activationFacts' read of an enrollment's orders, reservations and
-// activation emails (orderAndEmailFacts); Kind (O, R or E) says what its columns hold.
+// statusRow is a row of activationFacts' read of an enrollment (statusFacts); Kind says what its
+// columns hold: E an activation email, L the latest processing of the SKU's processed order
+// lines, O an order, R a reservation, S a subscription.
 type statusRow struct {
 	Kind  string
 	ID    int64
-	Text1 string         // O, R: status; E: recipient
-	Text2 string         // E: trigger
+	Text1 string         // O, R: status; E: recipient; L, S: SKU
+	Text2 string         // E: trigger; S: auto-renew (Y or N)
 	Text3 string         // E: last error (the bounce reason)
-	At1   *time.Time     // O: processed; R: reserved; E: scheduled
-	At2   *time.Time     // E: sent
-	At3   *time.Time     // E: bounced
-	Day   licensing.Date // O: usage start
+	At1   *time.Time     // O: processed; R: reserved; E: scheduled; L: processed; S: cancelled
+	At2   *time.Time     // E: sent; S: grace from
+	At3   *time.Time     // E: bounced; S: grace until
+	Day   licensing.Date // O: usage start; S: end date
 }
 
-// orderAndEmailFacts loads, in one statement, what activation needs of an enrollment's orders,
-// reservations and activation emails (see orderFacts and emailFacts).
-func (s *Store) orderAndEmailFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment) error {
+// statusFacts loads, in one statement, what activation needs of an enrollment's activation
+// emails, orders, reservations and subscriptions with the latest processing of their SKUs (see
+// emailFacts, orderFacts and activationLines).
+func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment, asOf time.Time) error {
 	// Each time column's first part names a DATETIME column (the orders' at2 and at3 repeat
 	// processed_at, unused): SQLite types a UNION's column by its first part, and a NULL there
 	// would leave the emails' instants as text.
@@ -135,19 +152,35 @@ func (s *Store) orderAndEmailFacts(ctx context.Context, f *licensing.ActivationF
 		UNION ALL SELECT 'R', id, status, '', '', reserved_at, NULL, NULL, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?
 		UNION ALL SELECT 'E', id, recipient, email_trigger, last_error, scheduled_at, sent_at, bounced_at, NULL
 			FROM activation_emails WHERE reseller_id = ? AND enrollment_id = ?
+		UNION ALL SELECT 'S', id, sku, CASE WHEN auto_renew THEN 'Y' ELSE 'N' END, '', cancelled_at, grace_from, grace_until, end_date
+			FROM subscriptions WHERE reseller_id = ? AND enrollment_id = ?
+		UNION ALL SELECT 'L', 0, l.sku, '', '', MAX(o.processed_at), NULL, NULL, NULL
+			FROM order_lines l JOIN orders o ON o.id = l.order_id
+			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ? GROUP BY l.sku
 		ORDER BY kind, id`,
-		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID))
+		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID, e.ResellerID, e.ID,
+		e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed))
 	if err != nil {
 		return err
 	}
-	// Kind E sorts first: the emails, then the orders and reservations.
-	i := slices.IndexFunc(rows, func(r statusRow) bool { return r.Kind != "E" })
-	if i < 0 {
-		i = len(rows)
+	byKind := map[string][]statusRow{}
+	for _, r := range rows {
+		byKind[r.Kind] = append(byKind[r.Kind], r)
 	}
-	f.Emails = emailFacts(rows[:i])
-	orderFacts(f, e, rows[i:])
-	return nil
+	f.Emails = emailFacts(byKind["E"])
+	orderFacts(f, e, append(byKind["O"], byKind["R"]...))
+	var subs []skuTerm
+	for _, r := range byKind["S"] {
+		subs = append(subs, skuTerm{r.Text1, licensing.SubscriptionTerm{EndDate: r.Day, AutoRenew: r.Text2 == "Y", CancelledAt: r.At1, GraceFrom: r.At2, GraceUntil: r.At3}})
+	}
+	latest := map[string]time.Time{}
+	for _, r := range byKind["L"] {
+		if r.At1 != nil {
+			latest[r.Text1] = *r.At1
+		}
+	}
+	f.Lines, err = s.activationLines(ctx, subs, latest, asOf)
+	return err
 }
 
 // emailFacts is what activation needs of an enrollment's activation emails (rows of kind E, in

@@ -1,0 +1,79 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	mrand "math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/licensing-api/licensing-api/licensing"
+)
+
+// activationStatus reads an enrollment's subscriptions and the latest processing of each SKU in
+// the statement that reads its orders, reservations and emails (statusFacts). Its lines must be
+// those the rules give for the stored subscriptions (R-ACT-12): an ACTIVE or IN_GRACE
+// subscription is a line, a cancelled or expired one is not (R-SUB-1, R-SUB-5, R-SUB-6), and a
+// line is pending until PendingUntil of its SKU's latest processed order (R-ORD-5; placed and
+// cancelled orders do not count). Checked on random subscriptions and orders at the instants
+// where a status changes, on every store.
+func TestStatusFactsLinesFollowTheRules(t *testing.T) {
+	forRandomSeeds(t, "status_lines", 11, func(t *testing.T, s *Store, rnd *mrand.Rand) {
+		w := newRandomWorld(t, s, rnd)
+		statuses := []licensing.OrderStatus{licensing.OrderProcessed, licensing.OrderProcessed, licensing.OrderPlaced, licensing.OrderCancelled}
+		skus := []string{"O365-E3", "O365-E5", "M365-E3", "INTUNE", "D365-SALES-PRO"}
+		latest := map[int64]map[string]time.Time{} // by enrollment, the SKUs' latest processing
+		for _, e := range w.enrollments {
+			latest[e.ID] = map[string]time.Time{}
+			for n := rnd.IntN(4); n > 0; n-- {
+				at := testNow.Add(time.Duration(rnd.IntN(96*3600)-48*3600) * time.Second)
+				o := Order{ID: newID(), ResellerID: e.ResellerID, EnrollmentID: e.ID, Number: fmt.Sprint("O", newID()), Status: statuses[rnd.IntN(len(statuses))],
+					PurchaseDate: licensing.DateOf(at), UsageStartDate: licensing.DateOf(at), IdempotencyKey: fmt.Sprint(newID()), Fingerprint: "f", CreatedAt: at}
+				if o.Status == licensing.OrderProcessed {
+					o.ProcessedAt = &at
+					w.instants = append(w.instants, licensing.PendingUntil(at), licensing.PendingUntil(at).Add(-time.Microsecond))
+				}
+				create(t, s, &o)
+				for i, k := range rnd.Perm(len(skus))[:rnd.IntN(2)+1] {
+					create(t, s, &OrderLine{ID: newID(), ResellerID: e.ResellerID, OrderID: o.ID, LineNo: i + 1, SKU: skus[k], Quantity: 1})
+					if o.Status == licensing.OrderProcessed && at.After(latest[e.ID][skus[k]]) {
+						latest[e.ID][skus[k]] = at
+					}
+				}
+			}
+		}
+		instants := append([]time.Time{testNow}, w.instants...)
+		rnd.Shuffle(len(instants), func(i, j int) { instants[i], instants[j] = instants[j], instants[i] })
+		instants = instants[:min(len(instants), 12)]
+		for _, e := range w.enrollments {
+			for _, asOf := range instants {
+				var want []string
+				for _, sub := range w.subs {
+					if sub.EnrollmentID != nil && *sub.EnrollmentID == e.ID && sub.Term().StatusAt(asOf).Counts() && !slices.Contains(want, sub.SKU) {
+						want = append(want, sub.SKU)
+					}
+				}
+				slices.Sort(want)
+				var f licensing.ActivationFacts
+				if err := s.statusFacts(context.Background(), &f, &e, asOf); err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, line := range f.Lines {
+					got = append(got, line.SKU)
+					at, processed := latest[e.ID][line.SKU]
+					switch {
+					case !processed && line.PendingUntil != nil:
+						t.Errorf("enrollment %d, %s as of %s: pending until %s, but no processed order bought it", e.ID, line.SKU, asOf, line.PendingUntil)
+					case processed && (line.PendingUntil == nil || !line.PendingUntil.Equal(licensing.PendingUntil(at))):
+						t.Errorf("enrollment %d, %s as of %s: pending until %v, want %s (latest processing %s)", e.ID, line.SKU, asOf, line.PendingUntil, licensing.PendingUntil(at), at)
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("enrollment %d as of %s: lines %v, want %v", e.ID, asOf, got, want)
+				}
+			}
+		}
+	})
+}
