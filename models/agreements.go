@@ -246,8 +246,9 @@ func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) 
 }
 
 // EnrollmentByNumber finds an enrollment by its number within the caller's scope. Within a query
-// request it reads the enrollment's agreement and customer in the same statement and shares them
-// with the request's reads by id (memo.go): a page showing an enrollment shows them too.
+// request it reads the enrollment's agreement, customer and account in the same statement and
+// shares them with the request's reads by id (memo.go): a page showing an enrollment shows them
+// too, and its activation status reads the agreement and account.
 func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string) (*Enrollment, error) {
 	number = licensing.NormalizeNumber(number)
 	if !sharing(ctx, s) {
@@ -257,9 +258,10 @@ func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string)
 		}
 		return &e, nil
 	}
-	q := s.ctx(ctx).Table("enrollments e").Select("e.*, 0 AS "+pairSplit+", a.*, 0 AS "+pairSplit+", cu.*").
+	q := s.ctx(ctx).Table("enrollments e").Select("e.*, 0 AS "+pairSplit+", a.*, 0 AS "+pairSplit+", cu.*, 0 AS "+pairSplit+", ac.*").
 		Joins("JOIN agreements a ON a.reseller_id = e.reseller_id AND a.id = e.agreement_id").
 		Joins("JOIN customers cu ON cu.reseller_id = e.reseller_id AND cu.id = a.customer_id").
+		Joins("LEFT JOIN accounts ac ON ac.reseller_id = e.reseller_id AND ac.id = e.account_id").
 		Where("e.number = ?", number).Order("e.id").Limit(1)
 	if !c.AllResellers() {
 		q = q.Where("e.reseller_id = ?", c.ResellerID)
@@ -267,7 +269,8 @@ func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string)
 	var enrollments []Enrollment
 	var agreements []Agreement
 	var customers []Customer
-	if err := scanParts(q, &enrollments, &agreements, &customers); err != nil {
+	var accounts []*Account // nil: on no account
+	if err := scanParts(q, &enrollments, &agreements, &customers, &accounts); err != nil {
 		return nil, err
 	}
 	if len(enrollments) == 0 {
@@ -276,6 +279,9 @@ func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string)
 	shareRows(ctx, s, c, enrollments)
 	shareRows(ctx, s, c, agreements)
 	shareRows(ctx, s, c, customers)
+	if accounts[0] != nil {
+		shareRows(ctx, s, c, []Account{*accounts[0]})
+	}
 	return &enrollments[0], nil
 }
 

@@ -199,6 +199,29 @@ func TestAgreementsWithCustomersJoinedAndShared(t *testing.T) {
 		if _, err := s.EnrollmentByNumber(request, b.c, "ENR-1"); err != ErrNotFound {
 			t.Fatalf("another reseller's enrollment by number: %v, want ErrNotFound", err)
 		}
+
+		// On an account, the enrollment comes with it too (a LEFT JOIN: scanParts' optional
+		// part), every column as stored, and the request's read of the account by id shares it.
+		acct, err := s.CreateAccount(ctx, a.c, a.customer.ID, licensing.AccountDraft{Name: "Contoso EU", Country: "DE"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Model(&Enrollment{}).Where("id = ?", e.ID).Update("account_id", acct.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var stored Account
+		if err := s.db.Take(&stored, acct.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var m StatementCounter
+		onAccount := CountStatements(WithReadMemo(ctx), &m)
+		if got, err = s.EnrollmentByNumber(onAccount, a.c, "ENR-1"); err != nil || got.AccountID == nil || *got.AccountID != acct.ID {
+			t.Fatalf("enrollment on an account by number: %+v, %v", got, err)
+		}
+		shared, err := byID[Account](onAccount, s, a.c, acct.ID)
+		if err != nil || *shared != stored || m.Count() != 1 {
+			t.Fatalf("its account: %+v, %v, %d statements; want %+v in 1 statement", shared, err, m.Count(), stored)
+		}
 		if _, err := s.EnrollmentByNumber(ctx, b.c, "ENR-1"); err != ErrNotFound {
 			t.Fatalf("another reseller's enrollment by number, outside a request: %v, want ErrNotFound", err)
 		}

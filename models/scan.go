@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -59,7 +60,8 @@ func scanPairs[A, B any](q *gorm.DB) ([]A, []B, error) {
 
 // scanParts runs q, whose columns are those of several row structs in turn with a pairSplit
 // column between two of them, and appends each row's parts to the slices parts points to
-// (*[]A, *[]B, ... in the order of the columns).
+// (*[]A, *[]B, ... in the order of the columns). A part given as *[]*C is optional (a LEFT
+// JOIN's): a row whose C columns are all NULL appends nil.
 func scanParts(q *gorm.DB, parts ...any) error {
 	rows, err := q.Rows()
 	if err != nil {
@@ -80,7 +82,8 @@ func scanParts(q *gorm.DB, parts ...any) error {
 		return fmt.Errorf("scan parts: %d %s columns among %v for %d parts", len(splits), pairSplit, columns, len(parts))
 	}
 	type part struct {
-		slice      reflect.Value // the []T parts[i] points to
+		slice      reflect.Value // the []T or []*T parts[i] points to
+		optional   *nullableRow  // for a []*T: T with every field a pointer
 		from, to   int           // its columns
 		fieldIndex [][]int
 	}
@@ -97,27 +100,100 @@ func scanParts(q *gorm.DB, parts ...any) error {
 		if i < len(splits) {
 			to = splits[i]
 		}
-		index, err := fieldIndex(v.Elem().Type().Elem(), columns[from:to], q.NamingStrategy)
+		pt := part{slice: v.Elem(), from: from, to: to}
+		scanned := v.Elem().Type().Elem()
+		if scanned.Kind() == reflect.Pointer {
+			nr, err := nullableOf(scanned.Elem(), q.NamingStrategy)
+			if err != nil {
+				return err
+			}
+			pt.optional, scanned = nr, nr.typ
+		}
+		index, err := fieldIndex(scanned, columns[from:to], q.NamingStrategy)
 		if err != nil {
 			return err
 		}
-		ps[i] = part{slice: v.Elem(), from: from, to: to, fieldIndex: index}
+		pt.fieldIndex = index
+		ps[i] = pt
 	}
 	dest := make([]any, len(columns))
 	var discard any
 	for _, i := range splits {
 		dest[i] = &discard
 	}
+	optional := make([]reflect.Value, len(ps))
 	for rows.Next() {
-		for _, p := range ps {
+		for i, p := range ps {
+			if p.optional != nil {
+				optional[i] = reflect.New(p.optional.typ).Elem()
+				bind(dest[p.from:p.to], p.fieldIndex, optional[i], &discard)
+				continue
+			}
 			p.slice.Set(reflect.Append(p.slice, reflect.Zero(p.slice.Type().Elem())))
 			bind(dest[p.from:p.to], p.fieldIndex, p.slice.Index(p.slice.Len()-1), &discard)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		for i, p := range ps {
+			if p.optional != nil {
+				p.slice.Set(reflect.Append(p.slice, p.optional.row(optional[i])))
+			}
+		}
 	}
 	return rows.Err()
+}
+
+// nullableRow is a row struct T as a LEFT JOIN reads it: a struct with a pointer to each of
+// T's columns, under the same column names, so that NULL scans into any of them.
+type nullableRow struct {
+	typ   reflect.Type // struct{ F0 *A `gorm:"column:a"`; ... }
+	of    reflect.Type // T
+	paths [][]int      // T's field of each of typ's fields
+}
+
+var nullableRows sync.Map // reflect.Type → *nullableRow
+
+// nullableOf returns T's nullableRow.
+func nullableOf(t reflect.Type, naming schema.Namer) (*nullableRow, error) {
+	if v, ok := nullableRows.Load(t); ok {
+		return v.(*nullableRow), nil
+	}
+	byColumn := map[string][]int{}
+	if err := collectColumns(t, nil, naming, byColumn); err != nil {
+		return nil, err
+	}
+	columns := make([]string, 0, len(byColumn))
+	for c := range byColumn {
+		columns = append(columns, c)
+	}
+	slices.Sort(columns)
+	nr := &nullableRow{of: t}
+	fields := make([]reflect.StructField, len(columns))
+	for i, c := range columns {
+		path := byColumn[c]
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: reflect.PointerTo(t.FieldByIndex(path).Type), Tag: reflect.StructTag(`gorm:"column:` + c + `"`)}
+		nr.paths = append(nr.paths, path)
+	}
+	nr.typ = reflect.StructOf(fields)
+	v, _ := nullableRows.LoadOrStore(t, nr)
+	return v.(*nullableRow), nil
+}
+
+// row returns the *T of a scanned nullable row v, nil when every column was NULL.
+func (nr *nullableRow) row(v reflect.Value) reflect.Value {
+	out := reflect.New(nr.of)
+	present := false
+	for i, path := range nr.paths {
+		if f := v.Field(i); !f.IsNil() {
+			out.Elem().FieldByIndex(path).Set(f.Elem())
+			present = true
+		}
+	}
+	if !present {
+		return reflect.Zero(reflect.PointerTo(nr.of))
+	}
+	return out
 }
 
 // bind points dest at the fields of row that index gives for each column; a column the struct
