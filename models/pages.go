@@ -33,11 +33,20 @@ func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string
 		return out, nil
 	}
 	counted := q.Session(&gorm.Session{}).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
-	numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
-	if p.After != 0 {
-		numbered = numbered.Where("id > ?", p.After)
+	var page *gorm.DB
+	if len(parents) == 1 && p.After == 0 {
+		// One parent's first page (a single object's nested connection): no numbering, and the
+		// count over the rows before the LIMIT; about two thirds of the database's work of the
+		// nested form below on MariaDB.
+		page = counted.Order("id").Limit(p.First + 1)
+	} else {
+		numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
+		if p.After != 0 {
+			numbered = numbered.Where("id > ?", p.After)
+		}
+		page = s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id")
 	}
-	rows, err := scanAll[pagedRow[T]](s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id"))
+	rows, err := scanAll[pagedRow[T]](page)
 	if err != nil {
 		return nil, err
 	}

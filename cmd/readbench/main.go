@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,8 @@ type result struct {
 	// server both run here): steadier than latency when other work shares the machine.
 	cpu    time.Duration
 	allocs uint64
+	// dbCPU is the database server's CPU time per request, when it runs on this machine.
+	dbCPU time.Duration
 }
 
 // processCPU is the CPU time this process has used.
@@ -78,6 +81,33 @@ func processCPU() time.Duration {
 	var u syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// databaseCPU is the CPU time of the local MariaDB (or MySQL) server, -1 when none is found.
+// The bench's database is on this machine (127.0.0.1), where its server's CPU per request says
+// what each implementation's statements cost it, apart from this process.
+func databaseCPU() time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
+		if err != nil || (strings.TrimSpace(string(comm)) != "mariadbd" && strings.TrimSpace(string(comm)) != "mysqld") {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis; utime and stime are the 14th and
+		// 15th fields of the line, in clock ticks (100 per second on Linux).
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		return time.Duration(u+st) * 10 * time.Millisecond
+	}
+	return -1
 }
 
 func mallocs() uint64 {
@@ -92,7 +122,7 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 	var lat []time.Duration
 	var errs atomic.Int64
 	deadline := time.Now().Add(b.duration)
-	cpu0, allocs0 := processCPU(), mallocs()
+	cpu0, allocs0, db0 := processCPU(), mallocs(), databaseCPU()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -113,12 +143,15 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 		}()
 	}
 	wg.Wait()
-	cpu, allocs := processCPU()-cpu0, mallocs()-allocs0
+	cpu, allocs, db := processCPU()-cpu0, mallocs()-allocs0, databaseCPU()-db0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := result{rps: float64(len(lat)) / b.duration.Seconds(), errors: errs.Load()}
 	if n := len(lat); n > 0 {
 		r.p50, r.p99 = lat[n/2], lat[min(n-1, n*99/100)]
 		r.cpu, r.allocs = cpu/time.Duration(n), allocs/uint64(n)
+		if db0 >= 0 {
+			r.dbCPU = db / time.Duration(n)
+		}
 	}
 	return r
 }
@@ -291,6 +324,10 @@ func (b *bench) compare(c int, api, raw, query string, vars map[string]any) {
 		c, ms(r.p50), ms(r.p99), ms(o.p50), ms(o.p99), ratios[len(ratios)/2], len(ratios), ratioList(ratios), o.errors+r.errors)
 	fmt.Printf("                  this process per request: database/sql %s CPU, %d allocations | licensing-api %s CPU, %d allocations\n",
 		ms(r.cpu), r.allocs, ms(o.cpu), o.allocs)
+	if r.dbCPU > 0 {
+		fmt.Printf("                  database server per request: database/sql %.2f ms CPU | licensing-api %.2f ms CPU\n",
+			float64(r.dbCPU.Microseconds())/1000, float64(o.dbCPU.Microseconds())/1000)
+	}
 }
 
 // medianResult is the median of each figure over rounds (errors summed).
@@ -309,6 +346,7 @@ func medianResult(rs []result) result {
 		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
 		cpu:    time.Duration(pick(func(r result) float64 { return float64(r.cpu) })),
 		allocs: uint64(pick(func(r result) float64 { return float64(r.allocs) })),
+		dbCPU:  time.Duration(pick(func(r result) float64 { return float64(r.dbCPU) })),
 	}
 	for _, r := range rs {
 		out.errors += r.errors
