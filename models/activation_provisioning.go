@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -76,6 +77,7 @@ func (s *Store) factsOfAccounts(ctx context.Context, resellerID int64, accounts 
 type accountFact struct {
 	Kind      string
 	AccountID int64
+	ID        int64 // a domain's or administrator's; 0 for a SKU
 	Value     string
 	Role      string
 }
@@ -86,15 +88,17 @@ type accountFact struct {
 // purchases (by code).
 func (s *Store) accountFactRows(ctx context.Context, resellerID int64, ids, except []int64) ([]accountFact, error) {
 	except = append(except, 0) // never empty: NOT IN () is no SQL
-	var facts []accountFact
-	err := s.ctx(ctx).Raw(`SELECT kind, account_id, value, role FROM (
-		SELECT 'D' AS kind, account_id, id, domain AS value, '' AS role FROM account_domains WHERE reseller_id = ? AND account_id IN ?
+	// Sorted here rather than by the database: a UNION's ORDER BY costs MariaDB a temporary
+	// table, about a quarter of the statement's work.
+	facts, err := scanAll[accountFact](s.ctx(ctx).Raw(`SELECT 'D' AS kind, account_id, id, domain AS value, '' AS role FROM account_domains WHERE reseller_id = ? AND account_id IN ?
 		UNION ALL SELECT 'A', account_id, id, email, role FROM account_admins WHERE reseller_id = ? AND account_id IN ?
 		UNION ALL SELECT 'S', e.account_id, 0, su.sku, '' FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
 			WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
-		UNION ALL SELECT 'S', su.direct_account_id, 0, su.sku, '' FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?
-		) f ORDER BY kind, id, value`,
-		resellerID, ids, resellerID, ids, resellerID, resellerID, ids, except, resellerID, ids).Scan(&facts).Error
+		UNION ALL SELECT 'S', su.direct_account_id, 0, su.sku, '' FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?`,
+		resellerID, ids, resellerID, ids, resellerID, resellerID, ids, except, resellerID, ids))
+	slices.SortFunc(facts, func(a, b accountFact) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID), strings.Compare(a.Value, b.Value))
+	})
 	return facts, err
 }
 

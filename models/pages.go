@@ -23,32 +23,40 @@ type pagedRow[T any] struct {
 // listsByParent reads, for each parent, the page p of the caller's rows of T whose column parent
 // is that parent, ordered by id as list orders them.
 func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string, parents []int64, p Page) (map[int64]*List[T], error) {
-	q := c.scope(s.ctx(ctx).Model(new(T)))
 	parents = unique(parents)
-	out := make(map[int64]*List[T], len(parents))
-	for _, id := range parents {
-		out[id] = &List[T]{}
-	}
 	if len(parents) == 0 {
-		return out, nil
+		return map[int64]*List[T]{}, nil
 	}
-	counted := q.Session(&gorm.Session{}).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
-	var page *gorm.DB
+	rows, err := scanAll[pagedRow[T]](pagesQuery[T](ctx, s, c, parent, parents, p))
+	if err != nil {
+		return nil, err
+	}
+	return listsOf(ctx, s, c, parent, parents, p, rows)
+}
+
+// pagesQuery selects the rows of listsByParent (pagedRow[T]'s columns; more that it ignores), in
+// parent and id order.
+func pagesQuery[T any](ctx context.Context, s *Store, c Caller, parent string, parents []int64, p Page) *gorm.DB {
+	counted := c.scope(s.ctx(ctx).Model(new(T))).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
 	if len(parents) == 1 && p.After == 0 {
 		// One parent's first page (a single object's nested connection): no numbering, and the
 		// count over the rows before the LIMIT; about two thirds of the database's work of the
 		// nested form below on MariaDB.
-		page = counted.Order("id").Limit(p.First + 1)
-	} else {
-		numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
-		if p.After != 0 {
-			numbered = numbered.Where("id > ?", p.After)
-		}
-		page = s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id")
+		return counted.Order("id").Limit(p.First + 1)
 	}
-	rows, err := scanAll[pagedRow[T]](page)
-	if err != nil {
-		return nil, err
+	numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
+	if p.After != 0 {
+		numbered = numbered.Where("id > ?", p.After)
+	}
+	return s.ctx(ctx).Table("(?) AS numbered", numbered).Where("n_ <= ?", p.First+1).Order("parent_, id")
+}
+
+// listsOf groups the rows pagesQuery read into each parent's page, and counts the children of
+// the parents that have no row past the cursor.
+func listsOf[T any](ctx context.Context, s *Store, c Caller, parent string, parents []int64, p Page, rows []pagedRow[T]) (map[int64]*List[T], error) {
+	out := make(map[int64]*List[T], len(parents))
+	for _, id := range parents {
+		out[id] = &List[T]{}
 	}
 	var unseen []int64 // parents with no row past the cursor still have a count
 	for _, r := range rows {
@@ -72,7 +80,7 @@ func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string
 		Parent int64 `gorm:"column:parent_"`
 		Total  int64 `gorm:"column:total_"`
 	}
-	err = q.Session(&gorm.Session{}).Select(parent+" AS parent_, COUNT(*) AS total_").Where(parent+" IN ?", unseen).Group(parent).Scan(&counts).Error
+	err := c.scope(s.ctx(ctx).Model(new(T))).Select(parent+" AS parent_, COUNT(*) AS total_").Where(parent+" IN ?", unseen).Group(parent).Scan(&counts).Error
 	for _, c := range counts {
 		out[c.Parent].Total = c.Total
 	}
@@ -110,10 +118,33 @@ func (s *Store) ActivationEmailsByEnrollments(ctx context.Context, c Caller, enr
 }
 
 // SubscriptionsByEnrollments is Subscriptions of each enrollment as of asOf, for a list of
-// enrollments: the pages in one statement, the quantities of all their subscriptions in one more.
+// enrollments: the pages with the changes of their subscriptions that a view as of asOf reads
+// (viewsAsOf), in one statement.
 func (s *Store) SubscriptionsByEnrollments(ctx context.Context, c Caller, enrollmentIDs []int64, asOf time.Time, p Page) (map[int64]*List[SubscriptionView], error) {
 	enrollmentIDs = unique(enrollmentIDs)
-	pages, err := listsByParent[Subscription](ctx, s, c, "enrollment_id", enrollmentIDs, p)
+	if len(enrollmentIDs) == 0 {
+		return map[int64]*List[SubscriptionView]{}, nil
+	}
+	q := s.ctx(ctx).Table("(?) AS pg", pagesQuery[Subscription](ctx, s, c, "enrollment_id", enrollmentIDs, p)).
+		Select("pg.*, 0 AS "+pairSplit+", ch.*").
+		Joins("LEFT JOIN subscription_changes ch ON ch.reseller_id = pg.reseller_id AND ch.subscription_id = pg.id AND "+changesAsOf("ch"), asOf, CauseRenewal).
+		Order("pg.parent_, pg.id, ch.effective_at, ch.id")
+	var joined []pagedRow[Subscription]
+	var changes []*SubscriptionChange // nil: a subscription with none
+	if err := scanParts(q, &joined, &changes); err != nil {
+		return nil, err
+	}
+	var rows []pagedRow[Subscription] // one per subscription
+	var read []SubscriptionChange
+	for i, r := range joined {
+		if n := len(rows); n == 0 || rows[n-1].Row.ID != r.Row.ID {
+			rows = append(rows, r)
+		}
+		if changes[i] != nil {
+			read = append(read, *changes[i])
+		}
+	}
+	pages, err := listsOf(ctx, s, c, "enrollment_id", enrollmentIDs, p, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +152,7 @@ func (s *Store) SubscriptionsByEnrollments(ctx context.Context, c Caller, enroll
 	for _, id := range enrollmentIDs {
 		all = append(all, pages[id].Items...)
 	}
-	views, err := s.viewsAsOf(ctx, all, asOf)
+	views, err := s.viewsOf(ctx, all, read, asOf)
 	if err != nil {
 		return nil, err
 	}

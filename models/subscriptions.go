@@ -379,13 +379,10 @@ func (s *Store) SubscriptionAsOf(ctx context.Context, c Caller, id int64, asOf t
 	return &views[0], nil
 }
 
+// viewsAsOf are the views of subs as of asOf, their changes read in one statement.
 func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Time) ([]SubscriptionView, error) {
 	if len(subs) == 0 {
 		return nil, nil
-	}
-	catalog, err := s.catalogSKUs(ctx)
-	if err != nil {
-		return nil, err
 	}
 	ids := make([]int64, len(subs))
 	resellers := map[int64]bool{}
@@ -402,9 +399,31 @@ func (s *Store) viewsAsOf(ctx context.Context, subs []Subscription, asOf time.Ti
 	// renewal's lines, which take effect with the new term but are recorded with the renewal,
 	// which creates the subscription: from then on they show, pending until the term starts.
 	changes, err := scanAll[SubscriptionChange](s.ctx(ctx).Model(new(SubscriptionChange)).
-		Select("subscription_id, delta, cause, effective_at"). // what is read below
-		Where("reseller_id IN ? AND subscription_id IN ? AND (effective_at <= ? OR cause = ?)", resellerIDs, ids, asOf, CauseRenewal).
+		Select("subscription_id, delta, cause, effective_at"). // what viewsOf reads
+		Where("reseller_id IN ? AND subscription_id IN ? AND "+changesAsOf(""), resellerIDs, ids, asOf, CauseRenewal).
 		Order("effective_at, id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.viewsOf(ctx, subs, changes, asOf)
+}
+
+// changesAsOf keeps the changes (of alias, "" for none) a view as of an instant reads
+// (viewsAsOf); its arguments are the instant and CauseRenewal.
+func changesAsOf(alias string) string {
+	if alias != "" {
+		alias += "."
+	}
+	return "(" + alias + "effective_at <= ? OR " + alias + "cause = ?)"
+}
+
+// viewsOf are the views as of asOf of subs, from the changes viewsAsOf reads of them, each
+// subscription's in (effective_at, id) order.
+func (s *Store) viewsOf(ctx context.Context, subs []Subscription, changes []SubscriptionChange, asOf time.Time) ([]SubscriptionView, error) {
+	if len(subs) == 0 {
+		return nil, nil
+	}
+	catalog, err := s.catalogSKUs(ctx)
 	if err != nil {
 		return nil, err
 	}
