@@ -362,8 +362,7 @@ func subscriptionAsOf(s rawSub, asOf time.Time) detailSubEdge {
 }
 
 // ordersAndReservations reads the enrollment's orders that are not cancelled, with their lines,
-// and its reservations, in one statement: the facts models.activationFacts and
-// models.enrollmentLines take from them.
+// and its reservations, in one statement: the facts models.statusFacts takes from them.
 func (h *rawDetail) ordersAndReservations(ctx context.Context, d *detailFacts) error {
 	rows, err := h.query(ctx, `SELECT 'O', o.status, o.processed_at, o.usage_start_date, l.sku
 		FROM orders o LEFT JOIN order_lines l ON l.reseller_id = o.reseller_id AND l.order_id = o.id
@@ -443,7 +442,7 @@ func (h *rawDetail) emails(ctx context.Context, d *detailFacts, e *detailEnrollm
 }
 
 // lines are the SKUs subscribed and ACTIVE as of asOf, with their catalog facts and when their
-// latest processed licenses stop being pending (as models.enrollmentLines).
+// latest processed licenses stop being pending (as models.activationLines).
 func (h *rawDetail) lines(d *detailFacts, asOf time.Time) {
 	for _, s := range d.subs {
 		k, ok := h.catalog[s.sku]
