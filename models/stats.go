@@ -26,6 +26,7 @@ var causeNames = [numCauses]string{"", "deadlock", "lock_wait_timeout", "node_no
 type storeStats struct {
 	retries   [numCauses]atomic.Int64 // transactions run again
 	exhausted [numCauses]atomic.Int64 // transactions given up after txAttempts runs
+	serving   atomic.Int64            // requests in flight (Serving)
 }
 
 // RetryCount is how often transactions were run again for one cause, and how often they

@@ -70,7 +70,8 @@ var prefetchers = map[string]prefetcher{
 // prefetch walks sel, the selection of the objects objs of GraphQL type typ, and reads every
 // field it knows for all of them, then the next level below what it read. The fields of one
 // level are read at the same time (each on its own connection), so a page waits for as many
-// round trips as its query is deep, not for one per field.
+// round trips as its query is deep, not for one per field; one after the other when the
+// process is busy (models.Store.SpreadReads).
 func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast.SelectionSet) {
 	c := CallerFrom(ctx)
 	if c == nil || len(objs) == 0 || len(sel) == 0 || !graphql.HasOperationContext(ctx) {
@@ -95,9 +96,9 @@ func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast
 			execution.MarkPrefetched(ctx, f.Field)
 			r.prefetch(ctx, nextType, next, nextSel)
 		}
-		if i == len(fields)-1 {
-			walk() // the last on this goroutine
-			break
+		if i == len(fields)-1 || !r.Store.SpreadReads() {
+			walk() // the last, or every one when the process is busy, on this goroutine
+			continue
 		}
 		wg.Add(1)
 		go func() {

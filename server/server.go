@@ -116,6 +116,7 @@ func authenticate(store *models.Store, timeout time.Duration, next http.Handler)
 			graphQLError(w, http.StatusServiceUnavailable, resolvers.CodeServiceUnavailable, "cannot check the API key now; retry")
 			return
 		}
+		defer store.Serving()() // an authenticated request in flight (Store.SpreadReads)
 		ctx = resolvers.WithCaller(ctx, &c)
 		ctx = resolvers.WithLoaders(ctx, store, c)
 		if info := requestInfoFrom(ctx); info != nil {
