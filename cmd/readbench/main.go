@@ -83,11 +83,13 @@ func processCPU() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
-// databaseCPU is the CPU time of the local MariaDB (or MySQL) server, -1 when none is found.
-// The bench's database is on this machine (127.0.0.1), where its server's CPU per request says
-// what each implementation's statements cost it, apart from this process.
+// databaseCPU is the CPU time of the MariaDB (or MySQL) servers on this machine, summed (a
+// Galera test cluster left running adds its idle share), -1 when there is none. The bench's
+// database is on this machine (127.0.0.1), where its server's CPU per request says what each
+// implementation's statements cost it, apart from this process.
 func databaseCPU() time.Duration {
 	dirs, _ := os.ReadDir("/proc")
+	total, found := time.Duration(0), false
 	for _, d := range dirs {
 		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
 		if err != nil || (strings.TrimSpace(string(comm)) != "mariadbd" && strings.TrimSpace(string(comm)) != "mysqld") {
@@ -105,9 +107,12 @@ func databaseCPU() time.Duration {
 		}
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		return time.Duration(u+st) * 10 * time.Millisecond
+		total, found = total+time.Duration(u+st)*10*time.Millisecond, true
 	}
-	return -1
+	if !found {
+		return -1
+	}
+	return total
 }
 
 func mallocs() uint64 {
