@@ -77,3 +77,34 @@ func TestStatusFactsLinesFollowTheRules(t *testing.T) {
 		}
 	})
 }
+
+// The status reads an enrollment's emails in the order they were recorded (by id), whatever
+// order the database returns them in: the latest one decides whether a bounce stands (a resend
+// after a bounce is a new email, R-ACT-7, R-ACT-12).
+func TestStatusFactsEmailsInRecordedOrder(t *testing.T) {
+	eachTestStore(t, func(t *testing.T, s *Store) {
+		w := newRandomWorld(t, s, mrand.New(mrand.NewPCG(1, 12)))
+		var e Enrollment
+		for _, e = range w.enrollments {
+			break
+		}
+		base := newID()
+		for i, offset := range []int64{30, 10, 20} { // recorded out of id order
+			at := testNow.Add(time.Duration(i) * time.Hour)
+			m := ActivationEmail{ID: base + offset, ResellerID: e.ResellerID, EnrollmentID: e.ID, Recipient: fmt.Sprintf("r%d@contoso.com", offset),
+				Subject: "s", EmailTrigger: licensing.EmailTriggerFirstOrder, ScheduledAt: at, DueBy: at, CreatedAt: at}
+			create(t, s, &m)
+		}
+		var f licensing.ActivationFacts
+		if err := s.statusFacts(context.Background(), &f, &e, testNow); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range f.Emails {
+			got = append(got, m.Recipient)
+		}
+		if want := []string{"r10@contoso.com", "r20@contoso.com", "r30@contoso.com"}; !slices.Equal(got, want) {
+			t.Fatalf("emails %v, want %v (id order)", got, want)
+		}
+	})
+}
