@@ -55,12 +55,8 @@ func TestStatusFactsLinesFollowTheRules(t *testing.T) {
 					}
 				}
 				slices.Sort(want)
-				var f licensing.ActivationFacts
-				if err := s.statusFacts(context.Background(), &f, &e, asOf); err != nil {
-					t.Fatal(err)
-				}
 				var got []string
-				for _, line := range f.Lines {
+				for _, line := range statusFactsOf(t, s, e, asOf).Lines {
 					got = append(got, line.SKU)
 					at, processed := latest[e.ID][line.SKU]
 					switch {
@@ -95,16 +91,22 @@ func TestStatusFactsEmailsInRecordedOrder(t *testing.T) {
 				Subject: "s", EmailTrigger: licensing.EmailTriggerFirstOrder, ScheduledAt: at, DueBy: at, CreatedAt: at}
 			create(t, s, &m)
 		}
-		var f licensing.ActivationFacts
-		if err := s.statusFacts(context.Background(), &f, &e, testNow); err != nil {
-			t.Fatal(err)
-		}
 		var got []string
-		for _, m := range f.Emails {
+		for _, m := range statusFactsOf(t, s, e, testNow).Emails {
 			got = append(got, m.Recipient)
 		}
 		if want := []string{"r10@contoso.com", "r20@contoso.com", "r30@contoso.com"}; !slices.Equal(got, want) {
 			t.Fatalf("emails %v, want %v (id order)", got, want)
 		}
 	})
+}
+
+// statusFactsOf is what statusFacts reads of e as of asOf.
+func statusFactsOf(t *testing.T, s *Store, e Enrollment, asOf time.Time) licensing.ActivationFacts {
+	t.Helper()
+	var f licensing.ActivationFacts
+	if err := s.statusFacts(context.Background(), &f, &e, asOf); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
