@@ -15,28 +15,40 @@ import (
 
 // enrollmentLines returns the SKUs subscribed on an enrollment and ACTIVE as of asOf (a
 // cancelled or expired subscription is no line: R-SUB-1), with catalog facts and when their
-// latest processed licenses stop being pending (R-ORD-5).
+// latest processed licenses stop being pending (R-ORD-5), in one statement (linesSQL).
 func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Time) ([]licensing.ActivationLine, error) {
-	// One statement: the subscriptions, each with the processing instants of the enrollment's
-	// processed orders that bought its SKU (one row per such line, none: NULL).
-	var rows []struct {
-		Subscription
-		LineProcessedAt *time.Time
-	}
-	err := s.ctx(ctx).Raw(`SELECT su.*, p.processed_at AS line_processed_at FROM subscriptions su
-		LEFT JOIN (SELECT l.sku AS sku, o.processed_at AS processed_at FROM order_lines l JOIN orders o ON o.id = l.order_id
-			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ?) p ON p.sku = su.sku
-		WHERE su.reseller_id = ? AND su.enrollment_id = ? ORDER BY su.sku`,
-		e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed, e.ResellerID, e.ID).Scan(&rows).Error
+	rows, err := scanAll[statusRow](s.ctx(ctx).Raw(linesSQL, linesArgs(e)...))
 	if err != nil {
 		return nil, err
 	}
-	subs := make([]skuTerm, len(rows))
+	return s.linesOf(ctx, rows, asOf)
+}
+
+// linesSQL reads, as statusRows, an enrollment's subscriptions (kind S) and the latest
+// processing of each SKU its processed orders bought (kind L); linesArgs are its arguments.
+// statusFacts reads it with the enrollment's other facts.
+const linesSQL = `SELECT 'S' AS kind, id, sku AS text1, CASE WHEN auto_renew THEN 'Y' ELSE 'N' END AS text2, '' AS text3,
+			cancelled_at AS at1, grace_from AS at2, grace_until AS at3, end_date AS day
+			FROM subscriptions WHERE reseller_id = ? AND enrollment_id = ?
+		UNION ALL SELECT 'L', 0, l.sku, '', '', MAX(o.processed_at), NULL, NULL, NULL
+			FROM order_lines l JOIN orders o ON o.id = l.order_id
+			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ? GROUP BY l.sku`
+
+func linesArgs(e *Enrollment) []any {
+	return []any{e.ResellerID, e.ID, e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed}
+}
+
+// linesOf are the activation lines as of asOf of the rows of kinds S and L among rows
+// (linesSQL); rows of other kinds are skipped.
+func (s *Store) linesOf(ctx context.Context, rows []statusRow, asOf time.Time) ([]licensing.ActivationLine, error) {
+	var subs []skuTerm
 	latest := map[string]time.Time{}
-	for i, r := range rows {
-		subs[i] = skuTerm{r.SKU, r.Term()}
-		if at := r.LineProcessedAt; at != nil && at.After(latest[r.SKU]) {
-			latest[r.SKU] = *at
+	for _, r := range rows {
+		switch {
+		case r.Kind == "S":
+			subs = append(subs, skuTerm{r.Text1, licensing.SubscriptionTerm{EndDate: r.Day, AutoRenew: r.Text2 == "Y", CancelledAt: r.At1, GraceFrom: r.At2, GraceUntil: r.At3}})
+		case r.Kind == "L" && r.At1 != nil:
+			latest[r.Text1] = *r.At1
 		}
 	}
 	return s.activationLines(ctx, subs, latest, asOf)
@@ -125,9 +137,9 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	return f, s.landingFacts(ctx, &f, a, e)
 }
 
-// statusRow is a row of activationFacts' read of an enrollment (statusFacts); Kind says what its
-// columns hold: E an activation email, L the latest processing of the SKU's processed order
-// lines, O an order, R a reservation, S a subscription.
+// statusRow is a row of activationFacts' read of an enrollment (statusFacts, linesSQL); Kind
+// says what its columns hold: E an activation email, L the latest processing of the SKU's
+// processed order lines, O an order, R a reservation, S a subscription.
 type statusRow struct {
 	Kind  string
 	ID    int64
@@ -153,13 +165,8 @@ func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e
 		UNION ALL SELECT 'R', id, status, '', '', reserved_at, NULL, NULL, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?
 		UNION ALL SELECT 'E', id, recipient, email_trigger, last_error, scheduled_at, sent_at, bounced_at, NULL
 			FROM activation_emails WHERE reseller_id = ? AND enrollment_id = ?
-		UNION ALL SELECT 'S', id, sku, CASE WHEN auto_renew THEN 'Y' ELSE 'N' END, '', cancelled_at, grace_from, grace_until, end_date
-			FROM subscriptions WHERE reseller_id = ? AND enrollment_id = ?
-		UNION ALL SELECT 'L', 0, l.sku, '', '', MAX(o.processed_at), NULL, NULL, NULL
-			FROM order_lines l JOIN orders o ON o.id = l.order_id
-			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ? GROUP BY l.sku`,
-		e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID, e.ResellerID, e.ID,
-		e.ResellerID, e.ResellerID, e.ID, licensing.OrderProcessed))
+		UNION ALL `+linesSQL,
+		append([]any{e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID}, linesArgs(e)...)...))
 	if err != nil {
 		return err
 	}
@@ -172,17 +179,7 @@ func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e
 	}
 	f.Emails = emailFacts(byKind["E"])
 	orderFacts(f, e, append(byKind["O"], byKind["R"]...))
-	var subs []skuTerm
-	for _, r := range byKind["S"] {
-		subs = append(subs, skuTerm{r.Text1, licensing.SubscriptionTerm{EndDate: r.Day, AutoRenew: r.Text2 == "Y", CancelledAt: r.At1, GraceFrom: r.At2, GraceUntil: r.At3}})
-	}
-	latest := map[string]time.Time{}
-	for _, r := range byKind["L"] {
-		if r.At1 != nil {
-			latest[r.Text1] = *r.At1
-		}
-	}
-	f.Lines, err = s.activationLines(ctx, subs, latest, asOf)
+	f.Lines, err = s.linesOf(ctx, rows, asOf)
 	return err
 }
 
