@@ -1,7 +1,6 @@
 package models
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -52,53 +51,62 @@ func (s *Store) factsOfAccounts(ctx context.Context, resellerID int64, accounts 
 	if err != nil {
 		return nil, err
 	}
+	return accountsWithFacts(accounts, facts), nil
+}
+
+// accountsWithFacts is what activation needs of accounts, from their rows and their facts (rows
+// of kinds D, A and K of accountFactsSQL; others are skipped).
+func accountsWithFacts(accounts []Account, facts []statusRow) []licensing.ActivationAccount {
 	out := make([]licensing.ActivationAccount, len(accounts))
 	at := make(map[int64]int, len(accounts))
 	for i, a := range accounts {
 		out[i], at[a.ID] = licensing.ActivationAccount{ID: a.ID, Name: a.Name, Country: a.Country}, i
 	}
 	for _, f := range facts {
-		a := &out[at[f.AccountID]]
+		i, ok := at[f.Account]
+		if !ok {
+			continue
+		}
+		a := &out[i]
 		switch f.Kind {
 		case "D":
-			a.VerifiedDomains = append(a.VerifiedDomains, f.Value)
+			a.VerifiedDomains = append(a.VerifiedDomains, f.Text1)
 		case "A":
-			a.Admins = append(a.Admins, licensing.AccountAdmin{Email: f.Value, Role: licensing.AdminRole(f.Role)})
-		default:
-			if !slices.Contains(a.SKUs, f.Value) {
-				a.SKUs = append(a.SKUs, f.Value)
+			a.Admins = append(a.Admins, licensing.AccountAdmin{Email: f.Text1, Role: licensing.AdminRole(f.Text2)})
+		case "K":
+			if !slices.Contains(a.SKUs, f.Text1) {
+				a.SKUs = append(a.SKUs, f.Text1)
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
-// accountFact is one verified domain (D), administrator (A) or SKU licensed (S) of an account.
-type accountFact struct {
-	Kind      string
-	AccountID int64
-	ID        int64 // a domain's or administrator's; 0 for a SKU
-	Value     string
-	Role      string
+// accountFactsSQL reads, as statusRows, the verified domains (kind D: Text1 the domain),
+// administrators (A: Text1 the email, Text2 the role) and SKUs licensed (K: Text1 the code) of
+// accounts (Account). The SKUs are their enrollments' subscriptions, but those of some
+// enrollments (which would land there themselves, or leave), and their direct purchases.
+// accountFactsArgs are its arguments; statusFacts reads it with an enrollment's other facts.
+const accountFactsSQL = `SELECT 'D' AS kind, id, account_id AS account, domain AS text1, '' AS text2, '' AS text3,
+			NULL AS at1, NULL AS at2, NULL AS at3, NULL AS day FROM account_domains WHERE reseller_id = ? AND account_id IN ?
+		UNION ALL SELECT 'A', id, account_id, email, role, '', NULL, NULL, NULL, NULL FROM account_admins WHERE reseller_id = ? AND account_id IN ?
+		UNION ALL SELECT 'K', 0, e.account_id, su.sku, '', '', NULL, NULL, NULL, NULL FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
+			WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
+		UNION ALL SELECT 'K', 0, su.direct_account_id, su.sku, '', '', NULL, NULL, NULL, NULL FROM subscriptions su
+			WHERE su.reseller_id = ? AND su.direct_account_id IN ?`
+
+// accountFactsArgs are accountFactsSQL's arguments: the accounts ids, without the SKUs of the
+// enrollments except.
+func accountFactsArgs(resellerID int64, ids, except []int64) []any {
+	except = append(slices.Clip(except), 0) // never empty: NOT IN () is no SQL
+	return []any{resellerID, ids, resellerID, ids, resellerID, resellerID, ids, except, resellerID, ids}
 }
 
 // accountFactRows reads the domains, administrators and SKUs of accounts in one statement (one
-// round trip for every activation check), domains and administrators in id order. The SKUs
-// are its enrollments' subscriptions, but those of the enrollments except, and its direct
-// purchases (by code).
-func (s *Store) accountFactRows(ctx context.Context, resellerID int64, ids, except []int64) ([]accountFact, error) {
-	except = append(except, 0) // never empty: NOT IN () is no SQL
-	// Sorted here rather than by the database: a UNION's ORDER BY costs MariaDB a temporary
-	// table, about a quarter of the statement's work.
-	facts, err := scanAll[accountFact](s.ctx(ctx).Raw(`SELECT 'D' AS kind, account_id, id, domain AS value, '' AS role FROM account_domains WHERE reseller_id = ? AND account_id IN ?
-		UNION ALL SELECT 'A', account_id, id, email, role FROM account_admins WHERE reseller_id = ? AND account_id IN ?
-		UNION ALL SELECT 'S', e.account_id, 0, su.sku, '' FROM subscriptions su JOIN enrollments e ON e.id = su.enrollment_id
-			WHERE su.reseller_id = ? AND e.reseller_id = ? AND e.account_id IN ? AND e.id NOT IN ?
-		UNION ALL SELECT 'S', su.direct_account_id, 0, su.sku, '' FROM subscriptions su WHERE su.reseller_id = ? AND su.direct_account_id IN ?`,
-		resellerID, ids, resellerID, ids, resellerID, resellerID, ids, except, resellerID, ids))
-	slices.SortFunc(facts, func(a, b accountFact) int {
-		return cmp.Or(strings.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID), strings.Compare(a.Value, b.Value))
-	})
+// round trip for every activation check; accountFactsSQL).
+func (s *Store) accountFactRows(ctx context.Context, resellerID int64, ids, except []int64) ([]statusRow, error) {
+	facts, err := scanAll[statusRow](s.ctx(ctx).Raw(accountFactsSQL, accountFactsArgs(resellerID, ids, except)...))
+	sortFacts(facts)
 	return facts, err
 }
 

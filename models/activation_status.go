@@ -27,10 +27,10 @@ func (s *Store) enrollmentLines(ctx context.Context, e *Enrollment, asOf time.Ti
 // linesSQL reads, as statusRows, an enrollment's subscriptions (kind S) and the latest
 // processing of each SKU its processed orders bought (kind L); linesArgs are its arguments.
 // statusFacts reads it with the enrollment's other facts.
-const linesSQL = `SELECT 'S' AS kind, id, sku AS text1, CASE WHEN auto_renew THEN 'Y' ELSE 'N' END AS text2, '' AS text3,
+const linesSQL = `SELECT 'S' AS kind, id, 0 AS account, sku AS text1, CASE WHEN auto_renew THEN 'Y' ELSE 'N' END AS text2, '' AS text3,
 			cancelled_at AS at1, grace_from AS at2, grace_until AS at3, end_date AS day
 			FROM subscriptions WHERE reseller_id = ? AND enrollment_id = ?
-		UNION ALL SELECT 'L', 0, l.sku, '', '', MAX(o.processed_at), NULL, NULL, NULL
+		UNION ALL SELECT 'L', 0, 0, l.sku, '', '', MAX(o.processed_at), NULL, NULL, NULL
 			FROM order_lines l JOIN orders o ON o.id = l.order_id
 			WHERE o.reseller_id = ? AND l.reseller_id = ? AND o.enrollment_id = ? AND o.status = ? GROUP BY l.sku`
 
@@ -106,7 +106,7 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
 	var a *Agreement
 	// Independent reads, each filling its own facts, at the same time: a status waits for one
-	// round trip, not three.
+	// round trip, not two.
 	err := s.concurrently(
 		func() (err error) {
 			// With its customer, although the status needs only the agreement: read in the shape
@@ -121,12 +121,8 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 			}
 			return err
 		},
-		func() error { return s.statusFacts(ctx, &f, e, asOf) },
-		func() (err error) {
-			// the SKUs "on the account" for compatibility are the others', not its own
-			f.Account, err = s.oneAccountFacts(ctx, e.ResellerID, e.AccountID, e.ID)
-			return err
-		})
+		// with the facts of the enrollment's account (R-ACT-12)
+		func() error { return s.statusFacts(ctx, &f, e, asOf) })
 	if err != nil {
 		return f, err
 	}
@@ -137,50 +133,73 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 	return f, s.landingFacts(ctx, &f, a, e)
 }
 
-// statusRow is a row of activationFacts' read of an enrollment (statusFacts, linesSQL); Kind
-// says what its columns hold: E an activation email, L the latest processing of the SKU's
-// processed order lines, O an order, R a reservation, S a subscription.
+// statusRow is a row of activationFacts' read of an enrollment (statusFacts, linesSQL,
+// accountFactsSQL); Kind says what its columns hold: E an activation email, L the latest
+// processing of the SKU's processed order lines, O an order, R a reservation, S a subscription;
+// of an account: D a verified domain, A an administrator, K a SKU licensed there.
 type statusRow struct {
-	Kind  string
-	ID    int64
-	Text1 string         // O, R: status; E: recipient; L, S: SKU
-	Text2 string         // E: trigger; S: auto-renew (Y or N)
-	Text3 string         // E: last error (the bounce reason)
-	At1   *time.Time     // O: processed; R: reserved; E: scheduled; L: processed; S: cancelled
-	At2   *time.Time     // E: sent; S: grace from
-	At3   *time.Time     // E: bounced; S: grace until
-	Day   licensing.Date // O: usage start; S: end date
+	Kind    string
+	ID      int64
+	Account int64          // D, A, K: the account
+	Text1   string         // O, R: status; E: recipient; L, S, K: SKU; D: domain; A: email
+	Text2   string         // E: trigger; S: auto-renew (Y or N); A: role
+	Text3   string         // E: last error (the bounce reason)
+	At1     *time.Time     // O: processed; R: reserved; E: scheduled; L: processed; S: cancelled
+	At2     *time.Time     // E: sent; S: grace from
+	At3     *time.Time     // E: bounced; S: grace until
+	Day     licensing.Date // O: usage start; S: end date
 }
 
 // statusFacts loads, in one statement, what activation needs of an enrollment's activation
 // emails, orders, reservations and subscriptions with the latest processing of their SKUs (see
-// emailFacts, orderFacts and activationLines).
+// emailFacts, orderFacts and activationLines), and of the account it is on: its country,
+// domains, administrators and the SKUs on it, for compatibility the other enrollments' and not
+// its own (R-ACT-2 / R-ACT-12, accountFactsSQL).
 func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment, asOf time.Time) error {
 	// Each time column's first part names a DATETIME column (the orders' at2 and at3 repeat
 	// processed_at, unused): SQLite types a UNION's column by its first part, and a NULL there
 	// would leave the emails' instants as text.
-	rows, err := scanAll[statusRow](s.ctx(ctx).Raw(`SELECT 'O' AS kind, id, status AS text1, '' AS text2, '' AS text3,
+	q := `SELECT 'O' AS kind, id, 0 AS account, status AS text1, '' AS text2, '' AS text3,
 			processed_at AS at1, processed_at AS at2, processed_at AS at3, usage_start_date AS day
 			FROM orders WHERE reseller_id = ? AND enrollment_id = ? AND status <> ?
-		UNION ALL SELECT 'R', id, status, '', '', reserved_at, NULL, NULL, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?
-		UNION ALL SELECT 'E', id, recipient, email_trigger, last_error, scheduled_at, sent_at, bounced_at, NULL
+		UNION ALL SELECT 'R', id, 0, status, '', '', reserved_at, NULL, NULL, NULL FROM reservations WHERE reseller_id = ? AND enrollment_id = ?
+		UNION ALL SELECT 'E', id, 0, recipient, email_trigger, last_error, scheduled_at, sent_at, bounced_at, NULL
 			FROM activation_emails WHERE reseller_id = ? AND enrollment_id = ?
-		UNION ALL `+linesSQL,
-		append([]any{e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID}, linesArgs(e)...)...))
+		UNION ALL ` + linesSQL
+	args := append([]any{e.ResellerID, e.ID, licensing.OrderCancelled, e.ResellerID, e.ID, e.ResellerID, e.ID}, linesArgs(e)...)
+	if e.AccountID != nil {
+		q += "\n\t\tUNION ALL " + accountFactsSQL
+		args = append(args, accountFactsArgs(e.ResellerID, []int64{*e.AccountID}, []int64{e.ID})...)
+	}
+	rows, err := scanAll[statusRow](s.ctx(ctx).Raw(q, args...))
 	if err != nil {
 		return err
 	}
-	// Sorted here rather than by the UNION (its ORDER BY costs MariaDB a temporary table): the
-	// emails in id order, the rest in any.
-	slices.SortFunc(rows, func(a, b statusRow) int { return cmp.Or(strings.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
+	sortFacts(rows)
 	byKind := map[string][]statusRow{}
 	for _, r := range rows {
 		byKind[r.Kind] = append(byKind[r.Kind], r)
 	}
 	f.Emails = emailFacts(byKind["E"])
 	orderFacts(f, e, append(byKind["O"], byKind["R"]...))
-	f.Lines, err = s.linesOf(ctx, rows, asOf)
+	if f.Lines, err = s.linesOf(ctx, rows, asOf); err != nil || e.AccountID == nil {
+		return err
+	}
+	// The account's row through byIDs: a query request that shows the account has read it.
+	accounts, err := byIDs[Account](ctx, s, Caller{Role: RoleReseller, ResellerID: e.ResellerID}, []int64{*e.AccountID})
+	if err == nil && len(accounts) > 0 {
+		f.Account = &accountsWithFacts(accounts, rows)[0]
+	}
 	return err
+}
+
+// sortFacts puts the rows of a UNION of facts in order here rather than by the database (a
+// UNION's ORDER BY costs MariaDB a temporary table, about a quarter of such a statement's work):
+// by kind, then id (emails, domains and administrators in the order recorded), then text.
+func sortFacts(rows []statusRow) {
+	slices.SortFunc(rows, func(a, b statusRow) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID), strings.Compare(a.Text1, b.Text1))
+	})
 }
 
 // emailFacts is what activation needs of an enrollment's activation emails (rows of kind E, in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -97,6 +98,76 @@ func TestStatusFactsEmailsInRecordedOrder(t *testing.T) {
 		}
 		if want := []string{"r10@contoso.com", "r20@contoso.com", "r30@contoso.com"}; !slices.Equal(got, want) {
 			t.Fatalf("emails %v, want %v (id order)", got, want)
+		}
+	})
+}
+
+// The status of an enrollment on an account reads the account's facts in its one statement
+// (statusFacts, accountFactsSQL): its country, verified domains and administrators in the order
+// recorded, and the SKUs already on it that the compatibility check compares with the
+// enrollment's lines (R-ACT-2 / R-ACT-12): its other enrollments' subscriptions and its direct
+// purchases, whatever their status, but not the enrollment's own. Checked against the stored
+// rows of random worlds (accounts in several countries, with domains and administrators), on
+// every store.
+func TestStatusFactsReadTheAccount(t *testing.T) {
+	forRandomSeeds(t, "status_account", 13, func(t *testing.T, s *Store, rnd *mrand.Rand) {
+		w := newRandomWorld(t, s, rnd)
+		want := map[int64]*licensing.ActivationAccount{}
+		for _, a := range w.accounts {
+			country := []string{"US", "DE", "BR"}[rnd.IntN(3)]
+			if err := s.db.Model(&Account{}).Where("id = ?", a.ID).Update("country", country).Error; err != nil {
+				t.Fatal(err)
+			}
+			facts := &licensing.ActivationAccount{ID: a.ID, Name: a.Name, Country: country}
+			base := newID()
+			for i, offset := range rnd.Perm(4)[:rnd.IntN(4)] { // recorded out of id order
+				d := AccountDomain{ID: base + int64(offset), ResellerID: a.ResellerID, AccountID: a.ID, Domain: fmt.Sprintf("d%d-%d.example", i, a.ID)}
+				create(t, s, &d)
+				m := AccountAdmin{ID: base + 10 + int64(offset), ResellerID: a.ResellerID, AccountID: a.ID, Name: "N", Email: fmt.Sprintf("a%d@%d.example", i, a.ID),
+					Role: []licensing.AdminRole{licensing.AdminGlobal, licensing.AdminBilling}[rnd.IntN(2)]}
+				create(t, s, &m)
+			}
+			var domains []AccountDomain
+			var admins []AccountAdmin
+			if err := s.db.Where("account_id = ?", a.ID).Order("id").Find(&domains).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.db.Where("account_id = ?", a.ID).Order("id").Find(&admins).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range domains {
+				facts.VerifiedDomains = append(facts.VerifiedDomains, d.Domain)
+			}
+			for _, m := range admins {
+				facts.Admins = append(facts.Admins, licensing.AccountAdmin{Email: m.Email, Role: m.Role})
+			}
+			want[a.ID] = facts
+		}
+		checked := 0
+		for _, e := range w.enrollments {
+			if e.AccountID == nil {
+				continue
+			}
+			exp := *want[*e.AccountID]
+			for _, sub := range w.subs {
+				own := sub.EnrollmentID != nil && *sub.EnrollmentID == e.ID
+				if w.accountOf(sub) == *e.AccountID && !own && !slices.Contains(exp.SKUs, sub.SKU) {
+					exp.SKUs = append(exp.SKUs, sub.SKU)
+				}
+			}
+			slices.Sort(exp.SKUs)
+			got := statusFactsOf(t, s, e, testNow).Account
+			if got == nil {
+				t.Fatalf("enrollment %d on account %d: no account facts", e.ID, *e.AccountID)
+			}
+			slices.Sort(got.SKUs)
+			if !reflect.DeepEqual(*got, exp) {
+				t.Errorf("enrollment %d: account facts\n%+v, want\n%+v", e.ID, *got, exp)
+			}
+			checked++
+		}
+		if checked == 0 {
+			t.Fatal("no enrollment on an account: the world checks nothing")
 		}
 	})
 }
