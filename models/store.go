@@ -485,15 +485,22 @@ func (s *Store) concurrently(reads ...func() error) error {
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
 	for i, read := range reads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		run := func() {
 			defer func() { // outside any request's recovery: a panic must not end the process
 				if p := recover(); p != nil {
 					errs[i] = fmt.Errorf("read %d panicked: %v", i, p)
 				}
 			}()
 			errs[i] = read()
+		}
+		if i == len(reads)-1 {
+			run() // the last on this goroutine: one goroutine fewer to start and wake
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
 		}()
 	}
 	wg.Wait()
