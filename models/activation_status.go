@@ -39,34 +39,21 @@ func linesArgs(e *Enrollment) []any {
 }
 
 // linesOf are the activation lines as of asOf of the rows of kinds S and L among rows
-// (linesSQL); rows of other kinds are skipped.
+// (linesSQL; rows of other kinds are skipped): the SKUs subscribed and counting as of asOf
+// (R-SUB-1), in SKU order, with catalog facts and when the licenses processed latest stop being
+// pending (R-ORD-5).
 func (s *Store) linesOf(ctx context.Context, rows []statusRow, asOf time.Time) ([]licensing.ActivationLine, error) {
-	var subs []skuTerm
+	var codes []string
 	latest := map[string]time.Time{}
 	for _, r := range rows {
 		switch {
 		case r.Kind == "S":
-			subs = append(subs, skuTerm{r.Text1, licensing.SubscriptionTerm{EndDate: r.Day, AutoRenew: r.Text2 == "Y", CancelledAt: r.At1, GraceFrom: r.At2, GraceUntil: r.At3}})
+			term := licensing.SubscriptionTerm{EndDate: r.Day, AutoRenew: r.Text2 == "Y", CancelledAt: r.At1, GraceFrom: r.At2, GraceUntil: r.At3}
+			if term.StatusAt(asOf).Counts() && !slices.Contains(codes, r.Text1) {
+				codes = append(codes, r.Text1)
+			}
 		case r.Kind == "L" && r.At1 != nil:
 			latest[r.Text1] = *r.At1
-		}
-	}
-	return s.activationLines(ctx, subs, latest, asOf)
-}
-
-// skuTerm is what activation needs of a subscription: its SKU and the facts of its status.
-type skuTerm struct {
-	sku  string
-	term licensing.SubscriptionTerm
-}
-
-// activationLines are the lines of subscriptions subs as of asOf, in SKU order, with catalog
-// facts and when the licenses processed at latest (by SKU) stop being pending (R-ORD-5).
-func (s *Store) activationLines(ctx context.Context, subs []skuTerm, latest map[string]time.Time, asOf time.Time) ([]licensing.ActivationLine, error) {
-	var codes []string
-	for _, sub := range subs {
-		if sub.term.StatusAt(asOf).Counts() && !slices.Contains(codes, sub.sku) {
-			codes = append(codes, sub.sku)
 		}
 	}
 	catalog, err := s.SKUsByCode(ctx, codes)
@@ -152,7 +139,7 @@ type statusRow struct {
 
 // statusFacts loads, in one statement, what activation needs of an enrollment's activation
 // emails, orders, reservations and subscriptions with the latest processing of their SKUs (see
-// emailFacts, orderFacts and activationLines), and of the account it is on: its country,
+// emailFacts, orderFacts and linesOf), and of the account it is on: its country,
 // domains, administrators and the SKUs on it, for compatibility the other enrollments' and not
 // its own (R-ACT-2 / R-ACT-12, accountFactsSQL).
 func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e *Enrollment, asOf time.Time) error {

@@ -442,7 +442,7 @@ func (h *rawDetail) emails(ctx context.Context, d *detailFacts, e *detailEnrollm
 }
 
 // lines are the SKUs subscribed and ACTIVE as of asOf, with their catalog facts and when their
-// latest processed licenses stop being pending (as models.activationLines).
+// latest processed licenses stop being pending (as models.linesOf).
 func (h *rawDetail) lines(d *detailFacts, asOf time.Time) {
 	for _, s := range d.subs {
 		k, ok := h.catalog[s.sku]
