@@ -23,6 +23,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -182,6 +183,7 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+		profiled = true
 	}
 	if *memProfile != "" {
 		defer writeHeapProfile(*memProfile)
@@ -238,18 +240,18 @@ func run(dbURL string, duration time.Duration, rounds int) error {
 	if err != nil {
 		return err
 	}
-	api := httptest.NewServer(counter.wrap(h))
+	api := httptest.NewServer(labelled("api", counter.wrap(h)))
 	defer api.Close()
-	plainSrv := httptest.NewServer(http.HandlerFunc(plain))
+	plainSrv := httptest.NewServer(labelled("plain", http.HandlerFunc(plain)))
 	defer plainSrv.Close()
 	db, rd, err := openRaw(ctx, dbURL, reseller)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rawSrv := httptest.NewServer(rawList{db: db, reseller: reseller})
+	rawSrv := httptest.NewServer(labelled("raw", rawList{db: db, reseller: reseller}))
 	defer rawSrv.Close()
-	rawDetailSrv := httptest.NewServer(rd)
+	rawDetailSrv := httptest.NewServer(labelled("raw", rd))
 	defer rawDetailSrv.Close()
 
 	b := &bench{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, key: key.Token, duration: duration, rounds: rounds}
@@ -315,6 +317,9 @@ func small(b *bench, api, plainURL string) {
 
 // compare runs a page's loads at concurrency c, ours and the hand-written one in turn for the
 // bench's rounds, and prints the medians over the rounds with the median of the rounds' ratios.
+// At concurrency 1 it then alternates the two request by request for as long again: the
+// machine's speed here drifts by a third within minutes, which weighs on the windows' ratio
+// (each side alone for its window) but on both sides of the alternating one alike.
 func (b *bench) compare(c int, api, raw, query string, vars map[string]any) {
 	var ours, base []result
 	var ratios []float64
@@ -332,6 +337,12 @@ func (b *bench) compare(c int, api, raw, query string, vars map[string]any) {
 	if r.dbCPU > 0 {
 		fmt.Printf("                  database server per request: database/sql %.2f ms CPU | licensing-api %.2f ms CPU\n",
 			float64(r.dbCPU.Microseconds())/1000, float64(o.dbCPU.Microseconds())/1000)
+	}
+	if c == 1 {
+		// The loads above run each side alone in its window; here the two alternate.
+		o, r, pairs, errs := b.alternate(api, raw, query, vars)
+		fmt.Printf("                  alternating one request of each for %s: database/sql p50 %s | licensing-api p50 %s (%.2fx, %d pairs; errors %d)\n",
+			time.Duration(b.rounds)*b.duration, ms(r), ms(o), float64(o)/float64(r), pairs, errs)
 	}
 }
 
@@ -524,4 +535,53 @@ func (s *statements) of(fn func() error) (int64, error) {
 		fmt.Println("    SQL:", q)
 	}
 	return c.Count(), err
+}
+
+// profiled is set by -cpuprofile: each side's handlers then label their samples.
+var profiled bool
+
+// labelled marks the CPU profile's samples of h's requests, and of the goroutines they start,
+// with side (pprof -tagfocus=side=api): the runtime's own work stays unlabelled.
+func labelled(side string, h http.Handler) http.Handler {
+	if !profiled {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pprof.Do(r.Context(), pprof.Labels("side", side), func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
+	})
+}
+
+// alternate sends one request to x, then one to y, and so on, one at a time, for rounds times
+// duration, and returns each side's median latency: both sides measured at the same moments, so
+// a change in the machine's speed during the run weighs on both alike.
+func (b *bench) alternate(x, y, query string, vars map[string]any) (mx, my time.Duration, pairs, errors int) {
+	var lx, ly []time.Duration
+	deadline := time.Now().Add(time.Duration(b.rounds) * b.duration)
+	for i := 0; time.Now().Before(deadline); i++ {
+		first, second := x, y
+		if i%2 == 1 { // neither side always follows the other
+			first, second = y, x
+		}
+		for _, u := range []string{first, second} {
+			start := time.Now()
+			if _, err := b.post(u, query, vars); err != nil {
+				errors++
+				continue
+			}
+			if u == x {
+				lx = append(lx, time.Since(start))
+			} else {
+				ly = append(ly, time.Since(start))
+			}
+		}
+	}
+	return median(lx), median(ly), min(len(lx), len(ly)), errors
+}
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
 }
