@@ -554,7 +554,7 @@ func labelled(side string, h http.Handler) http.Handler {
 // alternate sends one request to x, then one to y, and so on, one at a time, for rounds times
 // duration, and returns each side's median latency: both sides measured at the same moments, so
 // a change in the machine's speed during the run weighs on both alike.
-func (b *bench) alternate(x, y, query string, vars map[string]any) (mx, my time.Duration, pairs, errors int) {
+func (b *bench) alternate(x, y, query string, vars map[string]any) (mx, my time.Duration, pairs, failed int) {
 	var lx, ly []time.Duration
 	deadline := time.Now().Add(time.Duration(b.rounds) * b.duration)
 	for i := 0; time.Now().Before(deadline); i++ {
@@ -565,7 +565,7 @@ func (b *bench) alternate(x, y, query string, vars map[string]any) (mx, my time.
 		for _, u := range []string{first, second} {
 			start := time.Now()
 			if _, err := b.post(u, query, vars); err != nil {
-				errors++
+				failed++
 				continue
 			}
 			if u == x {
@@ -575,7 +575,7 @@ func (b *bench) alternate(x, y, query string, vars map[string]any) (mx, my time.
 			}
 		}
 	}
-	return median(lx), median(ly), min(len(lx), len(ly)), errors
+	return median(lx), median(ly), min(len(lx), len(ly)), failed
 }
 
 func median(d []time.Duration) time.Duration {
