@@ -1,7 +1,8 @@
 // Command readbench measures the API's reads side by side with what they are compared to, in one
 // run on a seeded database (issue 11): a small authenticated query against a plain net/http
 // handler in the same process; the front-end's list and detail pages against hand-written
-// database/sql implementations of the same JSON, at concurrency 1 and 16; the statements one list
+// database/sql implementations of the same JSON, at concurrency 1 (each side alone in its window,
+// then alternating request by request) and 16; the statements one list
 // page costs for first = 10 and 100, and one detail page; every grouping of the license summary.
 // The README's "Reading fast" section has the figures and the command.
 //
