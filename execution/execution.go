@@ -25,6 +25,7 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/licensing-api/licensing-api/stack"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -61,6 +62,7 @@ func MarshalList(ctx context.Context, resolved Resolved, sel ast.SelectionSet, n
 	for w := 1; w < workers; w++ {
 		wg.Add(1)
 		go func() {
+			stack.Grow()
 			defer wg.Done()
 			stretch(w)
 		}()

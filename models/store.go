@@ -18,6 +18,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/go-sql-driver/mysql"
+	"github.com/licensing-api/licensing-api/stack"
 	"go.opentelemetry.io/otel/trace"
 	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
@@ -499,6 +500,7 @@ func (s *Store) concurrently(reads ...func() error) error {
 		}
 		wg.Add(1)
 		go func() {
+			stack.Grow()
 			defer wg.Done()
 			run()
 		}()

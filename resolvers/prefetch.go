@@ -13,6 +13,7 @@ import (
 	"github.com/licensing-api/licensing-api/graph/model"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/scalars"
+	"github.com/licensing-api/licensing-api/stack"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 )
@@ -102,6 +103,7 @@ func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast
 		}
 		wg.Add(1)
 		go func() {
+			stack.Grow()
 			defer wg.Done()
 			// Outside gqlgen's recovery: a panic here would end the process. What the walk did
 			// not read, the field's resolver reads itself, under gqlgen's recovery.

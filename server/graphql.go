@@ -20,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/licensing-api/licensing-api/models"
 	"github.com/licensing-api/licensing-api/resolvers"
+	"github.com/licensing-api/licensing-api/stack"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -68,6 +69,7 @@ func newEndpoint(es graphql.ExecutableSchema, limits Limits, skus int, now func(
 	e.exec.SetRecoverFunc(resolvers.RecoverPanic)
 	e.exec.Use(extension.Introspection{})
 	e.exec.Use(costMeter{model: costs})
+	e.exec.AroundRootFields(growStack)
 	e.exec.AroundRootFields(readReplicaForBI)
 	return e, nil
 }
@@ -379,6 +381,13 @@ func rootField(set ast.SelectionSet) string {
 		}
 	}
 	return ""
+}
+
+// growStack grows the stack of a root field's goroutine (gqlgen starts one for each root field
+// but the first) before it goes deep (package stack).
+func growStack(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	stack.Grow()
+	return next(ctx)
 }
 
 // biRootFields are the queries that may read from the read replica (DATABASE_READ_URL): BI
