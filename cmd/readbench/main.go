@@ -23,6 +23,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -74,6 +75,9 @@ type result struct {
 	// server both run here): steadier than latency when other work shares the machine.
 	cpu    time.Duration
 	allocs uint64
+	// goroutines is how many goroutines this process started per request: each is a hand-off
+	// between threads, which at concurrency 1 also wakes an idle one.
+	goroutines uint64
 	// dbCPU is the database server's CPU time per request, when it runs on this machine.
 	dbCPU time.Duration
 }
@@ -117,6 +121,16 @@ func databaseCPU() time.Duration {
 	return total
 }
 
+// goroutinesCreated is how many goroutines this process has started.
+func goroutinesCreated() uint64 {
+	m := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(m)
+	if m[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return m[0].Value.Uint64()
+}
+
 func mallocs() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -129,7 +143,7 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 	var lat []time.Duration
 	var errs atomic.Int64
 	deadline := time.Now().Add(b.duration)
-	cpu0, allocs0, db0 := processCPU(), mallocs(), databaseCPU()
+	cpu0, allocs0, db0, g0 := processCPU(), mallocs(), databaseCPU(), goroutinesCreated()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -150,12 +164,12 @@ func (b *bench) load(workers int, url, query string, vars map[string]any) result
 		}()
 	}
 	wg.Wait()
-	cpu, allocs, db := processCPU()-cpu0, mallocs()-allocs0, databaseCPU()-db0
+	cpu, allocs, db, g := processCPU()-cpu0, mallocs()-allocs0, databaseCPU()-db0, goroutinesCreated()-g0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r := result{rps: float64(len(lat)) / b.duration.Seconds(), errors: errs.Load()}
 	if n := len(lat); n > 0 {
 		r.p50, r.p99 = lat[n/2], lat[min(n-1, n*99/100)]
-		r.cpu, r.allocs = cpu/time.Duration(n), allocs/uint64(n)
+		r.cpu, r.allocs, r.goroutines = cpu/time.Duration(n), allocs/uint64(n), g/uint64(n)
 		if db0 >= 0 {
 			r.dbCPU = db / time.Duration(n)
 		}
@@ -333,8 +347,8 @@ func (b *bench) compare(c int, api, raw, query string, vars map[string]any) {
 	sort.Float64s(ratios)
 	fmt.Printf("  concurrency %2d: database/sql p50 %s p99 %s | licensing-api p50 %s p99 %s  (%.2fx at p50, median of %d rounds %s; errors %d)\n",
 		c, ms(r.p50), ms(r.p99), ms(o.p50), ms(o.p99), ratios[len(ratios)/2], len(ratios), ratioList(ratios), o.errors+r.errors)
-	fmt.Printf("                  this process per request: database/sql %s CPU, %d allocations | licensing-api %s CPU, %d allocations\n",
-		ms(r.cpu), r.allocs, ms(o.cpu), o.allocs)
+	fmt.Printf("                  this process per request: database/sql %s CPU, %d allocations, %d goroutines | licensing-api %s CPU, %d allocations, %d goroutines\n",
+		ms(r.cpu), r.allocs, r.goroutines, ms(o.cpu), o.allocs, o.goroutines)
 	if r.dbCPU > 0 {
 		fmt.Printf("                  database server per request: database/sql %.2f ms CPU | licensing-api %.2f ms CPU\n",
 			float64(r.dbCPU.Microseconds())/1000, float64(o.dbCPU.Microseconds())/1000)
@@ -358,12 +372,13 @@ func medianResult(rs []result) result {
 		return v[len(v)/2]
 	}
 	out := result{
-		rps:    pick(func(r result) float64 { return r.rps }),
-		p50:    time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-		cpu:    time.Duration(pick(func(r result) float64 { return float64(r.cpu) })),
-		allocs: uint64(pick(func(r result) float64 { return float64(r.allocs) })),
-		dbCPU:  time.Duration(pick(func(r result) float64 { return float64(r.dbCPU) })),
+		rps:        pick(func(r result) float64 { return r.rps }),
+		p50:        time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
+		p99:        time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+		cpu:        time.Duration(pick(func(r result) float64 { return float64(r.cpu) })),
+		allocs:     uint64(pick(func(r result) float64 { return float64(r.allocs) })),
+		goroutines: uint64(pick(func(r result) float64 { return float64(r.goroutines) })),
+		dbCPU:      time.Duration(pick(func(r result) float64 { return float64(r.dbCPU) })),
 	}
 	for _, r := range rs {
 		out.errors += r.errors
