@@ -92,24 +92,33 @@ func (s *Store) activationFacts(ctx context.Context, c Caller, e *Enrollment, as
 		AssociatedAt: e.AssociatedAt, AssociationCause: e.AssociationCause, LastActivatedAt: e.LastActivatedAt,
 		LinkReenabledUntil: e.LinkReenabledUntil, RenewalNeedsOwnActivation: e.RenewalNeedsActivation}
 	var a *Agreement
-	// Independent reads, each filling its own facts, at the same time: a status waits for one
-	// round trip, not two.
-	err := s.concurrently(
-		func() (err error) {
-			// With its customer, although the status needs only the agreement: read in the shape
-			// of a page showing the enrollment's agreement and customer, one statement serves
-			// both within a request (memo.go).
-			agreements, _, err := s.AgreementsWithCustomers(ctx, c, []int64{e.AgreementID})
-			if err == nil && len(agreements) == 0 {
-				err = ErrNotFound
-			}
-			if err == nil {
-				a = &agreements[0]
-			}
-			return err
-		},
-		// with the facts of the enrollment's account (R-ACT-12)
-		func() error { return s.statusFacts(ctx, &f, e, asOf) })
+	agreement := func() (err error) {
+		// With its customer, although the status needs only the agreement: read in the shape
+		// of a page showing the enrollment's agreement and customer, one statement serves
+		// both within a request (memo.go).
+		agreements, _, err := s.AgreementsWithCustomers(ctx, c, []int64{e.AgreementID})
+		if err == nil && len(agreements) == 0 {
+			err = ErrNotFound
+		}
+		if err == nil {
+			a = &agreements[0]
+		}
+		return err
+	}
+	// with the facts of the enrollment's account (R-ACT-12)
+	facts := func() error { return s.statusFacts(ctx, &f, e, asOf) }
+	var err error
+	if Held[Agreement](ctx, s, c, []int64{e.AgreementID}) {
+		// The request read the agreement already (with the page's enrollment): one round trip
+		// to wait for, and no goroutine to start for the other.
+		if err = agreement(); err == nil {
+			err = facts()
+		}
+	} else {
+		// Independent reads, each filling its own facts, at the same time: a status waits for
+		// one round trip, not two.
+		err = s.concurrently(agreement, facts)
+	}
 	if err != nil {
 		return f, err
 	}

@@ -99,6 +99,31 @@ func sharedByIDs[T any](ctx context.Context, s *Store, c Caller, ids []int64, re
 	return out, nil
 }
 
+// Held tells whether the request's shared reads already hold every row of T with these ids
+// (read, or found missing): reading them by id then sends no statement and waits for nothing, so
+// the caller need not give the read a goroutine of its own.
+func Held[T any](ctx context.Context, s *Store, c Caller, ids []int64) bool {
+	m := memoOf(ctx, s)
+	if m == nil || len(ids) == 0 {
+		return false
+	}
+	typ, scope := reflect.TypeFor[T](), memoScope(c)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		r, ok := m.rows[memoKey{typ: typ, reseller: scope, id: id}]
+		if !ok {
+			return false
+		}
+		select {
+		case <-r.ready:
+		default:
+			return false // on its way: waiting for it is a round trip's wait
+		}
+	}
+	return true
+}
+
 // memoOf is the memo s's reads under ctx share, nil when they share none (not a query request,
 // or in a transaction).
 func memoOf(ctx context.Context, s *Store) *readMemo {

@@ -27,6 +27,9 @@ func TestReadMemoSharesReadsByID(t *testing.T) {
 		operator := Caller{Role: RoleOperator}
 		var c StatementCounter
 		counted := CountStatements(WithReadMemo(ctx), &c)
+		if Held[Reseller](counted, s, operator, ids[:1]) {
+			t.Fatal("Held before any read")
+		}
 
 		// Readers of the same row at once: one statement between them, every reader has the row.
 		var wg sync.WaitGroup
@@ -43,6 +46,16 @@ func TestReadMemoSharesReadsByID(t *testing.T) {
 		wg.Wait()
 		if c.Count() != 1 {
 			t.Fatalf("8 readers of one row sent %d statements, want 1", c.Count())
+		}
+		// Held: every row of the ids read, for the same scope, in the same request's memo.
+		if !Held[Reseller](counted, s, operator, ids[:1]) {
+			t.Fatal("a row read is not Held")
+		}
+		if Held[Reseller](counted, s, operator, ids) || Held[Customer](counted, s, operator, ids[:1]) {
+			t.Fatal("Held with rows not read (other ids, another type)")
+		}
+		if Held[Reseller](counted, s, Caller{Role: RoleReseller, ResellerID: ids[0]}, ids[:1]) || Held[Reseller](ctx, s, operator, ids[:1]) {
+			t.Fatal("Held in another scope, or without the memo")
 		}
 		rows, err := byIDs[Reseller](counted, s, operator, ids) // A held: reads B and C only
 		if err != nil || len(rows) != 3 {
@@ -75,6 +88,9 @@ func TestReadMemoSharesReadsByID(t *testing.T) {
 
 		// A transaction reads for itself.
 		err = s.InTx(counted, func(tx *Store) error {
+			if Held[Reseller](counted, tx, operator, ids[:1]) {
+				t.Error("Held in a transaction")
+			}
 			_, err := byID[Reseller](counted, tx, operator, ids[0])
 			return err
 		})

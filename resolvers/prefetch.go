@@ -32,24 +32,32 @@ import (
 // level's parents, with their GraphQL type and selection.
 type prefetcher func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) (next []any, typ string, sel ast.SelectionSet, err error)
 
+// prefetchField is how the walk reads one field: read, and for a field read by id, held, which
+// tells whether the request already holds what read would read for these parents (rows an
+// earlier read shared, models.Held): such a read sends no statement and needs no goroutine.
+type prefetchField struct {
+	read prefetcher
+	held func(ctx context.Context, r *Resolver, c models.Caller, parents []any) bool
+}
+
 // prefetchers by "Type.field". The connections among them are also served from the page cache
 // by their resolvers (cachedPage).
-var prefetchers = map[string]prefetcher{
-	"Enrollment.agreement":           objectField(func(e *model.Enrollment) *int64 { return &e.AgreementID }, "Agreement", agreementRows),
-	"Enrollment.account":             objectField(func(e *model.Enrollment) *int64 { return e.AccountID }, "Account", accountRows),
-	"Enrollment.renewedFrom":         objectField(func(e *model.Enrollment) *int64 { return e.RenewedFromID }, "Enrollment", enrollmentRows),
-	"Agreement.customer":             objectField(func(a *model.Agreement) *int64 { return &a.CustomerID }, "Customer", customerRows),
-	"Account.customer":               objectField(func(a *model.Account) *int64 { return &a.CustomerID }, "Customer", customerRows),
-	"Customer.reseller":              objectField(func(c *model.Customer) *int64 { return &c.ResellerID }, "Reseller", resellerRows),
-	"Subscription.enrollment":        objectField(func(s *model.Subscription) *int64 { return s.EnrollmentID }, "Enrollment", enrollmentRows),
-	"Subscription.directAccount":     objectField(func(s *model.Subscription) *int64 { return s.DirectAccountID }, "Account", accountRows),
-	"Order.enrollment":               objectField(func(o *model.Order) *int64 { return &o.EnrollmentID }, "Enrollment", enrollmentRows),
-	"Reservation.enrollment":         objectField(func(o *model.Reservation) *int64 { return &o.EnrollmentID }, "Enrollment", enrollmentRows),
-	"AccountConflictSummary.account": objectField(func(a *model.AccountConflictSummary) *int64 { return &a.AccountID }, "Account", accountRows),
-	"LicenseSummaryRow.customer":     objectField(func(r *model.LicenseSummaryRow) *int64 { return r.CustomerID }, "Customer", customerRows),
-	"LicenseSummaryRow.agreement":    objectField(func(r *model.LicenseSummaryRow) *int64 { return r.AgreementID }, "Agreement", agreementRows),
-	"LicenseSummaryRow.enrollment":   objectField(func(r *model.LicenseSummaryRow) *int64 { return r.EnrollmentID }, "Enrollment", enrollmentRows),
-	"LicenseSummaryRow.account":      objectField(func(r *model.LicenseSummaryRow) *int64 { return r.AccountID }, "Account", accountRows),
+var prefetchers = map[string]prefetchField{
+	"Enrollment.agreement":           objectField(func(e *model.Enrollment) *int64 { return &e.AgreementID }, "Agreement", agreementRows, models.Held[models.Agreement]),
+	"Enrollment.account":             objectField(func(e *model.Enrollment) *int64 { return e.AccountID }, "Account", accountRows, models.Held[models.Account]),
+	"Enrollment.renewedFrom":         objectField(func(e *model.Enrollment) *int64 { return e.RenewedFromID }, "Enrollment", enrollmentRows, models.Held[models.Enrollment]),
+	"Agreement.customer":             objectField(func(a *model.Agreement) *int64 { return &a.CustomerID }, "Customer", customerRows, models.Held[models.Customer]),
+	"Account.customer":               objectField(func(a *model.Account) *int64 { return &a.CustomerID }, "Customer", customerRows, models.Held[models.Customer]),
+	"Customer.reseller":              objectField(func(c *model.Customer) *int64 { return &c.ResellerID }, "Reseller", resellerRows, nil),
+	"Subscription.enrollment":        objectField(func(s *model.Subscription) *int64 { return s.EnrollmentID }, "Enrollment", enrollmentRows, models.Held[models.Enrollment]),
+	"Subscription.directAccount":     objectField(func(s *model.Subscription) *int64 { return s.DirectAccountID }, "Account", accountRows, models.Held[models.Account]),
+	"Order.enrollment":               objectField(func(o *model.Order) *int64 { return &o.EnrollmentID }, "Enrollment", enrollmentRows, models.Held[models.Enrollment]),
+	"Reservation.enrollment":         objectField(func(o *model.Reservation) *int64 { return &o.EnrollmentID }, "Enrollment", enrollmentRows, models.Held[models.Enrollment]),
+	"AccountConflictSummary.account": objectField(func(a *model.AccountConflictSummary) *int64 { return &a.AccountID }, "Account", accountRows, models.Held[models.Account]),
+	"LicenseSummaryRow.customer":     objectField(func(r *model.LicenseSummaryRow) *int64 { return r.CustomerID }, "Customer", customerRows, models.Held[models.Customer]),
+	"LicenseSummaryRow.agreement":    objectField(func(r *model.LicenseSummaryRow) *int64 { return r.AgreementID }, "Agreement", agreementRows, models.Held[models.Agreement]),
+	"LicenseSummaryRow.enrollment":   objectField(func(r *model.LicenseSummaryRow) *int64 { return r.EnrollmentID }, "Enrollment", enrollmentRows, models.Held[models.Enrollment]),
+	"LicenseSummaryRow.account":      objectField(func(r *model.LicenseSummaryRow) *int64 { return r.AccountID }, "Account", accountRows, models.Held[models.Account]),
 
 	"Agreement.contacts":      childRows(func(a *model.Agreement) int64 { return a.DBID }, func(l *Loaders) *dataloadgen.Loader[int64, []models.AgreementContact] { return l.ContactsByAgreement }, (*models.Store).ContactsByAgreement, func(r *models.AgreementContact) int64 { return r.AgreementID }),
 	"Account.verifiedDomains": childRows(func(a *model.Account) int64 { return a.DBID }, func(l *Loaders) *dataloadgen.Loader[int64, []models.AccountDomain] { return l.DomainsByAccount }, (*models.Store).DomainsByAccount, func(r *models.AccountDomain) int64 { return r.AccountID }),
@@ -75,30 +83,14 @@ var prefetchers = map[string]prefetcher{
 // process is busy (models.Store.SpreadReads).
 func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast.SelectionSet) {
 	c := CallerFrom(ctx)
-	if c == nil || len(objs) == 0 || len(sel) == 0 || !graphql.HasOperationContext(ctx) {
+	if c == nil || !graphql.HasOperationContext(ctx) {
 		return
 	}
-	op := graphql.GetOperationContext(ctx)
-	var fields []graphql.CollectedField
-	for _, f := range graphql.CollectFields(op, sel, []string{typ}) {
-		if prefetchers[typ+"."+f.Name] != nil {
-			fields = append(fields, f)
-		}
-	}
+	reads := r.reads(ctx, *c, typ, objs, sel)
 	var wg sync.WaitGroup
-	for i, f := range fields {
-		walk := func() {
-			next, nextType, nextSel, err := prefetchers[typ+"."+f.Name](ctx, r, *c, objs, f)
-			if err != nil {
-				return // the field's resolver reads it itself and reports its error
-			}
-			// Its resolvers now find their values in memory: gqlgen need not give them a
-			// goroutine each (package execution).
-			execution.MarkPrefetched(ctx, f.Field)
-			r.prefetch(ctx, nextType, next, nextSel)
-		}
-		if i == len(fields)-1 || !r.Store.SpreadReads() {
-			walk() // the last, or every one when the process is busy, on this goroutine
+	for i, read := range reads {
+		if i == len(reads)-1 || !r.Store.SpreadReads() {
+			read() // the last, or every one when the process is busy, on this goroutine
 			continue
 		}
 		wg.Add(1)
@@ -108,10 +100,45 @@ func (r *Resolver) prefetch(ctx context.Context, typ string, objs []any, sel ast
 			// Outside gqlgen's recovery: a panic here would end the process. What the walk did
 			// not read, the field's resolver reads itself, under gqlgen's recovery.
 			defer func() { _ = recover() }()
-			walk()
+			read()
 		}()
 	}
 	wg.Wait()
+}
+
+// reads returns the reads of the fields the walk knows in sel, each with the walk below it.
+// A field whose rows the request already holds (read by an earlier statement: the agreement and
+// account a detail page's enrollment came with) is read here and now, without a goroutine, and
+// what it needs below it joins the returned reads.
+func (r *Resolver) reads(ctx context.Context, c models.Caller, typ string, objs []any, sel ast.SelectionSet) []func() {
+	if len(objs) == 0 || len(sel) == 0 {
+		return nil
+	}
+	var out []func()
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), sel, []string{typ}) {
+		p, ok := prefetchers[typ+"."+f.Name]
+		if !ok {
+			continue
+		}
+		if p.held != nil && p.held(ctx, r, c, objs) {
+			if next, nextType, nextSel, err := p.read(ctx, r, c, objs, f); err == nil {
+				execution.MarkPrefetched(ctx, f.Field)
+				out = append(out, r.reads(ctx, c, nextType, next, nextSel)...)
+			}
+			continue
+		}
+		out = append(out, func() {
+			next, nextType, nextSel, err := p.read(ctx, r, c, objs, f)
+			if err != nil {
+				return // the field's resolver reads it itself and reports its error
+			}
+			// Its resolvers now find their values in memory: gqlgen need not give them a
+			// goroutine each (package execution).
+			execution.MarkPrefetched(ctx, f.Field)
+			r.prefetch(ctx, nextType, next, nextSel)
+		})
+	}
+	return out
 }
 
 // prefetchConnection prefetches below the items of a connection the current field returned.
@@ -174,25 +201,37 @@ func connectionNodes(conn any) []any {
 }
 
 // objectField prefetches an object field read by id: the ids of every parent in one statement,
-// primed into the loader its resolver uses.
-func objectField[P any](id func(*P) *int64, typ string, rows func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, sel ast.SelectionSet) ([]any, error)) prefetcher {
-	return func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
+// primed into the loader its resolver uses; held (nil: never) tells whether the request holds
+// those rows already.
+func objectField[P any](id func(*P) *int64, typ string, rows func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, sel ast.SelectionSet) ([]any, error),
+	held func(context.Context, *models.Store, models.Caller, []int64) bool) prefetchField {
+	ids := func(parents []any) []int64 {
 		seen := map[int64]bool{}
-		var ids []int64
+		var out []int64
 		for _, p := range parents {
 			if obj, ok := p.(*P); ok && obj != nil {
 				if v := id(obj); v != nil && !seen[*v] {
 					seen[*v] = true
-					ids = append(ids, *v)
+					out = append(out, *v)
 				}
 			}
 		}
+		return out
+	}
+	f := prefetchField{read: func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
+		ids := ids(parents)
 		if len(ids) == 0 {
 			return nil, "", nil, nil
 		}
 		next, err := rows(ctx, r, c, ids, f.Selections)
 		return next, typ, f.Selections, err
+	}}
+	if held != nil {
+		f.held = func(ctx context.Context, r *Resolver, c models.Caller, parents []any) bool {
+			return held(ctx, r.Store, c, ids(parents))
+		}
 	}
+	return f
 }
 
 // primed reads rows by ids, primes the loader and returns the rows mapped for the next level.
@@ -261,8 +300,8 @@ func resellerRows(ctx context.Context, r *Resolver, c models.Caller, ids []int64
 // childRows prefetches a plain list of child rows (not a page) for every parent, primed into the
 // loader its resolver uses. Its children have no fields to prefetch below.
 func childRows[P, T any](id func(*P) int64, loader func(*Loaders) *dataloadgen.Loader[int64, []T],
-	fetch func(*models.Store, context.Context, models.Caller, []int64) ([]T, error), parent func(*T) int64) prefetcher {
-	return func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
+	fetch func(*models.Store, context.Context, models.Caller, []int64) ([]T, error), parent func(*T) int64) prefetchField {
+	return prefetchField{read: func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
 		var ids []int64
 		for _, p := range parents {
 			if obj, ok := p.(*P); ok && obj != nil {
@@ -282,7 +321,7 @@ func childRows[P, T any](id func(*P) int64, loader func(*Loaders) *dataloadgen.L
 			l.Prime(id, groups[id])
 		}
 		return nil, "", nil, nil
-	}
+	}}
 }
 
 // pageArgsOf are a nested connection's arguments, as its resolver receives them.
@@ -355,8 +394,8 @@ func byParents[T any](read func(*models.Store, context.Context, models.Caller, [
 // nestedPages prefetches a connection of every parent (one page each, in one statement) into the
 // page cache, and returns every item as the next level.
 func nestedPages[P, T, M any](id func(*P) int64, itemType string, to func(*T) M,
-	fetch func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, a pageArgsOf, p models.Page) (map[int64]*models.List[T], error)) prefetcher {
-	return func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
+	fetch func(ctx context.Context, r *Resolver, c models.Caller, ids []int64, a pageArgsOf, p models.Page) (map[int64]*models.List[T], error)) prefetchField {
+	return prefetchField{read: func(ctx context.Context, r *Resolver, c models.Caller, parents []any, f graphql.CollectedField) ([]any, string, ast.SelectionSet, error) {
 		a, err := argsOf(ctx, f)
 		if err != nil {
 			return nil, "", nil, err
@@ -389,7 +428,7 @@ func nestedPages[P, T, M any](id func(*P) int64, itemType string, to func(*T) M,
 		}
 		_, sel := nodeSelection(ctx, f.Definition.Type.Name(), f.Selections)
 		return next, itemType, sel, nil
-	}
+	}}
 }
 
 var errNotPrefetched = fmt.Errorf("not prefetched")
