@@ -34,7 +34,8 @@ type prefetcher func(ctx context.Context, r *Resolver, c models.Caller, parents 
 
 // prefetchField is how the walk reads one field: read, and for a field read by id, held, which
 // tells whether the request already holds what read would read for these parents (rows an
-// earlier read shared, models.Held): such a read sends no statement and needs no goroutine.
+// earlier read shared, models.Held): such a read sends no statement and needs no goroutine (but
+// for the customers of held agreements, if no read brought them: one statement, in place).
 type prefetchField struct {
 	read prefetcher
 	held func(ctx context.Context, r *Resolver, c models.Caller, parents []any) bool
