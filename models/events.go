@@ -64,10 +64,27 @@ func (t Topic) Valid() bool { return slices.Contains(Topics, t) }
 // and carries the few fields a partner needs, never lists that grow with the data.
 const MaxEventPayload = 16 << 10
 
-// GlobalID is the API's global ID of an object: base64url("Type:id"), as resolvers make them,
-// so that an event's data names objects exactly as the API does.
+// GlobalID is the API's global ID of an object: base64url("Type:id"). Resolvers and events'
+// data both make them here, so that an event names objects exactly as the API does. A page maps
+// an ID for each of its objects (a list page about a thousand): built on the stack, it allocates
+// once, for the string.
 func GlobalID(typ string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
+	var raw [64]byte // "Type:id" for every type of the schema; a longer one grows onto the heap
+	return base64URL(strconv.AppendInt(append(append(raw[:0], typ...), ':'), id, 10))
+}
+
+// base64URL is base64url(raw) without padding, allocating only the string.
+func base64URL(raw []byte) string {
+	var buf [96]byte
+	n := base64.RawURLEncoding.EncodedLen(len(raw))
+	dst := buf[:0]
+	if n <= len(buf) {
+		dst = buf[:n]
+	} else {
+		dst = make([]byte, n)
+	}
+	base64.RawURLEncoding.Encode(dst, raw)
+	return string(dst)
 }
 
 func optionalGlobalID(typ string, id *int64) *string {

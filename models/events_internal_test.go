@@ -403,3 +403,10 @@ func TestTermEndedByAChangeIsRecordedOnce(t *testing.T) {
 		}
 	})
 }
+
+// A global ID allocates only its string: a list page maps about a thousand of them.
+func TestGlobalIDAllocatesOnce(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _ = GlobalID("Subscription", 253315140049579059) }); n != 1 {
+		t.Fatalf("GlobalID allocates %v times, want 1", n)
+	}
+}

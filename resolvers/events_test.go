@@ -7,18 +7,6 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 )
 
-// Events name objects by the API's global IDs, made in models (which cannot import this
-// package): both must make the same IDs.
-func TestEventDataUsesTheAPIsGlobalIDs(t *testing.T) {
-	for _, typ := range []string{"Order", "Enrollment", "Account", "Subscription", "Reservation", "Event"} {
-		for _, id := range []int64{1, 253315140049579059} {
-			if got, want := models.GlobalID(typ, id), globalID(typ, id); got != want {
-				t.Errorf("models.GlobalID(%s, %d) = %s, want %s", typ, id, got, want)
-			}
-		}
-	}
-}
-
 // Every topic the store records is a value of the EventTopic enum, and back.
 func TestEveryTopicIsInTheSchema(t *testing.T) {
 	if len(models.Topics) != len(model.AllEventTopic) {

@@ -10,10 +10,8 @@ import (
 	"github.com/licensing-api/licensing-api/models"
 )
 
-// Global IDs are base64url("Type:id"): opaque to clients, typed for node(id:).
-func globalID(typ string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
-}
+// Global IDs are base64url("Type:id") (models.GlobalID): opaque to clients, typed for node(id:).
+func globalID(typ string, id int64) string { return models.GlobalID(typ, id) }
 
 func parseGlobalID(gid string) (string, int64, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(gid)
