@@ -105,7 +105,9 @@ func pageArgs(first *int, after *string, def int, prefix string) (int, string, e
 func errBadCursor() error { return errBadInput("after", "after is not a cursor returned by this API") }
 
 // cursor is the cursor of a row of a list ordered by id (or another number).
-func cursor(id int64) string { return encodeCursor("c:", strconv.FormatInt(id, 10)) }
+// It is base64url("c:id"), a global ID's encoding with c for its type (one allocation: a page
+// of a thousand subscriptions makes a thousand).
+func cursor(id int64) string { return models.GlobalID("c", id) }
 
 // encodeCursor makes an opaque cursor from its kind's prefix and its value, as pageArgs reads it.
 func encodeCursor(prefix, value string) string {

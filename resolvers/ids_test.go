@@ -25,3 +25,16 @@ func TestGlobalIDsAreBase64URLOfTypeAndID(t *testing.T) {
 		}
 	}
 }
+
+// A list's cursor is base64url("c:id") and page reads its id back as the page's After.
+func TestCursorReadsBackAsAfter(t *testing.T) {
+	for _, id := range []int64{1, 253315140049579059, math.MaxInt64} {
+		c := cursor(id)
+		if want := base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(id, 10))); c != want {
+			t.Errorf("cursor(%d) = %s, want %s", id, c, want)
+		}
+		if p, err := page(nil, &c); err != nil || p.After != id {
+			t.Errorf("page(after: cursor(%d)) = %+v, %v", id, p, err)
+		}
+	}
+}
