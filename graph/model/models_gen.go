@@ -5,6 +5,7 @@ package model
 import (
 	"bytes"
 	"fmt"
+	"github.com/licensing-api/licensing-api/execution"
 	"io"
 	"strconv"
 	"time"
@@ -1931,7 +1932,7 @@ func (e *ActivationReasonCode) UnmarshalGQL(v any) error {
 }
 
 func (e ActivationReasonCode) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *ActivationReasonCode) UnmarshalJSON(b []byte) error {
@@ -2010,7 +2011,7 @@ func (e *ActivationState) UnmarshalGQL(v any) error {
 }
 
 func (e ActivationState) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *ActivationState) UnmarshalJSON(b []byte) error {
@@ -2068,7 +2069,7 @@ func (e *AdminRole) UnmarshalGQL(v any) error {
 }
 
 func (e AdminRole) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *AdminRole) UnmarshalJSON(b []byte) error {
@@ -2141,7 +2142,7 @@ func (e *AssociationCause) UnmarshalGQL(v any) error {
 }
 
 func (e AssociationCause) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *AssociationCause) UnmarshalJSON(b []byte) error {
@@ -2202,7 +2203,7 @@ func (e *ContactRole) UnmarshalGQL(v any) error {
 }
 
 func (e ContactRole) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *ContactRole) UnmarshalJSON(b []byte) error {
@@ -2263,7 +2264,7 @@ func (e *EmailTrigger) UnmarshalGQL(v any) error {
 }
 
 func (e EmailTrigger) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *EmailTrigger) UnmarshalJSON(b []byte) error {
@@ -2327,7 +2328,7 @@ func (e *EnrollmentStatus) UnmarshalGQL(v any) error {
 }
 
 func (e EnrollmentStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *EnrollmentStatus) UnmarshalJSON(b []byte) error {
@@ -2427,7 +2428,7 @@ func (e *EventTopic) UnmarshalGQL(v any) error {
 }
 
 func (e EventTopic) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *EventTopic) UnmarshalJSON(b []byte) error {
@@ -2491,7 +2492,7 @@ func (e *Family) UnmarshalGQL(v any) error {
 }
 
 func (e Family) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *Family) UnmarshalJSON(b []byte) error {
@@ -2561,7 +2562,7 @@ func (e *NextAction) UnmarshalGQL(v any) error {
 }
 
 func (e NextAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *NextAction) UnmarshalJSON(b []byte) error {
@@ -2622,7 +2623,7 @@ func (e *OrderStatus) UnmarshalGQL(v any) error {
 }
 
 func (e OrderStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *OrderStatus) UnmarshalJSON(b []byte) error {
@@ -2692,7 +2693,7 @@ func (e *Program) UnmarshalGQL(v any) error {
 }
 
 func (e Program) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *Program) UnmarshalJSON(b []byte) error {
@@ -2750,7 +2751,7 @@ func (e *ReservationStatus) UnmarshalGQL(v any) error {
 }
 
 func (e ReservationStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *ReservationStatus) UnmarshalJSON(b []byte) error {
@@ -2817,7 +2818,7 @@ func (e *ResolutionKind) UnmarshalGQL(v any) error {
 }
 
 func (e ResolutionKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *ResolutionKind) UnmarshalJSON(b []byte) error {
@@ -2878,7 +2879,7 @@ func (e *Role) UnmarshalGQL(v any) error {
 }
 
 func (e Role) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *Role) UnmarshalJSON(b []byte) error {
@@ -2936,7 +2937,7 @@ func (e *SkuKind) UnmarshalGQL(v any) error {
 }
 
 func (e SkuKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *SkuKind) UnmarshalJSON(b []byte) error {
@@ -3000,7 +3001,7 @@ func (e *SubscriptionStatus) UnmarshalGQL(v any) error {
 }
 
 func (e SubscriptionStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *SubscriptionStatus) UnmarshalJSON(b []byte) error {
@@ -3076,7 +3077,7 @@ func (e *SummaryDimension) UnmarshalGQL(v any) error {
 }
 
 func (e SummaryDimension) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *SummaryDimension) UnmarshalJSON(b []byte) error {
@@ -3137,7 +3138,7 @@ func (e *Unit) UnmarshalGQL(v any) error {
 }
 
 func (e Unit) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *Unit) UnmarshalJSON(b []byte) error {
@@ -3297,7 +3298,7 @@ func (e *UserErrorCode) UnmarshalGQL(v any) error {
 }
 
 func (e UserErrorCode) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
@@ -3358,7 +3359,7 @@ func (e *WebhookDeliveryKind) UnmarshalGQL(v any) error {
 }
 
 func (e WebhookDeliveryKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *WebhookDeliveryKind) UnmarshalJSON(b []byte) error {
@@ -3419,7 +3420,7 @@ func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
 }
 
 func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
@@ -3477,7 +3478,7 @@ func (e *WebhookEndpointStatus) UnmarshalGQL(v any) error {
 }
 
 func (e WebhookEndpointStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+	execution.WriteEnum(w, e.String())
 }
 
 func (e *WebhookEndpointStatus) UnmarshalJSON(b []byte) error {

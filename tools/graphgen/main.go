@@ -2,9 +2,9 @@
 // executor to call package execution where a cheaper path gives the same response (lists of
 // plain or prefetched items without a goroutine each, prefetched fields resolved in place,
 // objects written without gqlgen's per-object map, deferred groups only where something is
-// deferred), reads plain scalar fields straight from their structs, and writes the table of
-// resolved fields execution consults. Run through `go generate ./...`; CI checks graph/ is
-// current.
+// deferred), reads plain scalar fields straight from their structs, writes enums without
+// allocating, and writes the table of resolved fields execution consults. Run through
+// `go generate ./...`; CI checks graph/ is current.
 package main
 
 import (
@@ -49,6 +49,9 @@ func main() {
 	if err := rewrite(cfg.Exec.Filename); err != nil {
 		log.Fatalf("graphgen: %v", err)
 	}
+	if err := rewriteEnums(cfg.Model.Filename); err != nil {
+		log.Fatalf("graphgen: %v", err)
+	}
 	out := filepath.Join(filepath.Dir(cfg.Exec.Filename), "resolved_fields.go")
 	if err := os.WriteFile(out, table.source(cfg.Exec.Package), 0o644); err != nil {
 		log.Fatalf("graphgen: %v", err)
@@ -72,6 +75,32 @@ func rewrite(path string) error {
 	if src, err = plainFields(src); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	const anchor = "import (\n"
+	if !bytes.Contains(src, []byte(anchor)) {
+		return fmt.Errorf("%s: no import block", path)
+	}
+	src = bytes.Replace(src, []byte(anchor), []byte(anchor+"\t\"github.com/licensing-api/licensing-api/execution\"\n"), 1)
+	if src, err = format.Source(src); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, src, 0o644)
+}
+
+// enumMarshal is the body of every generated enum's MarshalGQL: a quote through fmt, three
+// allocations per value written (a list page writes a few hundred).
+const enumMarshal = "_, _ = fmt.Fprint(w, strconv.Quote(e.String()))"
+
+// rewriteEnums points every enum's MarshalGQL in the models file at execution.WriteEnum, which
+// writes the same bytes without allocating.
+func rewriteEnums(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if n := bytes.Count(src, []byte(enumMarshal)); n == 0 || n != bytes.Count(src, []byte(") MarshalGQL(w io.Writer) {")) {
+		return fmt.Errorf("%s: %q found %d times, not once per MarshalGQL: gqlgen's output changed, update tools/graphgen", path, enumMarshal, n)
+	}
+	src = bytes.ReplaceAll(src, []byte(enumMarshal), []byte("execution.WriteEnum(w, e.String())"))
 	const anchor = "import (\n"
 	if !bytes.Contains(src, []byte(anchor)) {
 		return fmt.Errorf("%s: no import block", path)
