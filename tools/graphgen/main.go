@@ -75,12 +75,19 @@ func rewrite(path string) error {
 	if src, err = plainFields(src); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	return writeImportingExecution(path, src)
+}
+
+// writeImportingExecution adds package execution to src's imports, formats it and writes it to
+// path.
+func writeImportingExecution(path string, src []byte) error {
 	const anchor = "import (\n"
 	if !bytes.Contains(src, []byte(anchor)) {
 		return fmt.Errorf("%s: no import block", path)
 	}
 	src = bytes.Replace(src, []byte(anchor), []byte(anchor+"\t\"github.com/licensing-api/licensing-api/execution\"\n"), 1)
-	if src, err = format.Source(src); err != nil {
+	src, err := format.Source(src)
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return os.WriteFile(path, src, 0o644)
@@ -101,15 +108,7 @@ func rewriteEnums(path string) error {
 		return fmt.Errorf("%s: %q found %d times, not once per MarshalGQL: gqlgen's output changed, update tools/graphgen", path, enumMarshal, n)
 	}
 	src = bytes.ReplaceAll(src, []byte(enumMarshal), []byte("execution.WriteEnum(w, e.String())"))
-	const anchor = "import (\n"
-	if !bytes.Contains(src, []byte(anchor)) {
-		return fmt.Errorf("%s: no import block", path)
-	}
-	src = bytes.Replace(src, []byte(anchor), []byte(anchor+"\t\"github.com/licensing-api/licensing-api/execution\"\n"), 1)
-	if src, err = format.Source(src); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.WriteFile(path, src, 0o644)
+	return writeImportingExecution(path, src)
 }
 
 // A plain field is a struct field of a scalar (String, Int, Boolean, ID) or enum type, with no
