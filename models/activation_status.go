@@ -167,7 +167,7 @@ func (s *Store) statusFacts(ctx context.Context, f *licensing.ActivationFacts, e
 		q += "\n\t\tUNION ALL " + accountFactsSQL
 		args = append(args, accountFactsArgs(e.ResellerID, []int64{*e.AccountID}, []int64{e.ID})...)
 	}
-	rows, err := scanAll[statusRow](s.ctx(ctx).Raw(q, args...))
+	rows, err := scanAll[statusRow](s.preparedRead(ctx).Raw(q, args...))
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,7 @@ func (s *Store) EnrollmentsByID(ctx context.Context, c Caller, ids []int64) ([]E
 // AgreementByNumber finds an agreement by its number within the caller's scope.
 func (s *Store) AgreementByNumber(ctx context.Context, c Caller, number string) (*Agreement, error) {
 	var a Agreement
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&a).Error; err != nil {
+	if err := c.scope(s.preparedRead(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&a).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &a, nil
@@ -253,12 +253,12 @@ func (s *Store) EnrollmentByNumber(ctx context.Context, c Caller, number string)
 	number = licensing.NormalizeNumber(number)
 	if !sharing(ctx, s) {
 		var e Enrollment
-		if err := c.scope(s.ctx(ctx)).Where("number = ?", number).Order("id").Take(&e).Error; err != nil {
+		if err := c.scope(s.preparedRead(ctx)).Where("number = ?", number).Order("id").Take(&e).Error; err != nil {
 			return nil, notFound(err)
 		}
 		return &e, nil
 	}
-	q := s.ctx(ctx).Table("enrollments e").Select("e.*, 0 AS "+pairSplit+", a.*, 0 AS "+pairSplit+", cu.*, 0 AS "+pairSplit+", ac.*").
+	q := s.preparedRead(ctx).Table("enrollments e").Select("e.*, 0 AS "+pairSplit+", a.*, 0 AS "+pairSplit+", cu.*, 0 AS "+pairSplit+", ac.*").
 		Joins("JOIN agreements a ON a.reseller_id = e.reseller_id AND a.id = e.agreement_id").
 		Joins("JOIN customers cu ON cu.reseller_id = e.reseller_id AND cu.id = a.customer_id").
 		Joins("LEFT JOIN accounts ac ON ac.reseller_id = e.reseller_id AND ac.id = e.account_id").

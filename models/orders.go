@@ -261,7 +261,7 @@ func (s *Store) Orders(ctx context.Context, c Caller, f OrderFilter, p Page) (*L
 // OrderByNumber finds an order by number within the caller's scope.
 func (s *Store) OrderByNumber(ctx context.Context, c Caller, number string) (*Order, error) {
 	var o Order
-	if err := c.scope(s.ctx(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&o).Error; err != nil {
+	if err := c.scope(s.preparedRead(ctx)).Where("number = ?", licensing.NormalizeNumber(number)).Order("id").Take(&o).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &o, nil

@@ -37,14 +37,16 @@ func listsByParent[T any](ctx context.Context, s *Store, c Caller, parent string
 // pagesQuery selects the rows of listsByParent (pagedRow[T]'s columns; more that it ignores), in
 // parent and id order.
 func pagesQuery[T any](ctx context.Context, s *Store, c Caller, parent string, parents []int64, p Page) *gorm.DB {
-	counted := c.scope(s.ctx(ctx).Model(new(T))).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
+	counted := func(db *gorm.DB) *gorm.DB {
+		return c.scope(db.Model(new(T))).Where(parent+" IN ?", parents).Select("*, " + parent + " AS parent_, COUNT(*) OVER (PARTITION BY " + parent + ") AS total_")
+	}
 	if len(parents) == 1 && p.After == 0 {
 		// One parent's first page (a single object's nested connection): no numbering, and the
 		// count over the rows before the LIMIT; about two thirds of the database's work of the
-		// nested form below on MariaDB.
-		return counted.Order("id").Limit(p.First + 1)
+		// nested form below on MariaDB. One shape, so prepared.
+		return counted(s.preparedRead(ctx)).Order("id").Limit(p.First + 1)
 	}
-	numbered := s.ctx(ctx).Table("(?) AS counted", counted).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
+	numbered := s.ctx(ctx).Table("(?) AS counted", counted(s.ctx(ctx))).Select("counted.*, ROW_NUMBER() OVER (PARTITION BY parent_ ORDER BY id) AS n_")
 	if p.After != 0 {
 		numbered = numbered.Where("id > ?", p.After)
 	}
@@ -131,8 +133,8 @@ func (s *Store) SubscriptionsByEnrollments(ctx context.Context, c Caller, enroll
 		// One enrollment's first page (the detail page's): all its subscriptions, which are at most
 		// one per SKU of the catalog (a unique key), so no window needs to number and count them:
 		// the page and the count are taken below. About two thirds of the database's work of the
-		// windowed form on MariaDB.
-		q = s.ctx(ctx).Table("subscriptions AS pg").Select("pg.*, pg.enrollment_id AS parent_, 0 AS total_, 0 AS "+pairSplit+", ch.*").
+		// windowed form on MariaDB. One shape, so prepared.
+		q = s.preparedRead(ctx).Table("subscriptions AS pg").Select("pg.*, pg.enrollment_id AS parent_, 0 AS total_, 0 AS "+pairSplit+", ch.*").
 			Where("pg.enrollment_id = ?", enrollmentIDs[0])
 		if !c.AllResellers() {
 			q = q.Where("pg.reseller_id = ?", c.ResellerID)
