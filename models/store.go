@@ -442,7 +442,7 @@ const preparedStatementsCached = 32
 // preparedRead is ctx for a read outside a transaction whose SQL takes one of a few fixed
 // shapes (no IN list as long as a caller's input). On MariaDB it runs as a server-side prepared
 // statement, prepared once per connection and then executed with one round trip: the server
-// skips parsing it (on the detail page, about a fifth of the database's CPU; issue 11). Writes and
+// skips parsing it (on the detail page, about a sixth of the database's CPU; issue 11). Writes and
 // transactions stay on text (interpolated) statements: on Galera a transaction of prepared
 // statements can lose a conflict's abort (see ParseDatabaseURL).
 func (s *Store) preparedRead(ctx context.Context) *gorm.DB {
